@@ -1,0 +1,10 @@
+//! Group `config.porch.kpt.dev`, version `v1alpha1`: the custom resources.
+
+mod package_rev;
+mod repository;
+
+pub use package_rev::{PackageRev, PackageRevSpec, PackageRevStatus};
+pub use repository::{
+    CONDITION_READY, DEFAULT_BRANCH, DEFAULT_CONTENT, GitRepository, OciRepository, REASON_ERROR,
+    REASON_READY, REASON_RECONCILING, Repository, RepositorySpec, RepositoryStatus, RepositorySync,
+};

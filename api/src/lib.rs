@@ -1,0 +1,37 @@
+//! Wire types of the Porch API, with everything needed to name and describe them:
+//!
+//! - [`porch`]: group `porch.kpt.dev/v1alpha1`, the aggregated resources (PackageRevision,
+//!   PackageRevisionResources, PorchPackage);
+//! - [`config`]: group `config.porch.kpt.dev/v1alpha1`, the CRDs (Repository, PackageRev);
+//! - [`names`], [`dns1123`]: object-name formation, parsing and validation;
+//! - [`uid`]: deterministic PackageRevision UIDs;
+//! - [`labels`], [`gvk`]: well-known keys and resource naming constants;
+//! - [`crd_yaml_files`]: the CRD manifests.
+//!
+//! Every type derives `schemars::JsonSchema`; doc comments become OpenAPI descriptions. No I/O.
+
+#[macro_use]
+mod macros;
+mod object;
+
+pub mod config;
+mod crds;
+pub mod dns1123;
+pub mod gvk;
+pub mod labels;
+pub mod names;
+pub mod porch;
+pub mod uid;
+
+pub use crate::{
+    config::{PackageRev, Repository, RepositorySpec, RepositoryStatus},
+    crds::crd_yaml_files,
+    names::{
+        NameError, PackageRevisionKey, package_name, package_revision_name, parse_package_revision_name,
+    },
+    porch::{
+        PackageRevision, PackageRevisionList, PackageRevisionResources, PackageRevisionResourcesList,
+        PorchPackage, PorchPackageList,
+    },
+    uid::package_revision_uid,
+};

@@ -1,0 +1,60 @@
+//! End-to-end harness: the real `kubectl` against a live porch-server.
+//!
+//! [`Endpoint::start`] gives each test its own endpoint. By default that is the standalone
+//! `porch-server` binary of this workspace, started on a free loopback port with a fresh data
+//! directory and stopped with SIGTERM when the [`Endpoint`] is dropped. If the environment variable
+//! `PORCH_E2E_KUBECONFIG` names a kubeconfig, the tests run against that endpoint instead (for
+//! example a cluster serving Porch), each in a namespace of its own.
+//!
+//! [`Kubectl`] runs the `kubectl` on `PATH` (or `PORCH_E2E_KUBECTL`) with a fresh `HOME` and
+//! discovery cache, aimed at the endpoint, and returns what it printed.
+
+mod http;
+mod kubectl;
+mod server;
+
+pub use http::{HttpResponse, http_request};
+pub use kubectl::{Background, Kubectl, Output};
+pub use server::{Endpoint, server_binary};
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// A name that no other test of this run (nor, very likely, of an earlier run against the same
+/// endpoint) uses: `<prefix>-<pid>-<counter><time>`, a valid DNS label.
+pub fn unique_name(prefix: &str) -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let t = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() % 100_000);
+    format!("{prefix}-{}-{n}{t}", std::process::id())
+}
+
+/// Collapses every run of whitespace into one space and trims the ends (for table headers).
+pub fn normalize_ws(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Polls `check` every 100 ms until it returns `Some` or `timeout` passes.
+pub fn wait_until<T>(timeout: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = check() {
+            return Some(v);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A git Repository manifest (YAML) named `name`, for `repo` on branch `main`.
+pub fn repository_manifest(name: &str, repo: &str, description: &str) -> String {
+    format!(
+        "apiVersion: config.porch.kpt.dev/v1alpha1\n\
+         kind: Repository\n\
+         metadata:\n  name: {name}\n\
+         spec:\n  description: {description:?}\n  type: git\n  content: Package\n  \
+         git:\n    repo: {repo}\n    branch: main\n"
+    )
+}

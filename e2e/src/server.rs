@@ -1,0 +1,281 @@
+//! The endpoint under test: a `porch-server` child process of our own, or the one named by
+//! `PORCH_E2E_KUBECONFIG`.
+
+use crate::http::http_request;
+use crate::kubectl::Kubectl;
+use crate::{unique_name, wait_until};
+use anyhow::{Context, Result, anyhow, bail};
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+use tempfile::TempDir;
+
+/// Environment variable naming the kubeconfig of an endpoint to test instead of a local server.
+pub const KUBECONFIG_ENV: &str = "PORCH_E2E_KUBECONFIG";
+/// Environment variable naming a `porch-server` binary to run instead of building this workspace's.
+pub const SERVER_BIN_ENV: &str = "PORCH_SERVER_BIN";
+
+/// How long a started server may take to log its address and answer `/readyz`.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The endpoint one test talks to.
+#[derive(Debug)]
+pub struct Endpoint {
+    kubeconfig: PathBuf,
+    host_port: Option<String>,
+    namespace: String,
+    server: Option<LocalServer>,
+    /// Holds the data directory of a local server and the scratch space of the test.
+    dir: TempDir,
+}
+
+#[derive(Debug)]
+struct LocalServer {
+    child: Child,
+    logs: Arc<Mutex<String>>,
+}
+
+impl Endpoint {
+    /// Starts a fresh local `porch-server` (or connects to `PORCH_E2E_KUBECONFIG`) and waits until it
+    /// is ready.
+    pub fn start() -> Result<Self> {
+        Self::start_with_args(&[])
+    }
+
+    /// Like [`Endpoint::start`], passing extra flags to a local server (ignored for an external
+    /// endpoint).
+    pub fn start_with_args(args: &[&str]) -> Result<Self> {
+        let dir = tempfile::Builder::new().prefix("porch-e2e-").tempdir()?;
+        match std::env::var_os(KUBECONFIG_ENV).filter(|v| !v.is_empty()) {
+            Some(kubeconfig) => Self::external(PathBuf::from(kubeconfig), dir),
+            None => Self::local(args, dir),
+        }
+    }
+
+    fn external(kubeconfig: PathBuf, dir: TempDir) -> Result<Self> {
+        let text = std::fs::read_to_string(&kubeconfig)
+            .with_context(|| format!("reading {KUBECONFIG_ENV}={}", kubeconfig.display()))?;
+        let host_port = plain_http_server(&text);
+        let namespace = unique_name("e2e");
+        let endpoint = Self { kubeconfig, host_port, namespace: namespace.clone(), server: None, dir };
+        endpoint.kubectl_in(None).run(&["create", "namespace", &namespace]).success()?;
+        Ok(endpoint)
+    }
+
+    fn local(args: &[&str], dir: TempDir) -> Result<Self> {
+        let binary = server_binary()?;
+        let data_dir = dir.path().join("data");
+        let mut child = Command::new(&binary)
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .args(args)
+            .env("NO_COLOR", "1")
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("starting {}", binary.display()))?;
+        let logs = Arc::new(Mutex::new(String::new()));
+        for pipe in [child.stdout.take().map(boxed), child.stderr.take().map(boxed)].into_iter().flatten() {
+            let logs = logs.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                    let mut l = logs.lock().unwrap_or_else(|e| e.into_inner());
+                    l.push_str(&line);
+                    l.push('\n');
+                }
+            });
+        }
+        let mut server = LocalServer { child, logs };
+        let addr = wait_until(START_TIMEOUT, || {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                return Some(Err(anyhow!("porch-server exited with {status}")));
+            }
+            listening_address(&server.logs()).map(Ok)
+        })
+        .unwrap_or_else(|| Err(anyhow!("porch-server did not log `listening on http://…` in time")))
+        .map_err(|e| e.context(format!("server log:\n{}", server.logs())))?;
+        let ready = wait_until(START_TIMEOUT, || {
+            http_request(&addr, "GET", "/readyz", &[], b"").ok().filter(|r| r.status == 200)
+        });
+        if ready.is_none() {
+            bail!("porch-server on {addr} never answered /readyz with 200; log:\n{}", server.logs());
+        }
+        let kubeconfig = data_dir.join("kubeconfig");
+        if !kubeconfig.is_file() {
+            bail!("porch-server did not write {}", kubeconfig.display());
+        }
+        Ok(Self { kubeconfig, host_port: Some(addr), namespace: "default".into(), server: Some(server), dir })
+    }
+
+    /// The kubeconfig that reaches the endpoint.
+    pub fn kubeconfig(&self) -> &Path {
+        &self.kubeconfig
+    }
+
+    /// `host:port` of the endpoint if it serves plain HTTP (always so for a local server).
+    pub fn host_port(&self) -> Option<&str> {
+        self.host_port.as_deref()
+    }
+
+    /// The namespace this test works in.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// Whether the endpoint is a local server started by this harness.
+    pub fn is_local(&self) -> bool {
+        self.server.is_some()
+    }
+
+    /// A scratch directory that lives as long as the endpoint.
+    pub fn scratch(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A fresh kubectl (own HOME and discovery cache) working in [`Endpoint::namespace`].
+    pub fn kubectl(&self) -> Kubectl {
+        self.kubectl_in(Some(&self.namespace))
+    }
+
+    fn kubectl_in(&self, namespace: Option<&str>) -> Kubectl {
+        Kubectl::new(&self.kubeconfig, namespace)
+    }
+
+    /// What the local server has logged so far (empty for an external endpoint).
+    pub fn server_logs(&self) -> String {
+        self.server.as_ref().map(LocalServer::logs).unwrap_or_default()
+    }
+
+    /// Stops a local server with SIGTERM and returns how it exited (`None` for an external
+    /// endpoint).
+    pub fn stop(mut self) -> Result<Option<ExitStatus>> {
+        match self.server.take() {
+            Some(mut s) => s.terminate().map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+impl Drop for Endpoint {
+    fn drop(&mut self) {
+        if let Some(mut server) = self.server.take() {
+            let _ = server.terminate();
+        } else {
+            let _ = self.kubectl_in(None).run(&["delete", "namespace", &self.namespace, "--wait=false"]);
+        }
+    }
+}
+
+impl LocalServer {
+    fn logs(&self) -> String {
+        self.logs.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// SIGTERM, then SIGKILL if it has not exited within 15 s.
+    fn terminate(&mut self) -> Result<ExitStatus> {
+        if let Some(status) = self.child.try_wait()? {
+            return Ok(status);
+        }
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        if let Some(status) = wait_until(Duration::from_secs(15), || self.child.try_wait().ok().flatten()) {
+            return Ok(status);
+        }
+        self.child.kill()?;
+        let status = self.child.wait()?;
+        bail!("porch-server ignored SIGTERM for 15 s and was killed ({status})")
+    }
+}
+
+fn boxed(r: impl Read + Send + 'static) -> Box<dyn Read + Send> {
+    Box::new(r)
+}
+
+/// The `ADDR` of the first `listening on http://ADDR` in the log.
+fn listening_address(logs: &str) -> Option<String> {
+    let rest = &logs[logs.find("listening on http://")? + "listening on http://".len()..];
+    let addr: String = rest.chars().take_while(|c| !c.is_whitespace() && !matches!(c, ')' | ',' | '"')).collect();
+    (!addr.is_empty()).then_some(addr)
+}
+
+/// `host:port` of the first `server: http://…` in a kubeconfig, if it is plain HTTP.
+fn plain_http_server(kubeconfig: &str) -> Option<String> {
+    kubeconfig.lines().find_map(|l| {
+        let url = l.trim().strip_prefix("server:")?.trim().trim_matches(['"', '\'']);
+        let hp = url.strip_prefix("http://")?;
+        Some(hp.trim_end_matches('/').to_string())
+    })
+}
+
+/// The `porch-server` binary to run: `PORCH_SERVER_BIN`, or this workspace's, built (once per test
+/// process) with `cargo build -p porch-server --bin porch-server` into the target directory and
+/// profile of the running test binary so that it is never stale.
+pub fn server_binary() -> Result<PathBuf> {
+    if let Some(bin) = std::env::var_os(SERVER_BIN_ENV).filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(bin));
+    }
+    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    BUILT.get_or_init(|| build_server().map_err(|e| format!("{e:#}"))).clone().map_err(|e| anyhow!(e))
+}
+
+fn build_server() -> Result<PathBuf> {
+    // The test binary lives in `<target>/<profile>/deps/`; the server goes to `<target>/<profile>/`.
+    let exe = std::env::current_exe()?;
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .context("cannot find the target directory from the test binary's path")?
+        .to_path_buf();
+    let profile = profile_dir.file_name().and_then(|n| n.to_str()).unwrap_or("debug").to_string();
+    let target_dir = profile_dir.parent().context("test binary is not inside a target directory")?;
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("e2e/ has no parent")?;
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.args(["build", "--quiet", "-p", "porch-server", "--bin", "porch-server"])
+        .current_dir(workspace)
+        .env("CARGO_TARGET_DIR", target_dir);
+    match profile.as_str() {
+        "debug" => {}
+        "release" => {
+            cmd.arg("--release");
+        }
+        other => {
+            cmd.args(["--profile", other]);
+        }
+    }
+    let out = cmd.output().context("running cargo build for porch-server")?;
+    if !out.status.success() {
+        bail!("cargo build -p porch-server failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let binary = profile_dir.join(format!("porch-server{}", std::env::consts::EXE_SUFFIX));
+    if !binary.is_file() {
+        bail!("cargo build succeeded but {} does not exist", binary.display());
+    }
+    Ok(binary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_listening_address_in_text_and_json_logs() {
+        let text = "2026-11-25T00:00:00Z  INFO porch_server: porch-server listening on http://127.0.0.1:41234 (standalone; …)";
+        assert_eq!(listening_address(text).as_deref(), Some("127.0.0.1:41234"));
+        let json = r#"{"fields":{"message":"porch-server listening on http://127.0.0.1:5 (x)"}}"#;
+        assert_eq!(listening_address(json).as_deref(), Some("127.0.0.1:5"));
+        assert_eq!(listening_address("starting"), None);
+    }
+
+    #[test]
+    fn reads_the_server_of_a_kubeconfig() {
+        let k = "clusters:\n- cluster:\n    server: http://127.0.0.1:7007\n  name: porch\n";
+        assert_eq!(plain_http_server(k).as_deref(), Some("127.0.0.1:7007"));
+        assert_eq!(plain_http_server("    server: https://10.0.0.1:6443\n"), None);
+    }
+}

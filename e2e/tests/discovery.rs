@@ -1,0 +1,123 @@
+//! Discovery, OpenAPI and the non-resource endpoints, as kubectl sees them.
+
+use anyhow::{Context, Result};
+use porch_e2e::{Endpoint, http_request};
+
+/// The row of `kubectl api-resources` whose NAME is `name`, split into its cells.
+fn api_resource_row(table: &str, name: &str) -> Option<Vec<String>> {
+    table
+        .lines()
+        .map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        .find(|cells| cells.first().is_some_and(|c| c == name))
+}
+
+#[test]
+fn api_resources_lists_the_porch_and_core_resources() -> Result<()> {
+    let ep = Endpoint::start()?;
+    let out = ep.kubectl().run(&["api-resources"]).success()?;
+    let header = out.lines().next().unwrap_or_default();
+    assert_eq!(porch_e2e::normalize_ws(header), "NAME SHORTNAMES APIVERSION NAMESPACED KIND", "{out}");
+
+    // NAME [SHORTNAMES] APIVERSION NAMESPACED KIND
+    let expected: &[&[&str]] = &[
+        &["repositories", "repo", "config.porch.kpt.dev/v1alpha1", "true", "Repository"],
+        &["packagerevs", "config.porch.kpt.dev/v1alpha1", "true", "PackageRev"],
+        &["packagerevisions", "porch.kpt.dev/v1alpha1", "true", "PackageRevision"],
+        &["packagerevisionresources", "porch.kpt.dev/v1alpha1", "true", "PackageRevisionResources"],
+        &["packages", "porch.kpt.dev/v1alpha1", "true", "PorchPackage"],
+        &["namespaces", "ns", "v1", "false", "Namespace"],
+        &["secrets", "v1", "true", "Secret"],
+    ];
+    for row in expected {
+        let got = api_resource_row(&out, row[0]).with_context(|| format!("no row for {} in:\n{out}", row[0]))?;
+        assert_eq!(got, row.iter().map(|s| s.to_string()).collect::<Vec<_>>(), "api-resources:\n{out}");
+    }
+
+    // The short name works as a resource name.
+    let short = ep.kubectl().run(&["api-resources", "--api-group=config.porch.kpt.dev", "-o", "name"]).success()?;
+    let mut names: Vec<&str> = short.lines().collect();
+    names.sort_unstable();
+    assert_eq!(names, ["packagerevs.config.porch.kpt.dev", "repositories.config.porch.kpt.dev"]);
+    Ok(())
+}
+
+#[test]
+fn explain_prints_the_field_docs_of_repository_spec_git() -> Result<()> {
+    let ep = Endpoint::start()?;
+    let out = ep.kubectl().run(&["explain", "repository.spec.git"]).success()?;
+    for needle in [
+        "KIND:",
+        "Repository",
+        "config.porch.kpt.dev",
+        "FIELDS:",
+        "repo\t",
+        "branch\t",
+        "Address of the git repository",
+        "Branch holding the packages",
+        "secretRef",
+    ] {
+        assert!(out.contains(needle), "`kubectl explain repository.spec.git` lacks {needle:?}:\n{out}");
+    }
+    let spec = ep.kubectl().run(&["explain", "repositories.spec"]).success()?;
+    assert!(spec.contains("git\t") && spec.contains("description\t"), "{spec}");
+    Ok(())
+}
+
+#[test]
+fn porch_kpt_dev_resources_fail_cleanly_until_they_are_served() -> Result<()> {
+    let ep = Endpoint::start()?;
+    if !ep.is_local() {
+        return Ok(()); // a real Porch serves them
+    }
+    let out = ep.kubectl().run(&["get", "packagerevisions"]);
+    let stderr = out.clone().failure()?;
+    assert!(stderr.starts_with("Error from server"), "{out:?}");
+    assert!(!stderr.contains("panic") && !stderr.contains("goroutine"), "{out:?}");
+    Ok(())
+}
+
+#[test]
+fn health_version_and_metrics_endpoints() -> Result<()> {
+    let ep = Endpoint::start()?;
+    let Some(addr) = ep.host_port() else { return Ok(()) };
+    for path in ["/livez", "/readyz", "/healthz"] {
+        let r = http_request(addr, "GET", path, &[], b"")?;
+        assert_eq!((r.status, r.text().trim()), (200, "ok"), "{path}");
+    }
+    let version = ep.kubectl().run(&["version", "-o", "json"]).success()?;
+    let v: serde_json::Value = serde_json::from_str(&version)?;
+    assert!(v["serverVersion"]["gitVersion"].as_str().is_some_and(|s| !s.is_empty()), "{version}");
+
+    // Requests made so far are counted (the binary installs the Prometheus recorder).
+    ep.kubectl().run(&["get", "repositories"]).success()?;
+    let m = http_request(addr, "GET", "/metrics", &[], b"")?;
+    assert_eq!(m.status, 200);
+    let text = m.text();
+    let counted = text.lines().filter(|l| l.starts_with("porch_requests_total{")).collect::<Vec<_>>();
+    assert!(!counted.is_empty(), "no porch_requests_total in /metrics:\n{text}");
+    assert!(
+        counted.iter().any(|l| l.contains("repositories") && l.contains("200")),
+        "the list of repositories is not counted:\n{}",
+        counted.join("\n")
+    );
+    assert!(text.contains("porch_request_duration_seconds"), "{text}");
+    Ok(())
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly() -> Result<()> {
+    let ep = Endpoint::start()?;
+    if !ep.is_local() {
+        return Ok(());
+    }
+    let mut watch = ep.kubectl().spawn(&["get", "repositories", "-w"])?;
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let logs = ep.server_logs();
+    let status = ep.stop()?.context("local server")?;
+    assert!(status.success(), "porch-server exited with {status}; log:\n{logs}");
+    // The open watch ended with the server instead of keeping it alive.
+    let exited = watch.wait_exit(std::time::Duration::from_secs(20));
+    let out = watch.stop();
+    assert!(exited.is_some(), "kubectl get -w was still running after the server stopped: {out:?}");
+    Ok(())
+}

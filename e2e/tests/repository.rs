@@ -1,0 +1,184 @@
+//! The life of a Repository through kubectl: apply, get (table, yaml), apply again, server-side
+//! apply, patch (merge and JSON), delete; and the errors a user sees for bad input.
+
+use anyhow::Result;
+use porch_e2e::{Endpoint, Kubectl, normalize_ws, repository_manifest, unique_name};
+
+const REPO_URL: &str = "https://github.com/nephio-project/catalog.git";
+
+fn description(k: &Kubectl, name: &str) -> Result<String> {
+    k.run(&["get", "repository", name, "-o", "jsonpath={.spec.description}"]).success()
+}
+
+#[test]
+fn repository_lifecycle_through_kubectl() -> Result<()> {
+    let ep = Endpoint::start()?;
+    let k = ep.kubectl();
+    let name = unique_name("catalog");
+
+    // apply: created.
+    let out = k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&name, REPO_URL, "first")).success()?;
+    assert_eq!(out.trim(), format!("repository.config.porch.kpt.dev/{name} created"));
+
+    // get: the CRD's printer columns, and a row for it.
+    let table = k.run(&["get", "repositories"]).success()?;
+    let mut lines = table.lines();
+    assert_eq!(
+        normalize_ws(lines.next().unwrap_or_default()),
+        "NAME TYPE CONTENT SYNC SCHEDULE DEPLOYMENT READY ADDRESS BRANCH AGE",
+        "{table}"
+    );
+    let row = lines.find(|l| l.starts_with(&format!("{name} "))).unwrap_or_default();
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    for cell in ["git", "Package", "false", REPO_URL, "main"] {
+        assert!(cells.contains(&cell), "row {row:?} lacks {cell:?}:\n{table}");
+    }
+    // The short name and a single-object Table.
+    let one = k.run(&["get", "repo", &name]).success()?;
+    assert_eq!(one.lines().count(), 2, "{one}");
+    assert!(one.lines().nth(1).is_some_and(|l| l.starts_with(&name)), "{one}");
+
+    // -o yaml shows the spec as applied (and defaulted).
+    let yaml = k.run(&["get", "repo", &name, "-o", "yaml"]).success()?;
+    for needle in [
+        "apiVersion: config.porch.kpt.dev/v1alpha1",
+        "kind: Repository",
+        &format!("name: {name}"),
+        "description: first",
+        "type: git",
+        &format!("repo: {REPO_URL}"),
+        "branch: main",
+        "resourceVersion:",
+        "creationTimestamp:",
+        "kubectl.kubernetes.io/last-applied-configuration",
+    ] {
+        assert!(yaml.contains(needle), "-o yaml lacks {needle:?}:\n{yaml}");
+    }
+
+    // apply of a changed file: configured, and visible.
+    let out = k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&name, REPO_URL, "second")).success()?;
+    assert_eq!(out.trim(), format!("repository.config.porch.kpt.dev/{name} configured"));
+    assert_eq!(description(&k, &name)?, "second");
+    // apply of the same file again: unchanged.
+    let out = k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&name, REPO_URL, "second")).success()?;
+    assert_eq!(out.trim(), format!("repository.config.porch.kpt.dev/{name} unchanged"));
+
+    // Server-side apply of a further change.
+    let out = k
+        .with_manifest(
+            &["apply", "--server-side", "--force-conflicts", "-f", "-"],
+            &repository_manifest(&name, REPO_URL, "third"),
+        )
+        .success()?;
+    assert_eq!(out.trim(), format!("repository.config.porch.kpt.dev/{name} serverside-applied"));
+    assert_eq!(description(&k, &name)?, "third");
+
+    // Merge patch and JSON patch.
+    let out = k
+        .run(&["patch", "repository", &name, "--type=merge", "-p", r#"{"spec":{"description":"merged"}}"#])
+        .success()?;
+    assert_eq!(out.trim(), format!("repository.config.porch.kpt.dev/{name} patched"));
+    assert_eq!(description(&k, &name)?, "merged");
+    k.run(&[
+        "patch",
+        "repository",
+        &name,
+        "--type=json",
+        "-p",
+        r#"[{"op":"replace","path":"/spec/description","value":"json-patched"},
+            {"op":"add","path":"/metadata/labels","value":{"team":"blue"}}]"#,
+    ])
+    .success()?;
+    assert_eq!(description(&k, &name)?, "json-patched");
+    let labelled = k.run(&["get", "repositories", "-l", "team=blue", "-o", "name"]).success()?;
+    assert_eq!(labelled.trim(), format!("repository.config.porch.kpt.dev/{name}"));
+
+    // delete: gone.
+    let out = k.run(&["delete", "repository", &name]).success()?;
+    assert_eq!(out.trim(), format!("repository.config.porch.kpt.dev \"{name}\" deleted"));
+    let err = k.run(&["get", "repository", &name]).failure()?;
+    assert_eq!(
+        err.trim(),
+        format!("Error from server (NotFound): repositories.config.porch.kpt.dev \"{name}\" not found")
+    );
+    let none = k.run(&["get", "repositories"]);
+    assert!(none.ok() && !none.stdout.contains(&name), "{none:?}");
+    Ok(())
+}
+
+#[test]
+fn describe_shows_the_spec() -> Result<()> {
+    let ep = Endpoint::start()?;
+    let k = ep.kubectl();
+    let name = unique_name("described");
+    k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&name, REPO_URL, "to describe")).success()?;
+    let out = k.run(&["describe", "repository", &name]).success()?;
+    let flat = normalize_ws(&out);
+    for needle in [&format!("Name: {name}"), "Kind: Repository", "Description: to describe", REPO_URL] {
+        assert!(flat.contains(needle), "describe lacks {needle:?}:\n{out}");
+    }
+    Ok(())
+}
+
+#[test]
+fn an_uppercase_name_is_refused_with_the_field_error() -> Result<()> {
+    let ep = Endpoint::start()?;
+    let out = ep.kubectl().with_manifest(&["apply", "-f", "-"], &repository_manifest("Bad-Name", REPO_URL, "x"));
+    let stderr = out.clone().failure()?;
+    assert!(stderr.contains("is invalid"), "{out:?}");
+    assert!(stderr.contains("metadata.name"), "{out:?}");
+    assert!(stderr.contains("Bad-Name"), "{out:?}");
+    Ok(())
+}
+
+#[test]
+fn spec_git_repo_is_immutable() -> Result<()> {
+    let ep = Endpoint::start()?;
+    let k = ep.kubectl();
+    let name = unique_name("fixed");
+    k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&name, REPO_URL, "x")).success()?;
+
+    let moved = repository_manifest(&name, "https://example.com/other.git", "x");
+    let out = k.with_manifest(&["apply", "-f", "-"], &moved);
+    let stderr = out.clone().failure()?;
+    assert!(stderr.contains("spec.git.repo") && stderr.contains("immutable"), "{out:?}");
+
+    let out = k.run(&[
+        "patch",
+        "repository",
+        &name,
+        "--type=merge",
+        "-p",
+        r#"{"spec":{"git":{"repo":"https://example.com/other.git"}}}"#,
+    ]);
+    let stderr = out.clone().failure()?;
+    assert!(stderr.contains("immutable"), "{out:?}");
+
+    let out = k.run(&[
+        "patch",
+        "repository",
+        &name,
+        "--type=json",
+        "-p",
+        r#"[{"op":"replace","path":"/spec/git/repo","value":"https://example.com/other.git"}]"#,
+    ]);
+    assert!(out.clone().failure()?.contains("immutable"), "{out:?}");
+
+    let repo = k.run(&["get", "repository", &name, "-o", "jsonpath={.spec.git.repo}"]).success()?;
+    assert_eq!(repo, REPO_URL);
+    Ok(())
+}
+
+#[test]
+fn an_unknown_field_is_refused_by_strict_field_validation() -> Result<()> {
+    let ep = Endpoint::start()?;
+    let k = ep.kubectl();
+    let name = unique_name("bogus");
+    let manifest = repository_manifest(&name, REPO_URL, "x") + "  bogus: true\n";
+    let out = k.with_manifest(&["create", "-f", "-"], &manifest);
+    let stderr = out.clone().failure()?;
+    assert!(stderr.contains("spec.bogus"), "{out:?}");
+    let err = k.run(&["get", "repository", &name]).failure()?;
+    assert!(err.contains("NotFound"), "{err}");
+    Ok(())
+}

@@ -1,0 +1,133 @@
+//! PATCH bodies: JSON merge patch (RFC 7386), JSON patch (RFC 6902) and server-side apply.
+//!
+//! Strategic merge patch is refused with 415, as kube-apiserver does for custom resources, so
+//! kubectl falls back to a JSON merge patch for client-side apply.
+
+use crate::ApiError;
+use serde_json::Value;
+
+/// The PATCH flavours this server understands, from the request Content-Type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PatchType {
+    /// `application/merge-patch+json`.
+    Merge,
+    /// `application/json-patch+json`.
+    Json,
+    /// `application/apply-patch+yaml`: server-side apply.
+    Apply,
+}
+
+const ACCEPTED: &str = "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml";
+
+impl PatchType {
+    /// Picks the patch type from a Content-Type; anything else (strategic merge patch included) is 415.
+    pub fn from_content_type(content_type: &str) -> Result<Self, ApiError> {
+        let media = content_type.split(';').next().unwrap_or("").trim();
+        match media {
+            "application/merge-patch+json" => Ok(Self::Merge),
+            "application/json-patch+json" => Ok(Self::Json),
+            "application/apply-patch+yaml" => Ok(Self::Apply),
+            _ => Err(ApiError::unsupported_media_type(format!(
+                "the body of the request was in an unknown format - accepted media types include: {ACCEPTED}"
+            ))),
+        }
+    }
+}
+
+fn patch_error(message: String) -> ApiError {
+    ApiError::new(422, "Invalid", message)
+}
+
+/// Applies a merge or JSON patch `body` to `target`.
+pub fn apply(patch_type: PatchType, target: &mut Value, body: &[u8]) -> Result<(), ApiError> {
+    match patch_type {
+        PatchType::Merge => {
+            let patch: Value = serde_json::from_slice(body)
+                .map_err(|e| ApiError::bad_request(format!("error decoding merge patch: {e}")))?;
+            if !patch.is_object() {
+                return Err(ApiError::bad_request("a merge patch must be a JSON object"));
+            }
+            json_patch::merge(target, &patch);
+            Ok(())
+        }
+        PatchType::Json => {
+            let patch: json_patch::Patch = serde_json::from_slice(body)
+                .map_err(|e| ApiError::bad_request(format!("error decoding json patch: {e}")))?;
+            json_patch::patch(target, &patch).map_err(|e| patch_error(format!("the json patch failed: {e}")))
+        }
+        PatchType::Apply => {
+            let applied = decode_apply(body)?;
+            server_side_apply(target, &applied);
+            Ok(())
+        }
+    }
+}
+
+/// Parses an apply configuration (YAML, of which JSON is a subset).
+pub fn decode_apply(body: &[u8]) -> Result<Value, ApiError> {
+    let text = std::str::from_utf8(body).map_err(|_| ApiError::bad_request("the apply body is not UTF-8"))?;
+    let value: Value = serde_saphyr::from_str(text)
+        .map_err(|e| ApiError::bad_request(format!("error decoding YAML apply configuration: {e}")))?;
+    if !value.is_object() {
+        return Err(ApiError::bad_request("an apply configuration must be an object"));
+    }
+    Ok(value)
+}
+
+/// Merges an apply configuration into the live object: maps merge key by key, every other value
+/// (lists included) replaces the live one. This is the single-manager subset of server-side
+/// apply: fields the configuration does not mention are kept.
+pub fn server_side_apply(live: &mut Value, applied: &Value) {
+    match (live, applied) {
+        (Value::Object(live), Value::Object(applied)) => {
+            for (key, value) in applied {
+                match live.get_mut(key) {
+                    Some(existing) if existing.is_object() && value.is_object() => server_side_apply(existing, value),
+                    _ => {
+                        live.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+        }
+        (live, applied) => *live = applied.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn strategic_merge_patch_is_415() {
+        let e = PatchType::from_content_type("application/strategic-merge-patch+json").unwrap_err();
+        assert_eq!(e.code(), 415);
+        assert_eq!(PatchType::from_content_type("application/merge-patch+json; charset=utf-8").unwrap(), PatchType::Merge);
+    }
+
+    #[test]
+    fn merge_patch_removes_nulls_and_merges_maps() {
+        let mut o = json!({"spec": {"a": 1, "b": 2}});
+        apply(PatchType::Merge, &mut o, br#"{"spec": {"a": null, "c": 3}}"#).unwrap();
+        assert_eq!(o, json!({"spec": {"b": 2, "c": 3}}));
+    }
+
+    #[test]
+    fn json_patch_applies_and_failed_tests_are_422() {
+        let mut o = json!({"spec": {"description": "x"}});
+        apply(PatchType::Json, &mut o, br#"[{"op":"replace","path":"/spec/description","value":"y"}]"#).unwrap();
+        assert_eq!(o["spec"]["description"], "y");
+        let e = apply(PatchType::Json, &mut o, br#"[{"op":"test","path":"/spec/description","value":"z"}]"#)
+            .unwrap_err();
+        assert_eq!(e.code(), 422);
+        let e = apply(PatchType::Json, &mut o, b"{not json").unwrap_err();
+        assert_eq!(e.code(), 400);
+    }
+
+    #[test]
+    fn apply_merges_maps_and_replaces_lists() {
+        let mut o = json!({"metadata": {"labels": {"a": "1"}}, "spec": {"list": [1, 2], "keep": true}});
+        apply(PatchType::Apply, &mut o, b"metadata:\n  labels:\n    b: '2'\nspec:\n  list: [3]\n").unwrap();
+        assert_eq!(o, json!({"metadata": {"labels": {"a": "1", "b": "2"}}, "spec": {"list": [3], "keep": true}}));
+    }
+}

@@ -1,0 +1,116 @@
+//! The server as a value: open it on a data directory, then serve it on a listener or talk to it
+//! in-process through a `kube::Client`.
+
+use crate::config::Config;
+use crate::crdstore::{Store, StoreError, StoreOptions};
+use crate::rest::store::StoreRest;
+use crate::server::openapi::OpenApi;
+use crate::server::state::AppState;
+use crate::server::{self, ApiStack};
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// A flag combination is refused.
+    #[error("{0}")]
+    Config(String),
+    /// The data directory could not be prepared.
+    #[error("failed to prepare the data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The embedded store could not be opened.
+    #[error("failed to open the object store: {0}")]
+    Store(#[from] StoreError),
+    /// The listen address could not be bound.
+    #[error("failed to listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// An opened server: its state and the switch that ends its watches.
+#[derive(Debug)]
+pub struct App {
+    state: Arc<AppState>,
+    shutdown: watch::Sender<bool>,
+    data_dir: PathBuf,
+}
+
+impl App {
+    /// Opens the data directory and the store (standalone mode). `metrics` renders `/metrics`.
+    pub fn open(config: &Config, metrics: Option<PrometheusHandle>) -> Result<Self, StartError> {
+        config.check().map_err(StartError::Config)?;
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|source| StartError::DataDir { path: config.data_dir.clone(), source })?;
+        let store = Store::open(
+            &config.data_dir,
+            StoreOptions {
+                event_window: config.watch_event_window,
+                bookmark_interval: Duration::from_secs(config.bookmark_interval_seconds),
+            },
+        )?;
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let state = AppState {
+            store: StoreRest::new(store),
+            openapi: OpenApi::build(true),
+            max_body: config.max_request_body_size,
+            standalone: true,
+            shutdown: shutdown_rx,
+            metrics,
+            default_watch_timeout: Duration::from_secs(config.default_watch_timeout_seconds),
+        };
+        Ok(Self { state: Arc::new(state), shutdown, data_dir: config.data_dir.clone() })
+    }
+
+    /// The API as a tower service over any request body (in-process use, tests).
+    pub fn service<B>(&self) -> ApiStack<B>
+    where
+        B: http_body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        server::build(self.state.clone())
+    }
+
+    /// A `kube::Client` that sends to this server in-process, with no socket.
+    pub fn kube_client(&self) -> kube::Client {
+        kube::Client::new(self.service::<kube::client::Body>(), "default")
+    }
+
+    /// Binds `addr` and writes `<data-dir>/kubeconfig` pointing at the bound address.
+    pub async fn bind(&self, addr: SocketAddr) -> Result<(TcpListener, PathBuf), StartError> {
+        let listener = TcpListener::bind(addr).await.map_err(|source| StartError::Listen { addr, source })?;
+        let local = listener.local_addr().map_err(|source| StartError::Listen { addr, source })?;
+        let kubeconfig = crate::standalone::write_kubeconfig(&self.data_dir, local)
+            .map_err(|source| StartError::DataDir { path: self.data_dir.clone(), source })?;
+        Ok((listener, kubeconfig))
+    }
+
+    /// Serves `listener` until `shutdown` resolves; then watches end and connections drain.
+    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send) {
+        let stop = self.shutdown.clone();
+        let signal = async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        };
+        server::serve(listener, self.service(), signal).await;
+    }
+}

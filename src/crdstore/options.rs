@@ -1,0 +1,120 @@
+//! Options and result shapes of the store's verbs.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use porch_layers::{FieldSelector, LabelSelector};
+use serde_json::Value;
+
+/// How a [`Store`](super::Store) is opened.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// How many recent events (all kinds) are kept for watch resumption. Default 10 000.
+    pub event_window: usize,
+    /// Interval between periodic BOOKMARK events on watches that allow them. Default 60 s.
+    pub bookmark_interval: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions { event_window: 10_000, bookmark_interval: Duration::from_secs(60) }
+    }
+}
+
+/// Options of create, update and update_status.
+#[derive(Debug, Clone, Default)]
+pub struct WriteOptions {
+    /// Validate and return the would-be object without persisting it, emitting an event or consuming a
+    /// resourceVersion.
+    pub dry_run: bool,
+}
+
+/// Options of delete.
+#[derive(Debug, Clone, Default)]
+pub struct DeleteOptions {
+    /// Validate and return the would-be result without persisting anything.
+    pub dry_run: bool,
+    /// Delete only if the object's `metadata.uid` is this (else `Conflict`).
+    pub precondition_uid: Option<String>,
+    /// Delete only if the object's `metadata.resourceVersion` is this (else `Conflict`).
+    pub precondition_resource_version: Option<String>,
+}
+
+/// Options of list.
+#[derive(Debug, Clone, Default)]
+pub struct ListOptions {
+    /// Keep only objects whose `metadata.labels` match.
+    pub label_selector: Option<LabelSelector>,
+    /// Keep only objects whose fields match (`metadata.name`, `metadata.namespace`, and `type` for Secrets).
+    pub field_selector: Option<FieldSelector>,
+    /// Return at most this many items (0 or `None`: all).
+    pub limit: Option<usize>,
+    /// Continue after the last item of a previous page (the `continue_token` it returned).
+    pub continue_token: Option<String>,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone)]
+pub struct ListPage {
+    /// The items, sorted by (namespace, name), with `apiVersion` and `kind` set.
+    pub items: Vec<Value>,
+    /// The store's resourceVersion when the page was read.
+    pub resource_version: u64,
+    /// Token for the next page, when more items match.
+    pub continue_token: Option<String>,
+    /// How many matching items follow this page, when there is a next page.
+    pub remaining_item_count: Option<u64>,
+}
+
+/// Options of watch.
+#[derive(Debug, Clone, Default)]
+pub struct WatchOptions {
+    /// `None`/`""`/`"0"`: synthetic ADDED for the current state, then changes. `Some(rv)`: the changes after
+    /// `rv` (an ERROR event with a 410 Status if they left the event window).
+    pub resource_version: Option<String>,
+    /// Send the current state as ADDED events, then a BOOKMARK annotated `k8s.io/initial-events-end`.
+    pub send_initial_events: bool,
+    /// Send a BOOKMARK every `bookmark_interval`.
+    pub allow_bookmarks: bool,
+    /// Keep only events whose object labels match (transitions become ADDED/DELETED).
+    pub label_selector: Option<LabelSelector>,
+    /// Keep only events whose object fields match (transitions become ADDED/DELETED).
+    pub field_selector: Option<FieldSelector>,
+}
+
+/// The type of a [`WatchEvent`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WatchEventType {
+    /// The object appeared (or started matching the selectors).
+    Added,
+    /// The object changed.
+    Modified,
+    /// The object went away (or stopped matching the selectors).
+    Deleted,
+    /// A progress marker carrying only a resourceVersion.
+    Bookmark,
+    /// An error; the object is a `Status` and the stream ends after it.
+    Error,
+}
+
+impl WatchEventType {
+    /// The wire name: `ADDED`, `MODIFIED`, `DELETED`, `BOOKMARK` or `ERROR`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WatchEventType::Added => "ADDED",
+            WatchEventType::Modified => "MODIFIED",
+            WatchEventType::Deleted => "DELETED",
+            WatchEventType::Bookmark => "BOOKMARK",
+            WatchEventType::Error => "ERROR",
+        }
+    }
+}
+
+/// One event of a watch stream.
+#[derive(Debug, Clone)]
+pub struct WatchEvent {
+    /// The event type.
+    pub event_type: WatchEventType,
+    /// The object (shared between watchers; clone it to modify).
+    pub object: Arc<Value>,
+}

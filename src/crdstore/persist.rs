@@ -1,0 +1,79 @@
+//! Durability: one redb file holding every object (JSON) and the server-wide resourceVersion, written in
+//! the same transaction as the changes that use it, with `Durability::Immediate`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
+use serde_json::Value;
+
+use super::state::Index;
+use super::txn::Change;
+use super::{StoreError, StoredKind, WatchEventType};
+
+/// `<plural>/<namespace>/<name>` → the object as JSON.
+const OBJECTS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("objects");
+/// `resourceVersion` → the last resourceVersion used.
+const META: TableDefinition<'_, &str, u64> = TableDefinition::new("meta");
+const RV_KEY: &str = "resourceVersion";
+
+fn key(kind: StoredKind, ns: &str, name: &str) -> String {
+    format!("{}/{ns}/{name}", kind.plural())
+}
+
+/// Opens (or creates) the database and loads every object and the resourceVersion.
+pub(crate) fn open(path: &Path) -> Result<(Database, Index, u64), StoreError> {
+    let db = Database::create(path).map_err(StoreError::storage)?;
+    let tx = db.begin_write().map_err(StoreError::storage)?;
+    tx.open_table(OBJECTS).map_err(StoreError::storage)?;
+    tx.open_table(META).map_err(StoreError::storage)?;
+    tx.commit().map_err(StoreError::storage)?;
+
+    let tx = db.begin_read().map_err(StoreError::storage)?;
+    let rv = tx
+        .open_table(META)
+        .map_err(StoreError::storage)?
+        .get(RV_KEY)
+        .map_err(StoreError::storage)?
+        .map_or(0, |v| v.value());
+    let mut index = Index::default();
+    let objects = tx.open_table(OBJECTS).map_err(StoreError::storage)?;
+    for row in objects.iter().map_err(StoreError::storage)? {
+        let (k, v) = row.map_err(StoreError::storage)?;
+        let mut parts = k.value().splitn(3, '/');
+        let (Some(plural), Some(ns), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
+            tracing::warn!(key = k.value(), "crdstore: skipping a malformed key");
+            continue;
+        };
+        let Some(kind) = StoredKind::ALL.into_iter().find(|kd| kd.plural() == plural) else {
+            tracing::warn!(key = k.value(), "crdstore: skipping an object of an unknown kind");
+            continue;
+        };
+        let obj: Value = serde_json::from_slice(v.value()).map_err(StoreError::storage)?;
+        index.map_mut(kind).insert((ns.to_string(), name.to_string()), Arc::new(obj));
+    }
+    drop(objects);
+    drop(tx);
+    Ok((db, index, rv))
+}
+
+/// Writes `changes` and the new resourceVersion `rv` in one durable transaction.
+pub(crate) fn commit(db: &Database, changes: &[Change], rv: u64) -> Result<(), StoreError> {
+    let mut tx = db.begin_write().map_err(StoreError::storage)?;
+    tx.set_durability(Durability::Immediate).map_err(StoreError::storage)?;
+    {
+        let mut objects = tx.open_table(OBJECTS).map_err(StoreError::storage)?;
+        for c in changes {
+            let k = key(c.entry.kind, &c.entry.namespace, &c.name);
+            if c.entry.event_type == WatchEventType::Deleted {
+                objects.remove(k.as_str()).map_err(StoreError::storage)?;
+            } else {
+                let bytes = serde_json::to_vec(&*c.entry.object).map_err(StoreError::storage)?;
+                objects.insert(k.as_str(), bytes.as_slice()).map_err(StoreError::storage)?;
+            }
+        }
+        let mut meta = tx.open_table(META).map_err(StoreError::storage)?;
+        meta.insert(RV_KEY, rv).map_err(StoreError::storage)?;
+    }
+    tx.commit().map_err(StoreError::storage)
+}

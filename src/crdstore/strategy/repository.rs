@@ -1,0 +1,206 @@
+//! Repository (`config.porch.kpt.dev/v1alpha1`): the CRD's defaults, schema checks and CEL rules
+//! (porch-api.md §2.5).
+
+use porch_layers::{CauseReason, FieldCause};
+use serde_json::{Value, json};
+
+use super::{Strategy, invalid_value, names, str_at, value_at};
+use crate::crdstore::meta;
+
+/// Fields that may not change once set, with their CEL messages.
+const IMMUTABLE: [&str; 5] = ["spec.type", "spec.git.repo", "spec.git.branch", "spec.git.directory", "spec.oci.registry"];
+
+/// `crontab` descriptors accepted instead of five fields.
+const CRON_DESCRIPTORS: [&str; 7] = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
+
+/// The Repository strategy.
+pub(crate) struct RepositoryStrategy;
+
+/// CRD defaulting: `spec.git.branch: main`.
+fn apply_defaults(obj: &mut Value) {
+    if let Some(git) = obj.pointer_mut("/spec/git").and_then(Value::as_object_mut) {
+        git.entry("branch").or_insert_with(|| json!("main"));
+    }
+}
+
+fn validate_name(name: &str, causes: &mut Vec<FieldCause>) {
+    if name.is_empty() {
+        return; // reported by the common metadata checks
+    }
+    if !names::is_label_syntax(name) {
+        causes.push(invalid_value("metadata.name", name, "metadata.name must conform to the RFC1123 DNS label standard"));
+    }
+    if name.len() > 63 {
+        causes.push(invalid_value("metadata.name", name, "metadata.name must be no more than 63 characters"));
+    }
+}
+
+fn required_string(obj: &Value, path: &str, causes: &mut Vec<FieldCause>) {
+    match value_at(obj, path) {
+        None | Some(Value::Null) => causes.push(FieldCause::required(path, "")),
+        Some(Value::String(s)) if s.is_empty() => causes.push(FieldCause::required(path, "")),
+        Some(Value::String(_)) => {}
+        Some(_) => causes.push(FieldCause::invalid(path, "must be a string")),
+    }
+}
+
+/// A loose check of a 5-field crontab line (a full parse comes with the scheduler).
+fn is_cron(s: &str) -> bool {
+    let s = s.trim();
+    if CRON_DESCRIPTORS.contains(&s) || s.starts_with("@every ") {
+        return true;
+    }
+    let fields: Vec<&str> = s.split_whitespace().collect();
+    fields.len() == 5
+        && fields.iter().all(|f| f.chars().all(|c| c.is_ascii_alphanumeric() || "*/,-?".contains(c)))
+}
+
+impl Strategy for RepositoryStrategy {
+    fn prepare_for_create(&self, obj: &mut Value) {
+        apply_defaults(obj);
+    }
+
+    fn prepare_for_update(&self, new: &mut Value, _old: &Value) {
+        apply_defaults(new);
+    }
+
+    fn validate(&self, obj: &Value) -> Vec<FieldCause> {
+        let mut causes = Vec::new();
+        validate_name(meta::name(obj), &mut causes);
+        match value_at(obj, "spec") {
+            None | Some(Value::Null) => {
+                causes.push(FieldCause::required("spec", ""));
+                return causes;
+            }
+            Some(Value::Object(_)) => {}
+            Some(_) => {
+                causes.push(FieldCause::invalid("spec", "must be an object"));
+                return causes;
+            }
+        }
+        match value_at(obj, "spec.type") {
+            None | Some(Value::Null) => causes.push(FieldCause::required("spec.type", "")),
+            Some(Value::String(t)) if t == "git" || t == "oci" => {}
+            Some(other) => {
+                let shown = other.as_str().map_or_else(|| other.to_string(), |s| format!("{s:?}"));
+                causes.push(FieldCause::new(
+                    "spec.type",
+                    CauseReason::FieldValueNotSupported,
+                    format!("{shown}: supported values: \"git\", \"oci\""),
+                ));
+            }
+        }
+        if let Some(content) = value_at(obj, "spec.content").filter(|v| !v.is_null()) {
+            if !matches!(content.as_str(), Some("" | "Package")) {
+                causes.push(FieldCause::invalid(
+                    "spec.content",
+                    format!("{content}: The 'content' field is deprecated, its only valid value is 'Package'"),
+                ));
+            }
+        }
+        match str_at(obj, "spec.type") {
+            Some("git") => {
+                required_string(obj, "spec.git.repo", &mut causes);
+                if str_at(obj, "spec.git.branch") == Some("") {
+                    causes.push(invalid_value("spec.git.branch", "", "spec.git.branch in body should be at least 1 chars long"));
+                }
+            }
+            Some("oci") => required_string(obj, "spec.oci.registry", &mut causes),
+            _ => {}
+        }
+        if let Some(schedule) = value_at(obj, "spec.sync.schedule").filter(|v| !v.is_null()) {
+            match schedule.as_str() {
+                Some("") => {}
+                Some(s) if is_cron(s) => {}
+                _ => causes.push(FieldCause::invalid(
+                    "spec.sync.schedule",
+                    format!("{schedule}: must be a standard 5-field cron expression, e.g. \"*/10 * * * *\""),
+                )),
+            }
+        }
+        causes
+    }
+
+    fn validate_update(&self, new: &Value, old: &Value) -> Vec<FieldCause> {
+        let mut causes = self.validate(new);
+        for path in IMMUTABLE {
+            if value_at(new, path) != value_at(old, path) {
+                causes.push(FieldCause::invalid(path, format!("{path} is immutable")));
+            }
+        }
+        causes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo(name: &str, spec: Value) -> Value {
+        json!({"metadata": {"name": name, "namespace": "default"}, "spec": spec})
+    }
+
+    fn errs(obj: &Value) -> Vec<String> {
+        RepositoryStrategy.validate(obj).iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn a_git_repository_is_valid_and_defaulted() {
+        let mut r = repo("blueprints", json!({"type": "git", "git": {"repo": "https://x/y.git"}}));
+        RepositoryStrategy.prepare_for_create(&mut r);
+        assert_eq!(r["spec"]["git"]["branch"], "main");
+        assert!(errs(&r).is_empty());
+        let oci = repo("o", json!({"type": "oci", "oci": {"registry": "r.io/x"}, "content": "Package"}));
+        assert!(errs(&oci).is_empty());
+    }
+
+    #[test]
+    fn names_must_be_dns_labels() {
+        let e = errs(&repo("a.b", json!({"type": "git", "git": {"repo": "u"}})));
+        assert_eq!(e, ["metadata.name: Invalid value: \"a.b\": metadata.name must conform to the RFC1123 DNS label standard"]);
+        let e = errs(&repo(&"a".repeat(64), json!({"type": "git", "git": {"repo": "u"}})));
+        assert!(e[0].ends_with("metadata.name must be no more than 63 characters"));
+    }
+
+    #[test]
+    fn type_content_and_required_fields() {
+        let e = errs(&repo("r", json!({"type": "svn"})));
+        assert_eq!(e, ["spec.type: Unsupported value: \"svn\": supported values: \"git\", \"oci\""]);
+        let e = RepositoryStrategy.validate(&repo("r", json!({"type": "git", "git": {}})));
+        assert_eq!(e[0].field, "spec.git.repo");
+        assert_eq!(e[0].reason, CauseReason::FieldValueRequired);
+        let e = errs(&repo("r", json!({"type": "oci", "oci": {"registry": ""}})));
+        assert_eq!(e, ["spec.oci.registry: Required value"]);
+        let e = errs(&repo("r", json!({"type": "git", "git": {"repo": "u", "branch": ""}})));
+        assert_eq!(e.len(), 1);
+        assert!(e[0].starts_with("spec.git.branch"));
+        let e = errs(&repo("r", json!({"type": "git", "git": {"repo": "u"}, "content": "Function"})));
+        assert!(e[0].contains("The 'content' field is deprecated, its only valid value is 'Package'"));
+        assert_eq!(errs(&json!({"metadata": {"name": "r"}})), ["spec: Required value"]);
+    }
+
+    #[test]
+    fn sync_schedule_needs_five_cron_fields() {
+        for ok in ["*/10 * * * *", "0 0 1 JAN MON", "@hourly", "1-5,7 * ? * *"] {
+            assert!(errs(&repo("r", json!({"type": "git", "git": {"repo": "u"}, "sync": {"schedule": ok}}))).is_empty(), "{ok}");
+        }
+        for bad in ["* * * *", "* * * * * *", "a$ * * * *"] {
+            let e = errs(&repo("r", json!({"type": "git", "git": {"repo": "u"}, "sync": {"schedule": bad}})));
+            assert!(e[0].starts_with("spec.sync.schedule: Invalid value"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn identity_fields_are_immutable() {
+        let old = repo("r", json!({"type": "git", "git": {"repo": "u", "branch": "main", "directory": "/"}}));
+        let mut new = repo("r", json!({"type": "git", "git": {"repo": "v", "directory": "d"}, "description": "x"}));
+        RepositoryStrategy.prepare_for_update(&mut new, &old);
+        let e: Vec<_> = RepositoryStrategy.validate_update(&new, &old).iter().map(|c| c.message.clone()).collect();
+        assert_eq!(e, ["spec.git.repo is immutable", "spec.git.directory is immutable"]);
+        let new = repo("r", json!({"type": "oci", "oci": {"registry": "x"}}));
+        let e: Vec<_> = RepositoryStrategy.validate_update(&new, &old).iter().map(|c| c.field.clone()).collect();
+        assert_eq!(e, ["spec.type", "spec.git.repo", "spec.git.branch", "spec.git.directory", "spec.oci.registry"]);
+        let same = old.clone();
+        assert!(RepositoryStrategy.validate_update(&same, &old).is_empty());
+    }
+}

@@ -1,0 +1,233 @@
+//! watch: each watcher reads the shared event window after its own last resourceVersion and sleeps on a
+//! `tokio::sync::watch` channel in between, so writers never wait for watchers and a slow watcher only
+//! costs its own position. A watcher that falls out of the window gets one ERROR event (410 Expired).
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures::Stream;
+use serde_json::{Value, json};
+use tokio::time::{Instant, Interval, MissedTickBehavior};
+
+use super::filter::Filter;
+use super::state::{LogEntry, Shared};
+use super::{StoreError, StoredKind, WatchEvent, WatchEventType, WatchOptions, meta};
+
+/// How many window entries a watcher scans per lock acquisition.
+const SCAN_CHUNK: usize = 1024;
+
+/// The events of one watch; dropping it releases everything.
+pub struct WatchStream {
+    inner: Pin<Box<dyn Stream<Item = WatchEvent> + Send>>,
+}
+
+impl fmt::Debug for WatchStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WatchStream").finish_non_exhaustive()
+    }
+}
+
+impl Stream for WatchStream {
+    type Item = WatchEvent;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<WatchEvent>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+/// Keeps `porch_watchers{resource}` up to date for the watcher's lifetime.
+struct GaugeGuard(&'static str);
+
+impl GaugeGuard {
+    fn new(resource: &'static str) -> GaugeGuard {
+        metrics::gauge!("porch_watchers", "resource" => resource).increment(1.0);
+        GaugeGuard(resource)
+    }
+}
+
+impl Drop for GaugeGuard {
+    fn drop(&mut self) {
+        metrics::gauge!("porch_watchers", "resource" => self.0).decrement(1.0);
+    }
+}
+
+struct Watcher {
+    shared: Arc<Shared>,
+    kind: StoredKind,
+    namespace: Option<String>,
+    filter: Filter,
+    position: u64,
+    pending: VecDeque<WatchEvent>,
+    rx: tokio::sync::watch::Receiver<u64>,
+    bookmarks: Option<Interval>,
+    done: bool,
+    _gauge: GaugeGuard,
+}
+
+/// Parses a watch resourceVersion: `None` means "from the current state".
+fn parse_rv(rv: Option<&str>) -> Result<Option<u64>, StoreError> {
+    match rv.map(str::trim) {
+        None | Some("" | "0") => Ok(None),
+        Some(s) => s
+            .parse::<u64>()
+            .map(Some)
+            .map_err(|_| StoreError::BadRequest(format!("invalid resource version: {s:?}"))),
+    }
+}
+
+/// Opens a watch (see [`Store::watch`](super::Store::watch)).
+pub(crate) fn open(
+    shared: Arc<Shared>,
+    kind: StoredKind,
+    namespace: Option<&str>,
+    opts: WatchOptions,
+) -> Result<WatchStream, StoreError> {
+    let filter = Filter::new(kind, opts.label_selector.as_ref(), opts.field_selector.as_ref())?;
+    let from = parse_rv(opts.resource_version.as_deref())?;
+    let rx = shared.notify.subscribe();
+    let namespace = namespace.filter(|_| kind.namespaced()).map(str::to_string);
+    let bookmarks = opts.allow_bookmarks.then(|| {
+        let period = shared.opts.bookmark_interval.max(std::time::Duration::from_millis(1));
+        let mut i = tokio::time::interval_at(Instant::now() + period, period);
+        i.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        i
+    });
+    let mut w = Watcher {
+        shared: shared.clone(),
+        kind,
+        namespace,
+        filter,
+        position: from.unwrap_or(0),
+        pending: VecDeque::new(),
+        rx,
+        bookmarks,
+        done: false,
+        _gauge: GaugeGuard::new(kind.plural()),
+    };
+    if from.is_none() || opts.send_initial_events {
+        let state = shared.read();
+        w.position = state.rv;
+        for ((ns, _), obj) in state.index.map(kind) {
+            if w.namespace.as_ref().is_none_or(|want| want == ns) && w.filter.matches(obj) {
+                w.pending.push_back(WatchEvent { event_type: WatchEventType::Added, object: obj.clone() });
+            }
+        }
+        drop(state);
+        if opts.send_initial_events {
+            w.pending.push_back(w.bookmark(true));
+        }
+    }
+    let inner = futures::stream::unfold(w, |mut w| async move { w.next_event().await.map(|e| (e, w)) });
+    Ok(WatchStream { inner: Box::pin(inner) })
+}
+
+impl Watcher {
+    async fn next_event(&mut self) -> Option<WatchEvent> {
+        loop {
+            if let Some(e) = self.pending.pop_front() {
+                return Some(e);
+            }
+            if self.done {
+                return None;
+            }
+            self.rx.borrow_and_update();
+            if self.fill() {
+                continue;
+            }
+            let bookmarks = &mut self.bookmarks;
+            let rx = &mut self.rx;
+            let tick = async {
+                match bookmarks.as_mut() {
+                    Some(i) => {
+                        i.tick().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            let woken_by_write = tokio::select! {
+                changed = rx.changed() => Some(changed.is_ok()),
+                () = tick => None,
+            };
+            match woken_by_write {
+                Some(true) => {}
+                Some(false) => self.done = true,
+                None => {
+                    let b = self.bookmark(false);
+                    self.pending.push_back(b);
+                }
+            }
+        }
+    }
+
+    /// Reads the window after `position`; returns whether there was anything to read.
+    fn fill(&mut self) -> bool {
+        let state = self.shared.read();
+        let entries = match state.log.after(self.position, state.rv, SCAN_CHUNK) {
+            Ok(entries) => entries,
+            Err(expired) => {
+                let status = too_old(self.position, expired.oldest);
+                self.pending.push_back(WatchEvent { event_type: WatchEventType::Error, object: Arc::new(status) });
+                self.done = true;
+                return true;
+            }
+        };
+        let before = self.position;
+        for e in entries {
+            self.position = e.rv;
+            if let Some(ev) = self.convert(e) {
+                self.pending.push_back(ev);
+            }
+        }
+        self.position != before
+    }
+
+    /// What this watcher sees of a change, applying namespace and selectors to the old and new states.
+    fn convert(&self, e: &LogEntry) -> Option<WatchEvent> {
+        if e.kind != self.kind || self.namespace.as_ref().is_some_and(|ns| *ns != e.namespace) {
+            return None;
+        }
+        let deleted = e.event_type == WatchEventType::Deleted;
+        let now = !deleted && self.filter.matches(&e.object);
+        let before = if deleted {
+            self.filter.matches(e.prev.as_deref().unwrap_or(&e.object))
+        } else {
+            e.prev.as_deref().is_some_and(|p| self.filter.matches(p))
+        };
+        let (event_type, object) = match (before, now) {
+            (false, true) => (WatchEventType::Added, e.object.clone()),
+            (true, true) => (WatchEventType::Modified, e.object.clone()),
+            (true, false) if deleted => (WatchEventType::Deleted, e.object.clone()),
+            (true, false) => {
+                let mut last = e.prev.as_deref().cloned().unwrap_or(Value::Null);
+                meta::set_resource_version(&mut last, e.rv);
+                (WatchEventType::Deleted, Arc::new(last))
+            }
+            (false, false) => return None,
+        };
+        Some(WatchEvent { event_type, object })
+    }
+
+    fn bookmark(&self, initial_events_end: bool) -> WatchEvent {
+        let mut md = json!({"resourceVersion": self.position.to_string()});
+        if initial_events_end {
+            md["annotations"] = json!({"k8s.io/initial-events-end": "true"});
+        }
+        let object = json!({"apiVersion": self.kind.api_version(), "kind": self.kind.kind(), "metadata": md});
+        WatchEvent { event_type: WatchEventType::Bookmark, object: Arc::new(object) }
+    }
+}
+
+/// The Status of an ERROR event for a resourceVersion that left the window.
+fn too_old(requested: u64, oldest: u64) -> Value {
+    json!({
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": StoreError::Expired { requested, oldest }.to_string(),
+        "reason": "Expired",
+        "code": 410,
+    })
+}

@@ -1,0 +1,18 @@
+//! porch-server: the Porch API server in Rust.
+//!
+//! Standalone by default: plain HTTP on loopback with the embedded CR store (see `DESIGN.md`).
+//! [`App`] is the server as a value; `main.rs` only parses flags, sets up logging and metrics,
+//! and runs it.
+
+mod app;
+mod config;
+pub mod crdstore;
+mod rest;
+mod server;
+mod standalone;
+mod time;
+mod version;
+
+pub use app::{App, StartError};
+pub use config::{Config, LogFormat};
+pub use server::{ApiStack, ResponseBody};

@@ -1,0 +1,26 @@
+//! The HTTP front: hyper + tower, routing, discovery, OpenAPI, Table conversion, watch encoding.
+//!
+//! A request flows through the stack built in [`stack`]: tracing, metrics, then the
+//! [`handler`], which parses it once into an `ApiRequest` and hands it to discovery, health,
+//! OpenAPI or a resource's REST storage.
+
+mod body;
+mod discovery;
+mod handler;
+mod metrics;
+mod negotiate;
+pub(crate) mod openapi;
+mod protobuf;
+mod request;
+pub(crate) mod resources;
+mod response;
+mod serve;
+mod stack;
+pub(crate) mod state;
+pub(crate) mod table;
+mod watch;
+
+pub use response::ResponseBody;
+pub use stack::ApiStack;
+pub(crate) use serve::serve;
+pub(crate) use stack::build;

@@ -1,0 +1,118 @@
+//! One parsed API request: verb, resource path and query, as k8s.io/apiserver's `RequestInfo`.
+//!
+//! Parsing happens once, at the edge, so handlers never look at the raw URI again.
+
+mod path;
+mod query;
+
+pub(crate) use path::ResourcePath;
+pub(crate) use query::{FieldValidation, Query};
+
+use http::Method;
+use porch_layers::ApiError;
+
+/// The Kubernetes verb of a resource request (RBAC vocabulary).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Verb {
+    Get,
+    List,
+    Watch,
+    Create,
+    Update,
+    Patch,
+    Delete,
+    DeleteCollection,
+}
+
+impl Verb {
+    /// The lower-case RBAC verb, as used in metrics labels and errors.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "get",
+            Self::List => "list",
+            Self::Watch => "watch",
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Patch => "patch",
+            Self::Delete => "delete",
+            Self::DeleteCollection => "deletecollection",
+        }
+    }
+}
+
+/// A request for a resource: `/api/v1/...` or `/apis/<group>/<version>/...` plus its query.
+#[derive(Clone, Debug)]
+pub(crate) struct ApiRequest {
+    pub(crate) verb: Verb,
+    pub(crate) path: ResourcePath,
+    pub(crate) query: Query,
+}
+
+impl ApiRequest {
+    /// Parses a resource request. `Ok(None)` means the path is not a resource path (discovery,
+    /// health, OpenAPI, ...); an `Err` is a malformed query or an unsupported method.
+    pub(crate) fn parse(method: &Method, path: &str, raw_query: Option<&str>) -> Result<Option<Self>, ApiError> {
+        let Some(path) = ResourcePath::parse(path) else { return Ok(None) };
+        let query = Query::parse(raw_query.unwrap_or(""))?;
+        let verb = match (method, path.name.is_some()) {
+            (&Method::GET | &Method::HEAD, true) if query.watch => Verb::Watch,
+            (&Method::GET | &Method::HEAD, true) => Verb::Get,
+            (&Method::GET | &Method::HEAD, false) if query.watch => Verb::Watch,
+            (&Method::GET | &Method::HEAD, false) => Verb::List,
+            (&Method::POST, _) => Verb::Create,
+            (&Method::PUT, _) => Verb::Update,
+            (&Method::PATCH, _) => Verb::Patch,
+            (&Method::DELETE, true) => Verb::Delete,
+            (&Method::DELETE, false) => Verb::DeleteCollection,
+            (m, _) => return Err(ApiError::method_not_allowed(format!("method {m} is not supported"))),
+        };
+        Ok(Some(Self { verb, path, query }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(method: Method, uri: &str) -> ApiRequest {
+        let (p, q) = uri.split_once('?').map_or((uri, None), |(p, q)| (p, Some(q)));
+        ApiRequest::parse(&method, p, q).unwrap().unwrap()
+    }
+
+    #[test]
+    fn list_with_a_stray_ampersand_parses() {
+        let r = parse(Method::GET, "/apis/config.porch.kpt.dev/v1alpha1/namespaces/ns/repositories?&limit=500");
+        assert_eq!(r.verb, Verb::List);
+        assert_eq!(r.query.limit, Some(500));
+        assert_eq!(r.path.namespace.as_deref(), Some("ns"));
+        assert_eq!(r.path.resource, "repositories");
+    }
+
+    #[test]
+    fn watch_of_a_named_object_is_a_watch() {
+        let r = parse(Method::GET, "/api/v1/namespaces/default/secrets?watch=1&fieldSelector=metadata.name%3Dx");
+        assert_eq!(r.verb, Verb::Watch);
+        assert_eq!(r.query.field_selector.as_deref(), Some("metadata.name=x"));
+    }
+
+    #[test]
+    fn writes_map_to_verbs() {
+        assert_eq!(parse(Method::POST, "/api/v1/namespaces").verb, Verb::Create);
+        assert_eq!(parse(Method::PUT, "/api/v1/namespaces/x").verb, Verb::Update);
+        assert_eq!(parse(Method::PATCH, "/api/v1/namespaces/x").verb, Verb::Patch);
+        assert_eq!(parse(Method::DELETE, "/api/v1/namespaces/x").verb, Verb::Delete);
+        assert_eq!(parse(Method::DELETE, "/api/v1/namespaces/x/secrets").verb, Verb::DeleteCollection);
+    }
+
+    #[test]
+    fn non_resource_paths_are_not_api_requests() {
+        assert!(ApiRequest::parse(&Method::GET, "/apis", None).unwrap().is_none());
+        assert!(ApiRequest::parse(&Method::GET, "/openapi/v3", None).unwrap().is_none());
+    }
+
+    #[test]
+    fn bad_query_values_are_400() {
+        let e = ApiRequest::parse(&Method::GET, "/api/v1/secrets", Some("limit=abc")).unwrap_err();
+        assert_eq!(e.code(), 400);
+    }
+}

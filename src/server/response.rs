@@ -1,0 +1,61 @@
+//! Building responses: JSON bodies, Status errors and the streaming body type.
+
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode, header};
+use http_body_util::{BodyExt, Full, combinators::UnsyncBoxBody};
+use porch_layers::ApiError;
+use std::convert::Infallible;
+
+/// The body of every response: a full buffer or a watch stream.
+pub type ResponseBody = UnsyncBoxBody<Bytes, Infallible>;
+
+/// `application/json`.
+pub(crate) const JSON: &str = "application/json";
+
+/// A body holding `bytes`.
+pub(crate) fn full(bytes: impl Into<Bytes>) -> ResponseBody {
+    Full::new(bytes.into()).boxed_unsync()
+}
+
+/// A response with `bytes` and a content type.
+pub(crate) fn bytes_response(code: StatusCode, content_type: &str, bytes: impl Into<Bytes>) -> Response<ResponseBody> {
+    let mut res = Response::new(full(bytes));
+    *res.status_mut() = code;
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        res.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    res
+}
+
+/// A JSON response.
+pub(crate) fn json_response(code: StatusCode, value: &serde_json::Value) -> Response<ResponseBody> {
+    json_response_typed(code, JSON, value)
+}
+
+/// A JSON response with a specific content type (Table, aggregated discovery).
+pub(crate) fn json_response_typed(
+    code: StatusCode,
+    content_type: &str,
+    value: &serde_json::Value,
+) -> Response<ResponseBody> {
+    let body = serde_json::to_vec(value).unwrap_or_default();
+    bytes_response(code, content_type, body)
+}
+
+/// The `Status` response of an error, with `Retry-After` where the error asks for one.
+pub(crate) fn error_response(err: &ApiError) -> Response<ResponseBody> {
+    let code = StatusCode::from_u16(err.code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut res = json_response(code, &err.to_json());
+    if let Some(secs) = err.retry_after_seconds() {
+        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    res
+}
+
+/// Adds a `Warning: 299 - "<text>"` header (how kubectl shows server warnings).
+pub(crate) fn add_warning(res: &mut Response<ResponseBody>, text: &str) {
+    let escaped = text.replace('\\', "\\\\").replace('"', "\\\"");
+    if let Ok(v) = HeaderValue::from_str(&format!("299 - \"{escaped}\"")) {
+        res.headers_mut().append(header::WARNING, v);
+    }
+}

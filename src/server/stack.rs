@@ -1,0 +1,46 @@
+//! The service stack, assembled once. Outermost first:
+//!
+//! 1. `TraceLayer` — a span per request; latency and failures logged (at debug).
+//! 2. [`MetricsLayer`] — request count and latency by verb, resource and code; it sits inside
+//!    tracing so a request is timed the same way it is logged.
+//! 3. [`ApiService`] — routing, body limits, the resource verbs; it never fails, every error is a
+//!    `Status` response, and a panic in a handler is caught there and answered with a 500.
+
+use super::handler::ApiService;
+use super::metrics::MetricsLayer;
+use super::response::ResponseBody;
+use super::state::AppState;
+use http::{Request, Response};
+use http_body::Body;
+use http_body_util::BodyExt;
+use std::convert::Infallible;
+use std::sync::Arc;
+use tower::util::BoxCloneSyncService;
+use tower::ServiceBuilder;
+use tower_http::trace::TraceLayer;
+
+/// The whole API as one cloneable service over any request body.
+pub type ApiStack<B> = BoxCloneSyncService<Request<B>, Response<ResponseBody>, Infallible>;
+
+/// Builds the stack over `state`.
+pub(crate) fn build<B>(state: Arc<AppState>) -> ApiStack<B>
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let svc = ServiceBuilder::new()
+        .map_response(unify_body)
+        .layer(TraceLayer::new_for_http())
+        .layer(MetricsLayer)
+        .service(ApiService::new(state));
+    BoxCloneSyncService::new(svc)
+}
+
+/// Boxes whatever body the outer layers wrapped around ours back into [`ResponseBody`].
+fn unify_body<Bd>(res: Response<Bd>) -> Response<ResponseBody>
+where
+    Bd: Body<Data = bytes::Bytes, Error = Infallible> + Send + 'static,
+{
+    res.map(|body| body.boxed_unsync())
+}

@@ -1,0 +1,72 @@
+//! Encoding watch streams: one JSON object per event, newline-terminated, flushed at once.
+//!
+//! The stream ends cleanly at `timeoutSeconds` (or the server default) and when the server shuts
+//! down; dropping it releases the watch at its source.
+
+use super::negotiate::{Negotiated, TABLE_CONTENT_TYPE};
+use super::resources::ResourceDef;
+use super::response::{JSON, ResponseBody};
+use super::table::{self, TableOptions};
+use bytes::Bytes;
+use futures::{Stream, StreamExt};
+use http::{HeaderValue, Response, header};
+use http_body::Frame;
+use http_body_util::{BodyExt, StreamBody};
+use serde_json::{Value, json};
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// One event as the watch protocol names it.
+#[derive(Clone, Debug)]
+pub(crate) struct Event {
+    /// `ADDED`, `MODIFIED`, `DELETED`, `BOOKMARK` or `ERROR`.
+    pub(crate) event_type: &'static str,
+    pub(crate) object: std::sync::Arc<Value>,
+}
+
+/// How to encode a watch.
+#[derive(Clone, Debug)]
+pub(crate) struct WatchParams {
+    pub(crate) def: &'static ResourceDef,
+    pub(crate) negotiated: Negotiated,
+    pub(crate) timeout: Duration,
+    /// Flips to `true` when the server shuts down.
+    pub(crate) shutdown: watch::Receiver<bool>,
+}
+
+fn encode(event: &Event, params: &WatchParams, first_table: &mut bool) -> Bytes {
+    let convert = params.negotiated.table && matches!(event.event_type, "ADDED" | "MODIFIED" | "DELETED");
+    let mut line = if convert {
+        let options = TableOptions { include_object: params.negotiated.include_object, no_headers: !*first_table };
+        *first_table = false;
+        let rv = event.object.pointer("/metadata/resourceVersion").cloned().unwrap_or(Value::Null);
+        let t = table::to_table(params.def, [event.object.as_ref()], json!({"resourceVersion": rv}), options);
+        serde_json::to_vec(&json!({"type": event.event_type, "object": t}))
+    } else {
+        serde_json::to_vec(&json!({"type": event.event_type, "object": event.object.as_ref()}))
+    }
+    .unwrap_or_default();
+    line.push(b'\n');
+    Bytes::from(line)
+}
+
+/// The 200 streaming response of a watch over `events`.
+pub(crate) fn response(events: impl Stream<Item = Event> + Send + 'static, params: WatchParams) -> Response<ResponseBody> {
+    let mut shutdown = params.shutdown.clone();
+    let stop = async move {
+        tokio::select! {
+            () = tokio::time::sleep(params.timeout) => {}
+            _ = shutdown.wait_for(|down| *down) => {}
+        }
+    };
+    let content_type = if params.negotiated.table { TABLE_CONTENT_TYPE } else { JSON };
+    let mut first_table = true;
+    let frames = events
+        .take_until(stop)
+        .map(move |event| Ok::<_, Infallible>(Frame::data(encode(&event, &params, &mut first_table))));
+    let mut res = Response::new(StreamBody::new(frames).boxed_unsync());
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, private"));
+    res
+}

@@ -1,0 +1,10 @@
+//! Integration tests of porch-server, in-process through the library (`porch_server::App`): the
+//! kube-rs client and watcher over the server's own tower service, restarts on the same data
+//! directory, and HTTP-level behaviour over a real loopback socket.
+//!
+//! One test binary (modules below) so that the server is linked once.
+
+mod common;
+mod http;
+mod restart;
+mod watch;
