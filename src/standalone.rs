@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 /// The kubeconfig for a server listening on `addr` (an unspecified address becomes loopback).
 pub(crate) fn kubeconfig(addr: SocketAddr) -> String {
-    let host = if addr.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], addr.port())) } else { addr };
+    let host =
+        if addr.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], addr.port())) } else { addr };
     format!(
         "apiVersion: v1\nkind: Config\nclusters:\n- name: porch-standalone\n  cluster:\n    server: http://{host}\n\
          contexts:\n- name: porch-standalone\n  context:\n    cluster: porch-standalone\n    user: standalone\n    \

@@ -14,10 +14,17 @@ pub enum ReadyReason {
 }
 
 /// The `Ready` condition for `reason`; `message` is used for [`ReadyReason::Error`] only.
-pub fn ready_condition(reason: ReadyReason, message: &str, observed_generation: Option<i64>, now: Time) -> Condition {
+pub fn ready_condition(
+    reason: ReadyReason,
+    message: &str,
+    observed_generation: Option<i64>,
+    now: Time,
+) -> Condition {
     let (status, reason, message) = match reason {
         ReadyReason::Ready => ("True", "Ready", "Repository Ready".to_string()),
-        ReadyReason::Reconciling => ("False", "Reconciling", "Repository reconciliation in progress".to_string()),
+        ReadyReason::Reconciling => {
+            ("False", "Reconciling", "Repository reconciliation in progress".to_string())
+        }
         ReadyReason::Error => ("False", "Error", message.to_string()),
     };
     Condition {

@@ -106,8 +106,10 @@ mod tests {
     fn parses_plain_and_chunked_responses() {
         let r = parse_response(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nok").unwrap();
         assert_eq!((r.status, r.header("content-type"), r.text().as_str()), (200, Some("text/plain"), "ok"));
-        let r = parse_response(b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")
-            .unwrap();
+        let r = parse_response(
+            b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+        )
+        .unwrap();
         assert_eq!((r.status, r.text().as_str()), (404, "abcde"));
     }
 }

@@ -50,7 +50,13 @@ impl Output {
         if self.ok() {
             return Ok(self.stdout);
         }
-        bail!("`{}` failed ({:?}):\nstdout: {}\nstderr: {}", self.command, self.code, self.stdout, self.stderr)
+        bail!(
+            "`{}` failed ({:?}):\nstdout: {}\nstderr: {}",
+            self.command,
+            self.code,
+            self.stdout,
+            self.stderr
+        )
     }
 
     /// Stderr if it exited non-zero, else an error carrying everything it printed.
@@ -58,15 +64,22 @@ impl Output {
         if !self.ok() {
             return Ok(self.stderr);
         }
-        bail!("`{}` succeeded but should have failed:\nstdout: {}\nstderr: {}", self.command, self.stdout, self.stderr)
+        bail!(
+            "`{}` succeeded but should have failed:\nstdout: {}\nstderr: {}",
+            self.command,
+            self.stdout,
+            self.stderr
+        )
     }
 }
 
 impl Kubectl {
     /// A kubectl for `kubeconfig`, in `namespace` if given.
     pub fn new(kubeconfig: &Path, namespace: Option<&str>) -> Self {
-        let program = std::env::var_os(KUBECTL_ENV).filter(|v| !v.is_empty()).unwrap_or_else(|| "kubectl".into());
-        let home = tempfile::Builder::new().prefix("porch-e2e-home-").tempdir().expect("creating a temporary HOME");
+        let program =
+            std::env::var_os(KUBECTL_ENV).filter(|v| !v.is_empty()).unwrap_or_else(|| "kubectl".into());
+        let home =
+            tempfile::Builder::new().prefix("porch-e2e-home-").tempdir().expect("creating a temporary HOME");
         Self { program, kubeconfig: kubeconfig.to_path_buf(), namespace: namespace.map(str::to_string), home }
     }
 
@@ -99,7 +112,8 @@ impl Kubectl {
     /// Runs `kubectl ARGS` with `stdin` as its standard input (for `-f -`).
     pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Output {
         let command = self.describe(args);
-        let spawned = self.command(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn();
+        let spawned =
+            self.command(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn();
         let mut child = match spawned {
             Ok(c) => c,
             Err(e) => {
@@ -171,7 +185,12 @@ impl Background {
         if crate::wait_until(timeout, || pred(&self.stdout()).then_some(())).is_some() {
             return Ok(());
         }
-        bail!("`{}` never printed {what}:\nstdout: {}\nstderr: {}", self.command, self.stdout(), self.stderr())
+        bail!(
+            "`{}` never printed {what}:\nstdout: {}\nstderr: {}",
+            self.command,
+            self.stdout(),
+            self.stderr()
+        )
     }
 
     /// Waits up to `timeout` for it to exit by itself; `None` if it is still running.

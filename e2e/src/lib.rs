@@ -14,8 +14,8 @@ mod kubectl;
 mod server;
 
 pub use http::{HttpResponse, http_request};
-pub use kubectl::{Background, Kubectl, Output};
-pub use server::{Endpoint, server_binary};
+pub use kubectl::{Background, KUBECTL_ENV, Kubectl, Output};
+pub use server::{Endpoint, KUBECONFIG_ENV, SERVER_BIN_ENV, server_binary};
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};

@@ -199,7 +199,8 @@ fn boxed(r: impl Read + Send + 'static) -> Box<dyn Read + Send> {
 /// The `ADDR` of the first `listening on http://ADDR` in the log.
 fn listening_address(logs: &str) -> Option<String> {
     let rest = &logs[logs.find("listening on http://")? + "listening on http://".len()..];
-    let addr: String = rest.chars().take_while(|c| !c.is_whitespace() && !matches!(c, ')' | ',' | '"')).collect();
+    let addr: String =
+        rest.chars().take_while(|c| !c.is_whitespace() && !matches!(c, ')' | ',' | '"')).collect();
     (!addr.is_empty()).then_some(addr)
 }
 

@@ -29,12 +29,14 @@ fn api_resources_lists_the_porch_and_core_resources() -> Result<()> {
         &["secrets", "v1", "true", "Secret"],
     ];
     for row in expected {
-        let got = api_resource_row(&out, row[0]).with_context(|| format!("no row for {} in:\n{out}", row[0]))?;
+        let got =
+            api_resource_row(&out, row[0]).with_context(|| format!("no row for {} in:\n{out}", row[0]))?;
         assert_eq!(got, row.iter().map(|s| s.to_string()).collect::<Vec<_>>(), "api-resources:\n{out}");
     }
 
     // The short name works as a resource name.
-    let short = ep.kubectl().run(&["api-resources", "--api-group=config.porch.kpt.dev", "-o", "name"]).success()?;
+    let short =
+        ep.kubectl().run(&["api-resources", "--api-group=config.porch.kpt.dev", "-o", "name"]).success()?;
     let mut names: Vec<&str> = short.lines().collect();
     names.sort_unstable();
     assert_eq!(names, ["packagerevs.config.porch.kpt.dev", "repositories.config.porch.kpt.dev"]);

@@ -17,7 +17,8 @@ fn repository_lifecycle_through_kubectl() -> Result<()> {
     let name = unique_name("catalog");
 
     // apply: created.
-    let out = k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&name, REPO_URL, "first")).success()?;
+    let out =
+        k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&name, REPO_URL, "first")).success()?;
     assert_eq!(out.trim(), format!("repository.config.porch.kpt.dev/{name} created"));
 
     // get: the CRD's printer columns, and a row for it.
@@ -30,7 +31,7 @@ fn repository_lifecycle_through_kubectl() -> Result<()> {
     );
     let row = lines.find(|l| l.starts_with(&format!("{name} "))).unwrap_or_default();
     let cells: Vec<&str> = row.split_whitespace().collect();
-    for cell in ["git", "Package", "false", REPO_URL, "main"] {
+    for cell in ["git", "Package", REPO_URL, "main"] {
         assert!(cells.contains(&cell), "row {row:?} lacks {cell:?}:\n{table}");
     }
     // The short name and a single-object Table.
@@ -56,11 +57,13 @@ fn repository_lifecycle_through_kubectl() -> Result<()> {
     }
 
     // apply of a changed file: configured, and visible.
-    let out = k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&name, REPO_URL, "second")).success()?;
+    let out =
+        k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&name, REPO_URL, "second")).success()?;
     assert_eq!(out.trim(), format!("repository.config.porch.kpt.dev/{name} configured"));
     assert_eq!(description(&k, &name)?, "second");
     // apply of the same file again: unchanged.
-    let out = k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&name, REPO_URL, "second")).success()?;
+    let out =
+        k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&name, REPO_URL, "second")).success()?;
     assert_eq!(out.trim(), format!("repository.config.porch.kpt.dev/{name} unchanged"));
 
     // Server-side apply of a further change.
@@ -123,7 +126,8 @@ fn describe_shows_the_spec() -> Result<()> {
 #[test]
 fn an_uppercase_name_is_refused_with_the_field_error() -> Result<()> {
     let ep = Endpoint::start()?;
-    let out = ep.kubectl().with_manifest(&["apply", "-f", "-"], &repository_manifest("Bad-Name", REPO_URL, "x"));
+    let out =
+        ep.kubectl().with_manifest(&["apply", "-f", "-"], &repository_manifest("Bad-Name", REPO_URL, "x"));
     let stderr = out.clone().failure()?;
     assert!(stderr.contains("is invalid"), "{out:?}");
     assert!(stderr.contains("metadata.name"), "{out:?}");

@@ -21,13 +21,15 @@ fn get_w_prints_rows_for_changes_made_meanwhile() -> Result<()> {
 
     let watch = ep.kubectl().spawn(&["get", "repositories", "-w"])?;
     watch.wait_for_stdout(WAIT, "the header and the existing row", |out| {
-        out.lines().next().is_some_and(|h| h.starts_with("NAME") && h.contains("BRANCH")) && rows_of(out, &first) == 1
+        out.lines().next().is_some_and(|h| h.starts_with("NAME") && h.contains("BRANCH"))
+            && rows_of(out, &first) == 1
     })?;
 
     // Another Repository is created, then the first one is changed, then the second deleted.
     k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&second, REPO_URL, "two")).success()?;
     watch.wait_for_stdout(WAIT, "a row for the new repository", |out| rows_of(out, &second) == 1)?;
-    k.run(&["patch", "repository", &first, "--type=merge", "-p", r#"{"spec":{"deployment":true}}"#]).success()?;
+    k.run(&["patch", "repository", &first, "--type=merge", "-p", r#"{"spec":{"deployment":true}}"#])
+        .success()?;
     watch.wait_for_stdout(WAIT, "a row for the modified repository", |out| {
         out.lines().any(|l| l.starts_with(&first) && l.split_whitespace().any(|c| c == "true"))
     })?;
@@ -47,19 +49,26 @@ fn get_w_with_watch_events_names_each_change() -> Result<()> {
     let ep = Endpoint::start()?;
     let k = ep.kubectl();
     let name = unique_name("evented");
-    let watch = ep.kubectl().spawn(&["get", "repositories", "-w", "--output-watch-events", "-o", "name"])?;
-    // No objects yet: give kubectl a moment to list and start watching.
-    std::thread::sleep(Duration::from_secs(1));
+    let watch = ep.kubectl().spawn(&["get", "repositories", "-w", "--output-watch-events"])?;
+    // No objects yet, so nothing to wait for: give kubectl a moment to list and start watching.
+    std::thread::sleep(Duration::from_secs(2));
     k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&name, REPO_URL, "one")).success()?;
-    k.run(&["patch", "repository", &name, "--type=merge", "-p", r#"{"spec":{"description":"two"}}"#]).success()?;
+    k.run(&["patch", "repository", &name, "--type=merge", "-p", r#"{"spec":{"description":"two"}}"#])
+        .success()?;
     k.run(&["delete", "repository", &name]).success()?;
-    let qualified = format!("repository.config.porch.kpt.dev/{name}");
     watch.wait_for_stdout(WAIT, "ADDED, MODIFIED and DELETED", |out| out.contains("DELETED"))?;
     let out = watch.stop();
-    let events: Vec<String> = out.stdout.lines().map(porch_e2e::normalize_ws).collect();
+    let mut lines = out.stdout.lines();
+    assert!(lines.next().is_some_and(|h| h.starts_with("EVENT") && h.contains("NAME")), "{}", out.stdout);
+    let events: Vec<(&str, &str)> = lines
+        .map(|l| {
+            let mut cells = l.split_whitespace();
+            (cells.next().unwrap_or_default(), cells.next().unwrap_or_default())
+        })
+        .collect();
     assert_eq!(
         events,
-        [format!("ADDED {qualified}"), format!("MODIFIED {qualified}"), format!("DELETED {qualified}")],
+        [("ADDED", name.as_str()), ("MODIFIED", name.as_str()), ("DELETED", name.as_str())],
         "{}",
         out.stdout
     );
@@ -73,10 +82,19 @@ fn get_w_of_one_named_object_follows_only_it() -> Result<()> {
     let name = unique_name("followed");
     let other = unique_name("other");
     k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&name, REPO_URL, "one")).success()?;
-    let watch = ep.kubectl().spawn(&["get", "repository", &name, "-w", "-o", "jsonpath={.spec.description}{\"\\n\"}"])?;
+    let watch = ep.kubectl().spawn(&[
+        "get",
+        "repository",
+        &name,
+        "-w",
+        "-o",
+        "jsonpath={.spec.description}{\"\\n\"}",
+    ])?;
     watch.wait_for_stdout(WAIT, "the current description", |out| out.lines().any(|l| l == "one"))?;
-    k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&other, REPO_URL, "not followed")).success()?;
-    k.run(&["patch", "repository", &name, "--type=merge", "-p", r#"{"spec":{"description":"two"}}"#]).success()?;
+    k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&other, REPO_URL, "not followed"))
+        .success()?;
+    k.run(&["patch", "repository", &name, "--type=merge", "-p", r#"{"spec":{"description":"two"}}"#])
+        .success()?;
     watch.wait_for_stdout(WAIT, "the new description", |out| out.lines().any(|l| l == "two"))?;
     let out = watch.stop();
     assert_eq!(out.stdout.lines().collect::<Vec<_>>(), ["one", "two"], "{out:?}");

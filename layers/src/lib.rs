@@ -8,5 +8,5 @@ pub mod patch;
 pub mod selector;
 pub mod status;
 
-pub use status::{ApiError, CauseReason, FieldCause};
 pub use selector::{FieldSelector, LabelSelector, SelectorError};
+pub use status::{ApiError, CauseReason, FieldCause};

@@ -107,7 +107,8 @@ mod tests {
     #[test]
     fn apply_records_the_applied_fields_once_per_manager() {
         let mut obj = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}});
-        let applied = json!({"metadata": {"labels": {"a": "b"}}, "spec": {"git": {"repo": "x"}}, "status": {}});
+        let applied =
+            json!({"metadata": {"labels": {"a": "b"}}, "spec": {"git": {"repo": "x"}}, "status": {}});
         record(&mut obj, "kubectl", Operation::Apply, None, &applied, "2026-01-01T00:00:00Z");
         record(&mut obj, "kubectl", Operation::Apply, None, &applied, "2026-01-02T00:00:00Z");
         let entries = obj["metadata"]["managedFields"].as_array().unwrap();

@@ -70,7 +70,8 @@ mod tests {
         let l = LabelSelector::parse("app=web").unwrap();
         let f = FieldSelector::parse("type=Opaque,metadata.namespace=ns").unwrap();
         let filter = Filter::new(StoredKind::Secret, Some(&l), Some(&f)).unwrap();
-        let s = json!({"metadata": {"name": "a", "namespace": "ns", "labels": {"app": "web"}}, "type": "Opaque"});
+        let s =
+            json!({"metadata": {"name": "a", "namespace": "ns", "labels": {"app": "web"}}, "type": "Opaque"});
         assert!(filter.matches(&s));
         assert!(!filter.matches(&json!({"metadata": {"name": "a", "namespace": "ns"}, "type": "Opaque"})));
         let e = Filter::new(StoredKind::Repository, None, Some(&f)).unwrap_err();

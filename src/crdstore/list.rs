@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::filter::Filter;
 use super::state::{Key, Shared};
-use super::{ListOptions, ListPage, StoreError, StoredKind};
+use super::{ListOptions, SharedListPage, StoreError, StoredKind};
 
 /// Encodes the key a page ended at as an opaque `continue` token.
 fn encode_token(key: &Key) -> String {
@@ -30,14 +30,14 @@ pub(crate) fn list(
     kind: StoredKind,
     namespace: Option<&str>,
     opts: &ListOptions,
-) -> Result<ListPage, StoreError> {
+) -> Result<SharedListPage, StoreError> {
     let filter = Filter::new(kind, opts.label_selector.as_ref(), opts.field_selector.as_ref())?;
     let namespace = namespace.filter(|_| kind.namespaced());
     let after = opts.continue_token.as_deref().filter(|t| !t.is_empty()).map(decode_token).transpose()?;
-    if let (Some(ns), Some((token_ns, _))) = (namespace, &after) {
-        if ns != token_ns {
-            return Err(StoreError::BadRequest("continue key is not valid: wrong namespace".into()));
-        }
+    if let (Some(ns), Some((token_ns, _))) = (namespace, &after)
+        && ns != token_ns
+    {
+        return Err(StoreError::BadRequest("continue key is not valid: wrong namespace".into()));
     }
     let lower = match (&after, namespace) {
         (Some(k), _) => Bound::Excluded(k.clone()),
@@ -60,8 +60,8 @@ pub(crate) fn list(
     let items: Vec<Arc<Value>> = page.into_iter().map(|(_, v)| v.clone()).collect();
     drop(state);
 
-    Ok(ListPage {
-        items: items.iter().map(|v| (**v).clone()).collect(),
+    Ok(SharedListPage {
+        items,
         resource_version,
         continue_token,
         remaining_item_count: (remaining > 0).then_some(remaining),

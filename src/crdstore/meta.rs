@@ -78,12 +78,7 @@ fn rfc3339(secs: u64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3_600,
-        (rem % 3_600) / 60,
-        rem % 60
-    )
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3_600, (rem % 3_600) / 60, rem % 60)
 }
 
 /// Five random characters from kube-apiserver's `generateName` alphabet.
@@ -119,7 +114,8 @@ mod tests {
 
     #[test]
     fn metadata_accessors() {
-        let mut o = serde_json::json!({"metadata": {"name": "a", "finalizers": ["x"]}, "spec": {}, "status": 1});
+        let mut o =
+            serde_json::json!({"metadata": {"name": "a", "finalizers": ["x"]}, "spec": {}, "status": 1});
         assert_eq!(name(&o), "a");
         assert_eq!(namespace(&o), "");
         assert!(has_finalizers(&o));

@@ -41,7 +41,8 @@ mod writer;
 pub use error::StoreError;
 pub use kind::StoredKind;
 pub use options::{
-    DeleteOptions, ListOptions, ListPage, StoreOptions, WatchEvent, WatchEventType, WatchOptions, WriteOptions,
+    DeleteOptions, ListOptions, ListPage, SharedListPage, StoreOptions, WatchEvent, WatchEventType,
+    WatchOptions, WriteOptions,
 };
 pub use porch_layers::{CauseReason, FieldCause};
 pub use store::Store;

@@ -66,6 +66,32 @@ pub struct ListPage {
     pub remaining_item_count: Option<u64>,
 }
 
+/// One page of a list whose items are shared with the store (no deep copy): what a front that only
+/// serializes the items wants. [`SharedListPage::into_owned`] gives a [`ListPage`].
+#[derive(Debug, Clone)]
+pub struct SharedListPage {
+    /// The items, sorted by (namespace, name), with `apiVersion` and `kind` set.
+    pub items: Vec<Arc<Value>>,
+    /// The store's resourceVersion when the page was read.
+    pub resource_version: u64,
+    /// Token for the next page, when more items match.
+    pub continue_token: Option<String>,
+    /// How many matching items follow this page, when there is a next page.
+    pub remaining_item_count: Option<u64>,
+}
+
+impl SharedListPage {
+    /// Deep-copies the items.
+    pub fn into_owned(self) -> ListPage {
+        ListPage {
+            items: self.items.iter().map(|v| (**v).clone()).collect(),
+            resource_version: self.resource_version,
+            continue_token: self.continue_token,
+            remaining_item_count: self.remaining_item_count,
+        }
+    }
+}
+
 /// Options of watch.
 #[derive(Debug, Clone, Default)]
 pub struct WatchOptions {

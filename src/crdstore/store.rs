@@ -14,8 +14,8 @@ use super::state::Shared;
 use super::watch::{self, WatchStream};
 use super::writer::{Request, Writer};
 use super::{
-    DeleteOptions, ListOptions, ListPage, StoreError, StoreOptions, StoredKind, WatchOptions, WriteOptions,
-    list, persist,
+    DeleteOptions, ListOptions, ListPage, SharedListPage, StoreError, StoreOptions, StoredKind, WatchOptions,
+    WriteOptions, list, persist,
 };
 
 /// Namespaces created at open when missing, as a fresh cluster has them.
@@ -99,7 +99,12 @@ impl Store {
     ///
     /// # Errors
     /// `AlreadyExists`, `Invalid`, `NamespaceNotFound`, `NamespaceTerminating`, `BadRequest`, `Storage`.
-    pub async fn create(&self, kind: StoredKind, obj: Value, opts: &WriteOptions) -> Result<Value, StoreError> {
+    pub async fn create(
+        &self,
+        kind: StoredKind,
+        obj: Value,
+        opts: &WriteOptions,
+    ) -> Result<Value, StoreError> {
         self.submit(Op::Create(kind, obj), opts.dry_run).await
     }
 
@@ -107,7 +112,12 @@ impl Store {
     ///
     /// # Errors
     /// `NotFound`; `BadRequest` when a namespaced kind is asked for without a namespace.
-    pub async fn get(&self, kind: StoredKind, namespace: Option<&str>, name: &str) -> Result<Value, StoreError> {
+    pub async fn get(
+        &self,
+        kind: StoredKind,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<Value, StoreError> {
         let ns = match (kind.namespaced(), namespace) {
             (false, _) => "",
             (true, Some(ns)) => ns,
@@ -131,6 +141,20 @@ impl Store {
         namespace: Option<&str>,
         opts: &ListOptions,
     ) -> Result<ListPage, StoreError> {
+        list::list(&self.inner.shared, kind, namespace, opts).map(SharedListPage::into_owned)
+    }
+
+    /// Like [`Store::list`], but the items are shared with the store instead of deep-copied (much cheaper
+    /// for large lists that are only serialized).
+    ///
+    /// # Errors
+    /// As [`Store::list`].
+    pub async fn list_shared(
+        &self,
+        kind: StoredKind,
+        namespace: Option<&str>,
+        opts: &ListOptions,
+    ) -> Result<SharedListPage, StoreError> {
         list::list(&self.inner.shared, kind, namespace, opts)
     }
 
@@ -139,7 +163,12 @@ impl Store {
     ///
     /// # Errors
     /// `NotFound`, `Conflict`, `Invalid`, `BadRequest`, `Storage`.
-    pub async fn update(&self, kind: StoredKind, obj: Value, opts: &WriteOptions) -> Result<Value, StoreError> {
+    pub async fn update(
+        &self,
+        kind: StoredKind,
+        obj: Value,
+        opts: &WriteOptions,
+    ) -> Result<Value, StoreError> {
         self.submit(Op::Update(kind, obj), opts.dry_run).await
     }
 

@@ -168,7 +168,8 @@ impl Watcher {
             Ok(entries) => entries,
             Err(expired) => {
                 let status = too_old(self.position, expired.oldest);
-                self.pending.push_back(WatchEvent { event_type: WatchEventType::Error, object: Arc::new(status) });
+                self.pending
+                    .push_back(WatchEvent { event_type: WatchEventType::Error, object: Arc::new(status) });
                 self.done = true;
                 return true;
             }

@@ -5,7 +5,8 @@
 //! turns the store's neutral [`StoreError`]s into `Status` errors naming the resource.
 
 use crate::crdstore::{
-    DeleteOptions, ListOptions, ListPage, Store, StoreError, StoredKind, WatchEvent, WatchOptions, WriteOptions,
+    DeleteOptions, ListOptions, ListPage, Store, StoreError, StoredKind, WatchEvent, WatchOptions,
+    WriteOptions,
 };
 use futures::Stream;
 use porch_layers::status::OPTIMISTIC_LOCK_MESSAGE;
@@ -16,11 +17,15 @@ use serde_json::Value;
 pub(crate) fn interpret(err: StoreError) -> ApiError {
     match err {
         StoreError::NotFound { kind, name } => ApiError::not_found(kind.group(), kind.plural(), &name),
-        StoreError::AlreadyExists { kind, name } => ApiError::already_exists(kind.group(), kind.plural(), &name),
+        StoreError::AlreadyExists { kind, name } => {
+            ApiError::already_exists(kind.group(), kind.plural(), &name)
+        }
         StoreError::Conflict { kind, name } => {
             ApiError::conflict(kind.group(), kind.plural(), &name, OPTIMISTIC_LOCK_MESSAGE)
         }
-        StoreError::Invalid { kind, name, causes } => ApiError::invalid(kind.group(), kind.kind(), &name, &causes),
+        StoreError::Invalid { kind, name, causes } => {
+            ApiError::invalid(kind.group(), kind.kind(), &name, &causes)
+        }
         StoreError::BadRequest(message) => ApiError::bad_request(message),
         StoreError::NamespaceNotFound(ns) => ApiError::not_found("", "namespaces", &ns),
         StoreError::NamespaceTerminating(ns) => ApiError::forbidden(
@@ -71,7 +76,12 @@ impl StoreRest {
     }
 
     /// GET one object.
-    pub(crate) async fn get(&self, kind: StoredKind, ns: Option<&str>, name: &str) -> Result<Value, ApiError> {
+    pub(crate) async fn get(
+        &self,
+        kind: StoredKind,
+        ns: Option<&str>,
+        name: &str,
+    ) -> Result<Value, ApiError> {
         self.store.get(kind, ns, name).await.map_err(interpret)
     }
 
@@ -96,7 +106,12 @@ impl StoreRest {
     }
 
     /// CREATE.
-    pub(crate) async fn create(&self, kind: StoredKind, obj: Value, dry_run: bool) -> Result<Value, ApiError> {
+    pub(crate) async fn create(
+        &self,
+        kind: StoredKind,
+        obj: Value,
+        dry_run: bool,
+    ) -> Result<Value, ApiError> {
         self.store.create(kind, obj, &WriteOptions { dry_run }).await.map_err(interpret)
     }
 

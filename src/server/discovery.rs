@@ -8,7 +8,8 @@ use super::resources::{self, ResourceDef};
 use serde_json::{Value, json};
 
 /// The Content-Type of an aggregated discovery document.
-pub(crate) const AGGREGATED_CONTENT_TYPE: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+pub(crate) const AGGREGATED_CONTENT_TYPE: &str =
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
 
 /// Whether the `Accept` header asks for aggregated discovery v2.
 pub(crate) fn wants_aggregated(accept: &str) -> bool {
@@ -123,7 +124,8 @@ pub(crate) fn group(name: &str, standalone: bool) -> Option<Value> {
 
 /// `APIResourceList` of `/apis/<group>/<version>` or `/api/v1`; `None` when not served.
 pub(crate) fn resource_list(group: &str, version: &str, standalone: bool) -> Option<Value> {
-    let list: Vec<&ResourceDef> = served(standalone).filter(|r| r.group == group && r.version == version).collect();
+    let list: Vec<&ResourceDef> =
+        served(standalone).filter(|r| r.group == group && r.version == version).collect();
     if list.is_empty() {
         return None;
     }
@@ -176,7 +178,12 @@ mod tests {
     #[test]
     fn apis_lists_both_porch_groups_with_subresources() {
         let doc = aggregated(false, true);
-        let names: Vec<&str> = doc["items"].as_array().unwrap().iter().map(|g| g["metadata"]["name"].as_str().unwrap()).collect();
+        let names: Vec<&str> = doc["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["metadata"]["name"].as_str().unwrap())
+            .collect();
         assert_eq!(names, ["porch.kpt.dev", "config.porch.kpt.dev"]);
         let porch = &doc["items"][0]["versions"][0];
         assert_eq!(porch["freshness"], "Current");
@@ -190,7 +197,10 @@ mod tests {
 
     #[test]
     fn core_is_served_only_in_standalone_mode() {
-        assert_eq!(aggregated(true, true)["items"][0]["versions"][0]["resources"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            aggregated(true, true)["items"][0]["versions"][0]["resources"].as_array().unwrap().len(),
+            2
+        );
         assert_eq!(aggregated(true, false)["items"], json!([]));
         assert!(resource_list("", "v1", false).is_none());
         assert!(aggregated(false, false)["items"].as_array().unwrap().len() == 1);
@@ -199,7 +209,8 @@ mod tests {
     #[test]
     fn legacy_resource_lists_name_subresources_with_a_slash() {
         let list = resource_list("config.porch.kpt.dev", "v1alpha1", true).unwrap();
-        let names: Vec<&str> = list["resources"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+        let names: Vec<&str> =
+            list["resources"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
         assert_eq!(names, ["repositories", "repositories/status", "packagerevs", "packagerevs/status"]);
         assert_eq!(list["groupVersion"], "config.porch.kpt.dev/v1alpha1");
     }

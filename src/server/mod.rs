@@ -21,6 +21,6 @@ pub(crate) mod table;
 mod watch;
 
 pub use response::ResponseBody;
-pub use stack::ApiStack;
 pub(crate) use serve::serve;
+pub use stack::ApiStack;
 pub(crate) use stack::build;

@@ -46,7 +46,11 @@ pub(crate) struct ResourceDef {
 impl ResourceDef {
     /// `group/version`, or `version` for the core group.
     pub(crate) fn api_version(&self) -> String {
-        if self.group.is_empty() { self.version.to_string() } else { format!("{}/{}", self.group, self.version) }
+        if self.group.is_empty() {
+            self.version.to_string()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
     }
 
     /// The subresource named `name`, if served.
@@ -58,10 +62,7 @@ impl ResourceDef {
 const CRUD: &[&str] = &["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 const STATUS_VERBS: &[&str] = &["get", "patch", "update"];
 
-/// porch.kpt.dev, the aggregated Porch API.
-pub(crate) const PORCH_GROUP: &str = "porch.kpt.dev";
-/// config.porch.kpt.dev, the Porch CRDs.
-pub(crate) const CONFIG_GROUP: &str = "config.porch.kpt.dev";
+use porch_api::gvk::{CONFIG_GROUP, PORCH_GROUP};
 
 /// Every resource served in standalone mode, grouped by API group and version.
 pub(crate) static RESOURCES: &[ResourceDef] = &[
@@ -180,7 +181,10 @@ pub(crate) fn find(group: &str, version: &str, resource: &str) -> Option<&'stati
 /// The resource definition for a stored kind.
 #[cfg(test)]
 fn for_stored(kind: StoredKind) -> &'static ResourceDef {
-    RESOURCES.iter().find(|r| r.backend == Backend::Store(kind)).expect("every stored kind is a served resource")
+    RESOURCES
+        .iter()
+        .find(|r| r.backend == Backend::Store(kind))
+        .expect("every stored kind is a served resource")
 }
 
 /// The served groups in discovery order: `(group, version)`, core excluded.

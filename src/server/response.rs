@@ -18,7 +18,11 @@ pub(crate) fn full(bytes: impl Into<Bytes>) -> ResponseBody {
 }
 
 /// A response with `bytes` and a content type.
-pub(crate) fn bytes_response(code: StatusCode, content_type: &str, bytes: impl Into<Bytes>) -> Response<ResponseBody> {
+pub(crate) fn bytes_response(
+    code: StatusCode,
+    content_type: &str,
+    bytes: impl Into<Bytes>,
+) -> Response<ResponseBody> {
     let mut res = Response::new(full(bytes));
     *res.status_mut() = code;
     if let Ok(v) = HeaderValue::from_str(content_type) {

@@ -14,7 +14,11 @@ use tokio::net::TcpListener;
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Accepts connections until `shutdown` resolves, then drains the open ones.
-pub(crate) async fn serve(listener: TcpListener, svc: ApiStack<Incoming>, shutdown: impl Future<Output = ()>) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    svc: ApiStack<Incoming>,
+    shutdown: impl Future<Output = ()>,
+) {
     let graceful = GracefulShutdown::new();
     let builder = auto::Builder::new(TokioExecutor::new());
     tokio::pin!(shutdown);

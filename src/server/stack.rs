@@ -15,8 +15,8 @@ use http_body::Body;
 use http_body_util::BodyExt;
 use std::convert::Infallible;
 use std::sync::Arc;
-use tower::util::BoxCloneSyncService;
 use tower::ServiceBuilder;
+use tower::util::BoxCloneSyncService;
 use tower_http::trace::TraceLayer;
 
 /// The whole API as one cloneable service over any request body.

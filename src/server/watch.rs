@@ -38,7 +38,8 @@ pub(crate) struct WatchParams {
 fn encode(event: &Event, params: &WatchParams, first_table: &mut bool) -> Bytes {
     let convert = params.negotiated.table && matches!(event.event_type, "ADDED" | "MODIFIED" | "DELETED");
     let mut line = if convert {
-        let options = TableOptions { include_object: params.negotiated.include_object, no_headers: !*first_table };
+        let options =
+            TableOptions { include_object: params.negotiated.include_object, no_headers: !*first_table };
         *first_table = false;
         let rv = event.object.pointer("/metadata/resourceVersion").cloned().unwrap_or(Value::Null);
         let t = table::to_table(params.def, [event.object.as_ref()], json!({"resourceVersion": rv}), options);
@@ -52,7 +53,10 @@ fn encode(event: &Event, params: &WatchParams, first_table: &mut bool) -> Bytes 
 }
 
 /// The 200 streaming response of a watch over `events`.
-pub(crate) fn response(events: impl Stream<Item = Event> + Send + 'static, params: WatchParams) -> Response<ResponseBody> {
+pub(crate) fn response(
+    events: impl Stream<Item = Event> + Send + 'static,
+    params: WatchParams,
+) -> Response<ResponseBody> {
     let mut shutdown = params.shutdown.clone();
     let stop = async move {
         tokio::select! {

@@ -57,14 +57,16 @@ async fn watcher_sees_create_update_delete_in_order() {
     let dir = data_dir();
     let app = open(&dir, None);
     let api: Api<Repository> = Api::namespaced(app.kube_client(), "default");
-    let existing = step("create", api.create(&PostParams::default(), &repository("existing", "old"))).await.unwrap();
+    let existing =
+        step("create", api.create(&PostParams::default(), &repository("existing", "old"))).await.unwrap();
 
     let mut events = watcher(api.clone(), watcher::Config::default()).boxed();
     assert_eq!(next(&mut events).await, Seen::Init);
     assert_eq!(next(&mut events).await, Seen::InitApply("existing".into(), "old".into()));
     assert_eq!(next(&mut events).await, Seen::InitDone);
 
-    let created = step("create", api.create(&PostParams::default(), &repository("blueprints", "one"))).await.unwrap();
+    let created =
+        step("create", api.create(&PostParams::default(), &repository("blueprints", "one"))).await.unwrap();
     assert!(rv_of(&created) > rv_of(&existing));
     assert_eq!(next(&mut events).await, Seen::Apply("blueprints".into(), "one".into()));
 
@@ -78,7 +80,9 @@ async fn watcher_sees_create_update_delete_in_order() {
 
     // Another namespace's objects are not seen by a namespaced watcher.
     let other: Api<Repository> = Api::namespaced(app.kube_client(), "kube-public");
-    step("create elsewhere", other.create(&PostParams::default(), &repository("elsewhere", "x"))).await.unwrap();
+    step("create elsewhere", other.create(&PostParams::default(), &repository("elsewhere", "x")))
+        .await
+        .unwrap();
     step("patch", api.patch("existing", &pp, &describe_patch("new"))).await.unwrap();
     assert_eq!(next(&mut events).await, Seen::Apply("existing".into(), "new".into()));
 }
@@ -99,7 +103,9 @@ async fn a_watch_from_an_expired_resource_version_gets_a_410_error_event() {
     let stream = step("watch", api.watch(&WatchParams::default(), &old_rv)).await.expect("watch answers 200");
     let events: Vec<_> = step("the watch to end", stream.try_collect::<Vec<_>>()).await.unwrap();
     assert_eq!(events.len(), 1, "{events:?}");
-    let WatchEvent::Error(status) = &events[0] else { panic!("expected an ERROR event, got {:?}", events[0]) };
+    let WatchEvent::Error(status) = &events[0] else {
+        panic!("expected an ERROR event, got {:?}", events[0])
+    };
     assert_eq!(status.code, 410, "{status:?}");
     assert_eq!(status.reason, "Expired", "{status:?}");
     assert!(status.message.contains("too old resource version"), "{status:?}");
@@ -108,7 +114,8 @@ async fn a_watch_from_an_expired_resource_version_gets_a_410_error_event() {
     let recent = step("patch", api.patch("churn", &pp, &describe_patch("21"))).await.unwrap();
     step("patch", api.patch("churn", &pp, &describe_patch("22"))).await.unwrap();
     let wp = WatchParams::default().timeout(1);
-    let stream = step("watch", api.watch(&wp, recent.metadata.resource_version.as_deref().unwrap())).await.unwrap();
+    let stream =
+        step("watch", api.watch(&wp, recent.metadata.resource_version.as_deref().unwrap())).await.unwrap();
     let events: Vec<_> = step("the watch to time out", stream.try_collect::<Vec<_>>()).await.unwrap();
     let descriptions: Vec<String> = events
         .into_iter()

@@ -17,7 +17,8 @@ pub enum PatchType {
     Apply,
 }
 
-const ACCEPTED: &str = "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml";
+const ACCEPTED: &str =
+    "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml";
 
 impl PatchType {
     /// Picks the patch type from a Content-Type; anything else (strategic merge patch included) is 415.
@@ -82,7 +83,9 @@ pub fn server_side_apply(live: &mut Value, applied: &Value) {
         (Value::Object(live), Value::Object(applied)) => {
             for (key, value) in applied {
                 match live.get_mut(key) {
-                    Some(existing) if existing.is_object() && value.is_object() => server_side_apply(existing, value),
+                    Some(existing) if existing.is_object() && value.is_object() => {
+                        server_side_apply(existing, value)
+                    }
                     _ => {
                         live.insert(key.clone(), value.clone());
                     }
@@ -102,7 +105,10 @@ mod tests {
     fn strategic_merge_patch_is_415() {
         let e = PatchType::from_content_type("application/strategic-merge-patch+json").unwrap_err();
         assert_eq!(e.code(), 415);
-        assert_eq!(PatchType::from_content_type("application/merge-patch+json; charset=utf-8").unwrap(), PatchType::Merge);
+        assert_eq!(
+            PatchType::from_content_type("application/merge-patch+json; charset=utf-8").unwrap(),
+            PatchType::Merge
+        );
     }
 
     #[test]
@@ -115,7 +121,8 @@ mod tests {
     #[test]
     fn json_patch_applies_and_failed_tests_are_422() {
         let mut o = json!({"spec": {"description": "x"}});
-        apply(PatchType::Json, &mut o, br#"[{"op":"replace","path":"/spec/description","value":"y"}]"#).unwrap();
+        apply(PatchType::Json, &mut o, br#"[{"op":"replace","path":"/spec/description","value":"y"}]"#)
+            .unwrap();
         assert_eq!(o["spec"]["description"], "y");
         let e = apply(PatchType::Json, &mut o, br#"[{"op":"test","path":"/spec/description","value":"z"}]"#)
             .unwrap_err();
@@ -128,6 +135,9 @@ mod tests {
     fn apply_merges_maps_and_replaces_lists() {
         let mut o = json!({"metadata": {"labels": {"a": "1"}}, "spec": {"list": [1, 2], "keep": true}});
         apply(PatchType::Apply, &mut o, b"metadata:\n  labels:\n    b: '2'\nspec:\n  list: [3]\n").unwrap();
-        assert_eq!(o, json!({"metadata": {"labels": {"a": "1", "b": "2"}}, "spec": {"list": [3], "keep": true}}));
+        assert_eq!(
+            o,
+            json!({"metadata": {"labels": {"a": "1", "b": "2"}}, "spec": {"list": [3], "keep": true}})
+        );
     }
 }

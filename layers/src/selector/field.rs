@@ -52,7 +52,8 @@ impl FieldSelector {
             return Ok(FieldSelector { requirements });
         }
         for term in input.split(',') {
-            let bad = || SelectorError::Field(format!("invalid selector: '{input}'; can't understand '{term}'"));
+            let bad =
+                || SelectorError::Field(format!("invalid selector: '{input}'; can't understand '{term}'"));
             let (field, operator, value) = if let Some((f, v)) = term.split_once("!=") {
                 (f, FieldOperator::NotEquals, v)
             } else if let Some((f, v)) = term.split_once("==") {

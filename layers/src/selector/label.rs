@@ -274,10 +274,7 @@ impl Parser {
             Tok::Ident(s) if s == "in" => LabelOperator::In,
             Tok::Ident(s) if s == "notin" => LabelOperator::NotIn,
             t => {
-                return Err(err(format!(
-                    "found '{}', expected: in, notin, =, ==, !=, gt, lt",
-                    t.text()
-                )));
+                return Err(err(format!("found '{}', expected: in, notin, =, ==, !=, gt, lt", t.text())));
             }
         };
         let mut values = match operator {

@@ -13,7 +13,7 @@ pub struct ApiError {
     code: u16,
     reason: &'static str,
     message: String,
-    details: Option<StatusDetails>,
+    details: Option<Box<StatusDetails>>,
     retry_after_seconds: Option<i32>,
 }
 
@@ -39,16 +39,20 @@ impl ApiError {
 
     /// 404 `NotFound`: `repositories.config.porch.kpt.dev "x" not found`.
     pub fn not_found(group: &str, resource: &str, name: &str) -> Self {
-        let mut e = Self::new(404, "NotFound", format!("{} \"{name}\" not found", qualified(group, resource)));
-        e.details = Some(details(group, resource, name));
+        let mut e =
+            Self::new(404, "NotFound", format!("{} \"{name}\" not found", qualified(group, resource)));
+        e.details = Some(Box::new(details(group, resource, name)));
         e
     }
 
     /// 409 `AlreadyExists`.
     pub fn already_exists(group: &str, resource: &str, name: &str) -> Self {
-        let mut e =
-            Self::new(409, "AlreadyExists", format!("{} \"{name}\" already exists", qualified(group, resource)));
-        e.details = Some(details(group, resource, name));
+        let mut e = Self::new(
+            409,
+            "AlreadyExists",
+            format!("{} \"{name}\" already exists", qualified(group, resource)),
+        );
+        e.details = Some(Box::new(details(group, resource, name)));
         e
     }
 
@@ -59,7 +63,7 @@ impl ApiError {
             "Conflict",
             format!("Operation cannot be fulfilled on {} \"{name}\": {why}", qualified(group, resource)),
         );
-        e.details = Some(details(group, resource, name));
+        e.details = Some(Box::new(details(group, resource, name)));
         e
     }
 
@@ -82,15 +86,18 @@ impl ApiError {
                 })
                 .collect(),
         );
-        e.details = Some(d);
+        e.details = Some(Box::new(d));
         e
     }
 
     /// 403 `Forbidden`: `<resource> "<name>" is forbidden: <why>`.
     pub fn forbidden(group: &str, resource: &str, name: &str, why: &str) -> Self {
-        let mut e =
-            Self::new(403, "Forbidden", format!("{} \"{name}\" is forbidden: {why}", qualified(group, resource)));
-        e.details = Some(details(group, resource, name));
+        let mut e = Self::new(
+            403,
+            "Forbidden",
+            format!("{} \"{name}\" is forbidden: {why}", qualified(group, resource)),
+        );
+        e.details = Some(Box::new(details(group, resource, name)));
         e
     }
 
@@ -163,7 +170,7 @@ impl ApiError {
     pub fn to_status(&self) -> Status {
         Status {
             code: Some(i32::from(self.code)),
-            details: self.details.clone(),
+            details: self.details.as_deref().cloned(),
             message: Some(self.message.clone()),
             metadata: Default::default(),
             reason: Some(self.reason.to_string()),
@@ -180,7 +187,9 @@ impl ApiError {
 /// A `Status` as JSON with `kind: Status` and `apiVersion: v1` first.
 pub fn status_json(status: &Status) -> serde_json::Value {
     let mut out = serde_json::json!({"kind": "Status", "apiVersion": "v1"});
-    if let (Some(map), Ok(serde_json::Value::Object(rest))) = (out.as_object_mut(), serde_json::to_value(status)) {
+    if let (Some(map), Ok(serde_json::Value::Object(rest))) =
+        (out.as_object_mut(), serde_json::to_value(status))
+    {
         for (k, v) in rest {
             map.insert(k, v);
         }
@@ -240,7 +249,10 @@ mod tests {
     #[test]
     fn conflict_uses_the_optimistic_lock_message() {
         let e = ApiError::conflict("config.porch.kpt.dev", "repositories", "r", OPTIMISTIC_LOCK_MESSAGE);
-        assert!(e.message().starts_with("Operation cannot be fulfilled on repositories.config.porch.kpt.dev \"r\""));
+        assert!(
+            e.message()
+                .starts_with("Operation cannot be fulfilled on repositories.config.porch.kpt.dev \"r\"")
+        );
         assert_eq!(e.reason(), "Conflict");
     }
 }

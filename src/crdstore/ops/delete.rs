@@ -18,15 +18,12 @@ pub(super) fn delete(
     let ns = if kind.namespaced() { ns } else { "" };
     let old = txn.get(kind, ns, name).ok_or_else(|| StoreError::NotFound { kind, name: name.to_string() })?;
     let conflict = || StoreError::Conflict { kind, name: name.to_string() };
-    if let Some(uid) = opts.precondition_uid.as_deref().filter(|u| !u.is_empty()) {
-        if meta::meta_str(&old, "uid") != Some(uid) {
-            return Err(conflict());
-        }
-    }
-    if let Some(rv) = opts.precondition_resource_version.as_deref().filter(|r| !r.is_empty()) {
-        if meta::meta_str(&old, "resourceVersion") != Some(rv) {
-            return Err(conflict());
-        }
+    let failed = |want: &Option<String>, field: &str| {
+        want.as_deref().is_some_and(|w| !w.is_empty() && meta::meta_str(&old, field) != Some(w))
+    };
+    if failed(&opts.precondition_uid, "uid") || failed(&opts.precondition_resource_version, "resourceVersion")
+    {
+        return Err(conflict());
     }
     if kind == StoredKind::Namespace {
         return Ok(delete_namespace(txn, (*old).clone()));

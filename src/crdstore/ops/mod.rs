@@ -127,9 +127,15 @@ mod tests {
     #[test]
     fn type_meta_is_checked_and_put_first() {
         let v = with_type_meta(StoredKind::Secret, json!({"data": {}, "kind": "Secret"})).unwrap();
-        assert_eq!(v.as_object().unwrap().keys().collect::<Vec<_>>(), ["apiVersion", "kind", "data", "metadata"]);
+        assert_eq!(
+            v.as_object().unwrap().keys().collect::<Vec<_>>(),
+            ["apiVersion", "kind", "data", "metadata"]
+        );
         let e = with_type_meta(StoredKind::Secret, json!({"kind": "ConfigMap"})).unwrap_err();
-        assert_eq!(e.to_string(), "the kind in the data (ConfigMap) does not match the expected kind (Secret)");
+        assert_eq!(
+            e.to_string(),
+            "the kind in the data (ConfigMap) does not match the expected kind (Secret)"
+        );
         assert!(with_type_meta(StoredKind::Secret, json!([])).is_err());
     }
 }

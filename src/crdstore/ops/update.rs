@@ -26,13 +26,18 @@ fn current(txn: &Txn<'_>, kind: StoredKind, obj: &Value) -> Result<Value, StoreE
     if name.is_empty() {
         return Err(StoreError::BadRequest("metadata.name is required for an update".into()));
     }
-    let old = txn.get(kind, &ns, name).ok_or_else(|| StoreError::NotFound { kind, name: name.to_string() })?;
+    let old =
+        txn.get(kind, &ns, name).ok_or_else(|| StoreError::NotFound { kind, name: name.to_string() })?;
     check_resource_version(kind, obj, &old)?;
     Ok((*old).clone())
 }
 
 /// Sets `field` of `to` to `from`'s (removing it when `from` has none).
-fn copy_field(to: &mut serde_json::Map<String, Value>, from: Option<&serde_json::Map<String, Value>>, field: &str) {
+fn copy_field(
+    to: &mut serde_json::Map<String, Value>,
+    from: Option<&serde_json::Map<String, Value>>,
+    field: &str,
+) {
     match from.and_then(|m| m.get(field)) {
         Some(v) => to.insert(field.to_string(), v.clone()),
         None => to.remove(field),
@@ -67,7 +72,8 @@ pub(super) fn update(txn: &mut Txn<'_>, kind: StoredKind, obj: Value) -> Result<
         return Err(StoreError::invalid(kind, &name, causes));
     }
     if kind.has_generation() && meta::spec_part(&new) != meta::spec_part(&old) {
-        let generation = meta::meta(&old).and_then(|m| m.get("generation")).and_then(Value::as_i64).unwrap_or(0);
+        let generation =
+            meta::meta(&old).and_then(|m| m.get("generation")).and_then(Value::as_i64).unwrap_or(0);
         meta::meta_mut(&mut new).insert("generation".into(), Value::from(generation + 1));
     }
     if new == old {

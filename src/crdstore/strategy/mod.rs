@@ -72,7 +72,8 @@ pub(crate) fn validate_metadata(kind: StoredKind, obj: &Value) -> Vec<FieldCause
             Some(Value::Object(m)) => {
                 for (k, v) in m {
                     if !v.is_string() {
-                        causes.push(FieldCause::invalid(format!("metadata.{field}[{k}]"), "must be a string"));
+                        causes
+                            .push(FieldCause::invalid(format!("metadata.{field}[{k}]"), "must be a string"));
                     }
                 }
             }
@@ -107,10 +108,14 @@ mod tests {
     fn metadata_checks_name_namespace_and_types() {
         let ok = json!({"metadata": {"name": "a.b", "namespace": "ns", "labels": {"x": "y"}}});
         assert!(validate_metadata(StoredKind::Secret, &ok).is_empty());
-        let bad = json!({"metadata": {"name": "A", "namespace": "n.s", "labels": {"x": 1}, "finalizers": "f"}});
+        let bad =
+            json!({"metadata": {"name": "A", "namespace": "n.s", "labels": {"x": 1}, "finalizers": "f"}});
         let fields: Vec<_> =
             validate_metadata(StoredKind::Secret, &bad).into_iter().map(|c| c.field).collect();
-        assert_eq!(fields, ["metadata.name", "metadata.namespace", "metadata.labels[x]", "metadata.finalizers"]);
+        assert_eq!(
+            fields,
+            ["metadata.name", "metadata.namespace", "metadata.labels[x]", "metadata.finalizers"]
+        );
         let ns = json!({"metadata": {"name": "a.b"}});
         assert_eq!(validate_metadata(StoredKind::Namespace, &ns).len(), 1);
         let c = &validate_metadata(StoredKind::Namespace, &json!({"metadata": {}}))[0];

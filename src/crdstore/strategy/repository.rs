@@ -8,10 +8,12 @@ use super::{Strategy, invalid_value, names, str_at, value_at};
 use crate::crdstore::meta;
 
 /// Fields that may not change once set, with their CEL messages.
-const IMMUTABLE: [&str; 5] = ["spec.type", "spec.git.repo", "spec.git.branch", "spec.git.directory", "spec.oci.registry"];
+const IMMUTABLE: [&str; 5] =
+    ["spec.type", "spec.git.repo", "spec.git.branch", "spec.git.directory", "spec.oci.registry"];
 
 /// `crontab` descriptors accepted instead of five fields.
-const CRON_DESCRIPTORS: [&str; 7] = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
+const CRON_DESCRIPTORS: [&str; 7] =
+    ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
 
 /// The Repository strategy.
 pub(crate) struct RepositoryStrategy;
@@ -28,7 +30,11 @@ fn validate_name(name: &str, causes: &mut Vec<FieldCause>) {
         return; // reported by the common metadata checks
     }
     if !names::is_label_syntax(name) {
-        causes.push(invalid_value("metadata.name", name, "metadata.name must conform to the RFC1123 DNS label standard"));
+        causes.push(invalid_value(
+            "metadata.name",
+            name,
+            "metadata.name must conform to the RFC1123 DNS label standard",
+        ));
     }
     if name.len() > 63 {
         causes.push(invalid_value("metadata.name", name, "metadata.name must be no more than 63 characters"));
@@ -90,19 +96,23 @@ impl Strategy for RepositoryStrategy {
                 ));
             }
         }
-        if let Some(content) = value_at(obj, "spec.content").filter(|v| !v.is_null()) {
-            if !matches!(content.as_str(), Some("" | "Package")) {
-                causes.push(FieldCause::invalid(
-                    "spec.content",
-                    format!("{content}: The 'content' field is deprecated, its only valid value is 'Package'"),
-                ));
-            }
+        if let Some(content) = value_at(obj, "spec.content").filter(|v| !v.is_null())
+            && !matches!(content.as_str(), Some("" | "Package"))
+        {
+            causes.push(FieldCause::invalid(
+                "spec.content",
+                format!("{content}: The 'content' field is deprecated, its only valid value is 'Package'"),
+            ));
         }
         match str_at(obj, "spec.type") {
             Some("git") => {
                 required_string(obj, "spec.git.repo", &mut causes);
                 if str_at(obj, "spec.git.branch") == Some("") {
-                    causes.push(invalid_value("spec.git.branch", "", "spec.git.branch in body should be at least 1 chars long"));
+                    causes.push(invalid_value(
+                        "spec.git.branch",
+                        "",
+                        "spec.git.branch in body should be at least 1 chars long",
+                    ));
                 }
             }
             Some("oci") => required_string(obj, "spec.oci.registry", &mut causes),
@@ -157,7 +167,12 @@ mod tests {
     #[test]
     fn names_must_be_dns_labels() {
         let e = errs(&repo("a.b", json!({"type": "git", "git": {"repo": "u"}})));
-        assert_eq!(e, ["metadata.name: Invalid value: \"a.b\": metadata.name must conform to the RFC1123 DNS label standard"]);
+        assert_eq!(
+            e,
+            [
+                "metadata.name: Invalid value: \"a.b\": metadata.name must conform to the RFC1123 DNS label standard"
+            ]
+        );
         let e = errs(&repo(&"a".repeat(64), json!({"type": "git", "git": {"repo": "u"}})));
         assert!(e[0].ends_with("metadata.name must be no more than 63 characters"));
     }
@@ -182,7 +197,11 @@ mod tests {
     #[test]
     fn sync_schedule_needs_five_cron_fields() {
         for ok in ["*/10 * * * *", "0 0 1 JAN MON", "@hourly", "1-5,7 * ? * *"] {
-            assert!(errs(&repo("r", json!({"type": "git", "git": {"repo": "u"}, "sync": {"schedule": ok}}))).is_empty(), "{ok}");
+            assert!(
+                errs(&repo("r", json!({"type": "git", "git": {"repo": "u"}, "sync": {"schedule": ok}})))
+                    .is_empty(),
+                "{ok}"
+            );
         }
         for bad in ["* * * *", "* * * * * *", "a$ * * * *"] {
             let e = errs(&repo("r", json!({"type": "git", "git": {"repo": "u"}, "sync": {"schedule": bad}})));
@@ -193,13 +212,19 @@ mod tests {
     #[test]
     fn identity_fields_are_immutable() {
         let old = repo("r", json!({"type": "git", "git": {"repo": "u", "branch": "main", "directory": "/"}}));
-        let mut new = repo("r", json!({"type": "git", "git": {"repo": "v", "directory": "d"}, "description": "x"}));
+        let mut new =
+            repo("r", json!({"type": "git", "git": {"repo": "v", "directory": "d"}, "description": "x"}));
         RepositoryStrategy.prepare_for_update(&mut new, &old);
-        let e: Vec<_> = RepositoryStrategy.validate_update(&new, &old).iter().map(|c| c.message.clone()).collect();
+        let e: Vec<_> =
+            RepositoryStrategy.validate_update(&new, &old).iter().map(|c| c.message.clone()).collect();
         assert_eq!(e, ["spec.git.repo is immutable", "spec.git.directory is immutable"]);
         let new = repo("r", json!({"type": "oci", "oci": {"registry": "x"}}));
-        let e: Vec<_> = RepositoryStrategy.validate_update(&new, &old).iter().map(|c| c.field.clone()).collect();
-        assert_eq!(e, ["spec.type", "spec.git.repo", "spec.git.branch", "spec.git.directory", "spec.oci.registry"]);
+        let e: Vec<_> =
+            RepositoryStrategy.validate_update(&new, &old).iter().map(|c| c.field.clone()).collect();
+        assert_eq!(
+            e,
+            ["spec.type", "spec.git.repo", "spec.git.branch", "spec.git.directory", "spec.oci.registry"]
+        );
         let same = old.clone();
         assert!(RepositoryStrategy.validate_update(&same, &old).is_empty());
     }

@@ -91,7 +91,10 @@ impl Strategy for SecretStrategy {
             }
         }
         if size > MAX_SECRET_SIZE {
-            causes.push(FieldCause::invalid("data", format!("Too long: must have at most {MAX_SECRET_SIZE} bytes")));
+            causes.push(FieldCause::invalid(
+                "data",
+                format!("Too long: must have at most {MAX_SECRET_SIZE} bytes"),
+            ));
         }
         let ty = obj.get("type").and_then(Value::as_str).unwrap_or("Opaque");
         if let Some((_, keys)) = REQUIRED_KEYS.iter().find(|(t, _)| *t == ty) {

@@ -1,9 +1,9 @@
 //! Decoding request bodies into objects, and the checks kube-apiserver makes before storage:
 //! kind and apiVersion, namespace and name against the URL, unknown fields.
 
+use super::super::protobuf;
 use super::super::request::{ApiRequest, FieldValidation};
 use super::super::resources::ResourceDef;
-use super::super::protobuf;
 use super::super::state::AppState;
 use porch_layers::ApiError;
 use serde_json::Value;
@@ -15,8 +15,10 @@ pub(super) fn object(body: &[u8], content_type: &str, kind: &str) -> Result<Valu
     let value: Value = match media {
         protobuf::PROTOBUF => protobuf::decode(body, kind)?,
         "application/yaml" | "application/x-yaml" | "text/yaml" => {
-            let text = std::str::from_utf8(body).map_err(|_| ApiError::bad_request("the body is not UTF-8"))?;
-            serde_saphyr::from_str(text).map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?
+            let text =
+                std::str::from_utf8(body).map_err(|_| ApiError::bad_request("the body is not UTF-8"))?;
+            serde_saphyr::from_str(text)
+                .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?
         }
         "" | "application/json" | "*/*" => serde_json::from_slice(body)
             .map_err(|e| ApiError::bad_request(format!("error decoding the request body as JSON: {e}")))?,
@@ -40,9 +42,9 @@ fn set_if_missing(obj: &mut Value, key: &str, want: &str, what: &str) -> Result<
             Ok(())
         }
         Some(have) if have == want => Ok(()),
-        Some(have) => {
-            Err(ApiError::bad_request(format!("the {what} in the data ({have}) does not match the expected {what} ({want})")))
-        }
+        Some(have) => Err(ApiError::bad_request(format!(
+            "the {what} in the data ({have}) does not match the expected {what} ({want})"
+        ))),
     }
 }
 
@@ -92,7 +94,8 @@ pub(super) fn unknown_fields(
     validation: FieldValidation,
 ) -> Result<Vec<String>, ApiError> {
     let unknown = state.openapi.prune_unknown_fields(def, obj);
-    let warnings: Vec<String> = unknown.iter().map(|f| format!("unknown field \"{}\"", f.trim_start_matches('.'))).collect();
+    let warnings: Vec<String> =
+        unknown.iter().map(|f| format!("unknown field \"{}\"", f.trim_start_matches('.'))).collect();
     match validation {
         FieldValidation::Strict if !warnings.is_empty() => {
             Err(ApiError::bad_request(format!("strict decoding error: {}", warnings.join(", "))))
@@ -140,7 +143,10 @@ mod tests {
 
     #[test]
     fn yaml_and_json_bodies_decode() {
-        assert_eq!(object(b"metadata:\n  name: x\n", "application/yaml", "Secret").unwrap()["metadata"]["name"], "x");
+        assert_eq!(
+            object(b"metadata:\n  name: x\n", "application/yaml", "Secret").unwrap()["metadata"]["name"],
+            "x"
+        );
         assert_eq!(object(br#"{"a":1}"#, "application/json", "Secret").unwrap()["a"], 1);
         assert_eq!(object(b"[1]", "application/json", "Secret").unwrap_err().code(), 400);
         assert_eq!(object(b"x", "application/cbor", "Secret").unwrap_err().code(), 415);

@@ -6,11 +6,15 @@ use super::super::state::AppState;
 use http::{Method, Response, StatusCode, header, request::Parts};
 use serde_json::json;
 
-fn header_str<'a>(parts: &'a Parts, name: header::HeaderName) -> &'a str {
+fn header_str(parts: &Parts, name: header::HeaderName) -> &str {
     parts.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
-fn discovery_response(parts: &Parts, aggregated: serde_json::Value, legacy: serde_json::Value) -> Response<ResponseBody> {
+fn discovery_response(
+    parts: &Parts,
+    aggregated: serde_json::Value,
+    legacy: serde_json::Value,
+) -> Response<ResponseBody> {
     if discovery::wants_aggregated(header_str(parts, header::ACCEPT)) {
         json_response_typed(StatusCode::OK, discovery::AGGREGATED_CONTENT_TYPE, &aggregated)
     } else {
@@ -35,20 +39,24 @@ pub(super) fn handle(state: &AppState, parts: &Parts) -> Option<Response<Respons
             &json!({"paths": ["/api", "/api/v1", "/apis", "/healthz", "/livez", "/metrics", "/openapi/v2",
                               "/openapi/v3", "/readyz", "/version"]}),
         ),
-        "/api" => discovery_response(parts, discovery::aggregated(true, standalone), discovery::api_versions()),
-        "/apis" => {
-            discovery_response(parts, discovery::aggregated(false, standalone), discovery::api_group_list(standalone))
+        "/api" => {
+            discovery_response(parts, discovery::aggregated(true, standalone), discovery::api_versions())
         }
+        "/apis" => discovery_response(
+            parts,
+            discovery::aggregated(false, standalone),
+            discovery::api_group_list(standalone),
+        ),
         "/version" => json_response(StatusCode::OK, &crate::version::info()),
         "/healthz" | "/livez" | "/readyz" => text("ok"),
         "/metrics" => {
             let body = state.metrics.as_ref().map(|h| h.render()).unwrap_or_default();
             bytes_response(StatusCode::OK, "text/plain; version=0.0.4", body)
         }
-        "/openapi/v2" => match state.openapi.v2() {
-            Some(doc) => bytes_response(StatusCode::OK, JSON, doc),
-            None => return Some(super::error_response(&porch_layers::ApiError::path_not_found())),
-        },
+        "/openapi/v2" => {
+            let (content_type, doc) = state.openapi.v2(header_str(parts, header::ACCEPT));
+            bytes_response(StatusCode::OK, content_type, doc)
+        }
         "/openapi/v3" => json_response(StatusCode::OK, &state.openapi.v3_index()),
         p if p.starts_with("/openapi/v3/") => match state.openapi.v3_document(&p["/openapi/v3/".len()..]) {
             Some(doc) => bytes_response(StatusCode::OK, JSON, doc),

@@ -35,7 +35,9 @@ where
         None => def.verbs,
     };
     if !verbs.contains(&api.verb.as_str()) {
-        return Err(ApiError::method_not_allowed("the server does not allow this method on the requested resource"));
+        return Err(ApiError::method_not_allowed(
+            "the server does not allow this method on the requested resource",
+        ));
     }
     if def.namespaced && path.namespace.is_none() && !matches!(api.verb, Verb::List | Verb::Watch) {
         return Err(ApiError::path_not_found());

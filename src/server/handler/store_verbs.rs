@@ -119,7 +119,12 @@ fn list_options(call: &Call<'_>) -> Result<ListOptions, ApiError> {
     let q = &call.api.query;
     let (label_selector, field_selector) =
         crate::rest::store::selectors(q.label_selector.as_deref(), q.field_selector.as_deref())?;
-    Ok(ListOptions { label_selector, field_selector, limit: q.limit, continue_token: q.continue_token.clone() })
+    Ok(ListOptions {
+        label_selector,
+        field_selector,
+        limit: q.limit,
+        continue_token: q.continue_token.clone(),
+    })
 }
 
 async fn list(call: &Call<'_>) -> Result<Response<ResponseBody>, ApiError> {
@@ -180,8 +185,12 @@ fn watch_objects(call: &Call<'_>) -> Result<Response<ResponseBody>, ApiError> {
         object: e.object,
     });
     let timeout = q.timeout_seconds.map_or(call.state.default_watch_timeout, Duration::from_secs);
-    let params =
-        WatchParams { def: call.def, negotiated: call.negotiated, timeout, shutdown: call.state.shutdown.clone() };
+    let params = WatchParams {
+        def: call.def,
+        negotiated: call.negotiated,
+        timeout,
+        shutdown: call.state.shutdown.clone(),
+    };
     Ok(watch::response(events, params))
 }
 
@@ -251,7 +260,9 @@ async fn patch_object(call: &Call<'_>, body: &[u8]) -> Result<Response<ResponseB
         };
         managed_fields::record(&mut obj, &manager, operation, sub, &written, &now_rfc3339());
         match call.state.store.update(call.kind, obj, call.is_status(), call.api.query.dry_run).await {
-            Ok(updated) => return Ok(Call::with_warnings(call.object_response(StatusCode::OK, &updated), &warnings)),
+            Ok(updated) => {
+                return Ok(Call::with_warnings(call.object_response(StatusCode::OK, &updated), &warnings));
+            }
             Err(e) if e.reason() == "Conflict" && !pinned && attempt < PATCH_ATTEMPTS => continue,
             Err(e) => return Err(e),
         }
@@ -259,7 +270,11 @@ async fn patch_object(call: &Call<'_>, body: &[u8]) -> Result<Response<ResponseB
 }
 
 /// Server-side apply of an object that does not exist yet: create it from the configuration.
-async fn apply_create(call: &Call<'_>, body: &[u8], manager: &str) -> Result<Response<ResponseBody>, ApiError> {
+async fn apply_create(
+    call: &Call<'_>,
+    body: &[u8],
+    manager: &str,
+) -> Result<Response<ResponseBody>, ApiError> {
     let mut obj = patch::decode_apply(body)?;
     decode::check_identity(&mut obj, call.def, &call.api)?;
     let warnings = call.validate_fields(&mut obj)?;
@@ -278,7 +293,9 @@ fn delete_options(call: &Call<'_>, body: &[u8]) -> Result<DeleteOptions, ApiErro
     };
     let dry_run = call.api.query.dry_run
         || opts.get("dryRun").and_then(Value::as_array).is_some_and(|d| d.iter().any(|v| v == "All"));
-    let pre = |key: &str| opts.pointer(&format!("/preconditions/{key}")).and_then(Value::as_str).map(str::to_string);
+    let pre = |key: &str| {
+        opts.pointer(&format!("/preconditions/{key}")).and_then(Value::as_str).map(str::to_string)
+    };
     Ok(DeleteOptions {
         dry_run,
         precondition_uid: pre("uid"),

@@ -33,7 +33,9 @@ pub(crate) fn decode(body: &[u8], expected_kind: &str) -> Result<Value, ApiError
     let mut value = match kind {
         "Secret" => secret(Secret::decode(raw.as_slice()).map_err(|e| bad("Secret", e))?),
         "Namespace" => namespace(Namespace::decode(raw.as_slice()).map_err(|e| bad("Namespace", e))?),
-        "DeleteOptions" => delete_options(DeleteOptions::decode(raw.as_slice()).map_err(|e| bad("DeleteOptions", e))?),
+        "DeleteOptions" => {
+            delete_options(DeleteOptions::decode(raw.as_slice()).map_err(|e| bad("DeleteOptions", e))?)
+        }
         other => {
             return Err(ApiError::unsupported_media_type(format!(
                 "protobuf is not supported for kind {other:?}; send application/json"
@@ -136,7 +138,11 @@ mod tests {
     #[test]
     fn secrets_decode_with_base64_data() {
         let s = Secret {
-            metadata: Some(ObjectMeta { name: Some("x".into()), namespace: Some("default".into()), ..Default::default() }),
+            metadata: Some(ObjectMeta {
+                name: Some("x".into()),
+                namespace: Some("default".into()),
+                ..Default::default()
+            }),
             data: [("username".to_string(), b"u".to_vec())].into(),
             type_: Some("kubernetes.io/basic-auth".into()),
             ..Default::default()

@@ -51,7 +51,11 @@ pub(crate) struct ApiRequest {
 impl ApiRequest {
     /// Parses a resource request. `Ok(None)` means the path is not a resource path (discovery,
     /// health, OpenAPI, ...); an `Err` is a malformed query or an unsupported method.
-    pub(crate) fn parse(method: &Method, path: &str, raw_query: Option<&str>) -> Result<Option<Self>, ApiError> {
+    pub(crate) fn parse(
+        method: &Method,
+        path: &str,
+        raw_query: Option<&str>,
+    ) -> Result<Option<Self>, ApiError> {
         let Some(path) = ResourcePath::parse(path) else { return Ok(None) };
         let query = Query::parse(raw_query.unwrap_or(""))?;
         let verb = match (method, path.name.is_some()) {
@@ -81,7 +85,8 @@ mod tests {
 
     #[test]
     fn list_with_a_stray_ampersand_parses() {
-        let r = parse(Method::GET, "/apis/config.porch.kpt.dev/v1alpha1/namespaces/ns/repositories?&limit=500");
+        let r =
+            parse(Method::GET, "/apis/config.porch.kpt.dev/v1alpha1/namespaces/ns/repositories?&limit=500");
         assert_eq!(r.verb, Verb::List);
         assert_eq!(r.query.limit, Some(500));
         assert_eq!(r.path.namespace.as_deref(), Some("ns"));
@@ -90,7 +95,8 @@ mod tests {
 
     #[test]
     fn watch_of_a_named_object_is_a_watch() {
-        let r = parse(Method::GET, "/api/v1/namespaces/default/secrets?watch=1&fieldSelector=metadata.name%3Dx");
+        let r =
+            parse(Method::GET, "/api/v1/namespaces/default/secrets?watch=1&fieldSelector=metadata.name%3Dx");
         assert_eq!(r.verb, Verb::Watch);
         assert_eq!(r.query.field_selector.as_deref(), Some("metadata.name=x"));
     }

@@ -93,7 +93,9 @@ mod tests {
 
     #[test]
     fn discovery_paths_are_not_resources() {
-        for path in ["/api", "/apis", "/api/v1", "/apis/porch.kpt.dev", "/apis/porch.kpt.dev/v1alpha1", "/version"] {
+        for path in
+            ["/api", "/apis", "/api/v1", "/apis/porch.kpt.dev", "/apis/porch.kpt.dev/v1alpha1", "/version"]
+        {
             assert!(ResourcePath::parse(path).is_none(), "{path}");
         }
     }

@@ -40,12 +40,16 @@ fn parse_bool(key: &str, value: &str) -> Result<bool, ApiError> {
     match value {
         "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(true),
         "0" | "f" | "F" | "false" | "FALSE" | "False" | "" => Ok(false),
-        other => Err(ApiError::bad_request(format!("invalid boolean value {other:?} for query parameter {key}"))),
+        other => {
+            Err(ApiError::bad_request(format!("invalid boolean value {other:?} for query parameter {key}")))
+        }
     }
 }
 
 fn parse_number<T: std::str::FromStr>(key: &str, value: &str) -> Result<T, ApiError> {
-    value.parse().map_err(|_| ApiError::bad_request(format!("invalid value {value:?} for query parameter {key}")))
+    value
+        .parse()
+        .map_err(|_| ApiError::bad_request(format!("invalid value {value:?} for query parameter {key}")))
 }
 
 fn non_empty(value: String) -> Option<String> {

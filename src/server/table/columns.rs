@@ -44,7 +44,14 @@ fn address(o: &Value) -> Value {
 
 /// Repository (config.porch.kpt.dev): the CRD's additionalPrinterColumns.
 pub(crate) const REPOSITORIES: &[Column] = &[
-    Column { name: "Type", kind: "string", format: "", description: "", priority: 0, cell: |o| at(o, "/spec/type") },
+    Column {
+        name: "Type",
+        kind: "string",
+        format: "",
+        description: "",
+        priority: 0,
+        cell: |o| at(o, "/spec/type"),
+    },
     Column {
         name: "Content",
         kind: "string",
@@ -87,7 +94,9 @@ fn revision(o: &Value) -> Value {
 }
 
 fn latest(o: &Value) -> Value {
-    Value::Bool(o.pointer("/metadata/labels/kpt.dev~1latest-revision").and_then(Value::as_str) == Some("true"))
+    Value::Bool(
+        o.pointer("/metadata/labels/kpt.dev~1latest-revision").and_then(Value::as_str) == Some("true"),
+    )
 }
 
 /// PackageRevision (§5).

@@ -1,0 +1,324 @@
+//! HTTP-level behaviour over a real loopback socket: content negotiation, Status errors, body
+//! limits, dry runs, paging and Table output. Requests are raw HTTP/1.1, as a client sends them.
+
+use crate::common::{data_dir, open, step};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use tempfile::TempDir;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+
+/// kubectl's discovery Accept header (rust-stack.md §3.1).
+const DISCOVERY_ACCEPT: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,\
+                                application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,\
+                                application/json";
+/// kubectl get's Accept header (rust-stack.md §3.3).
+const TABLE_ACCEPT: &str = "application/json;as=Table;v=v1;g=meta.k8s.io,\
+                            application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
+const REPOS: &str = "/apis/config.porch.kpt.dev/v1alpha1/namespaces/default/repositories";
+
+/// A server on 127.0.0.1:<free port>, stopped when dropped.
+struct Served {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    _dir: TempDir,
+}
+
+impl Served {
+    async fn start() -> Self {
+        let dir = data_dir();
+        let app = open(&dir, None);
+        let (listener, kubeconfig) = app.bind("127.0.0.1:0".parse().unwrap()).await.expect("binding");
+        assert!(kubeconfig.is_file());
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(app.serve(listener, async move {
+            let _ = stopped.await;
+        }));
+        Self { addr, stop: Some(stop), task: Some(task), _dir: dir }
+    }
+
+    async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+        step(&format!("{method} {path}"), raw_request(self.addr, method, path, headers, body)).await
+    }
+
+    async fn get(&self, path: &str, accept: &str) -> Response {
+        self.request("GET", path, &[("Accept", accept)], b"").await
+    }
+
+    async fn post_json(&self, path: &str, body: &Value) -> Response {
+        let body = serde_json::to_vec(body).unwrap();
+        self.request(
+            "POST",
+            path,
+            &[("Content-Type", "application/json"), ("Accept", "application/json")],
+            &body,
+        )
+        .await
+    }
+
+    async fn shutdown(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        step("graceful shutdown", self.task.take().unwrap()).await.expect("the server task does not panic");
+    }
+}
+
+#[derive(Debug)]
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    /// Asserts a `metav1.Status` failure body with `code`, and returns it.
+    fn status_body(&self, code: u16) -> Value {
+        assert_eq!(self.status, code, "{}", String::from_utf8_lossy(&self.body));
+        let ct = self.header("content-type").unwrap_or_default();
+        assert!(ct.starts_with("application/json"), "Status with Content-Type {ct:?}");
+        let s = self.json();
+        assert_eq!((s["kind"].as_str(), s["apiVersion"].as_str()), (Some("Status"), Some("v1")), "{s}");
+        assert_eq!((s["status"].as_str(), s["code"].as_u64()), (Some("Failure"), Some(code.into())), "{s}");
+        assert!(s["message"].as_str().is_some_and(|m| !m.is_empty()), "{s}");
+        s
+    }
+}
+
+async fn raw_request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Response {
+    let mut stream = TcpStream::connect(addr).await.expect("connecting");
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // A server may answer (413) and close before reading a large body: that is not an error.
+    let _ = stream.write_all(body).await;
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw).await;
+    parse(&raw)
+}
+
+fn parse(raw: &[u8]) -> Response {
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no complete response head in {:?}", String::from_utf8_lossy(raw)));
+    let head = std::str::from_utf8(&raw[..split]).unwrap();
+    let mut lines = head.split("\r\n");
+    let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let mut rest = &raw[split + 4..];
+    let chunked = headers.iter().any(|(k, v)| k == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
+    let body = if chunked {
+        let mut body = Vec::new();
+        loop {
+            let eol = rest.windows(2).position(|w| w == b"\r\n").expect("a chunk size line");
+            let size = usize::from_str_radix(std::str::from_utf8(&rest[..eol]).unwrap().trim(), 16).unwrap();
+            rest = &rest[eol + 2..];
+            if size == 0 {
+                break body;
+            }
+            body.extend_from_slice(&rest[..size]);
+            rest = &rest[size + 2..];
+        }
+    } else {
+        rest.to_vec()
+    };
+    Response { status, headers, body }
+}
+
+/// The media-type parameters of a Content-Type, as a set of `k=v` (order does not matter).
+fn media_params(ct: &str) -> BTreeSet<String> {
+    ct.split(';').map(|p| p.trim().replace(' ', "")).collect()
+}
+
+fn repository(name: &str) -> Value {
+    json!({
+        "apiVersion": "config.porch.kpt.dev/v1alpha1",
+        "kind": "Repository",
+        "metadata": {"name": name},
+        "spec": {"type": "git", "git": {"repo": format!("https://example.com/{name}.git")}},
+    })
+}
+
+#[tokio::test]
+async fn discovery_answers_kubectl_with_aggregated_v2() {
+    let s = Served::start().await;
+    let want = media_params("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList");
+    for path in ["/api", "/apis"] {
+        let r = s.get(path, DISCOVERY_ACCEPT).await;
+        assert_eq!(r.status, 200, "{path}");
+        let ct = r.header("content-type").unwrap_or_default();
+        assert_eq!(media_params(ct), want, "{path}: Content-Type {ct:?}");
+        let body = r.json();
+        assert_eq!(body["kind"], "APIGroupDiscoveryList", "{path}");
+        assert_eq!(body["apiVersion"], "apidiscovery.k8s.io/v2", "{path}");
+    }
+    let apis = s.get("/apis", DISCOVERY_ACCEPT).await.json();
+    let groups: BTreeSet<&str> =
+        apis["items"].as_array().unwrap().iter().filter_map(|g| g["metadata"]["name"].as_str()).collect();
+    assert!(groups.contains("config.porch.kpt.dev") && groups.contains("porch.kpt.dev"), "{groups:?}");
+    let core = s.get("/api", DISCOVERY_ACCEPT).await.json();
+    let resources: Vec<&str> = core["items"][0]["versions"][0]["resources"]
+        .as_array()
+        .map(|rs| rs.iter().filter_map(|r| r["resource"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(resources.contains(&"namespaces") && resources.contains(&"secrets"), "{core}");
+
+    // A client that does not ask for aggregated discovery gets the legacy documents.
+    let legacy = s.get("/apis", "application/json").await;
+    assert_eq!(legacy.status, 200);
+    assert_eq!(legacy.json()["kind"], "APIGroupList");
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn errors_are_status_objects() {
+    let s = Served::start().await;
+    let st = s.get("/no/such/path", "application/json").await.status_body(404);
+    assert_eq!(st["reason"], "NotFound", "{st}");
+    let st = s.get(&format!("{REPOS}/missing"), "application/json").await.status_body(404);
+    assert_eq!(st["message"], "repositories.config.porch.kpt.dev \"missing\" not found", "{st}");
+    assert_eq!(st["details"]["name"], "missing", "{st}");
+
+    // A body over the limit (6 MiB by default) is refused before it is read.
+    let big = {
+        let mut v = repository("big");
+        v["spec"]["description"] = Value::String("x".repeat(7 * 1024 * 1024));
+        serde_json::to_vec(&v).unwrap()
+    };
+    let r = s.request("POST", REPOS, &[("Content-Type", "application/json")], &big).await;
+    let st = r.status_body(413);
+    assert_eq!(st["reason"], "RequestEntityTooLarge", "{st}");
+
+    // Strategic merge patch is not supported for custom resources (as CRDs): 415.
+    assert_eq!(s.post_json(REPOS, &repository("patched")).await.status, 201);
+    let r = s
+        .request(
+            "PATCH",
+            &format!("{REPOS}/patched"),
+            &[("Content-Type", "application/strategic-merge-patch+json")],
+            br#"{"spec":{"description":"x"}}"#,
+        )
+        .await;
+    let st = r.status_body(415);
+    assert_eq!(st["reason"], "UnsupportedMediaType", "{st}");
+
+    // Validation errors are 422 Invalid with causes.
+    let st = s.post_json(REPOS, &repository("Upper")).await.status_body(422);
+    assert_eq!(st["reason"], "Invalid", "{st}");
+    assert_eq!(st["details"]["causes"][0]["field"], "metadata.name", "{st}");
+
+    // An existing name: 409 AlreadyExists.
+    let st = s.post_json(REPOS, &repository("patched")).await.status_body(409);
+    assert_eq!(st["reason"], "AlreadyExists", "{st}");
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_dry_run_create_is_answered_but_not_stored() {
+    let s = Served::start().await;
+    let r = s.post_json(&format!("{REPOS}?dryRun=All"), &repository("dry")).await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let obj = r.json();
+    assert_eq!(obj["metadata"]["name"], "dry");
+    assert_eq!(obj["spec"]["git"]["branch"], "main", "defaults are applied in a dry run too");
+    s.get(&format!("{REPOS}/dry"), "application/json").await.status_body(404);
+    let list = s.get(REPOS, "application/json").await.json();
+    assert_eq!(list["items"], json!([]), "{list}");
+    // The same name can then really be created.
+    assert_eq!(s.post_json(REPOS, &repository("dry")).await.status, 201);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn lists_page_with_limit_and_continue() {
+    let s = Served::start().await;
+    let names = ["a1", "a2", "a3", "a4", "a5"];
+    for n in names {
+        assert_eq!(s.post_json(REPOS, &repository(n)).await.status, 201);
+    }
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    let mut query = format!("{REPOS}?&limit=2");
+    let mut list_rv = None;
+    loop {
+        let page = s.get(&query, "application/json").await;
+        assert_eq!(page.status, 200, "{}", String::from_utf8_lossy(&page.body));
+        let page = page.json();
+        assert_eq!(page["kind"], "RepositoryList");
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 2, "{page}");
+        seen.extend(items.iter().map(|i| i["metadata"]["name"].as_str().unwrap().to_string()));
+        let rv = page["metadata"]["resourceVersion"].as_str().expect("a list resourceVersion").to_string();
+        assert_eq!(list_rv.get_or_insert(rv.clone()), &rv, "pages of one list share its resourceVersion");
+        pages += 1;
+        assert!(pages <= names.len(), "paging does not end");
+        match page["metadata"]["continue"].as_str().filter(|c| !c.is_empty()) {
+            Some(token) => {
+                let token: String = form_urlencoded::byte_serialize(token.as_bytes()).collect();
+                query = format!("{REPOS}?&limit=2&continue={token}");
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen, names, "every item once, in name order");
+    assert_eq!(pages, 3);
+    let st = s.get(&format!("{REPOS}?limit=2&continue=garbage"), "application/json").await.status_body(400);
+    assert_eq!(st["reason"], "BadRequest", "{st}");
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn table_output_for_lists_and_single_objects() {
+    let s = Served::start().await;
+    assert_eq!(s.post_json(REPOS, &repository("tabled")).await.status, 201);
+    let columns =
+        ["Name", "Type", "Content", "Sync schedule", "Deployment", "Ready", "Address", "Branch", "Age"];
+
+    for path in [REPOS.to_string(), format!("{REPOS}/tabled")] {
+        let r = s.get(&path, TABLE_ACCEPT).await;
+        assert_eq!(r.status, 200, "{path}");
+        let ct = r.header("content-type").unwrap_or_default();
+        assert_eq!(media_params(ct), media_params("application/json;as=Table;v=v1;g=meta.k8s.io"), "{path}");
+        let t = r.json();
+        assert_eq!((t["kind"].as_str(), t["apiVersion"].as_str()), (Some("Table"), Some("meta.k8s.io/v1")));
+        let names: Vec<&str> =
+            t["columnDefinitions"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+        assert_eq!(names, columns, "{path}");
+        let rows = t["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{path}: {t}");
+        let cells = rows[0]["cells"].as_array().unwrap();
+        assert_eq!(cells.len(), columns.len());
+        assert_eq!(cells[0], "tabled");
+        assert_eq!(cells[1], "git");
+        assert_eq!(cells[6], "https://example.com/tabled.git");
+        assert_eq!(cells[7], "main");
+        assert_eq!(rows[0]["object"]["kind"], "PartialObjectMetadata", "{path}");
+        assert_eq!(rows[0]["object"]["metadata"]["name"], "tabled", "{path}");
+        assert!(t["metadata"]["resourceVersion"].as_str().is_some(), "{path}");
+    }
+    s.shutdown().await;
+}
