@@ -97,8 +97,9 @@ fn health_version_and_metrics_endpoints() -> Result<()> {
     let text = m.text();
     let counted = text.lines().filter(|l| l.starts_with("porch_requests_total{")).collect::<Vec<_>>();
     assert!(!counted.is_empty(), "no porch_requests_total in /metrics:\n{text}");
+    let list_ok = ["verb=\"list\"", "resource=\"repositories\"", "code=\"200\""];
     assert!(
-        counted.iter().any(|l| l.contains("repositories") && l.contains("200")),
+        counted.iter().any(|l| list_ok.iter().all(|label| l.contains(label))),
         "the list of repositories is not counted:\n{}",
         counted.join("\n")
     );
@@ -112,8 +113,11 @@ fn sigterm_stops_the_server_cleanly() -> Result<()> {
     if !ep.is_local() {
         return Ok(());
     }
+    let name = porch_e2e::unique_name("watched");
+    let manifest = porch_e2e::repository_manifest(&name, "https://example.com/r.git", "x");
+    ep.kubectl().with_manifest(&["apply", "-f", "-"], &manifest).success()?;
     let mut watch = ep.kubectl().spawn(&["get", "repositories", "-w"])?;
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    watch.wait_for_stdout(std::time::Duration::from_secs(30), "the listed row", |out| out.contains(&name))?;
     let logs = ep.server_logs();
     let status = ep.stop()?.context("local server")?;
     assert!(status.success(), "porch-server exited with {status}; log:\n{logs}");

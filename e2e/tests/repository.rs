@@ -98,7 +98,9 @@ fn repository_lifecycle_through_kubectl() -> Result<()> {
 
     // delete: gone.
     let out = k.run(&["delete", "repository", &name]).success()?;
-    assert_eq!(out.trim(), format!("repository.config.porch.kpt.dev \"{name}\" deleted"));
+    // kubectl 1.35 adds " from <namespace> namespace".
+    let deleted = format!("repository.config.porch.kpt.dev \"{name}\" deleted");
+    assert!(out.trim() == deleted || out.trim().starts_with(&format!("{deleted} from ")), "{out}");
     let err = k.run(&["get", "repository", &name]).failure()?;
     assert_eq!(
         err.trim(),

@@ -49,9 +49,11 @@ fn get_w_with_watch_events_names_each_change() -> Result<()> {
     let ep = Endpoint::start()?;
     let k = ep.kubectl();
     let name = unique_name("evented");
+    let anchor = unique_name("anchor");
+    k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&anchor, REPO_URL, "listed")).success()?;
     let watch = ep.kubectl().spawn(&["get", "repositories", "-w", "--output-watch-events"])?;
-    // No objects yet, so nothing to wait for: give kubectl a moment to list and start watching.
-    std::thread::sleep(Duration::from_secs(2));
+    // Once the existing object is printed, the list is done and the watch follows.
+    watch.wait_for_stdout(WAIT, "the existing repository", |out| out.contains(&anchor))?;
     k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&name, REPO_URL, "one")).success()?;
     k.run(&["patch", "repository", &name, "--type=merge", "-p", r#"{"spec":{"description":"two"}}"#])
         .success()?;
@@ -68,7 +70,12 @@ fn get_w_with_watch_events_names_each_change() -> Result<()> {
         .collect();
     assert_eq!(
         events,
-        [("ADDED", name.as_str()), ("MODIFIED", name.as_str()), ("DELETED", name.as_str())],
+        [
+            ("ADDED", anchor.as_str()),
+            ("ADDED", name.as_str()),
+            ("MODIFIED", name.as_str()),
+            ("DELETED", name.as_str())
+        ],
         "{}",
         out.stdout
     );

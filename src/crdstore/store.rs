@@ -208,7 +208,8 @@ impl Store {
     }
 
     /// Watches `kind` in `namespace` (`None`: all namespaces). See [`WatchOptions`] for where it starts.
-    /// Must be polled inside a Tokio runtime (it sleeps on Tokio primitives).
+    /// Call and poll it inside a Tokio runtime (it sleeps on Tokio timers and channels). The stream is
+    /// `Send + Sync + 'static`.
     ///
     /// # Errors
     /// `BadRequest` for a malformed resourceVersion or an unsupported field selector. A resourceVersion

@@ -21,7 +21,7 @@ const SCAN_CHUNK: usize = 1024;
 
 /// The events of one watch; dropping it releases everything.
 pub struct WatchStream {
-    inner: Pin<Box<dyn Stream<Item = WatchEvent> + Send>>,
+    inner: Pin<Box<dyn Stream<Item = WatchEvent> + Send + Sync>>,
 }
 
 impl fmt::Debug for WatchStream {

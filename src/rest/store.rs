@@ -5,7 +5,7 @@
 //! turns the store's neutral [`StoreError`]s into `Status` errors naming the resource.
 
 use crate::crdstore::{
-    DeleteOptions, ListOptions, ListPage, Store, StoreError, StoredKind, WatchEvent, WatchOptions,
+    DeleteOptions, ListOptions, SharedListPage, Store, StoreError, StoredKind, WatchEvent, WatchOptions,
     WriteOptions,
 };
 use futures::Stream;
@@ -85,14 +85,14 @@ impl StoreRest {
         self.store.get(kind, ns, name).await.map_err(interpret)
     }
 
-    /// LIST, one page.
+    /// LIST, one page; items are shared with the store, not copied.
     pub(crate) async fn list(
         &self,
         kind: StoredKind,
         ns: Option<&str>,
         options: &ListOptions,
-    ) -> Result<ListPage, ApiError> {
-        self.store.list(kind, ns, options).await.map_err(interpret)
+    ) -> Result<SharedListPage, ApiError> {
+        self.store.list_shared(kind, ns, options).await.map_err(interpret)
     }
 
     /// WATCH from the options' resourceVersion.

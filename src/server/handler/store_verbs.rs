@@ -5,7 +5,7 @@
 use super::super::negotiate::{Negotiated, TABLE_CONTENT_TYPE};
 use super::super::request::{ApiRequest, Verb};
 use super::super::resources::ResourceDef;
-use super::super::response::{ResponseBody, add_warning, json_response, json_response_typed};
+use super::super::response::{JSON, ResponseBody, add_warning, bytes_response, json_response, json_response_typed};
 use super::super::state::AppState;
 use super::super::table::{self, TableOptions};
 use super::super::watch::{self, WatchParams};
@@ -127,6 +127,16 @@ fn list_options(call: &Call<'_>) -> Result<ListOptions, ApiError> {
     })
 }
 
+/// A list response, serialized straight from the store's shared items.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ListBody<'a> {
+    api_version: &'a str,
+    kind: &'a str,
+    metadata: Value,
+    items: Vec<&'a Value>,
+}
+
 async fn list(call: &Call<'_>) -> Result<Response<ResponseBody>, ApiError> {
     let page = call.state.store.list(call.kind, call.ns(), &list_options(call)?).await?;
     let mut meta = json!({"resourceVersion": page.resource_version.to_string()});
@@ -138,16 +148,17 @@ async fn list(call: &Call<'_>) -> Result<Response<ResponseBody>, ApiError> {
     }
     if call.negotiated.table {
         let options = TableOptions { include_object: call.negotiated.include_object, no_headers: false };
-        let t = table::to_table(call.def, page.items.iter(), meta, options);
+        let t = table::to_table(call.def, page.items.iter().map(AsRef::as_ref), meta, options);
         return Ok(json_response_typed(StatusCode::OK, TABLE_CONTENT_TYPE, &t));
     }
-    let list = json!({
-        "apiVersion": call.def.api_version(),
-        "kind": call.def.list_kind,
-        "metadata": meta,
-        "items": page.items,
-    });
-    Ok(json_response(StatusCode::OK, &list))
+    let list = ListBody {
+        api_version: &call.def.api_version(),
+        kind: call.def.list_kind,
+        metadata: meta,
+        items: page.items.iter().map(AsRef::as_ref).collect(),
+    };
+    let body = serde_json::to_vec(&list).map_err(ApiError::internal)?;
+    Ok(bytes_response(StatusCode::OK, JSON, body))
 }
 
 fn watch_objects(call: &Call<'_>) -> Result<Response<ResponseBody>, ApiError> {
