@@ -66,6 +66,21 @@ fn explain_prints_the_field_docs_of_repository_spec_git() -> Result<()> {
 }
 
 #[test]
+fn explain_prints_the_field_docs_of_packagerevision_spec_tasks() -> Result<()> {
+    let ep = Endpoint::start()?;
+    let out = ep.kubectl().run(&["explain", "packagerevision.spec.tasks"]).success()?;
+    for needle in
+        ["porch.kpt.dev", "PackageRevision", "FIELDS:", "init\t", "clone\t", "edit\t", "upgrade\t", "type\t"]
+    {
+        assert!(
+            out.contains(needle),
+            "`kubectl explain packagerevision.spec.tasks` lacks {needle:?}:\n{out}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
 fn porch_kpt_dev_resources_fail_cleanly_until_they_are_served() -> Result<()> {
     let ep = Endpoint::start()?;
     if !ep.is_local() {
