@@ -42,56 +42,28 @@ fn address(o: &Value) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// A column with no description, always shown.
+const fn column(name: &'static str, kind: &'static str, cell: fn(&Value) -> Value) -> Column {
+    Column { name, kind, format: "", description: "", priority: 0, cell }
+}
+
 /// Repository (config.porch.kpt.dev): the CRD's additionalPrinterColumns.
 pub(crate) const REPOSITORIES: &[Column] = &[
-    Column {
-        name: "Type",
-        kind: "string",
-        format: "",
-        description: "",
-        priority: 0,
-        cell: |o| at(o, "/spec/type"),
-    },
-    Column {
-        name: "Content",
-        kind: "string",
-        format: "",
-        description: "",
-        priority: 0,
-        cell: |o| at(o, "/spec/content"),
-    },
-    Column {
-        name: "Sync schedule",
-        kind: "string",
-        format: "",
-        description: "",
-        priority: 0,
-        cell: |o| at(o, "/spec/sync/schedule"),
-    },
-    Column {
-        name: "Deployment",
-        kind: "boolean",
-        format: "",
-        description: "",
-        priority: 0,
-        cell: |o| at(o, "/spec/deployment"),
-    },
-    Column { name: "Ready", kind: "string", format: "", description: "", priority: 0, cell: ready_condition },
-    Column { name: "Address", kind: "string", format: "", description: "", priority: 0, cell: address },
-    Column {
-        name: "Branch",
-        kind: "string",
-        format: "",
-        description: "",
-        priority: 0,
-        cell: |o| at(o, "/spec/git/branch"),
-    },
+    column("Type", "string", |o| at(o, "/spec/type")),
+    column("Content", "string", |o| at(o, "/spec/content")),
+    column("Sync schedule", "string", |o| at(o, "/spec/sync/schedule")),
+    column("Deployment", "boolean", |o| at(o, "/spec/deployment")),
+    column("Ready", "string", ready_condition),
+    column("Address", "string", address),
+    column("Branch", "string", |o| at(o, "/spec/git/branch")),
     AGE,
 ];
 
-fn revision(o: &Value) -> Value {
-    o.pointer("/spec/revision").cloned().unwrap_or(Value::from(0))
-}
+const PACKAGE: Column = column("Package", "string", |o| at(o, "/spec/packageName"));
+const WORKSPACE: Column = column("WorkspaceName", "string", |o| at(o, "/spec/workspaceName"));
+const REVISION: Column =
+    column("Revision", "integer", |o| o.pointer("/spec/revision").cloned().unwrap_or(Value::from(0)));
+const REPOSITORY: Column = column("Repository", "string", |o| at(o, "/spec/repository"));
 
 fn latest(o: &Value) -> Value {
     Value::Bool(
@@ -101,137 +73,51 @@ fn latest(o: &Value) -> Value {
 
 /// PackageRevision (§5).
 pub(crate) const PACKAGE_REVISIONS: &[Column] = &[
-    Column {
-        name: "Package",
-        kind: "string",
-        format: "",
-        description: "",
-        priority: 0,
-        cell: |o| at(o, "/spec/packageName"),
-    },
-    Column {
-        name: "WorkspaceName",
-        kind: "string",
-        format: "",
-        description: "",
-        priority: 0,
-        cell: |o| at(o, "/spec/workspaceName"),
-    },
-    Column { name: "Revision", kind: "integer", format: "", description: "", priority: 0, cell: revision },
-    Column { name: "Latest", kind: "boolean", format: "", description: "", priority: 0, cell: latest },
-    Column {
-        name: "Lifecycle",
-        kind: "string",
-        format: "",
-        description: "",
-        priority: 0,
-        cell: |o| at(o, "/spec/lifecycle"),
-    },
-    Column {
-        name: "Repository",
-        kind: "string",
-        format: "",
-        description: "",
-        priority: 0,
-        cell: |o| at(o, "/spec/repository"),
-    },
+    PACKAGE,
+    WORKSPACE,
+    REVISION,
+    column("Latest", "boolean", latest),
+    column("Lifecycle", "string", |o| at(o, "/spec/lifecycle")),
+    REPOSITORY,
 ];
 
 /// PackageRevisionResources (§5).
 pub(crate) const PACKAGE_REVISION_RESOURCES: &[Column] = &[
-    Column {
-        name: "Package",
-        kind: "string",
-        format: "",
-        description: "",
-        priority: 0,
-        cell: |o| at(o, "/spec/packageName"),
-    },
-    Column {
-        name: "WorkspaceName",
-        kind: "string",
-        format: "",
-        description: "",
-        priority: 0,
-        cell: |o| at(o, "/spec/workspaceName"),
-    },
-    Column { name: "Revision", kind: "integer", format: "", description: "", priority: 0, cell: revision },
-    Column {
-        name: "Repository",
-        kind: "string",
-        format: "",
-        description: "",
-        priority: 0,
-        cell: |o| at(o, "/spec/repository"),
-    },
-    Column {
-        name: "Files",
-        kind: "integer",
-        format: "",
-        description: "",
-        priority: 0,
-        cell: |o| Value::from(o.pointer("/spec/resources").and_then(Value::as_object).map_or(0, |m| m.len())),
-    },
+    PACKAGE,
+    WORKSPACE,
+    REVISION,
+    REPOSITORY,
+    column("Files", "integer", |o| {
+        Value::from(o.pointer("/spec/resources").and_then(Value::as_object).map_or(0, |m| m.len()))
+    }),
 ];
 
 /// PorchPackage (§5).
 pub(crate) const PACKAGES: &[Column] = &[
-    Column {
-        name: "Package",
-        kind: "string",
-        format: "",
-        description: "",
-        priority: 0,
-        cell: |o| at(o, "/spec/packageName"),
-    },
-    Column {
-        name: "Repository",
-        kind: "string",
-        format: "",
-        description: "",
-        priority: 0,
-        cell: |o| at(o, "/spec/repository"),
-    },
-    Column {
-        name: "Latest Revision",
-        kind: "integer",
-        format: "",
-        description: "",
-        priority: 0,
-        cell: |o| o.pointer("/status/latestRevision").cloned().unwrap_or(Value::from(0)),
-    },
+    PACKAGE,
+    REPOSITORY,
+    column("Latest Revision", "integer", |o| {
+        o.pointer("/status/latestRevision").cloned().unwrap_or(Value::from(0))
+    }),
 ];
 
 /// Namespace: `NAME STATUS AGE`.
 pub(crate) const NAMESPACES: &[Column] = &[
     Column {
-        name: "Status",
-        kind: "string",
-        format: "",
         description: "The status of the namespace",
-        priority: 0,
-        cell: |o| at(o, "/status/phase"),
+        ..column("Status", "string", |o| at(o, "/status/phase"))
     },
     AGE,
 ];
 
 /// Secret: `NAME TYPE DATA AGE`.
 pub(crate) const SECRETS: &[Column] = &[
+    Column { description: "The type of the secret", ..column("Type", "string", |o| at(o, "/type")) },
     Column {
-        name: "Type",
-        kind: "string",
-        format: "",
-        description: "The type of the secret",
-        priority: 0,
-        cell: |o| at(o, "/type"),
-    },
-    Column {
-        name: "Data",
-        kind: "integer",
-        format: "",
         description: "The number of items in the secret",
-        priority: 0,
-        cell: |o| Value::from(o.get("data").and_then(Value::as_object).map_or(0, |m| m.len())),
+        ..column("Data", "integer", |o| {
+            Value::from(o.get("data").and_then(Value::as_object).map_or(0, |m| m.len()))
+        })
     },
     AGE,
 ];
