@@ -7,6 +7,7 @@
 mod app;
 mod config;
 pub mod crdstore;
+pub mod git;
 mod rest;
 mod server;
 mod standalone;

@@ -5,7 +5,9 @@
 use super::super::negotiate::{Negotiated, TABLE_CONTENT_TYPE};
 use super::super::request::{ApiRequest, Verb};
 use super::super::resources::ResourceDef;
-use super::super::response::{JSON, ResponseBody, add_warning, bytes_response, json_response, json_response_typed};
+use super::super::response::{
+    JSON, ResponseBody, add_warning, bytes_response, json_response, json_response_typed,
+};
 use super::super::state::AppState;
 use super::super::table::{self, TableOptions};
 use super::super::watch::{self, WatchParams};

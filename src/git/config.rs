@@ -1,0 +1,80 @@
+//! What the git backend needs to know about a Repository (`spec.git`), as plain data.
+
+/// Settings of one git Repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoConfig {
+    /// Remote URL (`spec.git.repo`): `file://`, a plain path, `git://` or `http://`. User-info in
+    /// the URL is treated as a secret.
+    pub url: String,
+    /// Repository branch (`spec.git.branch`, default `main`).
+    pub branch: String,
+    /// Directory of the packages inside the repository (`spec.git.directory`); leading and
+    /// trailing `/` are ignored, empty = repository root.
+    pub directory: String,
+    /// Create the branch when the remote lacks it (`spec.git.createBranch`).
+    pub create_branch: bool,
+    /// Commit author name override (`spec.git.author`).
+    pub author: String,
+    /// Commit author email override (`spec.git.email`).
+    pub email: String,
+    /// How many times a write is retried after a conflicting remote change
+    /// (`--repo-operation-retry-attempts`, default 3).
+    pub retry_attempts: u32,
+}
+
+impl RepoConfig {
+    /// A config for `url` with the defaults: branch `main`, root directory, no createBranch.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            branch: "main".into(),
+            directory: String::new(),
+            create_branch: false,
+            author: String::new(),
+            email: String::new(),
+            retry_attempts: 3,
+        }
+    }
+
+    /// The directory without leading/trailing `/`.
+    pub fn directory(&self) -> &str {
+        self.directory.trim_matches('/')
+    }
+
+    /// The path of a package from the repository root: directory joined with the package path.
+    pub fn full_path(&self, package: &str) -> String {
+        let package = package.trim_matches('/');
+        match self.directory() {
+            "" => package.to_string(),
+            dir => format!("{dir}/{package}"),
+        }
+    }
+
+    /// The package path (relative to the directory) of a full path, if it lies strictly inside
+    /// the directory.
+    pub fn package_of<'a>(&self, full_path: &'a str) -> Option<&'a str> {
+        let package = match self.directory() {
+            "" => full_path,
+            dir => full_path.strip_prefix(dir)?.strip_prefix('/')?,
+        };
+        (!package.is_empty()).then_some(package)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_inside_the_directory() {
+        let mut c = RepoConfig::new("file:///r");
+        assert_eq!(c.full_path("a/b"), "a/b");
+        assert_eq!(c.package_of("a/b"), Some("a/b"));
+        c.directory = "/dir/sub/".into();
+        assert_eq!(c.full_path("pkg"), "dir/sub/pkg");
+        assert_eq!(c.package_of("dir/sub/pkg"), Some("pkg"));
+        assert_eq!(c.package_of("dir/subpkg"), None);
+        assert_eq!(c.package_of("dir/sub"), None);
+        assert_eq!(c.package_of("other/pkg"), None);
+    }
+}

@@ -1,0 +1,48 @@
+//! The git backend: one bare local mirror per Repository, discovery of package revisions in
+//! Porch's git layout, and writes that are byte-compatible with Porch's (porch-api.md §7).
+//!
+//! - [`GitRepository`] is the async handle of one mirror: [`GitRepository::fetch`], the
+//!   [`RefSet`], discovery ([`DiscoveredRevision`]), package files, and the writes. It runs all
+//!   libgit2 work off the async runtime with one writer per repository; reads never wait for it.
+//! - Incremental indexing: keep the last [`RefSet`], fetch, [`RefSet::diff`], then
+//!   [`GitRepository::discover_refs`] for the added and changed refs; removed refs drop their
+//!   revisions, and a changed `deletionProposed/…` branch only flips a lifecycle
+//!   ([`RefSet::is_deletion_proposed`]). Each write returns a [`WriteOutcome`] with the refs it
+//!   moved and the revisions it produced, so a cache updates in place without re-reading.
+//! - Remotes: `file://` and plain paths, `git://`, plain `http://` (smart protocol). No TLS
+//!   transport is built in. [`Credentials`] are values passed in by the caller; they never appear
+//!   in logs, errors or `Debug` output.
+
+mod annotation;
+mod commit;
+mod config;
+mod credentials;
+mod discover;
+mod drafts;
+mod error;
+mod history;
+mod kptfile;
+mod mirror;
+mod publish;
+mod push;
+mod refs;
+mod repo;
+mod tree;
+mod writer;
+
+pub use annotation::{Annotation, TRAILER_PREFIX, annotate};
+pub use commit::{CREATE_BRANCH_MESSAGE, CREATE_BRANCH_README, PORCH_EMAIL, PORCH_NAME};
+pub use config::RepoConfig;
+pub use credentials::Credentials;
+pub use discover::DiscoveredRevision;
+pub use drafts::{Published, Stage};
+pub use error::{GitError, LibgitError};
+pub use git2::Oid;
+pub use history::Authored;
+pub use kptfile::{KPTFILE, KptfileInfo};
+pub use refs::{
+    DELETION_PROPOSED, DRAFTS, HEADS, PROPOSED, PorchRef, RefDiff, RefSet, TAGS, deletion_proposed_branch,
+    draft_branch, parse_revision, proposed_branch, version_tag,
+};
+pub use repo::GitRepository;
+pub use writer::{DraftContent, FetchOutcome, WriteOutcome};

@@ -1,0 +1,168 @@
+//! One push of several refs with expected-old-value checks.
+//!
+//! libgit2 cannot send `--force-with-lease`, so the checks happen in its `push_negotiation`
+//! callback: it sees each ref's current value on the remote (from the same connection's
+//! advertisement) before any object is sent, and the push is abandoned when one differs from what
+//! the write was based on. The remote then applies each command only if the ref still has the
+//! advertised value (receive-pack's own old-value check), so a racing writer is caught either
+//! way. Every rejected ref reported through `push_update_reference` fails the push.
+
+use std::cell::RefCell;
+
+use git2::{Oid, PushOptions, Repository};
+
+use super::credentials::Auth;
+use super::error::{GitError, Scrubber, redact_userinfo};
+use super::mirror::ORIGIN;
+use super::refs::local_name;
+
+/// What a ref must look like on the remote for an update to go ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Expect {
+    /// The ref must not exist.
+    Absent,
+    /// The ref must point at this object.
+    Is(Oid),
+}
+
+impl Expect {
+    /// `Is(oid)` or `Absent`.
+    pub(crate) fn value(oid: Option<Oid>) -> Self {
+        oid.map_or(Self::Absent, Self::Is)
+    }
+
+    fn allows(self, found: Option<Oid>) -> bool {
+        match self {
+            Self::Absent => found.is_none(),
+            Self::Is(oid) => found == Some(oid),
+        }
+    }
+}
+
+/// One ref to set or delete on the remote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RefUpdate {
+    /// Remote ref name (`refs/heads/…`, `refs/tags/…`).
+    pub(crate) remote_ref: String,
+    /// New value; `None` deletes the ref.
+    pub(crate) new: Option<Oid>,
+    /// Required current value.
+    pub(crate) expect: Expect,
+}
+
+impl RefUpdate {
+    /// Set `remote_ref` to `new` if it currently is `expect`.
+    pub(crate) fn set(remote_ref: impl Into<String>, new: Oid, expect: Expect) -> Self {
+        Self { remote_ref: remote_ref.into(), new: Some(new), expect }
+    }
+
+    /// Delete `remote_ref` if it currently is `expect`.
+    pub(crate) fn delete(remote_ref: impl Into<String>, expect: Expect) -> Self {
+        Self { remote_ref: remote_ref.into(), new: None, expect }
+    }
+}
+
+fn show(oid: Option<Oid>) -> String {
+    oid.map_or_else(|| "absent".to_string(), |o| o.to_string())
+}
+
+/// Pushes `updates` to `origin` in one push; on success mirrors them into the local
+/// remote-tracking refs so discovery sees them without a fetch.
+pub(crate) fn push(repo: &Repository, url: &str, auth: &Auth, updates: &[RefUpdate]) -> Result<(), GitError> {
+    if updates.is_empty() {
+        return Ok(());
+    }
+    let scrub = auth.scrubber();
+    let push_err =
+        |source: git2::Error| GitError::Push { url: redact_userinfo(url), source: scrub.error(&source) };
+    let refspecs: Vec<String> = updates
+        .iter()
+        .map(|u| match u.new {
+            Some(oid) => format!("+{oid}:{}", u.remote_ref),
+            None => format!(":{}", u.remote_ref),
+        })
+        .collect();
+
+    let conflict: RefCell<Option<GitError>> = RefCell::new(None);
+    let rejected: RefCell<Option<GitError>> = RefCell::new(None);
+    let result = {
+        let mut callbacks = auth.callbacks();
+        callbacks.push_negotiation(|remote_updates| {
+            for update in remote_updates {
+                let Ok(dst) = update.dst_refname() else { continue };
+                let Some(wanted) = updates.iter().find(|u| u.remote_ref == dst) else { continue };
+                let found = Some(update.src()).filter(|o| !o.is_zero());
+                if !wanted.expect.allows(found) {
+                    let expected = match wanted.expect {
+                        Expect::Is(oid) => oid.to_string(),
+                        Expect::Absent => "absent".to_string(),
+                    };
+                    conflict.replace(Some(GitError::Conflict {
+                        refname: dst.to_string(),
+                        expected,
+                        found: show(found),
+                    }));
+                    return Err(git2::Error::from_str("a ref changed on the remote"));
+                }
+            }
+            Ok(())
+        });
+        callbacks.push_update_reference(|refname, status| {
+            if let Some(reason) = status {
+                let mut slot = rejected.borrow_mut();
+                if slot.is_none() {
+                    *slot =
+                        Some(GitError::Rejected { refname: refname.to_string(), reason: scrub.text(reason) });
+                }
+            }
+            Ok(())
+        });
+        let headers = auth.headers();
+        let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+        let mut options = PushOptions::new();
+        options.remote_callbacks(callbacks).custom_headers(&headers);
+        let mut remote = repo.find_remote(ORIGIN).map_err(push_err)?;
+        remote.push(&refspecs, Some(&mut options))
+    };
+    if let Some(conflict) = conflict.into_inner() {
+        return Err(conflict);
+    }
+    if let Some(rejected) = rejected.into_inner() {
+        return Err(rejected);
+    }
+    result.map_err(push_err)?;
+    record(repo, updates, scrub)
+}
+
+/// Applies pushed updates to the mirror's refs.
+pub(crate) fn record(repo: &Repository, updates: &[RefUpdate], scrub: &Scrubber) -> Result<(), GitError> {
+    for update in updates {
+        let Some(local) = local_name(&update.remote_ref) else { continue };
+        let result = match update.new {
+            Some(oid) => repo.reference(&local, oid, true, "push").map(drop),
+            None => match repo.find_reference(&local) {
+                Ok(mut reference) => reference.delete(),
+                Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(()),
+                Err(e) => Err(e),
+            },
+        };
+        result.map_err(|e| GitError::local(format!("record the pushed ref {local}"), e, scrub))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expectations() {
+        let a = Oid::from_str("1111111111111111111111111111111111111111").unwrap();
+        let b = Oid::from_str("2222222222222222222222222222222222222222").unwrap();
+        assert!(Expect::Absent.allows(None) && !Expect::Absent.allows(Some(a)));
+        assert!(
+            Expect::Is(a).allows(Some(a)) && !Expect::Is(a).allows(Some(b)) && !Expect::Is(a).allows(None)
+        );
+        assert_eq!(Expect::value(None), Expect::Absent);
+    }
+}

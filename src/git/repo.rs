@@ -1,0 +1,287 @@
+//! The async face of one repository's mirror.
+//!
+//! All libgit2 work runs on tokio's blocking pool. Writes (fetch, push, every commit) hold the
+//! repository's write lock for their whole duration, so there is one writer per repository at
+//! a time; the lock guard moves into the blocking task, so a cancelled caller cannot let a second
+//! writer in while the first is still running. Reads (ref set, discovery, package files) use
+//! their own `git2::Repository` handles from a small pool and never wait for the writer, a fetch
+//! included.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+use git2::{Oid, Repository};
+
+use super::config::RepoConfig;
+use super::credentials::{Auth, Credentials};
+use super::discover::{self, DiscoveredRevision, Discoverer};
+use super::drafts::{Published, Stage};
+use super::error::{GitError, Scrubber, redact_userinfo};
+use super::mirror;
+use super::refs::RefSet;
+use super::tree;
+use super::writer::{DraftContent, FetchOutcome, WriteOutcome, Writer};
+
+/// Idle read handles kept per repository.
+const MAX_IDLE_READERS: usize = 4;
+
+/// One Repository's git backend: a bare mirror under a caller-chosen directory plus the remote.
+/// Cheap to clone; clones share the mirror, the write lock and the credentials.
+#[derive(Clone)]
+pub struct GitRepository {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    config: RepoConfig,
+    writer: Arc<tokio::sync::Mutex<Writer>>,
+    readers: Mutex<Vec<Repository>>,
+    credentials: RwLock<Option<Credentials>>,
+}
+
+impl std::fmt::Debug for GitRepository {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitRepository")
+            .field("path", &self.inner.path)
+            .field("url", &redact_userinfo(&self.inner.config.url))
+            .field("branch", &self.inner.config.branch)
+            .field("directory", &self.inner.config.directory)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GitRepository {
+    /// Opens (creating if needed) the mirror at `path` (e.g. `<data-dir>/git/<ns>/<name>`) for
+    /// the remote in `config`. Does not touch the network: call [`GitRepository::fetch`] next.
+    pub async fn open(
+        path: impl Into<PathBuf>,
+        config: RepoConfig,
+        credentials: Option<Credentials>,
+    ) -> Result<Self, GitError> {
+        let path = path.into();
+        let (writer, config) = {
+            let path = path.clone();
+            tokio::task::spawn_blocking(move || Writer::open(&path, config.clone()).map(|w| (w, config)))
+                .await
+                .map_err(GitError::Worker)??
+        };
+        let inner = Inner {
+            path,
+            config,
+            writer: Arc::new(tokio::sync::Mutex::new(writer)),
+            readers: Mutex::new(Vec::new()),
+            credentials: RwLock::new(credentials),
+        };
+        Ok(Self { inner: Arc::new(inner) })
+    }
+
+    /// The repository settings.
+    pub fn config(&self) -> &RepoConfig {
+        &self.inner.config
+    }
+
+    /// Directory of the bare mirror.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Replaces the credentials used by later remote operations (e.g. a rotated Secret).
+    pub fn set_credentials(&self, credentials: Option<Credentials>) {
+        *self.inner.credentials.write().unwrap_or_else(|e| e.into_inner()) = credentials;
+    }
+
+    fn auth(&self) -> Auth {
+        let credentials = self.inner.credentials.read().unwrap_or_else(|e| e.into_inner()).clone();
+        Auth::new(credentials, &self.inner.config.url)
+    }
+
+    /// Runs `work` as the repository's single writer, on the blocking pool.
+    async fn write<T, F>(&self, work: F) -> Result<T, GitError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Writer, &Auth) -> Result<T, GitError> + Send + 'static,
+    {
+        let guard = self.inner.writer.clone().lock_owned().await;
+        let auth = self.auth();
+        tokio::task::spawn_blocking(move || {
+            let mut writer = guard;
+            work(&mut writer, &auth)
+        })
+        .await
+        .map_err(GitError::Worker)?
+    }
+
+    /// Runs `work` on a read handle, on the blocking pool, without waiting for the writer.
+    async fn read<T, F>(&self, work: F) -> Result<T, GitError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Repository, &RepoConfig) -> Result<T, GitError> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = inner.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            let repo = match pooled {
+                Some(repo) => repo,
+                None => Repository::open_bare(&inner.path).map_err(|e| GitError::Mirror {
+                    path: inner.path.clone(),
+                    source: Scrubber::default().error(&e),
+                })?,
+            };
+            let result = work(&repo, &inner.config);
+            let mut idle = inner.readers.lock().unwrap_or_else(|e| e.into_inner());
+            if idle.len() < MAX_IDLE_READERS {
+                idle.push(repo);
+            }
+            result
+        })
+        .await
+        .map_err(GitError::Worker)?
+    }
+
+    /// Fetches all branches and tags (pruning deleted ones), creates the branch when it is
+    /// missing and `create_branch` is set (else fails with `branch "<b>" doesn't exist`), and
+    /// returns the ref set and the branch head.
+    pub async fn fetch(&self) -> Result<FetchOutcome, GitError> {
+        self.write(|writer, auth| writer.fetch(auth)).await
+    }
+
+    /// The ref set as last fetched or written (no network).
+    pub async fn refs(&self) -> Result<RefSet, GitError> {
+        self.read(|repo, _| mirror::read_refs(repo)).await
+    }
+
+    /// Every revision held by `refs` (normally the mirror's current [`GitRepository::refs`]).
+    pub async fn discover_all(&self, refs: RefSet) -> Result<Vec<DiscoveredRevision>, GitError> {
+        self.read(move |repo, config| Ok(Discoverer::new(repo, config, &refs).all())).await
+    }
+
+    /// The revisions held by the given remote refs of `refs` (e.g. the added and changed refs of
+    /// a [`RefSet::diff`]). The branch yields every placeholder; a ref absent from `refs` or not
+    /// in Porch's layout yields nothing.
+    pub async fn discover_refs(
+        &self,
+        refs: RefSet,
+        names: Vec<String>,
+    ) -> Result<Vec<DiscoveredRevision>, GitError> {
+        self.read(move |repo, config| {
+            let discoverer = Discoverer::new(repo, config, &refs);
+            let mut out = Vec::new();
+            for name in &names {
+                out.extend(discoverer.revisions_of(name)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// The placeholder of one package on the branch of `refs`, if the package is there.
+    pub async fn discover_placeholder(
+        &self,
+        refs: RefSet,
+        package: String,
+    ) -> Result<Option<DiscoveredRevision>, GitError> {
+        self.read(move |repo, config| {
+            Ok(Discoverer::new(repo, config, &refs).branch_packages(Some(&package))?.into_iter().next())
+        })
+        .await
+    }
+
+    /// The files of `package` (path relative to the directory) in `commit`, read from the
+    /// object database; paths are relative to the package.
+    pub async fn read_package(
+        &self,
+        commit: Oid,
+        package: String,
+    ) -> Result<BTreeMap<String, Vec<u8>>, GitError> {
+        self.read(move |repo, config| discover::read_package(repo, commit, &config.full_path(&package))).await
+    }
+
+    /// The files of a package tree (a [`DiscoveredRevision::tree`]).
+    pub async fn read_tree(&self, tree_id: Oid) -> Result<BTreeMap<String, Vec<u8>>, GitError> {
+        self.read(move |repo, _| {
+            let scrub = Scrubber::default();
+            let err = |e| GitError::local(format!("read tree {tree_id}"), e, &scrub);
+            let t = repo.find_tree(tree_id).map_err(err)?;
+            tree::read_files(repo, &t).map_err(err)
+        })
+        .await
+    }
+
+    /// Creates a draft `drafts/<fullpath>/<workspace>` from the branch head.
+    pub async fn create_draft(
+        &self,
+        package: String,
+        workspace: String,
+        content: DraftContent,
+    ) -> Result<WriteOutcome, GitError> {
+        self.write(move |w, auth| w.create_draft(auth, &package, &workspace, &content)).await
+    }
+
+    /// Commits new content onto a draft (or proposed) branch, e.g. after a render.
+    pub async fn update_draft(
+        &self,
+        package: String,
+        workspace: String,
+        stage: Stage,
+        content: DraftContent,
+    ) -> Result<WriteOutcome, GitError> {
+        self.write(move |w, auth| w.update_draft(auth, &package, &workspace, stage, &content)).await
+    }
+
+    /// Moves a revision to `stage`: `Proposed` proposes a draft, `Draft` takes a proposal back.
+    pub async fn move_stage(
+        &self,
+        package: String,
+        workspace: String,
+        stage: Stage,
+    ) -> Result<WriteOutcome, GitError> {
+        self.write(move |w, auth| w.move_stage(auth, &package, &workspace, stage)).await
+    }
+
+    /// Approves a proposed (or draft) revision as revision `revision` (merge, tag, cleanup in
+    /// one push; retried on conflicting branch moves).
+    pub async fn approve(
+        &self,
+        package: String,
+        workspace: String,
+        revision: i32,
+        user: Option<String>,
+    ) -> Result<WriteOutcome, GitError> {
+        self.write(move |w, auth| w.approve(auth, &package, &workspace, revision, user.as_deref())).await
+    }
+
+    /// Adds (`true`) or removes the `deletionProposed/…` marker of a published revision.
+    pub async fn set_deletion_proposed(
+        &self,
+        target: Published,
+        proposed: bool,
+    ) -> Result<WriteOutcome, GitError> {
+        self.write(move |w, auth| w.set_deletion_proposed(auth, &target, proposed)).await
+    }
+
+    /// Deletes a draft or proposed branch.
+    pub async fn delete_draft(
+        &self,
+        package: String,
+        workspace: String,
+        stage: Stage,
+    ) -> Result<WriteOutcome, GitError> {
+        self.write(move |w, auth| w.delete_draft(auth, &package, &workspace, stage)).await
+    }
+
+    /// Deletes tag `<fullpath>/v<N>` and its `deletionProposed/…` branch.
+    pub async fn delete_tag(&self, package: String, revision: i32) -> Result<WriteOutcome, GitError> {
+        self.write(move |w, auth| w.delete_tag(auth, &package, revision)).await
+    }
+
+    /// Deletes a placeholder: commit `Delete <fullpath>` on the branch, and its marker branch.
+    pub async fn delete_placeholder(
+        &self,
+        package: String,
+        user: Option<String>,
+    ) -> Result<WriteOutcome, GitError> {
+        self.write(move |w, auth| w.delete_placeholder(auth, &package, user.as_deref())).await
+    }
+}

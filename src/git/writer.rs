@@ -1,0 +1,215 @@
+//! The single writer of a mirror: fetch, branch creation, and the helpers every write shares.
+//! The write operations themselves live in `drafts.rs` and `publish.rs`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use git2::{Commit, Oid, Repository};
+use porch_api::porch::Task;
+
+use super::commit::{self, CREATE_BRANCH_MESSAGE, CREATE_BRANCH_README, PORCH_EMAIL, PORCH_NAME};
+use super::config::RepoConfig;
+use super::credentials::Auth;
+use super::discover::{DiscoveredRevision, Discoverer};
+use super::error::{GitError, Scrubber};
+use super::kptfile::KPTFILE;
+use super::mirror;
+use super::push::{self, Expect, RefUpdate};
+use super::refs::{HEADS, RefSet};
+use super::tree;
+
+/// Result of a fetch: the remote's refs as now mirrored, and the branch head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchOutcome {
+    /// Every branch and tag of the remote.
+    pub refs: RefSet,
+    /// Commit at the tip of the Repository branch (`status.gitCommitHash`).
+    pub branch_head: Option<Oid>,
+}
+
+/// Result of a write, once the remote accepted it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WriteOutcome {
+    /// Remote refs the write set (`Some`) or deleted (`None`); apply them to a cached
+    /// [`RefSet`] with [`RefSet::apply`].
+    pub updated: Vec<(String, Option<Oid>)>,
+    /// Revisions created or changed by the write, re-read from the mirror (for an approval: the
+    /// new tagged revision and the package's placeholder).
+    pub revisions: Vec<DiscoveredRevision>,
+}
+
+/// The content of a draft commit.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DraftContent {
+    /// Every file of the package (path relative to the package → bytes); replaces the package
+    /// directory wholesale. Must contain a `Kptfile`.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// The task recorded in the `kpt:` trailer (creation task, or `render`), if any.
+    pub task: Option<Task>,
+    /// The requesting user (commit author unless the Repository sets author/email).
+    pub user: Option<String>,
+}
+
+/// Owns the read-write handle of one mirror. Only one exists per repository, behind the
+/// repository's write lock.
+pub(crate) struct Writer {
+    pub(crate) repo: Repository,
+    pub(crate) config: RepoConfig,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+impl Writer {
+    pub(crate) fn open(path: &Path, config: RepoConfig) -> Result<Self, GitError> {
+        let repo = mirror::open(path, &config.url)?;
+        Ok(Self { repo, config, path: path.to_path_buf() })
+    }
+
+    /// Fetches, then makes sure the branch exists (creating it when `create_branch` is set).
+    pub(crate) fn fetch(&mut self, auth: &Auth) -> Result<FetchOutcome, GitError> {
+        mirror::fetch(&self.repo, &self.config.url, auth)?;
+        let mut refs = self.refs()?;
+        if refs.branch(&self.config.branch).is_none() {
+            if !self.config.create_branch {
+                return Err(GitError::BranchMissing { branch: self.config.branch.clone() });
+            }
+            let oid = self.create_branch(auth)?;
+            refs.apply(&self.branch_ref(), Some(oid));
+        }
+        let branch_head = refs.branch(&self.config.branch);
+        Ok(FetchOutcome { refs, branch_head })
+    }
+
+    fn create_branch(&self, auth: &Auth) -> Result<Oid, GitError> {
+        let scrub = auth.scrubber();
+        let local = |e| GitError::local(format!("create branch {}", self.config.branch), e, scrub);
+        let files = BTreeMap::from([("README.md".to_string(), CREATE_BRANCH_README.as_bytes().to_vec())]);
+        let tree = tree::write_files(&self.repo, &files).map_err(local)?;
+        let oid =
+            commit::write_commit(&self.repo, &[], tree, (PORCH_NAME, PORCH_EMAIL), CREATE_BRANCH_MESSAGE)
+                .map_err(local)?;
+        tracing::info!(branch = %self.config.branch, "creating the repository branch");
+        self.push(auth, &[RefUpdate::set(self.branch_ref(), oid, Expect::Absent)])?;
+        Ok(oid)
+    }
+
+    /// The mirror's current ref set.
+    pub(crate) fn refs(&self) -> Result<RefSet, GitError> {
+        mirror::read_refs(&self.repo)
+    }
+
+    /// `refs/heads/<branch>`.
+    pub(crate) fn branch_ref(&self) -> String {
+        format!("{HEADS}{}", self.config.branch)
+    }
+
+    /// One push of `updates`; on a failure other than a conflict, a best-effort fetch brings the
+    /// mirror back in line with whatever the remote did apply.
+    pub(crate) fn push(&self, auth: &Auth, updates: &[RefUpdate]) -> Result<(), GitError> {
+        let result = push::push(&self.repo, &self.config.url, auth, updates);
+        if let Err(error) = &result {
+            tracing::warn!(%error, "push failed");
+            if !error.is_conflict()
+                && let Err(fetch_error) = mirror::fetch(&self.repo, &self.config.url, auth)
+            {
+                tracing::debug!(error = %fetch_error, "re-sync after a failed push failed too");
+            }
+        }
+        result
+    }
+
+    /// Fetch before retrying a conflicting write.
+    pub(crate) fn refetch(&self, auth: &Auth) -> Result<(), GitError> {
+        mirror::fetch(&self.repo, &self.config.url, auth)
+    }
+
+    /// The commit a ref (by remote name) points to in the mirror.
+    pub(crate) fn commit_of(&self, refs: &RefSet, remote_ref: &str) -> Result<Option<Commit<'_>>, GitError> {
+        let Some(oid) = refs.get(remote_ref) else { return Ok(None) };
+        let scrub = Scrubber::default();
+        let commit = self
+            .repo
+            .find_object(oid, None)
+            .and_then(|o| o.peel_to_commit())
+            .map_err(|e| GitError::local(format!("read {remote_ref}"), e, &scrub))?;
+        Ok(Some(commit))
+    }
+
+    /// Checks a package path and a workspace name.
+    pub(crate) fn check_names(&self, package: &str, workspace: &str) -> Result<(), GitError> {
+        tree::validate_path(package).map_err(|r| GitError::invalid("accept the package path", r))?;
+        if workspace.is_empty() || workspace.contains('/') || tree::validate_path(workspace).is_err() {
+            return Err(GitError::invalid(
+                "accept the workspace name",
+                format!("{workspace:?} is not a valid name"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Writes the files of a draft as a package tree.
+    pub(crate) fn package_tree(&self, content: &DraftContent) -> Result<Oid, GitError> {
+        for path in content.files.keys() {
+            tree::validate_path(path).map_err(|r| GitError::invalid("accept the package files", r))?;
+        }
+        if !content.files.contains_key(KPTFILE) {
+            return Err(GitError::invalid(
+                "accept the package files",
+                "the package must contain a Kptfile at its root",
+            ));
+        }
+        tree::write_files(&self.repo, &content.files)
+            .map_err(|e| GitError::local("write the package files", e, &Scrubber::default()))
+    }
+
+    /// `base`'s tree with the directory `full_path` replaced by `package` (`None` removes it).
+    pub(crate) fn splice(
+        &self,
+        base: Option<&Commit<'_>>,
+        full_path: &str,
+        package: Option<Oid>,
+    ) -> Result<Oid, GitError> {
+        let local = |e| GitError::local(format!("build the tree for {full_path}"), e, &Scrubber::default());
+        let root = base.map(|c| c.tree()).transpose().map_err(local)?;
+        tree::replace_path(&self.repo, root.as_ref(), full_path, package).map_err(local)
+    }
+
+    /// Writes a commit object.
+    pub(crate) fn commit(
+        &self,
+        parents: &[&Commit<'_>],
+        tree: Oid,
+        user: Option<&str>,
+        message: &str,
+    ) -> Result<Oid, GitError> {
+        let (name, email) = commit::author(&self.config, user);
+        commit::write_commit(&self.repo, parents, tree, (&name, &email), message)
+            .map_err(|e| GitError::local("write the commit", e, &Scrubber::default()))
+    }
+
+    /// The outcome of a finished write: the updates and the revisions of `rediscover` refs
+    /// (and, with `placeholder`, that package's placeholder).
+    pub(crate) fn outcome(
+        &self,
+        updates: &[RefUpdate],
+        rediscover: &[&str],
+        placeholder: Option<&str>,
+    ) -> Result<WriteOutcome, GitError> {
+        let refs = self.refs()?;
+        let discoverer = Discoverer::new(&self.repo, &self.config, &refs);
+        let mut revisions = Vec::new();
+        for name in rediscover {
+            revisions.extend(discoverer.revisions_of(name)?);
+        }
+        if let Some(package) = placeholder {
+            revisions.extend(discoverer.branch_packages(Some(package))?);
+        }
+        let updated = updates.iter().map(|u| (u.remote_ref.clone(), u.new)).collect();
+        Ok(WriteOutcome { updated, revisions })
+    }
+}
