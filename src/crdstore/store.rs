@@ -94,6 +94,18 @@ impl Store {
         rx.await.map_err(|_| writer_gone())?
     }
 
+    /// Takes `n` (at least one) consecutive resourceVersions from the server-wide counter for
+    /// changes kept outside the store, such as package revisions in the cache, and returns the
+    /// first. The reservation is durable before this returns (group-committed with other writes),
+    /// so a restart never hands the same numbers out again.
+    ///
+    /// # Errors
+    /// `Storage` when the commit fails.
+    pub async fn reserve_resource_versions(&self, n: u64) -> Result<u64, StoreError> {
+        let first = self.submit(Op::Reserve(n), false).await?;
+        first.as_u64().ok_or_else(|| StoreError::storage(std::io::Error::other("bad reservation reply")))
+    }
+
     /// Creates an object (`metadata.namespace` set for namespaced kinds; `metadata.name` or
     /// `metadata.generateName`). Returns it as stored.
     ///

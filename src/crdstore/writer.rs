@@ -73,6 +73,12 @@ impl Writer {
         let state = self.shared.read();
         let mut batch = Batch::new(state.rv);
         for (op, dry_run) in ops {
+            if let Op::Reserve(n) = op {
+                let first = batch.reserve(n.max(1));
+                durable.push(results.len());
+                results.push(Ok(Value::from(first)));
+                continue;
+            }
             let mut txn = Txn::new(&state.index, &batch, dry_run);
             let result = catch_unwind(AssertUnwindSafe(|| ops::apply(&mut txn, op))).unwrap_or_else(|_| {
                 tracing::error!("crdstore: a write panicked");
@@ -86,7 +92,7 @@ impl Writer {
             results.push(result);
         }
         drop(state);
-        if batch.changes.is_empty() {
+        if batch.changes.is_empty() && batch.reserved == 0 {
             return results;
         }
         let rv = batch.next_rv - 1;
@@ -101,6 +107,7 @@ impl Writer {
         for change in batch.changes {
             state.apply(change.entry, &change.name);
         }
+        state.rv = state.rv.max(rv);
         drop(state);
         self.shared.notify.send_replace(rv);
         results
