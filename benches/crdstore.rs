@@ -179,8 +179,18 @@ fn main() {
             format!("{conc:.0} obj/s"),
             ""
         );
-        println!("{:<44} {:>14} {:>14}", format!("list {OBJECTS}, deep copy (p50, {LIST_RUNS} runs)"), ms(l50), ms(l99));
-        println!("{:<44} {:>14} {:>14}", format!("list {OBJECTS} as served: shared + JSON (p50)"), ms(s50), ms(s99));
+        println!(
+            "{:<44} {:>14} {:>14}",
+            format!("list {OBJECTS}, deep copy (p50, {LIST_RUNS} runs)"),
+            ms(l50),
+            ms(l99)
+        );
+        println!(
+            "{:<44} {:>14} {:>14}",
+            format!("list {OBJECTS} as served: shared + JSON (p50)"),
+            ms(s50),
+            ms(s99)
+        );
         println!("{:<44} {:>14} {:>14}", "list as served, limit=500 (all 20 pages, p50)", ms(p50), ms(p99));
         let watch = format!("watch, {WATCHERS} watchers x {OBJECTS} updates");
         println!("{:<44} {:>14} {:>14}", format!("{watch}, live"), format!("{live:.0} ev/s"), "");
