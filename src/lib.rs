@@ -5,6 +5,7 @@
 //! and runs it.
 
 mod app;
+pub mod cache;
 mod config;
 pub mod crdstore;
 pub mod git;

@@ -1,0 +1,321 @@
+//! The repository cache (`src/cache`) over real git remotes on `file://`. Run with
+//! `cargo bench --bench git_cache`; prints one line per figure.
+//!
+//! - cold index: R repositories × P packages × 3 revisions (tags) each opened (fetch + full
+//!   discovery) one after another, time and peak RSS (`VmHWM`, reset before the phase), against
+//!   `git clone --mirror` of the same repositories run sequentially;
+//! - incremental refresh after one new tag in one of the R repositories, and a no-op refresh;
+//! - approve latency (create draft + propose untimed, approve timed) with 10 and with 10 000
+//!   revisions in the repository: p50/p99 and the ratio (20 approvals each by default, so p99
+//!   is close to the maximum).
+//!
+//! Defaults are the issue's sizes (R=100, P=100, 10 000 revisions); override with
+//! `BENCH_REPOS`, `BENCH_PACKAGES`, `BENCH_BIG_REVISIONS`, `BENCH_APPROVALS`. Fixtures are built
+//! with git2 (one template repository, packed once with the git CLI, copied R times).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use git2::{Oid, Repository, Signature};
+use porch_server::cache::{CacheOptions, RepositoryCache, RepositorySpec, ResourceVersions};
+use porch_server::crdstore::{Store, StoreOptions};
+use porch_server::git::{Annotation, DraftContent, GitRepository, RepoConfig, annotate};
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn kptfile(name: &str) -> String {
+    format!("apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: {name}\n")
+}
+
+fn git_cli(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .status()
+        .expect("running git");
+    assert!(status.success(), "git {args:?} failed");
+}
+
+/// Peak and current resident set size in KiB.
+fn rss_kib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |key: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+/// Resets `VmHWM` to the current RSS (Linux: write 5 to clear_refs).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn package_tree(repo: &Repository, name: &str, data: &str) -> Oid {
+    let kpt = repo.blob(kptfile(name).as_bytes()).unwrap();
+    let cm = repo.blob(format!("kind: ConfigMap\ndata: {data}\n").as_bytes()).unwrap();
+    let mut tb = repo.treebuilder(None).unwrap();
+    tb.insert("Kptfile", kpt, 0o100644).unwrap();
+    tb.insert("cm.yaml", cm, 0o100644).unwrap();
+    tb.write().unwrap()
+}
+
+/// A bare repository with `packages` packages × `revisions` tags, one commit per revision with a
+/// `kpt:` trailer carrying the creation task (as Porch writes them).
+fn build_template(path: &Path, packages: usize, revisions: usize) {
+    let repo = Repository::init_bare(path).unwrap();
+    repo.set_head("refs/heads/main").unwrap();
+    let sig = Signature::new("Dev", "dev@example.com", &git2::Time::new(1_700_000_000, 0)).unwrap();
+    let mut root = repo.treebuilder(None).unwrap();
+    let mut parent: Option<Oid> = None;
+    let task: porch_api::porch::Task =
+        serde_json::from_str(r#"{"type":"init","init":{"description":"bench"}}"#).unwrap();
+    for r in 1..=revisions {
+        for p in 0..packages {
+            let name = format!("pkg{p:03}");
+            root.insert(&name, package_tree(&repo, &name, &format!("r{r}")), 0o040000).unwrap();
+            let tree = repo.find_tree(root.write().unwrap()).unwrap();
+            let annotation = Annotation {
+                package: name.clone(),
+                workspace_name: format!("ws{r}"),
+                revision: "0".into(),
+                task: Some(task.clone()),
+            };
+            let message = annotate(&format!("Creating {name} revision {r}"), &annotation);
+            let parents: Vec<_> = parent.iter().map(|o| repo.find_commit(*o).unwrap()).collect();
+            let parents: Vec<_> = parents.iter().collect();
+            let commit = repo.commit(None, &sig, &sig, &message, &tree, &parents).unwrap();
+            repo.reference(&format!("refs/tags/{name}/v{r}"), commit, true, "").unwrap();
+            parent = Some(commit);
+        }
+    }
+    repo.reference("refs/heads/main", parent.unwrap(), true, "").unwrap();
+    git_cli(path, &["repack", "-adq"]);
+    git_cli(path, &["pack-refs", "--all"]);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn spec(data_dir: &Path, name: &str, remote: &Path) -> RepositorySpec {
+    RepositorySpec {
+        namespace: "bench".into(),
+        name: name.into(),
+        config: RepoConfig::new(format!("file://{}", remote.display())),
+        credentials: None,
+        data_dir: data_dir.to_path_buf(),
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// Opens a cache on a remote with one package `app` holding `revisions` tags (one commit), then
+/// times `approvals` approvals of fresh drafts of `app`. Returns the sorted latencies.
+async fn approve_latency(
+    root: &Path,
+    label: &str,
+    revisions: usize,
+    approvals: usize,
+    versions: Arc<dyn ResourceVersions>,
+) -> Vec<Duration> {
+    let remote = root.join(format!("approve-{label}.git"));
+    {
+        let repo = Repository::init_bare(&remote).unwrap();
+        repo.set_head("refs/heads/main").unwrap();
+        let sig = Signature::new("Dev", "dev@example.com", &git2::Time::new(1_700_000_000, 0)).unwrap();
+        let mut root_tree = repo.treebuilder(None).unwrap();
+        root_tree.insert("app", package_tree(&repo, "app", "base"), 0o040000).unwrap();
+        let tree = repo.find_tree(root_tree.write().unwrap()).unwrap();
+        let commit = repo.commit(None, &sig, &sig, "base", &tree, &[]).unwrap();
+        repo.reference("refs/heads/main", commit, true, "").unwrap();
+        for n in 1..=revisions {
+            repo.reference(&format!("refs/tags/app/v{n}"), commit, true, "").unwrap();
+        }
+        git_cli(&remote, &["pack-refs", "--all"]);
+    }
+    let cache = RepositoryCache::new(
+        spec(&root.join(format!("data-{label}")), label, &remote),
+        versions,
+        CacheOptions::default(),
+    )
+    .await
+    .unwrap();
+    cache.open().await.unwrap();
+    assert_eq!(cache.len(), revisions + 1);
+    let mut latencies = Vec::with_capacity(approvals);
+    for i in 0..approvals {
+        let ws = format!("b{i}");
+        let files = [
+            ("Kptfile".to_string(), kptfile("app").into_bytes()),
+            ("cm.yaml".to_string(), format!("kind: ConfigMap\ndata: {i}\n").into_bytes()),
+        ];
+        let content = DraftContent { files: files.into_iter().collect(), task: None, user: None };
+        cache.create_draft("app", &ws, content).await.unwrap();
+        cache.propose("app", &ws).await.unwrap();
+        let start = Instant::now();
+        let approved = cache.approve("app", &ws, None).await.unwrap();
+        latencies.push(start.elapsed());
+        assert_eq!(approved.revision.revision as usize, revisions + i + 1);
+    }
+    latencies.sort();
+    latencies
+}
+
+#[tokio::main]
+async fn main() {
+    let repos = env_usize("BENCH_REPOS", 100);
+    let packages = env_usize("BENCH_PACKAGES", 100);
+    let big = env_usize("BENCH_BIG_REVISIONS", 10_000);
+    let approvals = env_usize("BENCH_APPROVALS", 20);
+    if std::env::var("BENCH_LIBGIT2_CACHE").is_ok_and(|v| v == "0") {
+        git2::opts::enable_caching(false);
+        println!("libgit2 object cache disabled");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let store = Store::open(&root.join("store"), StoreOptions::default()).unwrap();
+    let versions: Arc<dyn ResourceVersions> = Arc::new(store);
+
+    // Fixture.
+    let start = Instant::now();
+    let template = root.join("template.git");
+    build_template(&template, packages, 3);
+    let remotes: Vec<PathBuf> = (0..repos)
+        .map(|i| {
+            let path = root.join(format!("remotes/r{i:03}.git"));
+            copy_dir(&template, &path);
+            path
+        })
+        .collect();
+    println!(
+        "fixture: {repos} repositories x {packages} packages x 3 revisions built in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+
+    // Baseline: git clone --mirror, sequentially.
+    let clones = root.join("clones");
+    std::fs::create_dir_all(&clones).unwrap();
+    let start = Instant::now();
+    for (i, remote) in remotes.iter().enumerate() {
+        let url = format!("file://{}", remote.display());
+        git_cli(&clones, &["clone", "--mirror", "-q", &url, &format!("c{i:03}.git")]);
+    }
+    let baseline = start.elapsed();
+
+    // Cold index, sequentially.
+    reset_peak_rss();
+    let (_, rss_before) = rss_kib();
+    let data = root.join("data");
+    let start = Instant::now();
+    let mut caches = Vec::with_capacity(repos);
+    let mut revisions = 0;
+    for (i, remote) in remotes.iter().enumerate() {
+        let cache = RepositoryCache::new(
+            spec(&data, &format!("r{i:03}"), remote),
+            versions.clone(),
+            CacheOptions::default(),
+        )
+        .await
+        .unwrap();
+        revisions += cache.open().await.unwrap().len();
+        caches.push(cache);
+    }
+    let cold = start.elapsed();
+    let (peak, rss_after) = rss_kib();
+    println!(
+        "cold index: {revisions} revisions in {:.2} s ({:.1} ms/repo); git clone --mirror x{repos}: {:.2} s; ratio {:.2}",
+        cold.as_secs_f64(),
+        ms(cold) / repos as f64,
+        baseline.as_secs_f64(),
+        cold.as_secs_f64() / baseline.as_secs_f64()
+    );
+    println!(
+        "cold index memory: peak RSS {:.1} MiB (RSS before {:.1} MiB, after {:.1} MiB)",
+        peak as f64 / 1024.0,
+        rss_before as f64 / 1024.0,
+        rss_after as f64 / 1024.0
+    );
+
+    // Where the cold-index time goes, on up to 10 fresh mirrors: fetch vs discovery.
+    let sample = repos.min(10);
+    let (mut fetch, mut discover) = (Duration::ZERO, Duration::ZERO);
+    for (i, remote) in remotes.iter().take(sample).enumerate() {
+        let config = RepoConfig::new(format!("file://{}", remote.display()));
+        let git = GitRepository::open(root.join(format!("breakdown/{i}")), config, None).await.unwrap();
+        let start = Instant::now();
+        let refs = git.fetch().await.unwrap().refs;
+        fetch += start.elapsed();
+        let start = Instant::now();
+        git.discover_all(refs).await.unwrap();
+        discover += start.elapsed();
+    }
+    println!(
+        "cold index breakdown ({sample} repositories): fetch {:.1} ms/repo, discovery {:.1} ms/repo",
+        ms(fetch) / sample as f64,
+        ms(discover) / sample as f64
+    );
+
+    // Incremental refresh: one new tag in one repository, with all caches open.
+    let target = &caches[repos / 2];
+    let remote = Repository::open_bare(&remotes[repos / 2]).unwrap();
+    let head = remote.refname_to_id("refs/heads/main").unwrap();
+    remote.reference("refs/tags/pkg000/v4", head, true, "").unwrap();
+    let start = Instant::now();
+    let events = target.refresh().await.unwrap();
+    let refresh = start.elapsed();
+    let start = Instant::now();
+    let none = target.refresh().await.unwrap();
+    let noop = start.elapsed();
+    println!(
+        "refresh after one new tag: {:.2} ms ({} events, {} refs re-discovered); no-op refresh: {:.2} ms ({} events)",
+        ms(refresh),
+        events.len(),
+        target.stats().rediscovered_refs,
+        ms(noop),
+        none.len()
+    );
+    drop(caches);
+
+    // Approve latency, 10 vs `big` revisions.
+    let small = approve_latency(root, "small", 10, approvals, versions.clone()).await;
+    let large = approve_latency(root, "large", big, approvals, versions.clone()).await;
+    let (s50, s99) = (percentile(&small, 0.5), percentile(&small, 0.99));
+    let (l50, l99) = (percentile(&large, 0.5), percentile(&large, 0.99));
+    println!(
+        "approve with 10 revisions: p50 {:.2} ms, p99 {:.2} ms; with {big}: p50 {:.2} ms, p99 {:.2} ms; \
+         ratio p50 {:.2}, p99 {:.2} ({approvals} approvals each)",
+        ms(s50),
+        ms(s99),
+        ms(l50),
+        ms(l99),
+        ms(l50) / ms(s50),
+        ms(l99) / ms(s99)
+    );
+}

@@ -1,0 +1,31 @@
+//! The repository cache: per Repository an in-memory index of every package revision, kept in
+//! step with git, with every change published as an event carrying a resourceVersion from the
+//! server-wide counter.
+//!
+//! - [`RepositoryCache::open`] fetches and discovers everything (ADDED for each revision);
+//!   [`RepositoryCache::refresh`] fetches, diffs the ref set and re-discovers only changed refs.
+//! - Reads ([`RepositoryCache::get`], [`list`](RepositoryCache::list),
+//!   [`packages`](RepositoryCache::packages)) never touch git nor wait for a fetch or a write.
+//! - Writes ([`RepositoryCache::create_draft`], [`approve`](RepositoryCache::approve), …) run
+//!   under a per-package lock, enforce workspace uniqueness (§3.2) and revision numbering
+//!   (§3.3), and update the index in place from the git backend's [`WriteOutcome`].
+//! - `latest` (§3.5) compares the full package path (Porch's bare-name comparison is a bug) and
+//!   is recomputed on every change; a move emits MODIFIED for the old and the new latest.
+//! - Events go out on a broadcast channel ([`RepositoryCache::subscribe`]) in resourceVersion
+//!   order, one [`ResourceVersions::reserve`] per batch.
+//!
+//! [`WriteOutcome`]: crate::git::WriteOutcome
+
+mod error;
+mod index;
+mod locks;
+mod refresh;
+mod repository;
+mod revision;
+mod versions;
+mod writes;
+
+pub use error::{CacheError, ErrorKind};
+pub use repository::{CacheOptions, CacheStats, RepositoryCache, RepositorySpec};
+pub use revision::{CacheEvent, CachedPackage, CachedRevision, EventType, RevisionKey};
+pub use versions::ResourceVersions;

@@ -1,0 +1,150 @@
+//! Keeping the index in step with the remote: a full discovery ([`RepositoryCache::open`]) and
+//! an incremental refresh that re-discovers only the refs that changed since the last one.
+
+use std::collections::HashSet;
+use std::sync::atomic::Ordering;
+
+use porch_api::porch::PackageRevisionLifecycle;
+
+use super::error::CacheError;
+use super::index::{Change, Index};
+use super::repository::{RefsUpdate, RepositoryCache};
+use super::revision::{CacheEvent, RevisionKey};
+use crate::git::{FetchOutcome, HEADS, PorchRef, RepoConfig, TAGS};
+
+impl RepositoryCache {
+    async fn fetch(&self) -> Result<FetchOutcome, CacheError> {
+        let action = format!("fetch repository {}/{}", self.inner.namespace, self.inner.name);
+        let fetched = self.inner.git.fetch().await.map_err(CacheError::git(action))?;
+        self.inner.counters.fetches.fetch_add(1, Ordering::Relaxed);
+        Ok(fetched)
+    }
+
+    /// Fetches and indexes every revision (full discovery). The first time every revision is
+    /// ADDED; later calls re-synchronise the whole index and emit only the differences.
+    pub async fn open(&self) -> Result<Vec<CacheEvent>, CacheError> {
+        let closed = self.inner.ops.write().await;
+        if *closed {
+            return Err(self.closed_error());
+        }
+        let fetched = self.fetch().await?;
+        let action =
+            format!("discover the revisions of repository {}/{}", self.inner.namespace, self.inner.name);
+        let discovered =
+            self.inner.git.discover_all(fetched.refs.clone()).await.map_err(CacheError::git(action))?;
+        self.inner.counters.full_discoveries.fetch_add(1, Ordering::Relaxed);
+        let found: HashSet<RevisionKey> = discovered.iter().map(RevisionKey::of).collect();
+        let mut changes: Vec<Change> =
+            self.index().keys().into_iter().filter(|k| !found.contains(k)).map(Change::Drop).collect();
+        changes.extend(discovered.into_iter().map(Change::put));
+        self.commit(changes, RefsUpdate::Replace(fetched.refs)).await
+    }
+
+    /// Fetches, diffs the ref set against the one the index reflects, and re-discovers only the
+    /// added and changed refs: removed refs drop their revisions, a moved branch re-reads the
+    /// placeholders, `deletionProposed/…` markers flip lifecycles in memory. Emits ADDED /
+    /// MODIFIED / DELETED only for what the API shows. Before any [`open`](Self::open) it is one.
+    pub async fn refresh(&self) -> Result<Vec<CacheEvent>, CacheError> {
+        let closed = self.inner.ops.write().await;
+        if *closed {
+            return Err(self.closed_error());
+        }
+        if self.inner.refs.lock().unwrap_or_else(|e| e.into_inner()).is_none() {
+            drop(closed);
+            return self.open().await;
+        }
+        let fetched = self.fetch().await?;
+        let diff = {
+            let cached = self.inner.refs.lock().unwrap_or_else(|e| e.into_inner());
+            cached.as_ref().map(|old| fetched.refs.diff(old)).unwrap_or_default()
+        };
+        if diff.is_empty() {
+            return Ok(Vec::new());
+        }
+        let config = self.inner.git.config();
+        let branch_ref = format!("{HEADS}{}", config.branch);
+        let all = diff.added.iter().chain(&diff.changed).chain(&diff.removed);
+        let mut changes = marker_changes(&self.index(), config, all, |fp, suffix| {
+            fetched.refs.is_deletion_proposed(fp, suffix)
+        });
+        for name in diff.removed.iter().chain(&diff.changed) {
+            if *name == branch_ref {
+                if diff.removed.contains(name) {
+                    changes.extend(self.index().placeholders().into_iter().map(Change::Drop));
+                }
+            } else {
+                changes.push(Change::DropRef(name.clone()));
+            }
+        }
+        let to_discover: Vec<String> = diff
+            .added
+            .iter()
+            .chain(&diff.changed)
+            .filter(|name| {
+                !matches!(
+                    PorchRef::parse(name, &config.branch),
+                    PorchRef::DeletionProposed { .. } | PorchRef::Other
+                )
+            })
+            .cloned()
+            .collect();
+        let branch_moved = to_discover.contains(&branch_ref);
+        self.inner.counters.rediscovered_refs.fetch_add(to_discover.len() as u64, Ordering::Relaxed);
+        let action =
+            format!("discover the changed refs of repository {}/{}", self.inner.namespace, self.inner.name);
+        let discovered = if to_discover.is_empty() {
+            Vec::new()
+        } else {
+            self.inner
+                .git
+                .discover_refs(fetched.refs.clone(), to_discover)
+                .await
+                .map_err(CacheError::git(action))?
+        };
+        if branch_moved {
+            let on_branch: HashSet<RevisionKey> =
+                discovered.iter().filter(|r| r.ref_name == branch_ref).map(RevisionKey::of).collect();
+            let gone = self.index().placeholders().into_iter().filter(|k| !on_branch.contains(k));
+            changes.extend(gone.map(Change::Drop).collect::<Vec<_>>());
+        }
+        changes.extend(discovered.into_iter().map(Change::put));
+        self.commit(changes, RefsUpdate::Replace(fetched.refs)).await
+    }
+}
+
+/// Lifecycle flips for the `deletionProposed/<fullpath>/<suffix>` refs among `names`: the marked
+/// revision (tag `<fullpath>/<suffix>`, or the placeholder when `suffix` is the branch) becomes
+/// DeletionProposed when `is_marked(fullpath, suffix)`, Published otherwise. No git reads.
+pub(super) fn marker_changes<'a>(
+    index: &Index,
+    config: &RepoConfig,
+    names: impl IntoIterator<Item = &'a String>,
+    is_marked: impl Fn(&str, &str) -> bool,
+) -> Vec<Change> {
+    let mut out = Vec::new();
+    for name in names {
+        let PorchRef::DeletionProposed { full_path, suffix } = PorchRef::parse(name, &config.branch) else {
+            continue;
+        };
+        let target = if suffix == config.branch {
+            config
+                .package_of(full_path)
+                .and_then(|package| index.get_key(&RevisionKey::new(package, suffix)))
+                .filter(|r| r.is_placeholder())
+        } else {
+            index.get_ref(&format!("{TAGS}{full_path}/{suffix}"))
+        };
+        let Some(target) = target else { continue };
+        let lifecycle = if is_marked(full_path, suffix) {
+            PackageRevisionLifecycle::DeletionProposed
+        } else {
+            PackageRevisionLifecycle::Published
+        };
+        if target.revision.lifecycle != lifecycle {
+            let mut revision = target.revision.clone();
+            revision.lifecycle = lifecycle;
+            out.push(Change::put(revision));
+        }
+    }
+    out
+}

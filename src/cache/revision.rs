@@ -1,0 +1,142 @@
+//! What the cache holds and emits: indexed revisions, package aggregates and change events.
+
+use std::sync::Arc;
+
+use porch_api::porch::PackageRevisionLifecycle;
+
+use crate::git::{DiscoveredRevision, HEADS};
+
+/// Identity of a revision inside one repository: package path and workspace name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RevisionKey {
+    /// Package path relative to the Repository directory.
+    pub package: String,
+    /// Workspace name.
+    pub workspace: String,
+}
+
+impl RevisionKey {
+    /// A key from its parts.
+    pub fn new(package: impl Into<String>, workspace: impl Into<String>) -> Self {
+        Self { package: package.into(), workspace: workspace.into() }
+    }
+
+    /// The key of a discovered revision.
+    pub fn of(revision: &DiscoveredRevision) -> Self {
+        Self::new(revision.package.clone(), revision.workspace.clone())
+    }
+}
+
+impl std::fmt::Display for RevisionKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.package, self.workspace)
+    }
+}
+
+/// One package revision as indexed: immutable; a change replaces the whole value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CachedRevision {
+    /// Namespace of the Repository.
+    pub namespace: String,
+    /// Name of the Repository (`spec.repository`).
+    pub repository: String,
+    /// Object name: `porch_api::names::package_revision_name(repository, package, workspace)`.
+    pub name: String,
+    /// What git holds for the revision.
+    pub revision: DiscoveredRevision,
+    /// The resourceVersion of the revision's last change (server-wide counter).
+    pub resource_version: u64,
+    /// Whether this is the latest published revision of its package (`kpt.dev/latest-revision`).
+    pub latest: bool,
+}
+
+impl CachedRevision {
+    /// The revision's key.
+    pub fn key(&self) -> RevisionKey {
+        RevisionKey::of(&self.revision)
+    }
+
+    /// Whether this is the branch-tracking placeholder (revision -1 on the branch, §3.4).
+    pub fn is_placeholder(&self) -> bool {
+        is_placeholder(&self.revision)
+    }
+}
+
+/// Whether a discovered revision is a placeholder: revision -1 held by a branch (non-numeric
+/// tags also have revision -1 but live under `refs/tags/`).
+pub(crate) fn is_placeholder(revision: &DiscoveredRevision) -> bool {
+    revision.revision == -1 && revision.ref_name.starts_with(HEADS)
+}
+
+/// Whether a revision may be `latest`: published, with a revision number ≥ 1 (§3.5).
+pub(crate) fn latest_candidate(revision: &DiscoveredRevision) -> bool {
+    revision.revision > 0 && revision.lifecycle.is_published()
+}
+
+/// Sort rank of a lifecycle inside one revision number: Draft, Proposed, Published,
+/// DeletionProposed (unknown values last).
+pub(crate) fn lifecycle_rank(lifecycle: &PackageRevisionLifecycle) -> u8 {
+    match lifecycle {
+        PackageRevisionLifecycle::Draft => 0,
+        PackageRevisionLifecycle::Proposed => 1,
+        PackageRevisionLifecycle::Published => 2,
+        PackageRevisionLifecycle::DeletionProposed => 3,
+        PackageRevisionLifecycle::Other(_) => 4,
+    }
+}
+
+/// Whether anything the API shows differs between two versions of one revision: ref, commit,
+/// package tree, lifecycle, revision number, tasks, publish info, Kptfile fields. For a
+/// placeholder the commit alone does not count: every write to the branch moves it, while the
+/// package may be untouched (the index then keeps the older branch commit, which holds the same
+/// package tree).
+pub(crate) fn api_changed(old: &DiscoveredRevision, new: &DiscoveredRevision) -> bool {
+    let commit_matters = !(is_placeholder(old) && is_placeholder(new));
+    (commit_matters && old.commit != new.commit)
+        || old.tree != new.tree
+        || old.ref_name != new.ref_name
+        || old.lifecycle != new.lifecycle
+        || old.revision != new.revision
+        || old.full_path != new.full_path
+        || old.tasks != new.tasks
+        || old.published != new.published
+        || old.kptfile != new.kptfile
+}
+
+/// A package (PorchPackage, §2.4): one entry per package path that has any revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedPackage {
+    /// Namespace of the Repository.
+    pub namespace: String,
+    /// Name of the Repository.
+    pub repository: String,
+    /// Object name: `porch_api::names::package_name(repository, package)`.
+    pub name: String,
+    /// Package path relative to the Repository directory.
+    pub package: String,
+    /// Highest published revision number (`status.latestRevision`); 0 when none is published.
+    pub latest_revision: i32,
+}
+
+/// The kind of a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventType {
+    /// A revision appeared.
+    Added,
+    /// A revision changed (content, lifecycle, revision number, latest flag, …).
+    Modified,
+    /// A revision disappeared.
+    Deleted,
+}
+
+/// One change of the index, in resourceVersion order on the cache's channel.
+#[derive(Debug, Clone)]
+pub struct CacheEvent {
+    /// What happened.
+    pub event_type: EventType,
+    /// The revision after the change (for `Deleted`: its last state, stamped with the deletion's
+    /// resourceVersion).
+    pub revision: Arc<CachedRevision>,
+    /// The resourceVersion of the change (equals `revision.resource_version`).
+    pub resource_version: u64,
+}
