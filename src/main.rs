@@ -2,6 +2,7 @@
 //! SIGINT or SIGTERM.
 
 use anyhow::Context;
+use std::process::ExitCode;
 use clap::Parser;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
 use porch_server::{App, Config, LogFormat};
@@ -39,9 +40,26 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     let config = Config::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("porch-server: failed to start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line with the whole cause chain, no backtrace: these are user-facing errors.
+            eprintln!("porch-server: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: Config) -> anyhow::Result<()> {
     init_logging(config.log_format);
     let metrics = PrometheusBuilder::new()
         .set_buckets_for_metric(
