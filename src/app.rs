@@ -24,7 +24,7 @@ pub enum StartError {
     #[error("{0}")]
     Config(String),
     /// The data directory could not be prepared.
-    #[error("failed to prepare the data directory {path}: {source}")]
+    #[error("failed to prepare the data directory {path}")]
     DataDir {
         /// The directory.
         path: PathBuf,
@@ -33,10 +33,10 @@ pub enum StartError {
         source: std::io::Error,
     },
     /// The embedded store could not be opened.
-    #[error("failed to open the object store: {0}")]
+    #[error("failed to open the object store")]
     Store(#[from] StoreError),
     /// The listen address could not be bound.
-    #[error("failed to listen on {addr}: {source}")]
+    #[error("failed to listen on {addr}")]
     Listen {
         /// The address.
         addr: SocketAddr,

@@ -66,7 +66,7 @@ pub enum StoreError {
         oldest: u64,
     },
     /// The database or the file system failed.
-    #[error("storage failure: {0}")]
+    #[error("storage failure")]
     Storage(#[source] Arc<dyn std::error::Error + Send + Sync>),
 }
 
@@ -74,6 +74,12 @@ impl StoreError {
     /// Wraps a database or I/O error.
     pub(crate) fn storage(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
         StoreError::Storage(Arc::new(e))
+    }
+
+    /// The message followed by its causes (`storage failure: Database already open`), for logs.
+    pub fn with_causes(&self) -> String {
+        let chain = std::iter::successors(Some(self as &dyn std::error::Error), |e| e.source());
+        chain.map(ToString::to_string).collect::<Vec<_>>().join(": ")
     }
 
     /// `Invalid` for one kind and name.

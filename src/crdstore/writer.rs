@@ -97,7 +97,7 @@ impl Writer {
         }
         let rv = batch.next_rv - 1;
         if let Err(e) = persist::commit(&self.db, &batch.changes, rv) {
-            tracing::error!(error = %e, "crdstore: commit failed");
+            tracing::error!(error = %e.with_causes(), "crdstore: commit failed");
             for i in durable {
                 results[i] = Err(e.clone());
             }

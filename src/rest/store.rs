@@ -36,7 +36,7 @@ pub(crate) fn interpret(err: StoreError) -> ApiError {
         ),
         e @ StoreError::Expired { .. } => ApiError::expired(e.to_string()),
         e => {
-            tracing::error!(error = %e, "store failure");
+            tracing::error!(error = %e.with_causes(), "store failure");
             ApiError::internal("the object store failed; see the server log")
         }
     }
