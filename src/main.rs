@@ -2,10 +2,10 @@
 //! SIGINT or SIGTERM.
 
 use anyhow::Context;
-use std::process::ExitCode;
 use clap::Parser;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
 use porch_server::{App, Config, LogFormat};
+use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
 fn init_logging(format: LogFormat) {
