@@ -16,6 +16,7 @@
 //!
 //! [`WriteOutcome`]: crate::git::WriteOutcome
 
+pub mod credentials;
 mod error;
 mod index;
 mod locks;

@@ -5,6 +5,7 @@
 //! One test binary (modules below) so that the server is linked once.
 
 mod common;
+mod credentials;
 mod http;
 mod restart;
 mod watch;
