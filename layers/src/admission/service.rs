@@ -1,0 +1,130 @@
+use super::AdmissionLayer;
+use crate::request::{StorageRequest, Write};
+use crate::strategy::Strategy;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use tower::Service;
+
+/// Runs the strategy's `prepare_for_*` on the incoming object of a write. See the
+/// [module docs](crate::admission).
+///
+/// **When:** on the way down, before validation. **Mutates:** the request's `body` only;
+/// requests without an object to write pass untouched, and responses pass unchanged.
+pub struct Admission<S, St: ?Sized> {
+    inner: S,
+    strategy: Arc<St>,
+}
+
+impl<S, St: ?Sized> Admission<S, St> {
+    /// Wraps `inner` with the resource of `strategy`.
+    pub fn new(inner: S, strategy: Arc<St>) -> Self {
+        Self { inner, strategy }
+    }
+
+    /// The layer that builds this service.
+    pub fn layer(strategy: Arc<St>) -> AdmissionLayer<St> {
+        AdmissionLayer::new(strategy)
+    }
+
+    define_inner_service_accessors!();
+}
+
+impl<S: Clone, St: ?Sized> Clone for Admission<S, St> {
+    fn clone(&self) -> Self {
+        Self { inner: self.inner.clone(), strategy: Arc::clone(&self.strategy) }
+    }
+}
+
+impl<S: std::fmt::Debug, St: Strategy + ?Sized> std::fmt::Debug for Admission<S, St> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Admission")
+            .field("inner", &self.inner)
+            .field("strategy", &self.strategy.kind())
+            .finish()
+    }
+}
+
+impl<S, St> Service<StorageRequest> for Admission<S, St>
+where
+    S: Service<StorageRequest>,
+    St: Strategy + ?Sized,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: StorageRequest) -> Self::Future {
+        if let Some((ctx, obj, write)) = req.write_parts() {
+            match write {
+                Write::Create => self.strategy.prepare_for_create(ctx, obj),
+                Write::Update(old) => self.strategy.prepare_for_update(ctx, obj, old),
+                Write::StatusUpdate(old) => self.strategy.prepare_for_status_update(ctx, obj, old),
+            }
+        }
+        self.inner.call(req)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::{RequestContext, StorageResponse, Verb};
+    use crate::test_helpers::{PayloadExt, Recorder, echo};
+    use futures::executor::block_on;
+    use serde_json::json;
+    use tower::{ServiceBuilder, ServiceExt};
+
+    fn run(recorder: &Arc<Recorder>, req: StorageRequest) -> StorageResponse {
+        let svc = ServiceBuilder::new().layer(AdmissionLayer::new(Arc::clone(recorder))).service_fn(echo);
+        block_on(svc.oneshot(req)).unwrap()
+    }
+
+    #[test]
+    fn create_runs_prepare_for_create_on_the_body() {
+        let rec = Arc::new(Recorder::default());
+        let req = StorageRequest::new(RequestContext::new(Verb::Create)).with_body(json!({"status": 1}));
+        let res = run(&rec, req);
+        assert_eq!(rec.calls(), ["prepare_for_create"]);
+        assert_eq!(res.payload_object()["prepared"], "create");
+        assert!(res.payload_object().get("status").is_none());
+    }
+
+    #[test]
+    fn update_with_the_current_object_runs_prepare_for_update() {
+        let rec = Arc::new(Recorder::default());
+        let req =
+            StorageRequest::new(RequestContext::new(Verb::Patch)).with_body(json!({})).with_old(json!({}));
+        assert_eq!(run(&rec, req).payload_object()["prepared"], "update");
+        assert_eq!(rec.calls(), ["prepare_for_update"]);
+    }
+
+    #[test]
+    fn status_updates_run_prepare_for_status_update() {
+        let rec = Arc::new(Recorder::default());
+        let ctx = RequestContext::new(Verb::Update).subresource("status");
+        let req = StorageRequest::new(ctx).with_body(json!({})).with_old(json!({}));
+        run(&rec, req);
+        assert_eq!(rec.calls(), ["prepare_for_status_update"]);
+    }
+
+    #[test]
+    fn update_of_a_missing_object_is_prepared_as_a_create() {
+        let rec = Arc::new(Recorder::default());
+        let req = StorageRequest::new(RequestContext::new(Verb::Update)).with_body(json!({}));
+        run(&rec, req);
+        assert_eq!(rec.calls(), ["prepare_for_create"]);
+    }
+
+    #[test]
+    fn reads_and_deletes_pass_untouched() {
+        let rec = Arc::new(Recorder::default());
+        for verb in [Verb::Get, Verb::List, Verb::Delete] {
+            run(&rec, StorageRequest::new(RequestContext::new(verb)));
+        }
+        assert!(rec.calls().is_empty());
+    }
+}

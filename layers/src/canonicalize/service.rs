@@ -1,0 +1,102 @@
+use super::CanonicalizeLayer;
+use crate::request::StorageRequest;
+use crate::strategy::Strategy;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use tower::Service;
+
+/// Runs the strategy's `canonicalize` on the incoming object of a write. See the
+/// [module docs](crate::canonicalize).
+///
+/// **When:** on the way down, after validation passed, just before storage. **Mutates:** the
+/// request's `body` only; responses pass unchanged.
+pub struct Canonicalize<S, St: ?Sized> {
+    inner: S,
+    strategy: Arc<St>,
+}
+
+impl<S, St: ?Sized> Canonicalize<S, St> {
+    /// Wraps `inner` with the resource of `strategy`.
+    pub fn new(inner: S, strategy: Arc<St>) -> Self {
+        Self { inner, strategy }
+    }
+
+    /// The layer that builds this service.
+    pub fn layer(strategy: Arc<St>) -> CanonicalizeLayer<St> {
+        CanonicalizeLayer::new(strategy)
+    }
+
+    define_inner_service_accessors!();
+}
+
+impl<S: Clone, St: ?Sized> Clone for Canonicalize<S, St> {
+    fn clone(&self) -> Self {
+        Self { inner: self.inner.clone(), strategy: Arc::clone(&self.strategy) }
+    }
+}
+
+impl<S: std::fmt::Debug, St: Strategy + ?Sized> std::fmt::Debug for Canonicalize<S, St> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Canonicalize")
+            .field("inner", &self.inner)
+            .field("strategy", &self.strategy.kind())
+            .finish()
+    }
+}
+
+impl<S, St> Service<StorageRequest> for Canonicalize<S, St>
+where
+    S: Service<StorageRequest>,
+    St: Strategy + ?Sized,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: StorageRequest) -> Self::Future {
+        if let Some((_, obj, _)) = req.write_parts() {
+            self.strategy.canonicalize(obj);
+        }
+        self.inner.call(req)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::{RequestContext, StorageResponse, Verb};
+    use crate::test_helpers::{PayloadExt, Recorder, echo};
+    use futures::executor::block_on;
+    use serde_json::json;
+    use tower::{ServiceBuilder, ServiceExt};
+
+    fn run(recorder: &Arc<Recorder>, req: StorageRequest) -> StorageResponse {
+        let svc = ServiceBuilder::new().layer(CanonicalizeLayer::new(Arc::clone(recorder))).service_fn(echo);
+        block_on(svc.oneshot(req)).unwrap()
+    }
+
+    #[test]
+    fn writes_reach_storage_canonicalized() {
+        let rec = Arc::new(Recorder::default());
+        for (verb, old) in
+            [(Verb::Create, None), (Verb::Update, Some(json!({}))), (Verb::Patch, Some(json!({})))]
+        {
+            let mut req = StorageRequest::new(RequestContext::new(verb)).with_body(json!({}));
+            req.old = old;
+            assert_eq!(run(&rec, req).payload_object()["canonical"], true);
+        }
+        assert_eq!(rec.calls(), ["canonicalize"; 3]);
+    }
+
+    #[test]
+    fn requests_without_an_object_pass_untouched() {
+        let rec = Arc::new(Recorder::default());
+        run(&rec, StorageRequest::new(RequestContext::new(Verb::Delete).name("a")));
+        run(&rec, StorageRequest::new(RequestContext::new(Verb::Update).name("a")));
+        assert!(rec.calls().is_empty());
+    }
+}

@@ -1,0 +1,170 @@
+//! [`StorageResponse`]: what comes back up the stack.
+
+use crate::status::ApiError;
+use futures::stream::BoxStream;
+use serde_json::Value;
+use std::sync::Arc;
+
+/// A stream of watch events, ending when the watch ends.
+pub type WatchStream = BoxStream<'static, WatchEvent>;
+
+/// The type of a watch event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WatchEventType {
+    /// `ADDED`.
+    Added,
+    /// `MODIFIED`.
+    Modified,
+    /// `DELETED`.
+    Deleted,
+    /// `BOOKMARK`: only `metadata.resourceVersion` of the object is meaningful.
+    Bookmark,
+    /// `ERROR`: the object is a `Status`.
+    Error,
+}
+
+impl WatchEventType {
+    /// The wire name, e.g. `ADDED`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Added => "ADDED",
+            Self::Modified => "MODIFIED",
+            Self::Deleted => "DELETED",
+            Self::Bookmark => "BOOKMARK",
+            Self::Error => "ERROR",
+        }
+    }
+
+    /// Whether the event carries an object of the watched kind (and so becomes a Table row).
+    pub fn carries_object(self) -> bool {
+        matches!(self, Self::Added | Self::Modified | Self::Deleted)
+    }
+}
+
+/// One watch event. The object is shared so one event can be fanned out without copies.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WatchEvent {
+    /// The event type.
+    pub event_type: WatchEventType,
+    /// The object, a `Status` for `ERROR`, or a `Table` after table conversion.
+    pub object: Arc<Value>,
+}
+
+impl WatchEvent {
+    /// An event of `event_type` about `object`.
+    pub fn new(event_type: WatchEventType, object: impl Into<Arc<Value>>) -> Self {
+        Self { event_type, object: object.into() }
+    }
+}
+
+/// One page of a list. Items are shared with the store, not copied.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ObjectList {
+    /// The list's `apiVersion`, e.g. `porch.kpt.dev/v1alpha1`.
+    pub api_version: String,
+    /// The list kind, e.g. `PackageRevisionList`.
+    pub kind: String,
+    /// The `ListMeta` as JSON: `resourceVersion`, `continue`, `remainingItemCount`.
+    pub metadata: Value,
+    /// The objects of the page.
+    pub items: Vec<Arc<Value>>,
+}
+
+impl ObjectList {
+    /// The list as JSON (`apiVersion`, `kind`, `metadata`, `items`).
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "apiVersion": self.api_version,
+            "kind": self.kind,
+            "metadata": self.metadata,
+            "items": self.items.iter().map(AsRef::as_ref).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// The body of a [`StorageResponse`].
+#[non_exhaustive]
+pub enum Payload {
+    /// One object (get, create, update, patch, delete).
+    Object(Value),
+    /// A page of objects (list, deletecollection).
+    List(ObjectList),
+    /// A `meta.k8s.io/v1 Table` (after [`TableConversion`](crate::TableConversion)).
+    Table(Value),
+    /// A watch; with a Table request each object event carries a Table.
+    Watch(WatchStream),
+    /// A failure, answered as a `Status` with the error's code. Layers short-circuit with this
+    /// instead of returning `Err` (a client mistake is a response, not an error).
+    Status(ApiError),
+}
+
+impl std::fmt::Debug for Payload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Object(o) => f.debug_tuple("Object").field(o).finish(),
+            Self::List(l) => f.debug_tuple("List").field(l).finish(),
+            Self::Table(t) => f.debug_tuple("Table").field(t).finish(),
+            Self::Watch(_) => f.debug_tuple("Watch").finish_non_exhaustive(),
+            Self::Status(e) => f.debug_tuple("Status").field(e).finish(),
+        }
+    }
+}
+
+/// What REST storage (and every layer above it) answers: an HTTP code, a payload and warnings.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct StorageResponse {
+    /// The HTTP status code: 200, 201 for a create, the error's code for a `Status`.
+    pub code: u16,
+    /// The body.
+    pub payload: Payload,
+    /// `Warning` headers to send (`299 - "<text>"`), in order.
+    pub warnings: Vec<String>,
+}
+
+impl StorageResponse {
+    /// A response with `code` and `payload` and no warnings.
+    pub fn new(code: u16, payload: Payload) -> Self {
+        Self { code, payload, warnings: Vec::new() }
+    }
+
+    /// 200 with one object.
+    pub fn ok(object: Value) -> Self {
+        Self::new(200, Payload::Object(object))
+    }
+
+    /// 201 with the created object.
+    pub fn created(object: Value) -> Self {
+        Self::new(201, Payload::Object(object))
+    }
+
+    /// 200 with a page of objects.
+    pub fn list(list: ObjectList) -> Self {
+        Self::new(200, Payload::List(list))
+    }
+
+    /// 200 with a watch stream.
+    pub fn watch(events: WatchStream) -> Self {
+        Self::new(200, Payload::Watch(events))
+    }
+
+    /// A `Status` failure with the error's code.
+    pub fn status(error: ApiError) -> Self {
+        Self::new(error.code(), Payload::Status(error))
+    }
+
+    /// Adds a warning.
+    #[must_use]
+    pub fn with_warning(mut self, warning: impl Into<String>) -> Self {
+        self.warnings.push(warning.into());
+        self
+    }
+
+    /// The error of a `Status` response.
+    pub fn as_error(&self) -> Option<&ApiError> {
+        match &self.payload {
+            Payload::Status(e) => Some(e),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! `meta.k8s.io/v1 Table` building blocks: columns, options and the table itself.
+
+use super::duration::human_duration;
+use serde_json::{Value, json};
+
+/// One print column: its definition and how to compute its cell from an object.
+#[derive(Clone, Copy, Debug)]
+pub struct Column {
+    /// The header, e.g. `Lifecycle`.
+    pub name: &'static str,
+    /// The OpenAPI type: `string`, `integer`, `number`, `boolean` or `date` (sent as `string`,
+    /// the cell already being a human age).
+    pub kind: &'static str,
+    /// The OpenAPI format, e.g. `name`; usually empty.
+    pub format: &'static str,
+    /// The column's description.
+    pub description: &'static str,
+    /// 0 = always shown, >0 = only with `-o wide`.
+    pub priority: i32,
+    /// The cell; `Value::Null` prints as `<none>`.
+    pub cell: fn(&Value) -> Value,
+}
+
+impl Column {
+    /// `Age`: the time since `metadata.creationTimestamp`, as kubectl prints it (`5m`, `3d2h`).
+    pub const AGE: Self = Self {
+        name: "Age",
+        kind: "date",
+        format: "",
+        description: "CreationTimestamp is a timestamp representing the server time when this object was \
+                      created.",
+        priority: 0,
+        cell: age,
+    };
+
+    /// A column with no format or description, always shown.
+    pub const fn new(name: &'static str, kind: &'static str, cell: fn(&Value) -> Value) -> Self {
+        Self { name, kind, format: "", description: "", priority: 0, cell }
+    }
+
+    /// This column's `TableColumnDefinition` as JSON.
+    pub fn definition(&self) -> Value {
+        let kind = if self.kind == "date" { "string" } else { self.kind };
+        json!({
+            "name": self.name, "type": kind, "format": self.format,
+            "description": self.description, "priority": self.priority,
+        })
+    }
+}
+
+fn age(o: &Value) -> Value {
+    o.pointer("/metadata/creationTimestamp")
+        .and_then(Value::as_str)
+        .and_then(|t| human_duration(t, now()?))
+        .map_or(Value::Null, Value::String)
+}
+
+/// The current time (jiff's `Timestamp::now` needs a feature this crate does not enable).
+fn now() -> Option<k8s_openapi::jiff::Timestamp> {
+    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?;
+    k8s_openapi::jiff::Timestamp::from_second(i64::try_from(since_epoch.as_secs()).ok()?).ok()
+}
+
+/// What a row carries besides its cells (the `includeObject` query parameter).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum IncludeObject {
+    /// No object.
+    None,
+    /// A `PartialObjectMetadata` with the object's metadata (the default).
+    #[default]
+    Metadata,
+    /// The whole object.
+    Object,
+}
+
+impl IncludeObject {
+    /// From the `includeObject` query parameter; anything unknown is the default, `Metadata`.
+    pub fn parse(value: Option<&str>) -> Self {
+        match value {
+            Some("None") => Self::None,
+            Some("Object") => Self::Object,
+            _ => Self::Metadata,
+        }
+    }
+}
+
+/// Options of one Table conversion (`metav1.TableOptions`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TableOptions {
+    /// What each row carries besides its cells.
+    pub include_object: IncludeObject,
+    /// Leave out the column definitions (every watch event after the first).
+    pub no_headers: bool,
+}
+
+/// The `Name` column every Table starts with.
+fn name_definition() -> Value {
+    json!({
+        "name": "Name", "type": "string", "format": "name", "priority": 0,
+        "description": "Name must be unique within a namespace. Is required when creating resources, although \
+                        some resources may allow a client to request the generation of an appropriate name \
+                        automatically. Name is primarily intended for creation idempotence and configuration \
+                        definition. Cannot be updated."
+    })
+}
+
+fn row(columns: &[Column], object: &Value, include: IncludeObject) -> Value {
+    let mut cells = Vec::with_capacity(columns.len() + 1);
+    cells.push(object.pointer("/metadata/name").cloned().unwrap_or(Value::Null));
+    cells.extend(columns.iter().map(|c| (c.cell)(object)));
+    let mut row = json!({ "cells": cells });
+    match include {
+        IncludeObject::None => {}
+        IncludeObject::Object => row["object"] = object.clone(),
+        IncludeObject::Metadata => {
+            row["object"] = json!({
+                "kind": "PartialObjectMetadata",
+                "apiVersion": "meta.k8s.io/v1",
+                "metadata": object.get("metadata").cloned().unwrap_or_else(|| json!({})),
+            });
+        }
+    }
+    row
+}
+
+/// A Table of `objects` with a `Name` column followed by `columns`; its `metadata` is empty (the
+/// [`TableConversion`](crate::TableConversion) layer fills in the list's metadata).
+pub fn build_table(columns: &[Column], objects: &[&Value], options: TableOptions) -> Value {
+    let definitions = if options.no_headers {
+        Vec::new()
+    } else {
+        std::iter::once(name_definition()).chain(columns.iter().map(Column::definition)).collect()
+    };
+    json!({
+        "kind": "Table",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": {},
+        "columnDefinitions": definitions,
+        "rows": objects.iter().map(|o| row(columns, o, options.include_object)).collect::<Vec<_>>(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obj() -> Value {
+        json!({"kind": "Thing", "metadata": {"name": "a", "creationTimestamp": "2020-01-01T00:00:00Z"},
+               "spec": {"n": 3}})
+    }
+
+    #[test]
+    fn rows_start_with_the_name_and_follow_the_columns() {
+        let cols = [Column::new("N", "integer", |o| o["spec"]["n"].clone()), Column::AGE];
+        let t = build_table(&cols, &[&obj()], TableOptions::default());
+        let names: Vec<_> = t["columnDefinitions"].as_array().unwrap().iter().map(|c| &c["name"]).collect();
+        assert_eq!(names, ["Name", "N", "Age"]);
+        assert_eq!(t["columnDefinitions"][2]["type"], "string");
+        assert_eq!(t["rows"][0]["cells"][0], "a");
+        assert_eq!(t["rows"][0]["cells"][1], 3);
+        assert!(t["rows"][0]["cells"][2].as_str().unwrap().contains('y'));
+        assert_eq!(t["rows"][0]["object"]["kind"], "PartialObjectMetadata");
+    }
+
+    #[test]
+    fn include_object_and_no_headers_are_honoured() {
+        let none = TableOptions { include_object: IncludeObject::None, no_headers: true };
+        let t = build_table(&[], &[&obj()], none);
+        assert_eq!(t["columnDefinitions"], json!([]));
+        assert!(t["rows"][0].get("object").is_none());
+        let whole = TableOptions { include_object: IncludeObject::Object, no_headers: false };
+        assert_eq!(build_table(&[], &[&obj()], whole)["rows"][0]["object"]["kind"], "Thing");
+    }
+
+    #[test]
+    fn include_object_parses_the_query_parameter() {
+        assert_eq!(IncludeObject::parse(Some("None")), IncludeObject::None);
+        assert_eq!(IncludeObject::parse(Some("Object")), IncludeObject::Object);
+        assert_eq!(IncludeObject::parse(None), IncludeObject::Metadata);
+    }
+}

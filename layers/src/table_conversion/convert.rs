@@ -1,0 +1,56 @@
+//! Turning a response's payload into a Table.
+
+use crate::request::{Payload, StorageResponse, WatchEvent};
+use crate::strategy::{Strategy, TableOptions};
+use futures::StreamExt;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// `response` with its object, list or watch events converted by `strategy`; tables and
+/// `Status` responses are returned unchanged.
+pub(super) fn convert<St>(
+    strategy: &Arc<St>,
+    options: TableOptions,
+    mut response: StorageResponse,
+) -> StorageResponse
+where
+    St: Strategy + ?Sized,
+{
+    response.payload = match response.payload {
+        Payload::Object(object) => Payload::Table(one(strategy.as_ref(), &object, options)),
+        Payload::List(list) => {
+            let items: Vec<&Value> = list.items.iter().map(AsRef::as_ref).collect();
+            let mut table = strategy.convert_to_table(&items, options);
+            table["metadata"] = list.metadata;
+            Payload::Table(table)
+        }
+        Payload::Watch(events) => {
+            let strategy = Arc::clone(strategy);
+            let mut options = options;
+            Payload::Watch(
+                events
+                    .map(move |event| {
+                        if !event.event_type.carries_object() {
+                            return event;
+                        }
+                        let table = one(strategy.as_ref(), &event.object, options);
+                        // Column definitions go with the first row only, as kube-apiserver sends them.
+                        options.no_headers = true;
+                        WatchEvent::new(event.event_type, table)
+                    })
+                    .boxed(),
+            )
+        }
+        other @ (Payload::Table(_) | Payload::Status(_)) => other,
+    };
+    response
+}
+
+/// A one-row Table of `object`, carrying its resourceVersion.
+fn one<St: Strategy + ?Sized>(strategy: &St, object: &Value, options: TableOptions) -> Value {
+    let mut table = strategy.convert_to_table(&[object], options);
+    if let Some(rv) = object.pointer("/metadata/resourceVersion") {
+        table["metadata"] = json!({ "resourceVersion": rv });
+    }
+    table
+}
