@@ -1,30 +1,16 @@
 //! The print columns of every served resource (porch-api.md §1.2 and §5).
 
-use super::{Column, human_duration};
+use super::Column;
 use serde_json::Value;
 
 fn at(o: &Value, pointer: &str) -> Value {
     o.pointer(pointer).cloned().unwrap_or(Value::Null)
 }
 
-fn age(o: &Value) -> Value {
-    o.pointer("/metadata/creationTimestamp")
-        .and_then(Value::as_str)
-        .and_then(|t| human_duration(t, k8s_openapi::jiff::Timestamp::now()))
-        .map_or(Value::Null, Value::String)
-}
-
-const AGE: Column = Column {
-    name: "Age",
-    kind: "date",
-    format: "",
-    description: "CreationTimestamp is a timestamp representing the server time when this object was created.",
-    priority: 0,
-    cell: age,
-};
-
 /// Resources with no columns of their own (PackageRev): Name and Age, as CRDs.
 pub(crate) const AGE_ONLY: &[Column] = &[AGE];
+
+const AGE: Column = Column::AGE;
 
 /// `.status.conditions[?(@.type=='Ready')].status`
 fn ready_condition(o: &Value) -> Value {
@@ -42,28 +28,23 @@ fn address(o: &Value) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// A column with no description, always shown.
-const fn column(name: &'static str, kind: &'static str, cell: fn(&Value) -> Value) -> Column {
-    Column { name, kind, format: "", description: "", priority: 0, cell }
-}
-
 /// Repository (config.porch.kpt.dev): the CRD's additionalPrinterColumns.
 pub(crate) const REPOSITORIES: &[Column] = &[
-    column("Type", "string", |o| at(o, "/spec/type")),
-    column("Content", "string", |o| at(o, "/spec/content")),
-    column("Sync schedule", "string", |o| at(o, "/spec/sync/schedule")),
-    column("Deployment", "boolean", |o| at(o, "/spec/deployment")),
-    column("Ready", "string", ready_condition),
-    column("Address", "string", address),
-    column("Branch", "string", |o| at(o, "/spec/git/branch")),
+    Column::new("Type", "string", |o| at(o, "/spec/type")),
+    Column::new("Content", "string", |o| at(o, "/spec/content")),
+    Column::new("Sync schedule", "string", |o| at(o, "/spec/sync/schedule")),
+    Column::new("Deployment", "boolean", |o| at(o, "/spec/deployment")),
+    Column::new("Ready", "string", ready_condition),
+    Column::new("Address", "string", address),
+    Column::new("Branch", "string", |o| at(o, "/spec/git/branch")),
     AGE,
 ];
 
-const PACKAGE: Column = column("Package", "string", |o| at(o, "/spec/packageName"));
-const WORKSPACE: Column = column("WorkspaceName", "string", |o| at(o, "/spec/workspaceName"));
+const PACKAGE: Column = Column::new("Package", "string", |o| at(o, "/spec/packageName"));
+const WORKSPACE: Column = Column::new("WorkspaceName", "string", |o| at(o, "/spec/workspaceName"));
 const REVISION: Column =
-    column("Revision", "integer", |o| o.pointer("/spec/revision").cloned().unwrap_or(Value::from(0)));
-const REPOSITORY: Column = column("Repository", "string", |o| at(o, "/spec/repository"));
+    Column::new("Revision", "integer", |o| o.pointer("/spec/revision").cloned().unwrap_or(Value::from(0)));
+const REPOSITORY: Column = Column::new("Repository", "string", |o| at(o, "/spec/repository"));
 
 fn latest(o: &Value) -> Value {
     Value::Bool(
@@ -76,8 +57,8 @@ pub(crate) const PACKAGE_REVISIONS: &[Column] = &[
     PACKAGE,
     WORKSPACE,
     REVISION,
-    column("Latest", "boolean", latest),
-    column("Lifecycle", "string", |o| at(o, "/spec/lifecycle")),
+    Column::new("Latest", "boolean", latest),
+    Column::new("Lifecycle", "string", |o| at(o, "/spec/lifecycle")),
     REPOSITORY,
 ];
 
@@ -87,7 +68,7 @@ pub(crate) const PACKAGE_REVISION_RESOURCES: &[Column] = &[
     WORKSPACE,
     REVISION,
     REPOSITORY,
-    column("Files", "integer", |o| {
+    Column::new("Files", "integer", |o| {
         Value::from(o.pointer("/spec/resources").and_then(Value::as_object).map_or(0, |m| m.len()))
     }),
 ];
@@ -96,7 +77,7 @@ pub(crate) const PACKAGE_REVISION_RESOURCES: &[Column] = &[
 pub(crate) const PACKAGES: &[Column] = &[
     PACKAGE,
     REPOSITORY,
-    column("Latest Revision", "integer", |o| {
+    Column::new("Latest Revision", "integer", |o| {
         o.pointer("/status/latestRevision").cloned().unwrap_or(Value::from(0))
     }),
 ];
@@ -105,17 +86,17 @@ pub(crate) const PACKAGES: &[Column] = &[
 pub(crate) const NAMESPACES: &[Column] = &[
     Column {
         description: "The status of the namespace",
-        ..column("Status", "string", |o| at(o, "/status/phase"))
+        ..Column::new("Status", "string", |o| at(o, "/status/phase"))
     },
     AGE,
 ];
 
 /// Secret: `NAME TYPE DATA AGE`.
 pub(crate) const SECRETS: &[Column] = &[
-    Column { description: "The type of the secret", ..column("Type", "string", |o| at(o, "/type")) },
+    Column { description: "The type of the secret", ..Column::new("Type", "string", |o| at(o, "/type")) },
     Column {
         description: "The number of items in the secret",
-        ..column("Data", "integer", |o| {
+        ..Column::new("Data", "integer", |o| {
             Value::from(o.get("data").and_then(Value::as_object).map_or(0, |m| m.len()))
         })
     },

@@ -5,108 +5,23 @@
 //! each resource live in [`columns`].
 
 pub(crate) mod columns;
-mod duration;
 
-pub(crate) use duration::human_duration;
+pub(crate) use porch_layers::strategy::{Column, IncludeObject, TableOptions};
 
 use super::resources::ResourceDef;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-/// One column: its definition and how to compute its cell from an object.
-#[derive(Debug)]
-pub(crate) struct Column {
-    pub(crate) name: &'static str,
-    /// OpenAPI type: `string`, `integer`, `boolean`, `number`, `date`.
-    pub(crate) kind: &'static str,
-    pub(crate) format: &'static str,
-    pub(crate) description: &'static str,
-    /// 0 = always shown, >0 = only with `-o wide`.
-    pub(crate) priority: i32,
-    /// The cell; `Value::Null` prints as `<none>`.
-    pub(crate) cell: fn(&Value) -> Value,
-}
-
-/// What a row carries besides its cells (`includeObject`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) enum IncludeObject {
-    None,
-    #[default]
-    Metadata,
-    Object,
-}
-
-impl IncludeObject {
-    /// From the `includeObject` query parameter.
-    pub(crate) fn parse(value: Option<&str>) -> Self {
-        match value {
-            Some("None") => Self::None,
-            Some("Object") => Self::Object,
-            _ => Self::Metadata,
-        }
-    }
-}
-
-/// Options of one conversion.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct TableOptions {
-    pub(crate) include_object: IncludeObject,
-    /// Leave out the column definitions (watch events after the first).
-    pub(crate) no_headers: bool,
-}
-
-fn column_definitions(def: &ResourceDef) -> Vec<Value> {
-    let name = json!({
-        "name": "Name", "type": "string", "format": "name", "priority": 0,
-        "description": "Name must be unique within a namespace. Is required when creating resources, although \
-                        some resources may allow a client to request the generation of an appropriate name \
-                        automatically. Name is primarily intended for creation idempotence and configuration \
-                        definition. Cannot be updated."
-    });
-    std::iter::once(name)
-        .chain(def.columns.iter().map(|c| {
-            let kind = if c.kind == "date" { "string" } else { c.kind };
-            json!({"name": c.name, "type": kind, "format": c.format, "description": c.description, "priority": c.priority})
-        }))
-        .collect()
-}
-
-fn row(def: &ResourceDef, object: &Value, include: IncludeObject) -> Value {
-    let mut cells = vec![object.pointer("/metadata/name").cloned().unwrap_or(Value::Null)];
-    cells.extend(def.columns.iter().map(|c| (c.cell)(object)));
-    let mut row = json!({ "cells": cells });
-    match include {
-        IncludeObject::None => {}
-        IncludeObject::Object => row["object"] = object.clone(),
-        IncludeObject::Metadata => {
-            row["object"] = json!({
-                "kind": "PartialObjectMetadata",
-                "apiVersion": "meta.k8s.io/v1",
-                "metadata": object.get("metadata").cloned().unwrap_or_else(|| json!({})),
-            });
-        }
-    }
-    row
-}
-
-/// A Table of `objects`. `list_metadata` is copied into the Table's metadata (resourceVersion,
-/// continue, remainingItemCount).
+/// A Table of `objects` in `def`'s columns. `list_metadata` becomes the Table's metadata
+/// (resourceVersion, continue, remainingItemCount).
 pub(crate) fn to_table<'a>(
     def: &ResourceDef,
     objects: impl IntoIterator<Item = &'a Value>,
     list_metadata: Value,
     options: TableOptions,
 ) -> Value {
-    let mut table = json!({
-        "kind": "Table",
-        "apiVersion": "meta.k8s.io/v1",
-        "metadata": list_metadata,
-    });
-    if !options.no_headers {
-        table["columnDefinitions"] = Value::Array(column_definitions(def));
-    } else {
-        table["columnDefinitions"] = Value::Array(Vec::new());
-    }
-    table["rows"] = objects.into_iter().map(|o| row(def, o, options.include_object)).collect();
+    let objects: Vec<&Value> = objects.into_iter().collect();
+    let mut table = porch_layers::strategy::build_table(def.columns, &objects, options);
+    table["metadata"] = list_metadata;
     table
 }
 
@@ -114,6 +29,7 @@ pub(crate) fn to_table<'a>(
 mod tests {
     use super::*;
     use crate::server::resources;
+    use serde_json::json;
 
     fn repo() -> Value {
         json!({
