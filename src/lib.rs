@@ -8,6 +8,7 @@ mod app;
 pub mod cache;
 mod config;
 pub mod crdstore;
+pub mod engine;
 pub mod git;
 mod rest;
 mod server;

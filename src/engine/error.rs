@@ -1,0 +1,151 @@
+//! [`EngineError`]: why an engine step refused a request, with a [`ErrorKind`] the REST layer
+//! maps to an API status.
+//!
+//! Decision: the engine returns its own `thiserror` enum rather than `ApiError`, because the
+//! object name and resource (needed for `Invalid`/`Forbidden` statuses) belong to the REST
+//! layer. [`EngineError::to_api_error`] does the mapping once the name is known.
+
+use porch_api::gvk::ResourceInfo;
+use porch_api::porch::RenderStatus;
+use porch_layers::{ApiError, FieldCause};
+
+/// What kind of failure an [`EngineError`] is, for callers that translate it into a status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The request is wrong in one or more fields: 422 `Invalid` with field causes.
+    Invalid,
+    /// The request is understood but not allowed on this object: 403 `Forbidden`.
+    Forbidden,
+    /// The request lacks something the server needs to route it: 400 `BadRequest`.
+    BadRequest,
+    /// The package's function pipeline failed: 400 `BadRequest` carrying Porch's message.
+    RenderFailed,
+    /// Stored content the engine cannot read: 500 `InternalError`.
+    Internal,
+}
+
+/// An engine failure. The `Display` text is the bare message (Porch's text where one exists).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EngineError {
+    /// One or more fields are invalid (422).
+    #[error("{}", causes.iter().map(|c| c.message.as_str()).collect::<Vec<_>>().join("; "))]
+    Invalid {
+        /// The rejected fields, in the order they were checked.
+        causes: Vec<FieldCause>,
+    },
+    /// The operation is forbidden on this object (403); `why` follows "is forbidden: ".
+    #[error("{why}")]
+    Forbidden {
+        /// The reason, e.g. "published PackageRevisions must be proposed for deletion …".
+        why: String,
+    },
+    /// The request is malformed (400).
+    #[error("{message}")]
+    BadRequest {
+        /// The message, e.g. "spec.repositoryName is required".
+        message: String,
+    },
+    /// Rendering failed; nothing was changed.
+    #[error("{message}")]
+    RenderFailed {
+        /// The full message, starting with "error rendering package in kpt function pipeline".
+        message: String,
+        /// The render status to report alongside (`status.renderStatus`).
+        status: Box<RenderStatus>,
+    },
+    /// Stored content is unreadable (500).
+    #[error("{message}")]
+    Internal {
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl EngineError {
+    /// An [`EngineError::Invalid`] with a single cause.
+    pub fn invalid(cause: FieldCause) -> Self {
+        Self::Invalid { causes: vec![cause] }
+    }
+
+    /// An [`EngineError::Forbidden`].
+    pub fn forbidden(why: impl Into<String>) -> Self {
+        Self::Forbidden { why: why.into() }
+    }
+
+    /// An [`EngineError::BadRequest`].
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::BadRequest { message: message.into() }
+    }
+
+    /// An [`EngineError::Internal`].
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::Internal { message: message.into() }
+    }
+
+    /// The kind of failure.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Invalid { .. } => ErrorKind::Invalid,
+            Self::Forbidden { .. } => ErrorKind::Forbidden,
+            Self::BadRequest { .. } => ErrorKind::BadRequest,
+            Self::RenderFailed { .. } => ErrorKind::RenderFailed,
+            Self::Internal { .. } => ErrorKind::Internal,
+        }
+    }
+
+    /// The API error for this failure on object `name` of `resource` (e.g.
+    /// `porch_api::gvk::PACKAGE_REVISION`): 422 with causes, 403
+    /// `<plural>.<group> "<name>" is forbidden: <why>`, 400 with the message, 500 otherwise.
+    /// Used by the REST layer once the object name is known.
+    pub fn to_api_error(&self, resource: &ResourceInfo, name: &str) -> ApiError {
+        match self {
+            Self::Invalid { causes } => ApiError::invalid(resource.group, resource.kind, name, causes),
+            Self::Forbidden { why } => ApiError::forbidden(resource.group, resource.plural, name, why),
+            Self::BadRequest { message } | Self::RenderFailed { message, .. } => {
+                ApiError::bad_request(message.clone())
+            }
+            Self::Internal { message } => ApiError::internal(message),
+        }
+    }
+}
+
+/// Go's `field.Invalid(path, value, detail)` for a string value: the cause message is
+/// `"<value>": <detail>`, so the cause body reads `Invalid value: "<value>": <detail>`.
+pub(crate) fn invalid_value(field: &str, value: &str, detail: &str) -> FieldCause {
+    FieldCause::invalid(field, format!("{value:?}: {detail}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use porch_api::gvk::PACKAGE_REVISION;
+
+    use super::*;
+
+    #[test]
+    fn forbidden_becomes_a_403_naming_the_qualified_resource() {
+        let e = EngineError::forbidden("no");
+        let api = e.to_api_error(&PACKAGE_REVISION, "r.p.ws");
+        assert_eq!(api.code(), 403);
+        assert_eq!(api.message(), "packagerevisions.porch.kpt.dev \"r.p.ws\" is forbidden: no");
+    }
+
+    #[test]
+    fn invalid_becomes_a_422_with_field_causes() {
+        let e = EngineError::invalid(FieldCause::invalid("spec.tasks", "too many"));
+        assert_eq!(e.kind(), ErrorKind::Invalid);
+        assert_eq!(e.to_string(), "too many");
+        let api = e.to_api_error(&PACKAGE_REVISION, "r.p.ws");
+        assert_eq!(api.code(), 422);
+        assert_eq!(
+            api.message(),
+            "PackageRevision.porch.kpt.dev \"r.p.ws\" is invalid: spec.tasks: Invalid value: too many"
+        );
+    }
+
+    #[test]
+    fn bad_request_and_internal_keep_the_message() {
+        assert_eq!(EngineError::bad_request("x").to_api_error(&PACKAGE_REVISION, "n").code(), 400);
+        let internal = EngineError::internal("boom").to_api_error(&PACKAGE_REVISION, "n");
+        assert_eq!(internal.message(), "Internal error occurred: boom");
+    }
+}

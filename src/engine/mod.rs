@@ -1,0 +1,33 @@
+//! The engine's pure building blocks: everything about creating, updating, approving and
+//! deleting package revisions that can be decided without git, the cache or HTTP
+//! (porch-api.md §3–§4, §7.5, §9).
+//!
+//! - [`lifecycle`]: the lifecycle transition rules of the main resource, the `approval`
+//!   subresource and delete, returning a [`Transition`] to perform or Porch's field causes;
+//! - [`validate`]: create/update validation of a PackageRevision (managed label, names,
+//!   repository, resourceVersion);
+//! - [`tasks`]: choosing the creation task (§4.1 step 4) and the file set each task produces;
+//! - [`kptfile`]: reading and editing a Kptfile (package metadata, readiness gates, conditions,
+//!   upstream) with stable key order;
+//! - [`pipeline`]: the Kptfile function pipeline;
+//! - [`resources`]: validation of PackageRevisionResources file paths;
+//! - [`render`]: the render step's frame (pipeline check, `Rendered` condition, render status).
+//!
+//! Every function here is synchronous and deterministic; the ones that change something take
+//! `&mut` and say so. Errors are [`EngineError`] values with a [`ErrorKind`]; see
+//! [`EngineError::to_api_error`] for the API status each kind becomes.
+
+mod error;
+pub mod kptfile;
+pub mod lifecycle;
+pub mod pipeline;
+pub mod render;
+pub mod resources;
+pub mod tasks;
+pub mod validate;
+
+pub use error::{EngineError, ErrorKind};
+pub use lifecycle::Transition;
+
+/// The files of a package: path relative to the package root → content.
+pub type Files = std::collections::BTreeMap<String, Vec<u8>>;
