@@ -222,7 +222,11 @@ pub(crate) struct GitDaemon {
 
 impl GitDaemon {
     pub(crate) fn start(base: &Path) -> Self {
-        let port = free_port();
+        Self::start_on(base, free_port())
+    }
+
+    /// Starts a daemon on a given port (e.g. to bring a stopped remote back at the same URL).
+    pub(crate) fn start_on(base: &Path, port: u16) -> Self {
         // Run git-daemon itself: `git daemon` would run it as a child that outlives a kill.
         let exec_path = git(base, &["--exec-path"]);
         let child = Command::new(Path::new(&exec_path).join("git-daemon"))
