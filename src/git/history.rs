@@ -25,9 +25,14 @@ impl Authored {
     }
 }
 
+/// A walk of the history from `start`, newest committer time first — Porch's order (go-git
+/// `LogOrderCommitterTime`). libgit2's *unsorted* walk already yields commits in that order
+/// (it inserts each commit's parents into its queue by date) and does so lazily, so a walk that
+/// stops at the first match reads only the commits it needs. Any explicit sorting (`TIME`,
+/// `TOPOLOGICAL`) makes libgit2 read the whole history before yielding the first commit.
 fn walk_from(repo: &Repository, start: Oid) -> Result<git2::Revwalk<'_>, git2::Error> {
     let mut walk = repo.revwalk()?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
+    walk.set_sorting(Sort::NONE)?;
     walk.push(start)?;
     Ok(walk)
 }

@@ -12,6 +12,8 @@
 //! - Remotes: `file://` and plain paths, `git://`, plain `http://` (smart protocol). No TLS
 //!   transport is built in. [`Credentials`] are values passed in by the caller; they never appear
 //!   in logs, errors or `Debug` output.
+//! - Process-wide libgit2 settings (object cache bound, network timeouts): [`init_libgit2`],
+//!   applied with defaults by the first [`GitRepository::open`].
 
 mod annotation;
 mod commit;
@@ -22,7 +24,10 @@ mod drafts;
 mod error;
 mod history;
 mod kptfile;
+mod libgit2;
+mod local_push;
 mod mirror;
+mod packed;
 mod publish;
 mod push;
 mod refs;
@@ -40,6 +45,7 @@ pub use error::{GitError, LibgitError};
 pub use git2::Oid;
 pub use history::Authored;
 pub use kptfile::{KPTFILE, KptfileInfo};
+pub use libgit2::{Libgit2Options, init_libgit2};
 pub use refs::{
     DELETION_PROPOSED, DRAFTS, HEADS, PROPOSED, PorchRef, RefDiff, RefSet, TAGS, deletion_proposed_branch,
     draft_branch, parse_revision, proposed_branch, version_tag,

@@ -13,6 +13,7 @@ use git2::{Oid, PushOptions, Repository};
 
 use super::credentials::Auth;
 use super::error::{GitError, Scrubber, redact_userinfo};
+use super::local_push;
 use super::mirror::ORIGIN;
 use super::refs::local_name;
 
@@ -31,7 +32,8 @@ impl Expect {
         oid.map_or(Self::Absent, Self::Is)
     }
 
-    fn allows(self, found: Option<Oid>) -> bool {
+    /// Whether a ref currently at `found` meets the expectation.
+    pub(crate) fn allows(self, found: Option<Oid>) -> bool {
         match self {
             Self::Absent => found.is_none(),
             Self::Is(oid) => found == Some(oid),
@@ -66,13 +68,18 @@ fn show(oid: Option<Oid>) -> String {
     oid.map_or_else(|| "absent".to_string(), |o| o.to_string())
 }
 
-/// Pushes `updates` to `origin` in one push; on success mirrors them into the local
+/// Pushes `updates` to `origin` in one push (directly for a remote on the local file system, see
+/// `local_push`); on success mirrors them into the local
 /// remote-tracking refs so discovery sees them without a fetch.
 pub(crate) fn push(repo: &Repository, url: &str, auth: &Auth, updates: &[RefUpdate]) -> Result<(), GitError> {
     if updates.is_empty() {
         return Ok(());
     }
     let scrub = auth.scrubber();
+    if let Some(path) = local_push::remote_path(url) {
+        local_push::push(repo, url, &path, updates)?;
+        return record(repo, updates, scrub);
+    }
     let push_err =
         |source: git2::Error| GitError::Push { url: redact_userinfo(url), source: scrub.error(&source) };
     let refspecs: Vec<String> = updates

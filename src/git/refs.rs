@@ -4,6 +4,7 @@
 //! branches under `refs/remotes/origin/…` and tags under `refs/tags/…`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use git2::Oid;
 
@@ -143,16 +144,16 @@ pub(crate) fn remote_name(local_ref: &str) -> Option<String> {
 
 /// Every ref of the remote as last seen by the mirror: remote ref name → object id (for
 /// annotated tags, the tag object). Compare two sets with [`RefSet::diff`] to find what to
-/// re-discover.
+/// re-discover. Cloning is cheap (the map is shared until one of the clones changes).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RefSet {
-    refs: BTreeMap<String, Oid>,
+    refs: Arc<BTreeMap<String, Oid>>,
 }
 
 impl RefSet {
     /// A set from `(remote ref, oid)` pairs.
     pub fn from_refs<I: IntoIterator<Item = (String, Oid)>>(refs: I) -> Self {
-        Self { refs: refs.into_iter().collect() }
+        Self { refs: Arc::new(refs.into_iter().collect()) }
     }
 
     /// The object a remote ref points to.
@@ -187,16 +188,17 @@ impl RefSet {
 
     /// Sets (`Some`) or removes (`None`) a ref, as a write reports it.
     pub fn apply(&mut self, remote_ref: &str, value: Option<Oid>) {
+        let refs = Arc::make_mut(&mut self.refs);
         match value {
-            Some(oid) => self.refs.insert(remote_ref.to_string(), oid),
-            None => self.refs.remove(remote_ref),
+            Some(oid) => refs.insert(remote_ref.to_string(), oid),
+            None => refs.remove(remote_ref),
         };
     }
 
     /// What changed from `old` to `self`.
     pub fn diff(&self, old: &RefSet) -> RefDiff {
         let mut diff = RefDiff::default();
-        for (name, oid) in &self.refs {
+        for (name, oid) in self.refs.iter() {
             match old.refs.get(name) {
                 None => diff.added.push(name.clone()),
                 Some(previous) if previous != oid => diff.changed.push(name.clone()),

@@ -55,11 +55,14 @@ impl std::fmt::Debug for GitRepository {
 impl GitRepository {
     /// Opens (creating if needed) the mirror at `path` (e.g. `<data-dir>/git/<ns>/<name>`) for
     /// the remote in `config`. Does not touch the network: call [`GitRepository::fetch`] next.
+    /// The first call in a process applies the default [`init_libgit2`](super::init_libgit2)
+    /// settings unless they were applied already.
     pub async fn open(
         path: impl Into<PathBuf>,
         config: RepoConfig,
         credentials: Option<Credentials>,
     ) -> Result<Self, GitError> {
+        super::libgit2::init_libgit2(super::libgit2::Libgit2Options::default());
         let path = path.into();
         let (writer, config) = {
             let path = path.clone();
@@ -119,6 +122,18 @@ impl GitRepository {
         T: Send + 'static,
         F: FnOnce(&Repository, &RepoConfig) -> Result<T, GitError> + Send + 'static,
     {
+        self.read_with(true, work).await
+    }
+
+    /// [`read`](Self::read), returning the handle to the idle pool only when `keep` is set. A
+    /// handle that read a whole repository holds much of it in libgit2's object cache, which
+    /// lives as long as the handle; dropping it frees that memory (idle Repositories would
+    /// otherwise each keep megabytes of parsed objects).
+    async fn read_with<T, F>(&self, keep: bool, work: F) -> Result<T, GitError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Repository, &RepoConfig) -> Result<T, GitError> + Send + 'static,
+    {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
             let pooled = inner.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
@@ -131,7 +146,7 @@ impl GitRepository {
             };
             let result = work(&repo, &inner.config);
             let mut idle = inner.readers.lock().unwrap_or_else(|e| e.into_inner());
-            if idle.len() < MAX_IDLE_READERS {
+            if keep && idle.len() < MAX_IDLE_READERS {
                 idle.push(repo);
             }
             result
@@ -154,7 +169,7 @@ impl GitRepository {
 
     /// Every revision held by `refs` (normally the mirror's current [`GitRepository::refs`]).
     pub async fn discover_all(&self, refs: RefSet) -> Result<Vec<DiscoveredRevision>, GitError> {
-        self.read(move |repo, config| Ok(Discoverer::new(repo, config, &refs).all())).await
+        self.read_with(false, move |repo, config| Ok(Discoverer::new(repo, config, &refs).all())).await
     }
 
     /// The revisions held by the given remote refs of `refs` (e.g. the added and changed refs of

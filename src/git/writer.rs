@@ -1,6 +1,7 @@
 //! The single writer of a mirror: fetch, branch creation, and the helpers every write shares.
 //! The write operations themselves live in `drafts.rs` and `publish.rs`.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -56,6 +57,13 @@ pub(crate) struct Writer {
     pub(crate) repo: Repository,
     pub(crate) config: RepoConfig,
     path: PathBuf,
+    /// The mirror's refs as this writer last left them. The writer is the only one that changes
+    /// them, so it keeps them in memory instead of listing thousands of refs on every write;
+    /// `None` until first read and after a failure that may have left the mirror otherwise.
+    known: RefCell<Option<RefSet>>,
+    /// Updates pushed since `known` was last brought up to date (applied by the next
+    /// [`Writer::refs`], when the caller's copy of the set is gone, so nothing is copied).
+    pushed: RefCell<Vec<(String, Option<Oid>)>>,
 }
 
 impl std::fmt::Debug for Writer {
@@ -67,13 +75,18 @@ impl std::fmt::Debug for Writer {
 impl Writer {
     pub(crate) fn open(path: &Path, config: RepoConfig) -> Result<Self, GitError> {
         let repo = mirror::open(path, &config.url)?;
-        Ok(Self { repo, config, path: path.to_path_buf() })
+        Ok(Self {
+            repo,
+            config,
+            path: path.to_path_buf(),
+            known: RefCell::new(None),
+            pushed: RefCell::new(Vec::new()),
+        })
     }
 
     /// Fetches, then makes sure the branch exists (creating it when `create_branch` is set).
     pub(crate) fn fetch(&mut self, auth: &Auth) -> Result<FetchOutcome, GitError> {
-        mirror::fetch(&self.repo, &self.config.url, auth)?;
-        let mut refs = self.refs()?;
+        let mut refs = self.fetch_refs(auth)?;
         if refs.branch(&self.config.branch).is_none() {
             if !self.config.create_branch {
                 return Err(GitError::BranchMissing { branch: self.config.branch.clone() });
@@ -98,9 +111,34 @@ impl Writer {
         Ok(oid)
     }
 
+    /// Fetches and records the fetched ref set as the known one.
+    fn fetch_refs(&self, auth: &Auth) -> Result<RefSet, GitError> {
+        self.forget();
+        let refs = mirror::fetch(&self.repo, &self.config.url, auth)?;
+        *self.known.borrow_mut() = Some(refs.clone());
+        Ok(refs)
+    }
+
+    /// Drops the known ref set: the next [`Writer::refs`] lists the mirror.
+    fn forget(&self) {
+        *self.known.borrow_mut() = None;
+        self.pushed.borrow_mut().clear();
+    }
+
     /// The mirror's current ref set.
     pub(crate) fn refs(&self) -> Result<RefSet, GitError> {
-        mirror::read_refs(&self.repo)
+        let mut known = self.known.borrow_mut();
+        let set = match known.as_mut() {
+            Some(set) => set,
+            None => {
+                self.pushed.borrow_mut().clear();
+                known.insert(mirror::read_refs(&self.repo)?)
+            }
+        };
+        for (name, value) in self.pushed.borrow_mut().drain(..) {
+            set.apply(&name, value);
+        }
+        Ok(set.clone())
     }
 
     /// `refs/heads/<branch>`.
@@ -112,12 +150,16 @@ impl Writer {
     /// mirror back in line with whatever the remote did apply.
     pub(crate) fn push(&self, auth: &Auth, updates: &[RefUpdate]) -> Result<(), GitError> {
         let result = push::push(&self.repo, &self.config.url, auth, updates);
-        if let Err(error) = &result {
-            tracing::warn!(%error, "push failed");
-            if !error.is_conflict()
-                && let Err(fetch_error) = mirror::fetch(&self.repo, &self.config.url, auth)
-            {
-                tracing::debug!(error = %fetch_error, "re-sync after a failed push failed too");
+        match &result {
+            Ok(()) => self.pushed.borrow_mut().extend(updates.iter().map(|u| (u.remote_ref.clone(), u.new))),
+            Err(error) => {
+                tracing::warn!(%error, "push failed");
+                self.forget();
+                if !error.is_conflict()
+                    && let Err(fetch_error) = self.fetch_refs(auth)
+                {
+                    tracing::debug!(error = %fetch_error, "re-sync after a failed push failed too");
+                }
             }
         }
         result
@@ -125,7 +167,7 @@ impl Writer {
 
     /// Fetch before retrying a conflicting write.
     pub(crate) fn refetch(&self, auth: &Auth) -> Result<(), GitError> {
-        mirror::fetch(&self.repo, &self.config.url, auth)
+        self.fetch_refs(auth).map(drop)
     }
 
     /// The commit a ref (by remote name) points to in the mirror.
