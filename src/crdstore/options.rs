@@ -108,39 +108,4 @@ pub struct WatchOptions {
     pub field_selector: Option<FieldSelector>,
 }
 
-/// The type of a [`WatchEvent`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum WatchEventType {
-    /// The object appeared (or started matching the selectors).
-    Added,
-    /// The object changed.
-    Modified,
-    /// The object went away (or stopped matching the selectors).
-    Deleted,
-    /// A progress marker carrying only a resourceVersion.
-    Bookmark,
-    /// An error; the object is a `Status` and the stream ends after it.
-    Error,
-}
-
-impl WatchEventType {
-    /// The wire name: `ADDED`, `MODIFIED`, `DELETED`, `BOOKMARK` or `ERROR`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WatchEventType::Added => "ADDED",
-            WatchEventType::Modified => "MODIFIED",
-            WatchEventType::Deleted => "DELETED",
-            WatchEventType::Bookmark => "BOOKMARK",
-            WatchEventType::Error => "ERROR",
-        }
-    }
-}
-
-/// One event of a watch stream.
-#[derive(Debug, Clone)]
-pub struct WatchEvent {
-    /// The event type.
-    pub event_type: WatchEventType,
-    /// The object (shared between watchers; clone it to modify).
-    pub object: Arc<Value>,
-}
+pub use porch_layers::request::{WatchEvent, WatchEventType};

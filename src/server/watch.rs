@@ -12,18 +12,11 @@ use futures::{Stream, StreamExt};
 use http::{HeaderValue, Response, header};
 use http_body::Frame;
 use http_body_util::{BodyExt, StreamBody};
+use porch_layers::request::WatchEvent;
 use serde_json::{Value, json};
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio::sync::watch;
-
-/// One event as the watch protocol names it.
-#[derive(Clone, Debug)]
-pub(crate) struct Event {
-    /// `ADDED`, `MODIFIED`, `DELETED`, `BOOKMARK` or `ERROR`.
-    pub(crate) event_type: &'static str,
-    pub(crate) object: std::sync::Arc<Value>,
-}
 
 /// How to encode a watch.
 #[derive(Clone, Debug)]
@@ -35,17 +28,17 @@ pub(crate) struct WatchParams {
     pub(crate) shutdown: watch::Receiver<bool>,
 }
 
-fn encode(event: &Event, params: &WatchParams, first_table: &mut bool) -> Bytes {
-    let convert = params.negotiated.table && matches!(event.event_type, "ADDED" | "MODIFIED" | "DELETED");
+fn encode(event: &WatchEvent, params: &WatchParams, first_table: &mut bool) -> Bytes {
+    let convert = params.negotiated.table && event.event_type.carries_object();
     let mut line = if convert {
         let options =
             TableOptions { include_object: params.negotiated.include_object, no_headers: !*first_table };
         *first_table = false;
         let rv = event.object.pointer("/metadata/resourceVersion").cloned().unwrap_or(Value::Null);
         let t = table::to_table(params.def, [event.object.as_ref()], json!({"resourceVersion": rv}), options);
-        serde_json::to_vec(&json!({"type": event.event_type, "object": t}))
+        serde_json::to_vec(&json!({"type": event.event_type.as_str(), "object": t}))
     } else {
-        serde_json::to_vec(&json!({"type": event.event_type, "object": event.object.as_ref()}))
+        serde_json::to_vec(&json!({"type": event.event_type.as_str(), "object": event.object.as_ref()}))
     }
     .unwrap_or_default();
     line.push(b'\n');
@@ -54,7 +47,7 @@ fn encode(event: &Event, params: &WatchParams, first_table: &mut bool) -> Bytes 
 
 /// The 200 streaming response of a watch over `events`.
 pub(crate) fn response(
-    events: impl Stream<Item = Event> + Send + 'static,
+    events: impl Stream<Item = WatchEvent> + Send + 'static,
     params: WatchParams,
 ) -> Response<ResponseBody> {
     let mut shutdown = params.shutdown.clone();

@@ -4,7 +4,6 @@ use crate::strategy::TableOptions;
 
 /// The Kubernetes verb of a request (the RBAC verb, not the HTTP method).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum Verb {
     /// GET of one object.
     Get,

@@ -12,10 +12,9 @@ use super::super::state::AppState;
 use super::super::table::{self, TableOptions};
 use super::super::watch::{self, WatchParams};
 use super::decode;
-use crate::crdstore::{DeleteOptions, ListOptions, StoredKind, WatchEventType, WatchOptions};
+use crate::crdstore::{DeleteOptions, ListOptions, StoredKind, WatchOptions};
 use crate::time::now_rfc3339;
 use bytes::Bytes;
-use futures::StreamExt;
 use http::{Response, StatusCode, header, request::Parts};
 use porch_layers::managed_fields::{self, Operation};
 use porch_layers::patch::{self, PatchType};
@@ -187,16 +186,7 @@ fn watch_objects(call: &Call<'_>) -> Result<Response<ResponseBody>, ApiError> {
         label_selector,
         field_selector,
     };
-    let events = call.state.store.watch(call.kind, call.ns(), options)?.map(|e| watch::Event {
-        event_type: match e.event_type {
-            WatchEventType::Added => "ADDED",
-            WatchEventType::Modified => "MODIFIED",
-            WatchEventType::Deleted => "DELETED",
-            WatchEventType::Bookmark => "BOOKMARK",
-            WatchEventType::Error => "ERROR",
-        },
-        object: e.object,
-    });
+    let events = call.state.store.watch(call.kind, call.ns(), options)?;
     let timeout = q.timeout_seconds.map_or(call.state.default_watch_timeout, Duration::from_secs);
     let params = WatchParams {
         def: call.def,

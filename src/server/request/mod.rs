@@ -10,35 +10,7 @@ pub(crate) use query::{FieldValidation, Query};
 
 use http::Method;
 use porch_layers::ApiError;
-
-/// The Kubernetes verb of a resource request (RBAC vocabulary).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Verb {
-    Get,
-    List,
-    Watch,
-    Create,
-    Update,
-    Patch,
-    Delete,
-    DeleteCollection,
-}
-
-impl Verb {
-    /// The lower-case RBAC verb, as used in metrics labels and errors.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Self::Get => "get",
-            Self::List => "list",
-            Self::Watch => "watch",
-            Self::Create => "create",
-            Self::Update => "update",
-            Self::Patch => "patch",
-            Self::Delete => "delete",
-            Self::DeleteCollection => "deletecollection",
-        }
-    }
-}
+pub(crate) use porch_layers::request::Verb;
 
 /// A request for a resource: `/api/v1/...` or `/apis/<group>/<version>/...` plus its query.
 #[derive(Clone, Debug)]
