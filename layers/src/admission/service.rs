@@ -15,34 +15,7 @@ pub struct Admission<S, St: ?Sized> {
     strategy: Arc<St>,
 }
 
-impl<S, St: ?Sized> Admission<S, St> {
-    /// Wraps `inner` with the resource of `strategy`.
-    pub fn new(inner: S, strategy: Arc<St>) -> Self {
-        Self { inner, strategy }
-    }
-
-    /// The layer that builds this service.
-    pub fn layer(strategy: Arc<St>) -> AdmissionLayer<St> {
-        AdmissionLayer::new(strategy)
-    }
-
-    define_inner_service_accessors!();
-}
-
-impl<S: Clone, St: ?Sized> Clone for Admission<S, St> {
-    fn clone(&self) -> Self {
-        Self { inner: self.inner.clone(), strategy: Arc::clone(&self.strategy) }
-    }
-}
-
-impl<S: std::fmt::Debug, St: Strategy + ?Sized> std::fmt::Debug for Admission<S, St> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Admission")
-            .field("inner", &self.inner)
-            .field("strategy", &self.strategy.kind())
-            .finish()
-    }
-}
+define_strategy_service!(Admission, AdmissionLayer);
 
 impl<S, St> Service<StorageRequest> for Admission<S, St>
 where

@@ -15,34 +15,7 @@ pub struct Canonicalize<S, St: ?Sized> {
     strategy: Arc<St>,
 }
 
-impl<S, St: ?Sized> Canonicalize<S, St> {
-    /// Wraps `inner` with the resource of `strategy`.
-    pub fn new(inner: S, strategy: Arc<St>) -> Self {
-        Self { inner, strategy }
-    }
-
-    /// The layer that builds this service.
-    pub fn layer(strategy: Arc<St>) -> CanonicalizeLayer<St> {
-        CanonicalizeLayer::new(strategy)
-    }
-
-    define_inner_service_accessors!();
-}
-
-impl<S: Clone, St: ?Sized> Clone for Canonicalize<S, St> {
-    fn clone(&self) -> Self {
-        Self { inner: self.inner.clone(), strategy: Arc::clone(&self.strategy) }
-    }
-}
-
-impl<S: std::fmt::Debug, St: Strategy + ?Sized> std::fmt::Debug for Canonicalize<S, St> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Canonicalize")
-            .field("inner", &self.inner)
-            .field("strategy", &self.strategy.kind())
-            .finish()
-    }
-}
+define_strategy_service!(Canonicalize, CanonicalizeLayer);
 
 impl<S, St> Service<StorageRequest> for Canonicalize<S, St>
 where

@@ -15,34 +15,7 @@ pub struct TableConversion<S, St: ?Sized> {
     strategy: Arc<St>,
 }
 
-impl<S, St: ?Sized> TableConversion<S, St> {
-    /// Wraps `inner` with the resource of `strategy`.
-    pub fn new(inner: S, strategy: Arc<St>) -> Self {
-        Self { inner, strategy }
-    }
-
-    /// The layer that builds this service.
-    pub fn layer(strategy: Arc<St>) -> TableConversionLayer<St> {
-        TableConversionLayer::new(strategy)
-    }
-
-    define_inner_service_accessors!();
-}
-
-impl<S: Clone, St: ?Sized> Clone for TableConversion<S, St> {
-    fn clone(&self) -> Self {
-        Self { inner: self.inner.clone(), strategy: Arc::clone(&self.strategy) }
-    }
-}
-
-impl<S: std::fmt::Debug, St: Strategy + ?Sized> std::fmt::Debug for TableConversion<S, St> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TableConversion")
-            .field("inner", &self.inner)
-            .field("strategy", &self.strategy.kind())
-            .finish()
-    }
-}
+define_strategy_service!(TableConversion, TableConversionLayer);
 
 impl<S, St> Service<StorageRequest> for TableConversion<S, St>
 where

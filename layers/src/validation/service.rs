@@ -17,34 +17,7 @@ pub struct Validation<S, St: ?Sized> {
     strategy: Arc<St>,
 }
 
-impl<S, St: ?Sized> Validation<S, St> {
-    /// Wraps `inner` with the resource of `strategy`.
-    pub fn new(inner: S, strategy: Arc<St>) -> Self {
-        Self { inner, strategy }
-    }
-
-    /// The layer that builds this service.
-    pub fn layer(strategy: Arc<St>) -> ValidationLayer<St> {
-        ValidationLayer::new(strategy)
-    }
-
-    define_inner_service_accessors!();
-}
-
-impl<S: Clone, St: ?Sized> Clone for Validation<S, St> {
-    fn clone(&self) -> Self {
-        Self { inner: self.inner.clone(), strategy: Arc::clone(&self.strategy) }
-    }
-}
-
-impl<S: std::fmt::Debug, St: Strategy + ?Sized> std::fmt::Debug for Validation<S, St> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Validation")
-            .field("inner", &self.inner)
-            .field("strategy", &self.strategy.kind())
-            .finish()
-    }
-}
+define_strategy_service!(Validation, ValidationLayer);
 
 /// The outcome of validating one write.
 enum Verdict {
