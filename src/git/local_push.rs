@@ -102,7 +102,7 @@ fn apply(repo: &Repository, update: &RefUpdate) -> Result<(), git2::Error> {
 }
 
 /// Copies every object reachable from `start` that `to` does not have.
-fn copy_missing(from: &git2::Odb<'_>, to: &git2::Odb<'_>, start: Oid) -> Result<(), git2::Error> {
+pub(super) fn copy_missing(from: &git2::Odb<'_>, to: &git2::Odb<'_>, start: Oid) -> Result<(), git2::Error> {
     let mut pending = vec![start];
     while let Some(oid) = pending.pop() {
         if to.exists(oid) {

@@ -8,6 +8,7 @@ use super::credentials::Auth;
 use super::error::{GitError, Scrubber, redact_userinfo};
 use super::packed;
 use super::refs::{RefSet, local_name, remote_name};
+use super::{local_fetch, local_push};
 
 /// Name of the remote in the mirror.
 pub(crate) const ORIGIN: &str = "origin";
@@ -68,7 +69,13 @@ fn configure_origin(repo: &Repository, url: &str) -> Result<(), git2::Error> {
 /// pack); the refs are then stored from the remote's advertisement in one `packed-refs` write
 /// ([`packed::replace_fetched`]) instead of libgit2's update of one loose file per ref, which
 /// costs a file creation per ref on a cold fetch and a file read per ref on every later listing.
+///
+/// A remote on the local file system is fetched by copying its objects directly
+/// ([`local_fetch::fetch`]).
 pub(crate) fn fetch(repo: &Repository, url: &str, auth: &Auth) -> Result<RefSet, GitError> {
+    if let Some(path) = local_push::remote_path(url) {
+        return local_fetch::fetch(repo, url, &path);
+    }
     let fetch_err = |source: git2::Error| GitError::Fetch {
         url: redact_userinfo(url),
         source: auth.scrubber().error(&source),

@@ -25,6 +25,7 @@ mod error;
 mod history;
 mod kptfile;
 mod libgit2;
+mod local_fetch;
 mod local_push;
 mod mirror;
 mod packed;
