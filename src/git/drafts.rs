@@ -107,9 +107,7 @@ impl Writer {
         let full_path = self.config.full_path(package);
         let name = stage.remote_ref(&full_path, workspace);
         let refs = self.refs()?;
-        let tip = self
-            .commit_of(&refs, &name)?
-            .ok_or_else(|| GitError::NotFound { what: format!("ref {name}") })?;
+        let tip = self.commit_of(&refs, &name)?.ok_or_else(|| GitError::missing_ref(&name))?;
         let package_tree = self.package_tree(content)?;
         let tree = self.splice(Some(&tip), &full_path, Some(package_tree))?;
         let annotation = Annotation {
@@ -139,7 +137,7 @@ impl Writer {
         let from = to.other().remote_ref(&full_path, workspace);
         let dest = to.remote_ref(&full_path, workspace);
         let refs = self.refs()?;
-        let tip = refs.get(&from).ok_or_else(|| GitError::NotFound { what: format!("ref {from}") })?;
+        let tip = refs.get(&from).ok_or_else(|| GitError::missing_ref(&from))?;
         let updates = [RefUpdate::set(&dest, tip, Expect::Absent), RefUpdate::delete(&from, Expect::Is(tip))];
         self.push(auth, &updates)?;
         self.outcome(&updates, &[&dest], None)
@@ -155,8 +153,7 @@ impl Writer {
     ) -> Result<WriteOutcome, GitError> {
         self.check_names(package, workspace)?;
         let name = stage.remote_ref(&self.config.full_path(package), workspace);
-        let tip =
-            self.refs()?.get(&name).ok_or_else(|| GitError::NotFound { what: format!("ref {name}") })?;
+        let tip = self.refs()?.get(&name).ok_or_else(|| GitError::missing_ref(&name))?;
         let updates = [RefUpdate::delete(&name, Expect::Is(tip))];
         self.push(auth, &updates)?;
         self.outcome(&updates, &[], None)
@@ -186,9 +183,7 @@ impl Writer {
         let updates = match (proposed, current) {
             (true, Some(_)) | (false, None) => Vec::new(),
             (true, None) => {
-                let commit = self
-                    .commit_of(&refs, &source)?
-                    .ok_or_else(|| GitError::NotFound { what: format!("ref {source}") })?;
+                let commit = self.commit_of(&refs, &source)?.ok_or_else(|| GitError::missing_ref(&source))?;
                 vec![RefUpdate::set(&marker, commit.id(), Expect::Absent)]
             }
             (false, Some(oid)) => vec![RefUpdate::delete(&marker, Expect::Is(oid))],
@@ -207,7 +202,7 @@ impl Writer {
         let full_path = self.config.full_path(package);
         let tag = format!("{TAGS}{}", version_tag(&full_path, revision));
         let refs = self.refs()?;
-        let oid = refs.get(&tag).ok_or_else(|| GitError::NotFound { what: format!("ref {tag}") })?;
+        let oid = refs.get(&tag).ok_or_else(|| GitError::missing_ref(&tag))?;
         let mut updates = vec![RefUpdate::delete(&tag, Expect::Is(oid))];
         let marker = format!("{HEADS}{}", deletion_proposed_branch(&full_path, &format!("v{revision}")));
         if let Some(marker_oid) = refs.get(&marker) {

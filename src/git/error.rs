@@ -107,6 +107,11 @@ pub enum GitError {
 }
 
 impl GitError {
+    /// `NotFound` for a ref the write needs but the mirror lacks.
+    pub(crate) fn missing_ref(name: &str) -> Self {
+        Self::NotFound { what: format!("ref {name}") }
+    }
+
     /// Whether the error means "someone else changed the remote first": an expected-old-value
     /// mismatch or a ref the remote rejected. Such writes may be retried after a fetch.
     pub fn is_conflict(&self) -> bool {
