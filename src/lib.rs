@@ -9,6 +9,7 @@ pub mod cache;
 mod config;
 pub mod crdstore;
 pub mod engine;
+mod error_chain;
 pub mod git;
 mod rest;
 mod server;

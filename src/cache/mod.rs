@@ -29,4 +29,5 @@ mod writes;
 pub use error::{CacheError, ErrorKind};
 pub use repository::{CacheOptions, CacheStats, RepositoryCache, RepositorySpec};
 pub use revision::{CacheEvent, CachedPackage, CachedRevision, EventType, RevisionKey};
+pub(crate) use revision::lifecycle_rank;
 pub use versions::ResourceVersions;

@@ -10,6 +10,9 @@ use crate::crdstore::Store;
 pub trait ResourceVersions: Send + Sync + 'static {
     /// Reserves `n ≥ 1` consecutive resourceVersions and returns the first.
     fn reserve(&self, n: u64) -> BoxFuture<'static, Result<u64, CacheError>>;
+
+    /// The last resourceVersion handed out (what a list reports as its `resourceVersion`).
+    fn current(&self) -> u64;
 }
 
 impl ResourceVersions for Store {
@@ -21,5 +24,9 @@ impl ResourceVersions for Store {
                 .await
                 .map_err(|e| CacheError::ResourceVersions { source: Box::new(e) })
         })
+    }
+
+    fn current(&self) -> u64 {
+        self.resource_version()
     }
 }

@@ -78,8 +78,7 @@ impl StoreError {
 
     /// The message followed by its causes (`storage failure: Database already open`), for logs.
     pub fn with_causes(&self) -> String {
-        let chain = std::iter::successors(Some(self as &dyn std::error::Error), |e| e.source());
-        chain.map(ToString::to_string).collect::<Vec<_>>().join(": ")
+        crate::error_chain::with_causes(self)
     }
 
     /// `Invalid` for one kind and name.

@@ -18,12 +18,18 @@
 //! [`EngineError::to_api_error`] for the API status each kind becomes.
 
 mod error;
+pub(crate) mod filter;
 pub mod kptfile;
 pub mod lifecycle;
+pub(crate) mod metadata;
+pub(crate) mod objects;
 pub mod pipeline;
+pub(crate) mod registry;
 pub mod render;
 pub mod resources;
+pub(crate) mod service;
 pub mod tasks;
+pub(crate) mod trylock;
 pub mod validate;
 
 pub use error::{EngineError, ErrorKind};

@@ -1,0 +1,216 @@
+//! Field selectors of package revision lists and watches (porch-api.md §6), checked once and
+//! matched against cached revisions without building objects. The equality terms on
+//! `spec.repository` and `metadata.namespace` also prune which repositories a list visits.
+
+use porch_api::porch::PackageRevisionLifecycle as Lifecycle;
+use porch_layers::selector::FieldOperator;
+use porch_layers::{ApiError, FieldSelector};
+
+use crate::cache::{CachedPackage, CachedRevision};
+use crate::git::parse_revision;
+
+/// A field a selector may name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Field {
+    Name,
+    Namespace,
+    PackageName,
+    Repository,
+    Workspace,
+    Revision,
+    Lifecycle,
+    /// `spec.packageMetadata.labels[<key>]`: a label of the Kptfile.
+    KptfileLabel(String),
+}
+
+/// One checked term.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Term {
+    field: Field,
+    equals: bool,
+    value: String,
+}
+
+/// Which resource a selector filters: revisions (PackageRevision, PackageRevisionResources)
+/// accept every field of §6, packages only names, namespace, package and repository.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// PackageRevision and PackageRevisionResources.
+    Revisions,
+    /// PorchPackage.
+    Packages,
+}
+
+/// A checked field selector. The empty filter matches everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct RevisionFilter {
+    terms: Vec<Term>,
+}
+
+fn unsupported_value(value: &str, field: &str) -> ApiError {
+    ApiError::bad_request(format!("unsupported fieldSelector value {value:?} for field {field:?}"))
+}
+
+/// `spec.revision` values as Porch reads them: `1` or `v1` is 1, anything else -1 — except `0`,
+/// which selects drafts and proposals (revision 0) where Porch ignores it.
+fn revision_value(value: &str) -> i32 {
+    value.parse::<i32>().unwrap_or_else(|_| parse_revision(value))
+}
+
+impl RevisionFilter {
+    /// Checks `selector` for `target` in the request's namespace (`None` for all namespaces).
+    ///
+    /// # Errors
+    /// 400 with Porch's messages: `unknown fieldSelector field "X"`, `unsupported fieldSelector
+    /// value "X" for field "Y"` (empty values, unknown lifecycles, an empty label key), and
+    /// `conflicting namespaces specified: "a" and "b"`.
+    pub(crate) fn parse(
+        selector: Option<&FieldSelector>,
+        namespace: Option<&str>,
+        target: Target,
+    ) -> Result<Self, ApiError> {
+        let mut terms = Vec::new();
+        for r in selector.map(FieldSelector::requirements).unwrap_or_default() {
+            let name = r.field.as_str();
+            let field = match name {
+                "metadata.name" => Field::Name,
+                "metadata.namespace" => Field::Namespace,
+                "spec.packageName" => Field::PackageName,
+                "spec.repository" => Field::Repository,
+                "spec.workspaceName" if target == Target::Revisions => Field::Workspace,
+                "spec.revision" if target == Target::Revisions => Field::Revision,
+                "spec.lifecycle" if target == Target::Revisions => Field::Lifecycle,
+                _ => match name.strip_prefix("spec.packageMetadata.labels[").and_then(|k| k.strip_suffix(']')) {
+                    Some(key) if target == Target::Revisions => {
+                        if key.is_empty() {
+                            return Err(unsupported_value(&r.value, name));
+                        }
+                        Field::KptfileLabel(key.to_string())
+                    }
+                    _ => return Err(porch_layers::strategy::unknown_field(name)),
+                },
+            };
+            if r.value.is_empty() && !matches!(field, Field::KptfileLabel(_)) {
+                return Err(unsupported_value(&r.value, name));
+            }
+            if field == Field::Lifecycle && !Lifecycle::from(r.value.as_str()).is_known() {
+                return Err(unsupported_value(&r.value, name));
+            }
+            let equals = r.operator == FieldOperator::Equals;
+            if field == Field::Namespace
+                && equals
+                && let Some(ns) = namespace.filter(|ns| **ns != r.value)
+            {
+                return Err(ApiError::bad_request(format!(
+                    "conflicting namespaces specified: {:?} and {:?}",
+                    r.value, ns
+                )));
+            }
+            terms.push(Term { field, equals, value: r.value.clone() });
+        }
+        Ok(Self { terms })
+    }
+
+    fn equal_to(&self, field: &Field) -> Option<&str> {
+        self.terms.iter().find(|t| t.equals && t.field == *field).map(|t| t.value.as_str())
+    }
+
+    /// The repository an equality term pins the list to.
+    pub(crate) fn repository(&self) -> Option<&str> {
+        self.equal_to(&Field::Repository)
+    }
+
+    /// The namespace an equality term pins the list to.
+    pub(crate) fn namespace(&self) -> Option<&str> {
+        self.equal_to(&Field::Namespace)
+    }
+
+    /// The object name an equality term pins the list to.
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.equal_to(&Field::Name)
+    }
+
+    fn matches_with(&self, value: impl Fn(&Field) -> Option<String>, revision: Option<i32>) -> bool {
+        self.terms.iter().all(|t| {
+            let hit = match (&t.field, revision) {
+                (Field::Revision, Some(r)) => r == revision_value(&t.value),
+                (field, _) => value(field).unwrap_or_default() == t.value,
+            };
+            hit == t.equals
+        })
+    }
+
+    /// Whether a revision matches every term.
+    pub(crate) fn matches(&self, rev: &CachedRevision) -> bool {
+        let d = &rev.revision;
+        self.matches_with(
+            |field| match field {
+                Field::Name => Some(rev.name.clone()),
+                Field::Namespace => Some(rev.namespace.clone()),
+                Field::PackageName => Some(d.package.clone()),
+                Field::Repository => Some(rev.repository.clone()),
+                Field::Workspace => Some(d.workspace.clone()),
+                Field::Lifecycle => Some(d.lifecycle.as_str().to_string()),
+                Field::KptfileLabel(key) => d.kptfile.labels.get(key).cloned(),
+                Field::Revision => None,
+            },
+            Some(d.revision),
+        )
+    }
+
+    /// Whether a package matches every term.
+    pub(crate) fn matches_package(&self, package: &CachedPackage) -> bool {
+        self.matches_with(
+            |field| match field {
+                Field::Name => Some(package.name.clone()),
+                Field::Namespace => Some(package.namespace.clone()),
+                Field::PackageName => Some(package.package.clone()),
+                Field::Repository => Some(package.repository.clone()),
+                _ => None,
+            },
+            None,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<RevisionFilter, ApiError> {
+        RevisionFilter::parse(Some(&FieldSelector::parse(s).unwrap()), Some("ns"), Target::Revisions)
+    }
+
+    #[test]
+    fn unknown_fields_and_bad_values_are_400_with_porchs_text() {
+        assert_eq!(parse("spec.nope=x").unwrap_err().message(), "unknown fieldSelector field \"spec.nope\"");
+        assert_eq!(
+            parse("spec.lifecycle=Done").unwrap_err().message(),
+            "unsupported fieldSelector value \"Done\" for field \"spec.lifecycle\""
+        );
+        assert_eq!(parse("spec.packageName=").unwrap_err().code(), 400);
+        assert_eq!(
+            parse("metadata.namespace=other").unwrap_err().message(),
+            "conflicting namespaces specified: \"other\" and \"ns\""
+        );
+        let packages =
+            RevisionFilter::parse(Some(&FieldSelector::parse("spec.lifecycle=Draft").unwrap()), None, Target::Packages);
+        assert_eq!(packages.unwrap_err().code(), 400);
+    }
+
+    #[test]
+    fn revision_values_read_like_porch_except_zero() {
+        assert_eq!(revision_value("3"), 3);
+        assert_eq!(revision_value("v3"), 3);
+        assert_eq!(revision_value("main"), -1);
+        assert_eq!(revision_value("0"), 0);
+    }
+
+    #[test]
+    fn repository_and_namespace_terms_pin_the_list() {
+        let f = parse("spec.repository=blueprints,metadata.namespace=ns").unwrap();
+        assert_eq!(f.repository(), Some("blueprints"));
+        assert_eq!(f.namespace(), Some("ns"));
+        assert_eq!(parse("spec.repository!=x").unwrap().repository(), None);
+    }
+}

@@ -1,0 +1,410 @@
+//! Object metadata git cannot hold — labels, annotations, finalizers, owner references — kept in
+//! the PackageRev CR of each PackageRevision (porch-api.md §2.6), through `kube::Api` (the
+//! embedded store in standalone mode, kube-apiserver in a cluster).
+//!
+//! Reads never leave memory: a watch of every PackageRev keeps a map of them, and every write
+//! made here is put into the map from the server's answer at once (so a request sees its own
+//! write even before the watch delivers it). Only a newer resourceVersion replaces an entry.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Once, RwLock};
+use std::time::Duration;
+
+use futures::StreamExt;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+use kube::api::{Api, DeleteParams, PostParams};
+use kube::runtime::watcher::{self, Event};
+use porch_api::config::{PackageRevSpec, PackageRevStatus};
+use porch_api::gvk::PACKAGE_REVISION;
+use porch_api::labels::{INTERNAL_REPOSITORY_LABEL, PACKAGE_REVISION_FINALIZER};
+use porch_api::PackageRev;
+use tokio::sync::watch;
+
+/// How long a request waits for the first list of PackageRevs after start-up.
+const READY_TIMEOUT: Duration = Duration::from_secs(15);
+/// How often a write is retried after a conflicting concurrent write.
+const WRITE_ATTEMPTS: usize = 5;
+
+/// The user-visible metadata of a PackageRevision, as stored in its PackageRev (without the
+/// server's own label, finalizer and owner reference).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct UserMeta {
+    pub(crate) labels: BTreeMap<String, String>,
+    pub(crate) annotations: BTreeMap<String, String>,
+    pub(crate) finalizers: Vec<String>,
+    pub(crate) owner_references: Vec<OwnerReference>,
+}
+
+impl UserMeta {
+    /// The user metadata of a request object.
+    pub(crate) fn from_object(meta: &ObjectMeta) -> Self {
+        Self {
+            labels: meta.labels.clone().unwrap_or_default(),
+            annotations: meta.annotations.clone().unwrap_or_default(),
+            finalizers: meta.finalizers.clone().unwrap_or_default(),
+            owner_references: meta.owner_references.clone().unwrap_or_default(),
+        }
+    }
+
+    /// The user metadata kept in a PackageRev: its own minus what the server adds.
+    pub(crate) fn of(rev: &PackageRev) -> Self {
+        let meta = &rev.metadata;
+        let mut labels = meta.labels.clone().unwrap_or_default();
+        labels.remove(INTERNAL_REPOSITORY_LABEL);
+        let finalizers =
+            meta.finalizers.iter().flatten().filter(|f| *f != PACKAGE_REVISION_FINALIZER).cloned().collect();
+        let owner_references = meta
+            .owner_references
+            .iter()
+            .flatten()
+            .filter(|o| !(o.kind == PACKAGE_REVISION.kind && Some(&o.name) == meta.name.as_ref()))
+            .cloned()
+            .collect();
+        Self { labels, annotations: meta.annotations.clone().unwrap_or_default(), finalizers, owner_references }
+    }
+}
+
+fn non_empty<T: Clone>(v: &[T]) -> Option<Vec<T>> {
+    (!v.is_empty()).then(|| v.to_vec())
+}
+
+fn non_empty_map(m: &BTreeMap<String, String>) -> Option<BTreeMap<String, String>> {
+    (!m.is_empty()).then(|| m.clone())
+}
+
+/// Writes `user` into `rev`'s metadata, keeping (or adding) the server's label, finalizer and
+/// owner reference to the PackageRevision `uid`.
+fn apply_user(rev: &mut PackageRev, repository: &str, uid: &str, user: &UserMeta) {
+    let name = rev.metadata.name.clone().unwrap_or_default();
+    let mut labels = user.labels.clone();
+    labels.insert(INTERNAL_REPOSITORY_LABEL.into(), repository.into());
+    let mut finalizers = vec![PACKAGE_REVISION_FINALIZER.to_string()];
+    finalizers.extend(user.finalizers.iter().filter(|f| *f != PACKAGE_REVISION_FINALIZER).cloned());
+    let mut owners = vec![OwnerReference {
+        api_version: PACKAGE_REVISION.api_version.into(),
+        kind: PACKAGE_REVISION.kind.into(),
+        name: name.clone(),
+        uid: uid.into(),
+        ..OwnerReference::default()
+    }];
+    owners.extend(user.owner_references.iter().filter(|o| o.name != name || o.kind != PACKAGE_REVISION.kind).cloned());
+    let meta = &mut rev.metadata;
+    meta.labels = Some(labels);
+    meta.annotations = non_empty_map(&user.annotations);
+    meta.finalizers = Some(finalizers);
+    meta.owner_references = Some(owners);
+}
+
+/// Whether the stored value `new` is at least as new as `old` (resourceVersions that are not
+/// numbers are taken as newer).
+fn is_newer(new: &PackageRev, old: &PackageRev) -> bool {
+    let rv = |r: &PackageRev| r.metadata.resource_version.as_deref().and_then(|v| v.parse::<u64>().ok());
+    match (rv(new), rv(old)) {
+        (Some(n), Some(o)) => n >= o,
+        _ => true,
+    }
+}
+
+type Key = (String, String);
+
+/// The PackageRevs of the whole server, in memory. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Metadata {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: kube::Client,
+    map: RwLock<HashMap<Key, Arc<PackageRev>>>,
+    ready: watch::Sender<bool>,
+    started: Once,
+}
+
+impl std::fmt::Debug for Metadata {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metadata").finish_non_exhaustive()
+    }
+}
+
+/// Why metadata could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum MetadataError {
+    /// The first list of PackageRevs did not arrive in time.
+    #[error("the PackageRev objects are not loaded yet; try again shortly")]
+    NotReady,
+    /// The API call failed.
+    #[error("failed to {action} PackageRev {name}")]
+    Api {
+        /// What was attempted.
+        action: &'static str,
+        /// `<namespace>/<name>`.
+        name: String,
+        /// The client error.
+        #[source]
+        source: kube::Error,
+    },
+}
+
+impl Metadata {
+    /// Metadata over `client`; the watch starts with the first use.
+    pub(crate) fn new(client: kube::Client) -> Self {
+        let (ready, _) = watch::channel(false);
+        Self { inner: Arc::new(Inner { client, map: RwLock::new(HashMap::new()), ready, started: Once::new() }) }
+    }
+
+    fn api(&self, namespace: &str) -> Api<PackageRev> {
+        Api::namespaced(self.inner.client.clone(), namespace)
+    }
+
+    /// Waits until the first list of PackageRevs is in memory (starting the watch if needed).
+    pub(crate) async fn ready(&self) -> Result<(), MetadataError> {
+        self.inner.started.call_once(|| {
+            tokio::spawn(run_watch(Arc::downgrade(&self.inner), self.inner.client.clone()));
+        });
+        let mut ready = self.inner.ready.subscribe();
+        match tokio::time::timeout(READY_TIMEOUT, ready.wait_for(|r| *r)).await {
+            Ok(Ok(_)) => Ok(()),
+            _ => Err(MetadataError::NotReady),
+        }
+    }
+
+    /// The PackageRev of `namespace/name`, if any (call [`ready`](Self::ready) first).
+    pub(crate) fn get(&self, namespace: &str, name: &str) -> Option<Arc<PackageRev>> {
+        let map = self.inner.map.read().unwrap_or_else(|e| e.into_inner());
+        map.get(&(namespace.to_string(), name.to_string())).cloned()
+    }
+
+    fn remember(&self, rev: PackageRev) -> Arc<PackageRev> {
+        let rev = Arc::new(rev);
+        let key = (rev.metadata.namespace.clone().unwrap_or_default(), rev.metadata.name.clone().unwrap_or_default());
+        let mut map = self.inner.map.write().unwrap_or_else(|e| e.into_inner());
+        match map.get(&key) {
+            Some(old) if !is_newer(&rev, old) => old.clone(),
+            _ => {
+                map.insert(key, rev.clone());
+                rev
+            }
+        }
+    }
+
+    fn forget(&self, namespace: &str, name: &str) {
+        let mut map = self.inner.map.write().unwrap_or_else(|e| e.into_inner());
+        map.remove(&(namespace.to_string(), name.to_string()));
+    }
+
+    /// Creates or updates the PackageRev of PackageRevision `namespace/name` (with `uid`, in
+    /// `repository`) so that it carries exactly `user`.
+    pub(crate) async fn put(
+        &self,
+        namespace: &str,
+        name: &str,
+        repository: &str,
+        uid: &str,
+        user: &UserMeta,
+    ) -> Result<Arc<PackageRev>, MetadataError> {
+        let api = self.api(namespace);
+        let err = |action, source| MetadataError::Api { action, name: format!("{namespace}/{name}"), source };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let current = match self.get(namespace, name) {
+                Some(current) => Some((*current).clone()),
+                None => api.get_opt(name).await.map_err(|e| err("read", e))?,
+            };
+            let result = match current {
+                Some(mut rev) => {
+                    apply_user(&mut rev, repository, uid, user);
+                    rev.metadata.managed_fields = None;
+                    api.replace(name, &PostParams::default(), &rev).await.map_err(|e| err("update", e))
+                }
+                None => {
+                    let mut rev = PackageRev {
+                        metadata: ObjectMeta {
+                            name: Some(name.into()),
+                            namespace: Some(namespace.into()),
+                            ..ObjectMeta::default()
+                        },
+                        spec: PackageRevSpec {},
+                        status: Some(PackageRevStatus {}),
+                    };
+                    apply_user(&mut rev, repository, uid, user);
+                    api.create(&PostParams::default(), &rev).await.map_err(|e| err("create", e))
+                }
+            };
+            match result {
+                Ok(rev) => return Ok(self.remember(rev)),
+                Err(MetadataError::Api { source: kube::Error::Api(status), .. })
+                    if (status.code == 409) && attempt < WRITE_ATTEMPTS =>
+                {
+                    // Someone else wrote it in between: read it again (bypassing a stale map).
+                    if let Ok(Some(fresh)) = api.get_opt(name).await {
+                        self.remember(fresh);
+                    } else {
+                        self.forget(namespace, name);
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Deletes the PackageRev of `namespace/name`. With user finalizers left it stays, marked
+    /// terminating, and is returned; otherwise the server's finalizer is released and `None`
+    /// comes back once it is gone (also when there was none).
+    pub(crate) async fn delete(&self, namespace: &str, name: &str) -> Result<Option<Arc<PackageRev>>, MetadataError> {
+        let api = self.api(namespace);
+        let err = |action, source| MetadataError::Api { action, name: format!("{namespace}/{name}"), source };
+        let deleted = match api.delete(name, &DeleteParams::default()).await {
+            Ok(either::Either::Left(rev)) => rev,
+            Ok(either::Either::Right(_)) => {
+                self.forget(namespace, name);
+                return Ok(None);
+            }
+            Err(kube::Error::Api(status)) if status.code == 404 => {
+                self.forget(namespace, name);
+                return Ok(None);
+            }
+            Err(e) => return Err(err("delete", e)),
+        };
+        let rev = self.remember(deleted);
+        if !UserMeta::of(&rev).finalizers.is_empty() {
+            return Ok(Some(rev));
+        }
+        self.release(namespace, name).await?;
+        Ok(None)
+    }
+
+    /// Drops the server's finalizer of a terminating PackageRev so that it goes away.
+    pub(crate) async fn release(&self, namespace: &str, name: &str) -> Result<(), MetadataError> {
+        let api = self.api(namespace);
+        let err = |action, source| MetadataError::Api { action, name: format!("{namespace}/{name}"), source };
+        for attempt in 1..=WRITE_ATTEMPTS {
+            let Some(mut rev) = api.get_opt(name).await.map_err(|e| err("read", e))? else {
+                self.forget(namespace, name);
+                return Ok(());
+            };
+            let finalizers: Vec<String> =
+                rev.metadata.finalizers.iter().flatten().filter(|f| *f != PACKAGE_REVISION_FINALIZER).cloned().collect();
+            rev.metadata.finalizers = non_empty(&finalizers);
+            rev.metadata.managed_fields = None;
+            match api.replace(name, &PostParams::default(), &rev).await {
+                Ok(rev) if rev.metadata.deletion_timestamp.is_some() && !finalizers.is_empty() => {
+                    self.remember(rev);
+                    return Ok(());
+                }
+                Ok(_) => {
+                    self.forget(namespace, name);
+                    return Ok(());
+                }
+                Err(kube::Error::Api(status)) if status.code == 404 => {
+                    self.forget(namespace, name);
+                    return Ok(());
+                }
+                Err(kube::Error::Api(status)) if status.code == 409 && attempt < WRITE_ATTEMPTS => continue,
+                Err(e) => return Err(err("release", e)),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Keeps `inner`'s map in step with the PackageRevs on the server until the metadata is dropped.
+async fn run_watch(inner: std::sync::Weak<Inner>, client: kube::Client) {
+    let api: Api<PackageRev> = Api::all(client);
+    let mut stream = watcher::watcher(api, watcher::Config::default()).boxed();
+    let mut buffer: HashMap<Key, Arc<PackageRev>> = HashMap::new();
+    while let Some(event) = stream.next().await {
+        let Some(inner) = inner.upgrade() else { return };
+        let key_of = |r: &PackageRev| {
+            (r.metadata.namespace.clone().unwrap_or_default(), r.metadata.name.clone().unwrap_or_default())
+        };
+        match event {
+            Ok(Event::Init) => buffer.clear(),
+            Ok(Event::InitApply(rev)) => {
+                buffer.insert(key_of(&rev), Arc::new(rev));
+            }
+            Ok(Event::InitDone) => {
+                let mut map = inner.map.write().unwrap_or_else(|e| e.into_inner());
+                let fresh = std::mem::take(&mut buffer);
+                // Writes made while listing may be newer than the list: keep those.
+                let mut merged = fresh;
+                for (key, ours) in map.drain() {
+                    match merged.get(&key) {
+                        Some(listed) if is_newer(listed, &ours) => {}
+                        Some(_) => {
+                            merged.insert(key, ours);
+                        }
+                        None => {}
+                    }
+                }
+                *map = merged;
+                drop(map);
+                inner.ready.send_replace(true);
+            }
+            Ok(Event::Apply(rev)) => {
+                let key = key_of(&rev);
+                let rev = Arc::new(rev);
+                let mut map = inner.map.write().unwrap_or_else(|e| e.into_inner());
+                if map.get(&key).is_none_or(|old| is_newer(&rev, old)) {
+                    map.insert(key, rev);
+                }
+            }
+            Ok(Event::Delete(rev)) => {
+                let key = key_of(&rev);
+                let mut map = inner.map.write().unwrap_or_else(|e| e.into_inner());
+                if map.get(&key).is_none_or(|old| is_newer(&rev, old)) {
+                    map.remove(&key);
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "watch of PackageRev objects failed; retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rev(name: &str, rv: &str) -> PackageRev {
+        PackageRev {
+            metadata: ObjectMeta {
+                name: Some(name.into()),
+                namespace: Some("ns".into()),
+                resource_version: Some(rv.into()),
+                ..ObjectMeta::default()
+            },
+            spec: PackageRevSpec {},
+            status: None,
+        }
+    }
+
+    #[test]
+    fn the_server_parts_are_added_on_write_and_hidden_on_read() {
+        let mut r = rev("repo.pkg.ws", "3");
+        let user = UserMeta {
+            labels: BTreeMap::from([("team".into(), "a".into())]),
+            finalizers: vec!["example.com/keep".into()],
+            ..UserMeta::default()
+        };
+        apply_user(&mut r, "repo", "uid-1", &user);
+        let labels = r.metadata.labels.as_ref().unwrap();
+        assert_eq!(labels[INTERNAL_REPOSITORY_LABEL], "repo");
+        assert_eq!(
+            r.metadata.finalizers.as_deref().unwrap(),
+            [PACKAGE_REVISION_FINALIZER.to_string(), "example.com/keep".to_string()]
+        );
+        let owner = &r.metadata.owner_references.as_ref().unwrap()[0];
+        assert_eq!((owner.kind.as_str(), owner.name.as_str(), owner.uid.as_str()), ("PackageRevision", "repo.pkg.ws", "uid-1"));
+        assert_eq!(UserMeta::of(&r), user);
+    }
+
+    #[test]
+    fn only_newer_resource_versions_replace() {
+        assert!(is_newer(&rev("a", "5"), &rev("a", "4")));
+        assert!(!is_newer(&rev("a", "4"), &rev("a", "5")));
+        assert!(is_newer(&rev("a", "x"), &rev("a", "5")));
+    }
+}

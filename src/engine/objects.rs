@@ -1,0 +1,154 @@
+//! The API objects of the cache's revisions: a [`CachedRevision`] with its PackageRev metadata
+//! and its Repository becomes a PackageRevision (porch-api.md §2.1), a PackageRevisionResources
+//! (§2.3) or, per package, a PorchPackage (§2.4). Pure and deterministic.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
+use k8s_openapi::jiff::Timestamp;
+use porch_api::labels::{LATEST_REVISION_LABEL, LATEST_REVISION_VALUE};
+use porch_api::porch::{
+    GitLock, Locator, PackageMetadata, PackageRevisionSpec, PackageRevisionStatus, PorchPackageSpec,
+    PorchPackageStatus, RepositoryType,
+};
+use porch_api::{
+    PackageRev, PackageRevision, PackageRevisionResources, PorchPackage, Repository, package_revision_uid,
+};
+
+use super::metadata::UserMeta;
+use crate::cache::{CachedPackage, CachedRevision};
+
+/// What the objects of one repository need from its Repository object.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct RepoFacts {
+    /// `spec.git.repo`.
+    pub(crate) url: String,
+    /// `spec.deployment`.
+    pub(crate) deployment: bool,
+}
+
+impl RepoFacts {
+    /// The facts of a Repository.
+    pub(crate) fn of(repo: &Repository) -> Self {
+        Self {
+            url: repo.spec.git.as_ref().map(|g| g.repo.clone()).unwrap_or_default(),
+            deployment: repo.spec.deployment,
+        }
+    }
+}
+
+fn time(seconds: i64) -> Option<Time> {
+    Timestamp::from_second(seconds).ok().map(Time)
+}
+
+/// The resourceVersion of a revision's objects: the later of its last change in git and its
+/// last metadata change (both come from the one server-wide counter).
+pub(crate) fn resource_version(rev: &CachedRevision, meta: Option<&PackageRev>) -> u64 {
+    let meta_rv = meta.and_then(|m| m.metadata.resource_version.as_deref()).and_then(|v| v.parse().ok());
+    rev.resource_version.max(meta_rv.unwrap_or(0))
+}
+
+/// `metadata` of a revision's objects: identity, resourceVersion, timestamps, and the user
+/// metadata of its PackageRev plus the computed latest-revision label.
+fn object_meta(rev: &CachedRevision, meta: Option<&PackageRev>) -> ObjectMeta {
+    let user = meta.map(UserMeta::of).unwrap_or_default();
+    let mut labels = user.labels;
+    if rev.latest {
+        labels.insert(LATEST_REVISION_LABEL.into(), LATEST_REVISION_VALUE.into());
+    }
+    fn non_empty_vec<T>(v: Vec<T>) -> Option<Vec<T>> {
+        (!v.is_empty()).then_some(v)
+    }
+    let non_empty_map = |m: BTreeMap<String, String>| (!m.is_empty()).then_some(m);
+    let created = meta
+        .and_then(|m| m.metadata.creation_timestamp.clone())
+        .or_else(|| rev.revision.published.as_ref().and_then(|p| time(p.at)));
+    ObjectMeta {
+        name: Some(rev.name.clone()),
+        namespace: Some(rev.namespace.clone()),
+        uid: Some(package_revision_uid(&rev.namespace, &rev.name).to_string()),
+        resource_version: Some(resource_version(rev, meta).to_string()),
+        creation_timestamp: created,
+        deletion_timestamp: meta.and_then(|m| m.metadata.deletion_timestamp.clone()),
+        labels: non_empty_map(labels),
+        annotations: non_empty_map(user.annotations),
+        finalizers: non_empty_vec(user.finalizers),
+        owner_references: non_empty_vec(user.owner_references),
+        ..ObjectMeta::default()
+    }
+}
+
+/// The PackageRevision of `rev`.
+pub(crate) fn package_revision(rev: &CachedRevision, meta: Option<&PackageRev>, repo: &RepoFacts) -> PackageRevision {
+    let d = &rev.revision;
+    let k = &d.kptfile;
+    let package_metadata = (!k.labels.is_empty() || !k.annotations.is_empty())
+        .then(|| PackageMetadata { labels: k.labels.clone(), annotations: k.annotations.clone() });
+    let published = d.lifecycle.is_published().then_some(d.published.as_ref()).flatten();
+    PackageRevision {
+        metadata: object_meta(rev, meta),
+        spec: PackageRevisionSpec {
+            package_name: d.package.clone(),
+            repository_name: rev.repository.clone(),
+            workspace_name: d.workspace.clone(),
+            revision: d.revision,
+            parent: None,
+            lifecycle: Some(d.lifecycle.clone()),
+            tasks: d.tasks.clone(),
+            readiness_gates: k.readiness_gates.clone(),
+            package_metadata,
+        },
+        status: PackageRevisionStatus {
+            upstream_lock: k.status_upstream_lock().cloned(),
+            self_lock: Some(Locator {
+                type_: Some(RepositoryType::Git),
+                git: Some(GitLock {
+                    repo: repo.url.clone(),
+                    directory: d.package.clone(),
+                    ref_: d.short_ref().to_string(),
+                    commit: d.commit.to_string(),
+                }),
+            }),
+            published_by: published.map(|p| p.by.clone()).unwrap_or_default(),
+            published_at: published.and_then(|p| time(p.at)),
+            deployment: repo.deployment,
+            conditions: k.conditions.clone(),
+        },
+    }
+}
+
+/// The PackageRevisionResources of `rev` with its files.
+pub(crate) fn package_revision_resources(
+    rev: &CachedRevision,
+    meta: Option<&PackageRev>,
+    resources: BTreeMap<String, String>,
+) -> PackageRevisionResources {
+    let d = &rev.revision;
+    let mut object_meta = object_meta(rev, meta);
+    object_meta.finalizers = None;
+    PackageRevisionResources {
+        metadata: object_meta,
+        spec: porch_api::porch::PackageRevisionResourcesSpec {
+            package_name: d.package.clone(),
+            workspace_name: d.workspace.clone(),
+            revision: d.revision,
+            repository_name: rev.repository.clone(),
+            resources,
+        },
+        status: Default::default(),
+    }
+}
+
+/// The PorchPackage of a package; its resourceVersion is the latest of its revisions'.
+pub(crate) fn porch_package(package: &CachedPackage, resource_version: u64) -> PorchPackage {
+    PorchPackage {
+        metadata: ObjectMeta {
+            name: Some(package.name.clone()),
+            namespace: Some(package.namespace.clone()),
+            resource_version: Some(resource_version.to_string()),
+            ..ObjectMeta::default()
+        },
+        spec: PorchPackageSpec { package_name: package.package.clone(), repository_name: package.repository.clone() },
+        status: PorchPackageStatus { latest_revision: package.latest_revision },
+    }
+}

@@ -1,0 +1,324 @@
+//! The open repository caches: one [`RepositoryCache`] per Repository object, opened (fetched
+//! and indexed) on first use or when the Repository watch sees it, shared by every request, and
+//! closed when the Repository goes away.
+//!
+//! Opening runs in its own task, bounded by a semaphore (`--max-concurrent-syncs`), so a
+//! request that gives up waiting (the per-repository list timeout) never cancels it and the next
+//! request finds it further along. Concurrent requests for one Repository share one open. A
+//! failed open is remembered for [`RETRY_FAILED_AFTER`] so a broken remote is not hammered by
+//! every list; after that the next request tries again.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
+use porch_api::Repository;
+use porch_api::porch::RepositoryType;
+use tokio::sync::Semaphore;
+
+use crate::cache::credentials::{self, CredentialsError};
+use crate::cache::{CacheError, CacheEvent, CacheOptions, RepositoryCache, RepositorySpec, ResourceVersions};
+use crate::git::RepoConfig;
+
+/// How long a failed open is answered from memory before it is tried again.
+pub(crate) const RETRY_FAILED_AFTER: Duration = Duration::from_secs(5);
+
+/// Why a Repository could not be opened. Cheap to clone (shared by every waiting request).
+#[derive(Debug, Clone, thiserror::Error)]
+pub(crate) enum OpenError {
+    /// Only git repositories are served.
+    #[error("repository {repository} has type {kind:?}: only git repositories are supported")]
+    Unsupported {
+        /// `<namespace>/<name>`.
+        repository: String,
+        /// The `spec.type`.
+        kind: String,
+    },
+    /// A git repository without `spec.git.repo`.
+    #[error("repository {repository} has no spec.git.repo")]
+    NoGit {
+        /// `<namespace>/<name>`.
+        repository: String,
+    },
+    /// The credentials Secret could not be read.
+    #[error("failed to read the credentials of repository {repository}")]
+    Credentials {
+        /// `<namespace>/<name>`.
+        repository: String,
+        /// Why.
+        #[source]
+        source: Arc<CredentialsError>,
+    },
+    /// The mirror could not be opened, fetched or indexed.
+    #[error("failed to open repository {repository}")]
+    Cache {
+        /// `<namespace>/<name>`.
+        repository: String,
+        /// Why.
+        #[source]
+        source: Arc<CacheError>,
+    },
+}
+
+type OpenFuture = Shared<BoxFuture<'static, Result<RepositoryCache, OpenError>>>;
+
+/// One Repository's entry: which object it was opened for, and the (possibly finished) open.
+#[derive(Clone)]
+struct Entry {
+    uid: String,
+    config: RepoConfig,
+    started: Instant,
+    open: OpenFuture,
+}
+
+/// What a registry needs from the server, fixed at start-up.
+#[derive(Clone)]
+pub(crate) struct RegistryConfig {
+    /// Reads Secrets (credentials).
+    pub(crate) client: kube::Client,
+    /// The server's data directory (mirrors live under `<data-dir>/git/`).
+    pub(crate) data_dir: PathBuf,
+    /// The server-wide resourceVersion counter.
+    pub(crate) versions: Arc<dyn ResourceVersions>,
+    /// `--repo-operation-retry-attempts`.
+    pub(crate) retry_attempts: u32,
+    /// `--max-concurrent-syncs`: fetches running at once.
+    pub(crate) max_concurrent_syncs: usize,
+}
+
+/// The registry of open caches. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Registry {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: RegistryConfig,
+    syncs: Arc<Semaphore>,
+    entries: Mutex<HashMap<(String, String), Entry>>,
+    /// Every cache opened gets its events forwarded here (issue 5's watch consumes them).
+    events: tokio::sync::broadcast::Sender<CacheEvent>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.inner.entries.lock().map(|e| e.len()).unwrap_or_default();
+        f.debug_struct("Registry").field("repositories", &n).finish_non_exhaustive()
+    }
+}
+
+/// `<namespace>/<name>` of a Repository.
+pub(crate) fn repository_key(repo: &Repository) -> (String, String) {
+    (repo.metadata.namespace.clone().unwrap_or_default(), repo.metadata.name.clone().unwrap_or_default())
+}
+
+/// The git settings of a Repository, or why it cannot be served.
+pub(crate) fn repo_config(repo: &Repository, retry_attempts: u32) -> Result<RepoConfig, OpenError> {
+    let (ns, name) = repository_key(repo);
+    let repository = format!("{ns}/{name}");
+    if let Some(kind) = repo.spec.type_.as_ref().filter(|t| **t != RepositoryType::Git) {
+        return Err(OpenError::Unsupported { repository, kind: kind.as_str().to_string() });
+    }
+    let git = repo.spec.git.as_ref().filter(|g| !g.repo.is_empty());
+    let git = git.ok_or(OpenError::NoGit { repository })?;
+    let mut config = RepoConfig::new(git.repo.clone());
+    config.branch = repo.spec.branch().to_string();
+    config.directory = git.directory.clone();
+    config.create_branch = git.create_branch;
+    config.author = git.author.clone();
+    config.email = git.email.clone();
+    config.retry_attempts = retry_attempts;
+    Ok(config)
+}
+
+impl Registry {
+    /// An empty registry.
+    pub(crate) fn new(config: RegistryConfig) -> Self {
+        let syncs = Arc::new(Semaphore::new(config.max_concurrent_syncs.max(1)));
+        let (events, _) = tokio::sync::broadcast::channel(4096);
+        Self { inner: Arc::new(Inner { config, syncs, entries: Mutex::new(HashMap::new()), events }) }
+    }
+
+    /// Every change of every open cache, in resourceVersion order per repository.
+    #[allow(dead_code)] // consumed by the watch machinery (issue 5)
+    pub(crate) fn subscribe(&self) -> tokio::sync::broadcast::Receiver<CacheEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// The cache of `repo`, opening it when needed (waits for the open). A Repository that was
+    /// deleted and re-created (a new uid) or whose git settings changed gets a fresh cache.
+    pub(crate) async fn get(&self, repo: &Repository) -> Result<RepositoryCache, OpenError> {
+        self.entry(repo)?.await
+    }
+
+    /// The cache of `repo` if it is open already (never waits, never opens).
+    pub(crate) fn get_open(&self, namespace: &str, name: &str) -> Option<RepositoryCache> {
+        let entries = self.inner.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = entries.get(&(namespace.to_string(), name.to_string()))?;
+        entry.open.peek().and_then(|r| r.as_ref().ok()).cloned()
+    }
+
+    /// Starts opening `repo` if it is not open or opening (for the Repository watch).
+    pub(crate) fn ensure(&self, repo: &Repository) -> Result<OpenFutureHandle, OpenError> {
+        self.entry(repo).map(|open| OpenFutureHandle { open })
+    }
+
+    fn entry(&self, repo: &Repository) -> Result<OpenFuture, OpenError> {
+        let config = repo_config(repo, self.inner.config.retry_attempts)?;
+        let key = repository_key(repo);
+        let uid = repo.metadata.uid.clone().unwrap_or_default();
+        let mut entries = self.inner.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = entries.get(&key) {
+            let failed = matches!(entry.open.peek(), Some(Err(_)));
+            let stale = failed && entry.started.elapsed() >= RETRY_FAILED_AFTER;
+            if entry.uid == uid && entry.config == config && !stale {
+                return Ok(entry.open.clone());
+            }
+        }
+        let open = self.spawn_open(repo, key.clone(), config.clone());
+        let old = entries.insert(key, Entry { uid, config, started: Instant::now(), open: open.clone() });
+        drop(entries);
+        if let Some(old) = old {
+            tokio::spawn(close_entry(old));
+        }
+        Ok(open)
+    }
+
+    fn spawn_open(&self, repo: &Repository, key: (String, String), config: RepoConfig) -> OpenFuture {
+        let inner = self.inner.clone();
+        let secret = repo.spec.git.as_ref().and_then(|g| g.secret_ref.as_ref()).map(|s| s.name.clone());
+        let task = tokio::spawn(async move {
+            let _permit = inner.syncs.clone().acquire_owned().await;
+            open_cache(&inner, key, config, secret).await
+        });
+        async move {
+            match task.await {
+                Ok(result) => result,
+                Err(join) => Err(OpenError::Cache {
+                    repository: "?".into(),
+                    source: Arc::new(CacheError::Closed { repository: join.to_string() }),
+                }),
+            }
+        }
+        .boxed()
+        .shared()
+    }
+
+    /// Refetches every open repository (the periodic sync), one at a time per the semaphore.
+    pub(crate) async fn refresh_all(&self) {
+        let caches: Vec<RepositoryCache> = {
+            let entries = self.inner.entries.lock().unwrap_or_else(|e| e.into_inner());
+            entries.values().filter_map(|e| e.open.peek().and_then(|r| r.as_ref().ok()).cloned()).collect()
+        };
+        for cache in caches {
+            let _permit = self.inner.syncs.clone().acquire_owned().await;
+            if let Err(e) = cache.refresh().await {
+                tracing::warn!(
+                    repository = %format!("{}/{}", cache.namespace(), cache.name()),
+                    error = %crate::error_chain::with_causes(&e),
+                    "repository refresh failed"
+                );
+            }
+        }
+    }
+
+    /// Closes and forgets the cache of `namespace/name` (its Repository is gone): DELETED for each
+    /// of its revisions, the mirror directory removed.
+    pub(crate) async fn close(&self, namespace: &str, name: &str) {
+        let entry =
+            self.inner.entries.lock().unwrap_or_else(|e| e.into_inner()).remove(&(namespace.into(), name.into()));
+        if let Some(entry) = entry {
+            close_entry(entry).await;
+        }
+    }
+
+    /// Closes every cache whose Repository is not in `present` (after a relist of Repositories).
+    pub(crate) async fn retain(&self, present: &[(String, String)]) {
+        let gone: Vec<Entry> = {
+            let mut entries = self.inner.entries.lock().unwrap_or_else(|e| e.into_inner());
+            let keys: Vec<_> = entries.keys().filter(|k| !present.contains(k)).cloned().collect();
+            keys.into_iter().filter_map(|k| entries.remove(&k)).collect()
+        };
+        for entry in gone {
+            close_entry(entry).await;
+        }
+    }
+}
+
+/// A started open that the caller may await (or drop: the open goes on).
+pub(crate) struct OpenFutureHandle {
+    open: OpenFuture,
+}
+
+impl OpenFutureHandle {
+    /// Waits for the open.
+    pub(crate) async fn wait(self) -> Result<RepositoryCache, OpenError> {
+        self.open.await
+    }
+}
+
+async fn open_cache(
+    inner: &Inner,
+    (namespace, name): (String, String),
+    config: RepoConfig,
+    secret: Option<String>,
+) -> Result<RepositoryCache, OpenError> {
+    let repository = format!("{namespace}/{name}");
+    let credentials = match secret {
+        Some(secret) => Some(credentials::read(&inner.config.client, &namespace, &secret).await.map_err(
+            |source| OpenError::Credentials { repository: repository.clone(), source: Arc::new(source) },
+        )?),
+        None => None,
+    };
+    let spec = RepositorySpec {
+        namespace,
+        name,
+        config,
+        credentials,
+        data_dir: inner.config.data_dir.clone(),
+    };
+    let cache_err =
+        |source: CacheError| OpenError::Cache { repository: repository.clone(), source: Arc::new(source) };
+    let cache = RepositoryCache::new(spec, inner.config.versions.clone(), CacheOptions::default())
+        .await
+        .map_err(cache_err)?;
+    forward_events(&cache, inner.events.clone());
+    let started = Instant::now();
+    cache.open().await.map_err(cache_err)?;
+    tracing::info!(
+        repository = %repository,
+        revisions = cache.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "repository opened"
+    );
+    Ok(cache)
+}
+
+/// Forwards a cache's events to the registry's channel until the cache's channel closes.
+fn forward_events(cache: &RepositoryCache, to: tokio::sync::broadcast::Sender<CacheEvent>) {
+    let mut rx = cache.subscribe();
+    tokio::spawn(async move {
+        loop {
+            match rx.recv().await {
+                Ok(event) => {
+                    let _ = to.send(event);
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!(missed = n, "repository events lagged");
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
+}
+
+async fn close_entry(entry: Entry) {
+    if let Ok(cache) = entry.open.await
+        && let Err(e) = cache.close().await
+    {
+        tracing::warn!(error = %crate::error_chain::with_causes(&e), "closing a repository cache failed");
+    }
+}

@@ -1,0 +1,214 @@
+//! Create (porch-api.md §4.1): the per-key try-lock, the creation task (init, clone, edit), the
+//! Kptfile edits from the spec, render, one draft commit, and the PackageRev. Nothing is left
+//! behind when any step fails: the draft is deleted again if the PackageRev cannot be written.
+
+use porch_api::gvk::PACKAGE_REVISION;
+use porch_api::names::package_revision_name;
+use porch_api::porch::{GitLock, PackageRevisionLifecycle};
+use porch_api::{PackageRevision, package_revision_uid};
+use porch_layers::{ApiError, FieldCause};
+
+use super::{Caller, Engine, Found, translate};
+use crate::cache::RepositoryCache;
+use crate::engine::metadata::UserMeta;
+use crate::engine::objects::RepoFacts;
+use crate::engine::render::{RenderRequest, render};
+use crate::engine::tasks::clone::{CloneTarget, clone_package};
+use crate::engine::tasks::init::init_package;
+use crate::engine::tasks::select::{check_clone_upstream, check_edit_source, check_edit_source_package};
+use crate::engine::tasks::{CloneSource, TaskKind, select_task};
+use crate::engine::{EngineError, Files, kptfile, validate};
+use crate::git::DraftContent;
+
+fn invalid(field: &str, message: impl Into<String>) -> EngineError {
+    EngineError::invalid(FieldCause::invalid(field, message))
+}
+
+/// The lock key of a creation and its 409 text (Porch's, word for word).
+fn creation_lock(ns: &str, repo: &str, package: &str, workspace: &str) -> (String, String) {
+    (
+        format!("{ns}-{repo}-{package}-{workspace}"),
+        format!(
+            "another request is already in progress to create package revision with details namespace={ns:?}, \
+             repository={repo:?}, package={package:?},workspace={workspace:?}"
+        ),
+    )
+}
+
+/// §4.1: init and clone make a new package, which must not exist yet nor nest with another.
+fn check_new_package(cache: &RepositoryCache, package: &str, repo: &str, clone: bool) -> Result<(), EngineError> {
+    let field = "spec.packageName";
+    if !cache.list_package(package).is_empty() {
+        return Err(if clone {
+            invalid(
+                field,
+                format!(
+                    "`clone` cannot create a new revision for package {package:?} that already exists in repo \
+                     {repo:?}; make subsequent revisions using `copy`"
+                ),
+            )
+        } else {
+            invalid(field, format!("package {package:?} already exists in repository {repo:?}"))
+        });
+    }
+    for other in cache.packages() {
+        let nested = |a: &str, b: &str| a.strip_prefix(b).is_some_and(|rest| rest.starts_with('/'));
+        if nested(package, &other.package) || nested(&other.package, package) {
+            return Err(invalid(
+                field,
+                format!(
+                    "package path {package:?} conflicts with existing package {:?}: packages cannot be nested",
+                    other.package
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl Engine {
+    /// The revision a clone or edit task names, or 422 naming the task field.
+    async fn task_source(&self, namespace: &str, name: &str, field: &str) -> Result<Found, ApiError> {
+        match self.find(&PACKAGE_REVISION, namespace, name).await {
+            Ok(found) => Ok(found),
+            Err(e) if e.code() == 404 => Err(ApiError::invalid(
+                PACKAGE_REVISION.group,
+                PACKAGE_REVISION.kind,
+                "",
+                &[FieldCause::invalid(field, format!("cannot find package revision {name:?}"))],
+            )),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn files_of(&self, found: &Found) -> Result<Files, ApiError> {
+        found
+            .cache
+            .git()
+            .read_tree(found.rev.revision.tree)
+            .await
+            .map_err(|e| ApiError::unavailable(crate::error_chain::with_causes(&e)))
+    }
+
+    /// The files the creation task produces (before the spec's Kptfile edits and render).
+    async fn task_files(
+        &self,
+        caller: &Caller,
+        kind: &TaskKind,
+        cache: &RepositoryCache,
+        facts: &RepoFacts,
+        pr: &PackageRevision,
+        name: &str,
+    ) -> Result<Files, ApiError> {
+        let spec = &pr.spec;
+        let (package, repo) = (spec.package_name.as_str(), spec.repository_name.as_str());
+        let on_engine = translate::on_engine(&PACKAGE_REVISION, name);
+        match kind {
+            TaskKind::Init(init) => {
+                check_new_package(cache, package, repo, false).map_err(&on_engine)?;
+                Ok(init_package(package, init))
+            }
+            TaskKind::Clone { source: CloneSource::Registered { name: upstream }, strategy } => {
+                let field = "spec.tasks[0].clone.upstreamRef.upstreamRef.name";
+                let found = self.task_source(&caller.namespace, upstream, field).await?;
+                check_clone_upstream(found.rev.is_placeholder(), &found.rev.repository, upstream).map_err(&on_engine)?;
+                check_new_package(cache, package, repo, true).map_err(&on_engine)?;
+                let d = &found.rev.revision;
+                let lock = GitLock {
+                    repo: found.facts().url,
+                    directory: d.full_path.clone(),
+                    ref_: d.short_ref().to_string(),
+                    commit: d.commit.to_string(),
+                };
+                let upstream_files = self.files_of(&found).await?;
+                let target = CloneTarget { package_path: package, deployment: facts.deployment, strategy };
+                clone_package(&upstream_files, &lock, target).map_err(&on_engine)
+            }
+            TaskKind::Clone { source: CloneSource::Git(_), .. } => Err(on_engine(invalid(
+                "spec.tasks[0].clone.upstreamRef.git",
+                "clone from a git repository that is not registered is not supported yet; register it as a \
+                 Repository and clone with upstreamRef",
+            ))),
+            TaskKind::Edit { source } => {
+                let field = "spec.tasks[0].edit.sourceRef.name";
+                let found = self.task_source(&caller.namespace, source, field).await?;
+                check_edit_source(found.rev.is_placeholder(), &found.rev.repository, source).map_err(&on_engine)?;
+                check_edit_source_package(
+                    (repo, package),
+                    (&found.rev.repository, &found.rev.revision.package),
+                    &found.rev.revision.lifecycle,
+                )
+                .map_err(&on_engine)?;
+                self.files_of(&found).await
+            }
+            TaskKind::Upgrade(_) => Err(on_engine(invalid(
+                "spec.tasks[0].type",
+                "task of type \"upgrade\" is not supported yet",
+            ))),
+        }
+    }
+
+    /// POST of a PackageRevision (already admitted and validated by the layers).
+    pub(crate) async fn create_revision(&self, caller: &Caller, mut pr: PackageRevision) -> Result<PackageRevision, ApiError> {
+        validate::require_repository(&pr.spec).map_err(translate::on_engine(&PACKAGE_REVISION, ""))?;
+        let ns = caller.namespace.as_str();
+        let spec = pr.spec.clone();
+        let (repo_name, package, workspace) = (&spec.repository_name, &spec.package_name, &spec.workspace_name);
+        let repo = self.repository(ns, repo_name).await?;
+        let cache = self.cache(&repo).await?;
+        let name = package_revision_name(repo_name, package, workspace);
+        let (key, busy) = creation_lock(ns, repo_name, package, workspace);
+        let _lock = self.lock(key, &PACKAGE_REVISION, "(new creation)", &busy)?;
+        let on_engine = translate::on_engine(&PACKAGE_REVISION, &name);
+
+        let task = select_task(&spec).map_err(&on_engine)?;
+        if cache.find(package, workspace).is_some() {
+            return Err(ApiError::conflict(
+                PACKAGE_REVISION.group,
+                PACKAGE_REVISION.plural,
+                &name,
+                &format!(
+                    "package revision workspaceNames must be unique; package revision with name {package} in repo \
+                     {repo_name} with workspaceName {workspace} already exists"
+                ),
+            ));
+        }
+        let facts = RepoFacts::of(&repo);
+        let mut files = self.task_files(caller, &task.kind, &cache, &facts, &pr, &name).await?;
+        let mut root = kptfile::read_root(&files)
+            .map_err(EngineError::from)
+            .map_err(&on_engine)?
+            .ok_or_else(|| on_engine(invalid("spec.tasks[0]", "the package has no Kptfile at its root")))?;
+        if let Some(metadata) = &spec.package_metadata {
+            root.merge_package_metadata(metadata);
+        }
+        root.set_readiness_gates(&spec.readiness_gates);
+        kptfile::write_root(&mut files, &root);
+        let rendered = render(&files, self.functions.as_ref(), RenderRequest::Resources).map_err(&on_engine)?;
+
+        if caller.dry_run {
+            pr.metadata.name = Some(name.clone());
+            pr.spec.lifecycle = Some(PackageRevisionLifecycle::Draft);
+            pr.spec.tasks = vec![task.task];
+            return Ok(pr);
+        }
+        let content = DraftContent { files: rendered.files, task: Some(task.task), user: caller.user.clone() };
+        let created = cache
+            .create_draft(package, workspace, content)
+            .await
+            .map_err(translate::on_cache(&PACKAGE_REVISION, &name))?;
+        let uid = package_revision_uid(ns, &name).to_string();
+        let user = UserMeta::from_object(&pr.metadata);
+        if let Err(e) = self.metadata.put(ns, &name, repo_name, &uid, &user).await {
+            if let Err(rollback) = cache.delete(package, workspace, caller.user.clone()).await {
+                tracing::error!(
+                    revision = %name, error = %crate::error_chain::with_causes(&rollback),
+                    "rolling back a created draft failed"
+                );
+            }
+            return Err(translate::metadata_error(&e));
+        }
+        let found = Found { repo, cache, rev: created, meta: None };
+        Ok(self.refound(&found, &name)?.object())
+    }
+}

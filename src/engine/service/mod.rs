@@ -1,0 +1,187 @@
+//! [`Engine`]: the package lifecycle over the repository caches, the PackageRev metadata and
+//! the per-object try-locks — what REST storage calls for every verb of PackageRevision,
+//! PackageRevisionResources and PorchPackage.
+//!
+//! - [`read`]: get and list, with field selectors, per-repository timeouts and paging;
+//! - [`create`]: create with its task (init, clone, edit) and rollback;
+//! - [`update`]: updates of the main resource and of `approval`;
+//! - [`delete`]: delete, finalizers included;
+//! - [`resources`]: PackageRevisionResources reads and updates (render);
+//! - [`translate`]: cache, metadata and engine errors as API errors, once per verb.
+//!
+//! Every write holds the object's try-lock for its whole git operation (§8.4) and answers only
+//! once the remote accepted it.
+
+mod create;
+mod delete;
+mod read;
+mod resources;
+mod translate;
+mod update;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kube::Api;
+use porch_api::gvk::{PACKAGE_REVISION, REPOSITORY, ResourceInfo};
+use porch_api::{PackageRev, Repository};
+use porch_layers::ApiError;
+
+pub(crate) use read::{ListOptions, Listed};
+
+use super::metadata::Metadata;
+use super::objects::{self, RepoFacts};
+use super::registry::{Registry, RegistryConfig};
+use super::render::{FunctionRegistry, NoFunctions};
+use super::trylock::{TryLockGuard, TryLocks};
+use crate::cache::{CachedRevision, RepositoryCache, ResourceVersions};
+
+/// Who asks, where, and whether anything may change.
+#[derive(Debug, Clone)]
+pub(crate) struct Caller {
+    /// The request namespace.
+    pub(crate) namespace: String,
+    /// The requesting user (commit author, `publishedBy`), when known.
+    pub(crate) user: Option<String>,
+    /// `dryRun=All`: check everything, change nothing.
+    pub(crate) dry_run: bool,
+}
+
+/// What the engine is built from, fixed at start-up.
+#[derive(Clone)]
+pub(crate) struct EngineConfig {
+    /// The client for Repository, PackageRev and Secret objects.
+    pub(crate) client: kube::Client,
+    /// The server's data directory.
+    pub(crate) data_dir: PathBuf,
+    /// The server-wide resourceVersion counter.
+    pub(crate) versions: Arc<dyn ResourceVersions>,
+    /// `--repo-operation-retry-attempts`.
+    pub(crate) retry_attempts: u32,
+    /// `--max-concurrent-syncs`.
+    pub(crate) max_concurrent_syncs: usize,
+    /// `--max-concurrent-lists`: repositories listed at once.
+    pub(crate) max_concurrent_lists: usize,
+    /// `--list-timeout-per-repository`.
+    pub(crate) list_timeout: Duration,
+}
+
+/// The package engine. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Engine {
+    client: kube::Client,
+    registry: Registry,
+    metadata: Metadata,
+    locks: TryLocks,
+    functions: Arc<dyn FunctionRegistry>,
+    max_concurrent_lists: usize,
+    list_timeout: Duration,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("registry", &self.registry).finish_non_exhaustive()
+    }
+}
+
+/// One revision found by name, with everything its objects are built from.
+pub(crate) struct Found {
+    pub(crate) repo: Repository,
+    pub(crate) cache: RepositoryCache,
+    pub(crate) rev: Arc<CachedRevision>,
+    pub(crate) meta: Option<Arc<PackageRev>>,
+}
+
+impl Found {
+    /// The facts of its Repository.
+    pub(crate) fn facts(&self) -> RepoFacts {
+        RepoFacts::of(&self.repo)
+    }
+
+    /// Its PackageRevision.
+    pub(crate) fn object(&self) -> porch_api::PackageRevision {
+        objects::package_revision(&self.rev, self.meta.as_deref(), &self.facts())
+    }
+
+    /// Its current resourceVersion.
+    pub(crate) fn resource_version(&self) -> u64 {
+        objects::resource_version(&self.rev, self.meta.as_deref())
+    }
+}
+
+impl Engine {
+    /// An engine over `config`.
+    pub(crate) fn new(config: EngineConfig) -> Self {
+        let registry = Registry::new(RegistryConfig {
+            client: config.client.clone(),
+            data_dir: config.data_dir,
+            versions: config.versions,
+            retry_attempts: config.retry_attempts,
+            max_concurrent_syncs: config.max_concurrent_syncs,
+        });
+        Self {
+            metadata: Metadata::new(config.client.clone()),
+            client: config.client,
+            registry,
+            locks: TryLocks::default(),
+            functions: Arc::new(NoFunctions),
+            max_concurrent_lists: config.max_concurrent_lists.max(1),
+            list_timeout: config.list_timeout,
+        }
+    }
+
+    /// The registry of open repositories.
+    pub(crate) fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The client the engine reads Repositories with.
+    pub(crate) fn client(&self) -> &kube::Client {
+        &self.client
+    }
+
+    /// Repository `namespace/name`, or 404 `repositories.config.porch.kpt.dev "name" not found`.
+    pub(crate) async fn repository(&self, namespace: &str, name: &str) -> Result<Repository, ApiError> {
+        let api: Api<Repository> = Api::namespaced(self.client.clone(), namespace);
+        match api.get_opt(name).await {
+            Ok(Some(repo)) => Ok(repo),
+            Ok(None) => Err(not_found(&REPOSITORY, name)),
+            Err(e) => Err(translate::kube_error(&e)),
+        }
+    }
+
+    /// The open cache of `repo`.
+    pub(crate) async fn cache(&self, repo: &Repository) -> Result<RepositoryCache, ApiError> {
+        self.registry.get(repo).await.map_err(|e| translate::open_error(&e))
+    }
+
+    /// The revision named `name` in `namespace`: 404 when the name cannot be a revision's or no
+    /// such revision exists; 404 for its Repository when that is missing (as Porch answers).
+    pub(crate) async fn find(&self, info: &ResourceInfo, namespace: &str, name: &str) -> Result<Found, ApiError> {
+        let key = porch_api::parse_package_revision_name(name).map_err(|_| not_found(info, name))?;
+        let repo = self.repository(namespace, &key.repository).await?;
+        let cache = self.cache(&repo).await?;
+        let rev = cache.get(name).ok_or_else(|| not_found(info, name))?;
+        self.metadata.ready().await.map_err(|e| translate::metadata_error(&e))?;
+        let meta = self.metadata.get(namespace, name);
+        Ok(Found { repo, cache, rev, meta })
+    }
+
+    /// Re-reads a found revision after a write.
+    pub(crate) fn refound(&self, found: &Found, name: &str) -> Result<Found, ApiError> {
+        let rev = found.cache.get(name).ok_or_else(|| not_found(&PACKAGE_REVISION, name))?;
+        let meta = self.metadata.get(&found.rev.namespace, name);
+        Ok(Found { repo: found.repo.clone(), cache: found.cache.clone(), rev, meta })
+    }
+
+    /// The try-lock of `key`, or 409 on `resource`/`name` with `busy` as the reason.
+    pub(crate) fn lock(&self, key: String, info: &ResourceInfo, name: &str, busy: &str) -> Result<TryLockGuard, ApiError> {
+        self.locks.try_lock(key).ok_or_else(|| ApiError::conflict(info.group, info.plural, name, busy))
+    }
+}
+
+/// 404 for `name` of `info`.
+pub(crate) fn not_found(info: &ResourceInfo, name: &str) -> ApiError {
+    ApiError::not_found(info.group, info.plural, name)
+}

@@ -1,0 +1,285 @@
+//! Get and list (porch-api.md §4.6): lists visit the Repositories in the namespace (only the one a
+//! `spec.repository` selector names), at most `--max-concurrent-lists` at once, each bounded by
+//! `--list-timeout-per-repository`; a slow or broken repository is skipped with a warning and never
+//! delays the others. Items come in a deterministic order — namespace, repository, package
+//! path, revision (-1, 0, 1, …), lifecycle, name — which also keys `limit`/`continue` paging.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use futures::StreamExt;
+use kube::Api;
+use kube::api::ListParams;
+use porch_api::gvk::{PACKAGE_REVISION_RESOURCES, PORCH_PACKAGE};
+use porch_api::{PackageRevision, PackageRevisionResources, PorchPackage, Repository};
+use porch_layers::{ApiError, LabelSelector};
+use serde::{Deserialize, Serialize};
+
+use super::{Engine, Found, not_found, translate};
+use crate::cache::{CachedRevision, RepositoryCache};
+use crate::engine::filter::RevisionFilter;
+use crate::engine::objects::{self, RepoFacts};
+use crate::engine::resources::from_files;
+
+/// What a list asks for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ListOptions<'a> {
+    /// The request namespace (`None`: all namespaces).
+    pub(crate) namespace: Option<&'a str>,
+    /// The checked field selector.
+    pub(crate) filter: &'a RevisionFilter,
+    /// The label selector (matches the computed latest-revision label too).
+    pub(crate) labels: Option<&'a LabelSelector>,
+    /// `limit`.
+    pub(crate) limit: Option<usize>,
+    /// `continue`.
+    pub(crate) continue_token: Option<&'a str>,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone)]
+pub(crate) struct Listed<T> {
+    /// The objects of the page.
+    pub(crate) items: Vec<T>,
+    /// The token of the next page, if there are more items.
+    pub(crate) continue_token: Option<String>,
+    /// How many items follow the page.
+    pub(crate) remaining: Option<u64>,
+    /// Repositories that were skipped, as `Warning` texts.
+    pub(crate) warnings: Vec<String>,
+}
+
+/// Position of an item in list order; also the content of a continue token.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+struct SortKey(String, String, String, i32, u8, String);
+
+impl SortKey {
+    fn of(rev: &CachedRevision) -> Self {
+        let d = &rev.revision;
+        let rank = crate::cache::lifecycle_rank(&d.lifecycle);
+        Self(rev.namespace.clone(), rev.repository.clone(), d.package.clone(), d.revision, rank, rev.name.clone())
+    }
+
+    fn encode(&self) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+    }
+
+    fn decode(token: &str) -> Result<Self, ApiError> {
+        let bad = || ApiError::bad_request(format!("continue key is not valid: {token:?}"));
+        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?;
+        serde_json::from_slice(&json).map_err(|_| bad())
+    }
+}
+
+/// Cuts the page the options ask for out of `items` (sorted by key).
+fn page<T>(items: Vec<(SortKey, T)>, options: &ListOptions<'_>, warnings: Vec<String>) -> Result<Listed<T>, ApiError> {
+    let after = options.continue_token.map(SortKey::decode).transpose()?;
+    let mut rest: Vec<(SortKey, T)> = match &after {
+        Some(after) => items.into_iter().filter(|(k, _)| k > after).collect(),
+        None => items,
+    };
+    let (continue_token, remaining) = match options.limit {
+        Some(limit) if rest.len() > limit => {
+            let remaining = (rest.len() - limit) as u64;
+            rest.truncate(limit);
+            (rest.last().map(|(k, _)| k.encode()), Some(remaining))
+        }
+        _ => (None, None),
+    };
+    Ok(Listed { items: rest.into_iter().map(|(_, v)| v).collect(), continue_token, remaining, warnings })
+}
+
+fn label_match(labels: Option<&LabelSelector>, object_labels: Option<&std::collections::BTreeMap<String, String>>) -> bool {
+    match labels {
+        None => true,
+        Some(selector) => selector.matches(object_labels.unwrap_or(&Default::default())),
+    }
+}
+
+impl Engine {
+    /// The Repositories a list visits, sorted by namespace and name.
+    async fn list_repositories(&self, options: &ListOptions<'_>) -> Result<Vec<Repository>, ApiError> {
+        let namespace = options.filter.namespace().or(options.namespace);
+        let mut repos: Vec<Repository> = match (options.filter.repository(), namespace) {
+            (Some(name), Some(ns)) => {
+                let api: Api<Repository> = Api::namespaced(self.client.clone(), ns);
+                api.get_opt(name).await.map_err(|e| translate::kube_error(&e))?.into_iter().collect()
+            }
+            (only, ns) => {
+                let api: Api<Repository> = match ns {
+                    Some(ns) => Api::namespaced(self.client.clone(), ns),
+                    None => Api::all(self.client.clone()),
+                };
+                let list = api.list(&ListParams::default()).await.map_err(|e| translate::kube_error(&e))?;
+                list.items.into_iter().filter(|r| only.is_none_or(|n| r.metadata.name.as_deref() == Some(n))).collect()
+            }
+        };
+        repos.sort_by(|a, b| {
+            (a.metadata.namespace.as_deref(), a.metadata.name.as_deref())
+                .cmp(&(b.metadata.namespace.as_deref(), b.metadata.name.as_deref()))
+        });
+        Ok(repos)
+    }
+
+    /// Runs `each` on the cache of every visited Repository, concurrently and under the
+    /// per-repository timeout; results come back in Repository order, skipped ones as warnings.
+    async fn per_repository<T, F, Fut>(&self, options: &ListOptions<'_>, each: F) -> Result<(Vec<T>, Vec<String>), ApiError>
+    where
+        F: Fn(Repository, RepositoryCache) -> Fut,
+        Fut: Future<Output = Result<Vec<T>, ApiError>>,
+    {
+        let repos = self.list_repositories(options).await?;
+        let timeout = self.list_timeout;
+        let each = &each;
+        let results: Vec<(String, Result<Vec<T>, String>)> = futures::stream::iter(repos)
+            .map(|repo| async move {
+                let who = format!(
+                    "{}/{}",
+                    repo.metadata.namespace.as_deref().unwrap_or_default(),
+                    repo.metadata.name.as_deref().unwrap_or_default()
+                );
+                let work = async {
+                    let cache = self.cache(&repo).await?;
+                    each(repo, cache).await
+                };
+                let result = match tokio::time::timeout(timeout, work).await {
+                    Ok(Ok(items)) => Ok(items),
+                    Ok(Err(e)) => Err(e.message().to_string()),
+                    Err(_) => Err(format!("no answer within {}s", timeout.as_secs_f64())),
+                };
+                (who, result)
+            })
+            .buffered(self.max_concurrent_lists)
+            .collect()
+            .await;
+        let mut items = Vec::new();
+        let mut warnings = Vec::new();
+        for (who, result) in results {
+            match result {
+                Ok(mut found) => items.append(&mut found),
+                Err(why) => {
+                    tracing::warn!(repository = %who, reason = %why, "repository skipped in a list");
+                    warnings.push(format!("repository {who} was skipped: {why}"));
+                }
+            }
+        }
+        Ok((items, warnings))
+    }
+
+    /// The revisions of every visited repository that match the field selector, with their
+    /// Repository facts.
+    pub(super) async fn matching_revisions(
+        &self,
+        options: &ListOptions<'_>,
+    ) -> Result<(Vec<(Arc<CachedRevision>, RepoFacts, RepositoryCache)>, Vec<String>), ApiError> {
+        self.metadata.ready().await.map_err(|e| translate::metadata_error(&e))?;
+        let filter = options.filter;
+        self.per_repository(options, |repo, cache| async move {
+            let facts = RepoFacts::of(&repo);
+            let revisions = match filter.name() {
+                Some(name) => cache.get(name).into_iter().collect(),
+                None => cache.list(),
+            };
+            Ok(revisions
+                .into_iter()
+                .filter(|r| filter.matches(r))
+                .map(|r| (r, facts.clone(), cache.clone()))
+                .collect())
+        })
+        .await
+    }
+
+    /// GET of a PackageRevision.
+    pub(crate) async fn get_revision(&self, namespace: &str, name: &str) -> Result<PackageRevision, ApiError> {
+        Ok(self.find(&porch_api::gvk::PACKAGE_REVISION, namespace, name).await?.object())
+    }
+
+    /// LIST of PackageRevisions.
+    pub(crate) async fn list_revisions(&self, options: &ListOptions<'_>) -> Result<Listed<PackageRevision>, ApiError> {
+        let (revisions, warnings) = self.matching_revisions(options).await?;
+        let mut items = Vec::with_capacity(revisions.len());
+        for (rev, facts, _) in revisions {
+            let meta = self.metadata.get(&rev.namespace, &rev.name);
+            let object = objects::package_revision(&rev, meta.as_deref(), &facts);
+            if label_match(options.labels, object.metadata.labels.as_ref()) {
+                items.push((SortKey::of(&rev), object));
+            }
+        }
+        page(items, options, warnings)
+    }
+
+    /// The PackageRevisionResources of a found revision: its files from the mirror.
+    pub(crate) async fn resources_of(&self, found: &Found) -> Result<PackageRevisionResources, ApiError> {
+        let name = found.rev.name.as_str();
+        let files = found
+            .cache
+            .git()
+            .read_tree(found.rev.revision.tree)
+            .await
+            .map_err(|e| ApiError::unavailable(crate::error_chain::with_causes(&e)))?;
+        let resources = from_files(&files).map_err(translate::on_engine(&PACKAGE_REVISION_RESOURCES, name))?;
+        Ok(objects::package_revision_resources(&found.rev, found.meta.as_deref(), resources))
+    }
+
+    /// GET of a PackageRevisionResources.
+    pub(crate) async fn get_resources(&self, namespace: &str, name: &str) -> Result<PackageRevisionResources, ApiError> {
+        let found = self.find(&PACKAGE_REVISION_RESOURCES, namespace, name).await?;
+        self.resources_of(&found).await
+    }
+
+    /// LIST of PackageRevisionResources (every file of every matching revision).
+    pub(crate) async fn list_resources(
+        &self,
+        options: &ListOptions<'_>,
+    ) -> Result<Listed<PackageRevisionResources>, ApiError> {
+        let (revisions, warnings) = self.matching_revisions(options).await?;
+        let mut items = Vec::with_capacity(revisions.len());
+        for (rev, facts, cache) in revisions {
+            let meta = self.metadata.get(&rev.namespace, &rev.name);
+            let object = objects::package_revision(&rev, meta.as_deref(), &facts);
+            if !label_match(options.labels, object.metadata.labels.as_ref()) {
+                continue;
+            }
+            let key = SortKey::of(&rev);
+            let found = Found { repo: Repository::default(), cache, rev, meta };
+            items.push((key, self.resources_of(&found).await?));
+        }
+        page(items, options, warnings)
+    }
+
+    /// GET of a PorchPackage.
+    pub(crate) async fn get_package(&self, namespace: &str, name: &str) -> Result<PorchPackage, ApiError> {
+        let key = porch_api::names::parse_package_name(name).map_err(|_| not_found(&PORCH_PACKAGE, name))?;
+        let repo = self.repository(namespace, &key.repository).await?;
+        let cache = self.cache(&repo).await?;
+        let package = cache.packages().into_iter().find(|p| p.name == name).ok_or_else(|| not_found(&PORCH_PACKAGE, name))?;
+        Ok(objects::porch_package(&package, package_resource_version(&cache, &package.package)))
+    }
+
+    /// LIST of PorchPackages.
+    pub(crate) async fn list_packages(&self, options: &ListOptions<'_>) -> Result<Listed<PorchPackage>, ApiError> {
+        let filter = options.filter;
+        let (items, warnings) = self
+            .per_repository(options, |_, cache| async move {
+                Ok(cache
+                    .packages()
+                    .into_iter()
+                    .filter(|p| filter.matches_package(p))
+                    .map(|p| {
+                        let key = SortKey(p.namespace.clone(), p.repository.clone(), p.package.clone(), 0, 0, String::new());
+                        (key, objects::porch_package(&p, package_resource_version(&cache, &p.package)))
+                    })
+                    .collect())
+            })
+            .await?;
+        let items = items.into_iter().filter(|(_, p)| label_match(options.labels, p.metadata.labels.as_ref())).collect();
+        page(items, options, warnings)
+    }
+}
+
+/// A package's resourceVersion: the latest of its revisions'.
+fn package_resource_version(cache: &RepositoryCache, package: &str) -> u64 {
+    cache.list_package(package).iter().map(|r| r.resource_version).max().unwrap_or(0)
+}

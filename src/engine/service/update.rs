@@ -1,0 +1,163 @@
+//! Updates of a PackageRevision (porch-api.md §4.2, §4.3): the main resource and the `approval`
+//! subresource. The lifecycle rules pick a [`Transition`]; a Draft's Kptfile is recomputed from
+//! the spec and re-rendered (committed only when its files change); metadata goes to the
+//! PackageRev. A terminating revision whose last finalizer is removed is deleted for real.
+
+use porch_api::PackageRevision;
+use porch_api::gvk::PACKAGE_REVISION;
+use porch_api::labels::LATEST_REVISION_LABEL;
+use porch_api::porch::{PackageRevisionLifecycle as Lifecycle, Task, TaskType};
+use porch_layers::ApiError;
+use porch_layers::status::OPTIMISTIC_LOCK_MESSAGE;
+
+use super::{Caller, Engine, Found, translate};
+use crate::engine::lifecycle::{self, Transition};
+use crate::engine::metadata::UserMeta;
+use crate::engine::render::{RenderRequest, render};
+use crate::engine::{EngineError, kptfile, validate};
+use crate::git::DraftContent;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use porch_api::gvk::ResourceInfo;
+
+/// The task recorded on commits that re-render a draft.
+pub(super) fn render_task() -> Task {
+    Task { type_: TaskType::Render, ..Task::default() }
+}
+
+/// The update's resourceVersion: required (422) and equal to the current one (409).
+pub(super) fn check_resource_version(
+    meta: &ObjectMeta,
+    current: u64,
+    info: &ResourceInfo,
+    name: &str,
+) -> Result<(), ApiError> {
+    validate::require_resource_version(meta).map_err(translate::on_engine(info, name))?;
+    let given = meta.resource_version.as_deref().unwrap_or_default();
+    if given.parse::<u64>().ok() != Some(current) {
+        return Err(ApiError::conflict(info.group, info.plural, name, OPTIMISTIC_LOCK_MESSAGE));
+    }
+    Ok(())
+}
+
+/// The user metadata an update asks for (the computed latest label is not the user's).
+fn requested_meta(meta: &ObjectMeta) -> UserMeta {
+    let mut user = UserMeta::from_object(meta);
+    user.labels.remove(LATEST_REVISION_LABEL);
+    user
+}
+
+impl Engine {
+    /// PUT (or patched PUT) of a PackageRevision; `approval` for the `approval` subresource.
+    pub(crate) async fn update_revision(
+        &self,
+        caller: &Caller,
+        new: PackageRevision,
+        approval: bool,
+    ) -> Result<PackageRevision, ApiError> {
+        let ns = caller.namespace.as_str();
+        let name = new.metadata.name.clone().unwrap_or_default();
+        let busy = format!("another request is already in progress on package revision \"{ns}/{name}\"");
+        let _lock = self.lock(format!("{ns}/{name}"), &PACKAGE_REVISION, &name, &busy)?;
+        let found = self.find(&PACKAGE_REVISION, ns, &name).await?;
+        check_resource_version(&new.metadata, found.resource_version(), &PACKAGE_REVISION, &name)?;
+        let current = found.object();
+        let invalid = |causes: Vec<porch_layers::FieldCause>| {
+            ApiError::invalid(PACKAGE_REVISION.group, PACKAGE_REVISION.kind, &name, &causes)
+        };
+        if let Some(cause) =
+            validate::latest_label_on_update(current.metadata.labels.as_ref(), new.metadata.labels.as_ref())
+        {
+            return Err(invalid(vec![cause]));
+        }
+        let transition = if approval {
+            lifecycle::approval_transition(current.spec.lifecycle.as_ref(), new.spec.lifecycle.as_ref())
+        } else {
+            lifecycle::update_transition(&current.spec, &new.spec)
+        }
+        .map_err(invalid)?;
+        let user = requested_meta(&new.metadata);
+        if caller.dry_run {
+            return Ok(new);
+        }
+        let stored = found.meta.as_deref().map(UserMeta::of).unwrap_or_default();
+        let terminating = found.meta.as_ref().is_some_and(|m| m.metadata.deletion_timestamp.is_some());
+        if terminating && user.finalizers.is_empty() {
+            self.remove(caller, &found).await?;
+            return Ok(current);
+        }
+        let on_cache = translate::on_cache(&PACKAGE_REVISION, &name);
+        let (package, workspace) = (found.rev.revision.package.as_str(), found.rev.revision.workspace.as_str());
+        let cache = &found.cache;
+        match transition {
+            Transition::None | Transition::Propose if found.rev.revision.lifecycle == Lifecycle::Draft => {
+                self.rewrite_draft(caller, &found, &new).await?;
+                if transition == Transition::Propose {
+                    cache.propose(package, workspace).await.map_err(&on_cache)?;
+                }
+            }
+            Transition::None | Transition::MetadataOnly => {}
+            Transition::Propose => {
+                cache.propose(package, workspace).await.map_err(&on_cache)?;
+            }
+            Transition::Reject => {
+                cache.reject(package, workspace).await.map_err(&on_cache)?;
+            }
+            Transition::Approve => {
+                cache.approve(package, workspace, caller.user.clone()).await.map_err(&on_cache)?;
+            }
+            Transition::ProposeDeletion => {
+                cache.propose_deletion(package, workspace).await.map_err(&on_cache)?;
+            }
+            Transition::CancelDeletion => {
+                cache.cancel_deletion(package, workspace).await.map_err(&on_cache)?;
+            }
+        }
+        if user != stored || found.meta.is_none() && !is_empty(&user) {
+            let uid = current.metadata.uid.clone().unwrap_or_default();
+            self.metadata
+                .put(ns, &name, &found.rev.repository, &uid, &user)
+                .await
+                .map_err(|e| translate::metadata_error(&e))?;
+        }
+        Ok(self.refound(&found, &name)?.object())
+    }
+
+    /// Recomputes a Draft's root Kptfile from `new` (package metadata, readiness gates,
+    /// conditions), renders, and commits when the files changed.
+    async fn rewrite_draft(&self, caller: &Caller, found: &Found, new: &PackageRevision) -> Result<(), ApiError> {
+        let name = found.rev.name.as_str();
+        let on_engine = translate::on_engine(&PACKAGE_REVISION, name);
+        let before = found
+            .cache
+            .git()
+            .read_tree(found.rev.revision.tree)
+            .await
+            .map_err(|e| ApiError::unavailable(crate::error_chain::with_causes(&e)))?;
+        let mut files = before.clone();
+        let Some(mut root) = kptfile::read_root(&files).map_err(EngineError::from).map_err(&on_engine)? else {
+            return Ok(());
+        };
+        if let Some(metadata) = &new.spec.package_metadata {
+            root.replace_package_metadata(metadata);
+        }
+        root.set_readiness_gates(&new.spec.readiness_gates);
+        root.replace_conditions(&new.status.conditions);
+        kptfile::write_root(&mut files, &root);
+        let rendered = render(&files, self.functions.as_ref(), RenderRequest::DraftUpdate).map_err(&on_engine)?;
+        if rendered.files == before {
+            return Ok(());
+        }
+        let d = &found.rev.revision;
+        let content = DraftContent { files: rendered.files, task: Some(render_task()), user: caller.user.clone() };
+        found
+            .cache
+            .update_draft(&d.package, &d.workspace, content)
+            .await
+            .map_err(translate::on_cache(&PACKAGE_REVISION, name))?;
+        Ok(())
+    }
+}
+
+fn is_empty(user: &UserMeta) -> bool {
+    *user == UserMeta::default()
+}
