@@ -1,10 +1,12 @@
 //! What the git backend needs to know about a Repository (`spec.git`), as plain data.
 
+use std::fmt;
+
 /// Settings of one git Repository.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct RepoConfig {
-    /// Remote URL (`spec.git.repo`): `file://`, a plain path, `git://` or `http://`. User-info in
-    /// the URL is treated as a secret.
+    /// Remote URL (`spec.git.repo`): `file://`, a plain path, `git://`, `http://` or `https://`.
+    /// User-info in the URL is treated as a secret.
     pub url: String,
     /// Repository branch (`spec.git.branch`, default `main`).
     pub branch: String,
@@ -20,6 +22,26 @@ pub struct RepoConfig {
     /// How many times a write is retried after a conflicting remote change
     /// (`--repo-operation-retry-attempts`, default 3).
     pub retry_attempts: u32,
+    /// Extra CA certificates (PEM, one or more) trusted for this repository's `https://`
+    /// remote besides the system CA store, for git servers with a certificate from a private CA.
+    /// Porch reads them from the Secret `<namespace>-ca-bundle`, key `ca.crt`. `None` (the
+    /// default): the system store only.
+    pub ca_bundle: Option<Vec<u8>>,
+}
+
+impl fmt::Debug for RepoConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RepoConfig")
+            .field("url", &super::error::redact_userinfo(&self.url))
+            .field("branch", &self.branch)
+            .field("directory", &self.directory)
+            .field("create_branch", &self.create_branch)
+            .field("author", &self.author)
+            .field("email", &self.email)
+            .field("retry_attempts", &self.retry_attempts)
+            .field("ca_bundle", &self.ca_bundle.as_ref().map(|pem| format!("{} bytes", pem.len())))
+            .finish()
+    }
 }
 
 impl RepoConfig {
@@ -33,6 +55,7 @@ impl RepoConfig {
             author: String::new(),
             email: String::new(),
             retry_attempts: 3,
+            ca_bundle: None,
         }
     }
 

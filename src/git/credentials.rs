@@ -1,11 +1,13 @@
 //! Credentials for a remote, passed in by the caller as a value, and the libgit2 plumbing that
-//! presents them. Secrets never reach logs, errors or `Debug` output.
+//! presents them (and the repository's TLS trust, [`Trust`]). Secrets never reach logs, errors
+//! or `Debug` output.
 
 use std::fmt;
 
 use git2::{Cred, CredentialType, RemoteCallbacks};
 
-use super::error::Scrubber;
+use super::error::{LibgitError, Scrubber};
+use super::tls::Trust;
 
 /// How to authenticate to a remote (from the Repository's `spec.git.secretRef`).
 #[derive(Clone, PartialEq, Eq)]
@@ -43,12 +45,13 @@ impl Credentials {
     }
 }
 
-/// Credentials bound to one remote operation: the callbacks and headers libgit2 needs and the
-/// scrubber for its errors.
+/// Credentials bound to one remote operation: the callbacks and headers libgit2 needs, the TLS
+/// trust, and the scrubber for its errors.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Auth {
     credentials: Option<Credentials>,
     scrubber: Scrubber,
+    trust: Trust,
 }
 
 impl Auth {
@@ -61,12 +64,23 @@ impl Auth {
                 secrets.push(password.to_string());
             }
         }
-        Self { credentials, scrubber: Scrubber::new(secrets) }
+        Self { credentials, scrubber: Scrubber::new(secrets), trust: Trust::default() }
+    }
+
+    /// Also trusts the CA certificates of `bundle` (PEM) for `https://` remotes.
+    pub(crate) fn with_ca_bundle(mut self, bundle: Option<&[u8]>) -> Self {
+        self.trust = Trust::new(bundle);
+        self
     }
 
     /// The scrubber for errors of operations using these credentials.
     pub(crate) fn scrubber(&self) -> &Scrubber {
         &self.scrubber
+    }
+
+    /// A scrubbed copy of a remote operation's error, explained if it is a refused certificate.
+    pub(crate) fn error(&self, error: &git2::Error) -> LibgitError {
+        self.trust.explain(self.scrubber.error(error))
     }
 
     /// Extra HTTP headers: `Authorization: Bearer …` for bearer tokens.
@@ -81,10 +95,12 @@ impl Auth {
         }
     }
 
-    /// Remote callbacks answering credential requests with basic credentials, at most once per
-    /// operation (libgit2 asks again after a rejection; a second answer would loop).
+    /// Remote callbacks checking server certificates ([`Trust::install`]) and answering
+    /// credential requests with basic credentials, at most once per operation (libgit2 asks
+    /// again after a rejection; a second answer would loop).
     pub(crate) fn callbacks<'a>(&self) -> RemoteCallbacks<'a> {
         let mut callbacks = RemoteCallbacks::new();
+        self.trust.install(&mut callbacks);
         if let Some(Credentials::Basic { username, password }) = self.credentials.clone() {
             let mut asked = false;
             callbacks.credentials(move |_url, _user, allowed| {

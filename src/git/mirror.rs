@@ -76,10 +76,8 @@ pub(crate) fn fetch(repo: &Repository, url: &str, auth: &Auth) -> Result<RefSet,
     if let Some(path) = local_push::remote_path(url) {
         return local_fetch::fetch(repo, url, &path);
     }
-    let fetch_err = |source: git2::Error| GitError::Fetch {
-        url: redact_userinfo(url),
-        source: auth.scrubber().error(&source),
-    };
+    let fetch_err =
+        |source: git2::Error| GitError::Fetch { url: redact_userinfo(url), source: auth.error(&source) };
     let mut remote = repo.find_remote(ORIGIN).map_err(fetch_err)?;
     let headers = auth.headers();
     let headers: Vec<&str> = headers.iter().map(String::as_str).collect();

@@ -9,9 +9,11 @@
 //!   revisions, and a changed `deletionProposed/…` branch only flips a lifecycle
 //!   ([`RefSet::is_deletion_proposed`]). Each write returns a [`WriteOutcome`] with the refs it
 //!   moved and the revisions it produced, so a cache updates in place without re-reading.
-//! - Remotes: `file://` and plain paths, `git://`, plain `http://` (smart protocol). No TLS
-//!   transport is built in. [`Credentials`] are values passed in by the caller; they never appear
-//!   in logs, errors or `Debug` output.
+//! - Remotes: `file://` and plain paths, `git://`, `http://` and `https://` (smart protocol;
+//!   libgit2 over the system OpenSSL). `https://` servers are trusted by the system CA store, plus
+//!   the PEM CA certificates of [`RepoConfig::ca_bundle`] for that repository (Porch: Secret
+//!   `<namespace>-ca-bundle`, key `ca.crt`); see `tls.rs`. [`Credentials`] (basic or bearer) are
+//!   values passed in by the caller; they never appear in logs, errors or `Debug` output.
 //! - Process-wide libgit2 settings (object cache bound, network timeouts): [`init_libgit2`],
 //!   applied with defaults by the first [`GitRepository::open`].
 
@@ -33,6 +35,7 @@ mod publish;
 mod push;
 mod refs;
 mod repo;
+mod tls;
 mod tree;
 mod writer;
 

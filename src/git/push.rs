@@ -81,7 +81,7 @@ pub(crate) fn push(repo: &Repository, url: &str, auth: &Auth, updates: &[RefUpda
         return record(repo, updates, scrub);
     }
     let push_err =
-        |source: git2::Error| GitError::Push { url: redact_userinfo(url), source: scrub.error(&source) };
+        |source: git2::Error| GitError::Push { url: redact_userinfo(url), source: auth.error(&source) };
     let refspecs: Vec<String> = updates
         .iter()
         .map(|u| match u.new {

@@ -97,7 +97,7 @@ impl GitRepository {
 
     fn auth(&self) -> Auth {
         let credentials = self.inner.credentials.read().unwrap_or_else(|e| e.into_inner()).clone();
-        Auth::new(credentials, &self.inner.config.url)
+        Auth::new(credentials, &self.inner.config.url).with_ca_bundle(self.inner.config.ca_bundle.as_deref())
     }
 
     /// Runs `work` as the repository's single writer, on the blocking pool.

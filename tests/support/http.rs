@@ -1,5 +1,6 @@
 //! A small HTTP server in front of `git http-backend` (CGI), with basic or bearer
 //! authentication and a switch that drops the connection on pushes (a remote going away).
+//! It serves plain HTTP, or HTTPS (rustls on ring) with a certificate from a [`TestCa`].
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -13,8 +14,93 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use tokio::io::AsyncWriteExt;
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls::ServerConfig;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+/// A certificate authority made for one test.
+pub(crate) struct TestCa {
+    issuer: CertifiedIssuer<'static, KeyPair>,
+}
+
+impl std::fmt::Debug for TestCa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TestCa")
+    }
+}
+
+/// A server certificate and its private key.
+#[derive(Debug)]
+pub(crate) struct ServerCert {
+    cert: CertificateDer<'static>,
+    key: PrivatePkcs8KeyDer<'static>,
+}
+
+impl ServerCert {
+    /// Writes the certificate and key to `dir` (for a child process, see [`ServerCert::load`]).
+    pub(crate) fn save(&self, dir: &std::path::Path) {
+        std::fs::write(dir.join("server.der"), &self.cert).unwrap();
+        std::fs::write(dir.join("server.key.der"), self.key.secret_pkcs8_der()).unwrap();
+    }
+
+    /// Reads what [`ServerCert::save`] wrote.
+    pub(crate) fn load(dir: &std::path::Path) -> Self {
+        let cert = CertificateDer::from(std::fs::read(dir.join("server.der")).unwrap());
+        let key = PrivatePkcs8KeyDer::from(std::fs::read(dir.join("server.key.der")).unwrap());
+        Self { cert, key }
+    }
+}
+
+impl TestCa {
+    /// A new self-signed CA named `name`.
+    pub(crate) fn new(name: &str) -> Self {
+        let mut params = CertificateParams::default();
+        params.distinguished_name.push(DnType::CommonName, name);
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let issuer = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
+        Self { issuer }
+    }
+
+    /// The CA certificate, PEM (what goes into a CA bundle).
+    pub(crate) fn pem(&self) -> String {
+        self.issuer.pem()
+    }
+
+    /// A server certificate for `names` (DNS names or IP addresses), signed by this CA.
+    pub(crate) fn server_cert(&self, names: &[&str]) -> ServerCert {
+        self.server_cert_with(names, |_| {})
+    }
+
+    /// [`server_cert`](Self::server_cert) with the parameters adjusted by `adjust` (e.g. dates).
+    pub(crate) fn server_cert_with(
+        &self,
+        names: &[&str],
+        adjust: impl FnOnce(&mut CertificateParams),
+    ) -> ServerCert {
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        let mut params = CertificateParams::new(names).unwrap();
+        params.distinguished_name.push(DnType::CommonName, "git server");
+        adjust(&mut params);
+        let key = KeyPair::generate().unwrap();
+        let cert = params.signed_by(&key, &self.issuer).unwrap();
+        ServerCert { cert: cert.der().clone(), key: PrivatePkcs8KeyDer::from(key.serialize_der()) }
+    }
+}
+
+fn acceptor(cert: ServerCert) -> TlsAcceptor {
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.cert], PrivateKeyDer::Pkcs8(cert.key))
+        .unwrap();
+    TlsAcceptor::from(Arc::new(config))
+}
 
 /// What the server accepts.
 #[derive(Clone, Debug)]
@@ -34,12 +120,14 @@ struct State {
     drop_pushes: AtomicBool,
     delay_ms: AtomicU64,
     unauthorized: AtomicUsize,
+    requests: AtomicUsize,
 }
 
 /// A running server; stopped when dropped.
 #[derive(Debug)]
 pub(crate) struct HttpGitServer {
     pub(crate) port: u16,
+    scheme: &'static str,
     state: Arc<State>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -47,6 +135,16 @@ pub(crate) struct HttpGitServer {
 impl HttpGitServer {
     /// Serves the repositories under `root` on a free loopback port.
     pub(crate) async fn start(root: PathBuf, auth: HttpAuth) -> Self {
+        Self::serve(root, auth, None).await
+    }
+
+    /// Serves the repositories under `root` over HTTPS with `cert`, on a free loopback port.
+    pub(crate) async fn start_tls(root: PathBuf, auth: HttpAuth, cert: ServerCert) -> Self {
+        Self::serve(root, auth, Some(acceptor(cert))).await
+    }
+
+    async fn serve(root: PathBuf, auth: HttpAuth, tls: Option<TlsAcceptor>) -> Self {
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let state = Arc::new(State {
@@ -55,26 +153,39 @@ impl HttpGitServer {
             drop_pushes: AtomicBool::new(false),
             delay_ms: AtomicU64::new(0),
             unauthorized: AtomicUsize::new(0),
+            requests: AtomicUsize::new(0),
         });
         let served = state.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else { return };
                 let state = served.clone();
+                let tls = tls.clone();
                 tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |req| handle(state.clone(), req));
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                    match tls {
+                        // A client that refuses the certificate ends the handshake: nothing to serve.
+                        Some(tls) => {
+                            if let Ok(stream) = tls.accept(stream).await {
+                                serve_connection(state, stream).await;
+                            }
+                        }
+                        None => serve_connection(state, stream).await,
+                    }
                 });
             }
         });
-        Self { port, state, task }
+        Self { port, scheme, state, task }
     }
 
-    /// `http://127.0.0.1:<port>/<name>`.
+    /// `http[s]://127.0.0.1:<port>/<name>`.
     pub(crate) fn url(&self, name: &str) -> String {
-        format!("http://127.0.0.1:{}/{name}", self.port)
+        self.url_on("127.0.0.1", name)
+    }
+
+    /// `http[s]://<host>:<port>/<name>`, for a host name that resolves to the loopback address
+    /// (`localhost`).
+    pub(crate) fn url_on(&self, host: &str, name: &str) -> String {
+        format!("{}://{host}:{}/{name}", self.scheme, self.port)
     }
 
     /// While set, every push request has its connection closed without a response.
@@ -91,6 +202,16 @@ impl HttpGitServer {
     pub(crate) fn unauthorized(&self) -> usize {
         self.state.unauthorized.load(Ordering::SeqCst)
     }
+
+    /// How many HTTP requests arrived (over HTTPS: after a completed handshake).
+    pub(crate) fn requests(&self) -> usize {
+        self.state.requests.load(Ordering::SeqCst)
+    }
+}
+
+async fn serve_connection(state: Arc<State>, stream: impl AsyncRead + AsyncWrite + Unpin + Send + 'static) {
+    let service = hyper::service::service_fn(move |req| handle(state.clone(), req));
+    let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
 }
 
 impl Drop for HttpGitServer {
@@ -122,6 +243,7 @@ impl std::fmt::Display for Dropped {
 impl std::error::Error for Dropped {}
 
 async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Dropped> {
+    state.requests.fetch_add(1, Ordering::SeqCst);
     let delay = state.delay_ms.load(Ordering::SeqCst);
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;
