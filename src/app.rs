@@ -5,8 +5,10 @@ use crate::config::Config;
 use crate::crdstore::{Store, StoreError, StoreOptions};
 use crate::rest::store::StoreRest;
 use crate::server::openapi::OpenApi;
-use crate::server::state::AppState;
-use crate::server::{self, ApiStack};
+use crate::engine::repo_watch;
+use crate::engine::service::{Engine, EngineConfig};
+use crate::server::state::{AppState, EngineBackend};
+use crate::server::{self, ApiStack, loopback};
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -46,12 +48,22 @@ pub enum StartError {
     },
 }
 
-/// An opened server: its state and the switch that ends its watches.
+/// An opened server: its state, the switch that ends its watches, and its background tasks
+/// (stopped when the App is dropped).
 #[derive(Debug)]
 pub struct App {
     state: Arc<AppState>,
     shutdown: watch::Sender<bool>,
     data_dir: PathBuf,
+    background: Vec<tokio::task::AbortHandle>,
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        for task in &self.background {
+            task.abort();
+        }
+    }
 }
 
 impl App {
@@ -68,16 +80,36 @@ impl App {
             },
         )?;
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let state = AppState {
-            store: StoreRest::new(store),
-            openapi: OpenApi::build(true),
-            max_body: config.max_request_body_size,
-            standalone: true,
-            shutdown: shutdown_rx,
-            metrics,
-            default_watch_timeout: Duration::from_secs(config.default_watch_timeout_seconds),
-        };
-        Ok(Self { state: Arc::new(state), shutdown, data_dir: config.data_dir.clone() })
+        let state = Arc::new_cyclic(|state| {
+            let engine = Engine::new(EngineConfig {
+                client: loopback::client(state.clone()),
+                data_dir: config.data_dir.clone(),
+                versions: Arc::new(store.clone()),
+                retry_attempts: config.repo_operation_retry_attempts,
+                max_concurrent_syncs: config.max_concurrent_syncs as usize,
+                max_concurrent_lists: config.max_concurrent_lists as usize,
+                list_timeout: config.list_timeout_per_repository,
+            });
+            AppState {
+                store: StoreRest::new(store),
+                engine: EngineBackend::new(engine),
+                openapi: OpenApi::build(true),
+                max_body: config.max_request_body_size,
+                standalone: true,
+                shutdown: shutdown_rx,
+                metrics,
+                default_watch_timeout: Duration::from_secs(config.default_watch_timeout_seconds),
+            }
+        });
+        // The Repository watch opens every repository as it appears (and all of them after a
+        // restart). It needs a runtime; `open` outside one (tools) serves requests only.
+        let mut background = Vec::new();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let engine = &state.engine.engine;
+            let watch = repo_watch::run(engine.registry().clone(), engine.client().clone(), config.repo_sync_frequency);
+            background.push(runtime.spawn(watch).abort_handle());
+        }
+        Ok(Self { state, shutdown, data_dir: config.data_dir.clone(), background })
     }
 
     /// The API as a tower service over any request body (in-process use, tests).

@@ -3,6 +3,7 @@
 use clap::{Parser, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Log line format.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -51,6 +52,43 @@ pub struct Config {
     /// How long a watch lasts when the client gives no `timeoutSeconds`.
     #[arg(long, env = "PORCH_DEFAULT_WATCH_TIMEOUT_SECONDS", default_value_t = 1800)]
     pub default_watch_timeout_seconds: u64,
+
+    /// How many times a git write is retried after a conflicting change on the remote.
+    #[arg(long, env = "PORCH_REPO_OPERATION_RETRY_ATTEMPTS", default_value_t = 3)]
+    pub repo_operation_retry_attempts: u32,
+
+    /// How many repositories a package revision list reads at once.
+    #[arg(long, env = "PORCH_MAX_CONCURRENT_LISTS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_concurrent_lists: u32,
+
+    /// How long a list waits for one repository before skipping it with a warning (`20s`,
+    /// `500ms`, `1m`; a bare number is seconds).
+    #[arg(long, env = "PORCH_LIST_TIMEOUT_PER_REPOSITORY", default_value = "20s", value_parser = parse_duration)]
+    pub list_timeout_per_repository: Duration,
+
+    /// How many repository fetches (opens and syncs) run at once.
+    #[arg(long, env = "PORCH_MAX_CONCURRENT_SYNCS", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_concurrent_syncs: u32,
+
+    /// How often every repository is fetched again to pick up changes made outside the server.
+    #[arg(long, env = "PORCH_REPO_SYNC_FREQUENCY", default_value = "10m", value_parser = parse_duration)]
+    pub repo_sync_frequency: Duration,
+}
+
+/// Parses a duration as Go prints them: `500ms`, `20s`, `10m`, `1h`, or a bare number of seconds.
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number.parse().map_err(|_| format!("invalid duration {text:?}"))?;
+    let seconds = match unit {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => return Err(format!("invalid duration {text:?}: use ms, s, m or h")),
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|e| format!("invalid duration {text:?}: {e}"))
 }
 
 impl Config {
@@ -85,6 +123,18 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from("./porch-data"));
         assert_eq!(c.max_request_body_size, 6_291_456);
         assert!(c.check().is_ok());
+    }
+
+    #[test]
+    fn durations_read_like_go_flags() {
+        assert_eq!(parse_duration("20s").unwrap(), Duration::from_secs(20));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("10m").unwrap(), Duration::from_secs(600));
+        assert_eq!(parse_duration("7").unwrap(), Duration::from_secs(7));
+        assert!(parse_duration("5d").is_err());
+        let c = Config::parse_from(["porch-server"]);
+        assert_eq!(c.list_timeout_per_repository, Duration::from_secs(20));
+        assert_eq!((c.max_concurrent_lists, c.repo_operation_retry_attempts), (10, 3));
     }
 
     #[test]

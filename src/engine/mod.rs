@@ -25,6 +25,7 @@ pub(crate) mod metadata;
 pub(crate) mod objects;
 pub mod pipeline;
 pub(crate) mod registry;
+pub(crate) mod repo_watch;
 pub mod render;
 pub mod resources;
 pub(crate) mod service;

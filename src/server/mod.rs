@@ -7,6 +7,7 @@
 mod body;
 mod discovery;
 mod handler;
+pub(crate) mod loopback;
 mod metrics;
 mod negotiate;
 pub(crate) mod openapi;

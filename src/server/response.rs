@@ -63,3 +63,26 @@ pub(crate) fn add_warning(res: &mut Response<ResponseBody>, text: &str) {
         res.headers_mut().append(header::WARNING, v);
     }
 }
+
+/// A list response serialized straight from shared items (no copies).
+pub(crate) fn list_response(
+    code: StatusCode,
+    api_version: &str,
+    kind: &str,
+    metadata: &serde_json::Value,
+    items: &[std::sync::Arc<serde_json::Value>],
+) -> Response<ResponseBody> {
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct ListBody<'a> {
+        api_version: &'a str,
+        kind: &'a str,
+        metadata: &'a serde_json::Value,
+        items: Vec<&'a serde_json::Value>,
+    }
+    let list = ListBody { api_version, kind, metadata, items: items.iter().map(AsRef::as_ref).collect() };
+    match serde_json::to_vec(&list) {
+        Ok(body) => bytes_response(code, JSON, body),
+        Err(e) => error_response(&ApiError::internal(e)),
+    }
+}

@@ -1,8 +1,15 @@
 //! The state shared by every request.
 
 use super::openapi::OpenApi;
+use super::stack::{ResourceStack, resource_stack};
+use crate::engine::service::Engine;
+use crate::rest::packagerevisionresources::{PackageRevisionResourcesStorage, PackageRevisionResourcesStrategy};
+use crate::rest::packagerevisions::{self, PackageRevisionStorage};
+use crate::rest::packages::{PackageStorage, PackageStrategy};
 use crate::rest::store::StoreRest;
 use metrics_exporter_prometheus::PrometheusHandle;
+use porch_api::gvk::{PACKAGE_REVISION, PACKAGE_REVISION_RESOURCES, PORCH_PACKAGE};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -11,6 +18,8 @@ use tokio::sync::watch;
 pub(crate) struct AppState {
     /// REST storage of the embedded CR store (standalone mode).
     pub(crate) store: StoreRest,
+    /// The package engine and the storage stacks of the porch.kpt.dev resources.
+    pub(crate) engine: EngineBackend,
     pub(crate) openapi: OpenApi,
     /// `--max-request-body-size`.
     pub(crate) max_body: usize,
@@ -22,4 +31,43 @@ pub(crate) struct AppState {
     pub(crate) metrics: Option<PrometheusHandle>,
     /// Watch duration when the client gives no `timeoutSeconds`.
     pub(crate) default_watch_timeout: Duration,
+}
+
+/// The engine with the storage stack of each porch.kpt.dev resource, built once.
+pub(crate) struct EngineBackend {
+    pub(crate) engine: Engine,
+    revisions: ResourceStack,
+    resources: ResourceStack,
+    packages: ResourceStack,
+}
+
+impl std::fmt::Debug for EngineBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineBackend").field("engine", &self.engine).finish_non_exhaustive()
+    }
+}
+
+impl EngineBackend {
+    /// The stacks over `engine`.
+    pub(crate) fn new(engine: Engine) -> Self {
+        Self {
+            revisions: resource_stack(packagerevisions::strategy(), PackageRevisionStorage::new(engine.clone())),
+            resources: resource_stack(
+                Arc::new(PackageRevisionResourcesStrategy),
+                PackageRevisionResourcesStorage::new(engine.clone()),
+            ),
+            packages: resource_stack(Arc::new(PackageStrategy), PackageStorage::new(engine.clone())),
+            engine,
+        }
+    }
+
+    /// The storage stack of `resource` (a porch.kpt.dev plural).
+    pub(crate) fn stack(&self, resource: &str) -> Option<ResourceStack> {
+        match resource {
+            r if r == PACKAGE_REVISION.plural => Some(self.revisions.clone()),
+            r if r == PACKAGE_REVISION_RESOURCES.plural => Some(self.resources.clone()),
+            r if r == PORCH_PACKAGE.plural => Some(self.packages.clone()),
+            _ => None,
+        }
+    }
 }

@@ -75,6 +75,7 @@ pub(crate) struct Engine {
     metadata: Metadata,
     locks: TryLocks,
     functions: Arc<dyn FunctionRegistry>,
+    versions: Arc<dyn ResourceVersions>,
     max_concurrent_lists: usize,
     list_timeout: Duration,
 }
@@ -116,7 +117,7 @@ impl Engine {
         let registry = Registry::new(RegistryConfig {
             client: config.client.clone(),
             data_dir: config.data_dir,
-            versions: config.versions,
+            versions: config.versions.clone(),
             retry_attempts: config.retry_attempts,
             max_concurrent_syncs: config.max_concurrent_syncs,
         });
@@ -126,6 +127,7 @@ impl Engine {
             registry,
             locks: TryLocks::default(),
             functions: Arc::new(NoFunctions),
+            versions: config.versions,
             max_concurrent_lists: config.max_concurrent_lists.max(1),
             list_timeout: config.list_timeout,
         }
@@ -134,6 +136,11 @@ impl Engine {
     /// The registry of open repositories.
     pub(crate) fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// The current server-wide resourceVersion.
+    pub(crate) fn resource_version(&self) -> u64 {
+        self.versions.current()
     }
 
     /// The client the engine reads Repositories with.

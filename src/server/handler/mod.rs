@@ -2,6 +2,7 @@
 //! health, metrics or a resource verb, and always answers (errors are `Status` responses).
 
 mod decode;
+mod engine_verbs;
 mod nonresource;
 mod resource;
 mod store_verbs;

@@ -6,7 +6,7 @@ use super::super::request::{ApiRequest, Verb};
 use super::super::resources::{self, Backend};
 use super::super::response::ResponseBody;
 use super::super::state::AppState;
-use super::store_verbs;
+use super::{engine_verbs, store_verbs};
 use bytes::Bytes;
 use http::{Response, request::Parts};
 use http_body::Body;
@@ -55,9 +55,6 @@ where
     };
     match def.backend {
         Backend::Store(kind) => store_verbs::handle(state, def, kind, api, parts, bytes).await,
-        Backend::Engine => Err(ApiError::unavailable(format!(
-            "{}.{} are not served yet: the package engine is not part of this build",
-            def.resource, def.group
-        ))),
+        Backend::Engine => engine_verbs::handle(state, def, api, parts, bytes).await,
     }
 }

@@ -5,9 +5,7 @@
 use super::super::negotiate::{Negotiated, TABLE_CONTENT_TYPE};
 use super::super::request::{ApiRequest, Verb};
 use super::super::resources::ResourceDef;
-use super::super::response::{
-    JSON, ResponseBody, add_warning, bytes_response, json_response, json_response_typed,
-};
+use super::super::response::{ResponseBody, add_warning, json_response, json_response_typed, list_response};
 use super::super::state::AppState;
 use super::super::table::{self, TableOptions};
 use super::super::watch::{self, WatchParams};
@@ -128,16 +126,6 @@ fn list_options(call: &Call<'_>) -> Result<ListOptions, ApiError> {
     })
 }
 
-/// A list response, serialized straight from the store's shared items.
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ListBody<'a> {
-    api_version: &'a str,
-    kind: &'a str,
-    metadata: Value,
-    items: Vec<&'a Value>,
-}
-
 async fn list(call: &Call<'_>) -> Result<Response<ResponseBody>, ApiError> {
     let page = call.state.store.list(call.kind, call.ns(), &list_options(call)?).await?;
     let mut meta = json!({"resourceVersion": page.resource_version.to_string()});
@@ -152,14 +140,7 @@ async fn list(call: &Call<'_>) -> Result<Response<ResponseBody>, ApiError> {
         let t = table::to_table(call.def, page.items.iter().map(AsRef::as_ref), meta, options);
         return Ok(json_response_typed(StatusCode::OK, TABLE_CONTENT_TYPE, &t));
     }
-    let list = ListBody {
-        api_version: &call.def.api_version(),
-        kind: call.def.list_kind,
-        metadata: meta,
-        items: page.items.iter().map(AsRef::as_ref).collect(),
-    };
-    let body = serde_json::to_vec(&list).map_err(ApiError::internal)?;
-    Ok(bytes_response(StatusCode::OK, JSON, body))
+    Ok(list_response(StatusCode::OK, &call.def.api_version(), call.def.list_kind, &meta, &page.items))
 }
 
 fn watch_objects(call: &Call<'_>) -> Result<Response<ResponseBody>, ApiError> {

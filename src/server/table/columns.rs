@@ -40,47 +40,7 @@ pub(crate) const REPOSITORIES: &[Column] = &[
     AGE,
 ];
 
-const PACKAGE: Column = Column::new("Package", "string", |o| at(o, "/spec/packageName"));
-const WORKSPACE: Column = Column::new("WorkspaceName", "string", |o| at(o, "/spec/workspaceName"));
-const REVISION: Column =
-    Column::new("Revision", "integer", |o| o.pointer("/spec/revision").cloned().unwrap_or(Value::from(0)));
-const REPOSITORY: Column = Column::new("Repository", "string", |o| at(o, "/spec/repository"));
-
-fn latest(o: &Value) -> Value {
-    Value::Bool(
-        o.pointer("/metadata/labels/kpt.dev~1latest-revision").and_then(Value::as_str) == Some("true"),
-    )
-}
-
-/// PackageRevision (§5).
-pub(crate) const PACKAGE_REVISIONS: &[Column] = &[
-    PACKAGE,
-    WORKSPACE,
-    REVISION,
-    Column::new("Latest", "boolean", latest),
-    Column::new("Lifecycle", "string", |o| at(o, "/spec/lifecycle")),
-    REPOSITORY,
-];
-
-/// PackageRevisionResources (§5).
-pub(crate) const PACKAGE_REVISION_RESOURCES: &[Column] = &[
-    PACKAGE,
-    WORKSPACE,
-    REVISION,
-    REPOSITORY,
-    Column::new("Files", "integer", |o| {
-        Value::from(o.pointer("/spec/resources").and_then(Value::as_object).map_or(0, |m| m.len()))
-    }),
-];
-
-/// PorchPackage (§5).
-pub(crate) const PACKAGES: &[Column] = &[
-    PACKAGE,
-    REPOSITORY,
-    Column::new("Latest Revision", "integer", |o| {
-        o.pointer("/status/latestRevision").cloned().unwrap_or(Value::from(0))
-    }),
-];
+pub(crate) use crate::rest::columns::{PACKAGE_REVISION_RESOURCES, PACKAGE_REVISIONS, PACKAGES};
 
 /// Namespace: `NAME STATUS AGE`.
 pub(crate) const NAMESPACES: &[Column] = &[

@@ -1,0 +1,79 @@
+//! What the REST storage of the porch.kpt.dev resources shares: the caller of a request,
+//! typed bodies, list options and the JSON responses.
+
+use futures::future::BoxFuture;
+use porch_api::gvk::ResourceInfo;
+use porch_layers::{ApiError, ObjectList, RequestContext, StorageRequest, StorageResponse};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+use crate::engine::filter::{RevisionFilter, Target};
+use crate::engine::service::{Caller, ListOptions, Listed};
+
+/// The future of every engine-backed storage call.
+pub(crate) type StorageFuture = BoxFuture<'static, Result<StorageResponse, ApiError>>;
+
+/// The engine's view of who asks.
+pub(crate) fn caller(ctx: &RequestContext) -> Caller {
+    Caller {
+        namespace: ctx.namespace.clone().unwrap_or_default(),
+        user: (!ctx.user.username.is_empty()).then(|| ctx.user.username.clone()),
+        dry_run: ctx.dry_run,
+    }
+}
+
+/// The request object as `T`; 400 when it does not have `T`'s shape.
+pub(crate) fn decode<T: DeserializeOwned>(body: Option<Value>, info: &ResourceInfo) -> Result<T, ApiError> {
+    let body = body.ok_or_else(|| ApiError::bad_request("the request has no body"))?;
+    serde_json::from_value(body)
+        .map_err(|e| ApiError::bad_request(format!("the request body is not a valid {}: {e}", info.kind)))
+}
+
+/// An object as JSON.
+pub(crate) fn to_json<T: Serialize>(object: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(object).map_err(ApiError::internal)
+}
+
+/// The name of the path, or 404 for a request without one.
+pub(crate) fn name_of(ctx: &RequestContext) -> Result<String, ApiError> {
+    ctx.name.clone().ok_or_else(ApiError::path_not_found)
+}
+
+/// The checked field selector of a list, for `target`'s fields.
+pub(crate) fn filter(req: &StorageRequest, target: Target) -> Result<RevisionFilter, ApiError> {
+    RevisionFilter::parse(req.list.field_selector.as_ref(), req.ctx.namespace.as_deref(), target)
+}
+
+/// The engine's list options of a request.
+pub(crate) fn options<'a>(req: &'a StorageRequest, filter: &'a RevisionFilter) -> ListOptions<'a> {
+    ListOptions {
+        namespace: req.ctx.namespace.as_deref(),
+        filter,
+        labels: req.list.label_selector.as_ref(),
+        limit: req.list.limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX)),
+        continue_token: req.list.continue_token.as_deref(),
+    }
+}
+
+/// A list response of `listed` at `resource_version` (read before listing, so that a watch
+/// from it misses nothing the list did not show), with its skipped repositories as warnings.
+pub(crate) fn list_response<T: Serialize>(
+    info: &ResourceInfo,
+    listed: Listed<T>,
+    resource_version: u64,
+) -> Result<StorageResponse, ApiError> {
+    let mut metadata = json!({"resourceVersion": resource_version.to_string()});
+    if let Some(token) = &listed.continue_token {
+        metadata["continue"] = json!(token);
+    }
+    if let Some(remaining) = listed.remaining {
+        metadata["remainingItemCount"] = json!(remaining);
+    }
+    let items = listed.items.iter().map(|o| to_json(o).map(Arc::new)).collect::<Result<Vec<_>, _>>()?;
+    let list = ObjectList { api_version: info.api_version.to_string(), kind: info.list_kind.to_string(), metadata, items };
+    let mut response = StorageResponse::list(list);
+    response.warnings = listed.warnings;
+    Ok(response)
+}

@@ -1,0 +1,95 @@
+//! `packagerevisionresources`: the files of a revision. get, list, update and patch; no create
+//! or delete (the router answers 405).
+
+use std::task::{Context, Poll};
+
+use futures::FutureExt;
+use porch_api::gvk::PACKAGE_REVISION_RESOURCES;
+use porch_layers::{ApiError, Column, StorageRequest, StorageResponse, Strategy, Verb};
+use serde_json::Value;
+
+use super::columns::PACKAGE_REVISION_RESOURCES as COLUMNS;
+use super::engine::{StorageFuture, caller, decode, filter, list_response, name_of, options, to_json};
+use super::packagerevisions::revision_field_value;
+use crate::engine::filter::Target;
+use crate::engine::service::Engine;
+
+/// How PackageRevisionResources are updated and printed. Content checks (paths, Kptfile,
+/// lifecycle) are the engine's, since they need the stored revision.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PackageRevisionResourcesStrategy;
+
+impl Strategy for PackageRevisionResourcesStrategy {
+    fn group(&self) -> &str {
+        PACKAGE_REVISION_RESOURCES.group
+    }
+
+    fn kind(&self) -> &str {
+        PACKAGE_REVISION_RESOURCES.kind
+    }
+
+    fn resource(&self) -> &str {
+        PACKAGE_REVISION_RESOURCES.plural
+    }
+
+    fn columns(&self) -> &[Column] {
+        COLUMNS
+    }
+
+    fn field_value(&self, obj: &Value, field: &str) -> Result<Option<String>, ApiError> {
+        revision_field_value(obj, field)
+    }
+}
+
+/// REST storage of PackageRevisionResources over the engine.
+#[derive(Clone, Debug)]
+pub(crate) struct PackageRevisionResourcesStorage {
+    engine: Engine,
+}
+
+impl PackageRevisionResourcesStorage {
+    /// Storage over `engine`.
+    pub(crate) fn new(engine: Engine) -> Self {
+        Self { engine }
+    }
+}
+
+async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, ApiError> {
+    let ctx = &req.ctx;
+    let caller = caller(ctx);
+    match ctx.verb {
+        Verb::Get => Ok(StorageResponse::ok(to_json(&engine.get_resources(&caller.namespace, &name_of(ctx)?).await?)?)),
+        Verb::List => {
+            let filter = filter(&req, Target::Revisions)?;
+            let resource_version = engine.resource_version();
+            let listed = engine.list_resources(&options(&req, &filter)).await?;
+            list_response(&PACKAGE_REVISION_RESOURCES, listed, resource_version)
+        }
+        Verb::Update | Verb::Patch if req.old.is_some() => {
+            let prr = decode(req.body, &PACKAGE_REVISION_RESOURCES)?;
+            Ok(StorageResponse::ok(to_json(&engine.update_resources(&caller, prr).await?)?))
+        }
+        Verb::Update | Verb::Patch => Err(ApiError::not_found(
+            PACKAGE_REVISION_RESOURCES.group,
+            PACKAGE_REVISION_RESOURCES.plural,
+            ctx.name.as_deref().unwrap_or_default(),
+        )),
+        other => Err(ApiError::method_not_allowed(format!(
+            "{other} of packagerevisionresources is not supported"
+        ))),
+    }
+}
+
+impl tower::Service<StorageRequest> for PackageRevisionResourcesStorage {
+    type Response = StorageResponse;
+    type Error = ApiError;
+    type Future = StorageFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), ApiError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: StorageRequest) -> Self::Future {
+        serve(self.engine.clone(), req).boxed()
+    }
+}

@@ -1,0 +1,182 @@
+//! `packagerevisions` and `packagerevisions/approval`: the strategy (Porch's create, update and
+//! approval rules) and the REST storage over the engine.
+
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures::FutureExt;
+use porch_api::PackageRevision;
+use porch_api::gvk::PACKAGE_REVISION;
+use porch_layers::{
+    ApiError, Column, FieldCause, RequestContext, StorageRequest, StorageResponse, Strategy, Verb,
+};
+use serde_json::Value;
+
+use super::columns::PACKAGE_REVISIONS;
+use super::engine::{StorageFuture, caller, decode, filter, list_response, name_of, options, to_json};
+use crate::engine::filter::Target;
+use crate::engine::lifecycle;
+use crate::engine::service::Engine;
+use crate::engine::validate;
+
+/// The `approval` subresource.
+pub(crate) const APPROVAL: &str = "approval";
+
+/// How PackageRevisions are created, updated, approved and printed.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PackageRevisionStrategy;
+
+fn typed(obj: &Value) -> Result<PackageRevision, FieldCause> {
+    serde_json::from_value(obj.clone())
+        .map_err(|e| FieldCause::invalid("", format!("the object is not a valid PackageRevision: {e}")))
+}
+
+impl Strategy for PackageRevisionStrategy {
+    fn group(&self) -> &str {
+        PACKAGE_REVISION.group
+    }
+
+    fn kind(&self) -> &str {
+        PACKAGE_REVISION.kind
+    }
+
+    fn resource(&self) -> &str {
+        PACKAGE_REVISION.plural
+    }
+
+    /// Porch's `PrepareForUpdate`: a request without `spec.packageMetadata` keeps the old one.
+    /// `status` travels with the object (clients may send `status.conditions`).
+    fn prepare_for_update(&self, _ctx: &RequestContext, new: &mut Value, old: &Value) {
+        let missing = new.pointer("/spec/packageMetadata").is_none_or(Value::is_null);
+        if missing
+            && let (Some(value), Some(spec)) =
+                (old.pointer("/spec/packageMetadata"), new.get_mut("spec").and_then(Value::as_object_mut))
+        {
+            spec.insert("packageMetadata".into(), value.clone());
+        }
+    }
+
+    fn validate(&self, _ctx: &RequestContext, obj: &Value) -> Vec<FieldCause> {
+        match typed(obj) {
+            Ok(pr) => validate::validate_create(&pr),
+            Err(cause) => vec![cause],
+        }
+    }
+
+    fn validate_update(&self, ctx: &RequestContext, new: &Value, old: &Value) -> Vec<FieldCause> {
+        let (new, old) = match (typed(new), typed(old)) {
+            (Ok(new), Ok(old)) => (new, old),
+            (Err(cause), _) | (_, Err(cause)) => return vec![cause],
+        };
+        if ctx.subresource.as_deref() != Some(APPROVAL) {
+            return validate::validate_update(&old, &new);
+        }
+        let mut causes: Vec<FieldCause> =
+            validate::latest_label_on_update(old.metadata.labels.as_ref(), new.metadata.labels.as_ref())
+                .into_iter()
+                .collect();
+        if let Err(more) = lifecycle::approval_transition(old.spec.lifecycle.as_ref(), new.spec.lifecycle.as_ref()) {
+            causes.extend(more);
+        }
+        causes
+    }
+
+    /// An unset lifecycle is `Draft`.
+    fn canonicalize(&self, obj: &mut Value) {
+        let unset = obj.pointer("/spec/lifecycle").is_none_or(|l| l.is_null() || l == "");
+        if unset && let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) {
+            spec.insert("lifecycle".into(), Value::from("Draft"));
+        }
+    }
+
+    fn columns(&self) -> &[Column] {
+        PACKAGE_REVISIONS
+    }
+
+    fn field_value(&self, obj: &Value, field: &str) -> Result<Option<String>, ApiError> {
+        revision_field_value(obj, field)
+    }
+}
+
+/// The §6 fields of a PackageRevision (or PackageRevisionResources) object.
+pub(crate) fn revision_field_value(obj: &Value, field: &str) -> Result<Option<String>, ApiError> {
+    let text = |pointer: &str| obj.pointer(pointer).and_then(Value::as_str).map(str::to_string);
+    Ok(match field {
+        "metadata.name" => text("/metadata/name"),
+        "metadata.namespace" => text("/metadata/namespace"),
+        "spec.packageName" => text("/spec/packageName"),
+        "spec.repository" => text("/spec/repository"),
+        "spec.workspaceName" => text("/spec/workspaceName"),
+        "spec.lifecycle" => text("/spec/lifecycle"),
+        "spec.revision" => Some(obj.pointer("/spec/revision").and_then(Value::as_i64).unwrap_or(0).to_string()),
+        _ => match field.strip_prefix("spec.packageMetadata.labels[").and_then(|k| k.strip_suffix(']')) {
+            Some(key) => obj.pointer("/spec/packageMetadata/labels").and_then(|l| l.get(key)).and_then(Value::as_str).map(str::to_string),
+            None => return Err(porch_layers::strategy::unknown_field(field)),
+        },
+    })
+}
+
+/// REST storage of PackageRevisions over the engine.
+#[derive(Clone, Debug)]
+pub(crate) struct PackageRevisionStorage {
+    engine: Engine,
+}
+
+impl PackageRevisionStorage {
+    /// Storage over `engine`.
+    pub(crate) fn new(engine: Engine) -> Self {
+        Self { engine }
+    }
+}
+
+async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, ApiError> {
+    let ctx = &req.ctx;
+    let caller = caller(ctx);
+    let approval = ctx.subresource.as_deref() == Some(APPROVAL);
+    match ctx.verb {
+        Verb::Get => Ok(StorageResponse::ok(to_json(&engine.get_revision(&caller.namespace, &name_of(ctx)?).await?)?)),
+        Verb::List => {
+            let filter = filter(&req, Target::Revisions)?;
+            let resource_version = engine.resource_version();
+            let listed = engine.list_revisions(&options(&req, &filter)).await?;
+            list_response(&PACKAGE_REVISION, listed, resource_version)
+        }
+        Verb::Create => {
+            let pr = decode(req.body, &PACKAGE_REVISION)?;
+            Ok(StorageResponse::created(to_json(&engine.create_revision(&caller, pr).await?)?))
+        }
+        Verb::Update | Verb::Patch if req.old.is_none() && !approval => {
+            // Server-side apply (or update) of an object that does not exist: a create.
+            let pr = decode(req.body, &PACKAGE_REVISION)?;
+            Ok(StorageResponse::created(to_json(&engine.create_revision(&caller, pr).await?)?))
+        }
+        Verb::Update | Verb::Patch => {
+            let pr = decode(req.body, &PACKAGE_REVISION)?;
+            Ok(StorageResponse::ok(to_json(&engine.update_revision(&caller, pr, approval).await?)?))
+        }
+        Verb::Delete => Ok(StorageResponse::ok(to_json(&engine.delete_revision(&caller, &name_of(ctx)?).await?)?)),
+        Verb::Watch | Verb::DeleteCollection => Err(ApiError::method_not_allowed(format!(
+            "{} of packagerevisions is not supported yet",
+            ctx.verb
+        ))),
+    }
+}
+
+impl tower::Service<StorageRequest> for PackageRevisionStorage {
+    type Response = StorageResponse;
+    type Error = ApiError;
+    type Future = StorageFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), ApiError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: StorageRequest) -> Self::Future {
+        serve(self.engine.clone(), req).boxed()
+    }
+}
+
+/// The shared strategy value.
+pub(crate) fn strategy() -> Arc<PackageRevisionStrategy> {
+    Arc::new(PackageRevisionStrategy)
+}

@@ -1,0 +1,100 @@
+//! `packages` (PorchPackage): get and list from the caches; create, update and delete answer
+//! 405 with Porch's messages (porch-api.md §1.1).
+
+use std::task::{Context, Poll};
+
+use futures::FutureExt;
+use porch_api::gvk::PORCH_PACKAGE;
+use porch_layers::{ApiError, Column, StorageRequest, StorageResponse, Strategy, Verb};
+use serde_json::Value;
+
+use super::columns::PACKAGES;
+use super::engine::{StorageFuture, caller, filter, list_response, name_of, options, to_json};
+use crate::engine::filter::Target;
+use crate::engine::service::Engine;
+
+/// How PorchPackages are printed and filtered.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PackageStrategy;
+
+impl Strategy for PackageStrategy {
+    fn group(&self) -> &str {
+        PORCH_PACKAGE.group
+    }
+
+    fn kind(&self) -> &str {
+        PORCH_PACKAGE.kind
+    }
+
+    fn resource(&self) -> &str {
+        PORCH_PACKAGE.plural
+    }
+
+    fn columns(&self) -> &[Column] {
+        PACKAGES
+    }
+
+    fn field_value(&self, obj: &Value, field: &str) -> Result<Option<String>, ApiError> {
+        let text = |pointer: &str| obj.pointer(pointer).and_then(Value::as_str).map(str::to_string);
+        Ok(match field {
+            "metadata.name" => text("/metadata/name"),
+            "metadata.namespace" => text("/metadata/namespace"),
+            "spec.packageName" => text("/spec/packageName"),
+            "spec.repository" => text("/spec/repository"),
+            _ => return Err(porch_layers::strategy::unknown_field(field)),
+        })
+    }
+}
+
+/// REST storage of PorchPackages over the engine.
+#[derive(Clone, Debug)]
+pub(crate) struct PackageStorage {
+    engine: Engine,
+}
+
+impl PackageStorage {
+    /// Storage over `engine`.
+    pub(crate) fn new(engine: Engine) -> Self {
+        Self { engine }
+    }
+}
+
+async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, ApiError> {
+    let ctx = &req.ctx;
+    match ctx.verb {
+        Verb::Get => {
+            let package = engine.get_package(&caller(ctx).namespace, &name_of(ctx)?).await?;
+            Ok(StorageResponse::ok(to_json(&package)?))
+        }
+        Verb::List => {
+            let filter = filter(&req, Target::Packages)?;
+            let resource_version = engine.resource_version();
+            let listed = engine.list_packages(&options(&req, &filter)).await?;
+            list_response(&PORCH_PACKAGE, listed, resource_version)
+        }
+        Verb::Create => Err(ApiError::method_not_allowed(
+            "create or clone a PackageRevision resource to create a package as direct package creation",
+        )),
+        Verb::Update | Verb::Patch => Err(ApiError::method_not_allowed(
+            "update a PackageRevision resource to update a package as direct package update",
+        )),
+        Verb::Delete | Verb::DeleteCollection => Err(ApiError::method_not_allowed(
+            "delete all PackageRevisions resources of a package to delete a package as direct package deletion",
+        )),
+        Verb::Watch => Err(ApiError::method_not_allowed("watch of packages is not supported yet")),
+    }
+}
+
+impl tower::Service<StorageRequest> for PackageStorage {
+    type Response = StorageResponse;
+    type Error = ApiError;
+    type Future = StorageFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), ApiError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: StorageRequest) -> Self::Future {
+        serve(self.engine.clone(), req).boxed()
+    }
+}
