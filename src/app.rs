@@ -3,10 +3,10 @@
 
 use crate::config::Config;
 use crate::crdstore::{Store, StoreError, StoreOptions};
-use crate::rest::store::StoreRest;
-use crate::server::openapi::OpenApi;
 use crate::engine::repo_watch;
 use crate::engine::service::{Engine, EngineConfig};
+use crate::rest::store::StoreRest;
+use crate::server::openapi::OpenApi;
 use crate::server::state::{AppState, EngineBackend};
 use crate::server::{self, ApiStack, loopback};
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -106,7 +106,11 @@ impl App {
         let mut background = Vec::new();
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let engine = &state.engine.engine;
-            let watch = repo_watch::run(engine.registry().clone(), engine.client().clone(), config.repo_sync_frequency);
+            let watch = repo_watch::run(
+                engine.registry().clone(),
+                engine.client().clone(),
+                config.repo_sync_frequency,
+            );
             background.push(runtime.spawn(watch).abort_handle());
         }
         Ok(Self { state, shutdown, data_dir: config.data_dir.clone(), background })

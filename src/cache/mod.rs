@@ -28,6 +28,6 @@ mod writes;
 
 pub use error::{CacheError, ErrorKind};
 pub use repository::{CacheOptions, CacheStats, RepositoryCache, RepositorySpec};
-pub use revision::{CacheEvent, CachedPackage, CachedRevision, EventType, RevisionKey};
 pub(crate) use revision::lifecycle_rank;
+pub use revision::{CacheEvent, CachedPackage, CachedRevision, EventType, RevisionKey};
 pub use versions::ResourceVersions;

@@ -62,13 +62,16 @@ pub(crate) struct LogEntry {
     pub(crate) prev: Option<Arc<Value>>,
 }
 
-/// The last `capacity` events, with contiguous resourceVersions.
+/// The last `capacity` events, in resourceVersion order. resourceVersions need not be
+/// contiguous: numbers reserved for changes kept outside the store (the repository caches) leave
+/// gaps, so positions are found by searching, never by offset.
 #[derive(Debug)]
 pub(crate) struct EventLog {
     entries: VecDeque<LogEntry>,
     capacity: usize,
-    /// The resourceVersion of the oldest retained event (or of the next one when empty).
-    start: u64,
+    /// The newest resourceVersion whose event may be missing from the window (evicted, or from
+    /// before the store was opened): a watch may resume after it, not before it.
+    horizon: u64,
 }
 
 /// Why the events after a resourceVersion cannot be served.
@@ -80,17 +83,15 @@ pub(crate) struct Expired {
 
 impl EventLog {
     fn new(capacity: usize, current_rv: u64) -> EventLog {
-        EventLog { entries: VecDeque::new(), capacity: capacity.max(1), start: current_rv + 1 }
+        EventLog { entries: VecDeque::new(), capacity: capacity.max(1), horizon: current_rv }
     }
 
     fn push(&mut self, e: LogEntry) {
-        if self.entries.is_empty() {
-            self.start = e.rv;
-        }
         self.entries.push_back(e);
         while self.entries.len() > self.capacity {
-            self.entries.pop_front();
-            self.start += 1;
+            if let Some(evicted) = self.entries.pop_front() {
+                self.horizon = evicted.rv;
+            }
         }
     }
 
@@ -101,10 +102,11 @@ impl EventLog {
         current: u64,
         max: usize,
     ) -> Result<impl Iterator<Item = &LogEntry>, Expired> {
-        if after < current && after + 1 < self.start {
-            return Err(Expired { oldest: self.start });
+        if after < current && after < self.horizon {
+            let oldest = self.entries.front().map_or(self.horizon + 1, |e| e.rv);
+            return Err(Expired { oldest });
         }
-        let skip = usize::try_from((after + 1).saturating_sub(self.start)).unwrap_or(usize::MAX);
+        let skip = self.entries.partition_point(|e| e.rv <= after);
         Ok(self.entries.iter().skip(skip).take(max))
     }
 }
@@ -193,5 +195,20 @@ mod tests {
         assert_eq!(log.after(11, 15, 10).err(), Some(Expired { oldest: 13 }));
         assert_eq!(log.after(15, 15, 10).unwrap().count(), 0);
         assert_eq!(log.after(99, 15, 10).unwrap().count(), 0);
+    }
+
+    /// Regression: resourceVersions reserved for the repository caches leave gaps in the
+    /// window; a watcher must still see every later event (it used to skip them by offset).
+    #[test]
+    fn gaps_in_resource_versions_lose_no_event() {
+        let mut log = EventLog::new(3, 10);
+        for rv in [11, 20, 21] {
+            log.push(entry(rv));
+        }
+        assert_eq!(log.after(11, 21, 10).unwrap().map(|e| e.rv).collect::<Vec<_>>(), [20, 21]);
+        assert_eq!(log.after(15, 21, 10).unwrap().map(|e| e.rv).collect::<Vec<_>>(), [20, 21]);
+        log.push(entry(30));
+        assert_eq!(log.after(15, 30, 10).unwrap().map(|e| e.rv).collect::<Vec<_>>(), [20, 21, 30]);
+        assert_eq!(log.after(10, 30, 10).err(), Some(Expired { oldest: 20 }));
     }
 }

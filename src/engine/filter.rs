@@ -80,15 +80,18 @@ impl RevisionFilter {
                 "spec.workspaceName" if target == Target::Revisions => Field::Workspace,
                 "spec.revision" if target == Target::Revisions => Field::Revision,
                 "spec.lifecycle" if target == Target::Revisions => Field::Lifecycle,
-                _ => match name.strip_prefix("spec.packageMetadata.labels[").and_then(|k| k.strip_suffix(']')) {
-                    Some(key) if target == Target::Revisions => {
-                        if key.is_empty() {
-                            return Err(unsupported_value(&r.value, name));
+                _ => {
+                    match name.strip_prefix("spec.packageMetadata.labels[").and_then(|k| k.strip_suffix(']'))
+                    {
+                        Some(key) if target == Target::Revisions => {
+                            if key.is_empty() {
+                                return Err(unsupported_value(&r.value, name));
+                            }
+                            Field::KptfileLabel(key.to_string())
                         }
-                        Field::KptfileLabel(key.to_string())
+                        _ => return Err(porch_layers::strategy::unknown_field(name)),
                     }
-                    _ => return Err(porch_layers::strategy::unknown_field(name)),
-                },
+                }
             };
             if r.value.is_empty() && !matches!(field, Field::KptfileLabel(_)) {
                 return Err(unsupported_value(&r.value, name));
@@ -193,8 +196,11 @@ mod tests {
             parse("metadata.namespace=other").unwrap_err().message(),
             "conflicting namespaces specified: \"other\" and \"ns\""
         );
-        let packages =
-            RevisionFilter::parse(Some(&FieldSelector::parse("spec.lifecycle=Draft").unwrap()), None, Target::Packages);
+        let packages = RevisionFilter::parse(
+            Some(&FieldSelector::parse("spec.lifecycle=Draft").unwrap()),
+            None,
+            Target::Packages,
+        );
         assert_eq!(packages.unwrap_err().code(), 400);
     }
 

@@ -14,10 +14,10 @@ use futures::StreamExt;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 use kube::api::{Api, DeleteParams, PostParams};
 use kube::runtime::watcher::{self, Event};
+use porch_api::PackageRev;
 use porch_api::config::{PackageRevSpec, PackageRevStatus};
 use porch_api::gvk::PACKAGE_REVISION;
 use porch_api::labels::{INTERNAL_REPOSITORY_LABEL, PACKAGE_REVISION_FINALIZER};
-use porch_api::PackageRev;
 use tokio::sync::watch;
 
 /// How long a request waits for the first list of PackageRevs after start-up.
@@ -60,7 +60,12 @@ impl UserMeta {
             .filter(|o| !(o.kind == PACKAGE_REVISION.kind && Some(&o.name) == meta.name.as_ref()))
             .cloned()
             .collect();
-        Self { labels, annotations: meta.annotations.clone().unwrap_or_default(), finalizers, owner_references }
+        Self {
+            labels,
+            annotations: meta.annotations.clone().unwrap_or_default(),
+            finalizers,
+            owner_references,
+        }
     }
 }
 
@@ -87,7 +92,9 @@ fn apply_user(rev: &mut PackageRev, repository: &str, uid: &str, user: &UserMeta
         uid: uid.into(),
         ..OwnerReference::default()
     }];
-    owners.extend(user.owner_references.iter().filter(|o| o.name != name || o.kind != PACKAGE_REVISION.kind).cloned());
+    owners.extend(
+        user.owner_references.iter().filter(|o| o.name != name || o.kind != PACKAGE_REVISION.kind).cloned(),
+    );
     let meta = &mut rev.metadata;
     meta.labels = Some(labels);
     meta.annotations = non_empty_map(&user.annotations);
@@ -149,7 +156,9 @@ impl Metadata {
     /// Metadata over `client`; the watch starts with the first use.
     pub(crate) fn new(client: kube::Client) -> Self {
         let (ready, _) = watch::channel(false);
-        Self { inner: Arc::new(Inner { client, map: RwLock::new(HashMap::new()), ready, started: Once::new() }) }
+        Self {
+            inner: Arc::new(Inner { client, map: RwLock::new(HashMap::new()), ready, started: Once::new() }),
+        }
     }
 
     fn api(&self, namespace: &str) -> Api<PackageRev> {
@@ -176,7 +185,10 @@ impl Metadata {
 
     fn remember(&self, rev: PackageRev) -> Arc<PackageRev> {
         let rev = Arc::new(rev);
-        let key = (rev.metadata.namespace.clone().unwrap_or_default(), rev.metadata.name.clone().unwrap_or_default());
+        let key = (
+            rev.metadata.namespace.clone().unwrap_or_default(),
+            rev.metadata.name.clone().unwrap_or_default(),
+        );
         let mut map = self.inner.map.write().unwrap_or_else(|e| e.into_inner());
         match map.get(&key) {
             Some(old) if !is_newer(&rev, old) => old.clone(),
@@ -251,7 +263,11 @@ impl Metadata {
     /// Deletes the PackageRev of `namespace/name`. With user finalizers left it stays, marked
     /// terminating, and is returned; otherwise the server's finalizer is released and `None`
     /// comes back once it is gone (also when there was none).
-    pub(crate) async fn delete(&self, namespace: &str, name: &str) -> Result<Option<Arc<PackageRev>>, MetadataError> {
+    pub(crate) async fn delete(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Option<Arc<PackageRev>>, MetadataError> {
         let api = self.api(namespace);
         let err = |action, source| MetadataError::Api { action, name: format!("{namespace}/{name}"), source };
         let deleted = match api.delete(name, &DeleteParams::default()).await {
@@ -283,8 +299,14 @@ impl Metadata {
                 self.forget(namespace, name);
                 return Ok(());
             };
-            let finalizers: Vec<String> =
-                rev.metadata.finalizers.iter().flatten().filter(|f| *f != PACKAGE_REVISION_FINALIZER).cloned().collect();
+            let finalizers: Vec<String> = rev
+                .metadata
+                .finalizers
+                .iter()
+                .flatten()
+                .filter(|f| *f != PACKAGE_REVISION_FINALIZER)
+                .cloned()
+                .collect();
             rev.metadata.finalizers = non_empty(&finalizers);
             rev.metadata.managed_fields = None;
             match api.replace(name, &PostParams::default(), &rev).await {
@@ -397,7 +419,10 @@ mod tests {
             [PACKAGE_REVISION_FINALIZER.to_string(), "example.com/keep".to_string()]
         );
         let owner = &r.metadata.owner_references.as_ref().unwrap()[0];
-        assert_eq!((owner.kind.as_str(), owner.name.as_str(), owner.uid.as_str()), ("PackageRevision", "repo.pkg.ws", "uid-1"));
+        assert_eq!(
+            (owner.kind.as_str(), owner.name.as_str(), owner.uid.as_str()),
+            ("PackageRevision", "repo.pkg.ws", "uid-1")
+        );
         assert_eq!(UserMeta::of(&r), user);
     }
 

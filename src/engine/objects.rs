@@ -79,7 +79,11 @@ fn object_meta(rev: &CachedRevision, meta: Option<&PackageRev>) -> ObjectMeta {
 }
 
 /// The PackageRevision of `rev`.
-pub(crate) fn package_revision(rev: &CachedRevision, meta: Option<&PackageRev>, repo: &RepoFacts) -> PackageRevision {
+pub(crate) fn package_revision(
+    rev: &CachedRevision,
+    meta: Option<&PackageRev>,
+    repo: &RepoFacts,
+) -> PackageRevision {
     let d = &rev.revision;
     let k = &d.kptfile;
     let package_metadata = (!k.labels.is_empty() || !k.annotations.is_empty())
@@ -148,7 +152,10 @@ pub(crate) fn porch_package(package: &CachedPackage, resource_version: u64) -> P
             resource_version: Some(resource_version.to_string()),
             ..ObjectMeta::default()
         },
-        spec: PorchPackageSpec { package_name: package.package.clone(), repository_name: package.repository.clone() },
+        spec: PorchPackageSpec {
+            package_name: package.package.clone(),
+            repository_name: package.repository.clone(),
+        },
         status: PorchPackageStatus { latest_revision: package.latest_revision },
     }
 }

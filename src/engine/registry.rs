@@ -228,8 +228,12 @@ impl Registry {
     /// Closes and forgets the cache of `namespace/name` (its Repository is gone): DELETED for each
     /// of its revisions, the mirror directory removed.
     pub(crate) async fn close(&self, namespace: &str, name: &str) {
-        let entry =
-            self.inner.entries.lock().unwrap_or_else(|e| e.into_inner()).remove(&(namespace.into(), name.into()));
+        let entry = self
+            .inner
+            .entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&(namespace.into(), name.into()));
         if let Some(entry) = entry {
             close_entry(entry).await;
         }
@@ -268,18 +272,15 @@ async fn open_cache(
 ) -> Result<RepositoryCache, OpenError> {
     let repository = format!("{namespace}/{name}");
     let credentials = match secret {
-        Some(secret) => Some(credentials::read(&inner.config.client, &namespace, &secret).await.map_err(
-            |source| OpenError::Credentials { repository: repository.clone(), source: Arc::new(source) },
-        )?),
+        Some(secret) => {
+            Some(credentials::read(&inner.config.client, &namespace, &secret).await.map_err(|source| {
+                OpenError::Credentials { repository: repository.clone(), source: Arc::new(source) }
+            })?)
+        }
         None => None,
     };
-    let spec = RepositorySpec {
-        namespace,
-        name,
-        config,
-        credentials,
-        data_dir: inner.config.data_dir.clone(),
-    };
+    let spec =
+        RepositorySpec { namespace, name, config, credentials, data_dir: inner.config.data_dir.clone() };
     let cache_err =
         |source: CacheError| OpenError::Cache { repository: repository.clone(), source: Arc::new(source) };
     let cache = RepositoryCache::new(spec, inner.config.versions.clone(), CacheOptions::default())

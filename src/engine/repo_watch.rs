@@ -41,6 +41,11 @@ pub(crate) async fn run(registry: Registry, client: kube::Client, sync_every: Du
         tokio::select! {
             event = stream.next() => {
                 let Some(event) = event else { return };
+                tracing::debug!(event = ?event.as_ref().map(|e| match e {
+                    Event::Apply(r) | Event::InitApply(r) | Event::Delete(r) => repository_key(r).1,
+                    Event::Init => "init".into(),
+                    Event::InitDone => "init-done".into(),
+                }), "repository watch event");
                 match event {
                     Ok(Event::Init) => listing.clear(),
                     Ok(Event::InitApply(repo) | Event::Apply(repo)) => {

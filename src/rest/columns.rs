@@ -49,4 +49,3 @@ pub(crate) const PACKAGES: &[Column] = &[
         o.pointer("/status/latestRevision").cloned().unwrap_or(Value::from(0))
     }),
 ];
-

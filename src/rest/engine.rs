@@ -72,7 +72,12 @@ pub(crate) fn list_response<T: Serialize>(
         metadata["remainingItemCount"] = json!(remaining);
     }
     let items = listed.items.iter().map(|o| to_json(o).map(Arc::new)).collect::<Result<Vec<_>, _>>()?;
-    let list = ObjectList { api_version: info.api_version.to_string(), kind: info.list_kind.to_string(), metadata, items };
+    let list = ObjectList {
+        api_version: info.api_version.to_string(),
+        kind: info.list_kind.to_string(),
+        metadata,
+        items,
+    };
     let mut response = StorageResponse::list(list);
     response.warnings = listed.warnings;
     Ok(response)

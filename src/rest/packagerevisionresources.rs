@@ -58,7 +58,9 @@ async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, A
     let ctx = &req.ctx;
     let caller = caller(ctx);
     match ctx.verb {
-        Verb::Get => Ok(StorageResponse::ok(to_json(&engine.get_resources(&caller.namespace, &name_of(ctx)?).await?)?)),
+        Verb::Get => {
+            Ok(StorageResponse::ok(to_json(&engine.get_resources(&caller.namespace, &name_of(ctx)?).await?)?))
+        }
         Verb::List => {
             let filter = filter(&req, Target::Revisions)?;
             let resource_version = engine.resource_version();
@@ -74,9 +76,9 @@ async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, A
             PACKAGE_REVISION_RESOURCES.plural,
             ctx.name.as_deref().unwrap_or_default(),
         )),
-        other => Err(ApiError::method_not_allowed(format!(
-            "{other} of packagerevisionresources is not supported"
-        ))),
+        other => {
+            Err(ApiError::method_not_allowed(format!("{other} of packagerevisionresources is not supported")))
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 use futures::FutureExt;
 use porch_api::PackageRevision;
 use porch_api::gvk::PACKAGE_REVISION;
+use porch_api::names::package_revision_name;
 use porch_layers::{
     ApiError, Column, FieldCause, RequestContext, StorageRequest, StorageResponse, Strategy, Verb,
 };
@@ -44,6 +45,25 @@ impl Strategy for PackageRevisionStrategy {
         PACKAGE_REVISION.plural
     }
 
+    /// The name is computed from the spec (a client-given name is ignored, as in Porch); `status`
+    /// is dropped.
+    fn prepare_for_create(&self, _ctx: &RequestContext, obj: &mut Value) {
+        let text = |p: &str| obj.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
+        let name = package_revision_name(
+            &text("/spec/repository"),
+            &text("/spec/packageName"),
+            &text("/spec/workspaceName"),
+        );
+        if let Some(map) = obj.as_object_mut() {
+            map.remove("status");
+        }
+        if !name.is_empty()
+            && let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut)
+        {
+            meta.insert("name".into(), Value::from(name));
+        }
+    }
+
     /// Porch's `PrepareForUpdate`: a request without `spec.packageMetadata` keeps the old one.
     /// `status` travels with the object (clients may send `status.conditions`).
     fn prepare_for_update(&self, _ctx: &RequestContext, new: &mut Value, old: &Value) {
@@ -75,7 +95,9 @@ impl Strategy for PackageRevisionStrategy {
             validate::latest_label_on_update(old.metadata.labels.as_ref(), new.metadata.labels.as_ref())
                 .into_iter()
                 .collect();
-        if let Err(more) = lifecycle::approval_transition(old.spec.lifecycle.as_ref(), new.spec.lifecycle.as_ref()) {
+        if let Err(more) =
+            lifecycle::approval_transition(old.spec.lifecycle.as_ref(), new.spec.lifecycle.as_ref())
+        {
             causes.extend(more);
         }
         causes
@@ -108,9 +130,15 @@ pub(crate) fn revision_field_value(obj: &Value, field: &str) -> Result<Option<St
         "spec.repository" => text("/spec/repository"),
         "spec.workspaceName" => text("/spec/workspaceName"),
         "spec.lifecycle" => text("/spec/lifecycle"),
-        "spec.revision" => Some(obj.pointer("/spec/revision").and_then(Value::as_i64).unwrap_or(0).to_string()),
+        "spec.revision" => {
+            Some(obj.pointer("/spec/revision").and_then(Value::as_i64).unwrap_or(0).to_string())
+        }
         _ => match field.strip_prefix("spec.packageMetadata.labels[").and_then(|k| k.strip_suffix(']')) {
-            Some(key) => obj.pointer("/spec/packageMetadata/labels").and_then(|l| l.get(key)).and_then(Value::as_str).map(str::to_string),
+            Some(key) => obj
+                .pointer("/spec/packageMetadata/labels")
+                .and_then(|l| l.get(key))
+                .and_then(Value::as_str)
+                .map(str::to_string),
             None => return Err(porch_layers::strategy::unknown_field(field)),
         },
     })
@@ -134,7 +162,9 @@ async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, A
     let caller = caller(ctx);
     let approval = ctx.subresource.as_deref() == Some(APPROVAL);
     match ctx.verb {
-        Verb::Get => Ok(StorageResponse::ok(to_json(&engine.get_revision(&caller.namespace, &name_of(ctx)?).await?)?)),
+        Verb::Get => {
+            Ok(StorageResponse::ok(to_json(&engine.get_revision(&caller.namespace, &name_of(ctx)?).await?)?))
+        }
         Verb::List => {
             let filter = filter(&req, Target::Revisions)?;
             let resource_version = engine.resource_version();
@@ -154,7 +184,9 @@ async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, A
             let pr = decode(req.body, &PACKAGE_REVISION)?;
             Ok(StorageResponse::ok(to_json(&engine.update_revision(&caller, pr, approval).await?)?))
         }
-        Verb::Delete => Ok(StorageResponse::ok(to_json(&engine.delete_revision(&caller, &name_of(ctx)?).await?)?)),
+        Verb::Delete => {
+            Ok(StorageResponse::ok(to_json(&engine.delete_revision(&caller, &name_of(ctx)?).await?)?))
+        }
         Verb::Watch | Verb::DeleteCollection => Err(ApiError::method_not_allowed(format!(
             "{} of packagerevisions is not supported yet",
             ctx.verb

@@ -32,7 +32,9 @@ impl tower::Service<Request<kube::client::Body>> for WeakApiService {
     fn call(&mut self, req: Request<kube::client::Body>) -> Self::Future {
         match self.state.upgrade() {
             Some(state) => ApiService::new(state).call(req),
-            None => Box::pin(async { Ok(error_response(&ApiError::unavailable("the server is shutting down"))) }),
+            None => {
+                Box::pin(async { Ok(error_response(&ApiError::unavailable("the server is shutting down"))) })
+            }
         }
     }
 }

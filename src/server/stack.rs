@@ -13,12 +13,12 @@ use super::state::AppState;
 use http::{Request, Response};
 use http_body::Body;
 use http_body_util::BodyExt;
-use std::convert::Infallible;
-use std::sync::Arc;
 use porch_layers::{
     AdmissionLayer, ApiError, CanonicalizeLayer, ErrorTranslationLayer, StorageRequest, StorageResponse,
     Strategy, TableConversionLayer, ValidationLayer,
 };
+use std::convert::Infallible;
+use std::sync::Arc;
 use tower::ServiceBuilder;
 use tower::util::BoxCloneSyncService;
 use tower_http::trace::TraceLayer;
@@ -64,7 +64,11 @@ pub(crate) type ResourceStack = BoxCloneSyncService<StorageRequest, StorageRespo
 pub(crate) fn resource_stack<St, S>(strategy: Arc<St>, storage: S) -> ResourceStack
 where
     St: Strategy,
-    S: tower::Service<StorageRequest, Response = StorageResponse, Error = ApiError> + Clone + Send + Sync + 'static,
+    S: tower::Service<StorageRequest, Response = StorageResponse, Error = ApiError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
     S::Future: Send + 'static,
 {
     let svc = ServiceBuilder::new()

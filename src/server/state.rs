@@ -3,7 +3,9 @@
 use super::openapi::OpenApi;
 use super::stack::{ResourceStack, resource_stack};
 use crate::engine::service::Engine;
-use crate::rest::packagerevisionresources::{PackageRevisionResourcesStorage, PackageRevisionResourcesStrategy};
+use crate::rest::packagerevisionresources::{
+    PackageRevisionResourcesStorage, PackageRevisionResourcesStrategy,
+};
 use crate::rest::packagerevisions::{self, PackageRevisionStorage};
 use crate::rest::packages::{PackageStorage, PackageStrategy};
 use crate::rest::store::StoreRest;
@@ -51,7 +53,10 @@ impl EngineBackend {
     /// The stacks over `engine`.
     pub(crate) fn new(engine: Engine) -> Self {
         Self {
-            revisions: resource_stack(packagerevisions::strategy(), PackageRevisionStorage::new(engine.clone())),
+            revisions: resource_stack(
+                packagerevisions::strategy(),
+                PackageRevisionStorage::new(engine.clone()),
+            ),
             resources: resource_stack(
                 Arc::new(PackageRevisionResourcesStrategy),
                 PackageRevisionResourcesStorage::new(engine.clone()),

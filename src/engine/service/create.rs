@@ -36,7 +36,12 @@ fn creation_lock(ns: &str, repo: &str, package: &str, workspace: &str) -> (Strin
 }
 
 /// §4.1: init and clone make a new package, which must not exist yet nor nest with another.
-fn check_new_package(cache: &RepositoryCache, package: &str, repo: &str, clone: bool) -> Result<(), EngineError> {
+fn check_new_package(
+    cache: &RepositoryCache,
+    package: &str,
+    repo: &str,
+    clone: bool,
+) -> Result<(), EngineError> {
     let field = "spec.packageName";
     if !cache.list_package(package).is_empty() {
         return Err(if clone {
@@ -111,7 +116,8 @@ impl Engine {
             TaskKind::Clone { source: CloneSource::Registered { name: upstream }, strategy } => {
                 let field = "spec.tasks[0].clone.upstreamRef.upstreamRef.name";
                 let found = self.task_source(&caller.namespace, upstream, field).await?;
-                check_clone_upstream(found.rev.is_placeholder(), &found.rev.repository, upstream).map_err(&on_engine)?;
+                check_clone_upstream(found.rev.is_placeholder(), &found.rev.repository, upstream)
+                    .map_err(&on_engine)?;
                 check_new_package(cache, package, repo, true).map_err(&on_engine)?;
                 let d = &found.rev.revision;
                 let lock = GitLock {
@@ -132,7 +138,8 @@ impl Engine {
             TaskKind::Edit { source } => {
                 let field = "spec.tasks[0].edit.sourceRef.name";
                 let found = self.task_source(&caller.namespace, source, field).await?;
-                check_edit_source(found.rev.is_placeholder(), &found.rev.repository, source).map_err(&on_engine)?;
+                check_edit_source(found.rev.is_placeholder(), &found.rev.repository, source)
+                    .map_err(&on_engine)?;
                 check_edit_source_package(
                     (repo, package),
                     (&found.rev.repository, &found.rev.revision.package),
@@ -141,19 +148,23 @@ impl Engine {
                 .map_err(&on_engine)?;
                 self.files_of(&found).await
             }
-            TaskKind::Upgrade(_) => Err(on_engine(invalid(
-                "spec.tasks[0].type",
-                "task of type \"upgrade\" is not supported yet",
-            ))),
+            TaskKind::Upgrade(_) => {
+                Err(on_engine(invalid("spec.tasks[0].type", "task of type \"upgrade\" is not supported yet")))
+            }
         }
     }
 
     /// POST of a PackageRevision (already admitted and validated by the layers).
-    pub(crate) async fn create_revision(&self, caller: &Caller, mut pr: PackageRevision) -> Result<PackageRevision, ApiError> {
+    pub(crate) async fn create_revision(
+        &self,
+        caller: &Caller,
+        mut pr: PackageRevision,
+    ) -> Result<PackageRevision, ApiError> {
         validate::require_repository(&pr.spec).map_err(translate::on_engine(&PACKAGE_REVISION, ""))?;
         let ns = caller.namespace.as_str();
         let spec = pr.spec.clone();
-        let (repo_name, package, workspace) = (&spec.repository_name, &spec.package_name, &spec.workspace_name);
+        let (repo_name, package, workspace) =
+            (&spec.repository_name, &spec.package_name, &spec.workspace_name);
         let repo = self.repository(ns, repo_name).await?;
         let cache = self.cache(&repo).await?;
         let name = package_revision_name(repo_name, package, workspace);
@@ -184,7 +195,8 @@ impl Engine {
         }
         root.set_readiness_gates(&spec.readiness_gates);
         kptfile::write_root(&mut files, &root);
-        let rendered = render(&files, self.functions.as_ref(), RenderRequest::Resources).map_err(&on_engine)?;
+        let rendered =
+            render(&files, self.functions.as_ref(), RenderRequest::Resources).map_err(&on_engine)?;
 
         if caller.dry_run {
             pr.metadata.name = Some(name.clone());
@@ -192,7 +204,8 @@ impl Engine {
             pr.spec.tasks = vec![task.task];
             return Ok(pr);
         }
-        let content = DraftContent { files: rendered.files, task: Some(task.task), user: caller.user.clone() };
+        let content =
+            DraftContent { files: rendered.files, task: Some(task.task), user: caller.user.clone() };
         let created = cache
             .create_draft(package, workspace, content)
             .await

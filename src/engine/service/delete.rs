@@ -14,7 +14,11 @@ use crate::engine::metadata::UserMeta;
 
 impl Engine {
     /// DELETE of a PackageRevision: the object as it was, or terminating when finalizers stay.
-    pub(crate) async fn delete_revision(&self, caller: &Caller, name: &str) -> Result<PackageRevision, ApiError> {
+    pub(crate) async fn delete_revision(
+        &self,
+        caller: &Caller,
+        name: &str,
+    ) -> Result<PackageRevision, ApiError> {
         let ns = caller.namespace.as_str();
         let found = self.find(&PACKAGE_REVISION, ns, name).await?;
         let on_engine = translate::on_engine(&PACKAGE_REVISION, name);
@@ -26,7 +30,8 @@ impl Engine {
         if caller.dry_run {
             return Ok(current);
         }
-        let user_finalizers = found.meta.as_deref().map(UserMeta::of).is_some_and(|u| !u.finalizers.is_empty());
+        let user_finalizers =
+            found.meta.as_deref().map(UserMeta::of).is_some_and(|u| !u.finalizers.is_empty());
         if user_finalizers {
             self.metadata.delete(ns, name).await.map_err(|e| translate::metadata_error(&e))?;
             return Ok(self.refound(&found, name)?.object());
@@ -38,8 +43,13 @@ impl Engine {
     /// 403 when a revision of the namespace uses `name` as its upstream.
     async fn check_not_upstream(&self, ns: &str, name: &str) -> Result<(), ApiError> {
         let filter = RevisionFilter::default();
-        let options =
-            ListOptions { namespace: Some(ns), filter: &filter, labels: None, limit: None, continue_token: None };
+        let options = ListOptions {
+            namespace: Some(ns),
+            filter: &filter,
+            labels: None,
+            limit: None,
+            continue_token: None,
+        };
         let (revisions, _) = self.matching_revisions(&options).await?;
         let others = revisions
             .iter()

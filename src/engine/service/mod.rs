@@ -165,7 +165,12 @@ impl Engine {
 
     /// The revision named `name` in `namespace`: 404 when the name cannot be a revision's or no
     /// such revision exists; 404 for its Repository when that is missing (as Porch answers).
-    pub(crate) async fn find(&self, info: &ResourceInfo, namespace: &str, name: &str) -> Result<Found, ApiError> {
+    pub(crate) async fn find(
+        &self,
+        info: &ResourceInfo,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Found, ApiError> {
         let key = porch_api::parse_package_revision_name(name).map_err(|_| not_found(info, name))?;
         let repo = self.repository(namespace, &key.repository).await?;
         let cache = self.cache(&repo).await?;
@@ -183,7 +188,13 @@ impl Engine {
     }
 
     /// The try-lock of `key`, or 409 on `resource`/`name` with `busy` as the reason.
-    pub(crate) fn lock(&self, key: String, info: &ResourceInfo, name: &str, busy: &str) -> Result<TryLockGuard, ApiError> {
+    pub(crate) fn lock(
+        &self,
+        key: String,
+        info: &ResourceInfo,
+        name: &str,
+        busy: &str,
+    ) -> Result<TryLockGuard, ApiError> {
         self.locks.try_lock(key).ok_or_else(|| ApiError::conflict(info.group, info.plural, name, busy))
     }
 }

@@ -58,7 +58,14 @@ impl SortKey {
     fn of(rev: &CachedRevision) -> Self {
         let d = &rev.revision;
         let rank = crate::cache::lifecycle_rank(&d.lifecycle);
-        Self(rev.namespace.clone(), rev.repository.clone(), d.package.clone(), d.revision, rank, rev.name.clone())
+        Self(
+            rev.namespace.clone(),
+            rev.repository.clone(),
+            d.package.clone(),
+            d.revision,
+            rank,
+            rev.name.clone(),
+        )
     }
 
     fn encode(&self) -> String {
@@ -74,7 +81,11 @@ impl SortKey {
 }
 
 /// Cuts the page the options ask for out of `items` (sorted by key).
-fn page<T>(items: Vec<(SortKey, T)>, options: &ListOptions<'_>, warnings: Vec<String>) -> Result<Listed<T>, ApiError> {
+fn page<T>(
+    items: Vec<(SortKey, T)>,
+    options: &ListOptions<'_>,
+    warnings: Vec<String>,
+) -> Result<Listed<T>, ApiError> {
     let after = options.continue_token.map(SortKey::decode).transpose()?;
     let mut rest: Vec<(SortKey, T)> = match &after {
         Some(after) => items.into_iter().filter(|(k, _)| k > after).collect(),
@@ -91,7 +102,10 @@ fn page<T>(items: Vec<(SortKey, T)>, options: &ListOptions<'_>, warnings: Vec<St
     Ok(Listed { items: rest.into_iter().map(|(_, v)| v).collect(), continue_token, remaining, warnings })
 }
 
-fn label_match(labels: Option<&LabelSelector>, object_labels: Option<&std::collections::BTreeMap<String, String>>) -> bool {
+fn label_match(
+    labels: Option<&LabelSelector>,
+    object_labels: Option<&std::collections::BTreeMap<String, String>>,
+) -> bool {
     match labels {
         None => true,
         Some(selector) => selector.matches(object_labels.unwrap_or(&Default::default())),
@@ -113,7 +127,10 @@ impl Engine {
                     None => Api::all(self.client.clone()),
                 };
                 let list = api.list(&ListParams::default()).await.map_err(|e| translate::kube_error(&e))?;
-                list.items.into_iter().filter(|r| only.is_none_or(|n| r.metadata.name.as_deref() == Some(n))).collect()
+                list.items
+                    .into_iter()
+                    .filter(|r| only.is_none_or(|n| r.metadata.name.as_deref() == Some(n)))
+                    .collect()
             }
         };
         repos.sort_by(|a, b| {
@@ -125,7 +142,11 @@ impl Engine {
 
     /// Runs `each` on the cache of every visited Repository, concurrently and under the
     /// per-repository timeout; results come back in Repository order, skipped ones as warnings.
-    async fn per_repository<T, F, Fut>(&self, options: &ListOptions<'_>, each: F) -> Result<(Vec<T>, Vec<String>), ApiError>
+    async fn per_repository<T, F, Fut>(
+        &self,
+        options: &ListOptions<'_>,
+        each: F,
+    ) -> Result<(Vec<T>, Vec<String>), ApiError>
     where
         F: Fn(Repository, RepositoryCache) -> Fut,
         Fut: Future<Output = Result<Vec<T>, ApiError>>,
@@ -192,12 +213,19 @@ impl Engine {
     }
 
     /// GET of a PackageRevision.
-    pub(crate) async fn get_revision(&self, namespace: &str, name: &str) -> Result<PackageRevision, ApiError> {
+    pub(crate) async fn get_revision(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Result<PackageRevision, ApiError> {
         Ok(self.find(&porch_api::gvk::PACKAGE_REVISION, namespace, name).await?.object())
     }
 
     /// LIST of PackageRevisions.
-    pub(crate) async fn list_revisions(&self, options: &ListOptions<'_>) -> Result<Listed<PackageRevision>, ApiError> {
+    pub(crate) async fn list_revisions(
+        &self,
+        options: &ListOptions<'_>,
+    ) -> Result<Listed<PackageRevision>, ApiError> {
         let (revisions, warnings) = self.matching_revisions(options).await?;
         let mut items = Vec::with_capacity(revisions.len());
         for (rev, facts, _) in revisions {
@@ -219,12 +247,17 @@ impl Engine {
             .read_tree(found.rev.revision.tree)
             .await
             .map_err(|e| ApiError::unavailable(crate::error_chain::with_causes(&e)))?;
-        let resources = from_files(&files).map_err(translate::on_engine(&PACKAGE_REVISION_RESOURCES, name))?;
+        let resources =
+            from_files(&files).map_err(translate::on_engine(&PACKAGE_REVISION_RESOURCES, name))?;
         Ok(objects::package_revision_resources(&found.rev, found.meta.as_deref(), resources))
     }
 
     /// GET of a PackageRevisionResources.
-    pub(crate) async fn get_resources(&self, namespace: &str, name: &str) -> Result<PackageRevisionResources, ApiError> {
+    pub(crate) async fn get_resources(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Result<PackageRevisionResources, ApiError> {
         let found = self.find(&PACKAGE_REVISION_RESOURCES, namespace, name).await?;
         self.resources_of(&found).await
     }
@@ -254,12 +287,19 @@ impl Engine {
         let key = porch_api::names::parse_package_name(name).map_err(|_| not_found(&PORCH_PACKAGE, name))?;
         let repo = self.repository(namespace, &key.repository).await?;
         let cache = self.cache(&repo).await?;
-        let package = cache.packages().into_iter().find(|p| p.name == name).ok_or_else(|| not_found(&PORCH_PACKAGE, name))?;
+        let package = cache
+            .packages()
+            .into_iter()
+            .find(|p| p.name == name)
+            .ok_or_else(|| not_found(&PORCH_PACKAGE, name))?;
         Ok(objects::porch_package(&package, package_resource_version(&cache, &package.package)))
     }
 
     /// LIST of PorchPackages.
-    pub(crate) async fn list_packages(&self, options: &ListOptions<'_>) -> Result<Listed<PorchPackage>, ApiError> {
+    pub(crate) async fn list_packages(
+        &self,
+        options: &ListOptions<'_>,
+    ) -> Result<Listed<PorchPackage>, ApiError> {
         let filter = options.filter;
         let (items, warnings) = self
             .per_repository(options, |_, cache| async move {
@@ -268,13 +308,23 @@ impl Engine {
                     .into_iter()
                     .filter(|p| filter.matches_package(p))
                     .map(|p| {
-                        let key = SortKey(p.namespace.clone(), p.repository.clone(), p.package.clone(), 0, 0, String::new());
+                        let key = SortKey(
+                            p.namespace.clone(),
+                            p.repository.clone(),
+                            p.package.clone(),
+                            0,
+                            0,
+                            String::new(),
+                        );
                         (key, objects::porch_package(&p, package_resource_version(&cache, &p.package)))
                     })
                     .collect())
             })
             .await?;
-        let items = items.into_iter().filter(|(_, p)| label_match(options.labels, p.metadata.labels.as_ref())).collect();
+        let items = items
+            .into_iter()
+            .filter(|(_, p)| label_match(options.labels, p.metadata.labels.as_ref()))
+            .collect();
         page(items, options, warnings)
     }
 }

@@ -18,8 +18,7 @@ use crate::engine::{Files, metadata::UserMeta};
 use crate::git::DraftContent;
 
 /// The failure text when the files were pushed despite the render failure.
-const PUSHED_DESPITE_FAILURE: &str =
-    "error rendering package in kpt function pipeline. Package pushed to remote despite render failure. Details: ";
+const PUSHED_DESPITE_FAILURE: &str = "error rendering package in kpt function pipeline. Package pushed to remote despite render failure. Details: ";
 
 impl Engine {
     async fn commit_files(&self, caller: &Caller, found: &Found, files: Files) -> Result<(), ApiError> {
@@ -42,7 +41,8 @@ impl Engine {
         let info = &PACKAGE_REVISION_RESOURCES;
         let ns = caller.namespace.as_str();
         let name = new.metadata.name.clone().unwrap_or_default();
-        let busy = format!("another request is already in progress on package revision resources \"{ns}/{name}\"");
+        let busy =
+            format!("another request is already in progress on package revision resources \"{ns}/{name}\"");
         let _lock = self.lock(format!("{ns}/{name}"), info, &name, &busy)?;
         let found = self.find(info, ns, &name).await?;
         check_resource_version(&new.metadata, found.resource_version(), info, &name)?;
@@ -52,7 +52,10 @@ impl Engine {
                 info.group,
                 info.plural,
                 &name,
-                &format!("cannot update a package revision with lifecycle value {:?}; package must be Draft", lifecycle.as_str()),
+                &format!(
+                    "cannot update a package revision with lifecycle value {:?}; package must be Draft",
+                    lifecycle.as_str()
+                ),
             ));
         }
         let on_engine = translate::on_engine(info, &name);

@@ -82,11 +82,18 @@ impl Engine {
         let stored = found.meta.as_deref().map(UserMeta::of).unwrap_or_default();
         let terminating = found.meta.as_ref().is_some_and(|m| m.metadata.deletion_timestamp.is_some());
         if terminating && user.finalizers.is_empty() {
+            // The last finalizer is gone: record that, then delete for real.
+            let uid = current.metadata.uid.clone().unwrap_or_default();
+            self.metadata
+                .put(ns, &name, &found.rev.repository, &uid, &user)
+                .await
+                .map_err(|e| translate::metadata_error(&e))?;
             self.remove(caller, &found).await?;
             return Ok(current);
         }
         let on_cache = translate::on_cache(&PACKAGE_REVISION, &name);
-        let (package, workspace) = (found.rev.revision.package.as_str(), found.rev.revision.workspace.as_str());
+        let (package, workspace) =
+            (found.rev.revision.package.as_str(), found.rev.revision.workspace.as_str());
         let cache = &found.cache;
         match transition {
             Transition::None | Transition::Propose if found.rev.revision.lifecycle == Lifecycle::Draft => {
@@ -124,7 +131,12 @@ impl Engine {
 
     /// Recomputes a Draft's root Kptfile from `new` (package metadata, readiness gates,
     /// conditions), renders, and commits when the files changed.
-    async fn rewrite_draft(&self, caller: &Caller, found: &Found, new: &PackageRevision) -> Result<(), ApiError> {
+    async fn rewrite_draft(
+        &self,
+        caller: &Caller,
+        found: &Found,
+        new: &PackageRevision,
+    ) -> Result<(), ApiError> {
         let name = found.rev.name.as_str();
         let on_engine = translate::on_engine(&PACKAGE_REVISION, name);
         let before = found
@@ -134,7 +146,8 @@ impl Engine {
             .await
             .map_err(|e| ApiError::unavailable(crate::error_chain::with_causes(&e)))?;
         let mut files = before.clone();
-        let Some(mut root) = kptfile::read_root(&files).map_err(EngineError::from).map_err(&on_engine)? else {
+        let Some(mut root) = kptfile::read_root(&files).map_err(EngineError::from).map_err(&on_engine)?
+        else {
             return Ok(());
         };
         if let Some(metadata) = &new.spec.package_metadata {
@@ -143,12 +156,14 @@ impl Engine {
         root.set_readiness_gates(&new.spec.readiness_gates);
         root.replace_conditions(&new.status.conditions);
         kptfile::write_root(&mut files, &root);
-        let rendered = render(&files, self.functions.as_ref(), RenderRequest::DraftUpdate).map_err(&on_engine)?;
+        let rendered =
+            render(&files, self.functions.as_ref(), RenderRequest::DraftUpdate).map_err(&on_engine)?;
         if rendered.files == before {
             return Ok(());
         }
         let d = &found.rev.revision;
-        let content = DraftContent { files: rendered.files, task: Some(render_task()), user: caller.user.clone() };
+        let content =
+            DraftContent { files: rendered.files, task: Some(render_task()), user: caller.user.clone() };
         found
             .cache
             .update_draft(&d.package, &d.workspace, content)

@@ -11,8 +11,8 @@ use http::{Response, StatusCode, header, request::Parts};
 use porch_layers::patch::{self, PatchType};
 use porch_layers::status::OPTIMISTIC_LOCK_MESSAGE;
 use porch_layers::{
-    ApiError, FieldSelector, LabelSelector, ListOptions, Payload, RequestContext, StorageRequest, StorageResponse,
-    TableOptions, UserInfo,
+    ApiError, FieldSelector, LabelSelector, ListOptions, Payload, RequestContext, StorageRequest,
+    StorageResponse, TableOptions, UserInfo,
 };
 use serde_json::Value;
 use tower::ServiceExt;
@@ -20,7 +20,9 @@ use tower::ServiceExt;
 use super::super::negotiate::{Negotiated, TABLE_CONTENT_TYPE};
 use super::super::request::{ApiRequest, Verb};
 use super::super::resources::ResourceDef;
-use super::super::response::{ResponseBody, add_warning, error_response, json_response, json_response_typed, list_response};
+use super::super::response::{
+    ResponseBody, add_warning, error_response, json_response, json_response_typed, list_response,
+};
 use super::super::stack::ResourceStack;
 use super::super::state::AppState;
 use super::decode;
@@ -63,7 +65,8 @@ impl Call<'_> {
             ctx = ctx.field_manager(manager.clone());
         }
         if table && self.negotiated.table {
-            ctx = ctx.table(TableOptions { include_object: self.negotiated.include_object, no_headers: false });
+            ctx =
+                ctx.table(TableOptions { include_object: self.negotiated.include_object, no_headers: false });
         }
         ctx
     }
@@ -89,7 +92,8 @@ impl Call<'_> {
     fn object(&self, body: &[u8]) -> Result<(Value, Vec<String>), ApiError> {
         let mut obj = decode::object(body, self.header(header::CONTENT_TYPE), self.def.kind)?;
         self.checked(&mut obj)?;
-        let warnings = decode::unknown_fields(self.state, self.def, &mut obj, self.api.query.field_validation)?;
+        let warnings =
+            decode::unknown_fields(self.state, self.def, &mut obj, self.api.query.field_validation)?;
         Ok((obj, warnings))
     }
 
@@ -113,7 +117,9 @@ pub(super) async fn handle(
     );
     let call = Call { state, def, api, parts, stack, negotiated };
     let (res, warnings) = match call.api.verb {
-        Verb::Get | Verb::Delete => (call.send(StorageRequest::new(call.context(call.api.verb, true))).await, vec![]),
+        Verb::Get | Verb::Delete => {
+            (call.send(StorageRequest::new(call.context(call.api.verb, true))).await, vec![])
+        }
         Verb::List | Verb::Watch | Verb::DeleteCollection => (call.send(list_request(&call)?).await, vec![]),
         Verb::Create => {
             let (obj, warnings) = call.object(&body)?;
@@ -169,7 +175,11 @@ async fn patch_object(call: &Call<'_>, body: &[u8]) -> Result<(StorageResponse, 
         attempt += 1;
         let current = match call.current().await {
             Ok(current) => current,
-            Err(e) if e.code() == 404 && patch_type == PatchType::Apply && call.api.path.subresource.is_none() => {
+            Err(e)
+                if e.code() == 404
+                    && patch_type == PatchType::Apply
+                    && call.api.path.subresource.is_none() =>
+            {
                 // Server-side apply of a missing object: create it from the configuration.
                 let mut obj = patch::decode_apply(body)?;
                 call.checked(&mut obj)?;
@@ -185,7 +195,8 @@ async fn patch_object(call: &Call<'_>, body: &[u8]) -> Result<(StorageResponse, 
         call.checked(&mut obj)?;
         let rv = |o: &Value| o.pointer("/metadata/resourceVersion").cloned();
         let pinned = rv(&obj) != rv(&current);
-        let warnings = decode::unknown_fields(call.state, call.def, &mut obj, call.api.query.field_validation)?;
+        let warnings =
+            decode::unknown_fields(call.state, call.def, &mut obj, call.api.query.field_validation)?;
         let req = StorageRequest::new(call.context(Verb::Patch, true)).with_body(obj).with_old(current);
         let res = call.send(req).await;
         if is_stale(&res) && !pinned && attempt < PATCH_ATTEMPTS {
@@ -200,7 +211,9 @@ fn encode(res: StorageResponse, warnings: &[String]) -> Response<ResponseBody> {
     let code = StatusCode::from_u16(res.code).unwrap_or(StatusCode::OK);
     let mut http = match &res.payload {
         Payload::Object(obj) => json_response(code, obj),
-        Payload::List(list) => list_response(code, &list.api_version, &list.kind, &list.metadata, &list.items),
+        Payload::List(list) => {
+            list_response(code, &list.api_version, &list.kind, &list.metadata, &list.items)
+        }
         Payload::Table(table) => json_response_typed(code, TABLE_CONTENT_TYPE, table),
         Payload::Status(e) => error_response(e),
         Payload::Watch(_) => error_response(&ApiError::method_not_allowed("watch is not supported yet")),

@@ -1,0 +1,169 @@
+//! Shared helpers: a server on a temporary data directory, Repositories and their readiness,
+//! PackageRevision requests.
+
+use std::future::Future;
+use std::time::Duration;
+
+use kube::api::{Api, Patch, PatchParams, PostParams};
+use kube::{Client, Error};
+use porch_api::{PackageRevision, PackageRevisionResources, Repository};
+use porch_server::{App, Config};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+/// The namespace every test works in.
+pub(crate) const NS: &str = "default";
+
+/// The longest any single step of a test may take.
+pub(crate) const STEP: Duration = Duration::from_secs(30);
+
+/// Runs `fut` under the [`STEP`] timeout, panicking with `what` if it takes longer.
+pub(crate) async fn step<T>(what: &str, fut: impl Future<Output = T>) -> T {
+    match tokio::time::timeout(STEP, fut).await {
+        Ok(v) => v,
+        Err(_) => panic!("timed out after {STEP:?}: {what}"),
+    }
+}
+
+/// A server on a fresh data directory, with a scratch directory for git remotes.
+pub(crate) struct Env {
+    _app: App,
+    pub(crate) client: Client,
+    pub(crate) scratch: TempDir,
+    _data: TempDir,
+}
+
+impl Env {
+    /// A server with every default.
+    pub(crate) fn start() -> Self {
+        Self::with(|_| {})
+    }
+
+    /// A server with `tweak` applied to the defaults.
+    pub(crate) fn with(tweak: impl FnOnce(&mut Config)) -> Self {
+        // `RUST_LOG=porch_server=debug cargo test --test engine` shows the server's log.
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+        let data = tempfile::Builder::new().prefix("porch-engine-").tempdir().unwrap();
+        let scratch = tempfile::Builder::new().prefix("porch-remotes-").tempdir().unwrap();
+        let mut config = Config::with_data_dir(data.path());
+        tweak(&mut config);
+        let app = App::open(&config, None).expect("opening the App");
+        let client = app.kube_client();
+        Self { _app: app, client, scratch, _data: data }
+    }
+
+    pub(crate) fn prs(&self) -> Api<PackageRevision> {
+        Api::namespaced(self.client.clone(), NS)
+    }
+
+    pub(crate) fn prrs(&self) -> Api<PackageRevisionResources> {
+        Api::namespaced(self.client.clone(), NS)
+    }
+
+    pub(crate) fn repos(&self) -> Api<Repository> {
+        Api::namespaced(self.client.clone(), NS)
+    }
+
+    /// Registers Repository `name` for `url` and waits until it is Ready.
+    pub(crate) async fn register(&self, name: &str, url: &str) -> Repository {
+        self.register_with(name, json!({"type": "git", "git": {"repo": url, "branch": "main"}})).await
+    }
+
+    /// Registers Repository `name` with `spec` and waits until it is Ready.
+    pub(crate) async fn register_with(&self, name: &str, spec: Value) -> Repository {
+        let repo: Repository = serde_json::from_value(json!({
+            "apiVersion": "config.porch.kpt.dev/v1alpha1", "kind": "Repository",
+            "metadata": {"name": name}, "spec": spec,
+        }))
+        .unwrap();
+        self.repos().create(&PostParams::default(), &repo).await.expect("creating the Repository");
+        self.wait_ready(name).await
+    }
+
+    /// Waits until Repository `name` has `Ready` True.
+    pub(crate) async fn wait_ready(&self, name: &str) -> Repository {
+        step(&format!("repository {name} to become Ready"), async {
+            loop {
+                let repo = self.repos().get(name).await.unwrap();
+                let ready =
+                    repo.status.as_ref().and_then(|s| s.conditions.iter().find(|c| c.type_ == "Ready"));
+                match ready {
+                    Some(c) if c.status == "True" => return repo,
+                    Some(c) if c.reason == "Error" => panic!("repository {name} failed: {}", c.message),
+                    _ => tokio::time::sleep(Duration::from_millis(20)).await,
+                }
+            }
+        })
+        .await
+    }
+
+    /// Creates a PackageRevision from `spec` (the name is computed by the server).
+    pub(crate) async fn create(&self, spec: Value) -> Result<PackageRevision, Error> {
+        self.create_with(json!({}), spec).await
+    }
+
+    /// Creates a PackageRevision with `metadata` and `spec`.
+    pub(crate) async fn create_with(&self, metadata: Value, spec: Value) -> Result<PackageRevision, Error> {
+        let mut metadata = metadata;
+        metadata["name"] = json!("ignored-by-the-server");
+        let pr: PackageRevision = serde_json::from_value(json!({
+            "apiVersion": "porch.kpt.dev/v1alpha1", "kind": "PackageRevision",
+            "metadata": metadata, "spec": spec,
+        }))
+        .unwrap();
+        self.prs().create(&PostParams::default(), &pr).await
+    }
+
+    /// An init draft of `package` in `workspace` of `repository`.
+    pub(crate) async fn init(&self, repository: &str, package: &str, workspace: &str) -> PackageRevision {
+        self.create(json!({"repository": repository, "packageName": package, "workspaceName": workspace}))
+            .await
+            .unwrap_or_else(|e| panic!("creating {repository}/{package}/{workspace}: {e}"))
+    }
+
+    /// Sets `spec.lifecycle` with a merge patch.
+    pub(crate) async fn set_lifecycle(&self, name: &str, lifecycle: &str) -> Result<PackageRevision, Error> {
+        let patch = json!({"spec": {"lifecycle": lifecycle}});
+        self.prs().patch(name, &PatchParams::default(), &Patch::Merge(&patch)).await
+    }
+
+    /// Approves (or rejects) through the `approval` subresource with a full PUT.
+    pub(crate) async fn approval(&self, name: &str, lifecycle: &str) -> Result<PackageRevision, Error> {
+        let mut pr = self.prs().get(name).await?;
+        pr.spec.lifecycle = Some(lifecycle.into());
+        self.prs().replace_subresource("approval", name, &PostParams::default(), &pr).await
+    }
+
+    /// Draft → Proposed → Published.
+    pub(crate) async fn publish(&self, name: &str) -> PackageRevision {
+        self.set_lifecycle(name, "Proposed").await.unwrap_or_else(|e| panic!("proposing {name}: {e}"));
+        self.approval(name, "Published").await.unwrap_or_else(|e| panic!("approving {name}: {e}"))
+    }
+}
+
+/// The API error of a failed call.
+pub(crate) fn api_error(result: Result<impl std::fmt::Debug, Error>) -> kube::core::Status {
+    match result {
+        Err(Error::Api(status)) => *status,
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
+/// Whether the latest-revision label is set.
+pub(crate) fn is_latest(pr: &PackageRevision) -> bool {
+    pr.metadata.labels.as_ref().and_then(|l| l.get("kpt.dev/latest-revision")).map(String::as_str)
+        == Some("true")
+}
+
+/// `(name, revision, lifecycle)` of each item.
+pub(crate) fn rows(items: &[PackageRevision]) -> Vec<(String, i32, String)> {
+    items
+        .iter()
+        .map(|p| {
+            let lifecycle = p.spec.lifecycle.as_ref().map(|l| l.as_str().to_string()).unwrap_or_default();
+            (p.metadata.name.clone().unwrap_or_default(), p.spec.revision, lifecycle)
+        })
+        .collect()
+}

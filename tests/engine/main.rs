@@ -1,0 +1,16 @@
+//! Integration tests of the package engine through the API, in-process: the kube-rs client
+//! over the server's own tower service, real git remotes made by the tests (`file://` and
+//! `git daemon` on 127.0.0.1).
+//!
+//! One test binary (modules below) so that the server is linked once.
+
+#[path = "../support/git.rs"]
+mod support;
+
+mod common;
+mod concurrency;
+mod errors;
+mod lifecycle;
+mod lists;
+mod metadata;
+mod slow_remotes;

@@ -1,0 +1,73 @@
+//! Object metadata git cannot hold lives in the PackageRev: labels and annotations on create
+//! and update, finalizers that keep a deleted revision until they are removed.
+
+use kube::api::{Api, DeleteParams, Patch, PatchParams};
+use porch_api::PackageRev;
+use serde_json::json;
+
+use super::common::{Env, NS, api_error};
+use super::support::{blueprints, file_url, git};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn labels_annotations_and_finalizers_are_kept_in_the_packagerev() {
+    let env = Env::start();
+    let remote = blueprints(env.scratch.path());
+    env.register("blueprints", &file_url(&remote)).await;
+    let pr = env
+        .create_with(
+            json!({"labels": {"team": "a"}, "annotations": {"note": "hello"}}),
+            json!({"repository": "blueprints", "packageName": "meta", "workspaceName": "w"}),
+        )
+        .await
+        .unwrap();
+    let name = pr.metadata.name.clone().unwrap();
+    assert_eq!(pr.metadata.labels.as_ref().unwrap()["team"], "a");
+    assert_eq!(pr.metadata.annotations.as_ref().unwrap()["note"], "hello");
+    assert!(pr.metadata.creation_timestamp.is_some());
+
+    // The shadow object carries them plus the server's label, finalizer and owner reference.
+    let revs: Api<PackageRev> = Api::namespaced(env.client.clone(), NS);
+    let rev = revs.get(&name).await.unwrap();
+    let labels = rev.metadata.labels.as_ref().unwrap();
+    assert_eq!(
+        (labels["team"].as_str(), labels["internal.porch.kpt.dev/repository"].as_str()),
+        ("a", "blueprints")
+    );
+    assert_eq!(rev.metadata.finalizers.as_deref().unwrap(), ["internal.porch.kpt.dev/packagerevision"]);
+    assert_eq!(rev.metadata.owner_references.as_ref().unwrap()[0].uid, pr.metadata.uid.clone().unwrap());
+
+    // Metadata of a published revision can change (discovered: no PackageRev yet).
+    let patched = env
+        .prs()
+        .patch(
+            "blueprints.basens.v4",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"labels": {"env": "prod"}}})),
+        )
+        .await
+        .unwrap();
+    let labels = patched.metadata.labels.unwrap();
+    assert_eq!((labels["env"].as_str(), labels["kpt.dev/latest-revision"].as_str()), ("prod", "true"));
+    assert_eq!(env.prs().get("blueprints.basens.v4").await.unwrap().metadata.labels.unwrap()["env"], "prod");
+
+    // A finalizer keeps a deleted draft, terminating, until an update removes it.
+    env.prs()
+        .patch(
+            &name,
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"finalizers": ["example.com/hold"]}})),
+        )
+        .await
+        .unwrap();
+    env.prs().delete(&name, &DeleteParams::default()).await.unwrap();
+    let held = env.prs().get(&name).await.unwrap();
+    assert!(held.metadata.deletion_timestamp.is_some());
+    assert!(git(&remote, &["branch"]).contains("drafts/meta/w"));
+    env.prs()
+        .patch(&name, &PatchParams::default(), &Patch::Merge(json!({"metadata": {"finalizers": null}})))
+        .await
+        .unwrap();
+    assert_eq!(api_error(env.prs().get(&name).await).code, 404);
+    assert!(!git(&remote, &["branch"]).contains("drafts/meta/w"));
+    assert_eq!(api_error(revs.get(&name).await).code, 404);
+}
