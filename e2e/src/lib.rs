@@ -9,6 +9,7 @@
 //! [`Kubectl`] runs the `kubectl` on `PATH` (or `PORCH_E2E_KUBECTL`) with a fresh `HOME` and
 //! discovery cache, aimed at the endpoint, and returns what it printed.
 
+pub mod git;
 mod http;
 mod kubectl;
 mod server;
