@@ -81,15 +81,18 @@ fn explain_prints_the_field_docs_of_packagerevision_spec_tasks() -> Result<()> {
 }
 
 #[test]
-fn porch_kpt_dev_resources_fail_cleanly_until_they_are_served() -> Result<()> {
+fn porch_kpt_dev_resources_are_served_empty_before_any_repository() -> Result<()> {
     let ep = Endpoint::start()?;
-    if !ep.is_local() {
-        return Ok(()); // a real Porch serves them
+    let k = ep.kubectl();
+    for resource in ["packagerevisions", "packagerevisionresources", "packages"] {
+        let out = k.run(&["get", resource]);
+        assert!(out.ok(), "{out:?}");
+        assert!(out.stderr.contains("No resources found"), "{out:?}");
     }
-    let out = ep.kubectl().run(&["get", "packagerevisions"]);
-    let stderr = out.clone().failure()?;
-    assert!(stderr.starts_with("Error from server"), "{out:?}");
-    assert!(!stderr.contains("panic") && !stderr.contains("goroutine"), "{out:?}");
+    // Packages cannot be written directly: 405 with Porch's text.
+    let manifest = r#"{"apiVersion":"porch.kpt.dev/v1alpha1","kind":"PorchPackage","metadata":{"name":"r.p"},"spec":{}}"#;
+    let err = k.with_manifest(&["create", "-f", "-"], manifest).failure()?;
+    assert!(err.contains("create or clone a PackageRevision resource to create a package"), "{err}");
     Ok(())
 }
 

@@ -279,6 +279,8 @@ async fn open_cache(
         }
         None => None,
     };
+    let mut config = config;
+    config.ca_bundle = ca_bundle(&inner.config.client, &namespace).await;
     let spec =
         RepositorySpec { namespace, name, config, credentials, data_dir: inner.config.data_dir.clone() };
     let cache_err =
@@ -296,6 +298,14 @@ async fn open_cache(
         "repository opened"
     );
     Ok(cache)
+}
+
+/// The PEM CA bundle of the namespace's private git servers: key `ca.crt` of the Secret
+/// `<namespace>-ca-bundle`, as in Porch; none when there is no such Secret.
+async fn ca_bundle(client: &kube::Client, namespace: &str) -> Option<Vec<u8>> {
+    let api: kube::Api<k8s_openapi::api::core::v1::Secret> = kube::Api::namespaced(client.clone(), namespace);
+    let secret = api.get_opt(&format!("{namespace}-ca-bundle")).await.ok().flatten()?;
+    secret.data?.get("ca.crt").map(|b| b.0.clone())
 }
 
 /// Forwards a cache's events to the registry's channel until the cache's channel closes.

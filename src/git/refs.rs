@@ -166,6 +166,16 @@ impl RefSet {
         self.get(&format!("{HEADS}{name}"))
     }
 
+    /// What a user-given ref name points to, as git resolves a short name: the exact remote ref
+    /// (`refs/…`), a tag `<name>`, a branch `<name>`; `refs/remotes/origin/<name>` is the branch
+    /// `<name>` (how a clone names it).
+    pub fn resolve(&self, name: &str) -> Option<Oid> {
+        if let Some(branch) = name.strip_prefix("refs/remotes/origin/") {
+            return self.branch(branch);
+        }
+        self.get(name).or_else(|| self.get(&format!("{TAGS}{name}"))).or_else(|| self.branch(name))
+    }
+
     /// Whether `deletionProposed/<fullpath>/<suffix>` exists.
     pub fn is_deletion_proposed(&self, full_path: &str, suffix: &str) -> bool {
         self.branch(&deletion_proposed_branch(full_path, suffix)).is_some()
@@ -264,6 +274,18 @@ mod tests {
         assert_eq!(remote_name("refs/remotes/origin/drafts/p/w").as_deref(), Some("refs/heads/drafts/p/w"));
         assert_eq!(remote_name("refs/remotes/origin/HEAD"), None);
         assert_eq!(remote_name("refs/heads/x"), None);
+    }
+
+    #[test]
+    fn short_names_resolve_like_git() {
+        let a = Oid::from_str("1111111111111111111111111111111111111111").unwrap();
+        let b = Oid::from_str("2222222222222222222222222222222222222222").unwrap();
+        let refs = RefSet::from_refs([("refs/heads/main".into(), a), ("refs/tags/pkg/v1".into(), b)]);
+        assert_eq!(refs.resolve("main"), Some(a));
+        assert_eq!(refs.resolve("refs/remotes/origin/main"), Some(a));
+        assert_eq!(refs.resolve("pkg/v1"), Some(b));
+        assert_eq!(refs.resolve("refs/tags/pkg/v1"), Some(b));
+        assert_eq!(refs.resolve("v1"), None);
     }
 
     #[test]

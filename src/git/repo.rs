@@ -162,6 +162,12 @@ impl GitRepository {
         self.write(|writer, auth| writer.fetch(auth)).await
     }
 
+    /// Fetches all branches and tags without looking for (or creating) the configured branch:
+    /// for a repository that is only read, such as the upstream of a clone.
+    pub async fn fetch_refs(&self) -> Result<RefSet, GitError> {
+        self.write(|writer, auth| writer.fetch_refs(auth)).await
+    }
+
     /// The ref set as last fetched or written (no network).
     pub async fn refs(&self) -> Result<RefSet, GitError> {
         self.read(|repo, _| mirror::read_refs(repo)).await

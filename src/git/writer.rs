@@ -112,7 +112,7 @@ impl Writer {
     }
 
     /// Fetches and records the fetched ref set as the known one.
-    fn fetch_refs(&self, auth: &Auth) -> Result<RefSet, GitError> {
+    pub(crate) fn fetch_refs(&self, auth: &Auth) -> Result<RefSet, GitError> {
         self.forget();
         let refs = mirror::fetch(&self.repo, &self.config.url, auth)?;
         *self.known.borrow_mut() = Some(refs.clone());

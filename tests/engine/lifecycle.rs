@@ -178,3 +178,36 @@ async fn a_clone_of_a_registered_upstream_records_upstream_and_lock() {
     assert!(context.contains("name: ns") && context.contains("package-path: team/ns"), "{context}");
     assert!(prr.spec.resources["ns.yaml"].contains("name: v1"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clone_of_an_unregistered_git_repository_resolves_the_ref_like_porch() {
+    let env = Env::start();
+    let upstream = blueprints(env.scratch.path());
+    let downstream = super::support::bare_repo(env.scratch.path(), "deploy.git");
+    env.register_with(
+        "deploy",
+        json!({"type": "git", "git": {"repo": file_url(&downstream), "branch": "main", "createBranch": true}}),
+    )
+    .await;
+    let clone = |workspace: &str, git: serde_json::Value| {
+        env.create(json!({"repository": "deploy", "packageName": format!("ns-{workspace}"), "workspaceName": workspace,
+            "tasks": [{"type": "clone", "clone": {"upstreamRef": {"type": "git", "git": git}}}]}))
+    };
+    // `v1` in directory `basens` is the tag `basens/v1`.
+    let pr =
+        clone("a", json!({"repo": file_url(&upstream), "ref": "v1", "directory": "/basens/"})).await.unwrap();
+    let lock = pr.status.upstream_lock.unwrap().git.unwrap();
+    assert_eq!((lock.directory.as_str(), lock.ref_.as_str()), ("basens", "v1"));
+    assert_eq!(lock.commit, git(&upstream, &["rev-parse", "basens/v1"]));
+    let prr = env.prrs().get("deploy.ns-a.a").await.unwrap();
+    assert!(prr.spec.resources["ns.yaml"].contains("name: v1"));
+    // A branch name; then a ref that does not exist.
+    let pr =
+        clone("b", json!({"repo": file_url(&upstream), "ref": "main", "directory": "bucket"})).await.unwrap();
+    assert_eq!(pr.status.upstream_lock.unwrap().git.unwrap().commit, git(&upstream, &["rev-parse", "main"]));
+    let err = api_error(
+        clone("c", json!({"repo": file_url(&upstream), "ref": "nope", "directory": "basens"})).await,
+    );
+    assert_eq!(err.code, 422);
+    assert!(err.message.contains("cannot find ref \"nope\""), "{}", err.message);
+}

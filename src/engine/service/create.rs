@@ -13,7 +13,7 @@ use crate::cache::RepositoryCache;
 use crate::engine::metadata::UserMeta;
 use crate::engine::objects::RepoFacts;
 use crate::engine::render::{RenderRequest, render};
-use crate::engine::tasks::clone::{CloneTarget, clone_package};
+use crate::engine::tasks::clone::{CloneTarget, clone_package, raw_git_lock};
 use crate::engine::tasks::init::init_package;
 use crate::engine::tasks::select::{check_clone_upstream, check_edit_source, check_edit_source_package};
 use crate::engine::tasks::{CloneSource, TaskKind, select_task};
@@ -130,11 +130,12 @@ impl Engine {
                 let target = CloneTarget { package_path: package, deployment: facts.deployment, strategy };
                 clone_package(&upstream_files, &lock, target).map_err(&on_engine)
             }
-            TaskKind::Clone { source: CloneSource::Git(_), .. } => Err(on_engine(invalid(
-                "spec.tasks[0].clone.upstreamRef.git",
-                "clone from a git repository that is not registered is not supported yet; register it as a \
-                 Repository and clone with upstreamRef",
-            ))),
+            TaskKind::Clone { source: CloneSource::Git(git), strategy } => {
+                check_new_package(cache, package, repo, true).map_err(&on_engine)?;
+                let (commit, upstream_files) = self.git_upstream(&caller.namespace, git).await?;
+                let target = CloneTarget { package_path: package, deployment: facts.deployment, strategy };
+                clone_package(&upstream_files, &raw_git_lock(git, &commit), target).map_err(&on_engine)
+            }
             TaskKind::Edit { source } => {
                 let field = "spec.tasks[0].edit.sourceRef.name";
                 let found = self.task_source(&caller.namespace, source, field).await?;

@@ -18,6 +18,7 @@ mod read;
 mod resources;
 mod translate;
 mod update;
+mod upstream;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -76,6 +77,9 @@ pub(crate) struct Engine {
     locks: TryLocks,
     functions: Arc<dyn FunctionRegistry>,
     versions: Arc<dyn ResourceVersions>,
+    data_dir: PathBuf,
+    /// Read-only mirrors of unregistered clone upstreams, by remote and credentials.
+    upstreams: Arc<std::sync::Mutex<std::collections::HashMap<String, crate::git::GitRepository>>>,
     max_concurrent_lists: usize,
     list_timeout: Duration,
 }
@@ -116,7 +120,7 @@ impl Engine {
     pub(crate) fn new(config: EngineConfig) -> Self {
         let registry = Registry::new(RegistryConfig {
             client: config.client.clone(),
-            data_dir: config.data_dir,
+            data_dir: config.data_dir.clone(),
             versions: config.versions.clone(),
             retry_attempts: config.retry_attempts,
             max_concurrent_syncs: config.max_concurrent_syncs,
@@ -128,6 +132,8 @@ impl Engine {
             locks: TryLocks::default(),
             functions: Arc::new(NoFunctions),
             versions: config.versions,
+            data_dir: config.data_dir,
+            upstreams: Arc::default(),
             max_concurrent_lists: config.max_concurrent_lists.max(1),
             list_timeout: config.list_timeout,
         }
