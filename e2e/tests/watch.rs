@@ -1,4 +1,6 @@
-//! `kubectl get -w` prints the changes made while it runs.
+//! `kubectl get -w` prints the changes made while it runs. The server's repository controller
+//! writes each Repository's `Ready` condition too (these remotes are unreachable, so it reports
+//! an error), so status-only MODIFIED rows come in between the users' changes.
 
 use anyhow::Result;
 use porch_e2e::{Endpoint, repository_manifest, unique_name};
@@ -33,14 +35,17 @@ fn get_w_prints_rows_for_changes_made_meanwhile() -> Result<()> {
     watch.wait_for_stdout(WAIT, "a row for the modified repository", |out| {
         out.lines().any(|l| l.starts_with(&first) && l.split_whitespace().any(|c| c == "true"))
     })?;
+    let before_delete = rows_of(&watch.stdout(), &second);
     k.run(&["delete", "repository", &second]).success()?;
-    watch.wait_for_stdout(WAIT, "a row for the deleted repository", |out| rows_of(out, &second) == 2)?;
+    watch.wait_for_stdout(WAIT, "a row for the deleted repository", |out| {
+        rows_of(out, &second) > before_delete
+    })?;
 
     let out = watch.stop();
-    // The header is printed once, and every row has the table's columns.
+    // The header is printed once; every change got its row.
     assert_eq!(out.stdout.lines().filter(|l| l.starts_with("NAME")).count(), 1, "{}", out.stdout);
-    assert_eq!(rows_of(&out.stdout, &first), 2, "{}", out.stdout);
-    assert_eq!(out.stdout.lines().count(), 5, "{}", out.stdout);
+    assert!(rows_of(&out.stdout, &first) >= 2, "{}", out.stdout);
+    assert!(rows_of(&out.stdout, &second) >= 2, "{}", out.stdout);
     Ok(())
 }
 
@@ -68,17 +73,14 @@ fn get_w_with_watch_events_names_each_change() -> Result<()> {
             (cells.next().unwrap_or_default(), cells.next().unwrap_or_default())
         })
         .collect();
-    assert_eq!(
-        events,
-        [
-            ("ADDED", anchor.as_str()),
-            ("ADDED", name.as_str()),
-            ("MODIFIED", name.as_str()),
-            ("DELETED", name.as_str())
-        ],
-        "{}",
-        out.stdout
-    );
+    // The user's changes in order; status-only MODIFIED events may come in between.
+    let of = |who: &str| -> Vec<&str> { events.iter().filter(|(_, n)| *n == who).map(|(e, _)| *e).collect() };
+    let anchor_events = of(&anchor);
+    assert_eq!(anchor_events.first(), Some(&"ADDED"), "{}", out.stdout);
+    assert!(anchor_events[1..].iter().all(|e| *e == "MODIFIED"), "{}", out.stdout);
+    let named = of(&name);
+    assert_eq!((named.first(), named.last()), (Some(&"ADDED"), Some(&"DELETED")), "{}", out.stdout);
+    assert!(named[1..named.len() - 1].iter().all(|e| *e == "MODIFIED") && named.len() >= 3, "{}", out.stdout);
     Ok(())
 }
 
@@ -104,6 +106,9 @@ fn get_w_of_one_named_object_follows_only_it() -> Result<()> {
         .success()?;
     watch.wait_for_stdout(WAIT, "the new description", |out| out.lines().any(|l| l == "two"))?;
     let out = watch.stop();
-    assert_eq!(out.stdout.lines().collect::<Vec<_>>(), ["one", "two"], "{out:?}");
+    // Status writes of the controller print the same description again.
+    let mut seen: Vec<&str> = out.stdout.lines().collect();
+    seen.dedup();
+    assert_eq!(seen, ["one", "two"], "{out:?}");
     Ok(())
 }

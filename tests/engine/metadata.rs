@@ -71,3 +71,40 @@ async fn labels_annotations_and_finalizers_are_kept_in_the_packagerev() {
     assert!(!git(&remote, &["branch"]).contains("drafts/meta/w"));
     assert_eq!(api_error(revs.get(&name).await).code, 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_side_apply_creates_then_updates_and_json_patches_apply() {
+    let env = Env::start();
+    let remote = super::support::bare_repo(env.scratch.path(), "deploy.git");
+    env.register_with(
+        "deploy",
+        json!({"type": "git", "git": {"repo": file_url(&remote), "branch": "main", "createBranch": true}}),
+    )
+    .await;
+    let applied = json!({
+        "apiVersion": "porch.kpt.dev/v1alpha1", "kind": "PackageRevision",
+        "metadata": {"name": "deploy.app.ws", "labels": {"owner": "ssa"}},
+        "spec": {"repository": "deploy", "packageName": "app", "workspaceName": "ws"},
+    });
+    let params = PatchParams::apply("e2e-test");
+    let created = env.prs().patch("deploy.app.ws", &params, &Patch::Apply(&applied)).await.unwrap();
+    assert_eq!(created.spec.lifecycle.as_ref().map(|l| l.as_str()), Some("Draft"));
+    assert_eq!(created.metadata.labels.as_ref().unwrap()["owner"], "ssa");
+
+    let mut again = applied.clone();
+    again["metadata"]["labels"]["owner"] = json!("ssa-2");
+    again["spec"]["lifecycle"] = json!("Proposed");
+    let updated = env.prs().patch("deploy.app.ws", &params, &Patch::Apply(&again)).await.unwrap();
+    assert_eq!(updated.metadata.labels.as_ref().unwrap()["owner"], "ssa-2");
+    assert_eq!(updated.spec.lifecycle.as_ref().map(|l| l.as_str()), Some("Proposed"));
+
+    let ops: json_patch::Patch = serde_json::from_value(json!([
+        {"op": "add", "path": "/metadata/annotations", "value": {"via": "json-patch"}},
+        {"op": "replace", "path": "/spec/lifecycle", "value": "Draft"},
+    ]))
+    .unwrap();
+    let patched =
+        env.prs().patch("deploy.app.ws", &PatchParams::default(), &Patch::<()>::Json(ops)).await.unwrap();
+    assert_eq!(patched.metadata.annotations.as_ref().unwrap()["via"], "json-patch");
+    assert_eq!(patched.spec.lifecycle.as_ref().map(|l| l.as_str()), Some("Draft"));
+}
