@@ -41,6 +41,6 @@ pub use request::{
 };
 pub use selector::{FieldSelector, LabelSelector, SelectorError};
 pub use status::{ApiError, CauseReason, FieldCause};
-pub use strategy::{Column, IncludeObject, Strategy, TableOptions, build_table};
+pub use strategy::{Column, IncludeObject, Strategy, TableList, TableOptions, build_table};
 pub use table_conversion::{TableConversion, TableConversionLayer};
 pub use validation::{Validation, ValidationLayer};

@@ -117,6 +117,6 @@ fn reads_touch_only_storage_and_the_table_convertor() {
     let rec = Arc::new(Recorder::default());
     let ctx = RequestContext::new(Verb::List).table(table());
     let res = block_on(stack(&rec).oneshot(StorageRequest::new(ctx))).unwrap();
-    assert_eq!(rec.calls(), ["persist", "convert_to_table"]);
-    assert!(matches!(res.payload, Payload::Table(_)));
+    assert_eq!(rec.calls(), ["persist", "convert_list_to_table"]);
+    assert!(matches!(res.payload, Payload::TableList(_)));
 }

@@ -87,6 +87,14 @@ impl Strategy for Recorder {
         self.record("convert_to_table");
         crate::build_table(self.columns(), objects, options)
     }
+    fn convert_list_to_table(
+        &self,
+        objects: &[std::sync::Arc<Value>],
+        options: crate::TableOptions,
+    ) -> crate::TableList {
+        self.record("convert_list_to_table");
+        crate::TableList::build(self.columns(), objects, options)
+    }
 }
 
 /// Storage that answers a write with its body, a get with a named object, and a list with two.

@@ -272,6 +272,7 @@ impl Index {
                 revision: p.revision,
                 resource_version: rv,
                 latest: p.latest,
+                object: Default::default(),
             });
             if p.event_type != EventType::Deleted {
                 self.insert(cached.clone());

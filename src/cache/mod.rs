@@ -29,5 +29,5 @@ mod writes;
 pub use error::{CacheError, ErrorKind};
 pub use repository::{CacheOptions, CacheStats, RepositoryCache, RepositorySpec};
 pub(crate) use revision::lifecycle_rank;
-pub use revision::{CacheEvent, CachedPackage, CachedRevision, EventType, RevisionKey};
+pub use revision::{CacheEvent, CachedPackage, CachedRevision, EventType, Memo, RevisionKey};
 pub use versions::ResourceVersions;

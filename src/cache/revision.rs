@@ -48,6 +48,49 @@ pub struct CachedRevision {
     pub resource_version: u64,
     /// Whether this is the latest published revision of its package (`kpt.dev/latest-revision`).
     pub latest: bool,
+    /// The revision's API object, built once by the engine (lists serve it without rebuilding).
+    pub object: Memo<Arc<serde_json::Value>>,
+}
+
+/// A value computed at most once per key for an immutable revision, such as its API object,
+/// which also depends on a few facts outside the revision (summarised by the key). Not copied by
+/// `clone` and never part of a comparison.
+#[derive(Default)]
+pub struct Memo<T> {
+    slot: std::sync::Mutex<Option<(u64, T)>>,
+}
+
+impl<T: Clone> Memo<T> {
+    /// The value for `key`, built by `build` the first time (or when the key changed).
+    pub fn get_or(&self, key: u64, build: impl FnOnce() -> T) -> T {
+        let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
+        match slot.as_ref() {
+            Some((k, value)) if *k == key => value.clone(),
+            _ => {
+                let value = build();
+                *slot = Some((key, value.clone()));
+                value
+            }
+        }
+    }
+}
+
+impl<T> Clone for Memo<T> {
+    fn clone(&self) -> Self {
+        Self { slot: std::sync::Mutex::new(None) }
+    }
+}
+
+impl<T> PartialEq for Memo<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl<T> std::fmt::Debug for Memo<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Memo")
+    }
 }
 
 impl CachedRevision {

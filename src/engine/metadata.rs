@@ -114,6 +114,33 @@ fn is_newer(new: &PackageRev, old: &PackageRev) -> bool {
 
 type Key = (String, String);
 
+/// PackageRevs by namespace, then name (looked up by `&str`, without building keys).
+#[derive(Debug, Default)]
+struct ByNamespace(HashMap<String, HashMap<String, Arc<PackageRev>>>);
+
+impl ByNamespace {
+    fn get(&self, namespace: &str, name: &str) -> Option<&Arc<PackageRev>> {
+        self.0.get(namespace)?.get(name)
+    }
+
+    fn insert(&mut self, (namespace, name): Key, rev: Arc<PackageRev>) {
+        self.0.entry(namespace).or_default().insert(name, rev);
+    }
+
+    fn remove(&mut self, namespace: &str, name: &str) {
+        if let Some(names) = self.0.get_mut(namespace) {
+            names.remove(name);
+            if names.is_empty() {
+                self.0.remove(namespace);
+            }
+        }
+    }
+
+    fn into_entries(self) -> impl Iterator<Item = (Key, Arc<PackageRev>)> {
+        self.0.into_iter().flat_map(|(ns, names)| names.into_iter().map(move |(n, r)| ((ns.clone(), n), r)))
+    }
+}
+
 /// The PackageRevs of the whole server, in memory. Cheap to clone.
 #[derive(Clone)]
 pub(crate) struct Metadata {
@@ -122,7 +149,7 @@ pub(crate) struct Metadata {
 
 struct Inner {
     client: kube::Client,
-    map: RwLock<HashMap<Key, Arc<PackageRev>>>,
+    map: RwLock<ByNamespace>,
     ready: watch::Sender<bool>,
     started: Once,
 }
@@ -156,9 +183,7 @@ impl Metadata {
     /// Metadata over `client`; the watch starts with the first use.
     pub(crate) fn new(client: kube::Client) -> Self {
         let (ready, _) = watch::channel(false);
-        Self {
-            inner: Arc::new(Inner { client, map: RwLock::new(HashMap::new()), ready, started: Once::new() }),
-        }
+        Self { inner: Arc::new(Inner { client, map: RwLock::default(), ready, started: Once::new() }) }
     }
 
     fn api(&self, namespace: &str) -> Api<PackageRev> {
@@ -180,7 +205,7 @@ impl Metadata {
     /// The PackageRev of `namespace/name`, if any (call [`ready`](Self::ready) first).
     pub(crate) fn get(&self, namespace: &str, name: &str) -> Option<Arc<PackageRev>> {
         let map = self.inner.map.read().unwrap_or_else(|e| e.into_inner());
-        map.get(&(namespace.to_string(), name.to_string())).cloned()
+        map.get(namespace, name).cloned()
     }
 
     fn remember(&self, rev: PackageRev) -> Arc<PackageRev> {
@@ -190,7 +215,7 @@ impl Metadata {
             rev.metadata.name.clone().unwrap_or_default(),
         );
         let mut map = self.inner.map.write().unwrap_or_else(|e| e.into_inner());
-        match map.get(&key) {
+        match map.get(&key.0, &key.1) {
             Some(old) if !is_newer(&rev, old) => old.clone(),
             _ => {
                 map.insert(key, rev.clone());
@@ -201,7 +226,7 @@ impl Metadata {
 
     fn forget(&self, namespace: &str, name: &str) {
         let mut map = self.inner.map.write().unwrap_or_else(|e| e.into_inner());
-        map.remove(&(namespace.to_string(), name.to_string()));
+        map.remove(namespace, name);
     }
 
     /// Creates or updates the PackageRev of PackageRevision `namespace/name` (with `uid`, in
@@ -349,14 +374,13 @@ async fn run_watch(inner: std::sync::Weak<Inner>, client: kube::Client) {
                 let mut map = inner.map.write().unwrap_or_else(|e| e.into_inner());
                 let fresh = std::mem::take(&mut buffer);
                 // Writes made while listing may be newer than the list: keep those.
-                let mut merged = fresh;
-                for (key, ours) in map.drain() {
-                    match merged.get(&key) {
-                        Some(listed) if is_newer(listed, &ours) => {}
-                        Some(_) => {
-                            merged.insert(key, ours);
-                        }
-                        None => {}
+                let mut merged = ByNamespace::default();
+                for (key, rev) in fresh {
+                    merged.insert(key, rev);
+                }
+                for (key, ours) in std::mem::take(&mut *map).into_entries() {
+                    if merged.get(&key.0, &key.1).is_some_and(|listed| !is_newer(listed, &ours)) {
+                        merged.insert(key, ours);
                     }
                 }
                 *map = merged;
@@ -367,15 +391,15 @@ async fn run_watch(inner: std::sync::Weak<Inner>, client: kube::Client) {
                 let key = key_of(&rev);
                 let rev = Arc::new(rev);
                 let mut map = inner.map.write().unwrap_or_else(|e| e.into_inner());
-                if map.get(&key).is_none_or(|old| is_newer(&rev, old)) {
+                if map.get(&key.0, &key.1).is_none_or(|old| is_newer(&rev, old)) {
                     map.insert(key, rev);
                 }
             }
             Ok(Event::Delete(rev)) => {
                 let key = key_of(&rev);
                 let mut map = inner.map.write().unwrap_or_else(|e| e.into_inner());
-                if map.get(&key).is_none_or(|old| is_newer(&rev, old)) {
-                    map.remove(&key);
+                if map.get(&key.0, &key.1).is_none_or(|old| is_newer(&rev, old)) {
+                    map.remove(&key.0, &key.1);
                 }
             }
             Err(e) => {

@@ -3,6 +3,7 @@
 //! (§2.3) or, per package, a PorchPackage (§2.4). Pure and deterministic.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use k8s_openapi::jiff::Timestamp;
@@ -14,6 +15,7 @@ use porch_api::porch::{
 use porch_api::{
     PackageRev, PackageRevision, PackageRevisionResources, PorchPackage, Repository, package_revision_uid,
 };
+use serde_json::Value;
 
 use super::metadata::UserMeta;
 use crate::cache::{CachedPackage, CachedRevision};
@@ -119,6 +121,22 @@ pub(crate) fn package_revision(
             conditions: k.conditions.clone(),
         },
     }
+}
+
+/// The PackageRevision of `rev` as JSON, built once per metadata version (and Repository facts)
+/// and shared by every list and get after that.
+pub(crate) fn package_revision_json(
+    rev: &CachedRevision,
+    meta: Option<&PackageRev>,
+    repo: &RepoFacts,
+) -> Arc<Value> {
+    let meta_rv =
+        meta.and_then(|m| m.metadata.resource_version.as_deref()).and_then(|v| v.parse::<u64>().ok());
+    let key = (meta_rv.unwrap_or(0) << 1) | u64::from(repo.deployment);
+    rev.object.get_or(key, || {
+        // A PackageRevision always serializes; the fallback only keeps this infallible.
+        Arc::new(serde_json::to_value(package_revision(rev, meta, repo)).unwrap_or(Value::Null))
+    })
 }
 
 /// The PackageRevisionResources of `rev` with its files.

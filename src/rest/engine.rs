@@ -57,13 +57,25 @@ pub(crate) fn options<'a>(req: &'a StorageRequest, filter: &'a RevisionFilter) -
     }
 }
 
-/// A list response of `listed` at `resource_version` (read before listing, so that a watch
-/// from it misses nothing the list did not show), with its skipped repositories as warnings.
+/// A list response of typed objects (see [`json_list_response`]).
 pub(crate) fn list_response<T: Serialize>(
     info: &ResourceInfo,
     listed: Listed<T>,
     resource_version: u64,
 ) -> Result<StorageResponse, ApiError> {
+    let items = listed.items.iter().map(|o| to_json(o).map(Arc::new)).collect::<Result<Vec<_>, _>>()?;
+    let Listed { continue_token, remaining, warnings, .. } = listed;
+    Ok(json_list_response(info, Listed { items, continue_token, remaining, warnings }, resource_version))
+}
+
+/// A list response of shared JSON objects at `resource_version` (read before listing, so that
+/// a watch from it misses nothing the list did not show), with its skipped repositories as
+/// warnings.
+pub(crate) fn json_list_response(
+    info: &ResourceInfo,
+    listed: Listed<Arc<Value>>,
+    resource_version: u64,
+) -> StorageResponse {
     let mut metadata = json!({"resourceVersion": resource_version.to_string()});
     if let Some(token) = &listed.continue_token {
         metadata["continue"] = json!(token);
@@ -71,14 +83,13 @@ pub(crate) fn list_response<T: Serialize>(
     if let Some(remaining) = listed.remaining {
         metadata["remainingItemCount"] = json!(remaining);
     }
-    let items = listed.items.iter().map(|o| to_json(o).map(Arc::new)).collect::<Result<Vec<_>, _>>()?;
     let list = ObjectList {
         api_version: info.api_version.to_string(),
         kind: info.list_kind.to_string(),
         metadata,
-        items,
+        items: listed.items,
     };
     let mut response = StorageResponse::list(list);
     response.warnings = listed.warnings;
-    Ok(response)
+    response
 }

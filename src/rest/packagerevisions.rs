@@ -14,7 +14,7 @@ use porch_layers::{
 use serde_json::Value;
 
 use super::columns::PACKAGE_REVISIONS;
-use super::engine::{StorageFuture, caller, decode, filter, list_response, name_of, options, to_json};
+use super::engine::{StorageFuture, caller, decode, filter, json_list_response, name_of, options, to_json};
 use crate::engine::filter::Target;
 use crate::engine::lifecycle;
 use crate::engine::service::Engine;
@@ -169,7 +169,7 @@ async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, A
             let filter = filter(&req, Target::Revisions)?;
             let resource_version = engine.resource_version();
             let listed = engine.list_revisions(&options(&req, &filter)).await?;
-            list_response(&PACKAGE_REVISION, listed, resource_version)
+            Ok(json_list_response(&PACKAGE_REVISION, listed, resource_version))
         }
         Verb::Create => {
             let pr = decode(req.body, &PACKAGE_REVISION)?;

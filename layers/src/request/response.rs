@@ -89,8 +89,11 @@ pub enum Payload {
     Object(Value),
     /// A page of objects (list, deletecollection).
     List(ObjectList),
-    /// A `meta.k8s.io/v1 Table` (after [`TableConversion`](crate::TableConversion)).
+    /// A `meta.k8s.io/v1 Table` of one object (after [`TableConversion`](crate::TableConversion)).
     Table(Value),
+    /// The `meta.k8s.io/v1 Table` of a list (after [`TableConversion`](crate::TableConversion)),
+    /// its rows sharing the list's objects.
+    TableList(crate::strategy::TableList),
     /// A watch; with a Table request each object event carries a Table.
     Watch(WatchStream),
     /// A failure, answered as a `Status` with the error's code. Layers short-circuit with this
@@ -104,6 +107,7 @@ impl std::fmt::Debug for Payload {
             Self::Object(o) => f.debug_tuple("Object").field(o).finish(),
             Self::List(l) => f.debug_tuple("List").field(l).finish(),
             Self::Table(t) => f.debug_tuple("Table").field(t).finish(),
+            Self::TableList(t) => f.debug_tuple("TableList").field(&t.len()).finish(),
             Self::Watch(_) => f.debug_tuple("Watch").finish_non_exhaustive(),
             Self::Status(e) => f.debug_tuple("Status").field(e).finish(),
         }

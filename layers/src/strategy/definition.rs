@@ -1,6 +1,6 @@
 //! The [`Strategy`] trait.
 
-use super::table::{Column, TableOptions, build_table};
+use super::table::{Column, TableList, TableOptions, build_table};
 use crate::request::RequestContext;
 use crate::selector::{FieldOperator, FieldSelector};
 use crate::status::{ApiError, FieldCause};
@@ -170,6 +170,16 @@ pub trait Strategy: Send + Sync + 'static {
     /// Default: `Name` followed by [`columns`](Strategy::columns).
     fn convert_to_table(&self, objects: &[&Value], options: TableOptions) -> Value {
         build_table(self.columns(), objects, options)
+    }
+
+    /// The Table of a list (`ConvertToTable` of a list), whose rows share the list's objects.
+    ///
+    /// **When:** on the way back, for Table requests of lists. **Mutates:** never.
+    ///
+    /// Default: `Name` followed by [`columns`](Strategy::columns), like
+    /// [`convert_to_table`](Strategy::convert_to_table); a strategy overriding one overrides both.
+    fn convert_list_to_table(&self, objects: &[std::sync::Arc<Value>], options: TableOptions) -> TableList {
+        TableList::build(self.columns(), objects, options)
     }
 
     /// The value of a field-selector field on `obj` (`GetAttrs`); `Ok(None)` when the field is

@@ -1,7 +1,9 @@
 //! `meta.k8s.io/v1 Table` building blocks: columns, options and the table itself.
 
 use super::duration::human_duration;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 /// One print column: its definition and how to compute its cell from an object.
 #[derive(Clone, Copy, Debug)]
@@ -105,10 +107,7 @@ fn name_definition() -> Value {
 }
 
 fn row(columns: &[Column], object: &Value, include: IncludeObject) -> Value {
-    let mut cells = Vec::with_capacity(columns.len() + 1);
-    cells.push(object.pointer("/metadata/name").cloned().unwrap_or(Value::Null));
-    cells.extend(columns.iter().map(|c| (c.cell)(object)));
-    let mut row = json!({ "cells": cells });
+    let mut row = json!({ "cells": cells(columns, object) });
     match include {
         IncludeObject::None => {}
         IncludeObject::Object => row["object"] = object.clone(),
@@ -123,14 +122,116 @@ fn row(columns: &[Column], object: &Value, include: IncludeObject) -> Value {
     row
 }
 
-/// A Table of `objects` with a `Name` column followed by `columns`; its `metadata` is empty (the
-/// [`TableConversion`](crate::TableConversion) layer fills in the list's metadata).
-pub fn build_table(columns: &[Column], objects: &[&Value], options: TableOptions) -> Value {
-    let definitions = if options.no_headers {
+fn cells(columns: &[Column], object: &Value) -> Vec<Value> {
+    let mut cells = Vec::with_capacity(columns.len() + 1);
+    cells.push(object.pointer("/metadata/name").cloned().unwrap_or(Value::Null));
+    cells.extend(columns.iter().map(|c| (c.cell)(object)));
+    cells
+}
+
+fn definitions(columns: &[Column], options: TableOptions) -> Vec<Value> {
+    if options.no_headers {
         Vec::new()
     } else {
         std::iter::once(name_definition()).chain(columns.iter().map(Column::definition)).collect()
-    };
+    }
+}
+
+/// The `meta.k8s.io/v1 Table` of a list, ready to serialize, whose rows share their objects with
+/// the list (an `Arc` each) instead of copying them: a Table of thousands of rows costs its cells
+/// only. [`TableList::to_json`] gives the same document as [`build_table`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableList {
+    /// The list's `ListMeta` (`resourceVersion`, `continue`, `remainingItemCount`).
+    pub metadata: Value,
+    definitions: Vec<Value>,
+    rows: Vec<TableRow>,
+    include: IncludeObject,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct TableRow {
+    cells: Vec<Value>,
+    object: Arc<Value>,
+}
+
+impl TableList {
+    /// The Table of `objects` with a `Name` column followed by `columns` and empty metadata.
+    pub fn build(columns: &[Column], objects: &[Arc<Value>], options: TableOptions) -> Self {
+        let rows =
+            objects.iter().map(|o| TableRow { cells: cells(columns, o), object: Arc::clone(o) }).collect();
+        Self {
+            metadata: json!({}),
+            definitions: definitions(columns, options),
+            rows,
+            include: options.include_object,
+        }
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether the table has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The table as a JSON document.
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+impl Serialize for TableList {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        struct Rows<'a>(&'a [TableRow], IncludeObject);
+        impl Serialize for Rows<'_> {
+            fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+                ser.collect_seq(self.0.iter().map(|r| RowView(r, self.1)))
+            }
+        }
+        struct RowView<'a>(&'a TableRow, IncludeObject);
+        impl Serialize for RowView<'_> {
+            fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+                let RowView(row, include) = self;
+                let mut map = ser.serialize_map(None)?;
+                map.serialize_entry("cells", &row.cells)?;
+                match include {
+                    IncludeObject::None => {}
+                    IncludeObject::Object => map.serialize_entry("object", row.object.as_ref())?,
+                    IncludeObject::Metadata => {
+                        map.serialize_entry("object", &PartialMetadata(&row.object))?
+                    }
+                }
+                map.end()
+            }
+        }
+        struct PartialMetadata<'a>(&'a Value);
+        impl Serialize for PartialMetadata<'_> {
+            fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+                let mut map = ser.serialize_map(Some(3))?;
+                map.serialize_entry("kind", "PartialObjectMetadata")?;
+                map.serialize_entry("apiVersion", "meta.k8s.io/v1")?;
+                map.serialize_entry("metadata", self.0.get("metadata").unwrap_or(&json!({})))?;
+                map.end()
+            }
+        }
+        let mut map = ser.serialize_map(Some(5))?;
+        map.serialize_entry("kind", "Table")?;
+        map.serialize_entry("apiVersion", "meta.k8s.io/v1")?;
+        map.serialize_entry("metadata", &self.metadata)?;
+        map.serialize_entry("columnDefinitions", &self.definitions)?;
+        map.serialize_entry("rows", &Rows(&self.rows, self.include))?;
+        map.end()
+    }
+}
+
+/// A Table of `objects` with a `Name` column followed by `columns`; its `metadata` is empty (the
+/// [`TableConversion`](crate::TableConversion) layer fills in the list's metadata).
+pub fn build_table(columns: &[Column], objects: &[&Value], options: TableOptions) -> Value {
+    let definitions = definitions(columns, options);
     json!({
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",
@@ -170,6 +271,19 @@ mod tests {
         assert!(t["rows"][0].get("object").is_none());
         let whole = TableOptions { include_object: IncludeObject::Object, no_headers: false };
         assert_eq!(build_table(&[], &[&obj()], whole)["rows"][0]["object"]["kind"], "Thing");
+    }
+
+    #[test]
+    fn a_shared_row_table_serializes_like_the_built_one() {
+        let cols = [Column::new("N", "integer", |o| o["spec"]["n"].clone())];
+        for include in [IncludeObject::None, IncludeObject::Metadata, IncludeObject::Object] {
+            for no_headers in [false, true] {
+                let options = TableOptions { include_object: include, no_headers };
+                let shared = TableList::build(&cols, &[Arc::new(obj())], options);
+                assert_eq!(shared.to_json(), build_table(&cols, &[&obj()], options), "{options:?}");
+                assert_eq!(shared.len(), 1);
+            }
+        }
     }
 
     #[test]

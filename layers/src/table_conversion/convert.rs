@@ -19,10 +19,9 @@ where
     response.payload = match response.payload {
         Payload::Object(object) => Payload::Table(one(strategy.as_ref(), &object, options)),
         Payload::List(list) => {
-            let items: Vec<&Value> = list.items.iter().map(AsRef::as_ref).collect();
-            let mut table = strategy.convert_to_table(&items, options);
-            table["metadata"] = list.metadata;
-            Payload::Table(table)
+            let mut table = strategy.convert_list_to_table(&list.items, options);
+            table.metadata = list.metadata;
+            Payload::TableList(table)
         }
         Payload::Watch(events) => {
             let strategy = Arc::clone(strategy);
@@ -41,7 +40,7 @@ where
                     .boxed(),
             )
         }
-        other @ (Payload::Table(_) | Payload::Status(_)) => other,
+        other @ (Payload::Table(_) | Payload::TableList(_) | Payload::Status(_)) => other,
     };
     response
 }

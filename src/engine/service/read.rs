@@ -12,12 +12,13 @@ use futures::StreamExt;
 use kube::Api;
 use kube::api::ListParams;
 use porch_api::gvk::{PACKAGE_REVISION_RESOURCES, PORCH_PACKAGE};
-use porch_api::{PackageRevision, PackageRevisionResources, PorchPackage, Repository};
+use porch_api::{PackageRev, PackageRevision, PackageRevisionResources, PorchPackage, Repository};
 use porch_layers::{ApiError, LabelSelector};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use super::{Engine, Found, not_found, translate};
-use crate::cache::{CachedRevision, RepositoryCache};
+use super::{Engine, not_found, translate};
+use crate::cache::{CachedPackage, CachedRevision, RepositoryCache};
 use crate::engine::filter::RevisionFilter;
 use crate::engine::objects::{self, RepoFacts};
 use crate::engine::resources::from_files;
@@ -80,36 +81,34 @@ impl SortKey {
     }
 }
 
-/// Cuts the page the options ask for out of `items` (sorted by key).
-fn page<T>(
-    items: Vec<(SortKey, T)>,
+/// Cuts the page the options ask for out of `items`, which are in list order (`key` gives an
+/// item's position; it is computed only where the page starts and ends).
+fn page<I, T>(
+    items: Vec<I>,
+    key: impl Fn(&I) -> SortKey,
+    into: impl FnMut(I) -> T,
     options: &ListOptions<'_>,
     warnings: Vec<String>,
 ) -> Result<Listed<T>, ApiError> {
-    let after = options.continue_token.map(SortKey::decode).transpose()?;
-    let mut rest: Vec<(SortKey, T)> = match &after {
-        Some(after) => items.into_iter().filter(|(k, _)| k > after).collect(),
-        None => items,
-    };
+    let mut rest = items;
+    if let Some(after) = options.continue_token.map(SortKey::decode).transpose()? {
+        let skip = rest.partition_point(|item| key(item) <= after);
+        rest.drain(..skip);
+    }
     let (continue_token, remaining) = match options.limit {
         Some(limit) if rest.len() > limit => {
             let remaining = (rest.len() - limit) as u64;
             rest.truncate(limit);
-            (rest.last().map(|(k, _)| k.encode()), Some(remaining))
+            (rest.last().map(|item| key(item).encode()), Some(remaining))
         }
         _ => (None, None),
     };
-    Ok(Listed { items: rest.into_iter().map(|(_, v)| v).collect(), continue_token, remaining, warnings })
+    Ok(Listed { items: rest.into_iter().map(into).collect(), continue_token, remaining, warnings })
 }
 
-fn label_match(
-    labels: Option<&LabelSelector>,
-    object_labels: Option<&std::collections::BTreeMap<String, String>>,
-) -> bool {
-    match labels {
-        None => true,
-        Some(selector) => selector.matches(object_labels.unwrap_or(&Default::default())),
-    }
+/// Whether an object's labels (JSON, absent = none) match the selector, if any.
+fn labels_match(selector: Option<&LabelSelector>, object: &Value) -> bool {
+    selector.is_none_or(|s| s.matches_json(object.pointer("/metadata/labels").unwrap_or(&Value::Null)))
 }
 
 impl Engine {
@@ -194,11 +193,11 @@ impl Engine {
     pub(super) async fn matching_revisions(
         &self,
         options: &ListOptions<'_>,
-    ) -> Result<(Vec<(Arc<CachedRevision>, RepoFacts, RepositoryCache)>, Vec<String>), ApiError> {
+    ) -> Result<(Vec<(Arc<CachedRevision>, Arc<RepoFacts>, RepositoryCache)>, Vec<String>), ApiError> {
         self.metadata.ready().await.map_err(|e| translate::metadata_error(&e))?;
         let filter = options.filter;
         self.per_repository(options, |repo, cache| async move {
-            let facts = RepoFacts::of(&repo);
+            let facts = Arc::new(RepoFacts::of(&repo));
             let revisions = match filter.name() {
                 Some(name) => cache.get(name).into_iter().collect(),
                 None => cache.list(),
@@ -221,35 +220,39 @@ impl Engine {
         Ok(self.find(&porch_api::gvk::PACKAGE_REVISION, namespace, name).await?.object())
     }
 
-    /// LIST of PackageRevisions.
+    /// LIST of PackageRevisions, as their shared JSON objects.
     pub(crate) async fn list_revisions(
         &self,
         options: &ListOptions<'_>,
-    ) -> Result<Listed<PackageRevision>, ApiError> {
+    ) -> Result<Listed<Arc<Value>>, ApiError> {
         let (revisions, warnings) = self.matching_revisions(options).await?;
         let mut items = Vec::with_capacity(revisions.len());
         for (rev, facts, _) in revisions {
             let meta = self.metadata.get(&rev.namespace, &rev.name);
-            let object = objects::package_revision(&rev, meta.as_deref(), &facts);
-            if label_match(options.labels, object.metadata.labels.as_ref()) {
-                items.push((SortKey::of(&rev), object));
+            let object = objects::package_revision_json(&rev, meta.as_deref(), &facts);
+            if labels_match(options.labels, &object) {
+                items.push((rev, object));
             }
         }
-        page(items, options, warnings)
+        page(items, |(rev, _)| SortKey::of(rev), |(_, object)| object, options, warnings)
     }
 
-    /// The PackageRevisionResources of a found revision: its files from the mirror.
-    pub(crate) async fn resources_of(&self, found: &Found) -> Result<PackageRevisionResources, ApiError> {
-        let name = found.rev.name.as_str();
-        let files = found
-            .cache
+    /// The PackageRevisionResources of a revision: its files from the mirror.
+    pub(crate) async fn resources_of(
+        &self,
+        cache: &RepositoryCache,
+        rev: &CachedRevision,
+        meta: Option<&PackageRev>,
+    ) -> Result<PackageRevisionResources, ApiError> {
+        let name = rev.name.as_str();
+        let files = cache
             .git()
-            .read_tree(found.rev.revision.tree)
+            .read_tree(rev.revision.tree)
             .await
             .map_err(|e| ApiError::unavailable(crate::error_chain::with_causes(&e)))?;
         let resources =
             from_files(&files).map_err(translate::on_engine(&PACKAGE_REVISION_RESOURCES, name))?;
-        Ok(objects::package_revision_resources(&found.rev, found.meta.as_deref(), resources))
+        Ok(objects::package_revision_resources(rev, meta, resources))
     }
 
     /// GET of a PackageRevisionResources.
@@ -259,7 +262,7 @@ impl Engine {
         name: &str,
     ) -> Result<PackageRevisionResources, ApiError> {
         let found = self.find(&PACKAGE_REVISION_RESOURCES, namespace, name).await?;
-        self.resources_of(&found).await
+        self.resources_of(&found.cache, &found.rev, found.meta.as_deref()).await
     }
 
     /// LIST of PackageRevisionResources (every file of every matching revision).
@@ -271,15 +274,13 @@ impl Engine {
         let mut items = Vec::with_capacity(revisions.len());
         for (rev, facts, cache) in revisions {
             let meta = self.metadata.get(&rev.namespace, &rev.name);
-            let object = objects::package_revision(&rev, meta.as_deref(), &facts);
-            if !label_match(options.labels, object.metadata.labels.as_ref()) {
+            if !labels_match(options.labels, &objects::package_revision_json(&rev, meta.as_deref(), &facts)) {
                 continue;
             }
-            let key = SortKey::of(&rev);
-            let found = Found { repo: Repository::default(), cache, rev, meta };
-            items.push((key, self.resources_of(&found).await?));
+            let resources = self.resources_of(&cache, &rev, meta.as_deref()).await?;
+            items.push((rev, resources));
         }
-        page(items, options, warnings)
+        page(items, |(rev, _)| SortKey::of(rev), |(_, object)| object, options, warnings)
     }
 
     /// GET of a PorchPackage.
@@ -308,25 +309,29 @@ impl Engine {
                     .into_iter()
                     .filter(|p| filter.matches_package(p))
                     .map(|p| {
-                        let key = SortKey(
-                            p.namespace.clone(),
-                            p.repository.clone(),
-                            p.package.clone(),
-                            0,
-                            0,
-                            String::new(),
-                        );
-                        (key, objects::porch_package(&p, package_resource_version(&cache, &p.package)))
+                        let object = objects::porch_package(&p, package_resource_version(&cache, &p.package));
+                        (p, object)
                     })
                     .collect())
             })
             .await?;
+        let key = |(p, _): &(CachedPackage, PorchPackage)| {
+            SortKey(p.namespace.clone(), p.repository.clone(), p.package.clone(), 0, 0, String::new())
+        };
         let items = items
             .into_iter()
-            .filter(|(_, p)| label_match(options.labels, p.metadata.labels.as_ref()))
+            .filter(|(_, p)| labels_match_typed(options.labels, p.metadata.labels.as_ref()))
             .collect();
-        page(items, options, warnings)
+        page(items, key, |(_, object)| object, options, warnings)
     }
+}
+
+/// [`labels_match`] for typed labels.
+fn labels_match_typed(
+    selector: Option<&LabelSelector>,
+    labels: Option<&std::collections::BTreeMap<String, String>>,
+) -> bool {
+    selector.is_none_or(|s| s.matches(labels.unwrap_or(&Default::default())))
 }
 
 /// A package's resourceVersion: the latest of its revisions'.
