@@ -31,6 +31,7 @@ mod meta;
 mod ops;
 mod options;
 mod persist;
+mod sequence;
 mod state;
 mod store;
 mod strategy;
@@ -45,6 +46,7 @@ pub use options::{
     WatchOptions, WriteOptions,
 };
 pub use porch_layers::{CauseReason, FieldCause};
+pub use sequence::Sequenced;
 pub use store::Store;
 pub use watch::WatchStream;
 

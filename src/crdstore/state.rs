@@ -145,6 +145,8 @@ pub(crate) struct Shared {
     pub(crate) notify: tokio::sync::watch::Sender<u64>,
     /// The options the store was opened with.
     pub(crate) opts: StoreOptions,
+    /// Who follows the resourceVersion sequence (published under the state's write lock).
+    pub(crate) followers: super::sequence::Followers,
 }
 
 impl Shared {
@@ -152,7 +154,7 @@ impl Shared {
     pub(crate) fn new(index: Index, rv: u64, opts: StoreOptions) -> Shared {
         let log = EventLog::new(opts.event_window, rv);
         let (notify, _) = tokio::sync::watch::channel(rv);
-        Shared { state: RwLock::new(State { index, log, rv }), notify, opts }
+        Shared { state: RwLock::new(State { index, log, rv }), notify, opts, followers: Default::default() }
     }
 
     /// A read guard (never held across an await).

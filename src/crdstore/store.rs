@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 use super::ops::Op;
+use super::sequence::Sequenced;
 use super::state::Shared;
 use super::watch::{self, WatchStream};
 use super::writer::{Request, Writer};
@@ -104,6 +105,14 @@ impl Store {
     pub async fn reserve_resource_versions(&self, n: u64) -> Result<u64, StoreError> {
         let first = self.submit(Op::Reserve(n), false).await?;
         first.as_u64().ok_or_else(|| StoreError::storage(std::io::Error::other("bad reservation reply")))
+    }
+
+    /// Follows the resourceVersion sequence: returns the current resourceVersion and a receiver
+    /// of every later step (changes and reservations) in order, with no gap and no repeat.
+    pub fn follow_sequence(&self) -> (u64, tokio::sync::mpsc::UnboundedReceiver<Sequenced>) {
+        let state = self.inner.shared.read();
+        let rx = self.inner.shared.followers.follow();
+        (state.rv, rx)
     }
 
     /// Creates an object (`metadata.namespace` set for namespaced kinds; `metadata.name` or

@@ -39,12 +39,20 @@ pub(crate) struct Batch {
     pub(crate) next_rv: u64,
     /// resourceVersions taken by reservations (no object, no event), to persist all the same.
     pub(crate) reserved: u64,
+    /// The reservations, `(first, count)`, in order.
+    pub(crate) reservations: Vec<(u64, u64)>,
 }
 
 impl Batch {
     /// An empty batch after resourceVersion `rv`.
     pub(crate) fn new(rv: u64) -> Batch {
-        Batch { overlay: Overlay::new(), changes: Vec::new(), next_rv: rv + 1, reserved: 0 }
+        Batch {
+            overlay: Overlay::new(),
+            changes: Vec::new(),
+            next_rv: rv + 1,
+            reserved: 0,
+            reservations: Vec::new(),
+        }
     }
 
     /// Takes `n` resourceVersions without a change; returns the first.
@@ -52,6 +60,7 @@ impl Batch {
         let first = self.next_rv;
         self.next_rv += n;
         self.reserved += n;
+        self.reservations.push((first, n));
         first
     }
 

@@ -17,6 +17,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use super::ops::{self, Op};
+use super::sequence::Sequenced;
 use super::state::Shared;
 use super::txn::{Batch, Txn};
 use super::{StoreError, persist};
@@ -103,11 +104,28 @@ impl Writer {
             }
             return results;
         }
+        let mut steps: Vec<Sequenced> = batch
+            .reservations
+            .iter()
+            .map(|&(first, count)| Sequenced::Reserved { first, count })
+            .chain(batch.changes.iter().map(|c| Sequenced::Change {
+                rv: c.entry.rv,
+                kind: c.entry.kind,
+                namespace: c.entry.namespace.clone(),
+                name: c.name.clone(),
+                event_type: c.entry.event_type,
+                object: c.entry.object.clone(),
+            }))
+            .collect();
+        steps.sort_by_key(Sequenced::rv);
         let mut state = self.shared.write();
         for change in batch.changes {
             state.apply(change.entry, &change.name);
         }
         state.rv = state.rv.max(rv);
+        // Under the write lock, so that a new follower (who reads the resourceVersion under the
+        // read lock) gets exactly the steps after it.
+        self.shared.followers.publish(&steps);
         drop(state);
         self.shared.notify.send_replace(rv);
         results

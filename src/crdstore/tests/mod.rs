@@ -4,6 +4,7 @@ mod crud;
 mod delete;
 mod list;
 mod restart;
+mod sequence;
 mod update;
 mod validation;
 mod watch;
