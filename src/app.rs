@@ -104,7 +104,9 @@ impl App {
         // The Repository watch opens every repository as it appears (and all of them after a
         // restart). It needs a runtime; `open` outside one (tools) serves requests only.
         let mut background = Vec::new();
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        if let Ok(runtime) = tokio::runtime::Handle::try_current()
+            && config.repository_controller
+        {
             let engine = &state.engine.engine;
             let watch = repo_watch::run(
                 engine.registry().clone(),

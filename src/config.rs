@@ -70,6 +70,12 @@ pub struct Config {
     #[arg(long, env = "PORCH_MAX_CONCURRENT_SYNCS", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_concurrent_syncs: u32,
 
+    /// Whether the Repository controller runs (opening, syncing and reporting the status of
+    /// every Repository). Always on for the server; the library lets tools and tests that only
+    /// exercise the object store turn it off, so that nothing else writes their objects.
+    #[arg(skip = true)]
+    pub repository_controller: bool,
+
     /// How often every repository is fetched again to pick up changes made outside the server.
     #[arg(long, env = "PORCH_REPO_SYNC_FREQUENCY", default_value = "10m", value_parser = parse_duration)]
     pub repo_sync_frequency: Duration,

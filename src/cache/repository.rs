@@ -43,11 +43,14 @@ pub struct CacheOptions {
     /// Capacity of the event channel; a subscriber that falls further behind gets
     /// `RecvError::Lagged` and must re-list. Default 1024.
     pub event_capacity: usize,
+    /// Also sends every event here, never dropping one (the server's watch machinery, which
+    /// must see every change of every repository in order). Default none.
+    pub sink: Option<tokio::sync::mpsc::UnboundedSender<CacheEvent>>,
 }
 
 impl Default for CacheOptions {
     fn default() -> Self {
-        Self { event_capacity: 1024 }
+        Self { event_capacity: 1024, sink: None }
     }
 }
 
@@ -104,6 +107,7 @@ pub(super) struct Inner {
     pub(super) ops: tokio::sync::RwLock<bool>,
     pub(super) locks: PackageLocks,
     pub(super) events: broadcast::Sender<CacheEvent>,
+    pub(super) sink: Option<tokio::sync::mpsc::UnboundedSender<CacheEvent>>,
     pub(super) counters: Counters,
 }
 
@@ -143,6 +147,7 @@ impl RepositoryCache {
             ops: tokio::sync::RwLock::new(false),
             locks: PackageLocks::default(),
             events,
+            sink: options.sink,
             counters: Counters::default(),
         };
         Ok(Self { inner: Arc::new(inner) })
@@ -269,6 +274,9 @@ impl RepositoryCache {
             }
         }
         for event in &events {
+            if let Some(sink) = &self.inner.sink {
+                let _ = sink.send(event.clone());
+            }
             // No receiver is fine: nobody watches yet.
             let _ = self.inner.events.send(event.clone());
         }

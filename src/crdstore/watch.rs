@@ -111,7 +111,7 @@ pub(crate) fn open(
         w.position = state.rv;
         for ((ns, _), obj) in state.index.map(kind) {
             if w.namespace.as_ref().is_none_or(|want| want == ns) && w.filter.matches(obj) {
-                w.pending.push_back(WatchEvent { event_type: WatchEventType::Added, object: obj.clone() });
+                w.pending.push_back(WatchEvent::new(WatchEventType::Added, obj.clone()));
             }
         }
         drop(state);
@@ -168,8 +168,7 @@ impl Watcher {
             Ok(entries) => entries,
             Err(expired) => {
                 let status = too_old(self.position, expired.oldest);
-                self.pending
-                    .push_back(WatchEvent { event_type: WatchEventType::Error, object: Arc::new(status) });
+                self.pending.push_back(WatchEvent::new(WatchEventType::Error, status));
                 self.done = true;
                 return true;
             }
@@ -207,7 +206,7 @@ impl Watcher {
             }
             (false, false) => return None,
         };
-        Some(WatchEvent { event_type, object })
+        Some(WatchEvent::new(event_type, object))
     }
 
     fn bookmark(&self, initial_events_end: bool) -> WatchEvent {
@@ -216,7 +215,7 @@ impl Watcher {
             md["annotations"] = json!({"k8s.io/initial-events-end": "true"});
         }
         let object = json!({"apiVersion": self.kind.api_version(), "kind": self.kind.kind(), "metadata": md});
-        WatchEvent { event_type: WatchEventType::Bookmark, object: Arc::new(object) }
+        WatchEvent::new(WatchEventType::Bookmark, object)
     }
 }
 

@@ -70,6 +70,7 @@ type OpenFuture = Shared<BoxFuture<'static, Result<RepositoryCache, OpenError>>>
 struct Entry {
     uid: String,
     config: RepoConfig,
+    deployment: bool,
     started: Instant,
     open: OpenFuture,
 }
@@ -99,8 +100,10 @@ struct Inner {
     config: RegistryConfig,
     syncs: Arc<Semaphore>,
     entries: Mutex<HashMap<(String, String), Entry>>,
-    /// Every cache opened gets its events forwarded here (issue 5's watch consumes them).
-    events: tokio::sync::broadcast::Sender<CacheEvent>,
+    /// Every cache sends its events here (the watch machinery consumes them, in order).
+    events: tokio::sync::mpsc::UnboundedSender<CacheEvent>,
+    /// The receiving end, until the watch machinery takes it.
+    receiver: Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<CacheEvent>>>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -138,14 +141,23 @@ impl Registry {
     /// An empty registry.
     pub(crate) fn new(config: RegistryConfig) -> Self {
         let syncs = Arc::new(Semaphore::new(config.max_concurrent_syncs.max(1)));
-        let (events, _) = tokio::sync::broadcast::channel(4096);
-        Self { inner: Arc::new(Inner { config, syncs, entries: Mutex::new(HashMap::new()), events }) }
+        let (events, receiver) = tokio::sync::mpsc::unbounded_channel();
+        let receiver = Mutex::new(Some(receiver));
+        Self {
+            inner: Arc::new(Inner { config, syncs, entries: Mutex::new(HashMap::new()), events, receiver }),
+        }
     }
 
-    /// Every change of every open cache, in resourceVersion order per repository.
-    #[allow(dead_code)] // consumed by the watch machinery (issue 5)
-    pub(crate) fn subscribe(&self) -> tokio::sync::broadcast::Receiver<CacheEvent> {
-        self.inner.events.subscribe()
+    /// Every change of every cache, in resourceVersion order per repository; for its one
+    /// consumer (the watch machinery), which takes it once.
+    pub(crate) fn take_events(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<CacheEvent>> {
+        self.inner.receiver.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    /// The deployment flag of Repository `namespace/name` as last seen (for its objects).
+    pub(crate) fn deployment(&self, namespace: &str, name: &str) -> bool {
+        let entries = self.inner.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.get(&(namespace.to_string(), name.to_string())).is_some_and(|e| e.deployment)
     }
 
     /// The cache of `repo`, opening it when needed (waits for the open). A Repository that was
@@ -170,16 +182,19 @@ impl Registry {
         let config = repo_config(repo, self.inner.config.retry_attempts)?;
         let key = repository_key(repo);
         let uid = repo.metadata.uid.clone().unwrap_or_default();
+        let deployment = repo.spec.deployment;
         let mut entries = self.inner.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(entry) = entries.get(&key) {
+        if let Some(entry) = entries.get_mut(&key) {
             let failed = matches!(entry.open.peek(), Some(Err(_)));
             let stale = failed && entry.started.elapsed() >= RETRY_FAILED_AFTER;
             if entry.uid == uid && entry.config == config && !stale {
+                entry.deployment = deployment;
                 return Ok(entry.open.clone());
             }
         }
         let open = self.spawn_open(repo, key.clone(), config.clone());
-        let old = entries.insert(key, Entry { uid, config, started: Instant::now(), open: open.clone() });
+        let entry = Entry { uid, config, deployment, started: Instant::now(), open: open.clone() };
+        let old = entries.insert(key, entry);
         drop(entries);
         if let Some(old) = old {
             tokio::spawn(close_entry(old));
@@ -285,10 +300,9 @@ async fn open_cache(
         RepositorySpec { namespace, name, config, credentials, data_dir: inner.config.data_dir.clone() };
     let cache_err =
         |source: CacheError| OpenError::Cache { repository: repository.clone(), source: Arc::new(source) };
-    let cache = RepositoryCache::new(spec, inner.config.versions.clone(), CacheOptions::default())
-        .await
-        .map_err(cache_err)?;
-    forward_events(&cache, inner.events.clone());
+    let options = CacheOptions { sink: Some(inner.events.clone()), ..CacheOptions::default() };
+    let cache =
+        RepositoryCache::new(spec, inner.config.versions.clone(), options).await.map_err(cache_err)?;
     let started = Instant::now();
     cache.open().await.map_err(cache_err)?;
     tracing::info!(
@@ -306,24 +320,6 @@ async fn ca_bundle(client: &kube::Client, namespace: &str) -> Option<Vec<u8>> {
     let api: kube::Api<k8s_openapi::api::core::v1::Secret> = kube::Api::namespaced(client.clone(), namespace);
     let secret = api.get_opt(&format!("{namespace}-ca-bundle")).await.ok().flatten()?;
     secret.data?.get("ca.crt").map(|b| b.0.clone())
-}
-
-/// Forwards a cache's events to the registry's channel until the cache's channel closes.
-fn forward_events(cache: &RepositoryCache, to: tokio::sync::broadcast::Sender<CacheEvent>) {
-    let mut rx = cache.subscribe();
-    tokio::spawn(async move {
-        loop {
-            match rx.recv().await {
-                Ok(event) => {
-                    let _ = to.send(event);
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                    tracing::warn!(missed = n, "repository events lagged");
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-            }
-        }
-    });
 }
 
 async fn close_entry(entry: Entry) {

@@ -26,23 +26,22 @@ pub(crate) struct WatchParams {
     pub(crate) timeout: Duration,
     /// Flips to `true` when the server shuts down.
     pub(crate) shutdown: watch::Receiver<bool>,
+    /// Whether Table requests are converted here (the embedded store's kinds); the engine's
+    /// resources come out of their storage stack converted already.
+    pub(crate) convert_tables: bool,
 }
 
 fn encode(event: &WatchEvent, params: &WatchParams, first_table: &mut bool) -> Bytes {
-    let convert = params.negotiated.table && event.event_type.carries_object();
-    let mut line = if convert {
-        let options =
-            TableOptions { include_object: params.negotiated.include_object, no_headers: !*first_table };
-        *first_table = false;
-        let rv = event.object.pointer("/metadata/resourceVersion").cloned().unwrap_or(Value::Null);
-        let t = table::to_table(params.def, [event.object.as_ref()], json!({"resourceVersion": rv}), options);
-        serde_json::to_vec(&json!({"type": event.event_type.as_str(), "object": t}))
-    } else {
-        serde_json::to_vec(&json!({"type": event.event_type.as_str(), "object": event.object.as_ref()}))
+    let convert = params.convert_tables && params.negotiated.table && event.event_type.carries_object();
+    if !convert {
+        return event.encode();
     }
-    .unwrap_or_default();
-    line.push(b'\n');
-    Bytes::from(line)
+    let options =
+        TableOptions { include_object: params.negotiated.include_object, no_headers: !*first_table };
+    *first_table = false;
+    let rv = event.object.pointer("/metadata/resourceVersion").cloned().unwrap_or(Value::Null);
+    let t = table::to_table(params.def, [event.object.as_ref()], json!({"resourceVersion": rv}), options);
+    porch_layers::request::encode_line(event.event_type, &t)
 }
 
 /// The 200 streaming response of a watch over `events`.

@@ -23,9 +23,12 @@ pub(crate) fn data_dir() -> TempDir {
     tempfile::Builder::new().prefix("porch-it-").tempdir().expect("creating a temporary directory")
 }
 
-/// Opens an App on `dir` with every default but the watch event window (if given).
+/// Opens an App on `dir` with every default but the watch event window (if given), and without
+/// the Repository controller: these tests look at the object store's own semantics, and their
+/// Repositories point at remotes that do not exist.
 pub(crate) fn open(dir: &TempDir, watch_event_window: Option<usize>) -> App {
     let mut config = Config::with_data_dir(dir.path());
+    config.repository_controller = false;
     if let Some(w) = watch_event_window {
         config.watch_event_window = w;
     }

@@ -16,7 +16,9 @@ mod response;
 
 pub use context::{RequestContext, UserInfo, Verb};
 pub use options::{DeleteOptions, ListOptions};
-pub use response::{ObjectList, Payload, StorageResponse, WatchEvent, WatchEventType, WatchStream};
+pub use response::{
+    ObjectList, Payload, StorageResponse, WatchEvent, WatchEventType, WatchStream, encode_line,
+};
 
 use serde_json::Value;
 

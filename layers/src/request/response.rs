@@ -48,13 +48,44 @@ pub struct WatchEvent {
     pub event_type: WatchEventType,
     /// The object, a `Status` for `ERROR`, or a `Table` after table conversion.
     pub object: Arc<Value>,
+    /// The event already encoded as one JSON line (`{"type":…,"object":…}` and a newline), when
+    /// its source serialized it once for every watcher; `None` to encode it per stream.
+    pub encoded: Option<bytes::Bytes>,
 }
 
 impl WatchEvent {
     /// An event of `event_type` about `object`.
     pub fn new(event_type: WatchEventType, object: impl Into<Arc<Value>>) -> Self {
-        Self { event_type, object: object.into() }
+        Self { event_type, object: object.into(), encoded: None }
     }
+
+    /// The same event with its JSON line encoded already (see [`WatchEvent::encoded`]).
+    #[must_use]
+    pub fn with_encoded(mut self, line: bytes::Bytes) -> Self {
+        self.encoded = Some(line);
+        self
+    }
+
+    /// The event as one JSON line: `{"type":"ADDED","object":{…}}` and a newline.
+    pub fn encode(&self) -> bytes::Bytes {
+        if let Some(line) = &self.encoded {
+            return line.clone();
+        }
+        encode_line(self.event_type, &self.object)
+    }
+}
+
+/// `{"type":"<type>","object":<object>}` and a newline.
+pub fn encode_line(event_type: WatchEventType, object: &Value) -> bytes::Bytes {
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        #[serde(rename = "type")]
+        event_type: &'a str,
+        object: &'a Value,
+    }
+    let mut line = serde_json::to_vec(&Line { event_type: event_type.as_str(), object }).unwrap_or_default();
+    line.push(b'\n');
+    bytes::Bytes::from(line)
 }
 
 /// One page of a list. Items are shared with the store, not copied.

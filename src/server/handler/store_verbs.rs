@@ -174,6 +174,7 @@ fn watch_objects(call: &Call<'_>) -> Result<Response<ResponseBody>, ApiError> {
         negotiated: call.negotiated,
         timeout,
         shutdown: call.state.shutdown.clone(),
+        convert_tables: true,
     };
     Ok(watch::response(events, params))
 }
