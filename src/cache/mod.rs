@@ -24,6 +24,7 @@ mod refresh;
 mod repository;
 mod revision;
 mod versions;
+pub mod watch;
 mod writes;
 
 pub use error::{CacheError, ErrorKind};

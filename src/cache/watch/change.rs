@@ -1,0 +1,127 @@
+//! [`Change`]: one published change of one object, with what watchers need to filter it and the
+//! bytes they send, computed once.
+
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use porch_layers::request::{WatchEvent, WatchEventType, encode_line};
+use serde_json::Value;
+
+/// What happened to the object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChangeType {
+    /// It appeared.
+    Added,
+    /// It changed.
+    Modified,
+    /// It went away.
+    Deleted,
+}
+
+impl ChangeType {
+    fn event_type(self) -> WatchEventType {
+        match self {
+            Self::Added => WatchEventType::Added,
+            Self::Modified => WatchEventType::Modified,
+            Self::Deleted => WatchEventType::Deleted,
+        }
+    }
+}
+
+/// Produces the object a watcher receives when it is not the filtered object itself (for
+/// PackageRevisionResources: the package files, read from git only if someone watches them).
+pub type Loader = Box<dyn Fn() -> BoxFuture<'static, Option<Value>> + Send + Sync>;
+
+/// What watchers receive of a change.
+enum Delivered {
+    /// The filtered object itself.
+    Object,
+    /// An object loaded on first need, once.
+    Lazy { loader: Loader, loaded: tokio::sync::OnceCell<Option<Arc<Value>>> },
+}
+
+/// One change of one object, as published by the source.
+pub struct Change {
+    /// Its resourceVersion (the object's, after the change).
+    pub rv: u64,
+    /// What happened.
+    pub change_type: ChangeType,
+    /// The object's namespace.
+    pub namespace: String,
+    /// The object's name.
+    pub name: String,
+    /// The object after the change (for `Deleted`, its last state): what selectors look at.
+    pub object: Arc<Value>,
+    /// The object before the change, if it existed (selectors look at it to turn a change into
+    /// ADDED or DELETED for watchers it starts or stops matching).
+    pub prev: Option<Arc<Value>>,
+    delivered: Delivered,
+    /// The encoded JSON line per event type (ADDED, MODIFIED, DELETED), built on first need.
+    lines: [OnceLock<Bytes>; 3],
+}
+
+impl std::fmt::Debug for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Change")
+            .field("rv", &self.rv)
+            .field("type", &self.change_type)
+            .field("namespace", &self.namespace)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Change {
+    /// A change whose watchers receive `object` itself.
+    pub fn new(
+        rv: u64,
+        change_type: ChangeType,
+        namespace: impl Into<String>,
+        name: impl Into<String>,
+        object: Arc<Value>,
+        prev: Option<Arc<Value>>,
+    ) -> Self {
+        Self {
+            rv,
+            change_type,
+            namespace: namespace.into(),
+            name: name.into(),
+            object,
+            prev,
+            delivered: Delivered::Object,
+            lines: Default::default(),
+        }
+    }
+
+    /// A change filtered by `object` whose watchers receive what `loader` produces (once).
+    #[must_use]
+    pub fn delivering(mut self, loader: Loader) -> Self {
+        self.delivered = Delivered::Lazy { loader, loaded: tokio::sync::OnceCell::new() };
+        self
+    }
+
+    /// What watchers receive, `None` when it can no longer be produced.
+    async fn delivered(&self) -> Option<Arc<Value>> {
+        match &self.delivered {
+            Delivered::Object => Some(self.object.clone()),
+            Delivered::Lazy { loader, loaded } => {
+                loaded.get_or_init(|| async { loader().await.map(Arc::new) }).await.clone()
+            }
+        }
+    }
+
+    /// The watch event of this change as `as_type` (its own type, or ADDED/DELETED for a watcher
+    /// it starts/stops matching), encoded once per type and shared by every watcher.
+    pub(crate) async fn event(&self, as_type: ChangeType) -> Option<WatchEvent> {
+        let object = self.delivered().await?;
+        let slot = match as_type {
+            ChangeType::Added => &self.lines[0],
+            ChangeType::Modified => &self.lines[1],
+            ChangeType::Deleted => &self.lines[2],
+        };
+        let event_type = as_type.event_type();
+        let line = slot.get_or_init(|| encode_line(event_type, &object)).clone();
+        Some(WatchEvent::new(event_type, object).with_encoded(line))
+    }
+}

@@ -1,0 +1,192 @@
+//! [`WatcherManager`]: the current state and recent changes of one resource, and the watches
+//! served from them.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
+
+use porch_layers::request::WatchStream;
+use porch_layers::{ApiError, WatchEvent};
+use serde_json::Value;
+use tokio::sync::watch;
+
+use super::change::{Change, ChangeType};
+use super::watcher::{self, Start};
+use super::window::Window;
+
+/// Whether a watcher wants an object (its label and field selectors).
+pub type Matcher = Arc<dyn Fn(&Value) -> bool + Send + Sync>;
+
+/// What a watch asks for.
+#[derive(Clone)]
+pub struct WatchRequest {
+    /// Only objects of this namespace (`None`: all).
+    pub namespace: Option<String>,
+    /// The selectors.
+    pub matches: Matcher,
+    /// `resourceVersion`: unset or `"0"` starts from the current state.
+    pub resource_version: Option<String>,
+    /// `sendInitialEvents`: the current state first, then the initial-events-end bookmark.
+    pub send_initial_events: bool,
+    /// `allowWatchBookmarks`.
+    pub allow_bookmarks: bool,
+}
+
+impl std::fmt::Debug for WatchRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WatchRequest")
+            .field("namespace", &self.namespace)
+            .field("resource_version", &self.resource_version)
+            .field("send_initial_events", &self.send_initial_events)
+            .field("allow_bookmarks", &self.allow_bookmarks)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the manager holds behind its lock.
+pub(super) struct State {
+    pub(super) window: Window,
+    /// The last change of every object that exists, by namespace and name.
+    pub(super) current: BTreeMap<(String, String), Arc<Change>>,
+    /// The newest resourceVersion the source has accounted for.
+    pub(super) rv: u64,
+}
+
+pub(super) struct Inner {
+    /// The resource's plural (the gauge label).
+    pub(super) resource: &'static str,
+    /// `apiVersion` and `kind` of bookmarks.
+    pub(super) api_version: &'static str,
+    pub(super) kind: &'static str,
+    pub(super) state: RwLock<State>,
+    /// Carries the newest resourceVersion; watchers wait on it.
+    pub(super) notify: watch::Sender<u64>,
+    pub(super) bookmark_interval: Duration,
+    pub(super) watchers: AtomicUsize,
+}
+
+impl Inner {
+    pub(super) fn read(&self) -> RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The watches of one resource. Cheap to clone.
+#[derive(Clone)]
+pub struct WatcherManager {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for WatcherManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WatcherManager")
+            .field("resource", &self.inner.resource)
+            .field("watchers", &self.watchers())
+            .finish_non_exhaustive()
+    }
+}
+
+impl WatcherManager {
+    /// A manager for `resource` (its plural; bookmarks are `api_version`/`kind` objects) keeping
+    /// the last `window` changes, starting after resourceVersion `start`.
+    pub fn new(
+        resource: &'static str,
+        api_version: &'static str,
+        kind: &'static str,
+        window: usize,
+        bookmark_interval: Duration,
+        start: u64,
+    ) -> Self {
+        let state = State { window: Window::new(window, start), current: BTreeMap::new(), rv: start };
+        let (notify, _) = watch::channel(start);
+        let inner = Inner {
+            resource,
+            api_version,
+            kind,
+            state: RwLock::new(state),
+            notify,
+            bookmark_interval,
+            watchers: AtomicUsize::new(0),
+        };
+        Self { inner: Arc::new(inner) }
+    }
+
+    /// Publishes a change (its resourceVersion above every earlier one) to every watcher.
+    pub fn publish(&self, change: Change) {
+        let change = Arc::new(change);
+        let rv = change.rv;
+        {
+            let mut state = self.inner.write();
+            let key = (change.namespace.clone(), change.name.clone());
+            if change.change_type == ChangeType::Deleted {
+                state.current.remove(&key);
+            } else {
+                state.current.insert(key, change.clone());
+            }
+            state.window.push(change);
+            state.rv = state.rv.max(rv);
+        }
+        self.inner.notify.send_replace(rv);
+    }
+
+    /// Moves the resourceVersion on without a change of this resource (bookmarks report it).
+    pub fn advance(&self, rv: u64) {
+        let mut state = self.inner.write();
+        state.rv = state.rv.max(rv);
+    }
+
+    /// The object `namespace/name` as last published, if it exists.
+    pub fn current(&self, namespace: &str, name: &str) -> Option<Arc<Value>> {
+        let state = self.inner.read();
+        state.current.get(&(namespace.to_string(), name.to_string())).map(|c| c.object.clone())
+    }
+
+    /// The newest resourceVersion accounted for.
+    pub fn resource_version(&self) -> u64 {
+        self.inner.read().rv
+    }
+
+    /// How many watches are open.
+    pub fn watchers(&self) -> usize {
+        self.inner.watchers.load(Ordering::Relaxed)
+    }
+
+    /// Opens a watch (see the [module docs](super)).
+    ///
+    /// # Errors
+    /// 400 for a `resourceVersion` that is not a number.
+    pub fn watch(&self, request: WatchRequest) -> Result<WatchStream, ApiError> {
+        let from = match request.resource_version.as_deref().map(str::trim) {
+            None | Some("" | "0") => None,
+            Some(rv) => Some(
+                rv.parse::<u64>()
+                    .map_err(|_| ApiError::bad_request(format!("invalid resource version: {rv:?}")))?,
+            ),
+        };
+        let start = match (from, request.send_initial_events) {
+            (_, true) => Start::InitialEvents { end_bookmark: true },
+            (None, false) => Start::InitialEvents { end_bookmark: false },
+            (Some(rv), false) => Start::After(rv),
+        };
+        Ok(watcher::open(self.inner.clone(), request, start))
+    }
+}
+
+/// The Status of an ERROR event for a resourceVersion that left the window.
+pub(super) fn too_old(requested: u64, oldest: u64) -> WatchEvent {
+    let status = serde_json::json!({
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": format!("too old resource version: {requested} ({oldest})"),
+        "reason": "Expired",
+        "code": 410,
+    });
+    WatchEvent::new(porch_layers::WatchEventType::Error, status)
+}

@@ -1,0 +1,208 @@
+//! One watch: a position in the manager's window, its filters, and the events it still has to
+//! send. It reads the window at its own pace and sleeps on the manager's notification in
+//! between, so the source never waits for it.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use futures::StreamExt;
+use porch_layers::request::WatchStream;
+use porch_layers::{WatchEvent, WatchEventType};
+use serde_json::json;
+use tokio::sync::watch;
+use tokio::time::{Instant, Interval, MissedTickBehavior};
+
+use super::change::{Change, ChangeType};
+use super::manager::{Inner, Matcher, WatchRequest, too_old};
+
+/// How many window entries a watcher takes per lock acquisition.
+const CHUNK: usize = 1024;
+
+/// Where a watch begins.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Start {
+    /// ADDED for every matching object, then the changes (with the initial-events-end
+    /// bookmark in between for `sendInitialEvents`).
+    InitialEvents { end_bookmark: bool },
+    /// The changes after this resourceVersion.
+    After(u64),
+}
+
+/// What the watcher still has to send.
+enum Pending {
+    Event(WatchEvent),
+    Change(Arc<Change>, ChangeType),
+}
+
+/// Counts the watch, in the manager and in `porch_watchers{resource}`, while it lives.
+struct Registered(Arc<Inner>);
+
+impl Registered {
+    fn new(inner: Arc<Inner>) -> Self {
+        inner.watchers.fetch_add(1, Ordering::Relaxed);
+        metrics::gauge!("porch_watchers", "resource" => inner.resource).increment(1.0);
+        Self(inner)
+    }
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        self.0.watchers.fetch_sub(1, Ordering::Relaxed);
+        metrics::gauge!("porch_watchers", "resource" => self.0.resource).decrement(1.0);
+    }
+}
+
+struct Watcher {
+    registered: Registered,
+    namespace: Option<String>,
+    matches: Matcher,
+    position: u64,
+    pending: VecDeque<Pending>,
+    rx: watch::Receiver<u64>,
+    bookmarks: Option<Interval>,
+    done: bool,
+}
+
+/// Opens a watch on `inner` (see [`WatcherManager::watch`](super::WatcherManager::watch)).
+pub(super) fn open(inner: Arc<Inner>, request: WatchRequest, start: Start) -> WatchStream {
+    let rx = inner.notify.subscribe();
+    let bookmarks = request.allow_bookmarks.then(|| {
+        let period = inner.bookmark_interval.max(std::time::Duration::from_millis(1));
+        let mut interval = tokio::time::interval_at(Instant::now() + period, period);
+        interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        interval
+    });
+    let mut w = Watcher {
+        registered: Registered::new(inner.clone()),
+        namespace: request.namespace,
+        matches: request.matches,
+        position: 0,
+        pending: VecDeque::new(),
+        rx,
+        bookmarks,
+        done: false,
+    };
+    match start {
+        Start::After(rv) => w.position = rv,
+        Start::InitialEvents { end_bookmark } => {
+            let state = inner.read();
+            w.position = state.rv;
+            for change in state.current.values() {
+                if w.visible(&change.namespace) && (w.matches)(&change.object) {
+                    w.pending.push_back(Pending::Change(change.clone(), ChangeType::Added));
+                }
+            }
+            drop(state);
+            if end_bookmark {
+                let bookmark = w.bookmark(true);
+                w.pending.push_back(Pending::Event(bookmark));
+            }
+        }
+    }
+    futures::stream::unfold(w, |mut w| async move { w.next_event().await.map(|e| (e, w)) }).boxed()
+}
+
+impl Watcher {
+    fn visible(&self, namespace: &str) -> bool {
+        self.namespace.as_deref().is_none_or(|want| want == namespace)
+    }
+
+    async fn next_event(&mut self) -> Option<WatchEvent> {
+        loop {
+            match self.pending.pop_front() {
+                Some(Pending::Event(event)) => return Some(event),
+                Some(Pending::Change(change, as_type)) => match change.event(as_type).await {
+                    Some(event) => return Some(event),
+                    None => continue,
+                },
+                None => {}
+            }
+            if self.done {
+                return None;
+            }
+            self.rx.borrow_and_update();
+            if self.fill() {
+                continue;
+            }
+            let bookmarks = &mut self.bookmarks;
+            let rx = &mut self.rx;
+            let tick = async {
+                match bookmarks.as_mut() {
+                    Some(interval) => {
+                        interval.tick().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                changed = rx.changed() => if changed.is_err() { self.done = true },
+                () = tick => {
+                    let bookmark = self.bookmark(false);
+                    self.pending.push_back(Pending::Event(bookmark));
+                }
+            }
+        }
+    }
+
+    /// Takes the window's changes after the position; whether there was anything to take.
+    fn fill(&mut self) -> bool {
+        let inner = self.registered.0.clone();
+        let state = inner.read();
+        match state.window.after(self.position, state.rv, CHUNK) {
+            Err(expired) => {
+                self.pending.push_back(Pending::Event(too_old(self.position, expired.oldest)));
+                self.done = true;
+                true
+            }
+            Ok(changes) if changes.is_empty() => {
+                // Everything up to the source's resourceVersion has been seen.
+                self.position = self.position.max(state.rv);
+                false
+            }
+            Ok(changes) => {
+                for change in changes {
+                    self.position = change.rv;
+                    if let Some(as_type) = self.transition(&change) {
+                        self.pending.push_back(Pending::Change(change, as_type));
+                    }
+                }
+                true
+            }
+        }
+    }
+
+    /// What this watcher sees of a change: its namespace and selectors applied to the states
+    /// before and after, so that an object starting or stopping to match arrives as ADDED or
+    /// DELETED.
+    fn transition(&self, change: &Change) -> Option<ChangeType> {
+        if !self.visible(&change.namespace) {
+            return None;
+        }
+        let matches = &self.matches;
+        let (before, now) = match change.change_type {
+            ChangeType::Deleted => (matches(&change.object), false),
+            _ => (change.prev.as_ref().is_some_and(|p| matches(p)), matches(&change.object)),
+        };
+        match (before, now) {
+            (false, true) => Some(ChangeType::Added),
+            (true, true) => Some(ChangeType::Modified),
+            (true, false) => Some(ChangeType::Deleted),
+            (false, false) => None,
+        }
+    }
+
+    fn bookmark(&self, initial_events_end: bool) -> WatchEvent {
+        let inner = &self.registered.0;
+        let mut metadata = json!({"resourceVersion": self.position.to_string()});
+        if initial_events_end {
+            metadata["annotations"] = json!({"k8s.io/initial-events-end": "true"});
+        }
+        let object = json!({"apiVersion": inner.api_version, "kind": inner.kind, "metadata": metadata});
+        WatchEvent::new(WatchEventType::Bookmark, object)
+    }
+}
+
+#[cfg(test)]
+#[path = "watcher_tests.rs"]
+mod tests;

@@ -1,0 +1,168 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use porch_layers::request::WatchStream;
+use porch_layers::{WatchEvent, WatchEventType};
+use serde_json::{Value, json};
+
+use crate::cache::watch::{Change, ChangeType, Matcher, WatchRequest, WatcherManager};
+
+fn manager(window: usize) -> WatcherManager {
+    WatcherManager::new("things", "example.dev/v1", "Thing", window, Duration::from_millis(50), 10)
+}
+
+fn obj(name: &str, team: &str, rv: u64) -> Arc<Value> {
+    Arc::new(json!({"metadata": {"name": name, "namespace": "ns", "resourceVersion": rv.to_string(),
+                                 "labels": {"team": team}}}))
+}
+
+fn publish(
+    m: &WatcherManager,
+    rv: u64,
+    t: ChangeType,
+    name: &str,
+    team: &str,
+    prev: Option<Arc<Value>>,
+) -> Arc<Value> {
+    let o = obj(name, team, rv);
+    m.publish(Change::new(rv, t, "ns", name, o.clone(), prev));
+    o
+}
+
+fn all() -> Matcher {
+    Arc::new(|_| true)
+}
+
+fn team(t: &'static str) -> Matcher {
+    Arc::new(move |o: &Value| o.pointer("/metadata/labels/team").and_then(Value::as_str) == Some(t))
+}
+
+fn request(matches: Matcher, rv: Option<&str>) -> WatchRequest {
+    WatchRequest {
+        namespace: Some("ns".into()),
+        matches,
+        resource_version: rv.map(str::to_string),
+        send_initial_events: false,
+        allow_bookmarks: false,
+    }
+}
+
+async fn next(s: &mut WatchStream) -> WatchEvent {
+    tokio::time::timeout(Duration::from_secs(5), s.next()).await.expect("an event in time").expect("open")
+}
+
+async fn quiet(s: &mut WatchStream) {
+    assert!(tokio::time::timeout(Duration::from_millis(100), s.next()).await.is_err(), "unexpected event");
+}
+
+fn seen(e: &WatchEvent) -> (WatchEventType, String) {
+    (e.event_type, e.object["metadata"]["name"].as_str().unwrap_or_default().to_string())
+}
+
+#[tokio::test]
+async fn from_the_current_state_then_the_changes() {
+    let m = manager(100);
+    let a = publish(&m, 11, ChangeType::Added, "a", "x", None);
+    publish(&m, 12, ChangeType::Added, "b", "x", None);
+    let mut s = m.watch(request(all(), None)).unwrap();
+    assert_eq!(seen(&next(&mut s).await), (WatchEventType::Added, "a".into()));
+    assert_eq!(seen(&next(&mut s).await), (WatchEventType::Added, "b".into()));
+    quiet(&mut s).await;
+    publish(&m, 13, ChangeType::Modified, "a", "x", Some(a.clone()));
+    let e = next(&mut s).await;
+    assert_eq!(seen(&e), (WatchEventType::Modified, "a".into()));
+    assert_eq!(e.object["metadata"]["resourceVersion"], "13");
+    publish(&m, 14, ChangeType::Deleted, "b", "x", None);
+    assert_eq!(seen(&next(&mut s).await), (WatchEventType::Deleted, "b".into()));
+}
+
+#[tokio::test]
+async fn resuming_gets_exactly_the_later_changes_and_old_versions_expire() {
+    let m = manager(3);
+    for (rv, name) in [(11, "a"), (12, "b"), (15, "c"), (16, "d")] {
+        publish(&m, rv, ChangeType::Added, name, "x", None);
+    }
+    let mut s = m.watch(request(all(), Some("12"))).unwrap();
+    assert_eq!(seen(&next(&mut s).await).1, "c");
+    assert_eq!(seen(&next(&mut s).await).1, "d");
+    quiet(&mut s).await;
+    let mut old = m.watch(request(all(), Some("10"))).unwrap();
+    let e = next(&mut old).await;
+    assert_eq!(e.event_type, WatchEventType::Error);
+    assert_eq!((e.object["code"].clone(), e.object["reason"].clone()), (json!(410), json!("Expired")));
+    assert!(old.next().await.is_none(), "the stream ends after the error");
+    assert!(m.watch(request(all(), Some("abc"))).is_err());
+}
+
+#[tokio::test]
+async fn selectors_turn_changes_into_added_and_deleted_at_the_edges() {
+    let m = manager(100);
+    let mut s = m.watch(request(team("x"), None)).unwrap();
+    let v1 = publish(&m, 11, ChangeType::Added, "a", "y", None);
+    quiet(&mut s).await;
+    let v2 = publish(&m, 12, ChangeType::Modified, "a", "x", Some(v1));
+    assert_eq!(seen(&next(&mut s).await), (WatchEventType::Added, "a".into()));
+    let v3 = publish(&m, 13, ChangeType::Modified, "a", "x", Some(v2));
+    assert_eq!(seen(&next(&mut s).await), (WatchEventType::Modified, "a".into()));
+    publish(&m, 14, ChangeType::Modified, "a", "z", Some(v3));
+    assert_eq!(seen(&next(&mut s).await), (WatchEventType::Deleted, "a".into()));
+    // Other namespaces are not seen.
+    m.publish(Change::new(15, ChangeType::Added, "other", "o", obj("o", "x", 15), None));
+    quiet(&mut s).await;
+}
+
+#[tokio::test]
+async fn initial_events_end_with_a_bookmark_and_bookmarks_follow() {
+    let m = manager(100);
+    publish(&m, 11, ChangeType::Added, "a", "x", None);
+    m.advance(20);
+    let mut req = request(all(), Some("5"));
+    req.send_initial_events = true;
+    req.allow_bookmarks = true;
+    let mut s = m.watch(req).unwrap();
+    assert_eq!(seen(&next(&mut s).await), (WatchEventType::Added, "a".into()));
+    let end = next(&mut s).await;
+    assert_eq!(end.event_type, WatchEventType::Bookmark);
+    assert_eq!(end.object["metadata"]["annotations"]["k8s.io/initial-events-end"], "true");
+    assert_eq!(end.object["metadata"]["resourceVersion"], "20");
+    assert_eq!(
+        (end.object["kind"].clone(), end.object["apiVersion"].clone()),
+        (json!("Thing"), json!("example.dev/v1"))
+    );
+    assert_eq!(next(&mut s).await.event_type, WatchEventType::Bookmark);
+}
+
+#[tokio::test]
+async fn every_watcher_sends_the_same_bytes_and_is_counted_while_open() {
+    let m = manager(100);
+    let mut a = m.watch(request(all(), Some("10"))).unwrap();
+    let mut b = m.watch(request(all(), Some("10"))).unwrap();
+    assert_eq!(m.watchers(), 2);
+    publish(&m, 11, ChangeType::Added, "a", "x", None);
+    let (ea, eb) = (next(&mut a).await, next(&mut b).await);
+    let (la, lb) = (ea.encoded.unwrap(), eb.encoded.unwrap());
+    assert_eq!(la.as_ptr(), lb.as_ptr(), "one encoding, shared");
+    assert!(la.starts_with(b"{\"type\":\"ADDED\",\"object\":{"), "{la:?}");
+    drop((a, b));
+    assert_eq!(m.watchers(), 0);
+}
+
+#[tokio::test]
+async fn delivered_objects_can_be_loaded_once_on_demand() {
+    let m = manager(100);
+    let loads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = loads.clone();
+    let change = Change::new(11, ChangeType::Added, "ns", "a", obj("a", "x", 11), None).delivering(Box::new(
+        move || {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Box::pin(async { Some(json!({"kind": "Files", "metadata": {"name": "a"}})) })
+        },
+    ));
+    let mut a = m.watch(request(all(), Some("10"))).unwrap();
+    let mut b = m.watch(request(team("x"), Some("10"))).unwrap();
+    m.publish(change);
+    assert_eq!(next(&mut a).await.object["kind"], "Files");
+    assert_eq!(next(&mut b).await.object["kind"], "Files");
+    assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
