@@ -3,6 +3,7 @@
 
 use crate::config::Config;
 use crate::crdstore::{Store, StoreError, StoreOptions};
+use crate::engine::events::{self, Watches};
 use crate::engine::repo_watch;
 use crate::engine::service::{Engine, EngineConfig};
 use crate::rest::store::StoreRest;
@@ -80,6 +81,12 @@ impl App {
             },
         )?;
         let (shutdown, shutdown_rx) = watch::channel(false);
+        let (start, sequence) = store.follow_sequence();
+        let watches = Watches::new(
+            start,
+            config.watch_event_window,
+            Duration::from_secs(config.bookmark_interval_seconds),
+        );
         let state = Arc::new_cyclic(|state| {
             let engine = Engine::new(EngineConfig {
                 client: loopback::client(state.clone()),
@@ -89,9 +96,10 @@ impl App {
                 max_concurrent_syncs: config.max_concurrent_syncs as usize,
                 max_concurrent_lists: config.max_concurrent_lists as usize,
                 list_timeout: config.list_timeout_per_repository,
+                watches: watches.clone(),
             });
             AppState {
-                store: StoreRest::new(store),
+                store: StoreRest::new(store.clone()),
                 engine: EngineBackend::new(engine),
                 openapi: OpenApi::build(true),
                 max_body: config.max_request_body_size,
@@ -101,19 +109,22 @@ impl App {
                 default_watch_timeout: Duration::from_secs(config.default_watch_timeout_seconds),
             }
         });
-        // The Repository watch opens every repository as it appears (and all of them after a
-        // restart). It needs a runtime; `open` outside one (tools) serves requests only.
+        // Background tasks need a runtime; `open` outside one (tools) serves requests only.
+        // The event pump feeds the watches of the porch.kpt.dev resources; the Repository watch
+        // opens every repository as it appears (and all of them after a restart).
         let mut background = Vec::new();
-        if let Ok(runtime) = tokio::runtime::Handle::try_current()
-            && config.repository_controller
-        {
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let engine = &state.engine.engine;
-            let watch = repo_watch::run(
-                engine.registry().clone(),
-                engine.client().clone(),
-                config.repo_sync_frequency,
-            );
-            background.push(runtime.spawn(watch).abort_handle());
+            let pump = events::run(watches, engine.registry().clone(), store, sequence);
+            background.push(runtime.spawn(pump).abort_handle());
+            if config.repository_controller {
+                let watch = repo_watch::run(
+                    engine.registry().clone(),
+                    engine.client().clone(),
+                    config.repo_sync_frequency,
+                );
+                background.push(runtime.spawn(watch).abort_handle());
+            }
         }
         Ok(Self { state, shutdown, data_dir: config.data_dir.clone(), background })
     }
@@ -126,6 +137,13 @@ impl App {
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         server::build(self.state.clone())
+    }
+
+    /// How many watches of the porch.kpt.dev resources are open (a diagnostic: it returns to 0
+    /// when their clients go away).
+    pub fn open_watches(&self) -> usize {
+        let watches = self.state.engine.engine.watches();
+        watches.revisions.watchers() + watches.resources.watchers() + watches.packages.watchers()
     }
 
     /// A `kube::Client` that sends to this server in-process, with no socket.

@@ -5,6 +5,7 @@
 use porch_api::porch::PackageRevisionLifecycle as Lifecycle;
 use porch_layers::selector::FieldOperator;
 use porch_layers::{ApiError, FieldSelector};
+use serde_json::Value;
 
 use crate::cache::{CachedPackage, CachedRevision};
 use crate::git::parse_revision;
@@ -161,6 +162,30 @@ impl RevisionFilter {
         )
     }
 
+    /// Whether a PackageRevision (or PackageRevisionResources) object matches every term (for
+    /// watches, which filter the objects they stream).
+    pub(crate) fn matches_json(&self, obj: &Value) -> bool {
+        let text = |pointer: &str| obj.pointer(pointer).and_then(Value::as_str).map(str::to_string);
+        let revision = obj.pointer("/spec/revision").and_then(Value::as_i64).unwrap_or(0);
+        self.matches_with(
+            |field| match field {
+                Field::Name => text("/metadata/name"),
+                Field::Namespace => text("/metadata/namespace"),
+                Field::PackageName => text("/spec/packageName"),
+                Field::Repository => text("/spec/repository"),
+                Field::Workspace => text("/spec/workspaceName"),
+                Field::Lifecycle => text("/spec/lifecycle"),
+                Field::KptfileLabel(key) => obj
+                    .pointer("/spec/packageMetadata/labels")
+                    .and_then(|l| l.get(key))
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                Field::Revision => None,
+            },
+            Some(i32::try_from(revision).unwrap_or(-1)),
+        )
+    }
+
     /// Whether a package matches every term.
     pub(crate) fn matches_package(&self, package: &CachedPackage) -> bool {
         self.matches_with(
@@ -202,6 +227,23 @@ mod tests {
             Target::Packages,
         );
         assert_eq!(packages.unwrap_err().code(), 400);
+    }
+
+    #[test]
+    fn objects_match_like_cached_revisions() {
+        let obj = serde_json::json!({"metadata": {"name": "r.p.v2", "namespace": "ns"},
+            "spec": {"packageName": "p", "repository": "r", "workspaceName": "v2", "revision": 2,
+                     "lifecycle": "Published", "packageMetadata": {"labels": {"tier": "gold"}}}});
+        for (selector, want) in [
+            ("spec.packageName=p,spec.revision=v2", true),
+            ("spec.revision=0", false),
+            ("spec.lifecycle=Published,spec.packageMetadata.labels[tier]=gold", true),
+            ("spec.repository!=r", false),
+        ] {
+            assert_eq!(parse(selector).unwrap().matches_json(&obj), want, "{selector}");
+        }
+        let draft = serde_json::json!({"spec": {"packageName": "p"}});
+        assert!(parse("spec.revision=0").unwrap().matches_json(&draft));
     }
 
     #[test]

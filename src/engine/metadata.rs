@@ -315,6 +315,19 @@ impl Metadata {
         Ok(None)
     }
 
+    /// Removes the PackageRev of `namespace/name` whatever finalizers it has (the rollback of a
+    /// create that failed).
+    pub(crate) async fn purge(
+        &self,
+        namespace: &str,
+        name: &str,
+        repository: &str,
+        uid: &str,
+    ) -> Result<(), MetadataError> {
+        self.put(namespace, name, repository, uid, &UserMeta::default()).await?;
+        self.delete(namespace, name).await.map(drop)
+    }
+
     /// Drops the server's finalizer of a terminating PackageRev so that it goes away.
     pub(crate) async fn release(&self, namespace: &str, name: &str) -> Result<(), MetadataError> {
         let api = self.api(namespace);

@@ -18,6 +18,7 @@
 //! [`EngineError::to_api_error`] for the API status each kind becomes.
 
 mod error;
+pub(crate) mod events;
 pub(crate) mod filter;
 pub mod kptfile;
 pub mod lifecycle;

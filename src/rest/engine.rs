@@ -3,17 +3,35 @@
 
 use futures::future::BoxFuture;
 use porch_api::gvk::ResourceInfo;
-use porch_layers::{ApiError, ObjectList, RequestContext, StorageRequest, StorageResponse};
+use porch_layers::{
+    ApiError, CauseReason, FieldCause, ObjectList, RequestContext, StorageRequest, StorageResponse,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
+use crate::cache::watch::{Matcher, WatchRequest};
 use crate::engine::filter::{RevisionFilter, Target};
 use crate::engine::service::{Caller, ListOptions, Listed};
 
 /// The future of every engine-backed storage call.
 pub(crate) type StorageFuture = BoxFuture<'static, Result<StorageResponse, ApiError>>;
+
+/// Runs a storage call as its own task, so that a client that goes away mid-request cannot
+/// cancel a write between its git push and the cache update (the write completes; only the
+/// answer is lost).
+pub(crate) fn run_detached(
+    call: impl Future<Output = Result<StorageResponse, ApiError>> + Send + 'static,
+) -> StorageFuture {
+    let task = tokio::spawn(call);
+    Box::pin(async move {
+        task.await.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "a storage call panicked");
+            Err(ApiError::internal("the server failed while handling the request"))
+        })
+    })
+}
 
 /// The engine's view of who asks.
 pub(crate) fn caller(ctx: &RequestContext) -> Caller {
@@ -92,4 +110,40 @@ pub(crate) fn json_list_response(
     let mut response = StorageResponse::list(list);
     response.warnings = listed.warnings;
     response
+}
+
+/// The watch of a request: its namespace, its field and label selectors as one matcher over the
+/// streamed objects, its resourceVersion and bookmark options.
+///
+/// # Errors
+/// The selectors' 400s; 422 for `sendInitialEvents` without `resourceVersionMatch=NotOlderThan`.
+pub(crate) fn watch_request(req: &StorageRequest, target: Target) -> Result<WatchRequest, ApiError> {
+    let filter = filter(req, target)?;
+    let list = &req.list;
+    if list.send_initial_events && list.resource_version_match.as_deref() != Some("NotOlderThan") {
+        return Err(ApiError::invalid(
+            "meta.k8s.io",
+            "ListOptions",
+            "",
+            &[FieldCause::new(
+                "resourceVersionMatch",
+                CauseReason::FieldValueForbidden,
+                "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+            )],
+        ));
+    }
+    let labels = list.label_selector.clone();
+    let matches: Matcher = Arc::new(move |obj: &Value| {
+        filter.matches_json(obj)
+            && labels
+                .as_ref()
+                .is_none_or(|l| l.matches_json(obj.pointer("/metadata/labels").unwrap_or(&Value::Null)))
+    });
+    Ok(WatchRequest {
+        namespace: req.ctx.namespace.clone(),
+        matches,
+        resource_version: list.resource_version.clone(),
+        send_initial_events: list.send_initial_events,
+        allow_bookmarks: list.allow_watch_bookmarks,
+    })
 }

@@ -3,13 +3,15 @@
 
 use std::task::{Context, Poll};
 
-use futures::FutureExt;
 use porch_api::gvk::PACKAGE_REVISION_RESOURCES;
 use porch_layers::{ApiError, Column, StorageRequest, StorageResponse, Strategy, Verb};
 use serde_json::Value;
 
 use super::columns::PACKAGE_REVISION_RESOURCES as COLUMNS;
-use super::engine::{StorageFuture, caller, decode, filter, list_response, name_of, options, to_json};
+use super::engine::{
+    StorageFuture, caller, decode, filter, list_response, name_of, options, run_detached, to_json,
+    watch_request,
+};
 use super::packagerevisions::revision_field_value;
 use crate::engine::filter::Target;
 use crate::engine::service::Engine;
@@ -71,6 +73,10 @@ async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, A
             let prr = decode(req.body, &PACKAGE_REVISION_RESOURCES)?;
             Ok(StorageResponse::ok(to_json(&engine.update_resources(&caller, prr).await?)?))
         }
+        Verb::Watch => {
+            let request = watch_request(&req, Target::Revisions)?;
+            Ok(StorageResponse::watch(engine.watches().resources.watch(request)?))
+        }
         Verb::Update | Verb::Patch => Err(ApiError::not_found(
             PACKAGE_REVISION_RESOURCES.group,
             PACKAGE_REVISION_RESOURCES.plural,
@@ -92,6 +98,6 @@ impl tower::Service<StorageRequest> for PackageRevisionResourcesStorage {
     }
 
     fn call(&mut self, req: StorageRequest) -> Self::Future {
-        serve(self.engine.clone(), req).boxed()
+        run_detached(serve(self.engine.clone(), req))
     }
 }

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use futures::FutureExt;
 use porch_api::PackageRevision;
 use porch_api::gvk::PACKAGE_REVISION;
 use porch_api::names::package_revision_name;
@@ -14,7 +13,10 @@ use porch_layers::{
 use serde_json::Value;
 
 use super::columns::PACKAGE_REVISIONS;
-use super::engine::{StorageFuture, caller, decode, filter, json_list_response, name_of, options, to_json};
+use super::engine::{
+    StorageFuture, caller, decode, filter, json_list_response, name_of, options, run_detached, to_json,
+    watch_request,
+};
 use crate::engine::filter::Target;
 use crate::engine::lifecycle;
 use crate::engine::service::Engine;
@@ -187,10 +189,13 @@ async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, A
         Verb::Delete => {
             Ok(StorageResponse::ok(to_json(&engine.delete_revision(&caller, &name_of(ctx)?).await?)?))
         }
-        Verb::Watch | Verb::DeleteCollection => Err(ApiError::method_not_allowed(format!(
-            "{} of packagerevisions is not supported yet",
-            ctx.verb
-        ))),
+        Verb::Watch => {
+            let request = watch_request(&req, Target::Revisions)?;
+            Ok(StorageResponse::watch(engine.watches().revisions.watch(request)?))
+        }
+        Verb::DeleteCollection => {
+            Err(ApiError::method_not_allowed("deletecollection of packagerevisions is not supported"))
+        }
     }
 }
 
@@ -204,7 +209,7 @@ impl tower::Service<StorageRequest> for PackageRevisionStorage {
     }
 
     fn call(&mut self, req: StorageRequest) -> Self::Future {
-        serve(self.engine.clone(), req).boxed()
+        run_detached(serve(self.engine.clone(), req))
     }
 }
 

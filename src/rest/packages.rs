@@ -3,13 +3,14 @@
 
 use std::task::{Context, Poll};
 
-use futures::FutureExt;
 use porch_api::gvk::PORCH_PACKAGE;
 use porch_layers::{ApiError, Column, StorageRequest, StorageResponse, Strategy, Verb};
 use serde_json::Value;
 
 use super::columns::PACKAGES;
-use super::engine::{StorageFuture, caller, filter, list_response, name_of, options, to_json};
+use super::engine::{
+    StorageFuture, caller, filter, list_response, name_of, options, run_detached, to_json, watch_request,
+};
 use crate::engine::filter::Target;
 use crate::engine::service::Engine;
 
@@ -81,7 +82,10 @@ async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, A
         Verb::Delete | Verb::DeleteCollection => Err(ApiError::method_not_allowed(
             "delete all PackageRevisions resources of a package to delete a package as direct package deletion",
         )),
-        Verb::Watch => Err(ApiError::method_not_allowed("watch of packages is not supported yet")),
+        Verb::Watch => {
+            let request = watch_request(&req, Target::Packages)?;
+            Ok(StorageResponse::watch(engine.watches().packages.watch(request)?))
+        }
     }
 }
 
@@ -95,6 +99,6 @@ impl tower::Service<StorageRequest> for PackageStorage {
     }
 
     fn call(&mut self, req: StorageRequest) -> Self::Future {
-        serve(self.engine.clone(), req).boxed()
+        run_detached(serve(self.engine.clone(), req))
     }
 }

@@ -54,6 +54,10 @@ impl Env {
         Self { _app: app, client, scratch, _data: data }
     }
 
+    pub(crate) fn app(&self) -> &App {
+        &self._app
+    }
+
     pub(crate) fn prs(&self) -> Api<PackageRevision> {
         Api::namespaced(self.client.clone(), NS)
     }

@@ -14,3 +14,4 @@ mod lifecycle;
 mod lists;
 mod metadata;
 mod slow_remotes;
+mod watch;

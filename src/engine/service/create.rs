@@ -207,21 +207,25 @@ impl Engine {
         }
         let content =
             DraftContent { files: rendered.files, task: Some(task.task), user: caller.user.clone() };
-        let created = cache
-            .create_draft(package, workspace, content)
-            .await
-            .map_err(translate::on_cache(&PACKAGE_REVISION, &name))?;
+        // The PackageRev first: the revision then appears (one ADDED event) with its metadata.
         let uid = package_revision_uid(ns, &name).to_string();
         let user = UserMeta::from_object(&pr.metadata);
-        if let Err(e) = self.metadata.put(ns, &name, repo_name, &uid, &user).await {
-            if let Err(rollback) = cache.delete(package, workspace, caller.user.clone()).await {
-                tracing::error!(
-                    revision = %name, error = %crate::error_chain::with_causes(&rollback),
-                    "rolling back a created draft failed"
-                );
+        self.metadata
+            .put(ns, &name, repo_name, &uid, &user)
+            .await
+            .map_err(|e| translate::metadata_error(&e))?;
+        let created = match cache.create_draft(package, workspace, content).await {
+            Ok(created) => created,
+            Err(e) => {
+                if let Err(rollback) = self.metadata.purge(ns, &name, repo_name, &uid).await {
+                    tracing::error!(
+                        revision = %name, error = %crate::error_chain::with_causes(&rollback),
+                        "removing the PackageRev of a failed create failed"
+                    );
+                }
+                return Err(translate::cache_error(&e, &PACKAGE_REVISION, &name));
             }
-            return Err(translate::metadata_error(&e));
-        }
+        };
         let found = Found { repo, cache, rev: created, meta: None };
         Ok(self.refound(&found, &name)?.object())
     }

@@ -31,6 +31,7 @@ use porch_layers::ApiError;
 
 pub(crate) use read::{ListOptions, Listed};
 
+use super::events::Watches;
 use super::metadata::Metadata;
 use super::objects::{self, RepoFacts};
 use super::registry::{Registry, RegistryConfig};
@@ -66,6 +67,8 @@ pub(crate) struct EngineConfig {
     pub(crate) max_concurrent_lists: usize,
     /// `--list-timeout-per-repository`.
     pub(crate) list_timeout: Duration,
+    /// The watch managers the event pump feeds.
+    pub(crate) watches: Watches,
 }
 
 /// The package engine. Cheap to clone.
@@ -77,6 +80,7 @@ pub(crate) struct Engine {
     locks: TryLocks,
     functions: Arc<dyn FunctionRegistry>,
     versions: Arc<dyn ResourceVersions>,
+    watches: Watches,
     data_dir: PathBuf,
     /// Read-only mirrors of unregistered clone upstreams, by remote and credentials.
     upstreams: Arc<std::sync::Mutex<std::collections::HashMap<String, crate::git::GitRepository>>>,
@@ -132,6 +136,7 @@ impl Engine {
             locks: TryLocks::default(),
             functions: Arc::new(NoFunctions),
             versions: config.versions,
+            watches: config.watches,
             data_dir: config.data_dir,
             upstreams: Arc::default(),
             max_concurrent_lists: config.max_concurrent_lists.max(1),
@@ -144,9 +149,15 @@ impl Engine {
         &self.registry
     }
 
-    /// The current server-wide resourceVersion.
+    /// The resourceVersion a list reports: the newest one whose changes the watches have
+    /// published (a watch from it misses nothing, at worst repeats a change the list showed).
     pub(crate) fn resource_version(&self) -> u64 {
-        self.versions.current()
+        self.watches.revisions.resource_version().min(self.versions.current())
+    }
+
+    /// The watch managers of the porch.kpt.dev resources.
+    pub(crate) fn watches(&self) -> &Watches {
+        &self.watches
     }
 
     /// The client the engine reads Repositories with.

@@ -26,7 +26,9 @@ use super::super::response::{
 };
 use super::super::stack::ResourceStack;
 use super::super::state::AppState;
+use super::super::watch::{self, WatchParams};
 use super::decode;
+use std::time::Duration;
 
 /// How often a patch is retried when the object changed between read and write.
 const PATCH_ATTEMPTS: usize = 5;
@@ -134,6 +136,18 @@ pub(super) async fn handle(
         }
         Verb::Patch => patch_object(&call, &body).await?,
     };
+    if let Payload::Watch(events) = res.payload {
+        let timeout = call.api.query.timeout_seconds.map_or(state.default_watch_timeout, Duration::from_secs);
+        let params = WatchParams {
+            def,
+            negotiated: call.negotiated,
+            timeout,
+            shutdown: state.shutdown.clone(),
+            // The storage stack's TableConversion has converted the events already.
+            convert_tables: false,
+        };
+        return Ok(watch::response(events, params));
+    }
     Ok(encode(res, &warnings))
 }
 
@@ -221,7 +235,9 @@ fn encode(res: StorageResponse, warnings: &[String]) -> Response<ResponseBody> {
             Err(e) => error_response(&ApiError::internal(e)),
         },
         Payload::Status(e) => error_response(e),
-        Payload::Watch(_) => error_response(&ApiError::method_not_allowed("watch is not supported yet")),
+        Payload::Watch(_) => {
+            error_response(&ApiError::internal("a watch cannot be encoded as a single response"))
+        }
         _ => error_response(&ApiError::internal("unknown response payload")),
     };
     for w in warnings.iter().chain(&res.warnings) {

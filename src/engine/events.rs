@@ -1,0 +1,328 @@
+//! The event pump: every change of a PackageRevision, its resources and its package, exactly
+//! once and in resourceVersion order, into the three [`WatcherManager`]s.
+//!
+//! Changes come from two places: the repository caches (their events carry resourceVersions the
+//! caches reserved from the store's counter) and the PackageRev objects in the store (metadata).
+//! The pump follows the store's resourceVersion sequence ([`Store::follow_sequence`]), in which
+//! every number appears once — as a store change or inside a reservation — and, at each
+//! reservation, waits for the caches' events carrying those numbers. So the managers publish in
+//! strict resourceVersion order whatever the interleaving of concurrent writers, and a watch that
+//! resumes from any resourceVersion gets exactly the changes after it.
+//!
+//! Events produced, per cache event: the PackageRevision (ADDED/MODIFIED/DELETED), its
+//! PackageRevisionResources (the same, files read only if someone watches them), and the
+//! PorchPackage when it appears, disappears or its latest revision moves; per PackageRev change
+//! of an existing revision: MODIFIED of the PackageRevision and its resources.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use porch_api::gvk::{PACKAGE_REVISION, PACKAGE_REVISION_RESOURCES, PORCH_PACKAGE};
+use porch_api::names::package_name;
+use porch_api::{PackageRev, package_revision_uid};
+use serde_json::Value;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use super::objects::{self, RepoFacts};
+use super::registry::Registry;
+use super::resources::from_files;
+use crate::cache::watch::{Change, ChangeType, WatcherManager};
+use crate::cache::{CacheEvent, CachedPackage, CachedRevision, EventType, RepositoryCache};
+use crate::crdstore::{ListOptions, Sequenced, Store, StoredKind, WatchEventType};
+
+/// How long the pump waits for the cache event of a reserved resourceVersion before it gives
+/// it up (a write cancelled between reserving and publishing; never expected).
+const GAP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The watch managers of the porch.kpt.dev resources.
+#[derive(Clone, Debug)]
+pub(crate) struct Watches {
+    /// `packagerevisions`.
+    pub(crate) revisions: WatcherManager,
+    /// `packagerevisionresources`.
+    pub(crate) resources: WatcherManager,
+    /// `packages`.
+    pub(crate) packages: WatcherManager,
+}
+
+impl Watches {
+    /// Empty managers starting after resourceVersion `start`, each keeping `window` changes.
+    pub(crate) fn new(start: u64, window: usize, bookmark_interval: Duration) -> Self {
+        let m = |info: &porch_api::gvk::ResourceInfo| {
+            WatcherManager::new(info.plural, info.api_version, info.kind, window, bookmark_interval, start)
+        };
+        Self {
+            revisions: m(&PACKAGE_REVISION),
+            resources: m(&PACKAGE_REVISION_RESOURCES),
+            packages: m(&PORCH_PACKAGE),
+        }
+    }
+
+    fn advance(&self, rv: u64) {
+        self.revisions.advance(rv);
+        self.resources.advance(rv);
+        self.packages.advance(rv);
+    }
+}
+
+type Key = (String, String);
+
+/// What the pump knows of one package: its revisions (and their number when they may be the
+/// latest), and the latest revision last published.
+struct PackageState {
+    repository: String,
+    package: String,
+    members: HashMap<String, i32>,
+    latest: i32,
+}
+
+struct Pump {
+    watches: Watches,
+    registry: Registry,
+    store: Store,
+    caches: UnboundedReceiver<CacheEvent>,
+    early: BTreeMap<u64, CacheEvent>,
+    metas: HashMap<Key, Arc<PackageRev>>,
+    revisions: HashMap<Key, Arc<CachedRevision>>,
+    packages: HashMap<Key, PackageState>,
+    facts: HashMap<Key, RepoFacts>,
+}
+
+/// Runs the pump: `sequence` from [`Store::follow_sequence`] (taken when `watches` were made),
+/// the caches' events from the registry. Ends when the store goes away.
+pub(crate) async fn run(
+    watches: Watches,
+    registry: Registry,
+    store: Store,
+    mut sequence: UnboundedReceiver<Sequenced>,
+) {
+    let Some(caches) = registry.take_events() else {
+        tracing::error!("the cache events are already consumed; watches get no events");
+        return;
+    };
+    let mut pump = Pump {
+        watches,
+        registry,
+        store,
+        caches,
+        early: BTreeMap::new(),
+        metas: HashMap::new(),
+        revisions: HashMap::new(),
+        packages: HashMap::new(),
+        facts: HashMap::new(),
+    };
+    pump.load_metas().await;
+    while let Some(step) = sequence.recv().await {
+        match step {
+            Sequenced::Reserved { first, count } => {
+                for rv in first..first + count {
+                    if let Some(event) = pump.cache_event(rv).await {
+                        pump.on_cache_event(event);
+                    }
+                    pump.watches.advance(rv);
+                }
+            }
+            Sequenced::Change { rv, kind: StoredKind::PackageRev, namespace, name, event_type, object } => {
+                pump.on_meta(rv, (namespace, name), event_type, &object);
+                pump.watches.advance(rv);
+            }
+            Sequenced::Change { rv, .. } => pump.watches.advance(rv),
+        }
+    }
+}
+
+fn parse_rev(object: &Value) -> Option<PackageRev> {
+    serde_json::from_value(object.clone()).ok()
+}
+
+fn rv_of(rev: &PackageRev) -> u64 {
+    rev.metadata.resource_version.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+impl Pump {
+    /// The PackageRevs as the store holds them now (the sequence brings every later change).
+    async fn load_metas(&mut self) {
+        match self.store.list(StoredKind::PackageRev, None, &ListOptions::default()).await {
+            Ok(page) => {
+                for object in &page.items {
+                    if let Some(rev) = parse_rev(object) {
+                        let key = (
+                            rev.metadata.namespace.clone().unwrap_or_default(),
+                            rev.metadata.name.clone().unwrap_or_default(),
+                        );
+                        self.metas.insert(key, Arc::new(rev));
+                    }
+                }
+            }
+            Err(e) => tracing::error!(error = %e.with_causes(), "listing PackageRevs for the watches failed"),
+        }
+    }
+
+    /// The cache event carrying `rv`, waiting for it if it has not arrived yet.
+    async fn cache_event(&mut self, rv: u64) -> Option<CacheEvent> {
+        loop {
+            if let Some(event) = self.early.remove(&rv) {
+                return Some(event);
+            }
+            match tokio::time::timeout(GAP_TIMEOUT, self.caches.recv()).await {
+                Ok(Some(event)) if event.resource_version == rv => return Some(event),
+                Ok(Some(event)) if event.resource_version > rv => {
+                    self.early.insert(event.resource_version, event);
+                }
+                Ok(Some(event)) => {
+                    tracing::warn!(
+                        rv = event.resource_version,
+                        "a cache event arrived after its turn; dropped"
+                    );
+                }
+                Ok(None) => return None,
+                Err(_) => {
+                    tracing::warn!(rv, "no cache event for a reserved resourceVersion; skipped");
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// The Repository facts of a revision's objects, remembered for when its cache is gone.
+    fn facts(&mut self, rev: &CachedRevision) -> (RepoFacts, Option<RepositoryCache>) {
+        let key = (rev.namespace.clone(), rev.repository.clone());
+        let cache = self.registry.get_open(&rev.namespace, &rev.repository);
+        if let Some(cache) = &cache {
+            let facts = RepoFacts {
+                url: cache.git().config().url.clone(),
+                deployment: self.registry.deployment(&rev.namespace, &rev.repository),
+            };
+            self.facts.insert(key.clone(), facts);
+        }
+        (self.facts.get(&key).cloned().unwrap_or_default(), cache)
+    }
+
+    fn on_cache_event(&mut self, event: CacheEvent) {
+        let rev = event.revision;
+        let key = (rev.namespace.clone(), rev.name.clone());
+        let change_type = match event.event_type {
+            EventType::Added => ChangeType::Added,
+            EventType::Modified => ChangeType::Modified,
+            EventType::Deleted => ChangeType::Deleted,
+        };
+        if change_type == ChangeType::Deleted {
+            self.revisions.remove(&key);
+        } else {
+            self.revisions.insert(key.clone(), rev.clone());
+        }
+        self.publish_revision(event.resource_version, change_type, &rev);
+        self.on_package(event.resource_version, &rev, change_type == ChangeType::Deleted);
+    }
+
+    /// Publishes a change of a revision's PackageRevision and PackageRevisionResources.
+    fn publish_revision(&mut self, rv: u64, change_type: ChangeType, rev: &Arc<CachedRevision>) {
+        let key = (rev.namespace.clone(), rev.name.clone());
+        let meta = self.metas.get(&key).cloned();
+        let (facts, cache) = self.facts(rev);
+        let object = objects::package_revision_json(rev, meta.as_deref(), &facts);
+        let prev = self.watches.revisions.current(&key.0, &key.1);
+        let (ns, name) = key;
+        self.watches.revisions.publish(Change::new(
+            rv,
+            change_type,
+            &ns,
+            &name,
+            object.clone(),
+            prev.clone(),
+        ));
+        let loader_rev = rev.clone();
+        let loader = Box::new(move || {
+            let (cache, rev, meta) = (cache.clone(), loader_rev.clone(), meta.clone());
+            Box::pin(async move { resources_json(cache, &rev, meta.as_deref()).await })
+                as futures::future::BoxFuture<'static, Option<Value>>
+        });
+        self.watches
+            .resources
+            .publish(Change::new(rv, change_type, ns, name, object, prev).delivering(loader));
+    }
+
+    /// Keeps the package of `rev` up to date; publishes it when it appears, disappears or its
+    /// latest revision moves.
+    fn on_package(&mut self, rv: u64, rev: &CachedRevision, deleted: bool) {
+        let d = &rev.revision;
+        let key = (rev.namespace.clone(), package_name(&rev.repository, &d.package));
+        let state = self.packages.entry(key.clone()).or_insert_with(|| PackageState {
+            repository: rev.repository.clone(),
+            package: d.package.clone(),
+            members: HashMap::new(),
+            latest: 0,
+        });
+        let existed = !state.members.is_empty();
+        if deleted {
+            state.members.remove(&rev.name);
+        } else {
+            let candidate = d.revision > 0 && d.lifecycle.is_published();
+            state.members.insert(rev.name.clone(), if candidate { d.revision } else { 0 });
+        }
+        let latest = state.members.values().copied().max().unwrap_or(0);
+        let exists = !state.members.is_empty();
+        let change_type = match (existed, exists) {
+            (false, true) => Some(ChangeType::Added),
+            (true, false) => Some(ChangeType::Deleted),
+            (true, true) if latest != state.latest => Some(ChangeType::Modified),
+            _ => None,
+        };
+        state.latest = latest;
+        let package = CachedPackage {
+            namespace: key.0.clone(),
+            repository: state.repository.clone(),
+            name: key.1.clone(),
+            package: state.package.clone(),
+            latest_revision: latest,
+        };
+        if !exists {
+            self.packages.remove(&key);
+        }
+        if let Some(change_type) = change_type {
+            let object = serde_json::to_value(objects::porch_package(&package, rv)).map(Arc::new);
+            if let Ok(object) = object {
+                let prev = self.watches.packages.current(&key.0, &key.1);
+                self.watches.packages.publish(Change::new(rv, change_type, key.0, key.1, object, prev));
+            }
+        }
+    }
+
+    /// A PackageRev changed: remember it and, if its revision exists, publish the revision again.
+    fn on_meta(&mut self, rv: u64, key: Key, event_type: WatchEventType, object: &Value) {
+        if event_type == WatchEventType::Deleted {
+            self.metas.remove(&key);
+        } else {
+            let Some(rev) = parse_rev(object) else { return };
+            if self.metas.get(&key).is_some_and(|old| rv_of(old) >= rv_of(&rev)) {
+                return; // the initial list was newer already
+            }
+            self.metas.insert(key.clone(), Arc::new(rev));
+        }
+        if let Some(rev) = self.revisions.get(&key).cloned() {
+            self.publish_revision(rv, ChangeType::Modified, &rev);
+        }
+    }
+}
+
+/// The PackageRevisionResources of a revision as JSON (no files once its cache is gone).
+async fn resources_json(
+    cache: Option<RepositoryCache>,
+    rev: &CachedRevision,
+    meta: Option<&PackageRev>,
+) -> Option<Value> {
+    let resources = match cache {
+        Some(cache) => match cache.git().read_tree(rev.revision.tree).await {
+            Ok(files) => from_files(&files).unwrap_or_default(),
+            Err(e) => {
+                tracing::warn!(revision = %rev.name, error = %crate::error_chain::with_causes(&e), "reading files for a watch failed");
+                Default::default()
+            }
+        },
+        None => Default::default(),
+    };
+    let mut object = objects::package_revision_resources(rev, meta, resources);
+    object.metadata.uid = Some(package_revision_uid(&rev.namespace, &rev.name).to_string());
+    serde_json::to_value(object).ok()
+}
