@@ -36,8 +36,13 @@ async fn concurrent_approvals_of_one_package_number_uniquely() {
         credentials: None,
         data_dir: tmp.path().join("data"),
     };
-    let cache =
-        RepositoryCache::new(spec, Arc::new(store), CacheOptions { event_capacity: 4096 }).await.unwrap();
+    let cache = RepositoryCache::new(
+        spec,
+        Arc::new(store),
+        CacheOptions { event_capacity: 4096, ..CacheOptions::default() },
+    )
+    .await
+    .unwrap();
     let mut rx = cache.subscribe();
     assert!(cache.open().await.unwrap().is_empty());
 

@@ -22,7 +22,13 @@ async fn cache_for(root: &Path, remote: &Path, store: &Store) -> RepositoryCache
         credentials: None,
         data_dir: root.join("data"),
     };
-    RepositoryCache::new(spec, Arc::new(store.clone()), CacheOptions { event_capacity: 4096 }).await.unwrap()
+    RepositoryCache::new(
+        spec,
+        Arc::new(store.clone()),
+        CacheOptions { event_capacity: 4096, ..CacheOptions::default() },
+    )
+    .await
+    .unwrap()
 }
 
 fn summary(events: &[CacheEvent]) -> Vec<(EventType, String, bool)> {

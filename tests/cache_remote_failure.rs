@@ -37,9 +37,13 @@ async fn a_vanished_remote_leaves_index_and_events_untouched() {
         credentials: None,
         data_dir: tmp.path().join("data"),
     };
-    let cache = RepositoryCache::new(spec, Arc::new(store.clone()), CacheOptions { event_capacity: 4096 })
-        .await
-        .unwrap();
+    let cache = RepositoryCache::new(
+        spec,
+        Arc::new(store.clone()),
+        CacheOptions { event_capacity: 4096, ..CacheOptions::default() },
+    )
+    .await
+    .unwrap();
     cache.open().await.unwrap();
     cache.create_draft("fresh", "ws", content("fresh")).await.unwrap();
     cache.propose("fresh", "ws").await.unwrap();

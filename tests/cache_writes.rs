@@ -25,7 +25,13 @@ async fn cache_for(root: &Path, dir: &str, remote: &Path, store: &Store) -> Repo
         credentials: None,
         data_dir: root.join(dir),
     };
-    RepositoryCache::new(spec, Arc::new(store.clone()), CacheOptions { event_capacity: 4096 }).await.unwrap()
+    RepositoryCache::new(
+        spec,
+        Arc::new(store.clone()),
+        CacheOptions { event_capacity: 4096, ..CacheOptions::default() },
+    )
+    .await
+    .unwrap()
 }
 
 fn content(name: &str, data: &str) -> DraftContent {
