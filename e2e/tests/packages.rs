@@ -316,3 +316,44 @@ fn assert_one_succeeded(outcomes: &[porch_e2e::Output; 2], busy: &str) -> Result
     }
     Ok(())
 }
+
+#[test]
+fn get_w_prints_a_row_for_each_change_of_package_revisions_and_their_resources() -> Result<()> {
+    let ep = Endpoint::start()?;
+    let k = ep.kubectl();
+    let remote = remote_with_packages(ep.scratch(), "blueprints", &[("basens", &[1])])?;
+    register(&k, "blueprints", &file_url(&remote))?;
+    let prs = ep.kubectl().spawn(&["get", "packagerevisions", "-w"])?;
+    let prrs = ep.kubectl().spawn(&["get", "packagerevisionresources", "-w", "--output-watch-events"])?;
+    let wait = Duration::from_secs(30);
+    prs.wait_for_stdout(wait, "the listed revisions", |out| out.contains("blueprints.basens.v1"))?;
+    prrs.wait_for_stdout(wait, "the listed resources", |out| out.contains("blueprints.basens.v1"))?;
+
+    k.with_manifest(&["create", "-f", "-"], &pr_manifest("blueprints", "app", "ws", None)).success()?;
+    prs.wait_for_stdout(wait, "the new draft", |out| {
+        out.lines().any(|l| normalize_ws(l) == "blueprints.app.ws app ws 0 false Draft blueprints")
+    })?;
+    propose(&k, "blueprints.app.ws")?;
+    approve(&ep, &k, "blueprints.app.ws")?;
+    prs.wait_for_stdout(wait, "the approval", |out| {
+        out.lines().any(|l| normalize_ws(l) == "blueprints.app.ws app ws 1 true Published blueprints")
+    })?;
+    prrs.wait_for_stdout(wait, "ADDED and MODIFIED resources", |out| {
+        let rows: Vec<String> = out.lines().map(normalize_ws).collect();
+        rows.iter().any(|l| l.starts_with("ADDED blueprints.app.ws app ws 0 blueprints"))
+            && rows.iter().any(|l| l.starts_with("MODIFIED blueprints.app.ws app ws 1 blueprints"))
+    })?;
+    let out = prs.stop();
+    let rows: Vec<String> = out.stdout.lines().map(normalize_ws).collect();
+    assert_eq!(rows.iter().filter(|l| l.starts_with("NAME ")).count(), 1, "one header:\n{}", out.stdout);
+    for want in [
+        "blueprints.app.ws app ws 0 false Draft blueprints",
+        "blueprints.app.ws app ws 0 false Proposed blueprints",
+        "blueprints.app.main app main -1 false Published blueprints",
+        "blueprints.app.ws app ws 1 true Published blueprints",
+    ] {
+        assert_eq!(rows.iter().filter(|l| **l == want).count(), 1, "{want:?} once in:\n{}", out.stdout);
+    }
+    drop(prrs);
+    Ok(())
+}
