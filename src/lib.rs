@@ -12,6 +12,7 @@ pub mod engine;
 mod error_chain;
 pub mod git;
 mod rest;
+mod rv_window;
 mod server;
 mod standalone;
 mod time;

@@ -3,7 +3,7 @@
 //!
 //! Only the writer thread takes the write lock, briefly, after a batch is durable (see `writer`).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use serde_json::Value;
@@ -62,52 +62,12 @@ pub(crate) struct LogEntry {
     pub(crate) prev: Option<Arc<Value>>,
 }
 
-/// The last `capacity` events, in resourceVersion order. resourceVersions need not be
-/// contiguous: numbers reserved for changes kept outside the store (the repository caches) leave
-/// gaps, so positions are found by searching, never by offset.
-#[derive(Debug)]
-pub(crate) struct EventLog {
-    entries: VecDeque<LogEntry>,
-    capacity: usize,
-    /// The newest resourceVersion whose event may be missing from the window (evicted, or from
-    /// before the store was opened): a watch may resume after it, not before it.
-    horizon: u64,
-}
+/// The last changes, for watches to resume from.
+pub(crate) type EventLog = crate::rv_window::RvWindow<LogEntry>;
 
-/// Why the events after a resourceVersion cannot be served.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Expired {
-    /// The oldest resourceVersion still in the window.
-    pub(crate) oldest: u64,
-}
-
-impl EventLog {
-    fn new(capacity: usize, current_rv: u64) -> EventLog {
-        EventLog { entries: VecDeque::new(), capacity: capacity.max(1), horizon: current_rv }
-    }
-
-    fn push(&mut self, e: LogEntry) {
-        self.entries.push_back(e);
-        while self.entries.len() > self.capacity {
-            if let Some(evicted) = self.entries.pop_front() {
-                self.horizon = evicted.rv;
-            }
-        }
-    }
-
-    /// Up to `max` events with resourceVersion > `after` (`current` is the store's resourceVersion).
-    pub(crate) fn after(
-        &self,
-        after: u64,
-        current: u64,
-        max: usize,
-    ) -> Result<impl Iterator<Item = &LogEntry>, Expired> {
-        if after < current && after < self.horizon {
-            let oldest = self.entries.front().map_or(self.horizon + 1, |e| e.rv);
-            return Err(Expired { oldest });
-        }
-        let skip = self.entries.partition_point(|e| e.rv <= after);
-        Ok(self.entries.iter().skip(skip).take(max))
+impl crate::rv_window::Versioned for LogEntry {
+    fn rv(&self) -> u64 {
+        self.rv
     }
 }
 
@@ -165,52 +125,5 @@ impl Shared {
     /// The write guard (writer thread only).
     pub(crate) fn write(&self) -> RwLockWriteGuard<'_, State> {
         self.state.write().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn entry(rv: u64) -> LogEntry {
-        LogEntry {
-            rv,
-            kind: StoredKind::Secret,
-            namespace: "ns".into(),
-            event_type: WatchEventType::Added,
-            object: Arc::new(Value::Null),
-            prev: None,
-        }
-    }
-
-    #[test]
-    fn the_window_keeps_the_last_events_and_reports_expiry() {
-        let mut log = EventLog::new(3, 10);
-        assert_eq!(log.after(10, 10, 10).unwrap().count(), 0);
-        assert_eq!(log.after(5, 10, 10).err(), Some(Expired { oldest: 11 }));
-        for rv in 11..=15 {
-            log.push(entry(rv));
-        }
-        let rvs: Vec<u64> = log.after(12, 15, 10).unwrap().map(|e| e.rv).collect();
-        assert_eq!(rvs, [13, 14, 15]);
-        assert_eq!(log.after(13, 15, 1).unwrap().map(|e| e.rv).collect::<Vec<_>>(), [14]);
-        assert_eq!(log.after(11, 15, 10).err(), Some(Expired { oldest: 13 }));
-        assert_eq!(log.after(15, 15, 10).unwrap().count(), 0);
-        assert_eq!(log.after(99, 15, 10).unwrap().count(), 0);
-    }
-
-    /// Regression: resourceVersions reserved for the repository caches leave gaps in the
-    /// window; a watcher must still see every later event (it used to skip them by offset).
-    #[test]
-    fn gaps_in_resource_versions_lose_no_event() {
-        let mut log = EventLog::new(3, 10);
-        for rv in [11, 20, 21] {
-            log.push(entry(rv));
-        }
-        assert_eq!(log.after(11, 21, 10).unwrap().map(|e| e.rv).collect::<Vec<_>>(), [20, 21]);
-        assert_eq!(log.after(15, 21, 10).unwrap().map(|e| e.rv).collect::<Vec<_>>(), [20, 21]);
-        log.push(entry(30));
-        assert_eq!(log.after(15, 30, 10).unwrap().map(|e| e.rv).collect::<Vec<_>>(), [20, 21, 30]);
-        assert_eq!(log.after(10, 30, 10).err(), Some(Expired { oldest: 20 }));
     }
 }

@@ -167,7 +167,7 @@ impl Watcher {
         let entries = match state.log.after(self.position, state.rv, SCAN_CHUNK) {
             Ok(entries) => entries,
             Err(expired) => {
-                let status = too_old(self.position, expired.oldest);
+                let status = crate::rv_window::too_old(self.position, expired.oldest);
                 self.pending.push_back(WatchEvent::new(WatchEventType::Error, status));
                 self.done = true;
                 return true;
@@ -217,17 +217,4 @@ impl Watcher {
         let object = json!({"apiVersion": self.kind.api_version(), "kind": self.kind.kind(), "metadata": md});
         WatchEvent::new(WatchEventType::Bookmark, object)
     }
-}
-
-/// The Status of an ERROR event for a resourceVersion that left the window.
-fn too_old(requested: u64, oldest: u64) -> Value {
-    json!({
-        "kind": "Status",
-        "apiVersion": "v1",
-        "metadata": {},
-        "status": "Failure",
-        "message": StoreError::Expired { requested, oldest }.to_string(),
-        "reason": "Expired",
-        "code": 410,
-    })
 }

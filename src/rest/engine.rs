@@ -3,9 +3,8 @@
 
 use futures::future::BoxFuture;
 use porch_api::gvk::ResourceInfo;
-use porch_layers::{
-    ApiError, CauseReason, FieldCause, ObjectList, RequestContext, StorageRequest, StorageResponse,
-};
+use porch_layers::request::check_send_initial_events;
+use porch_layers::{ApiError, ObjectList, RequestContext, StorageRequest, StorageResponse};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -120,18 +119,7 @@ pub(crate) fn json_list_response(
 pub(crate) fn watch_request(req: &StorageRequest, target: Target) -> Result<WatchRequest, ApiError> {
     let filter = filter(req, target)?;
     let list = &req.list;
-    if list.send_initial_events && list.resource_version_match.as_deref() != Some("NotOlderThan") {
-        return Err(ApiError::invalid(
-            "meta.k8s.io",
-            "ListOptions",
-            "",
-            &[FieldCause::new(
-                "resourceVersionMatch",
-                CauseReason::FieldValueForbidden,
-                "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
-            )],
-        ));
-    }
+    check_send_initial_events(list.send_initial_events, list.resource_version_match.as_deref())?;
     let labels = list.label_selector.clone();
     let matches: Matcher = Arc::new(move |obj: &Value| {
         filter.matches_json(obj)

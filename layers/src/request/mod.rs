@@ -15,7 +15,7 @@ mod options;
 mod response;
 
 pub use context::{RequestContext, UserInfo, Verb};
-pub use options::{DeleteOptions, ListOptions};
+pub use options::{DeleteOptions, ListOptions, check_send_initial_events};
 pub use response::{
     ObjectList, Payload, StorageResponse, WatchEvent, WatchEventType, WatchStream, encode_line,
 };

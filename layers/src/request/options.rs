@@ -43,3 +43,27 @@ pub struct DeleteOptions {
     /// `gracePeriodSeconds`.
     pub grace_period_seconds: Option<i64>,
 }
+
+/// kube-apiserver's rule for watch-list requests: `sendInitialEvents=true` needs
+/// `resourceVersionMatch=NotOlderThan`.
+///
+/// # Errors
+/// 422 `Invalid` on `resourceVersionMatch` otherwise.
+pub fn check_send_initial_events(
+    send_initial_events: bool,
+    resource_version_match: Option<&str>,
+) -> Result<(), crate::ApiError> {
+    if send_initial_events && resource_version_match != Some("NotOlderThan") {
+        return Err(crate::ApiError::invalid(
+            "meta.k8s.io",
+            "ListOptions",
+            "",
+            &[crate::FieldCause::new(
+                "resourceVersionMatch",
+                crate::CauseReason::FieldValueForbidden,
+                "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+            )],
+        ));
+    }
+    Ok(())
+}

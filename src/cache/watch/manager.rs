@@ -13,7 +13,7 @@ use tokio::sync::watch;
 
 use super::change::{Change, ChangeType};
 use super::watcher::{self, Start};
-use super::window::Window;
+use crate::rv_window::{RvWindow, Versioned};
 
 /// Whether a watcher wants an object (its label and field selectors).
 pub type Matcher = Arc<dyn Fn(&Value) -> bool + Send + Sync>;
@@ -46,7 +46,7 @@ impl std::fmt::Debug for WatchRequest {
 
 /// What the manager holds behind its lock.
 pub(super) struct State {
-    pub(super) window: Window,
+    pub(super) window: RvWindow<Arc<Change>>,
     /// The last change of every object that exists, by namespace and name.
     pub(super) current: BTreeMap<(String, String), Arc<Change>>,
     /// The newest resourceVersion the source has accounted for.
@@ -102,7 +102,7 @@ impl WatcherManager {
         bookmark_interval: Duration,
         start: u64,
     ) -> Self {
-        let state = State { window: Window::new(window, start), current: BTreeMap::new(), rv: start };
+        let state = State { window: RvWindow::new(window, start), current: BTreeMap::new(), rv: start };
         let (notify, _) = watch::channel(start);
         let inner = Inner {
             resource,
@@ -177,16 +177,13 @@ impl WatcherManager {
     }
 }
 
-/// The Status of an ERROR event for a resourceVersion that left the window.
+impl Versioned for Change {
+    fn rv(&self) -> u64 {
+        self.rv
+    }
+}
+
+/// The ERROR event of a watch from a resourceVersion that left the window.
 pub(super) fn too_old(requested: u64, oldest: u64) -> WatchEvent {
-    let status = serde_json::json!({
-        "kind": "Status",
-        "apiVersion": "v1",
-        "metadata": {},
-        "status": "Failure",
-        "message": format!("too old resource version: {requested} ({oldest})"),
-        "reason": "Expired",
-        "code": 410,
-    });
-    WatchEvent::new(porch_layers::WatchEventType::Error, status)
+    WatchEvent::new(porch_layers::WatchEventType::Error, crate::rv_window::too_old(requested, oldest))
 }

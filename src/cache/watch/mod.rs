@@ -21,7 +21,6 @@
 mod change;
 mod manager;
 mod watcher;
-mod window;
 
 pub use change::{Change, ChangeType, Loader};
 pub use manager::{Matcher, WatchRequest, WatcherManager};

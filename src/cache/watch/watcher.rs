@@ -149,7 +149,7 @@ impl Watcher {
     fn fill(&mut self) -> bool {
         let inner = self.registered.0.clone();
         let state = inner.read();
-        match state.window.after(self.position, state.rv, CHUNK) {
+        match state.window.after(self.position, state.rv, CHUNK).map(|c| c.cloned().collect::<Vec<_>>()) {
             Err(expired) => {
                 self.pending.push_back(Pending::Event(too_old(self.position, expired.oldest)));
                 self.done = true;

@@ -16,7 +16,8 @@ use bytes::Bytes;
 use http::{Response, StatusCode, header, request::Parts};
 use porch_layers::managed_fields::{self, Operation};
 use porch_layers::patch::{self, PatchType};
-use porch_layers::{ApiError, CauseReason, FieldCause};
+use porch_layers::request::check_send_initial_events;
+use porch_layers::{ApiError, FieldCause};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -146,18 +147,7 @@ async fn list(call: &Call<'_>) -> Result<Response<ResponseBody>, ApiError> {
 fn watch_objects(call: &Call<'_>) -> Result<Response<ResponseBody>, ApiError> {
     let q = &call.api.query;
     let send_initial_events = q.send_initial_events == Some(true);
-    if send_initial_events && q.resource_version_match.as_deref() != Some("NotOlderThan") {
-        return Err(ApiError::invalid(
-            "meta.k8s.io",
-            "ListOptions",
-            "",
-            &[FieldCause::new(
-                "resourceVersionMatch",
-                CauseReason::FieldValueForbidden,
-                "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
-            )],
-        ));
-    }
+    check_send_initial_events(send_initial_events, q.resource_version_match.as_deref())?;
     let (label_selector, field_selector) =
         crate::rest::store::selectors(q.label_selector.as_deref(), q.field_selector.as_deref())?;
     let options = WatchOptions {

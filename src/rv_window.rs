@@ -1,0 +1,127 @@
+//! A window of the most recent items (changes) in resourceVersion order, from which a watch
+//! resumes after any resourceVersion still covered. Numbers need not be contiguous — the
+//! server-wide counter is shared, so each window sees gaps — so positions are found by search.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+/// Something with a resourceVersion.
+pub(crate) trait Versioned {
+    /// Its resourceVersion.
+    fn rv(&self) -> u64;
+}
+
+impl<T: Versioned> Versioned for Arc<T> {
+    fn rv(&self) -> u64 {
+        (**self).rv()
+    }
+}
+
+/// A resourceVersion older than the window: the items after it are gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Expired {
+    /// The oldest resourceVersion still in the window.
+    pub(crate) oldest: u64,
+}
+
+/// The last `capacity` items, in resourceVersion order.
+#[derive(Debug)]
+pub(crate) struct RvWindow<T> {
+    items: VecDeque<T>,
+    capacity: usize,
+    /// The newest resourceVersion whose item may be missing (evicted, or from before the
+    /// start): a watch may resume after it, not before it.
+    horizon: u64,
+}
+
+impl<T: Versioned> RvWindow<T> {
+    /// An empty window of `capacity` items after resourceVersion `start`.
+    pub(crate) fn new(capacity: usize, start: u64) -> Self {
+        Self { items: VecDeque::new(), capacity: capacity.max(1), horizon: start }
+    }
+
+    /// Appends an item (newer than every other); the oldest goes when the window is full.
+    pub(crate) fn push(&mut self, item: T) {
+        self.items.push_back(item);
+        while self.items.len() > self.capacity {
+            if let Some(evicted) = self.items.pop_front() {
+                self.horizon = evicted.rv();
+            }
+        }
+    }
+
+    /// Up to `max` items after `after` (`current` is the newest resourceVersion accounted for).
+    pub(crate) fn after(
+        &self,
+        after: u64,
+        current: u64,
+        max: usize,
+    ) -> Result<impl Iterator<Item = &T>, Expired> {
+        if after < current && after < self.horizon {
+            return Err(Expired { oldest: self.items.front().map_or(self.horizon + 1, Versioned::rv) });
+        }
+        let skip = self.items.partition_point(|item| item.rv() <= after);
+        Ok(self.items.iter().skip(skip).take(max))
+    }
+}
+
+/// The `Status` of the ERROR event a watch from an expired resourceVersion gets (410 `Expired`).
+pub(crate) fn too_old(requested: u64, oldest: u64) -> serde_json::Value {
+    let message = format!("too old resource version: {requested} ({})", oldest.saturating_sub(1));
+    porch_layers::ApiError::expired(message).to_json()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    impl Versioned for u64 {
+        fn rv(&self) -> u64 {
+            *self
+        }
+    }
+
+    fn rvs<'a>(items: impl Iterator<Item = &'a u64>) -> Vec<u64> {
+        items.copied().collect()
+    }
+
+    #[test]
+    fn the_window_keeps_the_last_items_and_reports_expiry() {
+        let mut w = RvWindow::new(3, 10);
+        assert_eq!(rvs(w.after(10, 10, 10).unwrap()), Vec::<u64>::new());
+        assert_eq!(w.after(5, 10, 10).err(), Some(Expired { oldest: 11 }));
+        for rv in 11..=15 {
+            w.push(rv);
+        }
+        assert_eq!(rvs(w.after(12, 15, 10).unwrap()), [13, 14, 15]);
+        assert_eq!(rvs(w.after(13, 15, 1).unwrap()), [14]);
+        assert_eq!(w.after(11, 15, 10).err(), Some(Expired { oldest: 13 }));
+        assert_eq!(rvs(w.after(15, 15, 10).unwrap()), Vec::<u64>::new());
+        assert_eq!(rvs(w.after(99, 15, 10).unwrap()), Vec::<u64>::new());
+    }
+
+    /// Regression: numbers reserved elsewhere leave gaps; a watcher must still see every later
+    /// item (positions used to be computed as offsets, skipping items after a gap).
+    #[test]
+    fn gaps_in_resource_versions_lose_no_item() {
+        let mut w = RvWindow::new(3, 10);
+        for rv in [11, 20, 21] {
+            w.push(rv);
+        }
+        assert_eq!(rvs(w.after(11, 21, 10).unwrap()), [20, 21]);
+        assert_eq!(rvs(w.after(15, 21, 10).unwrap()), [20, 21]);
+        w.push(30);
+        assert_eq!(rvs(w.after(15, 30, 10).unwrap()), [20, 21, 30]);
+        assert_eq!(w.after(10, 30, 10).err(), Some(Expired { oldest: 20 }));
+    }
+
+    #[test]
+    fn the_expiry_status_is_a_410() {
+        let status = too_old(5, 43);
+        assert_eq!(
+            (status["code"].clone(), status["reason"].clone()),
+            (serde_json::json!(410), serde_json::json!("Expired"))
+        );
+        assert_eq!(status["message"], "too old resource version: 5 (42)");
+    }
+}
