@@ -1,0 +1,673 @@
+//! Watch fan-out through the real server: the `porch-server` binary of this workspace as a child
+//! process (plain HTTP on a free loopback port, a temporary data directory), and W watches of
+//! `packagerevisions` held open by this process over real TCP sockets, one connection each.
+//! Run with `cargo bench --bench watch`; prints one line per figure.
+//!
+//! Setup: one Repository (`createBranch` on an empty `file://` bare remote), waited on until
+//! Ready; one draft PackageRevision (init task); a list of `packagerevisions`, whose
+//! resourceVersion every watch starts from; W watches opened at once and waited on until each
+//! has its response head.
+//!
+//! Then N merge-PATCHes of a label on the draft, one after another over one keep-alive
+//! connection, each acknowledged (its 200 read in full) before the next is sent. Every watcher
+//! timestamps each event as its chunk arrives. Printed:
+//!
+//! - delivery latency from a write's acknowledgement to each watcher's receipt of the event with
+//!   that write's resourceVersion, over all W × N deliveries: p50/p99/max (a receipt before the
+//!   acknowledgement counts as 0; goal p99 < 100 ms);
+//! - the events delivered (W × N expected; missing and unexpected ones reported);
+//! - the server's CPU time (utime + stime of its `/proc/<pid>/stat`, from before the first write
+//!   until the last delivery) per delivered event, the bench process's own CPU time over the
+//!   same span (it shares the machine's cores with the server), and the wall time of the writes.
+//!
+//! Defaults: W=1000, N=1000; override with `BENCH_WATCHERS`, `BENCH_WRITES`. The server binary is
+//! the one Cargo builds for this bench (same target directory and profile) unless
+//! `PORCH_SERVER_BIN` names another.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+
+/// The packagerevisions collection.
+const PRS: &str = "/apis/porch.kpt.dev/v1alpha1/namespaces/default/packagerevisions";
+/// The repositories collection (the embedded CR store in standalone mode).
+const REPOS: &str = "/apis/config.porch.kpt.dev/v1alpha1/namespaces/default/repositories";
+/// The Repository and package the bench writes to.
+const REPOSITORY: &str = "watch-bench";
+const PACKAGE: &str = "watched";
+/// How long the server may take to start, and the Repository to become Ready.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the watches may take to be established.
+const ESTABLISH_TIMEOUT: Duration = Duration::from_secs(120);
+/// After the last write: how long to wait without a single new event before giving up on the
+/// missing ones.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// The sample at quantile `q` (nearest rank) of sorted `samples`.
+fn quantile(sorted: &[Duration], q: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
+}
+
+/// Runs git in `dir` with a clean configuration; panics with its stderr.
+fn git_cli(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .output()
+        .expect("running git");
+    assert!(
+        out.status.success(),
+        "git {args:?} in {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// An empty bare repository with HEAD on `main`.
+fn bare_repo(path: &Path) -> PathBuf {
+    std::fs::create_dir_all(path).unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
+    git_cli(path, &["init", "--bare", "-q", "-b", "main"]);
+    path.to_path_buf()
+}
+
+// ---------------------------------------------------------------------------------------------
+// /proc
+
+/// Clock ticks per second of `/proc/<pid>/stat` (`getconf CLK_TCK`, else 100).
+fn clock_ticks() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// utime and stime (in ticks) of process `pid` (`"self"` for this one), all threads included.
+fn cpu_ticks(pid: &str) -> (u64, u64) {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .unwrap_or_else(|e| panic!("reading /proc/{pid}/stat: {e}"));
+    // Fields after the command name (which may hold spaces) start at field 3, `state`; utime and
+    // stime are fields 14 and 15.
+    let rest = &stat[stat.rfind(')').expect("a command name in /proc/<pid>/stat") + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |i: usize| fields[i - 3].parse::<u64>().expect("a tick count");
+    (field(14), field(15))
+}
+
+/// VmRSS of process `pid` in MiB.
+fn rss_mib(pid: &str) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server process
+
+/// The `porch-server` child; killed if still running when dropped (a panicking bench leaves no
+/// server behind).
+struct Server {
+    child: Child,
+    log: PathBuf,
+    addr: String,
+}
+
+impl Server {
+    /// Starts the binary on a free loopback port with data in `root/data`, logging to
+    /// `root/server.log`, and waits until it logs its address and answers `/readyz`.
+    async fn start(root: &Path) -> Server {
+        let binary = std::env::var_os("PORCH_SERVER_BIN")
+            .filter(|v| !v.is_empty())
+            .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_porch-server")), PathBuf::from);
+        let log = root.join("server.log");
+        let out = std::fs::File::create(&log).expect("creating the server log");
+        let err = out.try_clone().expect("duplicating the server log handle");
+        let child = Command::new(&binary)
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .arg("--data-dir")
+            .arg(root.join("data"))
+            .env("NO_COLOR", "1")
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", binary.display()));
+        let mut server = Server { child, log, addr: String::new() };
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("porch-server exited with {status}; log:\n{}", server.logs());
+            }
+            if let Some(addr) = listening_address(&server.logs()) {
+                server.addr = addr;
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "porch-server did not log its address; log:\n{}",
+                server.logs()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        loop {
+            if let Ok(mut conn) = Conn::open(&server.addr).await
+                && conn.request("GET", "/readyz", None, b"").await.0 == 200
+            {
+                return server;
+            }
+            assert!(Instant::now() < deadline, "porch-server never became ready; log:\n{}", server.logs());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn pid(&self) -> String {
+        self.child.id().to_string()
+    }
+
+    fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGTERM, then SIGKILL after 15 s.
+    fn stop(mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.pid()).status();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        eprintln!("porch-server ignored SIGTERM for 15 s; killing it");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// The `ADDR` of the first `listening on http://ADDR` in the log.
+fn listening_address(logs: &str) -> Option<String> {
+    const MARK: &str = "listening on http://";
+    let rest = &logs[logs.find(MARK)? + MARK.len()..];
+    let addr: String =
+        rest.chars().take_while(|c| !c.is_whitespace() && !matches!(c, ')' | ',' | '"')).collect();
+    (!addr.is_empty()).then_some(addr)
+}
+
+// ---------------------------------------------------------------------------------------------
+// A minimal HTTP/1.1 client over one keep-alive TCP connection
+
+/// A response head: status and how the body is framed.
+struct Head {
+    status: u16,
+    length: Option<usize>,
+    chunked: bool,
+}
+
+struct Conn {
+    io: BufReader<TcpStream>,
+    addr: String,
+}
+
+impl Conn {
+    async fn open(addr: &str) -> std::io::Result<Conn> {
+        let stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(Conn { io: BufReader::new(stream), addr: addr.to_string() })
+    }
+
+    /// Writes one request (JSON accepted; `content_type` for a body).
+    async fn send(&mut self, method: &str, path: &str, content_type: Option<&str>, body: &[u8]) {
+        let mut req =
+            format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\n", self.addr);
+        if let Some(ct) = content_type {
+            req.push_str(&format!("Content-Type: {ct}\r\n"));
+        }
+        if method != "GET" {
+            req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        req.push_str("\r\n");
+        let mut bytes = req.into_bytes();
+        bytes.extend_from_slice(body);
+        self.io.get_mut().write_all(&bytes).await.unwrap_or_else(|e| panic!("sending {method} {path}: {e}"));
+    }
+
+    /// One CRLF-terminated line, without the line end.
+    async fn line(&mut self) -> String {
+        let mut line = String::new();
+        let n = self.io.read_line(&mut line).await.expect("reading from the server");
+        assert!(n > 0, "the server closed the connection");
+        line.truncate(line.trim_end_matches(['\r', '\n']).len());
+        line
+    }
+
+    async fn head(&mut self) -> Head {
+        let status_line = self.line().await;
+        let status = status_line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("bad status line {status_line:?}"));
+        let (mut length, mut chunked) = (None, false);
+        loop {
+            let line = self.line().await;
+            if line.is_empty() {
+                return Head { status, length, chunked };
+            }
+            let Some((name, value)) = line.split_once(':') else { continue };
+            let (name, value) = (name.trim().to_ascii_lowercase(), value.trim());
+            if name == "content-length" {
+                length = value.parse().ok();
+            } else if name == "transfer-encoding" && value.eq_ignore_ascii_case("chunked") {
+                chunked = true;
+            }
+        }
+    }
+
+    /// Appends the next chunk of a chunked body to `buf`; false at the last (empty) chunk.
+    async fn chunk(&mut self, buf: &mut Vec<u8>) -> bool {
+        let size_line = self.line().await;
+        let size = size_line.split(';').next().unwrap_or_default().trim();
+        let size = usize::from_str_radix(size, 16).unwrap_or_else(|_| panic!("bad chunk size {size_line:?}"));
+        if size == 0 {
+            while !self.line().await.is_empty() {} // trailers
+            return false;
+        }
+        let start = buf.len();
+        buf.resize(start + size, 0);
+        self.io.read_exact(&mut buf[start..]).await.expect("reading a chunk");
+        let mut crlf = [0; 2];
+        self.io.read_exact(&mut crlf).await.expect("reading a chunk's line end");
+        true
+    }
+
+    /// Sends a request and reads its whole response.
+    async fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> (u16, Vec<u8>) {
+        self.send(method, path, content_type, body).await;
+        let head = self.head().await;
+        let mut body = Vec::new();
+        if head.chunked {
+            while self.chunk(&mut body).await {}
+        } else {
+            let length = head.length.unwrap_or_else(|| panic!("{method} {path}: response without a length"));
+            body.resize(length, 0);
+            self.io.read_exact(&mut body).await.expect("reading a response body");
+        }
+        (head.status, body)
+    }
+
+    /// A request that must answer `want`; the body as JSON.
+    async fn expect(&mut self, want: u16, method: &str, path: &str, body: Option<&Value>) -> Value {
+        let (ct, bytes) = match body {
+            Some(v) => (Some("application/json"), v.to_string().into_bytes()),
+            None => (None, Vec::new()),
+        };
+        let (status, body) = self.request(method, path, ct, &bytes).await;
+        assert_eq!(status, want, "{method} {path}: {}", String::from_utf8_lossy(&body));
+        serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{method} {path}: not JSON: {e}"))
+    }
+}
+
+fn resource_version(object: &Value) -> u64 {
+    object["metadata"]["resourceVersion"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no numeric metadata.resourceVersion in {object}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Setup
+
+/// Registers the Repository (createBranch on an empty bare remote) and waits until it is Ready.
+async fn register_repository(conn: &mut Conn, remote: &Path) {
+    let repo = json!({
+        "apiVersion": "config.porch.kpt.dev/v1alpha1", "kind": "Repository",
+        "metadata": {"name": REPOSITORY, "namespace": "default"},
+        "spec": {"type": "git", "git": {
+            "repo": format!("file://{}", remote.display()), "branch": "main", "createBranch": true,
+        }},
+    });
+    conn.expect(201, "POST", REPOS, Some(&repo)).await;
+    let deadline = Instant::now() + START_TIMEOUT;
+    loop {
+        let repo = conn.expect(200, "GET", &format!("{REPOS}/{REPOSITORY}"), None).await;
+        let conditions = repo["status"]["conditions"].as_array().cloned().unwrap_or_default();
+        match conditions.iter().find(|c| c["type"] == "Ready") {
+            Some(c) if c["status"] == "True" => return,
+            Some(c) if c["reason"] == "Error" => panic!("Repository {REPOSITORY} failed: {}", c["message"]),
+            _ => {}
+        }
+        assert!(Instant::now() < deadline, "Repository {REPOSITORY} not Ready after {START_TIMEOUT:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Creates the draft (init task) and returns its name.
+async fn create_draft(conn: &mut Conn) -> String {
+    let pr = json!({
+        "apiVersion": "porch.kpt.dev/v1alpha1", "kind": "PackageRevision",
+        "metadata": {"namespace": "default"},
+        "spec": {
+            "repository": REPOSITORY, "packageName": PACKAGE, "workspaceName": "ws1",
+            "tasks": [{"type": "init", "init": {"description": "watched by the bench"}}],
+        },
+    });
+    let created = conn.expect(201, "POST", PRS, Some(&pr)).await;
+    created["metadata"]["name"].as_str().expect("the created revision has a name").to_string()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Watchers
+
+/// What one watcher saw.
+#[derive(Default)]
+struct Seen {
+    /// resourceVersion and receipt time of every event carrying an object.
+    events: Vec<(u64, Instant)>,
+    /// Events without an object (BOOKMARK, ERROR), with the first ERROR's line.
+    other: usize,
+    error: Option<String>,
+    /// Whether the server ended the stream.
+    ended: bool,
+}
+
+/// The `resourceVersion` of the object of one event line, read without parsing the whole line.
+fn event_resource_version(line: &[u8]) -> Option<u64> {
+    const META: &[u8] = br#""metadata":{"#;
+    const RV: &[u8] = br#""resourceVersion":""#;
+    let find = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).position(|w| w == needle);
+    let meta = find(line, META)?;
+    let at = meta + find(&line[meta..], RV)? + RV.len();
+    let end = at + line[at..].iter().position(|b| *b == b'"')?;
+    std::str::from_utf8(&line[at..end]).ok()?.parse().ok()
+}
+
+/// Records one complete event line; `verify` parses it in full and checks the quick reading.
+fn record(line: &[u8], at: Instant, verify: bool, seen: &mut Seen, received: &AtomicUsize) {
+    let carries_object = [&br#"{"type":"ADDED""#[..], br#"{"type":"MODIFIED""#, br#"{"type":"DELETED""#]
+        .iter()
+        .any(|p| line.starts_with(p));
+    if !carries_object {
+        seen.other += 1;
+        if line.starts_with(br#"{"type":"ERROR""#) && seen.error.is_none() {
+            seen.error = Some(String::from_utf8_lossy(line).into_owned());
+        }
+        return;
+    }
+    let rv = event_resource_version(line)
+        .unwrap_or_else(|| panic!("an event without a resourceVersion: {}", String::from_utf8_lossy(line)));
+    if verify {
+        let event: Value = serde_json::from_slice(line).expect("an event line is JSON");
+        assert_eq!(resource_version(&event["object"]), rv, "quick resourceVersion reading");
+    }
+    seen.events.push((rv, at));
+    received.fetch_add(1, Ordering::Relaxed);
+}
+
+/// One watch on its own connection: counts itself in `established` when the response head has
+/// arrived, then records events until `stop` or the end of the stream.
+async fn watcher(
+    addr: String,
+    path: String,
+    verify: bool,
+    established: Arc<AtomicUsize>,
+    received: Arc<AtomicUsize>,
+    mut stop: watch::Receiver<bool>,
+) -> Seen {
+    let mut conn = Conn::open(&addr).await.unwrap_or_else(|e| panic!("connecting to {addr}: {e}"));
+    conn.send("GET", &path, None, b"").await;
+    let head = conn.head().await;
+    assert!(head.status == 200 && head.chunked, "watch answered {} (chunked: {})", head.status, head.chunked);
+    established.fetch_add(1, Ordering::Relaxed);
+    let mut seen = Seen::default();
+    let mut buf = Vec::with_capacity(8192);
+    loop {
+        let more = tokio::select! {
+            _ = stop.wait_for(|s| *s) => break,
+            more = conn.chunk(&mut buf) => more,
+        };
+        let at = Instant::now();
+        let mut start = 0;
+        while let Some(nl) = buf[start..].iter().position(|b| *b == b'\n') {
+            record(&buf[start..start + nl], at, verify, &mut seen, &received);
+            start += nl + 1;
+        }
+        buf.drain(..start);
+        if !more {
+            seen.ended = true;
+            break;
+        }
+    }
+    seen
+}
+
+// ---------------------------------------------------------------------------------------------
+// The bench
+
+/// One acknowledged write.
+struct Write {
+    sent: Instant,
+    ack: Instant,
+}
+
+#[tokio::main]
+async fn main() {
+    let watchers = env_usize("BENCH_WATCHERS", 1000);
+    let writes = env_usize("BENCH_WRITES", 1000);
+    assert!(watchers > 0 && writes > 0, "BENCH_WATCHERS and BENCH_WRITES must be positive");
+    let expected = watchers * writes;
+
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let root = tmp.path();
+    let remote = bare_repo(&root.join("remote.git"));
+    let server = Server::start(root).await;
+    let pid = server.pid();
+    let addr = server.addr.clone();
+
+    let mut conn = Conn::open(&addr).await.expect("connecting to the server");
+    register_repository(&mut conn, &remote).await;
+    let name = create_draft(&mut conn).await;
+    let list = conn.expect(200, "GET", PRS, None).await;
+    let from = resource_version(&list);
+
+    // The watches, all opened at once.
+    let established = Arc::new(AtomicUsize::new(0));
+    let received = Arc::new(AtomicUsize::new(0));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let path = format!("{PRS}?watch=true&resourceVersion={from}&timeoutSeconds=86400");
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..watchers)
+        .map(|i| {
+            let task = watcher(
+                addr.clone(),
+                path.clone(),
+                i == 0,
+                established.clone(),
+                received.clone(),
+                stop_rx.clone(),
+            );
+            tokio::spawn(task)
+        })
+        .collect();
+    while established.load(Ordering::Relaxed) < watchers {
+        if tasks.iter().any(|t| t.is_finished()) {
+            panic!("a watch ended before it was established; server log:\n{}", server.logs());
+        }
+        assert!(
+            start.elapsed() < ESTABLISH_TIMEOUT,
+            "only {} of {watchers} watches established after {ESTABLISH_TIMEOUT:?}",
+            established.load(Ordering::Relaxed)
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    println!(
+        "fixture: porch-server pid {pid} on {addr}, draft {name}, {watchers} watches from resourceVersion \
+         {from} established in {:.0} ms, server RSS {:.0} MiB",
+        ms(start.elapsed()),
+        rss_mib(&pid)
+    );
+
+    // The writes, one after another.
+    let uri = format!("{PRS}/{name}");
+    let mut acked: Vec<Write> = Vec::with_capacity(writes);
+    let mut by_rv: HashMap<u64, usize> = HashMap::with_capacity(writes);
+    let (server0, self0) = (cpu_ticks(&pid), cpu_ticks("self"));
+    let start = Instant::now();
+    for i in 0..writes {
+        let patch = json!({"metadata": {"labels": {"n": i.to_string()}}}).to_string();
+        let sent = Instant::now();
+        let (status, body) =
+            conn.request("PATCH", &uri, Some("application/merge-patch+json"), patch.as_bytes()).await;
+        let ack = Instant::now();
+        assert_eq!(status, 200, "PATCH {i}: {}", String::from_utf8_lossy(&body));
+        let object: Value = serde_json::from_slice(&body).expect("the patched revision is JSON");
+        let rv = resource_version(&object);
+        assert!(by_rv.insert(rv, i).is_none(), "two writes acknowledged with resourceVersion {rv}");
+        acked.push(Write { sent, ack });
+    }
+    let write_wall = start.elapsed();
+
+    // Every delivery, or no new event for IDLE_TIMEOUT.
+    let (mut last_count, mut last_change) = (received.load(Ordering::Relaxed), Instant::now());
+    while last_count < expected && last_change.elapsed() < IDLE_TIMEOUT {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        let count = received.load(Ordering::Relaxed);
+        if count != last_count {
+            (last_count, last_change) = (count, Instant::now());
+        }
+    }
+    let until_last = start.elapsed();
+    let (server1, self1) = (cpu_ticks(&pid), cpu_ticks("self"));
+    let rss_after = rss_mib(&pid);
+    stop_tx.send(true).expect("the watchers are listening");
+    let mut seen = Vec::with_capacity(watchers);
+    for task in tasks {
+        seen.push(task.await.expect("a watcher panicked"));
+    }
+
+    // Deliveries: each write's event at each watcher, at most once.
+    let mut latencies = Vec::with_capacity(expected);
+    let (mut early, mut unexpected, mut duplicates, mut other, mut ended) = (0, 0, 0, 0, 0);
+    let mut last_receipt = start;
+    let mut first_error = None;
+    for s in &seen {
+        let mut got = vec![false; writes];
+        for (rv, at) in &s.events {
+            let Some(&i) = by_rv.get(rv) else {
+                unexpected += 1;
+                continue;
+            };
+            if std::mem::replace(&mut got[i], true) {
+                duplicates += 1;
+                continue;
+            }
+            let ack = acked[i].ack;
+            if *at < ack {
+                early += 1;
+            }
+            latencies.push(at.saturating_duration_since(ack));
+            last_receipt = last_receipt.max(*at);
+        }
+        other += s.other;
+        ended += usize::from(s.ended);
+        if first_error.is_none() {
+            first_error.clone_from(&s.error);
+        }
+    }
+    let delivered = latencies.len();
+    latencies.sort_unstable();
+
+    let mut patch_times: Vec<Duration> = acked.iter().map(|w| w.ack - w.sent).collect();
+    patch_times.sort_unstable();
+    println!(
+        "write phase: {writes} merge-PATCHes of a label in {:.2} s ({:.0} writes/s; PATCH p50 {:.2} ms, \
+         p99 {:.2} ms)",
+        write_wall.as_secs_f64(),
+        writes as f64 / write_wall.as_secs_f64(),
+        ms(quantile(&patch_times, 0.50)),
+        ms(quantile(&patch_times, 0.99))
+    );
+    if delivered > 0 {
+        let p99 = quantile(&latencies, 0.99);
+        println!(
+            "delivery latency ack -> receipt ({delivered} deliveries): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms \
+             (goal p99 < 100 ms: {}); {early} received before the ack (counted as 0)",
+            ms(quantile(&latencies, 0.50)),
+            ms(p99),
+            ms(latencies[delivered - 1]),
+            if p99 < Duration::from_millis(100) { "met" } else { "MISSED" }
+        );
+    }
+    println!(
+        "events delivered: {delivered} of {expected} ({watchers} x {writes}){}; unexpected {unexpected}, \
+         duplicates {duplicates}, events without an object {other}, streams ended by the server {ended}",
+        if delivered == expected { String::new() } else { format!(", MISSING {}", expected - delivered) }
+    );
+    if let Some(error) = first_error {
+        println!("first ERROR event: {error}");
+    }
+    println!(
+        "last delivery {:.2} s after the first write ({:.2} s after the last acknowledgement)",
+        (last_receipt - start).as_secs_f64(),
+        last_receipt.saturating_duration_since(acked[writes - 1].ack).as_secs_f64()
+    );
+    let tck = clock_ticks();
+    let (user, sys) = ((server1.0 - server0.0) as f64 / tck, (server1.1 - server0.1) as f64 / tck);
+    let per_event = (user + sys) * 1e6 / delivered.max(1) as f64;
+    println!(
+        "server CPU over the writes and their deliveries ({:.2} s): {:.2} s (user {:.2} s, sys {:.2} s) = \
+         {per_event:.1} us per delivered event ({:.2} ms per write); server RSS after {rss_after:.0} MiB",
+        until_last.as_secs_f64(),
+        user + sys,
+        user,
+        sys,
+        (user + sys) * 1e3 / writes as f64
+    );
+    let (user, sys) = ((self1.0 - self0.0) as f64 / tck, (self1.1 - self0.1) as f64 / tck);
+    println!(
+        "bench process CPU over the same span (the {watchers} readers and the writer, on the same cores): \
+         {:.2} s (user {user:.2} s, sys {sys:.2} s)",
+        user + sys
+    );
+
+    drop(conn);
+    server.stop();
+}
