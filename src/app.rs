@@ -4,13 +4,14 @@
 use crate::config::Config;
 use crate::crdstore::{Store, StoreError, StoreOptions};
 use crate::engine::events::{self, Watches};
-use crate::engine::repo_watch;
 use crate::engine::service::{Engine, EngineConfig};
+use crate::engine::sync::RegistryBackend;
 use crate::rest::store::StoreRest;
 use crate::server::openapi::OpenApi;
 use crate::server::state::{AppState, EngineBackend};
 use crate::server::{self, ApiStack, loopback};
 use metrics_exporter_prometheus::PrometheusHandle;
+use porch_controllers::repository;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -110,20 +111,21 @@ impl App {
             }
         });
         // Background tasks need a runtime; `open` outside one (tools) serves requests only.
-        // The event pump feeds the watches of the porch.kpt.dev resources; the Repository watch
-        // opens every repository as it appears (and all of them after a restart).
+        // The event pump feeds the watches of the porch.kpt.dev resources; the Repository
+        // controller opens, syncs and reports every repository (all of them after a restart).
         let mut background = Vec::new();
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let engine = &state.engine.engine;
             let pump = events::run(watches, engine.registry().clone(), store, sequence);
             background.push(runtime.spawn(pump).abort_handle());
             if config.repository_controller {
-                let watch = repo_watch::run(
-                    engine.registry().clone(),
-                    engine.client().clone(),
-                    config.repo_sync_frequency,
-                );
-                background.push(runtime.spawn(watch).abort_handle());
+                let settings = repository::Settings {
+                    frequency: config.repo_sync_frequency,
+                    concurrency: u16::try_from(config.max_concurrent_syncs).unwrap_or(u16::MAX),
+                };
+                let backend = RegistryBackend::new(engine.registry().clone());
+                let controller = repository::run(engine.client().clone(), backend, settings);
+                background.push(runtime.spawn(controller).abort_handle());
             }
         }
         Ok(Self { state, shutdown, data_dir: config.data_dir.clone(), background })

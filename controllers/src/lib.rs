@@ -1,8 +1,15 @@
 //! kube-runtime controllers of porch-rs: Repository sync and PackageRev garbage collection.
 //!
-//! The reconcilers arrive with the controllers issue; this crate already holds the pieces they
-//! share with the server, so both write Repository status the same way.
+//! The crate depends on `porch-api`, kube and the small [`RepositoryBackend`] trait the server
+//! implements (open, refresh and close a repository, list its revisions); it is driven by a
+//! `kube::Client` — in standalone mode one built on the server's own service, in a cluster one
+//! from the cluster configuration.
 
+mod backend;
 mod conditions;
+pub mod gc;
+pub mod repository;
+pub mod schedule;
 
+pub use backend::{RepositoryBackend, RevisionRef, SyncSummary};
 pub use conditions::{ReadyReason, ready_condition};

@@ -24,6 +24,7 @@ use porch_api::{PackageRev, package_revision_uid};
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedReceiver;
 
+use super::metadata::UserMeta;
 use super::objects::{self, RepoFacts};
 use super::registry::Registry;
 use super::resources::from_files;
@@ -289,16 +290,28 @@ impl Pump {
         }
     }
 
-    /// A PackageRev changed: remember it and, if its revision exists, publish the revision again.
+    /// A PackageRev changed: remember it and, if its revision exists and what users see of its
+    /// metadata changed, publish the revision again. (The server's own bookkeeping — a
+    /// PackageRev made for a discovered revision — changes nothing users see.)
     fn on_meta(&mut self, rv: u64, key: Key, event_type: WatchEventType, object: &Value) {
-        if event_type == WatchEventType::Deleted {
+        let old = self.metas.get(&key).cloned();
+        let new = if event_type == WatchEventType::Deleted {
             self.metas.remove(&key);
+            None
         } else {
             let Some(rev) = parse_rev(object) else { return };
-            if self.metas.get(&key).is_some_and(|old| rv_of(old) >= rv_of(&rev)) {
+            if old.as_ref().is_some_and(|old| rv_of(old) >= rv_of(&rev)) {
                 return; // the initial list was newer already
             }
-            self.metas.insert(key.clone(), Arc::new(rev));
+            let rev = Arc::new(rev);
+            self.metas.insert(key.clone(), rev.clone());
+            Some(rev)
+        };
+        let visible = |m: &Option<Arc<PackageRev>>| {
+            m.as_deref().map(|m| (UserMeta::of(m), m.metadata.deletion_timestamp.clone())).unwrap_or_default()
+        };
+        if visible(&old) == visible(&new) {
+            return;
         }
         if let Some(rev) = self.revisions.get(&key).cloned() {
             self.publish_revision(rv, ChangeType::Modified, &rev);

@@ -173,11 +173,6 @@ impl Registry {
         entry.open.peek().and_then(|r| r.as_ref().ok()).cloned()
     }
 
-    /// Starts opening `repo` if it is not open or opening (for the Repository watch).
-    pub(crate) fn ensure(&self, repo: &Repository) -> Result<OpenFutureHandle, OpenError> {
-        self.entry(repo).map(|open| OpenFutureHandle { open })
-    }
-
     fn entry(&self, repo: &Repository) -> Result<OpenFuture, OpenError> {
         let config = repo_config(repo, self.inner.config.retry_attempts)?;
         let key = repository_key(repo);
@@ -222,22 +217,21 @@ impl Registry {
         .shared()
     }
 
-    /// Refetches every open repository (the periodic sync), one at a time per the semaphore.
-    pub(crate) async fn refresh_all(&self) {
-        let caches: Vec<RepositoryCache> = {
-            let entries = self.inner.entries.lock().unwrap_or_else(|e| e.into_inner());
-            entries.values().filter_map(|e| e.open.peek().and_then(|r| r.as_ref().ok()).cloned()).collect()
-        };
-        for cache in caches {
+    /// Syncs `repo`: opens it when it is not open, else fetches it again and re-indexes what
+    /// changed (at most `--max-concurrent-syncs` fetches at once).
+    pub(crate) async fn sync(&self, repo: &Repository) -> Result<RepositoryCache, OpenError> {
+        let open = self.entry(repo)?;
+        let opened_now = open.peek().is_none();
+        let cache = open.await?;
+        if !opened_now {
             let _permit = self.inner.syncs.clone().acquire_owned().await;
-            if let Err(e) = cache.refresh().await {
-                tracing::warn!(
-                    repository = %format!("{}/{}", cache.namespace(), cache.name()),
-                    error = %crate::error_chain::with_causes(&e),
-                    "repository refresh failed"
-                );
-            }
+            let (ns, name) = repository_key(repo);
+            cache.refresh().await.map_err(|source| OpenError::Cache {
+                repository: format!("{ns}/{name}"),
+                source: Arc::new(source),
+            })?;
         }
+        Ok(cache)
     }
 
     /// Closes and forgets the cache of `namespace/name` (its Repository is gone): DELETED for each
@@ -252,30 +246,6 @@ impl Registry {
         if let Some(entry) = entry {
             close_entry(entry).await;
         }
-    }
-
-    /// Closes every cache whose Repository is not in `present` (after a relist of Repositories).
-    pub(crate) async fn retain(&self, present: &[(String, String)]) {
-        let gone: Vec<Entry> = {
-            let mut entries = self.inner.entries.lock().unwrap_or_else(|e| e.into_inner());
-            let keys: Vec<_> = entries.keys().filter(|k| !present.contains(k)).cloned().collect();
-            keys.into_iter().filter_map(|k| entries.remove(&k)).collect()
-        };
-        for entry in gone {
-            close_entry(entry).await;
-        }
-    }
-}
-
-/// A started open that the caller may await (or drop: the open goes on).
-pub(crate) struct OpenFutureHandle {
-    open: OpenFuture,
-}
-
-impl OpenFutureHandle {
-    /// Waits for the open.
-    pub(crate) async fn wait(self) -> Result<RepositoryCache, OpenError> {
-        self.open.await
     }
 }
 

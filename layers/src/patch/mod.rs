@@ -54,6 +54,7 @@ pub fn apply(patch_type: PatchType, target: &mut Value, body: &[u8]) -> Result<(
         PatchType::Json => {
             let patch: json_patch::Patch = serde_json::from_slice(body)
                 .map_err(|e| ApiError::bad_request(format!("error decoding json patch: {e}")))?;
+            let patch = absent_is_null(target, patch);
             json_patch::patch(target, &patch).map_err(|e| patch_error(format!("the json patch failed: {e}")))
         }
         PatchType::Apply => {
@@ -62,6 +63,23 @@ pub fn apply(patch_type: PatchType, target: &mut Value, body: &[u8]) -> Result<(
             Ok(())
         }
     }
+}
+
+/// As kube-apiserver's JSON patch does, a `test` for `null` passes on a path that is absent
+/// (kube-rs's finalizer helper sends `test /metadata/finalizers null` before adding the first).
+/// Such tests are dropped before the patch runs; any other test still applies.
+fn absent_is_null(target: &Value, patch: json_patch::Patch) -> json_patch::Patch {
+    let ops = patch
+        .0
+        .into_iter()
+        .filter(|op| match op {
+            json_patch::PatchOperation::Test(test) => {
+                !(test.value.is_null() && target.pointer(test.path.as_str()).is_none_or(Value::is_null))
+            }
+            _ => true,
+        })
+        .collect();
+    json_patch::Patch(ops)
 }
 
 /// Parses an apply configuration (YAML, of which JSON is a subset).
@@ -129,6 +147,17 @@ mod tests {
         assert_eq!(e.code(), 422);
         let e = apply(PatchType::Json, &mut o, b"{not json").unwrap_err();
         assert_eq!(e.code(), 400);
+    }
+
+    #[test]
+    fn a_test_for_null_passes_on_an_absent_path_as_in_kube_apiserver() {
+        let mut o = json!({"metadata": {"name": "r"}});
+        let patch = br#"[{"op":"test","path":"/metadata/finalizers","value":null},
+                         {"op":"add","path":"/metadata/finalizers","value":["f"]}]"#;
+        apply(PatchType::Json, &mut o, patch).unwrap();
+        assert_eq!(o["metadata"]["finalizers"], json!(["f"]));
+        // Present now: the same test fails.
+        assert_eq!(apply(PatchType::Json, &mut o, patch).unwrap_err().code(), 422);
     }
 
     #[test]

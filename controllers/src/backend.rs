@@ -1,0 +1,40 @@
+//! What the controllers need from the server: the small trait the server implements over its
+//! repository caches. The controllers never see the caches, git or the engine.
+
+use futures::future::BoxFuture;
+use porch_api::Repository;
+
+/// The outcome of one sync of a repository.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncSummary {
+    /// Package revisions found (`status.packageCount`).
+    pub package_count: i32,
+    /// Commit at the head of the branch (`status.gitCommitHash`).
+    pub git_commit_hash: String,
+}
+
+/// A package revision a repository holds, as its PackageRev shadow object needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RevisionRef {
+    /// Object name of the PackageRevision.
+    pub name: String,
+    /// Its (deterministic) uid.
+    pub uid: String,
+}
+
+/// The repositories of the server: open, refresh, close, and what they hold.
+pub trait RepositoryBackend: Send + Sync + 'static {
+    /// Whether `namespace/name` is open (after a restart nothing is).
+    fn is_open(&self, namespace: &str, name: &str) -> bool;
+
+    /// Opens the repository (fetch and index everything) or, when open, refreshes it (fetch and
+    /// re-index what changed). The error is the text to show in the `Ready` condition.
+    fn sync(&self, repo: &Repository) -> BoxFuture<'static, Result<SyncSummary, String>>;
+
+    /// Closes the repository: its revisions go away (DELETED for each) and its local mirror is
+    /// removed.
+    fn close(&self, namespace: &str, name: &str) -> BoxFuture<'static, ()>;
+
+    /// The revisions the open repository holds (empty when it is not open).
+    fn revisions(&self, namespace: &str, name: &str) -> Vec<RevisionRef>;
+}

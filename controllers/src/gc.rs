@@ -1,0 +1,134 @@
+//! The PackageRev GC: every revision a repository holds has its PackageRev shadow object
+//! (porch-api.md §2.6, §8.2), and no PackageRev outlives its revision. Runs after every sync
+//! and when a Repository goes away.
+
+use std::collections::BTreeSet;
+
+use futures::{StreamExt, TryStreamExt};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use porch_api::PackageRev;
+use porch_api::gvk::PACKAGE_REVISION;
+use porch_api::labels::{INTERNAL_REPOSITORY_LABEL, PACKAGE_REVISION_FINALIZER};
+use serde_json::json;
+
+use crate::backend::RevisionRef;
+
+/// How many PackageRev writes run at once.
+const CONCURRENCY: usize = 16;
+
+/// What one GC pass changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GcSummary {
+    /// PackageRevs created for revisions that had none.
+    pub created: usize,
+    /// PackageRevs deleted because their revision is gone.
+    pub deleted: usize,
+}
+
+fn shadow(namespace: &str, repository: &str, revision: &RevisionRef) -> PackageRev {
+    PackageRev {
+        metadata: ObjectMeta {
+            name: Some(revision.name.clone()),
+            namespace: Some(namespace.into()),
+            labels: Some([(INTERNAL_REPOSITORY_LABEL.to_string(), repository.to_string())].into()),
+            finalizers: Some(vec![PACKAGE_REVISION_FINALIZER.into()]),
+            owner_references: Some(vec![OwnerReference {
+                api_version: PACKAGE_REVISION.api_version.into(),
+                kind: PACKAGE_REVISION.kind.into(),
+                name: revision.name.clone(),
+                uid: revision.uid.clone(),
+                ..OwnerReference::default()
+            }]),
+            ..ObjectMeta::default()
+        },
+        spec: Default::default(),
+        status: Some(Default::default()),
+    }
+}
+
+/// The PackageRevs of `repository` in `namespace`.
+async fn shadows(api: &Api<PackageRev>, repository: &str) -> Result<Vec<PackageRev>, kube::Error> {
+    let params = ListParams::default().labels(&format!("{INTERNAL_REPOSITORY_LABEL}={repository}"));
+    Ok(api.list(&params).await?.items)
+}
+
+/// Deletes a PackageRev and releases the server's finalizer (user finalizers keep it until they
+/// are removed).
+async fn release(api: &Api<PackageRev>, rev: &PackageRev) -> Result<(), kube::Error> {
+    let name = rev.metadata.name.clone().unwrap_or_default();
+    let ignore_missing = |r: Result<(), kube::Error>| match r {
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+        other => other,
+    };
+    ignore_missing(api.delete(&name, &DeleteParams::default()).await.map(drop))?;
+    let left: Vec<&String> =
+        rev.metadata.finalizers.iter().flatten().filter(|f| *f != PACKAGE_REVISION_FINALIZER).collect();
+    let patch = Patch::Merge(json!({"metadata": {"finalizers": left}}));
+    ignore_missing(api.patch(&name, &PatchParams::default(), &patch).await.map(drop))
+}
+
+/// Makes the PackageRevs of `repository` match `revisions`: creates the missing ones, deletes
+/// those whose revision is gone.
+///
+/// # Errors
+/// The first failed API call (the others still run).
+pub async fn sync_package_revs(
+    client: &kube::Client,
+    namespace: &str,
+    repository: &str,
+    revisions: &[RevisionRef],
+) -> Result<GcSummary, kube::Error> {
+    let api: Api<PackageRev> = Api::namespaced(client.clone(), namespace);
+    let existing = shadows(&api, repository).await?;
+    let have: BTreeSet<&str> = existing.iter().filter_map(|r| r.metadata.name.as_deref()).collect();
+    let want: BTreeSet<&str> = revisions.iter().map(|r| r.name.as_str()).collect();
+    // Owned values all the way: the futures run on the controller's tasks.
+    let missing: Vec<PackageRev> = revisions
+        .iter()
+        .filter(|r| !have.contains(r.name.as_str()))
+        .map(|r| shadow(namespace, repository, r))
+        .collect();
+    let gone: Vec<PackageRev> = existing
+        .iter()
+        .filter(|r| r.metadata.deletion_timestamp.is_none())
+        .filter(|r| r.metadata.name.as_deref().is_some_and(|n| !want.contains(n)))
+        .cloned()
+        .collect();
+    let created = futures::stream::iter(missing)
+        .map(|rev| {
+            let api = api.clone();
+            async move {
+                match api.create(&PostParams::default(), &rev).await {
+                    Ok(_) => Ok(1),
+                    Err(kube::Error::Api(status)) if status.code == 409 => Ok(0),
+                    Err(e) => Err(e),
+                }
+            }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .try_fold(0, |n, one| async move { Ok(n + one) })
+        .await?;
+    let deleted = gone.len();
+    futures::stream::iter(gone)
+        .map(|rev| {
+            let api = api.clone();
+            async move { release(&api, &rev).await }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .try_collect::<Vec<()>>()
+        .await?;
+    Ok(GcSummary { created, deleted })
+}
+
+/// Deletes every PackageRev of `repository` (it is being deleted).
+///
+/// # Errors
+/// The first failed API call.
+pub async fn delete_package_revs(
+    client: &kube::Client,
+    namespace: &str,
+    repository: &str,
+) -> Result<usize, kube::Error> {
+    sync_package_revs(client, namespace, repository, &[]).await.map(|s| s.deleted)
+}

@@ -1,0 +1,196 @@
+//! The reconciler of one Repository: decide whether a sync is due, run it, write the status,
+//! keep the PackageRevs in step; on deletion, close the repository and delete its PackageRevs.
+//! Idempotent and level-triggered: every reconcile recomputes the decision from the object.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::jiff::Timestamp;
+use kube::api::{Api, Patch, PatchParams};
+use kube::runtime::controller::Action;
+use kube::runtime::finalizer::{self, Event};
+use porch_api::Repository;
+use porch_api::labels::REPOSITORY_FINALIZER;
+
+use super::Settings;
+use super::status::{self, Observed};
+use crate::backend::RepositoryBackend;
+use crate::conditions::ReadyReason;
+use crate::gc;
+use crate::schedule::{Decision, Due, Periodic, decide};
+
+/// The field manager of the status writes.
+const FIELD_MANAGER: &str = "repository-controller";
+/// Retry delays after failed syncs: doubling from the first, at most the last.
+const FIRST_RETRY: Duration = Duration::from_secs(2);
+const MAX_RETRY: Duration = Duration::from_secs(300);
+
+/// Why a reconcile failed (and is retried with backoff).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The repository could not be synced; the text is in its `Ready` condition.
+    #[error("failed to sync repository {repository}: {message}")]
+    Sync {
+        /// `<namespace>/<name>`.
+        repository: String,
+        /// The error.
+        message: String,
+    },
+    /// The status could not be written.
+    #[error("failed to write the status of repository {repository}")]
+    Status {
+        /// `<namespace>/<name>`.
+        repository: String,
+        /// The client error.
+        #[source]
+        source: kube::Error,
+    },
+    /// The PackageRevs could not be brought in step.
+    #[error("failed to update the PackageRevs of repository {repository}")]
+    PackageRevs {
+        /// `<namespace>/<name>`.
+        repository: String,
+        /// The client error.
+        #[source]
+        source: kube::Error,
+    },
+}
+
+/// What every reconcile shares.
+pub(crate) struct Context {
+    pub(crate) client: kube::Client,
+    pub(crate) backend: Arc<dyn RepositoryBackend>,
+    pub(crate) settings: Settings,
+    /// Consecutive failures per repository, for the backoff.
+    pub(crate) failures: Mutex<HashMap<(String, String), u32>>,
+}
+
+fn key(repo: &Repository) -> (String, String) {
+    (repo.metadata.namespace.clone().unwrap_or_default(), repo.metadata.name.clone().unwrap_or_default())
+}
+
+/// Looks again when the next sync is due (at least a second from now).
+fn requeue_at(next: Timestamp, now: Timestamp) -> Action {
+    let wait = next.duration_since(now).unsigned_abs().max(Duration::from_secs(1));
+    Action::requeue(if next <= now { Duration::from_secs(1) } else { wait })
+}
+
+/// Reconciles one Repository under the `config.porch.kpt.dev/repository` finalizer.
+pub(crate) async fn reconcile(
+    repo: Arc<Repository>,
+    ctx: Arc<Context>,
+) -> Result<Action, finalizer::Error<Error>> {
+    let (namespace, _) = key(&repo);
+    let api: Api<Repository> = Api::namespaced(ctx.client.clone(), &namespace);
+    let status_api = api.clone();
+    finalizer::finalizer(&api, REPOSITORY_FINALIZER, repo, move |event| async move {
+        match event {
+            Event::Apply(repo) => apply(&status_api, &repo, &ctx).await,
+            Event::Cleanup(repo) => cleanup(&repo, &ctx).await,
+        }
+    })
+    .await
+}
+
+async fn write_status(api: &Api<Repository>, repo: &Repository, observed: &Observed) -> Result<(), Error> {
+    let Some(patch) = status::patch(repo, observed, Timestamp::now()) else { return Ok(()) };
+    let (ns, name) = key(repo);
+    api.patch_status(&name, &PatchParams::apply(FIELD_MANAGER), &Patch::Merge(&patch))
+        .await
+        .map(drop)
+        .map_err(|source| Error::Status { repository: format!("{ns}/{name}"), source })
+}
+
+fn failed(message: String) -> Observed {
+    Observed { ready: ReadyReason::Error, message, synced: None, next_sync: None, run_once: None }
+}
+
+async fn apply(api: &Api<Repository>, repo: &Repository, ctx: &Context) -> Result<Action, Error> {
+    let (ns, name) = key(repo);
+    let repository = format!("{ns}/{name}");
+    let now = Timestamp::now();
+    let periodic = match Periodic::of(repo, ctx.settings.frequency) {
+        Ok(periodic) => periodic,
+        Err(message) => {
+            // Nothing to do until the spec changes.
+            write_status(api, repo, &failed(message)).await?;
+            return Ok(Action::await_change());
+        }
+    };
+    let Decision { due, next } = decide(repo, &periodic, ctx.backend.is_open(&ns, &name), now);
+    let Some(due) = due else { return Ok(requeue_at(next, now)) };
+    tracing::debug!(repository = %repository, reason = ?due, "syncing");
+    let syncing = Observed {
+        ready: ReadyReason::Reconciling,
+        message: String::new(),
+        synced: None,
+        next_sync: None,
+        run_once: None,
+    };
+    if due != Due::Periodic {
+        write_status(api, repo, &syncing).await?;
+    }
+    let run_once = repo.spec.sync.as_ref().and_then(|s| s.run_once_at.clone()).filter(|t| t.0 <= now);
+    match ctx.backend.sync(repo).await {
+        Ok(summary) => {
+            ctx.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(&(ns.clone(), name.clone()));
+            let revisions = ctx.backend.revisions(&ns, &name);
+            gc::sync_package_revs(&ctx.client, &ns, &name, &revisions)
+                .await
+                .map_err(|source| Error::PackageRevs { repository: repository.clone(), source })?;
+            let done = Timestamp::now();
+            let next_periodic = periodic.next_after(done);
+            let observed = Observed {
+                ready: ReadyReason::Ready,
+                message: String::new(),
+                synced: Some((summary, done)),
+                next_sync: Some(next_periodic),
+                run_once,
+            };
+            write_status(api, repo, &observed).await?;
+            let pending = repo
+                .spec
+                .sync
+                .as_ref()
+                .and_then(|s| s.run_once_at.as_ref())
+                .map(|t: &Time| t.0)
+                .filter(|t| *t > done);
+            Ok(requeue_at(pending.map_or(next_periodic, |t| t.min(next_periodic)), done))
+        }
+        Err(message) => {
+            write_status(api, repo, &failed(message.clone())).await?;
+            Err(Error::Sync { repository, message })
+        }
+    }
+}
+
+async fn cleanup(repo: &Repository, ctx: &Context) -> Result<Action, Error> {
+    let (ns, name) = key(repo);
+    ctx.backend.close(&ns, &name).await;
+    ctx.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(&(ns.clone(), name.clone()));
+    gc::delete_package_revs(&ctx.client, &ns, &name)
+        .await
+        .map_err(|source| Error::PackageRevs { repository: format!("{ns}/{name}"), source })?;
+    tracing::info!(repository = %format!("{ns}/{name}"), "repository removed");
+    Ok(Action::await_change())
+}
+
+/// Retries a failed reconcile with exponential backoff per repository.
+pub(crate) fn error_policy(
+    repo: Arc<Repository>,
+    error: &finalizer::Error<Error>,
+    ctx: Arc<Context>,
+) -> Action {
+    let attempts = {
+        let mut failures = ctx.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let n = failures.entry(key(&repo)).or_insert(0);
+        *n += 1;
+        *n
+    };
+    let delay =
+        FIRST_RETRY.saturating_mul(2u32.saturating_pow(attempts.saturating_sub(1).min(16))).min(MAX_RETRY);
+    tracing::warn!(error = %error, attempts, retry_in_s = delay.as_secs(), "repository reconcile failed");
+    Action::requeue(delay)
+}
