@@ -148,6 +148,11 @@ impl App {
         watches.revisions.watchers() + watches.resources.watchers() + watches.packages.watchers()
     }
 
+    /// How many repositories are open (a diagnostic: a deleted Repository leaves none behind).
+    pub fn open_repositories(&self) -> usize {
+        self.state.engine.engine.registry().open_count()
+    }
+
     /// A `kube::Client` that sends to this server in-process, with no socket.
     pub fn kube_client(&self) -> kube::Client {
         kube::Client::new(self.service::<kube::client::Body>(), "default")

@@ -166,6 +166,12 @@ impl Registry {
         self.entry(repo)?.await
     }
 
+    /// How many repositories are open.
+    pub(crate) fn open_count(&self) -> usize {
+        let entries = self.inner.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.values().filter(|e| matches!(e.open.peek(), Some(Ok(_)))).count()
+    }
+
     /// The cache of `repo` if it is open already (never waits, never opens).
     pub(crate) fn get_open(&self, namespace: &str, name: &str) -> Option<RepositoryCache> {
         let entries = self.inner.entries.lock().unwrap_or_else(|e| e.into_inner());

@@ -27,10 +27,11 @@ pub(crate) async fn step<T>(what: &str, fut: impl Future<Output = T>) -> T {
 
 /// A server on a fresh data directory, with a scratch directory for git remotes.
 pub(crate) struct Env {
-    _app: App,
+    app: Option<App>,
     pub(crate) client: Client,
     pub(crate) scratch: TempDir,
-    _data: TempDir,
+    config: Config,
+    data: TempDir,
 }
 
 impl Env {
@@ -51,11 +52,42 @@ impl Env {
         tweak(&mut config);
         let app = App::open(&config, None).expect("opening the App");
         let client = app.kube_client();
-        Self { _app: app, client, scratch, _data: data }
+        Self { app: Some(app), client, scratch, config, data }
+    }
+
+    /// The server's data directory.
+    pub(crate) fn data_dir(&self) -> &std::path::Path {
+        self.data.path()
+    }
+
+    /// Stops the server and opens it again on the same data directory.
+    pub(crate) async fn restart(&mut self) {
+        drop(self.app.take());
+        self.client = kube::Client::new(
+            tower::service_fn(|_: http::Request<kube::client::Body>| async {
+                Err::<http::Response<kube::client::Body>, std::io::Error>(std::io::Error::other("restarting"))
+            }),
+            "default",
+        );
+        // The old client's buffer task releases the store shortly after the drop.
+        let app = step("reopening the data directory", async {
+            loop {
+                match App::open(&self.config, None) {
+                    Ok(app) => break app,
+                    Err(e) if format!("{e:?}").contains("AlreadyOpen") => {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                    Err(e) => panic!("reopening: {e:?}"),
+                }
+            }
+        })
+        .await;
+        self.client = app.kube_client();
+        self.app = Some(app);
     }
 
     pub(crate) fn app(&self) -> &App {
-        &self._app
+        self.app.as_ref().expect("the server is running")
     }
 
     pub(crate) fn prs(&self) -> Api<PackageRevision> {

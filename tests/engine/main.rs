@@ -14,4 +14,5 @@ mod lifecycle;
 mod lists;
 mod metadata;
 mod slow_remotes;
+mod sync;
 mod watch;

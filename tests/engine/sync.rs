@@ -1,0 +1,223 @@
+//! The Repository controller: syncs on request and on schedule, reports errors, cleans up
+//! deleted repositories completely, and reopens everything after a restart.
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams};
+use porch_api::{PackageRev, Repository};
+use serde_json::json;
+
+use super::common::{Env, NS, api_error, step};
+use super::support::{WorkTree, bare_repo, file_url, kptfile};
+
+fn now_rfc3339() -> String {
+    k8s_openapi::jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// A remote with package `app` tagged v1, and its work tree (for pushing more with the git CLI).
+fn remote_with_app(root: &std::path::Path, name: &str) -> (std::path::PathBuf, WorkTree) {
+    let remote = bare_repo(root, &format!("{name}.git"));
+    let w = WorkTree::new(root.join(format!("{name}-work")), &remote);
+    w.write("app/Kptfile", &kptfile("app"));
+    w.commit("add app");
+    w.git(&["tag", "app/v1"]);
+    w.push_all();
+    (remote, w)
+}
+
+async fn names(env: &Env) -> Vec<String> {
+    let list = env.prs().list(&ListParams::default()).await.unwrap();
+    list.items.into_iter().map(|p| p.metadata.name.unwrap()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tag_pushed_with_git_appears_after_run_once_at_and_a_watcher_sees_it() {
+    let env = Env::start();
+    let (remote, work) = remote_with_app(env.scratch.path(), "blueprints");
+    env.register("blueprints", &file_url(&remote)).await;
+    assert_eq!(names(&env).await, ["blueprints.app.main", "blueprints.app.v1"]);
+    let rv = env.prs().list(&ListParams::default()).await.unwrap().metadata.resource_version.unwrap();
+    let mut watch = env.prs().watch(&WatchParams::default().timeout(30), &rv).await.unwrap().boxed();
+
+    work.write("app/cm.yaml", "kind: ConfigMap\n");
+    work.commit("v2 by hand");
+    work.git(&["tag", "app/v2"]);
+    work.push_all();
+    let at = now_rfc3339();
+    let patch = Patch::Merge(json!({"spec": {"sync": {"runOnceAt": at}}}));
+    env.repos().patch("blueprints", &PatchParams::default(), &patch).await.unwrap();
+
+    let added = step("the ADDED event of the new tag", async {
+        loop {
+            match watch.next().await {
+                Some(Ok(WatchEvent::Added(pr))) => break pr,
+                Some(Ok(_)) => {}
+                other => panic!("the watch ended: {other:?}"),
+            }
+        }
+    })
+    .await;
+    assert_eq!(added.metadata.name.as_deref(), Some("blueprints.app.v2"));
+    assert_eq!(added.spec.revision, 2);
+    // The status records the run and the new head (written once the sync finished).
+    let status = step("the status of the run", async {
+        loop {
+            let status = env.repos().get("blueprints").await.unwrap().status.unwrap_or_default();
+            if status.observed_run_once_at.is_some() {
+                break status;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert_eq!(status.observed_run_once_at.map(|t| t.0.to_string()), Some(at.clone()));
+    assert_eq!(status.git_commit_hash, work.git(&["rev-parse", "HEAD"]));
+    assert_eq!(status.package_count, 3);
+    assert!(status.last_full_sync_time.is_some() && status.next_full_sync_time.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cron_schedule_picks_up_changes_untouched() {
+    let env = Env::start();
+    let (remote, work) = remote_with_app(env.scratch.path(), "blueprints");
+    env.register_with(
+        "blueprints",
+        json!({"type": "git", "sync": {"schedule": "* * * * *"}, "git": {"repo": file_url(&remote), "branch": "main"}}),
+    )
+    .await;
+    work.write("app/cm.yaml", "kind: ConfigMap\n");
+    work.commit("v2 by hand");
+    work.git(&["tag", "app/v2"]);
+    work.push_all();
+    let started = Instant::now();
+    tokio::time::timeout(Duration::from_secs(75), async {
+        while !names(&env).await.contains(&"blueprints.app.v2".to_string()) {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    })
+    .await
+    .expect("the scheduled sync finds the new tag within a minute");
+    assert!(started.elapsed() <= Duration::from_secs(61), "took {:?}", started.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_remote_is_reported_and_leaves_the_others_alone() {
+    let env = Env::start();
+    let (good, _) = remote_with_app(env.scratch.path(), "good");
+    env.register("good", &file_url(&good)).await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let bad: Repository = serde_json::from_value(json!({
+        "metadata": {"name": "bad"},
+        "spec": {"type": "git", "git": {"repo": format!("git://127.0.0.1:{closed}/nothing.git")}},
+    }))
+    .unwrap();
+    env.repos().create(&PostParams::default(), &bad).await.unwrap();
+    let condition = step("the error in the status", async {
+        loop {
+            let repo = env.repos().get("bad").await.unwrap();
+            let ready = repo.status.and_then(|s| s.conditions.into_iter().find(|c| c.type_ == "Ready"));
+            match ready {
+                Some(c) if c.reason == "Error" => break c,
+                _ => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    })
+    .await;
+    assert_eq!(condition.status, "False");
+    assert!(condition.message.contains("127.0.0.1"), "{}", condition.message);
+    // The other repository stays Ready and listable.
+    env.wait_ready("good").await;
+    let good_list = env.prs().list(&ListParams::default().fields("spec.repository=good")).await.unwrap();
+    assert_eq!(good_list.items.len(), 2);
+    // The URL cannot be fixed in place; deleting and re-creating works.
+    let fix = Patch::Merge(json!({"spec": {"git": {"repo": file_url(&good)}}}));
+    let err = api_error(env.repos().patch("bad", &PatchParams::default(), &fix).await);
+    assert_eq!(err.code, 422);
+    assert!(err.message.contains("immutable"), "{}", err.message);
+    env.repos().delete("bad", &DeleteParams::default()).await.unwrap();
+    step("the deletion to finish", async {
+        while env.repos().get_opt("bad").await.unwrap().is_some() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    env.register("bad", &file_url(&good)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_hundred_repositories_leaves_nothing_behind() {
+    let env = Env::start();
+    let (template, _) = remote_with_app(env.scratch.path(), "template");
+    for i in 0..100 {
+        env.register(&format!("r{i:03}"), &file_url(&template)).await;
+    }
+    assert_eq!(env.app().open_repositories(), 100);
+    let revs: Api<PackageRev> = Api::namespaced(env.client.clone(), NS);
+    assert_eq!(
+        revs.list(&ListParams::default()).await.unwrap().items.len(),
+        200,
+        "a PackageRev per revision"
+    );
+    let mut watch = env.prs().watch(&WatchParams::default().timeout(60), "0").await.unwrap().boxed();
+    for i in 0..100 {
+        env.repos().delete(&format!("r{i:03}"), &DeleteParams::default()).await.unwrap();
+    }
+    step("every Repository to go", async {
+        while !env.repos().list(&ListParams::default()).await.unwrap().items.is_empty() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    // The watcher saw every revision come and go.
+    let mut deleted = 0;
+    while deleted < 200 {
+        match step("DELETED events", watch.next()).await {
+            Some(Ok(WatchEvent::Deleted(_))) => deleted += 1,
+            Some(Ok(_)) => {}
+            other => panic!("the watch ended: {other:?}"),
+        }
+    }
+    drop(watch);
+    assert_eq!(env.app().open_repositories(), 0);
+    assert_eq!(env.app().open_watches(), 0);
+    assert!(revs.list(&ListParams::default()).await.unwrap().items.is_empty(), "PackageRevs left");
+    assert!(names(&env).await.is_empty());
+    let mirrors = env.data_dir().join("git").join(NS);
+    let left: Vec<_> =
+        std::fs::read_dir(&mirrors).map(|d| d.flatten().map(|e| e.file_name()).collect()).unwrap_or_default();
+    assert!(left.is_empty(), "mirror directories left: {left:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_restart_every_repository_is_opened_again_unasked() {
+    let mut env = Env::start();
+    let (a, _) = remote_with_app(env.scratch.path(), "a");
+    let (b, _) = remote_with_app(env.scratch.path(), "b");
+    env.register("a", &file_url(&a)).await;
+    env.register("b", &file_url(&b)).await;
+    // Status times have second precision.
+    let before =
+        k8s_openapi::jiff::Timestamp::from_second(k8s_openapi::jiff::Timestamp::now().as_second()).unwrap();
+    env.restart().await;
+    step("both repositories synced again", async {
+        loop {
+            let repos = env.repos().list(&ListParams::default()).await.unwrap().items;
+            let synced = repos
+                .iter()
+                .filter(|r| {
+                    r.status
+                        .as_ref()
+                        .and_then(|s| s.last_full_sync_time.as_ref())
+                        .is_some_and(|t| t.0 >= before)
+                })
+                .count();
+            if synced == 2 && env.app().open_repositories() == 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert_eq!(names(&env).await, ["a.app.main", "a.app.v1", "b.app.main", "b.app.v1"]);
+}
