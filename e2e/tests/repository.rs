@@ -188,3 +188,49 @@ fn an_unknown_field_is_refused_by_strict_field_validation() -> Result<()> {
     assert!(err.contains("NotFound"), "{err}");
     Ok(())
 }
+
+#[test]
+fn get_and_describe_show_readiness_and_the_sync_facts() -> Result<()> {
+    let ep = Endpoint::start()?;
+    let k = ep.kubectl();
+    let remote = porch_e2e::git::remote_with_packages(ep.scratch(), "blueprints", &[("basens", &[1, 2])])?;
+    let url = porch_e2e::git::file_url(&remote);
+    k.with_manifest(&["apply", "-f", "-"], &repository_manifest("blueprints", &url, "synced")).success()?;
+    k.run(&["wait", "--for=condition=Ready", "repository/blueprints", "--timeout=60s"]).success()?;
+    let table = k.run(&["get", "repository", "blueprints"]).success()?;
+    let row = normalize_ws(table.lines().nth(1).unwrap_or_default());
+    assert!(row.starts_with(&format!("blueprints git Package True {url} main")), "{table}");
+    let described = k.run(&["describe", "repository", "blueprints"]).success()?;
+    for needle in [
+        "Finalizers:",
+        "config.porch.kpt.dev/repository",
+        "Message:               Repository Ready",
+        "Reason:                Ready",
+        "Last Full Sync Time:",
+        "Next Full Sync Time:",
+        "Package Count:           3",
+        &format!("Git Commit Hash:         {}", porch_e2e::git::git(&remote, &["rev-parse", "main"])?),
+    ] {
+        assert!(described.contains(needle), "describe lacks {needle:?}:\n{described}");
+    }
+
+    // An unreachable remote: Ready False with the error, within seconds.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let manifest =
+        repository_manifest("unreachable", &format!("git://127.0.0.1:{port}/x.git"), "closed port");
+    k.with_manifest(&["apply", "-f", "-"], &manifest).success()?;
+    k.run(&[
+        "wait",
+        "--for=jsonpath={.status.conditions[0].reason}=Error",
+        "repository/unreachable",
+        "--timeout=30s",
+    ])
+    .success()?;
+    let described = k.run(&["describe", "repository", "unreachable"]).success()?;
+    assert!(described.contains("Reason:                Error"), "{described}");
+    assert!(described.contains(&format!("127.0.0.1:{port}")), "{described}");
+    // Deleting it runs the controller's cleanup; kubectl waits for it.
+    let out = k.run(&["delete", "repository", "unreachable"]).success()?;
+    assert_eq!(out.trim(), "repository.config.porch.kpt.dev \"unreachable\" deleted");
+    Ok(())
+}

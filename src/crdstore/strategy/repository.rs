@@ -18,8 +18,11 @@ const CRON_DESCRIPTORS: [&str; 7] =
 /// The Repository strategy.
 pub(crate) struct RepositoryStrategy;
 
-/// CRD defaulting: `spec.git.branch: main`.
+/// CRD defaulting: `spec.content: Package`, `spec.git.branch: main`.
 fn apply_defaults(obj: &mut Value) {
+    if let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) {
+        spec.entry("content").or_insert_with(|| json!("Package"));
+    }
     if let Some(git) = obj.pointer_mut("/spec/git").and_then(Value::as_object_mut) {
         git.entry("branch").or_insert_with(|| json!("main"));
     }
@@ -159,6 +162,7 @@ mod tests {
         let mut r = repo("blueprints", json!({"type": "git", "git": {"repo": "https://x/y.git"}}));
         RepositoryStrategy.prepare_for_create(&mut r);
         assert_eq!(r["spec"]["git"]["branch"], "main");
+        assert_eq!(r["spec"]["content"], "Package");
         assert!(errs(&r).is_empty());
         let oci = repo("o", json!({"type": "oci", "oci": {"registry": "r.io/x"}, "content": "Package"}));
         assert!(errs(&oci).is_empty());
