@@ -12,24 +12,51 @@ use std::sync::Arc;
 
 use crate::cache::watch::{Matcher, WatchRequest};
 use crate::engine::filter::{RevisionFilter, Target};
-use crate::engine::service::{Caller, ListOptions, Listed};
+use crate::engine::service::{Caller, Engine, ListOptions, Listed};
 
 /// The future of every engine-backed storage call.
 pub(crate) type StorageFuture = BoxFuture<'static, Result<StorageResponse, ApiError>>;
 
-/// Runs a storage call as its own task, so that a client that goes away mid-request cannot
-/// cancel a write between its git push and the cache update (the write completes; only the
-/// answer is lost).
-pub(crate) fn run_detached(
-    call: impl Future<Output = Result<StorageResponse, ApiError>> + Send + 'static,
-) -> StorageFuture {
-    let task = tokio::spawn(call);
-    Box::pin(async move {
-        task.await.unwrap_or_else(|e| {
-            tracing::error!(error = %e, "a storage call panicked");
-            Err(ApiError::internal("the server failed while handling the request"))
+/// The REST storage of one engine-backed resource: `serve` answers one request. Each call runs
+/// as its own task, so that a client that goes away mid-request cannot cancel a write between
+/// its git push and the cache update (the write completes; only the answer is lost).
+#[derive(Clone)]
+pub(crate) struct EngineStorage {
+    engine: Engine,
+    serve: fn(Engine, StorageRequest) -> StorageFuture,
+}
+
+impl std::fmt::Debug for EngineStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineStorage").finish_non_exhaustive()
+    }
+}
+
+impl EngineStorage {
+    /// Storage answering with `serve` over `engine`.
+    pub(crate) fn new(engine: Engine, serve: fn(Engine, StorageRequest) -> StorageFuture) -> Self {
+        Self { engine, serve }
+    }
+}
+
+impl tower::Service<StorageRequest> for EngineStorage {
+    type Response = StorageResponse;
+    type Error = ApiError;
+    type Future = StorageFuture;
+
+    fn poll_ready(&mut self, _cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), ApiError>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: StorageRequest) -> Self::Future {
+        let task = tokio::spawn((self.serve)(self.engine.clone(), req));
+        Box::pin(async move {
+            task.await.unwrap_or_else(|e| {
+                tracing::error!(error = %e, "a storage call panicked");
+                Err(ApiError::internal("the server failed while handling the request"))
+            })
         })
-    })
+    }
 }
 
 /// The engine's view of who asks.

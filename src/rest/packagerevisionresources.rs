@@ -1,16 +1,13 @@
 //! `packagerevisionresources`: the files of a revision. get, list, update and patch; no create
 //! or delete (the router answers 405).
 
-use std::task::{Context, Poll};
-
 use porch_api::gvk::PACKAGE_REVISION_RESOURCES;
 use porch_layers::{ApiError, Column, StorageRequest, StorageResponse, Strategy, Verb};
 use serde_json::Value;
 
 use super::columns::PACKAGE_REVISION_RESOURCES as COLUMNS;
 use super::engine::{
-    StorageFuture, caller, decode, filter, list_response, name_of, options, run_detached, to_json,
-    watch_request,
+    EngineStorage, caller, decode, filter, list_response, name_of, options, to_json, watch_request,
 };
 use super::packagerevisions::revision_field_value;
 use crate::engine::filter::Target;
@@ -43,17 +40,9 @@ impl Strategy for PackageRevisionResourcesStrategy {
     }
 }
 
-/// REST storage of PackageRevisionResources over the engine.
-#[derive(Clone, Debug)]
-pub(crate) struct PackageRevisionResourcesStorage {
-    engine: Engine,
-}
-
-impl PackageRevisionResourcesStorage {
-    /// Storage over `engine`.
-    pub(crate) fn new(engine: Engine) -> Self {
-        Self { engine }
-    }
+/// REST storage of PackageRevisionResources over `engine`.
+pub(crate) fn storage(engine: Engine) -> EngineStorage {
+    EngineStorage::new(engine, |engine, req| Box::pin(serve(engine, req)))
 }
 
 async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, ApiError> {
@@ -85,19 +74,5 @@ async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, A
         other => {
             Err(ApiError::method_not_allowed(format!("{other} of packagerevisionresources is not supported")))
         }
-    }
-}
-
-impl tower::Service<StorageRequest> for PackageRevisionResourcesStorage {
-    type Response = StorageResponse;
-    type Error = ApiError;
-    type Future = StorageFuture;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), ApiError>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, req: StorageRequest) -> Self::Future {
-        run_detached(serve(self.engine.clone(), req))
     }
 }

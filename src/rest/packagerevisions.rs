@@ -2,7 +2,6 @@
 //! approval rules) and the REST storage over the engine.
 
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use porch_api::PackageRevision;
 use porch_api::gvk::PACKAGE_REVISION;
@@ -14,8 +13,7 @@ use serde_json::Value;
 
 use super::columns::PACKAGE_REVISIONS;
 use super::engine::{
-    StorageFuture, caller, decode, filter, json_list_response, name_of, options, run_detached, to_json,
-    watch_request,
+    EngineStorage, caller, decode, filter, json_list_response, name_of, options, to_json, watch_request,
 };
 use crate::engine::filter::Target;
 use crate::engine::lifecycle;
@@ -146,17 +144,9 @@ pub(crate) fn revision_field_value(obj: &Value, field: &str) -> Result<Option<St
     })
 }
 
-/// REST storage of PackageRevisions over the engine.
-#[derive(Clone, Debug)]
-pub(crate) struct PackageRevisionStorage {
-    engine: Engine,
-}
-
-impl PackageRevisionStorage {
-    /// Storage over `engine`.
-    pub(crate) fn new(engine: Engine) -> Self {
-        Self { engine }
-    }
+/// REST storage of PackageRevisions over `engine`.
+pub(crate) fn storage(engine: Engine) -> EngineStorage {
+    EngineStorage::new(engine, |engine, req| Box::pin(serve(engine, req)))
 }
 
 async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, ApiError> {
@@ -196,20 +186,6 @@ async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, A
         Verb::DeleteCollection => {
             Err(ApiError::method_not_allowed("deletecollection of packagerevisions is not supported"))
         }
-    }
-}
-
-impl tower::Service<StorageRequest> for PackageRevisionStorage {
-    type Response = StorageResponse;
-    type Error = ApiError;
-    type Future = StorageFuture;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), ApiError>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, req: StorageRequest) -> Self::Future {
-        run_detached(serve(self.engine.clone(), req))
     }
 }
 

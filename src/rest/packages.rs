@@ -1,16 +1,12 @@
 //! `packages` (PorchPackage): get and list from the caches; create, update and delete answer
 //! 405 with Porch's messages (porch-api.md §1.1).
 
-use std::task::{Context, Poll};
-
 use porch_api::gvk::PORCH_PACKAGE;
 use porch_layers::{ApiError, Column, StorageRequest, StorageResponse, Strategy, Verb};
 use serde_json::Value;
 
 use super::columns::PACKAGES;
-use super::engine::{
-    StorageFuture, caller, filter, list_response, name_of, options, run_detached, to_json, watch_request,
-};
+use super::engine::{EngineStorage, caller, filter, list_response, name_of, options, to_json, watch_request};
 use crate::engine::filter::Target;
 use crate::engine::service::Engine;
 
@@ -47,17 +43,9 @@ impl Strategy for PackageStrategy {
     }
 }
 
-/// REST storage of PorchPackages over the engine.
-#[derive(Clone, Debug)]
-pub(crate) struct PackageStorage {
-    engine: Engine,
-}
-
-impl PackageStorage {
-    /// Storage over `engine`.
-    pub(crate) fn new(engine: Engine) -> Self {
-        Self { engine }
-    }
+/// REST storage of Packages over `engine`.
+pub(crate) fn storage(engine: Engine) -> EngineStorage {
+    EngineStorage::new(engine, |engine, req| Box::pin(serve(engine, req)))
 }
 
 async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, ApiError> {
@@ -86,19 +74,5 @@ async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, A
             let request = watch_request(&req, Target::Packages)?;
             Ok(StorageResponse::watch(engine.watches().packages.watch(request)?))
         }
-    }
-}
-
-impl tower::Service<StorageRequest> for PackageStorage {
-    type Response = StorageResponse;
-    type Error = ApiError;
-    type Future = StorageFuture;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), ApiError>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, req: StorageRequest) -> Self::Future {
-        run_detached(serve(self.engine.clone(), req))
     }
 }

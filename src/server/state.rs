@@ -3,11 +3,9 @@
 use super::openapi::OpenApi;
 use super::stack::{ResourceStack, resource_stack};
 use crate::engine::service::Engine;
-use crate::rest::packagerevisionresources::{
-    PackageRevisionResourcesStorage, PackageRevisionResourcesStrategy,
-};
-use crate::rest::packagerevisions::{self, PackageRevisionStorage};
-use crate::rest::packages::{PackageStorage, PackageStrategy};
+use crate::rest::packagerevisionresources::{self, PackageRevisionResourcesStrategy};
+use crate::rest::packagerevisions;
+use crate::rest::packages::{self, PackageStrategy};
 use crate::rest::store::StoreRest;
 use metrics_exporter_prometheus::PrometheusHandle;
 use porch_api::gvk::{PACKAGE_REVISION, PACKAGE_REVISION_RESOURCES, PORCH_PACKAGE};
@@ -55,13 +53,13 @@ impl EngineBackend {
         Self {
             revisions: resource_stack(
                 packagerevisions::strategy(),
-                PackageRevisionStorage::new(engine.clone()),
+                packagerevisions::storage(engine.clone()),
             ),
             resources: resource_stack(
                 Arc::new(PackageRevisionResourcesStrategy),
-                PackageRevisionResourcesStorage::new(engine.clone()),
+                packagerevisionresources::storage(engine.clone()),
             ),
-            packages: resource_stack(Arc::new(PackageStrategy), PackageStorage::new(engine.clone())),
+            packages: resource_stack(Arc::new(PackageStrategy), packages::storage(engine.clone())),
             engine,
         }
     }
