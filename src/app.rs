@@ -122,6 +122,7 @@ impl App {
                 let settings = repository::Settings {
                     frequency: config.repo_sync_frequency,
                     concurrency: u16::try_from(config.max_concurrent_syncs).unwrap_or(u16::MAX),
+                    sweep_interval: config.orphan_sweep_interval,
                 };
                 let backend = RegistryBackend::new(engine.registry().clone());
                 let controller = repository::run(engine.client().clone(), backend, settings);
@@ -150,7 +151,7 @@ impl App {
 
     /// How many repositories are open (a diagnostic: a deleted Repository leaves none behind).
     pub fn open_repositories(&self) -> usize {
-        self.state.engine.engine.registry().open_count()
+        self.state.engine.engine.registry().open_keys().len()
     }
 
     /// A `kube::Client` that sends to this server in-process, with no socket.

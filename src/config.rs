@@ -76,6 +76,11 @@ pub struct Config {
     #[arg(skip = true)]
     pub repository_controller: bool,
 
+    /// How often the Repository controller looks for caches and PackageRevs whose Repository is
+    /// gone without its cleanup (e.g. its finalizer removed by hand). Not a flag.
+    #[arg(skip = Duration::from_secs(60))]
+    pub orphan_sweep_interval: Duration,
+
     /// How often every repository is fetched again to pick up changes made outside the server.
     #[arg(long, env = "PORCH_REPO_SYNC_FREQUENCY", default_value = "10m", value_parser = parse_duration)]
     pub repo_sync_frequency: Duration,

@@ -35,6 +35,9 @@ pub trait RepositoryBackend: Send + Sync + 'static {
     /// removed.
     fn close(&self, namespace: &str, name: &str) -> BoxFuture<'static, ()>;
 
+    /// Every open repository, as `(namespace, name)`.
+    fn open_repositories(&self) -> Vec<(String, String)>;
+
     /// The revisions the open repository holds (empty when it is not open).
     fn revisions(&self, namespace: &str, name: &str) -> Vec<RevisionRef>;
 }

@@ -132,3 +132,66 @@ pub async fn delete_package_revs(
 ) -> Result<usize, kube::Error> {
     sync_package_revs(client, namespace, repository, &[]).await.map(|s| s.deleted)
 }
+
+/// What a sweep removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SweepSummary {
+    /// Repositories closed because their Repository object is gone.
+    pub closed: usize,
+    /// PackageRevs deleted because their Repository object is gone.
+    pub deleted: usize,
+}
+
+/// Removes what outlived its Repository without the controller's cleanup (a Repository whose
+/// finalizer was removed by hand, or deleted while the server was down without one): open
+/// repositories and PackageRevs whose Repository object no longer exists.
+///
+/// # Errors
+/// The first failed API call.
+pub async fn sweep_orphans(
+    client: &kube::Client,
+    backend: &dyn crate::RepositoryBackend,
+) -> Result<SweepSummary, kube::Error> {
+    let repos: Api<porch_api::Repository> = Api::all(client.clone());
+    let present: BTreeSet<(String, String)> = repos
+        .list(&ListParams::default())
+        .await?
+        .items
+        .into_iter()
+        .map(|r| (r.metadata.namespace.unwrap_or_default(), r.metadata.name.unwrap_or_default()))
+        .collect();
+    let mut summary = SweepSummary::default();
+    for (ns, name) in backend.open_repositories() {
+        if !present.contains(&(ns.clone(), name.clone())) {
+            tracing::info!(repository = %format!("{ns}/{name}"), "closing a repository whose Repository is gone");
+            backend.close(&ns, &name).await;
+            summary.closed += 1;
+        }
+    }
+    let revs: Api<PackageRev> = Api::all(client.clone());
+    let orphans: Vec<PackageRev> = revs
+        .list(&ListParams::default().labels(INTERNAL_REPOSITORY_LABEL))
+        .await?
+        .items
+        .into_iter()
+        .filter(|r| r.metadata.deletion_timestamp.is_none())
+        .filter(|r| {
+            let ns = r.metadata.namespace.clone().unwrap_or_default();
+            let repo = r
+                .metadata
+                .labels
+                .as_ref()
+                .and_then(|l| l.get(INTERNAL_REPOSITORY_LABEL))
+                .cloned()
+                .unwrap_or_default();
+            !present.contains(&(ns, repo))
+        })
+        .collect();
+    summary.deleted = orphans.len();
+    for rev in orphans {
+        let api: Api<PackageRev> =
+            Api::namespaced(client.clone(), rev.metadata.namespace.as_deref().unwrap_or_default());
+        release(&api, &rev).await?;
+    }
+    Ok(summary)
+}

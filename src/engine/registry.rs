@@ -166,10 +166,10 @@ impl Registry {
         self.entry(repo)?.await
     }
 
-    /// How many repositories are open.
-    pub(crate) fn open_count(&self) -> usize {
+    /// Every open repository, as `(namespace, name)`.
+    pub(crate) fn open_keys(&self) -> Vec<(String, String)> {
         let entries = self.inner.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.values().filter(|e| matches!(e.open.peek(), Some(Ok(_)))).count()
+        entries.iter().filter(|(_, e)| matches!(e.open.peek(), Some(Ok(_)))).map(|(k, _)| k.clone()).collect()
     }
 
     /// The cache of `repo` if it is open already (never waits, never opens).

@@ -44,6 +44,10 @@ impl RepositoryBackend for RegistryBackend {
         Box::pin(async move { registry.close(&namespace, &name).await })
     }
 
+    fn open_repositories(&self) -> Vec<(String, String)> {
+        self.registry.open_keys()
+    }
+
     fn revisions(&self, namespace: &str, name: &str) -> Vec<RevisionRef> {
         let Some(cache) = self.registry.get_open(namespace, name) else { return Vec::new() };
         cache

@@ -221,3 +221,23 @@ async fn after_a_restart_every_repository_is_opened_again_unasked() {
     .await;
     assert_eq!(names(&env).await, ["a.app.main", "a.app.v1", "b.app.main", "b.app.v1"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn packagerevs_of_a_repository_that_is_gone_are_swept_away() {
+    let env = Env::with(|c| c.orphan_sweep_interval = Duration::from_millis(200));
+    let revs: Api<PackageRev> = Api::namespaced(env.client.clone(), NS);
+    let orphan: PackageRev = serde_json::from_value(json!({
+        "apiVersion": "config.porch.kpt.dev/v1alpha1", "kind": "PackageRev",
+        "metadata": {"name": "ghost.app.v1", "labels": {"internal.porch.kpt.dev/repository": "ghost"},
+                     "finalizers": ["internal.porch.kpt.dev/packagerevision"]},
+        "spec": {},
+    }))
+    .unwrap();
+    revs.create(&PostParams::default(), &orphan).await.unwrap();
+    step("the orphan to be swept", async {
+        while revs.get_opt("ghost.app.v1").await.unwrap().is_some() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+}

@@ -22,6 +22,7 @@ use porch_api::Repository;
 pub use reconcile::Error;
 
 use crate::backend::RepositoryBackend;
+use crate::gc;
 
 /// How the controller runs.
 #[derive(Debug, Clone)]
@@ -30,20 +31,44 @@ pub struct Settings {
     pub frequency: Duration,
     /// Repositories reconciled at once (`--max-concurrent-syncs` bounds the fetches inside).
     pub concurrency: u16,
+    /// How often what outlived its Repository is looked for and removed ([`gc::sweep_orphans`]).
+    pub sweep_interval: Duration,
 }
 
-/// Runs the controller until the watch of Repositories ends.
+/// Runs the controller (and the periodic sweep of orphans) until the watch of Repositories ends.
 pub async fn run(client: kube::Client, backend: Arc<dyn RepositoryBackend>, settings: Settings) {
     let api: Api<Repository> = Api::all(client.clone());
-    let concurrency = settings.concurrency;
-    let context = Arc::new(reconcile::Context { client, backend, settings, failures: Mutex::default() });
-    Controller::new(api, watcher::Config::default())
+    let (concurrency, sweep_every) = (settings.concurrency, settings.sweep_interval);
+    let context = Arc::new(reconcile::Context {
+        client: client.clone(),
+        backend: backend.clone(),
+        settings,
+        failures: Mutex::default(),
+    });
+    let controller = Controller::new(api, watcher::Config::default())
         .with_config(controller::Config::default().concurrency(concurrency))
         .run(reconcile::reconcile, reconcile::error_policy, context)
         .for_each(|result| async move {
             if let Err(e) = result {
                 tracing::debug!(error = %e, "repository controller");
             }
-        })
-        .await;
+        });
+    let sweeps = async {
+        let mut every = tokio::time::interval(sweep_every.max(Duration::from_millis(10)));
+        every.tick().await;
+        loop {
+            every.tick().await;
+            match gc::sweep_orphans(&client, backend.as_ref()).await {
+                Ok(summary) if summary != gc::SweepSummary::default() => {
+                    tracing::info!(?summary, "removed what outlived its Repository");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "sweeping orphans failed"),
+            }
+        }
+    };
+    tokio::select! {
+        () = controller => {}
+        () = sweeps => {}
+    }
 }
