@@ -7,7 +7,8 @@
 //! - incremental refresh after one new tag in one of the R repositories, and a no-op refresh;
 //! - approve latency (create draft + propose untimed, approve timed) with 10 and with 10 000
 //!   revisions in the repository: p50/p99 and the ratio (20 approvals each by default, so p99
-//!   is close to the maximum).
+//!   is close to the maximum), alternating between the two repositories; then the same with a
+//!   refresh (untimed) between the proposal and the approval.
 //!
 //! Defaults are the issue's sizes (R=100, P=100, 10 000 revisions); override with
 //! `BENCH_REPOS`, `BENCH_PACKAGES`, `BENCH_BIG_REVISIONS`, `BENCH_APPROVALS`. Fixtures are built
@@ -136,56 +137,75 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
-/// Opens a cache on a remote with one package `app` holding `revisions` tags (one commit), then
-/// times `approvals` approvals of fresh drafts of `app`. Returns the sorted latencies.
-async fn approve_latency(
-    root: &Path,
-    label: &str,
+/// One repository of the approve benchmark: a cache on a remote with one package `app` holding
+/// `revisions` tags (one commit).
+struct ApproveBench {
+    cache: RepositoryCache,
+    /// Revisions before the first approval.
     revisions: usize,
-    approvals: usize,
-    versions: Arc<dyn ResourceVersions>,
-) -> Vec<Duration> {
-    let remote = root.join(format!("approve-{label}.git"));
-    {
-        let repo = Repository::init_bare(&remote).unwrap();
-        repo.set_head("refs/heads/main").unwrap();
-        let sig = Signature::new("Dev", "dev@example.com", &git2::Time::new(1_700_000_000, 0)).unwrap();
-        let mut root_tree = repo.treebuilder(None).unwrap();
-        root_tree.insert("app", package_tree(&repo, "app", "base"), 0o040000).unwrap();
-        let tree = repo.find_tree(root_tree.write().unwrap()).unwrap();
-        let commit = repo.commit(None, &sig, &sig, "base", &tree, &[]).unwrap();
-        repo.reference("refs/heads/main", commit, true, "").unwrap();
-        for n in 1..=revisions {
-            repo.reference(&format!("refs/tags/app/v{n}"), commit, true, "").unwrap();
+    /// Approvals so far.
+    approved: usize,
+    latencies: Vec<Duration>,
+}
+
+impl ApproveBench {
+    async fn new(root: &Path, label: &str, revisions: usize, versions: Arc<dyn ResourceVersions>) -> Self {
+        let remote = root.join(format!("approve-{label}.git"));
+        {
+            let repo = Repository::init_bare(&remote).unwrap();
+            repo.set_head("refs/heads/main").unwrap();
+            let sig = Signature::new("Dev", "dev@example.com", &git2::Time::new(1_700_000_000, 0)).unwrap();
+            let mut root_tree = repo.treebuilder(None).unwrap();
+            root_tree.insert("app", package_tree(&repo, "app", "base"), 0o040000).unwrap();
+            let tree = repo.find_tree(root_tree.write().unwrap()).unwrap();
+            let commit = repo.commit(None, &sig, &sig, "base", &tree, &[]).unwrap();
+            repo.reference("refs/heads/main", commit, true, "").unwrap();
+            for n in 1..=revisions {
+                repo.reference(&format!("refs/tags/app/v{n}"), commit, true, "").unwrap();
+            }
+            git_cli(&remote, &["pack-refs", "--all"]);
         }
-        git_cli(&remote, &["pack-refs", "--all"]);
+        let cache = RepositoryCache::new(
+            spec(&root.join(format!("data-{label}")), label, &remote),
+            versions,
+            CacheOptions::default(),
+        )
+        .await
+        .unwrap();
+        cache.open().await.unwrap();
+        assert_eq!(cache.len(), revisions + 1);
+        Self { cache, revisions, approved: 0, latencies: Vec::new() }
     }
-    let cache = RepositoryCache::new(
-        spec(&root.join(format!("data-{label}")), label, &remote),
-        versions,
-        CacheOptions::default(),
-    )
-    .await
-    .unwrap();
-    cache.open().await.unwrap();
-    assert_eq!(cache.len(), revisions + 1);
-    let mut latencies = Vec::with_capacity(approvals);
-    for i in 0..approvals {
+
+    /// Creates and proposes a fresh draft of `app` (untimed), then times its approval; with
+    /// `refresh`, a refresh (untimed) runs before the approval, so the mirror holds the proposed
+    /// branch as the fetch stored it, as when a periodic sync ran while it was proposed.
+    async fn approve(&mut self, refresh: bool) {
+        let i = self.approved;
         let ws = format!("b{i}");
         let files = [
             ("Kptfile".to_string(), kptfile("app").into_bytes()),
             ("cm.yaml".to_string(), format!("kind: ConfigMap\ndata: {i}\n").into_bytes()),
         ];
         let content = DraftContent { files: files.into_iter().collect(), task: None, user: None };
-        cache.create_draft("app", &ws, content).await.unwrap();
-        cache.propose("app", &ws).await.unwrap();
+        self.cache.create_draft("app", &ws, content).await.unwrap();
+        self.cache.propose("app", &ws).await.unwrap();
+        if refresh {
+            self.cache.refresh().await.unwrap();
+        }
         let start = Instant::now();
-        let approved = cache.approve("app", &ws, None).await.unwrap();
-        latencies.push(start.elapsed());
-        assert_eq!(approved.revision.revision as usize, revisions + i + 1);
+        let approved = self.cache.approve("app", &ws, None).await.unwrap();
+        self.latencies.push(start.elapsed());
+        assert_eq!(approved.revision.revision as usize, self.revisions + i + 1);
+        self.approved += 1;
     }
-    latencies.sort();
-    latencies
+
+    /// The latencies, sorted.
+    fn sorted(&self) -> Vec<Duration> {
+        let mut sorted = self.latencies.clone();
+        sorted.sort();
+        sorted
+    }
 }
 
 #[tokio::main]
@@ -303,19 +323,32 @@ async fn main() {
     );
     drop(caches);
 
-    // Approve latency, 10 vs `big` revisions.
-    let small = approve_latency(root, "small", 10, approvals, versions.clone()).await;
-    let large = approve_latency(root, "large", big, approvals, versions.clone()).await;
-    let (s50, s99) = (percentile(&small, 0.5), percentile(&small, 0.99));
-    let (l50, l99) = (percentile(&large, 0.5), percentile(&large, 0.99));
-    println!(
-        "approve with 10 revisions: p50 {:.2} ms, p99 {:.2} ms; with {big}: p50 {:.2} ms, p99 {:.2} ms; \
-         ratio p50 {:.2}, p99 {:.2} ({approvals} approvals each)",
-        ms(s50),
-        ms(s99),
-        ms(l50),
-        ms(l99),
-        ms(l50) / ms(s50),
-        ms(l99) / ms(s99)
-    );
+    // Approve latency, 10 vs `big` revisions: both repositories set up first, then approvals
+    // alternate between them, so that both see the same machine (file system writeback,
+    // other load) instead of one running in the wake of the other's fixture. Then the same
+    // with a refresh before each approval.
+    let mut small = ApproveBench::new(root, "small", 10, versions.clone()).await;
+    let mut large = ApproveBench::new(root, "large", big, versions.clone()).await;
+    for refresh in [false, true] {
+        small.latencies.clear();
+        large.latencies.clear();
+        for _ in 0..approvals {
+            small.approve(refresh).await;
+            large.approve(refresh).await;
+        }
+        let (small, large) = (small.sorted(), large.sorted());
+        let (s50, s99) = (percentile(&small, 0.5), percentile(&small, 0.99));
+        let (l50, l99) = (percentile(&large, 0.5), percentile(&large, 0.99));
+        println!(
+            "approve{} with 10 revisions: p50 {:.2} ms, p99 {:.2} ms; with {big}: p50 {:.2} ms, p99 {:.2} ms; \
+             ratio p50 {:.2}, p99 {:.2} ({approvals} approvals each)",
+            if refresh { " after a refresh" } else { "" },
+            ms(s50),
+            ms(s99),
+            ms(l50),
+            ms(l99),
+            ms(l50) / ms(s50),
+            ms(l99) / ms(s99)
+        );
+    }
 }

@@ -14,7 +14,9 @@
 //!    [`GitError::Conflict`] and changes nothing);
 //! 3. each ref is then compare-and-swapped under the remote's ref lock, in order; one that moved
 //!    meanwhile is a conflict too (earlier updates stay, as with a real push, and the retry sees
-//!    them).
+//!    them). In a bare remote that logs no ref updates this goes through the files ref store
+//!    directly ([`Files`]: a loose-file write, `packed-refs` only searched), since libgit2's ref
+//!    writes load and scan every packed ref each time; otherwise through libgit2.
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +24,7 @@ use git2::{ErrorCode, ObjectType, Oid, Repository};
 
 use super::error::{GitError, Scrubber, redact_userinfo};
 use super::push::{Expect, RefUpdate};
+use super::refstore::Files;
 
 /// The directory of a local remote: `file:///abs/path` (without percent-escapes) or `/abs/path`.
 pub(crate) fn remote_path(url: &str) -> Option<PathBuf> {
@@ -44,21 +47,44 @@ pub(crate) fn push(
     for oid in updates.iter().filter_map(|u| u.new) {
         copy_missing(&from, &to, oid).map_err(push_err)?;
     }
+    let files = Files::of(&target).map_err(push_err)?;
+    let current = |name: &str| match &files {
+        Some(files) => files.current(name).map(|c| c.target()),
+        None => current(&target, name),
+    };
     for update in updates {
-        let found = current(&target, &update.remote_ref).map_err(push_err)?;
+        let found = current(&update.remote_ref).map_err(push_err)?;
         if !update.expect.allows(found) {
             return Err(conflict(update, found));
         }
     }
     for update in updates {
-        apply(&target, update).map_err(|e| match e.code() {
+        let files = files.as_ref().filter(|f| !f.has_log(&update.remote_ref));
+        let applied = match files {
+            Some(files) => apply_files(files, update),
+            None => apply(&target, update),
+        };
+        applied.map_err(|e| match e.code() {
             ErrorCode::Modified | ErrorCode::Exists | ErrorCode::NotFound | ErrorCode::Locked => {
-                conflict(update, current(&target, &update.remote_ref).ok().flatten())
+                conflict(update, current(&update.remote_ref).ok().flatten())
             }
             _ => push_err(e),
         })?;
     }
     Ok(())
+}
+
+/// [`apply`] on the files ref store directly (no reflog to write): the same compare-and-swap
+/// without libgit2's O(refs) loading and scanning of `packed-refs` per ref.
+fn apply_files(files: &Files, update: &RefUpdate) -> Result<(), git2::Error> {
+    let expect = match update.expect {
+        Expect::Absent => None,
+        Expect::Is(oid) => Some(oid),
+    };
+    match update.new {
+        Some(new) => files.set(&update.remote_ref, new, Some(expect)),
+        None => files.delete(&update.remote_ref, Some(expect)),
+    }
 }
 
 fn conflict(update: &RefUpdate, found: Option<Oid>) -> GitError {

@@ -66,9 +66,10 @@ fn configure_origin(repo: &Repository, url: &str) -> Result<(), git2::Error> {
 /// returns the remote's refs as now mirrored.
 ///
 /// The objects come through libgit2 (`download`: negotiation against the mirror's refs, one
-/// pack); the refs are then stored from the remote's advertisement in one `packed-refs` write
-/// ([`packed::replace_fetched`]) instead of libgit2's update of one loose file per ref, which
-/// costs a file creation per ref on a cold fetch and a file read per ref on every later listing.
+/// pack); the refs are then stored from the remote's advertisement by
+/// [`packed::replace_fetched`] (the tags in one `packed-refs` write, the few branches as loose
+/// files) instead of libgit2's update of one loose file per ref, which costs a file creation per
+/// ref on a cold fetch and a file read per ref on every later listing.
 ///
 /// A remote on the local file system is fetched by copying its objects directly
 /// ([`local_fetch::fetch`]).

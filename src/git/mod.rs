@@ -34,6 +34,7 @@ mod packed;
 mod publish;
 mod push;
 mod refs;
+mod refstore;
 mod repo;
 mod tls;
 mod tree;

@@ -1,5 +1,6 @@
-//! The mirror's ref store kept in one `packed-refs` file, as `git clone --mirror` and
-//! `git pack-refs --all` leave it.
+//! The mirror's ref store as a fetch leaves it: the tags (and any other refs) in one
+//! `packed-refs` file, as `git clone --mirror` and `git pack-refs --all` leave them, and the
+//! remote-tracking branches as loose files.
 //!
 //! libgit2 writes every ref it creates as a loose file (`refs/tags/<path>/v<N>` plus a lock file
 //! and its directories). With thousands of tags that makes a fetch create thousands of files, and
@@ -11,8 +12,13 @@
 //!   annotated tag on demand instead of trusting a `^` line we would have to compute;
 //! - one `<oid> <refname>` line per ref, in byte order (what `sorted` promises);
 //! - written to `packed-refs.lock` and renamed over `packed-refs` (atomic for readers), then the
-//!   loose files of the replaced namespaces are removed (a loose ref would shadow its packed
-//!   value).
+//!   loose files of the tags are removed (a loose ref would shadow its packed value).
+//!
+//! Branches stay loose (one `<oid>\n` file each, rewritten only when it changed, the ones the
+//! remote no longer has removed): there are few of them (the repository branch and the drafts,
+//! proposals and deletion markers in flight), and they are what the writes move and delete. A
+//! packed ref can only be deleted by rewriting the whole file, so an approval (which deletes its
+//! proposed branch) after a fetch would otherwise rewrite every tag's line.
 //!
 //! Only the repository's single writer calls this, so there is no competing writer; a reader
 //! between the rename and the removal of a loose file sees that ref's previous value, as it would
@@ -35,24 +41,86 @@ fn owned(name: &str) -> bool {
 }
 
 /// Replaces every mirror ref under `refs/remotes/origin/` and `refs/tags/` with `refs` (local
-/// names → objects), keeping the mirror's other refs, and leaves them all packed.
+/// names → objects), keeping the mirror's other refs: the tags and the other refs packed, the
+/// remote-tracking branches loose.
 pub(crate) fn replace_fetched(repo: &Repository, refs: &BTreeMap<String, Oid>) -> Result<(), git2::Error> {
-    let mut all: BTreeMap<String, Oid> = BTreeMap::new();
+    let mut packed: BTreeMap<String, Oid> = BTreeMap::new();
     for reference in repo.references()? {
         let reference = reference?;
         let (Ok(name), Some(target)) = (reference.name(), reference.target()) else { continue };
         if !owned(name) {
-            all.insert(name.to_string(), target);
+            packed.insert(name.to_string(), target);
         }
     }
-    all.extend(refs.iter().map(|(name, oid)| (name.clone(), *oid)));
+    let (branches, tags): (BTreeMap<&str, Oid>, BTreeMap<&str, Oid>) = refs
+        .iter()
+        .map(|(name, oid)| (name.as_str(), *oid))
+        .partition(|(name, _)| name.starts_with(TRACKING));
+    packed.extend(tags.into_iter().map(|(name, oid)| (name.to_string(), oid)));
     let dir = repo.path();
-    write_packed(dir, &all).map_err(|e| io_error("write packed-refs", &e))?;
-    for ns in NAMESPACES {
-        let root = dir.join(ns.trim_end_matches('/'));
-        remove_loose(&root, true).map_err(|e| io_error("remove loose refs", &e))?;
+    write_packed(dir, &packed).map_err(|e| io_error("write packed-refs", &e))?;
+    remove_loose(&dir.join(TAGS.trim_end_matches('/')), true)
+        .map_err(|e| io_error("remove loose refs", &e))?;
+    let tracking = dir.join(TRACKING.trim_end_matches('/'));
+    prune_loose(&tracking, TRACKING.trim_end_matches('/'), &branches, true)
+        .map_err(|e| io_error("remove loose refs", &e))?;
+    for (name, oid) in branches {
+        write_loose(dir, name, oid).map_err(|e| io_error("write a loose ref", &e))?;
     }
     Ok(())
+}
+
+/// Removes the files below `dir` (the loose refs named `<prefix>/…`) that are not refs of
+/// `keep` with their value, and the directories left empty (`dir` itself only when `root` is
+/// false).
+fn prune_loose(dir: &Path, prefix: &str, keep: &BTreeMap<&str, Oid>, root: bool) -> io::Result<()> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let file_name = entry.file_name();
+        let name = format!("{prefix}/{}", file_name.to_string_lossy());
+        if entry.file_type()?.is_dir() {
+            prune_loose(&entry.path(), &name, keep, false)?;
+        } else {
+            let wanted = keep.get(name.as_str()).map(|oid| format!("{oid}\n"));
+            let current = wanted.as_ref().and_then(|_| fs::read(entry.path()).ok());
+            if wanted.is_none() || current.as_deref() != wanted.as_ref().map(|w| w.as_bytes()) {
+                fs::remove_file(entry.path())?;
+            }
+        }
+    }
+    if !root {
+        match fs::remove_dir(dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::DirectoryNotEmpty => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Writes loose ref `name` = `oid` (through `<name>.lock`, renamed over it) unless it already
+/// holds that value.
+fn write_loose(dir: &Path, name: &str, oid: Oid) -> io::Result<()> {
+    let path = dir.join(name);
+    let content = format!("{oid}\n");
+    if fs::read(&path).is_ok_and(|c| c == content.as_bytes()) {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    let lock = dir.join(format!("{name}.lock"));
+    let _ = fs::remove_file(&lock); // stale: only this writer takes it
+    let written = fs::write(&lock, content.as_bytes()).and_then(|()| fs::rename(&lock, &path));
+    if written.is_err() {
+        let _ = fs::remove_file(&lock);
+    }
+    written
 }
 
 fn io_error(action: &str, error: &io::Error) -> git2::Error {
@@ -120,7 +188,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fetched_refs_replace_the_namespaces_and_are_packed() {
+    fn fetched_refs_replace_the_namespaces_tags_packed_branches_loose() {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repository::init_bare(dir.path()).unwrap();
         let sig = git2::Signature::now("t", "t@example.com").unwrap();
@@ -157,10 +225,54 @@ mod tests {
         assert!(!dir.path().join("refs/tags/old").exists());
         assert!(!dir.path().join("refs/tags/pkg").exists());
         assert!(dir.path().join("refs/tags").is_dir());
+        // Tags packed, branches loose.
+        let packed = fs::read_to_string(dir.path().join("packed-refs")).unwrap();
+        assert_eq!(
+            packed,
+            format!(
+                "# pack-refs with: sorted \n{a} refs/heads/local\n{a} refs/tags/pkg/v1\n{b} refs/tags/pkg/v2\n"
+            )
+        );
+        assert_eq!(
+            fs::read_to_string(dir.path().join("refs/remotes/origin/main")).unwrap(),
+            format!("{b}\n")
+        );
+
         // libgit2 writes over packed refs as usual.
         repo.reference("refs/tags/pkg/v3", a, false, "").unwrap();
         repo.find_reference("refs/tags/pkg/v1").unwrap().delete().unwrap();
         assert!(repo.find_reference("refs/tags/pkg/v1").is_err());
         assert_eq!(repo.refname_to_id("refs/tags/pkg/v2").unwrap(), b);
+
+        // A second fetch: a branch moves, one goes, one comes; unchanged files stay as they are.
+        repo.reference("refs/remotes/origin/drafts/p/ws", a, true, "").unwrap();
+        repo.reference("refs/remotes/origin/gone/x", a, true, "").unwrap();
+        let fetched = BTreeMap::from([
+            ("refs/remotes/origin/main".to_string(), b),
+            ("refs/remotes/origin/drafts/p/ws".to_string(), b),
+            ("refs/remotes/origin/gone".to_string(), a),
+            ("refs/tags/pkg/v2".to_string(), b),
+        ]);
+        let main_file = dir.path().join("refs/remotes/origin/main");
+        let before = fs::metadata(&main_file).unwrap().modified().unwrap();
+        replace_fetched(&repo, &fetched).unwrap();
+        assert_eq!(fs::metadata(&main_file).unwrap().modified().unwrap(), before);
+        let repo = Repository::open_bare(dir.path()).unwrap();
+        let mut names: Vec<(String, Oid)> = repo
+            .references()
+            .unwrap()
+            .map(|r| r.unwrap())
+            .map(|r| (r.name().unwrap().to_string(), r.target().unwrap()))
+            .collect();
+        names.sort();
+        let expected = [
+            ("refs/heads/local", a),
+            ("refs/remotes/origin/drafts/p/ws", b),
+            ("refs/remotes/origin/gone", a),
+            ("refs/remotes/origin/main", b),
+            ("refs/tags/pkg/v2", b),
+        ];
+        assert_eq!(names, expected.map(|(n, o)| (n.to_string(), o)));
+        assert!(!dir.path().join("refs/remotes/origin/gone/x").exists());
     }
 }

@@ -16,6 +16,7 @@ use super::error::{GitError, Scrubber, redact_userinfo};
 use super::local_push;
 use super::mirror::ORIGIN;
 use super::refs::local_name;
+use super::refstore::Files;
 
 /// What a ref must look like on the remote for an update to go ahead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,13 +142,18 @@ pub(crate) fn push(repo: &Repository, url: &str, auth: &Auth, updates: &[RefUpda
     record(repo, updates, scrub)
 }
 
-/// Applies pushed updates to the mirror's refs.
+/// Applies pushed updates to the mirror's refs: as loose files written directly when the
+/// mirror logs no ref updates (see `refstore`; libgit2 would load and scan every packed ref for
+/// each one), else through libgit2.
 pub(crate) fn record(repo: &Repository, updates: &[RefUpdate], scrub: &Scrubber) -> Result<(), GitError> {
+    let files = Files::of(repo).map_err(|e| GitError::local("open the mirror's refs", e, scrub))?;
     for update in updates {
         let Some(local) = local_name(&update.remote_ref) else { continue };
-        let result = match update.new {
-            Some(oid) => repo.reference(&local, oid, true, "push").map(drop),
-            None => match repo.find_reference(&local) {
+        let result = match (files.as_ref().filter(|f| !f.has_log(&local)), update.new) {
+            (Some(files), Some(oid)) => files.set(&local, oid, None),
+            (Some(files), None) => files.delete(&local, None),
+            (None, Some(oid)) => repo.reference(&local, oid, true, "push").map(drop),
+            (None, None) => match repo.find_reference(&local) {
                 Ok(mut reference) => reference.delete(),
                 Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(()),
                 Err(e) => Err(e),

@@ -62,7 +62,8 @@ pub(crate) struct Writer {
     /// `None` until first read and after a failure that may have left the mirror otherwise.
     known: RefCell<Option<RefSet>>,
     /// Updates pushed since `known` was last brought up to date (applied by the next
-    /// [`Writer::refs`], when the caller's copy of the set is gone, so nothing is copied).
+    /// [`Writer::refs`]; a caller's copy still alive then costs a copy of the changed chunks
+    /// only, see [`RefSet`]).
     pushed: RefCell<Vec<(String, Option<Oid>)>>,
 }
 
