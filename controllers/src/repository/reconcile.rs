@@ -129,7 +129,14 @@ async fn apply(api: &Api<Repository>, repo: &Repository, ctx: &Context) -> Resul
         next_sync: None,
         run_once: None,
     };
-    if due != Due::Periodic {
+    // `Reconciling` marks a sync a user asked for (a new or changed Repository, runOnceAt); a
+    // periodic sync or the retry of a failed one leaves the condition as it is (no flapping).
+    let failing = repo
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.iter().find(|c| c.type_ == porch_api::config::CONDITION_READY))
+        .is_some_and(|c| c.reason == porch_api::config::REASON_ERROR);
+    if due != Due::Periodic && !(failing && due == Due::NotOpen) {
         write_status(api, repo, &syncing).await?;
     }
     let run_once = repo.spec.sync.as_ref().and_then(|s| s.run_once_at.clone()).filter(|t| t.0 <= now);
