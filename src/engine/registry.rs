@@ -232,6 +232,9 @@ impl Registry {
         if !opened_now {
             let _permit = self.inner.syncs.clone().acquire_owned().await;
             let (ns, name) = repository_key(repo);
+            // The Secret may have been rotated (or `secretRef` changed): read it again.
+            let secret = repo.spec.git.as_ref().and_then(|g| g.secret_ref.as_ref()).map(|s| s.name.clone());
+            cache.git().set_credentials(read_credentials(&self.inner, &ns, &name, secret).await?);
             cache.refresh().await.map_err(|source| OpenError::Cache {
                 repository: format!("{ns}/{name}"),
                 source: Arc::new(source),
@@ -262,14 +265,7 @@ async fn open_cache(
     secret: Option<String>,
 ) -> Result<RepositoryCache, OpenError> {
     let repository = format!("{namespace}/{name}");
-    let credentials = match secret {
-        Some(secret) => {
-            Some(credentials::read(&inner.config.client, &namespace, &secret).await.map_err(|source| {
-                OpenError::Credentials { repository: repository.clone(), source: Arc::new(source) }
-            })?)
-        }
-        None => None,
-    };
+    let credentials = read_credentials(inner, &namespace, &name, secret).await?;
     let mut config = config;
     config.ca_bundle = ca_bundle(&inner.config.client, &namespace).await;
     let spec =
@@ -288,6 +284,19 @@ async fn open_cache(
         "repository opened"
     );
     Ok(cache)
+}
+
+/// The credentials in Secret `secret` of `namespace`, if a Repository names one.
+async fn read_credentials(
+    inner: &Inner,
+    namespace: &str,
+    name: &str,
+    secret: Option<String>,
+) -> Result<Option<crate::git::Credentials>, OpenError> {
+    let Some(secret) = secret else { return Ok(None) };
+    credentials::read(&inner.config.client, namespace, &secret).await.map(Some).map_err(|source| {
+        OpenError::Credentials { repository: format!("{namespace}/{name}"), source: Arc::new(source) }
+    })
 }
 
 /// The PEM CA bundle of the namespace's private git servers: key `ca.crt` of the Secret

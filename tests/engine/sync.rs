@@ -241,3 +241,60 @@ async fn packagerevs_of_a_repository_that_is_gone_are_swept_away() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotated_secret_is_used_by_the_next_sync() {
+    use super::http_support::{HttpAuth, HttpGitServer};
+    use k8s_openapi::api::core::v1::Secret;
+    let env = Env::start();
+    let root = env.scratch.path().join("served");
+    std::fs::create_dir_all(&root).unwrap();
+    remote_with_app(&root, "private");
+    let server = HttpGitServer::start(root, HttpAuth::Basic("me".into(), "right".into())).await;
+    let secrets: Api<Secret> = Api::namespaced(env.client.clone(), NS);
+    let secret = |password: &str| -> Secret {
+        serde_json::from_value(json!({
+            "metadata": {"name": "creds"}, "type": "kubernetes.io/basic-auth",
+            "stringData": {"username": "me", "password": password},
+        }))
+        .unwrap()
+    };
+    secrets.create(&PostParams::default(), &secret("wrong")).await.unwrap();
+    let repo: Repository = serde_json::from_value(json!({
+        "metadata": {"name": "private"},
+        "spec": {"type": "git", "git": {"repo": server.url("private.git"), "secretRef": {"name": "creds"}}},
+    }))
+    .unwrap();
+    env.repos().create(&PostParams::default(), &repo).await.unwrap();
+    let reason = |env: &Env| {
+        let repos = env.repos();
+        async move {
+            let repo = repos.get("private").await.unwrap();
+            repo.status
+                .and_then(|s| s.conditions.into_iter().find(|c| c.type_ == "Ready"))
+                .map(|c| (c.reason, c.message))
+        }
+    };
+    step("the authentication error", async {
+        while !matches!(reason(&env).await, Some((r, _)) if r == "Error") {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    let (_, message) = reason(&env).await.unwrap();
+    assert!(!message.contains("wrong"), "the password leaks: {message}");
+    // Rotate the Secret; the next sync (retries back off from 2 s) uses it.
+    let mut current = secrets.get("creds").await.unwrap();
+    current.string_data = Some(
+        [("username".to_string(), "me".to_string()), ("password".to_string(), "right".to_string())].into(),
+    );
+    current.data = None;
+    secrets.replace("creds", &PostParams::default(), &current).await.unwrap();
+    step("Ready with the new credentials", async {
+        while !matches!(reason(&env).await, Some((r, _)) if r == "Ready") {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert_eq!(names(&env).await, ["private.app.main", "private.app.v1"]);
+}
