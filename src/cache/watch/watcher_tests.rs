@@ -166,3 +166,19 @@ async fn delivered_objects_can_be_loaded_once_on_demand() {
     assert_eq!(next(&mut b).await.object["kind"], "Files");
     assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn a_consumer_that_falls_out_of_the_window_gets_410_and_never_holds_anyone_up() {
+    let m = manager(3);
+    let mut slow = m.watch(request(all(), Some("10"))).unwrap();
+    let mut fast = m.watch(request(all(), Some("10"))).unwrap();
+    for rv in 11..=20 {
+        publish(&m, rv, ChangeType::Added, &format!("o{rv}"), "x", None);
+        // The fast one keeps up; the slow one reads nothing meanwhile.
+        assert_eq!(next(&mut fast).await.object["metadata"]["resourceVersion"], rv.to_string());
+    }
+    let e = next(&mut slow).await;
+    assert_eq!(e.event_type, WatchEventType::Error);
+    assert_eq!(e.object["code"], 410);
+    assert!(slow.next().await.is_none());
+}
