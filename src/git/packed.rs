@@ -14,17 +14,18 @@
 //! - written to `packed-refs.lock` and renamed over `packed-refs` (atomic for readers), then the
 //!   loose files of the tags are removed (a loose ref would shadow its packed value).
 //!
-//! Branches stay loose (one `<oid>\n` file each, rewritten only when it changed, the ones the
-//! remote no longer has removed): there are few of them (the repository branch and the drafts,
-//! proposals and deletion markers in flight), and they are what the writes move and delete. A
-//! packed ref can only be deleted by rewriting the whole file, so an approval (which deletes its
-//! proposed branch) after a fetch would otherwise rewrite every tag's line.
+//! A branch that has a loose file stays loose (rewritten only when it changed; removed when the
+//! remote no longer has it); the other branches are packed with the tags. The writes leave the
+//! refs they push loose, so the branches this server creates and then deletes (drafts,
+//! proposals, deletion markers) stay loose across fetches: a packed ref can only be deleted by
+//! rewriting the whole file, and an approval (which deletes its proposed branch) after a fetch
+//! would otherwise rewrite every tag's line. A cold fetch still packs everything.
 //!
 //! Only the repository's single writer calls this, so there is no competing writer; a reader
 //! between the rename and the removal of a loose file sees that ref's previous value, as it would
 //! have before the fetch.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
@@ -41,8 +42,8 @@ fn owned(name: &str) -> bool {
 }
 
 /// Replaces every mirror ref under `refs/remotes/origin/` and `refs/tags/` with `refs` (local
-/// names → objects), keeping the mirror's other refs: the tags and the other refs packed, the
-/// remote-tracking branches loose.
+/// names → objects), keeping the mirror's other refs: remote-tracking branches that have a loose
+/// file stay loose, everything else is packed.
 pub(crate) fn replace_fetched(repo: &Repository, refs: &BTreeMap<String, Oid>) -> Result<(), git2::Error> {
     let mut packed: BTreeMap<String, Oid> = BTreeMap::new();
     for reference in repo.references()? {
@@ -52,28 +53,38 @@ pub(crate) fn replace_fetched(repo: &Repository, refs: &BTreeMap<String, Oid>) -
             packed.insert(name.to_string(), target);
         }
     }
-    let (branches, tags): (BTreeMap<&str, Oid>, BTreeMap<&str, Oid>) = refs
-        .iter()
-        .map(|(name, oid)| (name.as_str(), *oid))
-        .partition(|(name, _)| name.starts_with(TRACKING));
-    packed.extend(tags.into_iter().map(|(name, oid)| (name.to_string(), oid)));
     let dir = repo.path();
+    let branches: BTreeMap<&str, Oid> = refs
+        .iter()
+        .filter(|(name, _)| name.starts_with(TRACKING))
+        .map(|(name, oid)| (name.as_str(), *oid))
+        .collect();
+    // Loose branches the remote still has stay loose; the others go.
+    let mut loose = BTreeSet::new();
+    let tracking = dir.join(TRACKING.trim_end_matches('/'));
+    prune_loose(&tracking, TRACKING.trim_end_matches('/'), &branches, true, &mut loose)
+        .map_err(|e| io_error("remove loose refs", &e))?;
+    let to_pack = refs.iter().filter(|(name, _)| !loose.contains(name.as_str()));
+    packed.extend(to_pack.map(|(name, oid)| (name.clone(), *oid)));
     write_packed(dir, &packed).map_err(|e| io_error("write packed-refs", &e))?;
     remove_loose(&dir.join(TAGS.trim_end_matches('/')), true)
         .map_err(|e| io_error("remove loose refs", &e))?;
-    let tracking = dir.join(TRACKING.trim_end_matches('/'));
-    prune_loose(&tracking, TRACKING.trim_end_matches('/'), &branches, true)
-        .map_err(|e| io_error("remove loose refs", &e))?;
-    for (name, oid) in branches {
-        write_loose(dir, name, oid).map_err(|e| io_error("write a loose ref", &e))?;
+    for name in &loose {
+        write_loose(dir, name, branches[name.as_str()]).map_err(|e| io_error("write a loose ref", &e))?;
     }
     Ok(())
 }
 
 /// Removes the files below `dir` (the loose refs named `<prefix>/…`) that are not refs of
-/// `keep` with their value, and the directories left empty (`dir` itself only when `root` is
-/// false).
-fn prune_loose(dir: &Path, prefix: &str, keep: &BTreeMap<&str, Oid>, root: bool) -> io::Result<()> {
+/// `keep`, and the directories left empty (`dir` itself only when `root` is false); the names of
+/// the files kept go to `kept`.
+fn prune_loose(
+    dir: &Path,
+    prefix: &str,
+    keep: &BTreeMap<&str, Oid>,
+    root: bool,
+    kept: &mut BTreeSet<String>,
+) -> io::Result<()> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
@@ -84,13 +95,11 @@ fn prune_loose(dir: &Path, prefix: &str, keep: &BTreeMap<&str, Oid>, root: bool)
         let file_name = entry.file_name();
         let name = format!("{prefix}/{}", file_name.to_string_lossy());
         if entry.file_type()?.is_dir() {
-            prune_loose(&entry.path(), &name, keep, false)?;
+            prune_loose(&entry.path(), &name, keep, false, kept)?;
+        } else if keep.contains_key(name.as_str()) {
+            kept.insert(name);
         } else {
-            let wanted = keep.get(name.as_str()).map(|oid| format!("{oid}\n"));
-            let current = wanted.as_ref().and_then(|_| fs::read(entry.path()).ok());
-            if wanted.is_none() || current.as_deref() != wanted.as_ref().map(|w| w.as_bytes()) {
-                fs::remove_file(entry.path())?;
-            }
+            fs::remove_file(entry.path())?;
         }
     }
     if !root {
@@ -244,7 +253,8 @@ mod tests {
         assert!(repo.find_reference("refs/tags/pkg/v1").is_err());
         assert_eq!(repo.refname_to_id("refs/tags/pkg/v2").unwrap(), b);
 
-        // A second fetch: a branch moves, one goes, one comes; unchanged files stay as they are.
+        // A second fetch: a loose branch moves, one goes, one comes (packed); unchanged files
+        // stay as they are.
         repo.reference("refs/remotes/origin/drafts/p/ws", a, true, "").unwrap();
         repo.reference("refs/remotes/origin/gone/x", a, true, "").unwrap();
         let fetched = BTreeMap::from([
@@ -274,5 +284,23 @@ mod tests {
         ];
         assert_eq!(names, expected.map(|(n, o)| (n.to_string(), o)));
         assert!(!dir.path().join("refs/remotes/origin/gone/x").exists());
+        assert!(!dir.path().join("refs/remotes/origin/gone").exists(), "a new branch is packed");
+        let draft = fs::read_to_string(dir.path().join("refs/remotes/origin/drafts/p/ws")).unwrap();
+        assert_eq!(draft, format!("{b}\n"));
+        let packed = fs::read_to_string(dir.path().join("packed-refs")).unwrap();
+        let lines = [
+            format!("{a} refs/heads/local"),
+            format!("{a} refs/remotes/origin/gone"),
+            format!("{b} refs/tags/pkg/v2"),
+        ];
+        assert_eq!(packed, format!("# pack-refs with: sorted \n{}\n", lines.join("\n")));
+
+        // A cold fetch packs everything.
+        let cold = tempfile::tempdir().unwrap();
+        let cold_repo = Repository::init_bare(cold.path()).unwrap();
+        replace_fetched(&cold_repo, &fetched).unwrap();
+        assert!(!cold.path().join("refs/remotes/origin").exists());
+        let packed = fs::read_to_string(cold.path().join("packed-refs")).unwrap();
+        assert_eq!(packed.lines().count(), 1 + fetched.len());
     }
 }
