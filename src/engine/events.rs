@@ -31,6 +31,7 @@ use super::resources::from_files;
 use crate::cache::watch::{Change, ChangeType, WatcherManager};
 use crate::cache::{CacheEvent, CachedPackage, CachedRevision, EventType, RepositoryCache};
 use crate::crdstore::{ListOptions, Sequenced, Store, StoredKind, WatchEventType};
+use crate::git::GitRepository;
 
 /// How long the pump waits for the cache event of a reserved resourceVersion before it gives
 /// it up (a write cancelled between reserving and publishing; never expected).
@@ -233,10 +234,12 @@ impl Pump {
             object.clone(),
             prev.clone(),
         ));
+        // Weakly: a closed repository is not kept open by the events in the window.
+        let git = cache.map(|c| c.git().downgrade());
         let loader_rev = rev.clone();
         let loader = Box::new(move || {
-            let (cache, rev, meta) = (cache.clone(), loader_rev.clone(), meta.clone());
-            Box::pin(async move { resources_json(cache, &rev, meta.as_deref()).await })
+            let (git, rev, meta) = (git.as_ref().and_then(|g| g.upgrade()), loader_rev.clone(), meta.clone());
+            Box::pin(async move { resources_json(git, &rev, meta.as_deref()).await })
                 as futures::future::BoxFuture<'static, Option<Value>>
         });
         self.watches
@@ -319,14 +322,14 @@ impl Pump {
     }
 }
 
-/// The PackageRevisionResources of a revision as JSON (no files once its cache is gone).
+/// The PackageRevisionResources of a revision as JSON (no files once its repository is closed).
 async fn resources_json(
-    cache: Option<RepositoryCache>,
+    git: Option<GitRepository>,
     rev: &CachedRevision,
     meta: Option<&PackageRev>,
 ) -> Option<Value> {
-    let resources = match cache {
-        Some(cache) => match cache.git().read_tree(rev.revision.tree).await {
+    let resources = match git {
+        Some(git) => match git.read_tree(rev.revision.tree).await {
             Ok(files) => from_files(&files).unwrap_or_default(),
             Err(e) => {
                 tracing::warn!(revision = %rev.name, error = %crate::error_chain::with_causes(&e), "reading files for a watch failed");

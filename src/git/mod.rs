@@ -55,5 +55,5 @@ pub use refs::{
     DELETION_PROPOSED, DRAFTS, HEADS, PROPOSED, PorchRef, RefDiff, RefSet, TAGS, deletion_proposed_branch,
     draft_branch, parse_revision, proposed_branch, version_tag,
 };
-pub use repo::GitRepository;
+pub use repo::{GitRepository, WeakGitRepository};
 pub use writer::{DraftContent, FetchOutcome, WriteOutcome};

@@ -52,7 +52,32 @@ impl std::fmt::Debug for GitRepository {
     }
 }
 
+/// A [`GitRepository`] that does not keep the mirror open: what long-lived holders that only
+/// may need it (watch events) keep.
+#[derive(Clone)]
+pub struct WeakGitRepository {
+    inner: std::sync::Weak<Inner>,
+}
+
+impl std::fmt::Debug for WeakGitRepository {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WeakGitRepository").finish_non_exhaustive()
+    }
+}
+
+impl WeakGitRepository {
+    /// The repository, if anything else still holds it.
+    pub fn upgrade(&self) -> Option<GitRepository> {
+        self.inner.upgrade().map(|inner| GitRepository { inner })
+    }
+}
+
 impl GitRepository {
+    /// A handle that does not keep this repository alive.
+    pub fn downgrade(&self) -> WeakGitRepository {
+        WeakGitRepository { inner: Arc::downgrade(&self.inner) }
+    }
+
     /// Opens (creating if needed) the mirror at `path` (e.g. `<data-dir>/git/<ns>/<name>`) for
     /// the remote in `config`. Does not touch the network: call [`GitRepository::fetch`] next.
     /// The first call in a process applies the default [`init_libgit2`](super::init_libgit2)

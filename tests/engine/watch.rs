@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
-use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, WatchEvent, WatchParams};
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams};
 use kube::runtime::watcher;
 use porch_api::{PackageRevision, PorchPackage};
 use serde_json::json;
@@ -89,6 +89,14 @@ async fn a_watcher_sees_each_change_of_a_package_life_once_in_order() {
         "tasks": [{"type": "edit", "edit": {"sourceRef": {"name": "deploy.app.ws1"}}}]}))
         .await
         .unwrap();
+    expect(&mut events, &["Apply deploy.app.ws2 Draft 0"]).await;
+    // New content, so the branch's tree moves with the approval (a copy with the same tree and
+    // the same publish second would leave the placeholder unchanged: no event is then right).
+    let mut prr = env.prrs().get("deploy.app.ws2").await.unwrap();
+    prr.spec
+        .resources
+        .insert("cm.yaml".into(), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n".into());
+    env.prrs().replace("deploy.app.ws2", &PostParams::default(), &prr).await.unwrap();
     expect(&mut events, &["Apply deploy.app.ws2 Draft 0"]).await;
     env.publish("deploy.app.ws2").await;
     expect(
