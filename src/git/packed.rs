@@ -103,11 +103,7 @@ fn prune_loose(
         }
     }
     if !root {
-        match fs::remove_dir(dir) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::DirectoryNotEmpty => {}
-            Err(e) => return Err(e),
-        }
+        remove_dir_if_empty(dir)?;
     }
     Ok(())
 }
@@ -182,19 +178,35 @@ fn remove_loose(dir: &Path, keep: bool) -> io::Result<()> {
         }
     }
     if !keep {
-        match fs::remove_dir(dir) {
-            Ok(()) => {}
-            // Not empty: something was created meanwhile; it stays.
-            Err(e) if e.kind() == io::ErrorKind::DirectoryNotEmpty => {}
-            Err(e) => return Err(e),
-        }
+        remove_dir_if_empty(dir)?;
     }
     Ok(())
+}
+
+/// Removes `dir` unless something is in it (created meanwhile, say): that stays.
+fn remove_dir_if_empty(dir: &Path) -> io::Result<()> {
+    match fs::remove_dir(dir) {
+        Err(e) if e.kind() == io::ErrorKind::DirectoryNotEmpty => Ok(()),
+        other => other,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The repository at `path`, reopened, and its refs sorted by name.
+    fn refs_of(path: &Path) -> (Repository, Vec<(String, Oid)>) {
+        let repo = Repository::open_bare(path).unwrap();
+        let mut names: Vec<(String, Oid)> = repo
+            .references()
+            .unwrap()
+            .map(|r| r.unwrap())
+            .map(|r| (r.name().unwrap().to_string(), r.target().unwrap()))
+            .collect();
+        names.sort();
+        (repo, names)
+    }
 
     #[test]
     fn fetched_refs_replace_the_namespaces_tags_packed_branches_loose() {
@@ -216,14 +228,7 @@ mod tests {
         ]);
         replace_fetched(&repo, &fetched).unwrap();
 
-        let repo = Repository::open_bare(dir.path()).unwrap();
-        let mut names: Vec<(String, Oid)> = repo
-            .references()
-            .unwrap()
-            .map(|r| r.unwrap())
-            .map(|r| (r.name().unwrap().to_string(), r.target().unwrap()))
-            .collect();
-        names.sort();
+        let (repo, names) = refs_of(dir.path());
         let expected = [
             ("refs/heads/local", a),
             ("refs/remotes/origin/main", b),
@@ -267,14 +272,7 @@ mod tests {
         let before = fs::metadata(&main_file).unwrap().modified().unwrap();
         replace_fetched(&repo, &fetched).unwrap();
         assert_eq!(fs::metadata(&main_file).unwrap().modified().unwrap(), before);
-        let repo = Repository::open_bare(dir.path()).unwrap();
-        let mut names: Vec<(String, Oid)> = repo
-            .references()
-            .unwrap()
-            .map(|r| r.unwrap())
-            .map(|r| (r.name().unwrap().to_string(), r.target().unwrap()))
-            .collect();
-        names.sort();
+        let (_, names) = refs_of(dir.path());
         let expected = [
             ("refs/heads/local", a),
             ("refs/remotes/origin/drafts/p/ws", b),
