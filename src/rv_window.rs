@@ -71,6 +71,36 @@ pub(crate) fn too_old(requested: u64, oldest: u64) -> serde_json::Value {
     porch_layers::ApiError::expired(message).to_json()
 }
 
+/// What ended a watcher's wait with nothing to send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Woken {
+    /// The window moved: look again.
+    Changed,
+    /// The window's owner is gone: the watch ends.
+    Closed,
+    /// The bookmark interval ticked: send a BOOKMARK.
+    Bookmark,
+}
+
+/// Waits for the window behind `rx` to move or, when bookmarks were asked for, the next tick.
+pub(crate) async fn idle(
+    rx: &mut tokio::sync::watch::Receiver<u64>,
+    bookmarks: Option<&mut tokio::time::Interval>,
+) -> Woken {
+    let tick = async {
+        match bookmarks {
+            Some(interval) => {
+                interval.tick().await;
+            }
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        changed = rx.changed() => if changed.is_ok() { Woken::Changed } else { Woken::Closed },
+        () = tick => Woken::Bookmark,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,7 @@ use tokio::time::{Instant, Interval, MissedTickBehavior};
 use super::filter::Filter;
 use super::state::{LogEntry, Shared};
 use super::{StoreError, StoredKind, WatchEvent, WatchEventType, WatchOptions, meta};
+use crate::rv_window::{Woken, idle};
 
 /// How many window entries a watcher scans per lock acquisition.
 const SCAN_CHUNK: usize = 1024;
@@ -136,24 +137,10 @@ impl Watcher {
             if self.fill() {
                 continue;
             }
-            let bookmarks = &mut self.bookmarks;
-            let rx = &mut self.rx;
-            let tick = async {
-                match bookmarks.as_mut() {
-                    Some(i) => {
-                        i.tick().await;
-                    }
-                    None => std::future::pending().await,
-                }
-            };
-            let woken_by_write = tokio::select! {
-                changed = rx.changed() => Some(changed.is_ok()),
-                () = tick => None,
-            };
-            match woken_by_write {
-                Some(true) => {}
-                Some(false) => self.done = true,
-                None => {
+            match idle(&mut self.rx, self.bookmarks.as_mut()).await {
+                Woken::Changed => {}
+                Woken::Closed => self.done = true,
+                Woken::Bookmark => {
                     let b = self.bookmark(false);
                     self.pending.push_back(b);
                 }

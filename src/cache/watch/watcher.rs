@@ -15,6 +15,7 @@ use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 use super::change::{Change, ChangeType};
 use super::manager::{Inner, Matcher, WatchRequest, too_old};
+use crate::rv_window::{Woken, idle};
 
 /// How many window entries a watcher takes per lock acquisition.
 const CHUNK: usize = 1024;
@@ -125,19 +126,10 @@ impl Watcher {
             if self.fill() {
                 continue;
             }
-            let bookmarks = &mut self.bookmarks;
-            let rx = &mut self.rx;
-            let tick = async {
-                match bookmarks.as_mut() {
-                    Some(interval) => {
-                        interval.tick().await;
-                    }
-                    None => std::future::pending().await,
-                }
-            };
-            tokio::select! {
-                changed = rx.changed() => if changed.is_err() { self.done = true },
-                () = tick => {
+            match idle(&mut self.rx, self.bookmarks.as_mut()).await {
+                Woken::Changed => {}
+                Woken::Closed => self.done = true,
+                Woken::Bookmark => {
                     let bookmark = self.bookmark(false);
                     self.pending.push_back(Pending::Event(bookmark));
                 }
