@@ -20,7 +20,6 @@
 //! `BENCH_REVISIONS_PER_REPO`, `BENCH_LIST_RUNS`, `BENCH_LIFECYCLE_RUNS`.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -32,6 +31,10 @@ use porch_server::git::{Annotation, annotate};
 use porch_server::{ApiStack, App, Config};
 use serde_json::{Value, json};
 use tower::ServiceExt;
+
+#[path = "../tests/support/git.rs"]
+mod fixtures;
+use fixtures::{bare_repo, file_url, git as git_cli, kptfile};
 
 /// The namespace everything lives in.
 const NS: &str = "default";
@@ -55,36 +58,6 @@ fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration) {
     samples.sort_unstable();
     let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
     (at(0.50), at(0.99))
-}
-
-fn file_url(path: &Path) -> String {
-    format!("file://{}", path.display())
-}
-
-fn kptfile(name: &str) -> String {
-    format!("apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: {name}\n")
-}
-
-/// Runs git in `dir` with a clean configuration and a fixed identity; panics with its stderr.
-fn git_cli(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_AUTHOR_NAME", "Dev")
-        .env("GIT_AUTHOR_EMAIL", "dev@example.com")
-        .env("GIT_COMMITTER_NAME", "Dev")
-        .env("GIT_COMMITTER_EMAIL", "dev@example.com")
-        .output()
-        .expect("running git");
-    assert!(
-        out.status.success(),
-        "git {args:?} in {}: {}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -144,13 +117,6 @@ fn copy_dir(from: &Path, to: &Path) {
                 .unwrap_or_else(|e| panic!("copying to {}: {e}", target.display()));
         }
     }
-}
-
-/// An empty bare repository with HEAD on `main`.
-fn bare_repo(path: &Path) -> PathBuf {
-    std::fs::create_dir_all(path).unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
-    git_cli(path, &["init", "--bare", "-q", "-b", "main"]);
-    path.to_path_buf()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -392,7 +358,7 @@ fn git_cycle(work: &Path, package: &str) {
 
 /// A work tree of a fresh bare remote, with one initial commit on main pushed.
 fn git_work_tree(root: &Path) -> PathBuf {
-    let remote = bare_repo(&root.join("baseline.git"));
+    let remote = bare_repo(root, "baseline.git");
     let work = root.join("baseline-work");
     std::fs::create_dir_all(&work).unwrap_or_else(|e| panic!("creating {}: {e}", work.display()));
     git_cli(&work, &["init", "-q", "-b", "main"]);
@@ -403,7 +369,7 @@ fn git_work_tree(root: &Path) -> PathBuf {
 }
 
 async fn lifecycle_bench(app: &App, client: &Client, root: &Path, runs: usize) {
-    let remote = bare_repo(&root.join("lifecycle.git"));
+    let remote = bare_repo(root, "lifecycle.git");
     let api: Api<porch_api::Repository> = Api::namespaced(app.kube_client(), NS);
     register(&api, "lifecycle", &file_url(&remote), true).await;
     let already = api.list(&ListParams::default()).await.expect("listing Repositories").items.len();

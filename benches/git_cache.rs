@@ -15,7 +15,6 @@
 //! with git2 (one template repository, packed once with the git CLI, copied R times).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,23 +23,12 @@ use porch_server::cache::{CacheOptions, RepositoryCache, RepositorySpec, Resourc
 use porch_server::crdstore::{Store, StoreOptions};
 use porch_server::git::{Annotation, DraftContent, GitRepository, RepoConfig, annotate};
 
+#[path = "../tests/support/git.rs"]
+mod fixtures;
+use fixtures::{git as git_cli, kptfile};
+
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn kptfile(name: &str) -> String {
-    format!("apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: {name}\n")
-}
-
-fn git_cli(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .status()
-        .expect("running git");
-    assert!(status.success(), "git {args:?} failed");
 }
 
 /// Peak and current resident set size in KiB.

@@ -36,6 +36,10 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
+#[path = "../tests/support/git.rs"]
+mod fixtures;
+use fixtures::bare_repo;
+
 /// The packagerevisions collection.
 const PRS: &str = "/apis/porch.kpt.dev/v1alpha1/namespaces/default/packagerevisions";
 /// The repositories collection (the embedded CR store in standalone mode).
@@ -62,31 +66,6 @@ fn ms(d: Duration) -> f64 {
 /// The sample at quantile `q` (nearest rank) of sorted `samples`.
 fn quantile(sorted: &[Duration], q: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
-}
-
-/// Runs git in `dir` with a clean configuration; panics with its stderr.
-fn git_cli(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .output()
-        .expect("running git");
-    assert!(
-        out.status.success(),
-        "git {args:?} in {}: {}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// An empty bare repository with HEAD on `main`.
-fn bare_repo(path: &Path) -> PathBuf {
-    std::fs::create_dir_all(path).unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
-    git_cli(path, &["init", "--bare", "-q", "-b", "main"]);
-    path.to_path_buf()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -497,7 +476,7 @@ async fn main() {
 
     let tmp = tempfile::tempdir().expect("a temporary directory");
     let root = tmp.path();
-    let remote = bare_repo(&root.join("remote.git"));
+    let remote = bare_repo(root, "remote.git");
     let server = Server::start(root).await;
     let pid = server.pid();
     let addr = server.addr.clone();

@@ -12,7 +12,8 @@ use std::time::Duration;
 /// Author email of the fixture commits.
 pub(crate) const DEV_EMAIL: &str = "dev@example.com";
 
-/// Runs git in `dir` with a clean configuration; panics on failure; returns trimmed stdout.
+/// Runs git in `dir` with a clean configuration and the fixture identity; panics on failure;
+/// returns trimmed stdout.
 pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
     git_env(dir, args, &[])
 }
@@ -24,6 +25,10 @@ fn git_env(dir: &Path, args: &[&str], env: &[(&str, String)]) -> String {
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_AUTHOR_NAME", "Dev")
+        .env("GIT_AUTHOR_EMAIL", DEV_EMAIL)
+        .env("GIT_COMMITTER_NAME", "Dev")
+        .env("GIT_COMMITTER_EMAIL", DEV_EMAIL)
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
         .expect("running git");
