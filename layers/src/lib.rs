@@ -18,6 +18,7 @@ mod macros;
 pub mod admission;
 pub mod canonicalize;
 pub mod error_translation;
+pub mod json_pointer;
 pub mod managed_fields;
 pub mod patch;
 pub mod request;

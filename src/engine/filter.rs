@@ -3,6 +3,7 @@
 //! `spec.repository` and `metadata.namespace` also prune which repositories a list visits.
 
 use porch_api::porch::PackageRevisionLifecycle as Lifecycle;
+use porch_layers::json_pointer::at;
 use porch_layers::selector::FieldOperator;
 use porch_layers::{ApiError, FieldSelector};
 use serde_json::Value;
@@ -165,8 +166,8 @@ impl RevisionFilter {
     /// Whether a PackageRevision (or PackageRevisionResources) object matches every term (for
     /// watches, which filter the objects they stream).
     pub(crate) fn matches_json(&self, obj: &Value) -> bool {
-        let text = |pointer: &str| obj.pointer(pointer).and_then(Value::as_str).map(str::to_string);
-        let revision = obj.pointer("/spec/revision").and_then(Value::as_i64).unwrap_or(0);
+        let text = |pointer: &str| at(obj, pointer).and_then(Value::as_str).map(str::to_string);
+        let revision = at(obj, "/spec/revision").and_then(Value::as_i64).unwrap_or(0);
         self.matches_with(
             |field| match field {
                 Field::Name => text("/metadata/name"),
@@ -175,8 +176,7 @@ impl RevisionFilter {
                 Field::Repository => text("/spec/repository"),
                 Field::Workspace => text("/spec/workspaceName"),
                 Field::Lifecycle => text("/spec/lifecycle"),
-                Field::KptfileLabel(key) => obj
-                    .pointer("/spec/packageMetadata/labels")
+                Field::KptfileLabel(key) => at(obj, "/spec/packageMetadata/labels")
                     .and_then(|l| l.get(key))
                     .and_then(Value::as_str)
                     .map(str::to_string),

@@ -2,21 +2,24 @@
 //! conversion and discovery use them.
 
 use porch_layers::Column;
+use porch_layers::json_pointer;
 use serde_json::Value;
 
 fn at(o: &Value, pointer: &str) -> Value {
-    o.pointer(pointer).cloned().unwrap_or(Value::Null)
+    json_pointer::at(o, pointer).cloned().unwrap_or(Value::Null)
 }
 
 const PACKAGE: Column = Column::new("Package", "string", |o| at(o, "/spec/packageName"));
 const WORKSPACE: Column = Column::new("WorkspaceName", "string", |o| at(o, "/spec/workspaceName"));
-const REVISION: Column =
-    Column::new("Revision", "integer", |o| o.pointer("/spec/revision").cloned().unwrap_or(Value::from(0)));
+const REVISION: Column = Column::new("Revision", "integer", |o| {
+    json_pointer::at(o, "/spec/revision").cloned().unwrap_or(Value::from(0))
+});
 const REPOSITORY: Column = Column::new("Repository", "string", |o| at(o, "/spec/repository"));
 
 fn latest(o: &Value) -> Value {
     Value::Bool(
-        o.pointer("/metadata/labels/kpt.dev~1latest-revision").and_then(Value::as_str) == Some("true"),
+        json_pointer::at(o, "/metadata/labels/kpt.dev~1latest-revision").and_then(Value::as_str)
+            == Some("true"),
     )
 }
 
@@ -37,7 +40,7 @@ pub(crate) const PACKAGE_REVISION_RESOURCES: &[Column] = &[
     REVISION,
     REPOSITORY,
     Column::new("Files", "integer", |o| {
-        Value::from(o.pointer("/spec/resources").and_then(Value::as_object).map_or(0, |m| m.len()))
+        Value::from(json_pointer::at(o, "/spec/resources").and_then(Value::as_object).map_or(0, |m| m.len()))
     }),
 ];
 
@@ -46,6 +49,6 @@ pub(crate) const PACKAGES: &[Column] = &[
     PACKAGE,
     REPOSITORY,
     Column::new("Latest Revision", "integer", |o| {
-        o.pointer("/status/latestRevision").cloned().unwrap_or(Value::from(0))
+        json_pointer::at(o, "/status/latestRevision").cloned().unwrap_or(Value::from(0))
     }),
 ];

@@ -3,6 +3,7 @@
 
 use futures::future::BoxFuture;
 use porch_api::gvk::ResourceInfo;
+use porch_layers::json_pointer::at;
 use porch_layers::request::check_send_initial_events;
 use porch_layers::{ApiError, ObjectList, RequestContext, StorageRequest, StorageResponse};
 use serde::Serialize;
@@ -152,7 +153,7 @@ pub(crate) fn watch_request(req: &StorageRequest, target: Target) -> Result<Watc
         filter.matches_json(obj)
             && labels
                 .as_ref()
-                .is_none_or(|l| l.matches_json(obj.pointer("/metadata/labels").unwrap_or(&Value::Null)))
+                .is_none_or(|l| l.matches_json(at(obj, "/metadata/labels").unwrap_or(&Value::Null)))
     });
     Ok(WatchRequest {
         namespace: req.ctx.namespace.clone(),

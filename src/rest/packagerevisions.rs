@@ -6,6 +6,7 @@ use std::sync::Arc;
 use porch_api::PackageRevision;
 use porch_api::gvk::PACKAGE_REVISION;
 use porch_api::names::package_revision_name;
+use porch_layers::json_pointer::at;
 use porch_layers::{
     ApiError, Column, FieldCause, RequestContext, StorageRequest, StorageResponse, Strategy, Verb,
 };
@@ -48,7 +49,7 @@ impl Strategy for PackageRevisionStrategy {
     /// The name is computed from the spec (a client-given name is ignored, as in Porch); `status`
     /// is dropped.
     fn prepare_for_create(&self, _ctx: &RequestContext, obj: &mut Value) {
-        let text = |p: &str| obj.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
+        let text = |p: &str| at(obj, p).and_then(Value::as_str).unwrap_or_default().to_string();
         let name = package_revision_name(
             &text("/spec/repository"),
             &text("/spec/packageName"),
@@ -67,10 +68,10 @@ impl Strategy for PackageRevisionStrategy {
     /// Porch's `PrepareForUpdate`: a request without `spec.packageMetadata` keeps the old one.
     /// `status` travels with the object (clients may send `status.conditions`).
     fn prepare_for_update(&self, _ctx: &RequestContext, new: &mut Value, old: &Value) {
-        let missing = new.pointer("/spec/packageMetadata").is_none_or(Value::is_null);
+        let missing = at(new, "/spec/packageMetadata").is_none_or(Value::is_null);
         if missing
             && let (Some(value), Some(spec)) =
-                (old.pointer("/spec/packageMetadata"), new.get_mut("spec").and_then(Value::as_object_mut))
+                (at(old, "/spec/packageMetadata"), new.get_mut("spec").and_then(Value::as_object_mut))
         {
             spec.insert("packageMetadata".into(), value.clone());
         }
@@ -105,7 +106,7 @@ impl Strategy for PackageRevisionStrategy {
 
     /// An unset lifecycle is `Draft`.
     fn canonicalize(&self, obj: &mut Value) {
-        let unset = obj.pointer("/spec/lifecycle").is_none_or(|l| l.is_null() || l == "");
+        let unset = at(obj, "/spec/lifecycle").is_none_or(|l| l.is_null() || l == "");
         if unset && let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) {
             spec.insert("lifecycle".into(), Value::from("Draft"));
         }
@@ -122,7 +123,7 @@ impl Strategy for PackageRevisionStrategy {
 
 /// The §6 fields of a PackageRevision (or PackageRevisionResources) object.
 pub(crate) fn revision_field_value(obj: &Value, field: &str) -> Result<Option<String>, ApiError> {
-    let text = |pointer: &str| obj.pointer(pointer).and_then(Value::as_str).map(str::to_string);
+    let text = |pointer: &str| at(obj, pointer).and_then(Value::as_str).map(str::to_string);
     Ok(match field {
         "metadata.name" => text("/metadata/name"),
         "metadata.namespace" => text("/metadata/namespace"),
@@ -130,12 +131,9 @@ pub(crate) fn revision_field_value(obj: &Value, field: &str) -> Result<Option<St
         "spec.repository" => text("/spec/repository"),
         "spec.workspaceName" => text("/spec/workspaceName"),
         "spec.lifecycle" => text("/spec/lifecycle"),
-        "spec.revision" => {
-            Some(obj.pointer("/spec/revision").and_then(Value::as_i64).unwrap_or(0).to_string())
-        }
+        "spec.revision" => Some(at(obj, "/spec/revision").and_then(Value::as_i64).unwrap_or(0).to_string()),
         _ => match field.strip_prefix("spec.packageMetadata.labels[").and_then(|k| k.strip_suffix(']')) {
-            Some(key) => obj
-                .pointer("/spec/packageMetadata/labels")
+            Some(key) => at(obj, "/spec/packageMetadata/labels")
                 .and_then(|l| l.get(key))
                 .and_then(Value::as_str)
                 .map(str::to_string),

@@ -2,6 +2,7 @@
 //! 405 with Porch's messages (porch-api.md §1.1).
 
 use porch_api::gvk::PORCH_PACKAGE;
+use porch_layers::json_pointer::at;
 use porch_layers::{ApiError, Column, StorageRequest, StorageResponse, Strategy, Verb};
 use serde_json::Value;
 
@@ -32,7 +33,7 @@ impl Strategy for PackageStrategy {
     }
 
     fn field_value(&self, obj: &Value, field: &str) -> Result<Option<String>, ApiError> {
-        let text = |pointer: &str| obj.pointer(pointer).and_then(Value::as_str).map(str::to_string);
+        let text = |pointer: &str| at(obj, pointer).and_then(Value::as_str).map(str::to_string);
         Ok(match field {
             "metadata.name" => text("/metadata/name"),
             "metadata.namespace" => text("/metadata/namespace"),

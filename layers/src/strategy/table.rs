@@ -1,6 +1,7 @@
 //! `meta.k8s.io/v1 Table` building blocks: columns, options and the table itself.
 
 use super::duration::human_duration;
+use crate::json_pointer::at;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -51,7 +52,7 @@ impl Column {
 }
 
 fn age(o: &Value) -> Value {
-    o.pointer("/metadata/creationTimestamp")
+    at(o, "/metadata/creationTimestamp")
         .and_then(Value::as_str)
         .and_then(|t| human_duration(t, now()?))
         .map_or(Value::Null, Value::String)
@@ -124,7 +125,7 @@ fn row(columns: &[Column], object: &Value, include: IncludeObject) -> Value {
 
 fn cells(columns: &[Column], object: &Value) -> Vec<Value> {
     let mut cells = Vec::with_capacity(columns.len() + 1);
-    cells.push(object.pointer("/metadata/name").cloned().unwrap_or(Value::Null));
+    cells.push(at(object, "/metadata/name").cloned().unwrap_or(Value::Null));
     cells.extend(columns.iter().map(|c| (c.cell)(object)));
     cells
 }

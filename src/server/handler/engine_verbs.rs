@@ -8,6 +8,7 @@
 
 use bytes::Bytes;
 use http::{Response, StatusCode, header, request::Parts};
+use porch_layers::json_pointer::at;
 use porch_layers::patch::{self, PatchType};
 use porch_layers::status::OPTIMISTIC_LOCK_MESSAGE;
 use porch_layers::{
@@ -208,7 +209,7 @@ async fn patch_object(call: &Call<'_>, body: &[u8]) -> Result<(StorageResponse, 
         let mut obj = current.clone();
         patch::apply(patch_type, &mut obj, body)?;
         call.checked(&mut obj)?;
-        let rv = |o: &Value| o.pointer("/metadata/resourceVersion").cloned();
+        let rv = |o: &Value| at(o, "/metadata/resourceVersion").cloned();
         let pinned = rv(&obj) != rv(&current);
         let warnings =
             decode::unknown_fields(call.state, call.def, &mut obj, call.api.query.field_validation)?;

@@ -1,10 +1,11 @@
 //! The print columns of every served resource (porch-api.md §1.2 and §5).
 
 use super::Column;
+use porch_layers::json_pointer;
 use serde_json::Value;
 
 fn at(o: &Value, pointer: &str) -> Value {
-    o.pointer(pointer).cloned().unwrap_or(Value::Null)
+    json_pointer::at(o, pointer).cloned().unwrap_or(Value::Null)
 }
 
 /// Resources with no columns of their own (PackageRev): Name and Age, as CRDs.
@@ -14,7 +15,7 @@ const AGE: Column = Column::AGE;
 
 /// `.status.conditions[?(@.type=='Ready')].status`
 fn ready_condition(o: &Value) -> Value {
-    o.pointer("/status/conditions")
+    json_pointer::at(o, "/status/conditions")
         .and_then(Value::as_array)
         .and_then(|cs| cs.iter().find(|c| c["type"] == "Ready"))
         .map_or(Value::Null, |c| c["status"].clone())
@@ -24,7 +25,7 @@ fn ready_condition(o: &Value) -> Value {
 fn address(o: &Value) -> Value {
     ["/spec/git/repo", "/spec/git/registry", "/spec/oci/repo", "/spec/oci/registry"]
         .iter()
-        .find_map(|p| o.pointer(p).filter(|v| !v.is_null()).cloned())
+        .find_map(|p| json_pointer::at(o, p).filter(|v| !v.is_null()).cloned())
         .unwrap_or(Value::Null)
 }
 
