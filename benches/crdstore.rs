@@ -16,6 +16,9 @@ use futures::StreamExt;
 use porch_server::crdstore::{ListOptions, Store, StoreOptions, StoredKind, WatchOptions, WriteOptions};
 use serde_json::{Value, json};
 
+mod support;
+use support::percentiles;
+
 const OBJECTS: usize = 10_000;
 const CONCURRENCY: usize = 32;
 const LIST_RUNS: usize = 50;
@@ -68,12 +71,6 @@ async fn create_all(store: &Store, ns: &str, tasks: usize) -> f64 {
         h.await.unwrap();
     }
     OBJECTS as f64 / start.elapsed().as_secs_f64()
-}
-
-fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration) {
-    samples.sort_unstable();
-    let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
-    (at(0.50), at(0.99))
 }
 
 async fn list_latency(store: &Store, ns: &str, limit: Option<usize>, shared: bool) -> (Duration, Duration) {

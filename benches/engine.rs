@@ -23,18 +23,16 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use git2::{Oid, Repository, Signature};
 use http::{Method, Request, StatusCode, header};
 use http_body_util::{BodyExt, Full};
 use kube::api::{Api, ListParams, PostParams};
-use porch_server::git::{Annotation, annotate};
 use porch_server::{ApiStack, App, Config};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-#[path = "../tests/support/git.rs"]
-mod fixtures;
-use fixtures::{bare_repo, file_url, git as git_cli, kptfile};
+mod support;
+use support::git::{bare_repo, file_url, git as git_cli, kptfile};
+use support::{build_template, copies, env_usize, ms, percentiles};
 
 /// The namespace everything lives in.
 const NS: &str = "default";
@@ -45,79 +43,8 @@ const TABLE: &str = "application/json;as=Table;v=v1;g=meta.k8s.io";
 /// How long the Repositories may take to become Ready.
 const READY_TIMEOUT: Duration = Duration::from_secs(600);
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
-/// p50 and p99 (nearest rank) of `samples`.
-fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration) {
-    samples.sort_unstable();
-    let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
-    (at(0.50), at(0.99))
-}
-
 // ---------------------------------------------------------------------------------------------
-// Fixtures (the template approach of benches/git_cache.rs)
-
-fn package_tree(repo: &Repository, name: &str, data: &str) -> Oid {
-    let kpt = repo.blob(kptfile(name).as_bytes()).expect("writing the Kptfile blob");
-    let cm = repo.blob(format!("kind: ConfigMap\ndata: {data}\n").as_bytes()).expect("writing a blob");
-    let mut tb = repo.treebuilder(None).expect("a tree builder");
-    tb.insert("Kptfile", kpt, 0o100644).expect("inserting the Kptfile");
-    tb.insert("cm.yaml", cm, 0o100644).expect("inserting cm.yaml");
-    tb.write().expect("writing a package tree")
-}
-
-/// A bare repository with `packages` packages, each tagged `v1`, one commit per package with a
-/// `kpt:` trailer carrying the creation task (as Porch writes them); `main` at the last commit.
-fn build_template(path: &Path, packages: usize) {
-    let repo = Repository::init_bare(path).expect("creating the template repository");
-    repo.set_head("refs/heads/main").expect("setting HEAD");
-    let sig =
-        Signature::new("Dev", "dev@example.com", &git2::Time::new(1_700_000_000, 0)).expect("a signature");
-    let mut root = repo.treebuilder(None).expect("a tree builder");
-    let mut parent: Option<Oid> = None;
-    let task: porch_api::porch::Task =
-        serde_json::from_str(r#"{"type":"init","init":{"description":"bench"}}"#).expect("an init task");
-    for p in 0..packages {
-        let name = format!("pkg{p:03}");
-        root.insert(&name, package_tree(&repo, &name, "v1"), 0o040000).expect("inserting a package");
-        let tree = repo.find_tree(root.write().expect("writing the root tree")).expect("the root tree");
-        let annotation = Annotation {
-            package: name.clone(),
-            workspace_name: "ws1".into(),
-            revision: "0".into(),
-            task: Some(task.clone()),
-        };
-        let message = annotate(&format!("Creating {name}"), &annotation);
-        let parents: Vec<_> = parent.iter().map(|o| repo.find_commit(*o).expect("the parent")).collect();
-        let parents: Vec<_> = parents.iter().collect();
-        let commit = repo.commit(None, &sig, &sig, &message, &tree, &parents).expect("committing");
-        repo.reference(&format!("refs/tags/{name}/v1"), commit, true, "").expect("tagging");
-        parent = Some(commit);
-    }
-    repo.reference("refs/heads/main", parent.expect("at least one package"), true, "").expect("main");
-    git_cli(path, &["repack", "-adq"]);
-    git_cli(path, &["pack-refs", "--all"]);
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("creating {}: {e}", to.display()));
-    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("reading {}: {e}", from.display())) {
-        let entry = entry.expect("a directory entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("a file type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target)
-                .unwrap_or_else(|e| panic!("copying to {}: {e}", target.display()));
-        }
-    }
-}
+// Fixtures
 
 // ---------------------------------------------------------------------------------------------
 // The server
@@ -241,14 +168,8 @@ async fn list_bench(app: &App, client: &Client, root: &Path, repos: usize, per_r
     let expected = repos * packages * 2;
     let start = Instant::now();
     let template = root.join("template.git");
-    build_template(&template, packages);
-    let remotes: Vec<PathBuf> = (0..repos)
-        .map(|i| {
-            let path = root.join(format!("remotes/r{i:03}.git"));
-            copy_dir(&template, &path);
-            path
-        })
-        .collect();
+    build_template(&template, packages, 1);
+    let remotes = copies(&template, root, repos);
     let built = start.elapsed();
 
     let start = Instant::now();

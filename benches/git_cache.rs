@@ -14,22 +14,18 @@
 //! `BENCH_REPOS`, `BENCH_PACKAGES`, `BENCH_BIG_REVISIONS`, `BENCH_APPROVALS`. Fixtures are built
 //! with git2 (one template repository, packed once with the git CLI, copied R times).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use git2::{Oid, Repository, Signature};
+use git2::{Repository, Signature};
 use porch_server::cache::{CacheOptions, RepositoryCache, RepositorySpec, ResourceVersions};
 use porch_server::crdstore::{Store, StoreOptions};
-use porch_server::git::{Annotation, DraftContent, GitRepository, RepoConfig, annotate};
+use porch_server::git::{DraftContent, GitRepository, RepoConfig};
 
-#[path = "../tests/support/git.rs"]
-mod fixtures;
-use fixtures::{git as git_cli, kptfile};
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
+mod support;
+use support::git::{git as git_cli, kptfile};
+use support::{build_template, copies, env_usize, ms, package_tree, quantile};
 
 /// Peak and current resident set size in KiB.
 fn rss_kib() -> (u64, u64) {
@@ -50,62 +46,6 @@ fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-fn package_tree(repo: &Repository, name: &str, data: &str) -> Oid {
-    let kpt = repo.blob(kptfile(name).as_bytes()).unwrap();
-    let cm = repo.blob(format!("kind: ConfigMap\ndata: {data}\n").as_bytes()).unwrap();
-    let mut tb = repo.treebuilder(None).unwrap();
-    tb.insert("Kptfile", kpt, 0o100644).unwrap();
-    tb.insert("cm.yaml", cm, 0o100644).unwrap();
-    tb.write().unwrap()
-}
-
-/// A bare repository with `packages` packages × `revisions` tags, one commit per revision with a
-/// `kpt:` trailer carrying the creation task (as Porch writes them).
-fn build_template(path: &Path, packages: usize, revisions: usize) {
-    let repo = Repository::init_bare(path).unwrap();
-    repo.set_head("refs/heads/main").unwrap();
-    let sig = Signature::new("Dev", "dev@example.com", &git2::Time::new(1_700_000_000, 0)).unwrap();
-    let mut root = repo.treebuilder(None).unwrap();
-    let mut parent: Option<Oid> = None;
-    let task: porch_api::porch::Task =
-        serde_json::from_str(r#"{"type":"init","init":{"description":"bench"}}"#).unwrap();
-    for r in 1..=revisions {
-        for p in 0..packages {
-            let name = format!("pkg{p:03}");
-            root.insert(&name, package_tree(&repo, &name, &format!("r{r}")), 0o040000).unwrap();
-            let tree = repo.find_tree(root.write().unwrap()).unwrap();
-            let annotation = Annotation {
-                package: name.clone(),
-                workspace_name: format!("ws{r}"),
-                revision: "0".into(),
-                task: Some(task.clone()),
-            };
-            let message = annotate(&format!("Creating {name} revision {r}"), &annotation);
-            let parents: Vec<_> = parent.iter().map(|o| repo.find_commit(*o).unwrap()).collect();
-            let parents: Vec<_> = parents.iter().collect();
-            let commit = repo.commit(None, &sig, &sig, &message, &tree, &parents).unwrap();
-            repo.reference(&format!("refs/tags/{name}/v{r}"), commit, true, "").unwrap();
-            parent = Some(commit);
-        }
-    }
-    repo.reference("refs/heads/main", parent.unwrap(), true, "").unwrap();
-    git_cli(path, &["repack", "-adq"]);
-    git_cli(path, &["pack-refs", "--all"]);
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 fn spec(data_dir: &Path, name: &str, remote: &Path) -> RepositorySpec {
     RepositorySpec {
         namespace: "bench".into(),
@@ -114,15 +54,6 @@ fn spec(data_dir: &Path, name: &str, remote: &Path) -> RepositorySpec {
         credentials: None,
         data_dir: data_dir.to_path_buf(),
     }
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
 }
 
 /// One repository of the approve benchmark: a cache on a remote with one package `app` holding
@@ -215,13 +146,7 @@ async fn main() {
     let start = Instant::now();
     let template = root.join("template.git");
     build_template(&template, packages, 3);
-    let remotes: Vec<PathBuf> = (0..repos)
-        .map(|i| {
-            let path = root.join(format!("remotes/r{i:03}.git"));
-            copy_dir(&template, &path);
-            path
-        })
-        .collect();
+    let remotes = copies(&template, root, repos);
     println!(
         "fixture: {repos} repositories x {packages} packages x 3 revisions built in {:.1} s",
         start.elapsed().as_secs_f64()
@@ -325,8 +250,8 @@ async fn main() {
             large.approve(refresh).await;
         }
         let (small, large) = (small.sorted(), large.sorted());
-        let (s50, s99) = (percentile(&small, 0.5), percentile(&small, 0.99));
-        let (l50, l99) = (percentile(&large, 0.5), percentile(&large, 0.99));
+        let (s50, s99) = (quantile(&small, 0.5), quantile(&small, 0.99));
+        let (l50, l99) = (quantile(&large, 0.5), quantile(&large, 0.99));
         println!(
             "approve{} with 10 revisions: p50 {:.2} ms, p99 {:.2} ms; with {big}: p50 {:.2} ms, p99 {:.2} ms; \
              ratio p50 {:.2}, p99 {:.2} ({approvals} approvals each)",

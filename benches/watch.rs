@@ -36,9 +36,9 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
-#[path = "../tests/support/git.rs"]
-mod fixtures;
-use fixtures::bare_repo;
+mod support;
+use support::git::bare_repo;
+use support::{env_usize, ms, quantile};
 
 /// The packagerevisions collection.
 const PRS: &str = "/apis/porch.kpt.dev/v1alpha1/namespaces/default/packagerevisions";
@@ -54,19 +54,6 @@ const ESTABLISH_TIMEOUT: Duration = Duration::from_secs(120);
 /// After the last write: how long to wait without a single new event before giving up on the
 /// missing ones.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
-/// The sample at quantile `q` (nearest rank) of sorted `samples`.
-fn quantile(sorted: &[Duration], q: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
-}
 
 // ---------------------------------------------------------------------------------------------
 // /proc
