@@ -8,7 +8,7 @@ use porch_api::porch::{GitLock, PackageRevisionLifecycle};
 use porch_api::{PackageRevision, package_revision_uid};
 use porch_layers::{ApiError, FieldCause};
 
-use super::{Caller, Engine, Found, translate};
+use super::{Caller, Engine, Found, files_of, translate};
 use crate::cache::RepositoryCache;
 use crate::engine::metadata::UserMeta;
 use crate::engine::objects::RepoFacts;
@@ -86,15 +86,6 @@ impl Engine {
         }
     }
 
-    async fn files_of(&self, found: &Found) -> Result<Files, ApiError> {
-        found
-            .cache
-            .git()
-            .read_tree(found.rev.revision.tree)
-            .await
-            .map_err(|e| ApiError::unavailable(crate::error_chain::with_causes(&e)))
-    }
-
     /// The files the creation task produces (before the spec's Kptfile edits and render).
     async fn task_files(
         &self,
@@ -126,7 +117,7 @@ impl Engine {
                     ref_: d.short_ref().to_string(),
                     commit: d.commit.to_string(),
                 };
-                let upstream_files = self.files_of(&found).await?;
+                let upstream_files = files_of(&found.cache, &found.rev).await?;
                 let target = CloneTarget { package_path: package, deployment: facts.deployment, strategy };
                 clone_package(&upstream_files, &lock, target).map_err(&on_engine)
             }
@@ -147,7 +138,7 @@ impl Engine {
                     &found.rev.revision.lifecycle,
                 )
                 .map_err(&on_engine)?;
-                self.files_of(&found).await
+                files_of(&found.cache, &found.rev).await
             }
             TaskKind::Upgrade(_) => {
                 Err(on_engine(invalid("spec.tasks[0].type", "task of type \"upgrade\" is not supported yet")))

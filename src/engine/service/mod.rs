@@ -31,6 +31,7 @@ use porch_layers::ApiError;
 
 pub(crate) use read::{ListOptions, Listed};
 
+use super::Files;
 use super::events::Watches;
 use super::metadata::Metadata;
 use super::objects::{self, RepoFacts};
@@ -214,6 +215,15 @@ impl Engine {
     ) -> Result<TryLockGuard, ApiError> {
         self.locks.try_lock(key).ok_or_else(|| ApiError::conflict(info.group, info.plural, name, busy))
     }
+}
+
+/// The files of a revision, read from its repository's mirror (503 when git fails).
+pub(super) async fn files_of(cache: &RepositoryCache, rev: &CachedRevision) -> Result<Files, ApiError> {
+    cache
+        .git()
+        .read_tree(rev.revision.tree)
+        .await
+        .map_err(|e| ApiError::unavailable(crate::error_chain::with_causes(&e)))
 }
 
 /// 404 for `name` of `info`.

@@ -17,7 +17,7 @@ use porch_layers::{ApiError, LabelSelector};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Engine, not_found, translate};
+use super::{Engine, files_of, not_found, translate};
 use crate::cache::{CachedPackage, CachedRevision, RepositoryCache};
 use crate::engine::filter::RevisionFilter;
 use crate::engine::objects::{self, RepoFacts};
@@ -245,11 +245,7 @@ impl Engine {
         meta: Option<&PackageRev>,
     ) -> Result<PackageRevisionResources, ApiError> {
         let name = rev.name.as_str();
-        let files = cache
-            .git()
-            .read_tree(rev.revision.tree)
-            .await
-            .map_err(|e| ApiError::unavailable(crate::error_chain::with_causes(&e)))?;
+        let files = files_of(cache, rev).await?;
         let resources =
             from_files(&files).map_err(translate::on_engine(&PACKAGE_REVISION_RESOURCES, name))?;
         Ok(objects::package_revision_resources(rev, meta, resources))
@@ -265,22 +261,27 @@ impl Engine {
         self.resources_of(&found.cache, &found.rev, found.meta.as_deref()).await
     }
 
-    /// LIST of PackageRevisionResources (every file of every matching revision).
+    /// LIST of PackageRevisionResources (every file of every revision of the page).
     pub(crate) async fn list_resources(
         &self,
         options: &ListOptions<'_>,
     ) -> Result<Listed<PackageRevisionResources>, ApiError> {
         let (revisions, warnings) = self.matching_revisions(options).await?;
-        let mut items = Vec::with_capacity(revisions.len());
+        let mut matching = Vec::with_capacity(revisions.len());
         for (rev, facts, cache) in revisions {
             let meta = self.metadata.get(&rev.namespace, &rev.name);
-            if !labels_match(options.labels, &objects::package_revision_json(&rev, meta.as_deref(), &facts)) {
-                continue;
+            if labels_match(options.labels, &objects::package_revision_json(&rev, meta.as_deref(), &facts)) {
+                matching.push((rev, cache, meta));
             }
-            let resources = self.resources_of(&cache, &rev, meta.as_deref()).await?;
-            items.push((rev, resources));
         }
-        page(items, |(rev, _)| SortKey::of(rev), |(_, object)| object, options, warnings)
+        // The files are read only for the revisions of the page.
+        let Listed { items, continue_token, remaining, warnings } =
+            page(matching, |(rev, _, _)| SortKey::of(rev), |item| item, options, warnings)?;
+        let mut resources = Vec::with_capacity(items.len());
+        for (rev, cache, meta) in items {
+            resources.push(self.resources_of(&cache, &rev, meta.as_deref()).await?);
+        }
+        Ok(Listed { items: resources, continue_token, remaining, warnings })
     }
 
     /// GET of a PorchPackage.

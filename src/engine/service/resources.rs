@@ -83,12 +83,12 @@ impl Engine {
             out.status.render_status = rendered.status;
             return Ok(out);
         }
-        let current = self.resources_of(&found.cache, &found.rev, found.meta.as_deref()).await?;
-        if to_files(&current.spec.resources) != rendered.files {
+        let mut out = self.resources_of(&found.cache, &found.rev, found.meta.as_deref()).await?;
+        if to_files(&out.spec.resources) != rendered.files {
             self.commit_files(caller, &found, rendered.files).await?;
+            let after = self.refound(&found, &name)?;
+            out = self.resources_of(&after.cache, &after.rev, after.meta.as_deref()).await?;
         }
-        let after = self.refound(&found, &name)?;
-        let mut out = self.resources_of(&after.cache, &after.rev, after.meta.as_deref()).await?;
         out.status.render_status = rendered.status;
         Ok(out)
     }

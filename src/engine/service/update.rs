@@ -10,7 +10,7 @@ use porch_api::porch::{PackageRevisionLifecycle as Lifecycle, Task, TaskType};
 use porch_layers::ApiError;
 use porch_layers::status::OPTIMISTIC_LOCK_MESSAGE;
 
-use super::{Caller, Engine, Found, translate};
+use super::{Caller, Engine, Found, files_of, translate};
 use crate::engine::lifecycle::{self, Transition};
 use crate::engine::metadata::UserMeta;
 use crate::engine::render::{RenderRequest, render};
@@ -139,12 +139,7 @@ impl Engine {
     ) -> Result<(), ApiError> {
         let name = found.rev.name.as_str();
         let on_engine = translate::on_engine(&PACKAGE_REVISION, name);
-        let before = found
-            .cache
-            .git()
-            .read_tree(found.rev.revision.tree)
-            .await
-            .map_err(|e| ApiError::unavailable(crate::error_chain::with_causes(&e)))?;
+        let before = files_of(&found.cache, &found.rev).await?;
         let mut files = before.clone();
         let Some(mut root) = kptfile::read_root(&files).map_err(EngineError::from).map_err(&on_engine)?
         else {
