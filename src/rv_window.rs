@@ -1,9 +1,19 @@
 //! A window of the most recent items (changes) in resourceVersion order, from which a watch
 //! resumes after any resourceVersion still covered. Numbers need not be contiguous — the
 //! server-wide counter is shared, so each window sees gaps — so positions are found by search.
+//! Also the pieces every watch served from such a window shares: parsing its `resourceVersion`,
+//! the bookmark ticks and events, the 410 ERROR event, the idle wait and the watcher gauge.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::Duration;
+
+use porch_layers::{WatchEvent, WatchEventType};
+use serde_json::json;
+use tokio::time::{Instant, Interval, MissedTickBehavior};
+
+/// How many window items a watcher takes per lock acquisition.
+pub(crate) const CHUNK: usize = 1024;
 
 /// Something with a resourceVersion.
 pub(crate) trait Versioned {
@@ -65,10 +75,56 @@ impl<T: Versioned> RvWindow<T> {
     }
 }
 
-/// The `Status` of the ERROR event a watch from an expired resourceVersion gets (410 `Expired`).
-pub(crate) fn too_old(requested: u64, oldest: u64) -> serde_json::Value {
+/// Parses a watch `resourceVersion`: `None` (unset, empty or `"0"`) means "from the current
+/// state"; the error is the message of the 400.
+pub(crate) fn parse_rv(rv: Option<&str>) -> Result<Option<u64>, String> {
+    match rv.map(str::trim) {
+        None | Some("" | "0") => Ok(None),
+        Some(s) => s.parse::<u64>().map(Some).map_err(|_| format!("invalid resource version: {s:?}")),
+    }
+}
+
+/// The ERROR event a watch from an expired resourceVersion gets (a 410 `Expired` Status).
+pub(crate) fn too_old(requested: u64, oldest: u64) -> WatchEvent {
     let message = format!("too old resource version: {requested} ({})", oldest.saturating_sub(1));
-    porch_layers::ApiError::expired(message).to_json()
+    WatchEvent::new(WatchEventType::Error, porch_layers::ApiError::expired(message).to_json())
+}
+
+/// The bookmark ticks of a watch that asked for them: every `period` (at least 1 ms), the first
+/// a period from now; a late tick delays the following ones.
+pub(crate) fn bookmark_ticks(period: Duration) -> Interval {
+    let period = period.max(Duration::from_millis(1));
+    let mut interval = tokio::time::interval_at(Instant::now() + period, period);
+    interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    interval
+}
+
+/// A BOOKMARK of `api_version`/`kind` at resourceVersion `rv`; `initial_events_end` annotates it
+/// `k8s.io/initial-events-end` (the end of `sendInitialEvents`' initial events).
+pub(crate) fn bookmark(api_version: &str, kind: &str, rv: u64, initial_events_end: bool) -> WatchEvent {
+    let mut metadata = json!({"resourceVersion": rv.to_string()});
+    if initial_events_end {
+        metadata["annotations"] = json!({"k8s.io/initial-events-end": "true"});
+    }
+    let object = json!({"apiVersion": api_version, "kind": kind, "metadata": metadata});
+    WatchEvent::new(WatchEventType::Bookmark, object)
+}
+
+/// Counts one watch in `porch_watchers{resource}` while it lives.
+pub(crate) struct WatcherGauge(&'static str);
+
+impl WatcherGauge {
+    /// Counts a watch of `resource` (its plural).
+    pub(crate) fn new(resource: &'static str) -> Self {
+        metrics::gauge!("porch_watchers", "resource" => resource).increment(1.0);
+        Self(resource)
+    }
+}
+
+impl Drop for WatcherGauge {
+    fn drop(&mut self) {
+        metrics::gauge!("porch_watchers", "resource" => self.0).decrement(1.0);
+    }
 }
 
 /// What ended a watcher's wait with nothing to send.
@@ -147,11 +203,34 @@ mod tests {
 
     #[test]
     fn the_expiry_status_is_a_410() {
-        let status = too_old(5, 43);
+        let event = too_old(5, 43);
+        assert_eq!(event.event_type, WatchEventType::Error);
+        let status = &event.object;
         assert_eq!(
             (status["code"].clone(), status["reason"].clone()),
             (serde_json::json!(410), serde_json::json!("Expired"))
         );
         assert_eq!(status["message"], "too old resource version: 5 (42)");
+    }
+
+    #[test]
+    fn resource_versions_parse_with_unset_and_zero_meaning_now() {
+        for now in [None, Some(""), Some(" "), Some("0")] {
+            assert_eq!(parse_rv(now), Ok(None));
+        }
+        assert_eq!(parse_rv(Some(" 42 ")), Ok(Some(42)));
+        assert_eq!(parse_rv(Some("x1")), Err("invalid resource version: \"x1\"".to_string()));
+    }
+
+    #[test]
+    fn bookmarks_carry_the_resource_version_and_the_initial_events_end() {
+        let b = bookmark("example.dev/v1", "Thing", 7, false);
+        assert_eq!(b.event_type, WatchEventType::Bookmark);
+        assert_eq!(
+            *b.object,
+            json!({"apiVersion": "example.dev/v1", "kind": "Thing", "metadata": {"resourceVersion": "7"}})
+        );
+        let end = bookmark("example.dev/v1", "Thing", 7, true);
+        assert_eq!(end.object["metadata"]["annotations"], json!({"k8s.io/initial-events-end": "true"}));
     }
 }

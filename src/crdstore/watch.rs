@@ -9,16 +9,13 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures::Stream;
-use serde_json::{Value, json};
-use tokio::time::{Instant, Interval, MissedTickBehavior};
+use serde_json::Value;
+use tokio::time::Interval;
 
 use super::filter::Filter;
 use super::state::{LogEntry, Shared};
 use super::{StoreError, StoredKind, WatchEvent, WatchEventType, WatchOptions, meta};
-use crate::rv_window::{Woken, idle};
-
-/// How many window entries a watcher scans per lock acquisition.
-const SCAN_CHUNK: usize = 1024;
+use crate::rv_window::{self, CHUNK, WatcherGauge, Woken, idle};
 
 /// The events of one watch; dropping it releases everything.
 pub struct WatchStream {
@@ -38,22 +35,6 @@ impl Stream for WatchStream {
     }
 }
 
-/// Keeps `porch_watchers{resource}` up to date for the watcher's lifetime.
-struct GaugeGuard(&'static str);
-
-impl GaugeGuard {
-    fn new(resource: &'static str) -> GaugeGuard {
-        metrics::gauge!("porch_watchers", "resource" => resource).increment(1.0);
-        GaugeGuard(resource)
-    }
-}
-
-impl Drop for GaugeGuard {
-    fn drop(&mut self) {
-        metrics::gauge!("porch_watchers", "resource" => self.0).decrement(1.0);
-    }
-}
-
 struct Watcher {
     shared: Arc<Shared>,
     kind: StoredKind,
@@ -64,18 +45,7 @@ struct Watcher {
     rx: tokio::sync::watch::Receiver<u64>,
     bookmarks: Option<Interval>,
     done: bool,
-    _gauge: GaugeGuard,
-}
-
-/// Parses a watch resourceVersion: `None` means "from the current state".
-fn parse_rv(rv: Option<&str>) -> Result<Option<u64>, StoreError> {
-    match rv.map(str::trim) {
-        None | Some("" | "0") => Ok(None),
-        Some(s) => s
-            .parse::<u64>()
-            .map(Some)
-            .map_err(|_| StoreError::BadRequest(format!("invalid resource version: {s:?}"))),
-    }
+    _gauge: WatcherGauge,
 }
 
 /// Opens a watch (see [`Store::watch`](super::Store::watch)).
@@ -86,15 +56,10 @@ pub(crate) fn open(
     opts: WatchOptions,
 ) -> Result<WatchStream, StoreError> {
     let filter = Filter::new(kind, opts.label_selector.as_ref(), opts.field_selector.as_ref())?;
-    let from = parse_rv(opts.resource_version.as_deref())?;
+    let from = rv_window::parse_rv(opts.resource_version.as_deref()).map_err(StoreError::BadRequest)?;
     let rx = shared.notify.subscribe();
     let namespace = namespace.filter(|_| kind.namespaced()).map(str::to_string);
-    let bookmarks = opts.allow_bookmarks.then(|| {
-        let period = shared.opts.bookmark_interval.max(std::time::Duration::from_millis(1));
-        let mut i = tokio::time::interval_at(Instant::now() + period, period);
-        i.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        i
-    });
+    let bookmarks = opts.allow_bookmarks.then(|| rv_window::bookmark_ticks(shared.opts.bookmark_interval));
     let mut w = Watcher {
         shared: shared.clone(),
         kind,
@@ -105,7 +70,7 @@ pub(crate) fn open(
         rx,
         bookmarks,
         done: false,
-        _gauge: GaugeGuard::new(kind.plural()),
+        _gauge: WatcherGauge::new(kind.plural()),
     };
     if from.is_none() || opts.send_initial_events {
         let state = shared.read();
@@ -151,11 +116,10 @@ impl Watcher {
     /// Reads the window after `position`; returns whether there was anything to read.
     fn fill(&mut self) -> bool {
         let state = self.shared.read();
-        let entries = match state.log.after(self.position, state.rv, SCAN_CHUNK) {
+        let entries = match state.log.after(self.position, state.rv, CHUNK) {
             Ok(entries) => entries,
             Err(expired) => {
-                let status = crate::rv_window::too_old(self.position, expired.oldest);
-                self.pending.push_back(WatchEvent::new(WatchEventType::Error, status));
+                self.pending.push_back(rv_window::too_old(self.position, expired.oldest));
                 self.done = true;
                 return true;
             }
@@ -197,11 +161,6 @@ impl Watcher {
     }
 
     fn bookmark(&self, initial_events_end: bool) -> WatchEvent {
-        let mut md = json!({"resourceVersion": self.position.to_string()});
-        if initial_events_end {
-            md["annotations"] = json!({"k8s.io/initial-events-end": "true"});
-        }
-        let object = json!({"apiVersion": self.kind.api_version(), "kind": self.kind.kind(), "metadata": md});
-        WatchEvent::new(WatchEventType::Bookmark, object)
+        rv_window::bookmark(self.kind.api_version(), self.kind.kind(), self.position, initial_events_end)
     }
 }

@@ -6,14 +6,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
+use porch_layers::ApiError;
 use porch_layers::request::WatchStream;
-use porch_layers::{ApiError, WatchEvent};
 use serde_json::Value;
 use tokio::sync::watch;
 
 use super::change::{Change, ChangeType};
 use super::watcher::{self, Start};
-use crate::rv_window::{RvWindow, Versioned};
+use crate::rv_window::{self, RvWindow, Versioned};
 
 /// Whether a watcher wants an object (its label and field selectors).
 pub type Matcher = Arc<dyn Fn(&Value) -> bool + Send + Sync>;
@@ -161,13 +161,7 @@ impl WatcherManager {
     /// # Errors
     /// 400 for a `resourceVersion` that is not a number.
     pub fn watch(&self, request: WatchRequest) -> Result<WatchStream, ApiError> {
-        let from = match request.resource_version.as_deref().map(str::trim) {
-            None | Some("" | "0") => None,
-            Some(rv) => Some(
-                rv.parse::<u64>()
-                    .map_err(|_| ApiError::bad_request(format!("invalid resource version: {rv:?}")))?,
-            ),
-        };
+        let from = rv_window::parse_rv(request.resource_version.as_deref()).map_err(ApiError::bad_request)?;
         let start = match (from, request.send_initial_events) {
             (_, true) => Start::InitialEvents { end_bookmark: true },
             (None, false) => Start::InitialEvents { end_bookmark: false },
@@ -181,9 +175,4 @@ impl Versioned for Change {
     fn rv(&self) -> u64 {
         self.rv
     }
-}
-
-/// The ERROR event of a watch from a resourceVersion that left the window.
-pub(super) fn too_old(requested: u64, oldest: u64) -> WatchEvent {
-    WatchEvent::new(porch_layers::WatchEventType::Error, crate::rv_window::too_old(requested, oldest))
 }

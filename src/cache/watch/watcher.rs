@@ -7,18 +7,14 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use futures::StreamExt;
+use porch_layers::WatchEvent;
 use porch_layers::request::WatchStream;
-use porch_layers::{WatchEvent, WatchEventType};
-use serde_json::json;
 use tokio::sync::watch;
-use tokio::time::{Instant, Interval, MissedTickBehavior};
+use tokio::time::Interval;
 
 use super::change::{Change, ChangeType};
-use super::manager::{Inner, Matcher, WatchRequest, too_old};
-use crate::rv_window::{Woken, idle};
-
-/// How many window entries a watcher takes per lock acquisition.
-const CHUNK: usize = 1024;
+use super::manager::{Inner, Matcher, WatchRequest};
+use crate::rv_window::{self, CHUNK, WatcherGauge, Woken, idle};
 
 /// Where a watch begins.
 #[derive(Debug, Clone, Copy)]
@@ -37,20 +33,21 @@ enum Pending {
 }
 
 /// Counts the watch, in the manager and in `porch_watchers{resource}`, while it lives.
-struct Registered(Arc<Inner>);
+struct Registered {
+    inner: Arc<Inner>,
+    _gauge: WatcherGauge,
+}
 
 impl Registered {
     fn new(inner: Arc<Inner>) -> Self {
         inner.watchers.fetch_add(1, Ordering::Relaxed);
-        metrics::gauge!("porch_watchers", "resource" => inner.resource).increment(1.0);
-        Self(inner)
+        Self { _gauge: WatcherGauge::new(inner.resource), inner }
     }
 }
 
 impl Drop for Registered {
     fn drop(&mut self) {
-        self.0.watchers.fetch_sub(1, Ordering::Relaxed);
-        metrics::gauge!("porch_watchers", "resource" => self.0.resource).decrement(1.0);
+        self.inner.watchers.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -68,12 +65,7 @@ struct Watcher {
 /// Opens a watch on `inner` (see [`WatcherManager::watch`](super::WatcherManager::watch)).
 pub(super) fn open(inner: Arc<Inner>, request: WatchRequest, start: Start) -> WatchStream {
     let rx = inner.notify.subscribe();
-    let bookmarks = request.allow_bookmarks.then(|| {
-        let period = inner.bookmark_interval.max(std::time::Duration::from_millis(1));
-        let mut interval = tokio::time::interval_at(Instant::now() + period, period);
-        interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        interval
-    });
+    let bookmarks = request.allow_bookmarks.then(|| rv_window::bookmark_ticks(inner.bookmark_interval));
     let mut w = Watcher {
         registered: Registered::new(inner.clone()),
         namespace: request.namespace,
@@ -139,29 +131,28 @@ impl Watcher {
 
     /// Takes the window's changes after the position; whether there was anything to take.
     fn fill(&mut self) -> bool {
-        let inner = self.registered.0.clone();
-        let state = inner.read();
-        match state.window.after(self.position, state.rv, CHUNK).map(|c| c.cloned().collect::<Vec<_>>()) {
+        let state = self.registered.inner.read();
+        let changes = match state.window.after(self.position, state.rv, CHUNK) {
+            Ok(changes) => changes,
             Err(expired) => {
-                self.pending.push_back(Pending::Event(too_old(self.position, expired.oldest)));
+                self.pending.push_back(Pending::Event(rv_window::too_old(self.position, expired.oldest)));
                 self.done = true;
-                true
+                return true;
             }
-            Ok(changes) if changes.is_empty() => {
-                // Everything up to the source's resourceVersion has been seen.
-                self.position = self.position.max(state.rv);
-                false
-            }
-            Ok(changes) => {
-                for change in changes {
-                    self.position = change.rv;
-                    if let Some(as_type) = self.transition(&change) {
-                        self.pending.push_back(Pending::Change(change, as_type));
-                    }
-                }
-                true
+        };
+        let before = self.position;
+        for change in changes {
+            self.position = change.rv;
+            if let Some(as_type) = self.transition(change) {
+                self.pending.push_back(Pending::Change(change.clone(), as_type));
             }
         }
+        if self.position == before {
+            // Everything up to the source's resourceVersion has been seen.
+            self.position = self.position.max(state.rv);
+            return false;
+        }
+        true
     }
 
     /// What this watcher sees of a change: its namespace and selectors applied to the states
@@ -185,13 +176,8 @@ impl Watcher {
     }
 
     fn bookmark(&self, initial_events_end: bool) -> WatchEvent {
-        let inner = &self.registered.0;
-        let mut metadata = json!({"resourceVersion": self.position.to_string()});
-        if initial_events_end {
-            metadata["annotations"] = json!({"k8s.io/initial-events-end": "true"});
-        }
-        let object = json!({"apiVersion": inner.api_version, "kind": inner.kind, "metadata": metadata});
-        WatchEvent::new(WatchEventType::Bookmark, object)
+        let inner = &self.registered.inner;
+        rv_window::bookmark(inner.api_version, inner.kind, self.position, initial_events_end)
     }
 }
 
