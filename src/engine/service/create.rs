@@ -199,15 +199,11 @@ impl Engine {
         let content =
             DraftContent { files: rendered.files, task: Some(task.task), user: caller.user.clone() };
         // The PackageRev first: the revision then appears (one ADDED event) with its metadata.
-        let uid = package_revision_uid(ns, &name).to_string();
-        let user = UserMeta::from_object(&pr.metadata);
-        self.metadata
-            .put(ns, &name, repo_name, &uid, &user)
-            .await
-            .map_err(|e| translate::metadata_error(&e))?;
+        self.put_meta(ns, &name, repo_name, &UserMeta::from_object(&pr.metadata)).await?;
         let created = match cache.create_draft(package, workspace, content).await {
             Ok(created) => created,
             Err(e) => {
+                let uid = package_revision_uid(ns, &name).to_string();
                 if let Err(rollback) = self.metadata.purge(ns, &name, repo_name, &uid).await {
                     tracing::error!(
                         revision = %name, error = %crate::error_chain::with_causes(&rollback),

@@ -24,8 +24,7 @@ impl Engine {
         let on_engine = translate::on_engine(&PACKAGE_REVISION, name);
         lifecycle::check_delete(Some(&found.rev.revision.lifecycle)).map_err(&on_engine)?;
         self.check_not_upstream(ns, name).await?;
-        let busy = format!("another request is already in progress on package revision \"{ns}/{name}\"");
-        let _lock = self.lock(format!("{ns}/{name}"), &PACKAGE_REVISION, name, &busy)?;
+        let _lock = self.lock_revision(&PACKAGE_REVISION, "package revision", ns, name)?;
         let current = found.object();
         if caller.dry_run {
             return Ok(current);

@@ -26,14 +26,14 @@ use std::time::Duration;
 
 use kube::Api;
 use porch_api::gvk::{PACKAGE_REVISION, REPOSITORY, ResourceInfo};
-use porch_api::{PackageRev, Repository};
+use porch_api::{PackageRev, Repository, package_revision_uid};
 use porch_layers::ApiError;
 
 pub(crate) use read::{ListOptions, Listed};
 
 use super::Files;
 use super::events::Watches;
-use super::metadata::Metadata;
+use super::metadata::{Metadata, UserMeta};
 use super::objects::{self, RepoFacts};
 use super::registry::{Registry, RegistryConfig};
 use super::render::{FunctionRegistry, NoFunctions};
@@ -203,6 +203,38 @@ impl Engine {
         let rev = found.cache.get(name).ok_or_else(|| not_found(&PACKAGE_REVISION, name))?;
         let meta = self.metadata.get(&found.rev.namespace, name);
         Ok(Found { repo: found.repo.clone(), cache: found.cache.clone(), rev, meta })
+    }
+
+    /// The try-lock of revision `namespace/name` (one for its PackageRevision and its
+    /// PackageRevisionResources), or 409 on `info`/`name` with Porch's reason
+    /// `another request is already in progress on <what> "<namespace>/<name>"`.
+    fn lock_revision(
+        &self,
+        info: &ResourceInfo,
+        what: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Result<TryLockGuard, ApiError> {
+        let key = format!("{namespace}/{name}");
+        let busy = format!("another request is already in progress on {what} \"{key}\"");
+        self.lock(key, info, name, &busy)
+    }
+
+    /// Writes `user` as the PackageRev of revision `namespace/name` in `repository` (owned by the
+    /// PackageRevision's uid).
+    async fn put_meta(
+        &self,
+        namespace: &str,
+        name: &str,
+        repository: &str,
+        user: &UserMeta,
+    ) -> Result<(), ApiError> {
+        let uid = package_revision_uid(namespace, name).to_string();
+        self.metadata
+            .put(namespace, name, repository, &uid, user)
+            .await
+            .map_err(|e| translate::metadata_error(&e))?;
+        Ok(())
     }
 
     /// The try-lock of `key`, or 409 on `resource`/`name` with `busy` as the reason.

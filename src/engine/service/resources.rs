@@ -41,9 +41,7 @@ impl Engine {
         let info = &PACKAGE_REVISION_RESOURCES;
         let ns = caller.namespace.as_str();
         let name = new.metadata.name.clone().unwrap_or_default();
-        let busy =
-            format!("another request is already in progress on package revision resources \"{ns}/{name}\"");
-        let _lock = self.lock(format!("{ns}/{name}"), info, &name, &busy)?;
+        let _lock = self.lock_revision(info, "package revision resources", ns, &name)?;
         let found = self.find(info, ns, &name).await?;
         check_resource_version(&new.metadata, found.resource_version(), info, &name)?;
         let lifecycle = &found.rev.revision.lifecycle;

@@ -56,8 +56,7 @@ impl Engine {
     ) -> Result<PackageRevision, ApiError> {
         let ns = caller.namespace.as_str();
         let name = new.metadata.name.clone().unwrap_or_default();
-        let busy = format!("another request is already in progress on package revision \"{ns}/{name}\"");
-        let _lock = self.lock(format!("{ns}/{name}"), &PACKAGE_REVISION, &name, &busy)?;
+        let _lock = self.lock_revision(&PACKAGE_REVISION, "package revision", ns, &name)?;
         let found = self.find(&PACKAGE_REVISION, ns, &name).await?;
         check_resource_version(&new.metadata, found.resource_version(), &PACKAGE_REVISION, &name)?;
         let current = found.object();
@@ -83,11 +82,7 @@ impl Engine {
         let terminating = found.meta.as_ref().is_some_and(|m| m.metadata.deletion_timestamp.is_some());
         if terminating && user.finalizers.is_empty() {
             // The last finalizer is gone: record that, then delete for real.
-            let uid = current.metadata.uid.clone().unwrap_or_default();
-            self.metadata
-                .put(ns, &name, &found.rev.repository, &uid, &user)
-                .await
-                .map_err(|e| translate::metadata_error(&e))?;
+            self.put_meta(ns, &name, &found.rev.repository, &user).await?;
             self.remove(caller, &found).await?;
             return Ok(current);
         }
@@ -119,12 +114,8 @@ impl Engine {
                 cache.cancel_deletion(package, workspace).await.map_err(&on_cache)?;
             }
         }
-        if user != stored || found.meta.is_none() && !is_empty(&user) {
-            let uid = current.metadata.uid.clone().unwrap_or_default();
-            self.metadata
-                .put(ns, &name, &found.rev.repository, &uid, &user)
-                .await
-                .map_err(|e| translate::metadata_error(&e))?;
+        if user != stored {
+            self.put_meta(ns, &name, &found.rev.repository, &user).await?;
         }
         Ok(self.refound(&found, &name)?.object())
     }
@@ -166,8 +157,4 @@ impl Engine {
             .map_err(translate::on_cache(&PACKAGE_REVISION, name))?;
         Ok(())
     }
-}
-
-fn is_empty(user: &UserMeta) -> bool {
-    *user == UserMeta::default()
 }
