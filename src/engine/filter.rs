@@ -19,7 +19,8 @@ enum Field {
     PackageName,
     Repository,
     Workspace,
-    Revision,
+    /// `spec.revision`, with the revision number its value selects (read once, at parse time).
+    Revision(i32),
     Lifecycle,
     /// `spec.packageMetadata.labels[<key>]`: a label of the Kptfile.
     KptfileLabel(String),
@@ -80,7 +81,7 @@ impl RevisionFilter {
                 "spec.packageName" => Field::PackageName,
                 "spec.repository" => Field::Repository,
                 "spec.workspaceName" if target == Target::Revisions => Field::Workspace,
-                "spec.revision" if target == Target::Revisions => Field::Revision,
+                "spec.revision" if target == Target::Revisions => Field::Revision(revision_value(&r.value)),
                 "spec.lifecycle" if target == Target::Revisions => Field::Lifecycle,
                 _ => {
                     match name.strip_prefix("spec.packageMetadata.labels[").and_then(|k| k.strip_suffix(']'))
@@ -135,10 +136,10 @@ impl RevisionFilter {
         self.equal_to(&Field::Name)
     }
 
-    fn matches_with(&self, value: impl Fn(&Field) -> Option<String>, revision: Option<i32>) -> bool {
+    fn matches_with<'a>(&self, value: impl Fn(&Field) -> Option<&'a str>, revision: Option<i32>) -> bool {
         self.terms.iter().all(|t| {
             let hit = match (&t.field, revision) {
-                (Field::Revision, Some(r)) => r == revision_value(&t.value),
+                (Field::Revision(wanted), Some(r)) => r == *wanted,
                 (field, _) => value(field).unwrap_or_default() == t.value,
             };
             hit == t.equals
@@ -150,14 +151,14 @@ impl RevisionFilter {
         let d = &rev.revision;
         self.matches_with(
             |field| match field {
-                Field::Name => Some(rev.name.clone()),
-                Field::Namespace => Some(rev.namespace.clone()),
-                Field::PackageName => Some(d.package.clone()),
-                Field::Repository => Some(rev.repository.clone()),
-                Field::Workspace => Some(d.workspace.clone()),
-                Field::Lifecycle => Some(d.lifecycle.as_str().to_string()),
-                Field::KptfileLabel(key) => d.kptfile.labels.get(key).cloned(),
-                Field::Revision => None,
+                Field::Name => Some(&rev.name),
+                Field::Namespace => Some(&rev.namespace),
+                Field::PackageName => Some(&d.package),
+                Field::Repository => Some(&rev.repository),
+                Field::Workspace => Some(&d.workspace),
+                Field::Lifecycle => Some(d.lifecycle.as_str()),
+                Field::KptfileLabel(key) => d.kptfile.labels.get(key).map(String::as_str),
+                Field::Revision(_) => None,
             },
             Some(d.revision),
         )
@@ -166,7 +167,7 @@ impl RevisionFilter {
     /// Whether a PackageRevision (or PackageRevisionResources) object matches every term (for
     /// watches, which filter the objects they stream).
     pub(crate) fn matches_json(&self, obj: &Value) -> bool {
-        let text = |pointer: &str| at(obj, pointer).and_then(Value::as_str).map(str::to_string);
+        let text = |pointer: &str| at(obj, pointer).and_then(Value::as_str);
         let revision = at(obj, "/spec/revision").and_then(Value::as_i64).unwrap_or(0);
         self.matches_with(
             |field| match field {
@@ -176,11 +177,10 @@ impl RevisionFilter {
                 Field::Repository => text("/spec/repository"),
                 Field::Workspace => text("/spec/workspaceName"),
                 Field::Lifecycle => text("/spec/lifecycle"),
-                Field::KptfileLabel(key) => at(obj, "/spec/packageMetadata/labels")
-                    .and_then(|l| l.get(key))
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                Field::Revision => None,
+                Field::KptfileLabel(key) => {
+                    at(obj, "/spec/packageMetadata/labels").and_then(|l| l.get(key)).and_then(Value::as_str)
+                }
+                Field::Revision(_) => None,
             },
             Some(i32::try_from(revision).unwrap_or(-1)),
         )
@@ -190,10 +190,10 @@ impl RevisionFilter {
     pub(crate) fn matches_package(&self, package: &CachedPackage) -> bool {
         self.matches_with(
             |field| match field {
-                Field::Name => Some(package.name.clone()),
-                Field::Namespace => Some(package.namespace.clone()),
-                Field::PackageName => Some(package.package.clone()),
-                Field::Repository => Some(package.repository.clone()),
+                Field::Name => Some(&package.name),
+                Field::Namespace => Some(&package.namespace),
+                Field::PackageName => Some(&package.package),
+                Field::Repository => Some(&package.repository),
                 _ => None,
             },
             None,
