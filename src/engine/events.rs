@@ -18,13 +18,14 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
+use porch_api::PackageRev;
 use porch_api::gvk::{PACKAGE_REVISION, PACKAGE_REVISION_RESOURCES, PORCH_PACKAGE};
 use porch_api::names::package_name;
-use porch_api::{PackageRev, package_revision_uid};
+use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use super::metadata::UserMeta;
+use super::metadata::{UserMeta, key_of, meta_rv};
 use super::objects::{self, RepoFacts};
 use super::registry::Registry;
 use super::resources::from_files;
@@ -135,11 +136,7 @@ pub(crate) async fn run(
 }
 
 fn parse_rev(object: &Value) -> Option<PackageRev> {
-    serde_json::from_value(object.clone()).ok()
-}
-
-fn rv_of(rev: &PackageRev) -> u64 {
-    rev.metadata.resource_version.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0)
+    PackageRev::deserialize(object).ok()
 }
 
 impl Pump {
@@ -149,11 +146,7 @@ impl Pump {
             Ok(page) => {
                 for object in &page.items {
                     if let Some(rev) = parse_rev(object) {
-                        let key = (
-                            rev.metadata.namespace.clone().unwrap_or_default(),
-                            rev.metadata.name.clone().unwrap_or_default(),
-                        );
-                        self.metas.insert(key, Arc::new(rev));
+                        self.metas.insert(key_of(&rev), Arc::new(rev));
                     }
                 }
             }
@@ -303,6 +296,7 @@ impl Pump {
             None
         } else {
             let Some(rev) = parse_rev(object) else { return };
+            let rv_of = |m: &PackageRev| meta_rv(m).unwrap_or(0);
             if old.as_ref().is_some_and(|old| rv_of(old) >= rv_of(&rev)) {
                 return; // the initial list was newer already
             }
@@ -338,7 +332,5 @@ async fn resources_json(
         },
         None => Default::default(),
     };
-    let mut object = objects::package_revision_resources(rev, meta, resources);
-    object.metadata.uid = Some(package_revision_uid(&rev.namespace, &rev.name).to_string());
-    serde_json::to_value(object).ok()
+    serde_json::to_value(objects::package_revision_resources(rev, meta, resources)).ok()
 }

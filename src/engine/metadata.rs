@@ -69,12 +69,19 @@ impl UserMeta {
     }
 }
 
-fn non_empty<T: Clone>(v: &[T]) -> Option<Vec<T>> {
-    (!v.is_empty()).then(|| v.to_vec())
+/// `Some(value)` unless it is empty (the default): how optional metadata lists and maps are set.
+pub(crate) fn non_empty<T: Default + PartialEq>(value: T) -> Option<T> {
+    (value != T::default()).then_some(value)
 }
 
-fn non_empty_map(m: &BTreeMap<String, String>) -> Option<BTreeMap<String, String>> {
-    (!m.is_empty()).then(|| m.clone())
+/// The resourceVersion of a PackageRev, if it is a number.
+pub(crate) fn meta_rv(rev: &PackageRev) -> Option<u64> {
+    rev.metadata.resource_version.as_deref().and_then(|v| v.parse().ok())
+}
+
+/// The `(namespace, name)` of a PackageRev.
+pub(crate) fn key_of(rev: &PackageRev) -> (String, String) {
+    (rev.metadata.namespace.clone().unwrap_or_default(), rev.metadata.name.clone().unwrap_or_default())
 }
 
 /// Writes `user` into `rev`'s metadata, keeping (or adding) the server's label, finalizer and
@@ -97,7 +104,7 @@ fn apply_user(rev: &mut PackageRev, repository: &str, uid: &str, user: &UserMeta
     );
     let meta = &mut rev.metadata;
     meta.labels = Some(labels);
-    meta.annotations = non_empty_map(&user.annotations);
+    meta.annotations = non_empty(user.annotations.clone());
     meta.finalizers = Some(finalizers);
     meta.owner_references = Some(owners);
 }
@@ -105,8 +112,7 @@ fn apply_user(rev: &mut PackageRev, repository: &str, uid: &str, user: &UserMeta
 /// Whether the stored value `new` is at least as new as `old` (resourceVersions that are not
 /// numbers are taken as newer).
 fn is_newer(new: &PackageRev, old: &PackageRev) -> bool {
-    let rv = |r: &PackageRev| r.metadata.resource_version.as_deref().and_then(|v| v.parse::<u64>().ok());
-    match (rv(new), rv(old)) {
+    match (meta_rv(new), meta_rv(old)) {
         (Some(n), Some(o)) => n >= o,
         _ => true,
     }
@@ -210,10 +216,7 @@ impl Metadata {
 
     fn remember(&self, rev: PackageRev) -> Arc<PackageRev> {
         let rev = Arc::new(rev);
-        let key = (
-            rev.metadata.namespace.clone().unwrap_or_default(),
-            rev.metadata.name.clone().unwrap_or_default(),
-        );
+        let key = key_of(&rev);
         let mut map = self.inner.map.write().unwrap_or_else(|e| e.into_inner());
         match map.get(&key.0, &key.1) {
             Some(old) if !is_newer(&rev, old) => old.clone(),
@@ -337,18 +340,12 @@ impl Metadata {
                 self.forget(namespace, name);
                 return Ok(());
             };
-            let finalizers: Vec<String> = rev
-                .metadata
-                .finalizers
-                .iter()
-                .flatten()
-                .filter(|f| *f != PACKAGE_REVISION_FINALIZER)
-                .cloned()
-                .collect();
-            rev.metadata.finalizers = non_empty(&finalizers);
+            let finalizers = UserMeta::of(&rev).finalizers;
+            let kept = !finalizers.is_empty();
+            rev.metadata.finalizers = non_empty(finalizers);
             rev.metadata.managed_fields = None;
             match api.replace(name, &PostParams::default(), &rev).await {
-                Ok(rev) if rev.metadata.deletion_timestamp.is_some() && !finalizers.is_empty() => {
+                Ok(rev) if rev.metadata.deletion_timestamp.is_some() && kept => {
                     self.remember(rev);
                     return Ok(());
                 }
@@ -375,9 +372,6 @@ async fn run_watch(inner: std::sync::Weak<Inner>, client: kube::Client) {
     let mut buffer: HashMap<Key, Arc<PackageRev>> = HashMap::new();
     while let Some(event) = stream.next().await {
         let Some(inner) = inner.upgrade() else { return };
-        let key_of = |r: &PackageRev| {
-            (r.metadata.namespace.clone().unwrap_or_default(), r.metadata.name.clone().unwrap_or_default())
-        };
         match event {
             Ok(Event::Init) => buffer.clear(),
             Ok(Event::InitApply(rev)) => {

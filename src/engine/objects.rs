@@ -17,7 +17,7 @@ use porch_api::{
 };
 use serde_json::Value;
 
-use super::metadata::UserMeta;
+use super::metadata::{UserMeta, meta_rv, non_empty};
 use crate::cache::{CachedPackage, CachedRevision};
 
 /// What the objects of one repository need from its Repository object.
@@ -46,8 +46,7 @@ fn time(seconds: i64) -> Option<Time> {
 /// The resourceVersion of a revision's objects: the later of its last change in git and its
 /// last metadata change (both come from the one server-wide counter).
 pub(crate) fn resource_version(rev: &CachedRevision, meta: Option<&PackageRev>) -> u64 {
-    let meta_rv = meta.and_then(|m| m.metadata.resource_version.as_deref()).and_then(|v| v.parse().ok());
-    rev.resource_version.max(meta_rv.unwrap_or(0))
+    rev.resource_version.max(meta.and_then(meta_rv).unwrap_or(0))
 }
 
 /// `metadata` of a revision's objects: identity, resourceVersion, timestamps, and the user
@@ -58,10 +57,6 @@ fn object_meta(rev: &CachedRevision, meta: Option<&PackageRev>) -> ObjectMeta {
     if rev.latest {
         labels.insert(LATEST_REVISION_LABEL.into(), LATEST_REVISION_VALUE.into());
     }
-    fn non_empty_vec<T>(v: Vec<T>) -> Option<Vec<T>> {
-        (!v.is_empty()).then_some(v)
-    }
-    let non_empty_map = |m: BTreeMap<String, String>| (!m.is_empty()).then_some(m);
     let created = meta
         .and_then(|m| m.metadata.creation_timestamp.clone())
         .or_else(|| rev.revision.published.as_ref().and_then(|p| time(p.at)));
@@ -72,10 +67,10 @@ fn object_meta(rev: &CachedRevision, meta: Option<&PackageRev>) -> ObjectMeta {
         resource_version: Some(resource_version(rev, meta).to_string()),
         creation_timestamp: created,
         deletion_timestamp: meta.and_then(|m| m.metadata.deletion_timestamp.clone()),
-        labels: non_empty_map(labels),
-        annotations: non_empty_map(user.annotations),
-        finalizers: non_empty_vec(user.finalizers),
-        owner_references: non_empty_vec(user.owner_references),
+        labels: non_empty(labels),
+        annotations: non_empty(user.annotations),
+        finalizers: non_empty(user.finalizers),
+        owner_references: non_empty(user.owner_references),
         ..ObjectMeta::default()
     }
 }
@@ -130,9 +125,7 @@ pub(crate) fn package_revision_json(
     meta: Option<&PackageRev>,
     repo: &RepoFacts,
 ) -> Arc<Value> {
-    let meta_rv =
-        meta.and_then(|m| m.metadata.resource_version.as_deref()).and_then(|v| v.parse::<u64>().ok());
-    let key = (meta_rv.unwrap_or(0) << 1) | u64::from(repo.deployment);
+    let key = (meta.and_then(meta_rv).unwrap_or(0) << 1) | u64::from(repo.deployment);
     rev.object.get_or(key, || {
         // A PackageRevision always serializes; the fallback only keeps this infallible.
         Arc::new(serde_json::to_value(package_revision(rev, meta, repo)).unwrap_or(Value::Null))
