@@ -29,6 +29,6 @@ mod writes;
 
 pub use error::{CacheError, ErrorKind};
 pub use repository::{CacheOptions, CacheStats, RepositoryCache, RepositorySpec};
-pub(crate) use revision::lifecycle_rank;
 pub use revision::{CacheEvent, CachedPackage, CachedRevision, EventType, Memo, RevisionKey};
+pub(crate) use revision::{latest_candidate, lifecycle_rank};
 pub use versions::ResourceVersions;

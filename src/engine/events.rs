@@ -30,7 +30,7 @@ use super::objects::{self, RepoFacts};
 use super::registry::Registry;
 use super::resources::from_files;
 use crate::cache::watch::{Change, ChangeType, WatcherManager};
-use crate::cache::{CacheEvent, CachedPackage, CachedRevision, EventType, RepositoryCache};
+use crate::cache::{CacheEvent, CachedPackage, CachedRevision, RepositoryCache, latest_candidate};
 use crate::crdstore::{ListOptions, Sequenced, Store, StoredKind, WatchEventType};
 use crate::git::GitRepository;
 
@@ -183,25 +183,19 @@ impl Pump {
     /// The Repository facts of a revision's objects, remembered for when its cache is gone.
     fn facts(&mut self, rev: &CachedRevision) -> (RepoFacts, Option<RepositoryCache>) {
         let key = (rev.namespace.clone(), rev.repository.clone());
-        let cache = self.registry.get_open(&rev.namespace, &rev.repository);
-        if let Some(cache) = &cache {
-            let facts = RepoFacts {
-                url: cache.git().config().url.clone(),
-                deployment: self.registry.deployment(&rev.namespace, &rev.repository),
-            };
+        let open = self.registry.get_open_with_deployment(&rev.namespace, &rev.repository);
+        let cache = open.map(|(cache, deployment)| {
+            let facts = RepoFacts { url: cache.git().config().url.clone(), deployment };
             self.facts.insert(key.clone(), facts);
-        }
+            cache
+        });
         (self.facts.get(&key).cloned().unwrap_or_default(), cache)
     }
 
     fn on_cache_event(&mut self, event: CacheEvent) {
         let rev = event.revision;
         let key = (rev.namespace.clone(), rev.name.clone());
-        let change_type = match event.event_type {
-            EventType::Added => ChangeType::Added,
-            EventType::Modified => ChangeType::Modified,
-            EventType::Deleted => ChangeType::Deleted,
-        };
+        let change_type = ChangeType::from(event.event_type);
         if change_type == ChangeType::Deleted {
             self.revisions.remove(&key);
         } else {
@@ -255,8 +249,7 @@ impl Pump {
         if deleted {
             state.members.remove(&rev.name);
         } else {
-            let candidate = d.revision > 0 && d.lifecycle.is_published();
-            state.members.insert(rev.name.clone(), if candidate { d.revision } else { 0 });
+            state.members.insert(rev.name.clone(), if latest_candidate(d) { d.revision } else { 0 });
         }
         let latest = state.members.values().copied().max().unwrap_or(0);
         let exists = !state.members.is_empty();
@@ -267,22 +260,23 @@ impl Pump {
             _ => None,
         };
         state.latest = latest;
-        let package = CachedPackage {
-            namespace: key.0.clone(),
-            repository: state.repository.clone(),
-            name: key.1.clone(),
-            package: state.package.clone(),
-            latest_revision: latest,
-        };
-        if !exists {
-            self.packages.remove(&key);
-        }
         if let Some(change_type) = change_type {
+            let package = CachedPackage {
+                namespace: key.0.clone(),
+                repository: state.repository.clone(),
+                name: key.1.clone(),
+                package: state.package.clone(),
+                latest_revision: latest,
+            };
             let object = serde_json::to_value(objects::porch_package(&package, rv)).map(Arc::new);
             if let Ok(object) = object {
-                let prev = self.watches.packages.current(&key.0, &key.1);
-                self.watches.packages.publish(Change::new(rv, change_type, key.0, key.1, object, prev));
+                let prev = self.watches.packages.current(&package.namespace, &package.name);
+                let (ns, name) = (package.namespace, package.name);
+                self.watches.packages.publish(Change::new(rv, change_type, ns, name, object, prev));
             }
+        }
+        if !exists {
+            self.packages.remove(&key);
         }
     }
 

@@ -154,12 +154,6 @@ impl Registry {
         self.inner.receiver.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 
-    /// The deployment flag of Repository `namespace/name` as last seen (for its objects).
-    pub(crate) fn deployment(&self, namespace: &str, name: &str) -> bool {
-        let entries = self.inner.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.get(&(namespace.to_string(), name.to_string())).is_some_and(|e| e.deployment)
-    }
-
     /// The cache of `repo`, opening it when needed (waits for the open). A Repository that was
     /// deleted and re-created (a new uid) or whose git settings changed gets a fresh cache.
     pub(crate) async fn get(&self, repo: &Repository) -> Result<RepositoryCache, OpenError> {
@@ -174,9 +168,20 @@ impl Registry {
 
     /// The cache of `repo` if it is open already (never waits, never opens).
     pub(crate) fn get_open(&self, namespace: &str, name: &str) -> Option<RepositoryCache> {
+        self.get_open_with_deployment(namespace, name).map(|(cache, _)| cache)
+    }
+
+    /// [`get_open`](Self::get_open), with the Repository's deployment flag as last seen (for the
+    /// objects of its revisions).
+    pub(crate) fn get_open_with_deployment(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Option<(RepositoryCache, bool)> {
         let entries = self.inner.entries.lock().unwrap_or_else(|e| e.into_inner());
         let entry = entries.get(&(namespace.to_string(), name.to_string()))?;
-        entry.open.peek().and_then(|r| r.as_ref().ok()).cloned()
+        let cache = entry.open.peek().and_then(|r| r.as_ref().ok()).cloned()?;
+        Some((cache, entry.deployment))
     }
 
     fn entry(&self, repo: &Repository) -> Result<OpenFuture, OpenError> {

@@ -19,6 +19,16 @@ pub enum ChangeType {
     Deleted,
 }
 
+impl From<crate::cache::EventType> for ChangeType {
+    fn from(event_type: crate::cache::EventType) -> Self {
+        match event_type {
+            crate::cache::EventType::Added => Self::Added,
+            crate::cache::EventType::Modified => Self::Modified,
+            crate::cache::EventType::Deleted => Self::Deleted,
+        }
+    }
+}
+
 impl ChangeType {
     fn event_type(self) -> WatchEventType {
         match self {
