@@ -3,13 +3,11 @@
 
 use porch_api::gvk::PACKAGE_REVISION_RESOURCES;
 use porch_layers::{ApiError, Column, StorageRequest, StorageResponse, Strategy, Verb};
-use serde_json::Value;
 
 use super::columns::PACKAGE_REVISION_RESOURCES as COLUMNS;
 use super::engine::{
     EngineStorage, caller, decode, filter, list_response, name_of, options, to_json, watch_request,
 };
-use super::packagerevisions::revision_field_value;
 use crate::engine::filter::Target;
 use crate::engine::service::Engine;
 
@@ -33,10 +31,6 @@ impl Strategy for PackageRevisionResourcesStrategy {
 
     fn columns(&self) -> &[Column] {
         COLUMNS
-    }
-
-    fn field_value(&self, obj: &Value, field: &str) -> Result<Option<String>, ApiError> {
-        revision_field_value(obj, field)
     }
 }
 

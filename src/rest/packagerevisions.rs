@@ -115,31 +115,6 @@ impl Strategy for PackageRevisionStrategy {
     fn columns(&self) -> &[Column] {
         PACKAGE_REVISIONS
     }
-
-    fn field_value(&self, obj: &Value, field: &str) -> Result<Option<String>, ApiError> {
-        revision_field_value(obj, field)
-    }
-}
-
-/// The §6 fields of a PackageRevision (or PackageRevisionResources) object.
-pub(crate) fn revision_field_value(obj: &Value, field: &str) -> Result<Option<String>, ApiError> {
-    let text = |pointer: &str| at(obj, pointer).and_then(Value::as_str).map(str::to_string);
-    Ok(match field {
-        "metadata.name" => text("/metadata/name"),
-        "metadata.namespace" => text("/metadata/namespace"),
-        "spec.packageName" => text("/spec/packageName"),
-        "spec.repository" => text("/spec/repository"),
-        "spec.workspaceName" => text("/spec/workspaceName"),
-        "spec.lifecycle" => text("/spec/lifecycle"),
-        "spec.revision" => Some(at(obj, "/spec/revision").and_then(Value::as_i64).unwrap_or(0).to_string()),
-        _ => match field.strip_prefix("spec.packageMetadata.labels[").and_then(|k| k.strip_suffix(']')) {
-            Some(key) => at(obj, "/spec/packageMetadata/labels")
-                .and_then(|l| l.get(key))
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            None => return Err(porch_layers::strategy::unknown_field(field)),
-        },
-    })
 }
 
 /// REST storage of PackageRevisions over `engine`.

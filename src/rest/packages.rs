@@ -2,16 +2,14 @@
 //! 405 with Porch's messages (porch-api.md §1.1).
 
 use porch_api::gvk::PORCH_PACKAGE;
-use porch_layers::json_pointer::at;
 use porch_layers::{ApiError, Column, StorageRequest, StorageResponse, Strategy, Verb};
-use serde_json::Value;
 
 use super::columns::PACKAGES;
 use super::engine::{EngineStorage, caller, filter, list_response, name_of, options, to_json, watch_request};
 use crate::engine::filter::Target;
 use crate::engine::service::Engine;
 
-/// How PorchPackages are printed and filtered.
+/// How PorchPackages are printed.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct PackageStrategy;
 
@@ -30,17 +28,6 @@ impl Strategy for PackageStrategy {
 
     fn columns(&self) -> &[Column] {
         PACKAGES
-    }
-
-    fn field_value(&self, obj: &Value, field: &str) -> Result<Option<String>, ApiError> {
-        let text = |pointer: &str| at(obj, pointer).and_then(Value::as_str).map(str::to_string);
-        Ok(match field {
-            "metadata.name" => text("/metadata/name"),
-            "metadata.namespace" => text("/metadata/namespace"),
-            "spec.packageName" => text("/spec/packageName"),
-            "spec.repository" => text("/spec/repository"),
-            _ => return Err(porch_layers::strategy::unknown_field(field)),
-        })
     }
 }
 
