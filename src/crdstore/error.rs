@@ -57,14 +57,6 @@ pub enum StoreError {
     /// The object's namespace is being deleted.
     #[error("unable to create new content in namespace {0} because it is being terminated")]
     NamespaceTerminating(String),
-    /// A resourceVersion older than the retained event window was requested.
-    #[error("too old resource version: {requested} ({})", oldest.saturating_sub(1))]
-    Expired {
-        /// The requested resourceVersion.
-        requested: u64,
-        /// The oldest resourceVersion still served.
-        oldest: u64,
-    },
     /// The database or the file system failed.
     #[error("storage failure")]
     Storage(#[source] Arc<dyn std::error::Error + Send + Sync>),
@@ -117,7 +109,5 @@ mod tests {
             "Repository.config.porch.kpt.dev \"r\" is invalid: [spec.git.repo: Required value, \
              spec.type: Invalid value: x]"
         );
-        let e = StoreError::Expired { requested: 5, oldest: 43 };
-        assert_eq!(e.to_string(), "too old resource version: 5 (42)");
     }
 }

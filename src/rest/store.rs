@@ -34,7 +34,6 @@ pub(crate) fn interpret(err: StoreError) -> ApiError {
             &ns,
             &format!("unable to create new content in namespace {ns} because it is being terminated"),
         ),
-        e @ StoreError::Expired { .. } => ApiError::expired(e.to_string()),
         e => {
             tracing::error!(error = %e.with_causes(), "store failure");
             ApiError::internal("the object store failed; see the server log")
