@@ -61,12 +61,11 @@ impl Followers {
         rx
     }
 
-    /// Sends `steps` (in resourceVersion order) to every follower; forgets the ones gone.
-    pub(crate) fn publish(&self, steps: &[Sequenced]) {
+    /// Sends the steps `steps` builds (in resourceVersion order) to every follower, built afresh
+    /// for each so that none is copied (and not at all when no one follows); forgets the
+    /// followers gone.
+    pub(crate) fn publish(&self, steps: impl Fn() -> Vec<Sequenced>) {
         let mut senders = self.senders.lock().unwrap_or_else(|e| e.into_inner());
-        if senders.is_empty() || steps.is_empty() {
-            return;
-        }
-        senders.retain(|tx| steps.iter().all(|s| tx.send(s.clone()).is_ok()));
+        senders.retain(|tx| steps().into_iter().all(|s| tx.send(s).is_ok()));
     }
 }

@@ -93,7 +93,7 @@ impl Writer {
             results.push(result);
         }
         drop(state);
-        if batch.changes.is_empty() && batch.reserved == 0 {
+        if batch.changes.is_empty() && batch.reservations.is_empty() {
             return results;
         }
         let rv = batch.next_rv - 1;
@@ -104,30 +104,35 @@ impl Writer {
             }
             return results;
         }
-        let mut steps: Vec<Sequenced> = batch
-            .reservations
-            .iter()
-            .map(|&(first, count)| Sequenced::Reserved { first, count })
-            .chain(batch.changes.iter().map(|c| Sequenced::Change {
-                rv: c.entry.rv,
-                kind: c.entry.kind,
-                namespace: c.entry.namespace.clone(),
-                name: c.name.clone(),
-                event_type: c.entry.event_type,
-                object: c.entry.object.clone(),
-            }))
-            .collect();
-        steps.sort_by_key(Sequenced::rv);
         let mut state = self.shared.write();
+        // Under the write lock, so that a new follower (who reads the resourceVersion under the
+        // read lock) gets exactly the steps after it.
+        self.shared.followers.publish(|| steps(&batch));
         for change in batch.changes {
             state.apply(change.entry, &change.name);
         }
         state.rv = state.rv.max(rv);
-        // Under the write lock, so that a new follower (who reads the resourceVersion under the
-        // read lock) gets exactly the steps after it.
-        self.shared.followers.publish(&steps);
         drop(state);
         self.shared.notify.send_replace(rv);
         results
     }
+}
+
+/// The steps of a committed batch, in resourceVersion order.
+fn steps(batch: &Batch) -> Vec<Sequenced> {
+    let mut steps: Vec<Sequenced> = batch
+        .reservations
+        .iter()
+        .map(|&(first, count)| Sequenced::Reserved { first, count })
+        .chain(batch.changes.iter().map(|c| Sequenced::Change {
+            rv: c.entry.rv,
+            kind: c.entry.kind,
+            namespace: c.entry.namespace.clone(),
+            name: c.name.clone(),
+            event_type: c.entry.event_type,
+            object: c.entry.object.clone(),
+        }))
+        .collect();
+    steps.sort_by_key(Sequenced::rv);
+    steps
 }
