@@ -5,7 +5,8 @@ use porch_layers::Column;
 use porch_layers::json_pointer;
 use serde_json::Value;
 
-fn at(o: &Value, pointer: &str) -> Value {
+/// The value at `pointer` in `o`, or `null` (a `<none>` cell).
+pub(crate) fn at(o: &Value, pointer: &str) -> Value {
     json_pointer::at(o, pointer).cloned().unwrap_or(Value::Null)
 }
 

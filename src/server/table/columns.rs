@@ -1,12 +1,9 @@
 //! The print columns of every served resource (porch-api.md §1.2 and §5).
 
 use super::Column;
+use crate::rest::columns::at;
 use porch_layers::json_pointer;
 use serde_json::Value;
-
-fn at(o: &Value, pointer: &str) -> Value {
-    json_pointer::at(o, pointer).cloned().unwrap_or(Value::Null)
-}
 
 /// Resources with no columns of their own (PackageRev): Name and Age, as CRDs.
 pub(crate) const AGE_ONLY: &[Column] = &[AGE];
