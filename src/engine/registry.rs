@@ -118,6 +118,11 @@ pub(crate) fn repository_key(repo: &Repository) -> (String, String) {
     (repo.metadata.namespace.clone().unwrap_or_default(), repo.metadata.name.clone().unwrap_or_default())
 }
 
+/// The credentials Secret a Repository names (`spec.git.secretRef.name`), if any.
+fn secret_name(repo: &Repository) -> Option<String> {
+    repo.spec.git.as_ref().and_then(|g| g.secret_ref.as_ref()).map(|s| s.name.clone())
+}
+
 /// The git settings of a Repository, or why it cannot be served.
 pub(crate) fn repo_config(repo: &Repository, retry_attempts: u32) -> Result<RepoConfig, OpenError> {
     let (ns, name) = repository_key(repo);
@@ -210,7 +215,7 @@ impl Registry {
 
     fn spawn_open(&self, repo: &Repository, key: (String, String), config: RepoConfig) -> OpenFuture {
         let inner = self.inner.clone();
-        let secret = repo.spec.git.as_ref().and_then(|g| g.secret_ref.as_ref()).map(|s| s.name.clone());
+        let secret = secret_name(repo);
         let task = tokio::spawn(async move {
             let _permit = inner.syncs.clone().acquire_owned().await;
             open_cache(&inner, key, config, secret).await
@@ -238,8 +243,8 @@ impl Registry {
             let _permit = self.inner.syncs.clone().acquire_owned().await;
             let (ns, name) = repository_key(repo);
             // The Secret may have been rotated (or `secretRef` changed): read it again.
-            let secret = repo.spec.git.as_ref().and_then(|g| g.secret_ref.as_ref()).map(|s| s.name.clone());
-            cache.git().set_credentials(read_credentials(&self.inner, &ns, &name, secret).await?);
+            let credentials = read_credentials(&self.inner, &ns, &name, secret_name(repo)).await?;
+            cache.git().set_credentials(credentials);
             cache.refresh().await.map_err(|source| OpenError::Cache {
                 repository: format!("{ns}/{name}"),
                 source: Arc::new(source),

@@ -21,6 +21,7 @@ use super::{Engine, files_of, not_found, translate};
 use crate::cache::{CachedPackage, CachedRevision, RepositoryCache};
 use crate::engine::filter::RevisionFilter;
 use crate::engine::objects::{self, RepoFacts};
+use crate::engine::registry::repository_key;
 use crate::engine::resources::from_files;
 
 /// What a list asks for.
@@ -107,7 +108,7 @@ fn page<I, T>(
 }
 
 /// Whether an object's labels (JSON, absent = none) match the selector, if any.
-fn labels_match(selector: Option<&LabelSelector>, object: &Value) -> bool {
+pub(crate) fn labels_match(selector: Option<&LabelSelector>, object: &Value) -> bool {
     selector.is_none_or(|s| s.matches_json(object.pointer("/metadata/labels").unwrap_or(&Value::Null)))
 }
 
@@ -155,11 +156,8 @@ impl Engine {
         let each = &each;
         let results: Vec<(String, Result<Vec<T>, String>)> = futures::stream::iter(repos)
             .map(|repo| async move {
-                let who = format!(
-                    "{}/{}",
-                    repo.metadata.namespace.as_deref().unwrap_or_default(),
-                    repo.metadata.name.as_deref().unwrap_or_default()
-                );
+                let (ns, name) = repository_key(&repo);
+                let who = format!("{ns}/{name}");
                 let work = async {
                     let cache = self.cache(&repo).await?;
                     each(repo, cache).await
