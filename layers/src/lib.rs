@@ -42,6 +42,6 @@ pub use request::{
 };
 pub use selector::{FieldSelector, LabelSelector, SelectorError};
 pub use status::{ApiError, CauseReason, FieldCause};
-pub use strategy::{Column, IncludeObject, Strategy, TableList, TableOptions, build_table};
+pub use strategy::{Column, IncludeObject, Strategy, TableList, TableOptions};
 pub use table_conversion::{TableConversion, TableConversionLayer};
 pub use validation::{Validation, ValidationLayer};

@@ -83,16 +83,8 @@ impl Strategy for Recorder {
         self.record("canonicalize");
         obj["canonical"] = json!(true);
     }
-    fn convert_to_table(&self, objects: &[&Value], options: crate::TableOptions) -> Value {
+    fn convert_to_table(&self, objects: &[Arc<Value>], options: crate::TableOptions) -> crate::TableList {
         self.record("convert_to_table");
-        crate::build_table(self.columns(), objects, options)
-    }
-    fn convert_list_to_table(
-        &self,
-        objects: &[std::sync::Arc<Value>],
-        options: crate::TableOptions,
-    ) -> crate::TableList {
-        self.record("convert_list_to_table");
         crate::TableList::build(self.columns(), objects, options)
     }
 }
@@ -127,7 +119,7 @@ pub(crate) trait PayloadExt {
 impl PayloadExt for StorageResponse {
     fn payload_object(&self) -> &Value {
         match &self.payload {
-            Payload::Object(o) | Payload::Table(o) => o,
+            Payload::Object(o) => o,
             other => panic!("not an object: {other:?}"),
         }
     }

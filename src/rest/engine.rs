@@ -4,11 +4,11 @@
 use futures::future::BoxFuture;
 use porch_api::gvk::ResourceInfo;
 use porch_layers::json_pointer::at;
-use porch_layers::request::check_send_initial_events;
+use porch_layers::request::{check_send_initial_events, list_metadata};
 use porch_layers::{ApiError, ObjectList, RequestContext, StorageRequest, StorageResponse};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::sync::Arc;
 
 use crate::cache::watch::{Matcher, WatchRequest};
@@ -121,13 +121,7 @@ pub(crate) fn json_list_response(
     listed: Listed<Arc<Value>>,
     resource_version: u64,
 ) -> StorageResponse {
-    let mut metadata = json!({"resourceVersion": resource_version.to_string()});
-    if let Some(token) = &listed.continue_token {
-        metadata["continue"] = json!(token);
-    }
-    if let Some(remaining) = listed.remaining {
-        metadata["remainingItemCount"] = json!(remaining);
-    }
+    let metadata = list_metadata(resource_version, listed.continue_token.as_deref(), listed.remaining);
     let list = ObjectList {
         api_version: info.api_version.to_string(),
         kind: info.list_kind.to_string(),

@@ -36,14 +36,17 @@ pub(crate) fn json_response(code: StatusCode, value: &serde_json::Value) -> Resp
     json_response_typed(code, JSON, value)
 }
 
-/// A JSON response with a specific content type (Table, aggregated discovery).
-pub(crate) fn json_response_typed(
+/// A response with `value` as JSON and a specific content type (Table, aggregated discovery);
+/// 500 when `value` does not serialize.
+pub(crate) fn json_response_typed<T: serde::Serialize + ?Sized>(
     code: StatusCode,
     content_type: &str,
-    value: &serde_json::Value,
+    value: &T,
 ) -> Response<ResponseBody> {
-    let body = serde_json::to_vec(value).unwrap_or_default();
-    bytes_response(code, content_type, body)
+    match serde_json::to_vec(value) {
+        Ok(body) => bytes_response(code, content_type, body),
+        Err(e) => error_response(&ApiError::internal(e)),
+    }
 }
 
 /// The `Status` response of an error, with `Retry-After` where the error asks for one.
@@ -81,8 +84,5 @@ pub(crate) fn list_response(
         items: Vec<&'a serde_json::Value>,
     }
     let list = ListBody { api_version, kind, metadata, items: items.iter().map(AsRef::as_ref).collect() };
-    match serde_json::to_vec(&list) {
-        Ok(body) => bytes_response(code, JSON, body),
-        Err(e) => error_response(&ApiError::internal(e)),
-    }
+    json_response_typed(code, JSON, &list)
 }

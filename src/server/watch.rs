@@ -40,8 +40,13 @@ fn encode(event: &WatchEvent, params: &WatchParams, first_table: &mut bool) -> B
         TableOptions { include_object: params.negotiated.include_object, no_headers: !*first_table };
     *first_table = false;
     let rv = event.object.pointer("/metadata/resourceVersion").cloned().unwrap_or(Value::Null);
-    let t = table::to_table(params.def, [event.object.as_ref()], json!({"resourceVersion": rv}), options);
-    porch_layers::request::encode_line(event.event_type, &t)
+    let t = table::to_table(
+        params.def,
+        std::slice::from_ref(&event.object),
+        json!({"resourceVersion": rv}),
+        options,
+    );
+    porch_layers::request::encode_line(event.event_type, &t.to_json())
 }
 
 /// The 200 streaming response of a watch over `events`.

@@ -17,7 +17,7 @@ mod response;
 pub use context::{RequestContext, UserInfo, Verb};
 pub use options::{DeleteOptions, ListOptions, check_send_initial_events};
 pub use response::{
-    ObjectList, Payload, StorageResponse, WatchEvent, WatchEventType, WatchStream, encode_line,
+    ObjectList, Payload, StorageResponse, WatchEvent, WatchEventType, WatchStream, encode_line, list_metadata,
 };
 
 use serde_json::Value;

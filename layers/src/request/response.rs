@@ -113,6 +113,19 @@ impl ObjectList {
     }
 }
 
+/// A list's `ListMeta` as JSON: `resourceVersion`, with `continue` and `remainingItemCount` when
+/// more items follow.
+pub fn list_metadata(resource_version: u64, continue_token: Option<&str>, remaining: Option<u64>) -> Value {
+    let mut metadata = serde_json::json!({"resourceVersion": resource_version.to_string()});
+    if let Some(token) = continue_token {
+        metadata["continue"] = Value::from(token);
+    }
+    if let Some(remaining) = remaining {
+        metadata["remainingItemCount"] = Value::from(remaining);
+    }
+    metadata
+}
+
 /// The body of a [`StorageResponse`].
 #[non_exhaustive]
 pub enum Payload {
@@ -120,11 +133,9 @@ pub enum Payload {
     Object(Value),
     /// A page of objects (list, deletecollection).
     List(ObjectList),
-    /// A `meta.k8s.io/v1 Table` of one object (after [`TableConversion`](crate::TableConversion)).
-    Table(Value),
-    /// The `meta.k8s.io/v1 Table` of a list (after [`TableConversion`](crate::TableConversion)),
-    /// its rows sharing the list's objects.
-    TableList(crate::strategy::TableList),
+    /// The `meta.k8s.io/v1 Table` of one object or of a list page (after
+    /// [`TableConversion`](crate::TableConversion)), its rows sharing the objects.
+    Table(crate::strategy::TableList),
     /// A watch; with a Table request each object event carries a Table.
     Watch(WatchStream),
     /// A failure, answered as a `Status` with the error's code. Layers short-circuit with this
@@ -137,8 +148,7 @@ impl std::fmt::Debug for Payload {
         match self {
             Self::Object(o) => f.debug_tuple("Object").field(o).finish(),
             Self::List(l) => f.debug_tuple("List").field(l).finish(),
-            Self::Table(t) => f.debug_tuple("Table").field(t).finish(),
-            Self::TableList(t) => f.debug_tuple("TableList").field(&t.len()).finish(),
+            Self::Table(t) => f.debug_tuple("Table").field(&t.len()).finish(),
             Self::Watch(_) => f.debug_tuple("Watch").finish_non_exhaustive(),
             Self::Status(e) => f.debug_tuple("Status").field(e).finish(),
         }

@@ -1,10 +1,11 @@
 //! The [`Strategy`] trait.
 
-use super::table::{Column, TableList, TableOptions, build_table};
+use super::table::{Column, TableList, TableOptions};
 use crate::request::RequestContext;
 use crate::selector::{FieldOperator, FieldSelector};
 use crate::status::{ApiError, FieldCause};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// The columns of a resource with none of its own: `Name` (always first) and `Age`, as for CRDs.
 const DEFAULT_COLUMNS: &[Column] = &[Column::AGE];
@@ -161,24 +162,15 @@ pub trait Strategy: Send + Sync + 'static {
         DEFAULT_COLUMNS
     }
 
-    /// A `meta.k8s.io/v1 Table` of `objects` (`ConvertToTable`): `kind`, `apiVersion`,
-    /// `columnDefinitions` (empty with `no_headers`) and one row of `cells` per object, with
+    /// A `meta.k8s.io/v1 Table` of `objects` (`ConvertToTable`), whose rows share the objects:
+    /// `columnDefinitions` (none with `no_headers`) and one row of `cells` per object, with
     /// `object` as `options.include_object` says. The `metadata` is left empty for the caller.
     ///
-    /// **When:** on the way back, for Table requests. **Mutates:** never.
+    /// **When:** on the way back, for Table requests (one object, a list page or each watch
+    /// event). **Mutates:** never.
     ///
     /// Default: `Name` followed by [`columns`](Strategy::columns).
-    fn convert_to_table(&self, objects: &[&Value], options: TableOptions) -> Value {
-        build_table(self.columns(), objects, options)
-    }
-
-    /// The Table of a list (`ConvertToTable` of a list), whose rows share the list's objects.
-    ///
-    /// **When:** on the way back, for Table requests of lists. **Mutates:** never.
-    ///
-    /// Default: `Name` followed by [`columns`](Strategy::columns), like
-    /// [`convert_to_table`](Strategy::convert_to_table); a strategy overriding one overrides both.
-    fn convert_list_to_table(&self, objects: &[std::sync::Arc<Value>], options: TableOptions) -> TableList {
+    fn convert_to_table(&self, objects: &[Arc<Value>], options: TableOptions) -> TableList {
         TableList::build(self.columns(), objects, options)
     }
 

@@ -17,7 +17,7 @@ mod table;
 
 pub use definition::{Strategy, unknown_field};
 pub use duration::human_duration;
-pub use table::{Column, IncludeObject, TableList, TableOptions, build_table};
+pub use table::{Column, IncludeObject, TableList, TableOptions};
 
 #[cfg(test)]
 mod tests;

@@ -2,6 +2,7 @@ use super::*;
 use crate::request::{RequestContext, Verb};
 use crate::selector::FieldSelector;
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 #[derive(Debug)]
 struct Plain;
@@ -83,7 +84,7 @@ fn field_selectors_are_checked_and_matched_through_the_strategy() {
 #[test]
 fn default_table_is_name_and_age() {
     let obj = json!({"metadata": {"name": "a"}});
-    let t = Plain.convert_to_table(&[&obj], TableOptions::default());
+    let t = Plain.convert_to_table(&[Arc::new(obj)], TableOptions::default()).to_json();
     assert_eq!(t["kind"], "Table");
     assert_eq!(t["apiVersion"], "meta.k8s.io/v1");
     let names: Vec<&Value> = t["columnDefinitions"].as_array().unwrap().iter().map(|c| &c["name"]).collect();

@@ -1,7 +1,7 @@
 //! Turning a response's payload into a Table.
 
 use crate::request::{Payload, StorageResponse, WatchEvent};
-use crate::strategy::{Strategy, TableOptions};
+use crate::strategy::{Strategy, TableList, TableOptions};
 use futures::StreamExt;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -17,11 +17,11 @@ where
     St: Strategy + ?Sized,
 {
     response.payload = match response.payload {
-        Payload::Object(object) => Payload::Table(one(strategy.as_ref(), &object, options)),
+        Payload::Object(object) => Payload::Table(one(strategy.as_ref(), Arc::new(object), options)),
         Payload::List(list) => {
-            let mut table = strategy.convert_list_to_table(&list.items, options);
+            let mut table = strategy.convert_to_table(&list.items, options);
             table.metadata = list.metadata;
-            Payload::TableList(table)
+            Payload::Table(table)
         }
         Payload::Watch(events) => {
             let strategy = Arc::clone(strategy);
@@ -32,24 +32,24 @@ where
                         if !event.event_type.carries_object() {
                             return event;
                         }
-                        let table = one(strategy.as_ref(), &event.object, options);
+                        let table = one(strategy.as_ref(), event.object, options);
                         // Column definitions go with the first row only, as kube-apiserver sends them.
                         options.no_headers = true;
-                        WatchEvent::new(event.event_type, table)
+                        WatchEvent::new(event.event_type, table.to_json())
                     })
                     .boxed(),
             )
         }
-        other @ (Payload::Table(_) | Payload::TableList(_) | Payload::Status(_)) => other,
+        other @ (Payload::Table(_) | Payload::Status(_)) => other,
     };
     response
 }
 
 /// A one-row Table of `object`, carrying its resourceVersion.
-fn one<St: Strategy + ?Sized>(strategy: &St, object: &Value, options: TableOptions) -> Value {
-    let mut table = strategy.convert_to_table(&[object], options);
+fn one<St: Strategy + ?Sized>(strategy: &St, object: Arc<Value>, options: TableOptions) -> TableList {
+    let mut table = strategy.convert_to_table(std::slice::from_ref(&object), options);
     if let Some(rv) = object.pointer("/metadata/resourceVersion") {
-        table["metadata"] = json!({ "resourceVersion": rv });
+        table.metadata = json!({ "resourceVersion": rv });
     }
     table
 }

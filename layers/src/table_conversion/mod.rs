@@ -32,7 +32,7 @@
 //! let ctx = RequestContext::new(Verb::Get).name("w").table(TableOptions::default());
 //! let res = futures::executor::block_on(svc.oneshot(StorageRequest::new(ctx))).unwrap();
 //! let Payload::Table(table) = res.payload else { panic!("not a table") };
-//! assert_eq!(table["rows"][0]["cells"][0], "w");
+//! assert_eq!(table.to_json()["rows"][0]["cells"][0], "w");
 //! ```
 
 mod convert;

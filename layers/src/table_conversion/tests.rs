@@ -23,8 +23,7 @@ fn run(recorder: &Arc<Recorder>, req: StorageRequest) -> StorageResponse {
 
 fn table(res: StorageResponse) -> Value {
     match res.payload {
-        Payload::Table(t) => t,
-        Payload::TableList(t) => t.to_json(),
+        Payload::Table(t) => t.to_json(),
         other => panic!("not a table: {other:?}"),
     }
 }
@@ -50,7 +49,7 @@ fn a_list_becomes_a_table_carrying_the_list_metadata() {
     let names: Vec<&Value> = t["rows"].as_array().unwrap().iter().map(|r| &r["cells"][0]).collect();
     assert_eq!(names, ["a", "b"]);
     assert_eq!(t["columnDefinitions"][0]["name"], "Name");
-    assert_eq!(rec.calls(), ["convert_list_to_table"]);
+    assert_eq!(rec.calls(), ["convert_to_table"]);
 }
 
 #[test]

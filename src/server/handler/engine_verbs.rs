@@ -22,8 +22,7 @@ use super::super::negotiate::{Negotiated, TABLE_CONTENT_TYPE};
 use super::super::request::{ApiRequest, Verb};
 use super::super::resources::ResourceDef;
 use super::super::response::{
-    ResponseBody, add_warning, bytes_response, error_response, json_response, json_response_typed,
-    list_response,
+    ResponseBody, add_warning, error_response, json_response, json_response_typed, list_response,
 };
 use super::super::stack::ResourceStack;
 use super::super::state::AppState;
@@ -231,10 +230,6 @@ fn encode(res: StorageResponse, warnings: &[String]) -> Response<ResponseBody> {
             list_response(code, &list.api_version, &list.kind, &list.metadata, &list.items)
         }
         Payload::Table(table) => json_response_typed(code, TABLE_CONTENT_TYPE, table),
-        Payload::TableList(table) => match serde_json::to_vec(table) {
-            Ok(body) => bytes_response(code, TABLE_CONTENT_TYPE, body),
-            Err(e) => error_response(&ApiError::internal(e)),
-        },
         Payload::Status(e) => error_response(e),
         Payload::Watch(_) => {
             error_response(&ApiError::internal("a watch cannot be encoded as a single response"))

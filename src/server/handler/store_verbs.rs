@@ -16,9 +16,10 @@ use bytes::Bytes;
 use http::{Response, StatusCode, header, request::Parts};
 use porch_layers::managed_fields::{self, Operation};
 use porch_layers::patch::{self, PatchType};
-use porch_layers::request::check_send_initial_events;
+use porch_layers::request::{check_send_initial_events, list_metadata};
 use porch_layers::{ApiError, FieldCause};
 use serde_json::{Value, json};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How often a patch is retried when the object changed between read and write.
@@ -60,14 +61,14 @@ impl Call<'_> {
     }
 
     /// A single object as JSON or as a one-row Table.
-    fn object_response(&self, code: StatusCode, obj: &Value) -> Response<ResponseBody> {
+    fn object_response(&self, code: StatusCode, obj: Value) -> Response<ResponseBody> {
         if self.negotiated.table {
             let rv = obj.pointer("/metadata/resourceVersion").cloned().unwrap_or(Value::Null);
             let options = TableOptions { include_object: self.negotiated.include_object, no_headers: false };
-            let t = table::to_table(self.def, [obj], json!({"resourceVersion": rv}), options);
+            let t = table::to_table(self.def, &[Arc::new(obj)], json!({"resourceVersion": rv}), options);
             json_response_typed(code, TABLE_CONTENT_TYPE, &t)
         } else {
-            json_response(code, obj)
+            json_response(code, &obj)
         }
     }
 
@@ -112,7 +113,7 @@ pub(super) async fn handle(
 
 async fn get(call: &Call<'_>) -> Result<Response<ResponseBody>, ApiError> {
     let obj = call.state.store.get(call.kind, call.ns(), call.name()).await?;
-    Ok(call.object_response(StatusCode::OK, &obj))
+    Ok(call.object_response(StatusCode::OK, obj))
 }
 
 fn list_options(call: &Call<'_>) -> Result<ListOptions, ApiError> {
@@ -129,16 +130,11 @@ fn list_options(call: &Call<'_>) -> Result<ListOptions, ApiError> {
 
 async fn list(call: &Call<'_>) -> Result<Response<ResponseBody>, ApiError> {
     let page = call.state.store.list(call.kind, call.ns(), &list_options(call)?).await?;
-    let mut meta = json!({"resourceVersion": page.resource_version.to_string()});
-    if let Some(token) = &page.continue_token {
-        meta["continue"] = json!(token);
-    }
-    if let Some(remaining) = page.remaining_item_count {
-        meta["remainingItemCount"] = json!(remaining);
-    }
+    let meta =
+        list_metadata(page.resource_version, page.continue_token.as_deref(), page.remaining_item_count);
     if call.negotiated.table {
         let options = TableOptions { include_object: call.negotiated.include_object, no_headers: false };
-        let t = table::to_table(call.def, page.items.iter().map(AsRef::as_ref), meta, options);
+        let t = table::to_table(call.def, &page.items, meta, options);
         return Ok(json_response_typed(StatusCode::OK, TABLE_CONTENT_TYPE, &t));
     }
     Ok(list_response(StatusCode::OK, &call.def.api_version(), call.def.list_kind, &meta, &page.items))
@@ -180,7 +176,7 @@ async fn create(call: &Call<'_>, body: &[u8]) -> Result<Response<ResponseBody>, 
     let written = obj.clone();
     managed_fields::record(&mut obj, &call.manager(), Operation::Update, None, &written, &now_rfc3339());
     let created = call.state.store.create(call.kind, obj, call.api.query.dry_run).await?;
-    Ok(Call::with_warnings(call.object_response(StatusCode::CREATED, &created), &warnings))
+    Ok(Call::with_warnings(call.object_response(StatusCode::CREATED, created), &warnings))
 }
 
 async fn update(call: &Call<'_>, body: &[u8]) -> Result<Response<ResponseBody>, ApiError> {
@@ -191,7 +187,7 @@ async fn update(call: &Call<'_>, body: &[u8]) -> Result<Response<ResponseBody>, 
     let sub = call.api.path.subresource.as_deref();
     managed_fields::record(&mut obj, &call.manager(), Operation::Update, sub, &written, &now_rfc3339());
     let updated = call.state.store.update(call.kind, obj, call.is_status(), call.api.query.dry_run).await?;
-    Ok(Call::with_warnings(call.object_response(StatusCode::OK, &updated), &warnings))
+    Ok(Call::with_warnings(call.object_response(StatusCode::OK, updated), &warnings))
 }
 
 fn resource_version(obj: &Value) -> Option<&str> {
@@ -236,7 +232,7 @@ async fn patch_object(call: &Call<'_>, body: &[u8]) -> Result<Response<ResponseB
         managed_fields::record(&mut obj, &manager, operation, sub, &written, &now_rfc3339());
         match call.state.store.update(call.kind, obj, call.is_status(), call.api.query.dry_run).await {
             Ok(updated) => {
-                return Ok(Call::with_warnings(call.object_response(StatusCode::OK, &updated), &warnings));
+                return Ok(Call::with_warnings(call.object_response(StatusCode::OK, updated), &warnings));
             }
             Err(e) if e.reason() == "Conflict" && !pinned && attempt < PATCH_ATTEMPTS => continue,
             Err(e) => return Err(e),
@@ -256,7 +252,7 @@ async fn apply_create(
     let written = obj.clone();
     managed_fields::record(&mut obj, manager, Operation::Apply, None, &written, &now_rfc3339());
     let created = call.state.store.create(call.kind, obj, call.api.query.dry_run).await?;
-    Ok(Call::with_warnings(call.object_response(StatusCode::CREATED, &created), &warnings))
+    Ok(Call::with_warnings(call.object_response(StatusCode::CREATED, created), &warnings))
 }
 
 /// `DeleteOptions` from the body (kubectl sends `{"propagationPolicy":"Background"}`).
@@ -281,7 +277,7 @@ fn delete_options(call: &Call<'_>, body: &[u8]) -> Result<DeleteOptions, ApiErro
 async fn delete(call: &Call<'_>, body: &[u8]) -> Result<Response<ResponseBody>, ApiError> {
     let options = delete_options(call, body)?;
     let obj = call.state.store.delete(call.kind, call.ns(), call.name(), &options).await?;
-    Ok(call.object_response(StatusCode::OK, &obj))
+    Ok(call.object_response(StatusCode::OK, obj))
 }
 
 async fn delete_collection(call: &Call<'_>, body: &[u8]) -> Result<Response<ResponseBody>, ApiError> {

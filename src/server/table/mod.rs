@@ -6,22 +6,22 @@
 
 pub(crate) mod columns;
 
-pub(crate) use porch_layers::strategy::{Column, IncludeObject, TableOptions};
+pub(crate) use porch_layers::strategy::{Column, IncludeObject, TableList, TableOptions};
 
 use super::resources::ResourceDef;
 use serde_json::Value;
+use std::sync::Arc;
 
-/// A Table of `objects` in `def`'s columns. `list_metadata` becomes the Table's metadata
-/// (resourceVersion, continue, remainingItemCount).
-pub(crate) fn to_table<'a>(
+/// A Table of `objects` in `def`'s columns, its rows sharing the objects. `list_metadata`
+/// becomes the Table's metadata (resourceVersion, continue, remainingItemCount).
+pub(crate) fn to_table(
     def: &ResourceDef,
-    objects: impl IntoIterator<Item = &'a Value>,
+    objects: &[Arc<Value>],
     list_metadata: Value,
     options: TableOptions,
-) -> Value {
-    let objects: Vec<&Value> = objects.into_iter().collect();
-    let mut table = porch_layers::strategy::build_table(def.columns, &objects, options);
-    table["metadata"] = list_metadata;
+) -> TableList {
+    let mut table = TableList::build(def.columns, objects, options);
+    table.metadata = list_metadata;
     table
 }
 
@@ -44,7 +44,8 @@ mod tests {
     #[test]
     fn repository_rows_follow_the_crd_print_columns() {
         let def = resources::find("config.porch.kpt.dev", "v1alpha1", "repositories").unwrap();
-        let t = to_table(def, [&repo()], json!({"resourceVersion": "5"}), TableOptions::default());
+        let t = to_table(def, &[Arc::new(repo())], json!({"resourceVersion": "5"}), TableOptions::default())
+            .to_json();
         let names: Vec<&str> =
             t["columnDefinitions"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
         assert_eq!(
@@ -68,7 +69,7 @@ mod tests {
     fn no_headers_leaves_out_column_definitions() {
         let def = resources::find("config.porch.kpt.dev", "v1alpha1", "repositories").unwrap();
         let opts = TableOptions { no_headers: true, include_object: IncludeObject::Object };
-        let t = to_table(def, [&repo()], json!({}), opts);
+        let t = to_table(def, &[Arc::new(repo())], json!({}), opts).to_json();
         assert_eq!(t["columnDefinitions"], json!([]));
         assert_eq!(t["rows"][0]["object"]["kind"], "Repository");
     }
