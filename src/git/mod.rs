@@ -29,6 +29,7 @@ mod kptfile;
 mod libgit2;
 mod local_fetch;
 mod local_push;
+mod lockfile;
 mod mirror;
 mod packed;
 mod publish;

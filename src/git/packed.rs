@@ -32,6 +32,7 @@ use std::path::Path;
 
 use git2::{Oid, Repository};
 
+use super::lockfile::{LockFile, io_error};
 use super::refs::{TAGS, TRACKING};
 
 /// The namespaces a fetch owns: every ref in them comes from the remote.
@@ -63,14 +64,14 @@ pub(crate) fn replace_fetched(repo: &Repository, refs: &BTreeMap<String, Oid>) -
     let mut loose = BTreeSet::new();
     let tracking = dir.join(TRACKING.trim_end_matches('/'));
     prune_loose(&tracking, TRACKING.trim_end_matches('/'), &branches, true, &mut loose)
-        .map_err(|e| io_error("remove loose refs", &e))?;
+        .map_err(|e| io_error("remove the loose refs below", &tracking, &e))?;
     let to_pack = refs.iter().filter(|(name, _)| !loose.contains(name.as_str()));
     packed.extend(to_pack.map(|(name, oid)| (name.clone(), *oid)));
-    write_packed(dir, &packed).map_err(|e| io_error("write packed-refs", &e))?;
-    remove_loose(&dir.join(TAGS.trim_end_matches('/')), true)
-        .map_err(|e| io_error("remove loose refs", &e))?;
+    write_packed(dir, &packed)?;
+    let tags = dir.join(TAGS.trim_end_matches('/'));
+    remove_loose(&tags, true).map_err(|e| io_error("remove the loose refs below", &tags, &e))?;
     for name in &loose {
-        write_loose(dir, name, branches[name.as_str()]).map_err(|e| io_error("write a loose ref", &e))?;
+        write_loose(dir, name, branches[name.as_str()])?;
     }
     Ok(())
 }
@@ -110,55 +111,35 @@ fn prune_loose(
 
 /// Writes loose ref `name` = `oid` (through `<name>.lock`, renamed over it) unless it already
 /// holds that value.
-fn write_loose(dir: &Path, name: &str, oid: Oid) -> io::Result<()> {
+fn write_loose(dir: &Path, name: &str, oid: Oid) -> Result<(), git2::Error> {
     let path = dir.join(name);
     let content = format!("{oid}\n");
     if fs::read(&path).is_ok_and(|c| c == content.as_bytes()) {
         return Ok(());
     }
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent)?;
-    }
-    let lock = dir.join(format!("{name}.lock"));
-    let _ = fs::remove_file(&lock); // stale: only this writer takes it
-    let written = fs::write(&lock, content.as_bytes()).and_then(|()| fs::rename(&lock, &path));
-    if written.is_err() {
-        let _ = fs::remove_file(&lock);
-    }
-    written
-}
-
-fn io_error(action: &str, error: &io::Error) -> git2::Error {
-    git2::Error::from_str(&format!("failed to {action}: {error}"))
-}
-
-/// Writes `packed-refs` through `packed-refs.lock`. A lock file left behind is stale: only the
-/// repository's writer (this process, serialised) takes it.
-fn write_packed(dir: &Path, refs: &BTreeMap<String, Oid>) -> io::Result<()> {
-    let lock = dir.join("packed-refs.lock");
-    let file = match fs::OpenOptions::new().write(true).create_new(true).open(&lock) {
-        Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-            tracing::warn!(path = %lock.display(), "removing a stale packed-refs lock");
-            fs::remove_file(&lock)?;
-            fs::OpenOptions::new().write(true).create_new(true).open(&lock)?
-        }
-        Err(e) => return Err(e),
-    };
     let written = (|| {
-        let mut out = io::BufWriter::with_capacity(64 * 1024, file);
-        out.write_all(b"# pack-refs with: sorted \n")?;
-        for (name, oid) in refs {
-            writeln!(out, "{oid} {name}")?;
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)?;
         }
-        // No fsync, as libgit2's own ref writes: the mirror is a cache of the remote.
-        out.into_inner().map_err(|e| e.into_error())?;
-        fs::rename(&lock, dir.join("packed-refs"))
+        LockFile::take_over(&path)?.commit(|out| out.write_all(content.as_bytes()))
     })();
-    if written.is_err() {
-        let _ = fs::remove_file(&lock);
-    }
-    written
+    written.map_err(|e| io_error("write reference", &path, &e))
+}
+
+/// Writes `packed-refs` through `packed-refs.lock` (taken over when left behind: only the
+/// repository's writer, this process, serialised, takes it).
+fn write_packed(dir: &Path, refs: &BTreeMap<String, Oid>) -> Result<(), git2::Error> {
+    let path = dir.join("packed-refs");
+    let written = LockFile::take_over(&path).and_then(|lock| {
+        lock.commit(|out| {
+            out.write_all(b"# pack-refs with: sorted \n")?;
+            for (name, oid) in refs {
+                writeln!(out, "{oid} {name}")?;
+            }
+            Ok(())
+        })
+    });
+    written.map_err(|e| io_error("write", &path, &e))
 }
 
 /// Removes every loose ref file below `dir` and the directories left empty (`dir` itself only

@@ -30,6 +30,8 @@ use std::path::{Path, PathBuf};
 
 use git2::{ErrorClass, ErrorCode, Oid, Repository};
 
+use super::lockfile::{LockFile, io_error};
+
 /// What a ref name currently is in the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Current {
@@ -60,12 +62,6 @@ pub(crate) struct Files {
 
 fn error(code: ErrorCode, message: impl AsRef<str>) -> git2::Error {
     git2::Error::new(code, ErrorClass::Reference, message)
-}
-
-fn io_error(action: &str, path: &Path, e: &io::Error) -> git2::Error {
-    let code =
-        if e.kind() == io::ErrorKind::AlreadyExists { ErrorCode::Locked } else { ErrorCode::GenericError };
-    git2::Error::new(code, ErrorClass::Os, format!("failed to {action} '{}': {e}", path.display()))
 }
 
 fn collision(name: &str, other: &str) -> git2::Error {
@@ -129,8 +125,8 @@ impl Files {
         Packed::open(&self.dir).map_err(|e| io_error("read", &self.packed_path(), &e))
     }
 
-    /// The current value of `name`, whether a loose file holds it, and its packed record.
-    fn read(&self, name: &str, packed: &Packed) -> Result<(Current, bool, Option<Record>), git2::Error> {
+    /// The current value of `name`, and whether a loose file and a `packed-refs` line hold it.
+    fn read(&self, name: &str, packed: &Packed) -> Result<(Current, bool, bool), git2::Error> {
         let path = self.dir.join(name);
         let loose = match fs::read(&path) {
             Ok(data) => Some(parse_loose(name, &data)?),
@@ -146,14 +142,14 @@ impl Files {
         };
         let record = packed.find(name).map_err(|e| io_error("read", &self.packed_path(), &e))?;
         let current = loose.or(record.as_ref().map(|r| Current::Direct(r.oid))).unwrap_or(Current::Absent);
-        Ok((current, loose.is_some(), record))
+        Ok((current, loose.is_some(), record.is_some()))
     }
 
     /// Sets `name` to `new` if it currently is `expect` (`Some(None)`: absent; `None`: any
     /// value, as a forced update).
     pub(crate) fn set(&self, name: &str, new: Oid, expect: Option<Option<Oid>>) -> Result<(), git2::Error> {
         Self::check_name(name)?;
-        let lock = Lock::take(&self.dir, name, true)?;
+        let lock = lock(&self.dir, name, true)?;
         let packed = self.packed()?;
         let (current, _, _) = self.read(name, &packed)?;
         match (current, expect) {
@@ -177,7 +173,8 @@ impl Files {
         if let Some(other) = packed.collision(name).map_err(|e| io_error("read", &self.packed_path(), &e))? {
             return Err(collision(name, &other));
         }
-        lock.commit(new)
+        let path = self.dir.join(name);
+        lock.commit(|out| writeln!(out, "{new}")).map_err(|e| io_error("write reference", &path, &e))
     }
 
     /// Deletes `name` if it currently is `expect` (`Some(None)`: only if absent or symbolic,
@@ -185,7 +182,7 @@ impl Files {
     /// fine).
     pub(crate) fn delete(&self, name: &str, expect: Option<Option<Oid>>) -> Result<(), git2::Error> {
         Self::check_name(name)?;
-        let lock = Lock::take(&self.dir, name, false)?;
+        let lock = lock(&self.dir, name, false)?;
         let deleted = self.delete_locked(name, expect);
         drop(lock);
         // Also the directories the lock itself needed, when there was nothing to delete.
@@ -195,7 +192,7 @@ impl Files {
 
     fn delete_locked(&self, name: &str, expect: Option<Option<Oid>>) -> Result<(), git2::Error> {
         let packed = self.packed()?;
-        let (current, loose, record) = self.read(name, &packed)?;
+        let (current, loose, is_packed) = self.read(name, &packed)?;
         match (current, expect) {
             (Current::Absent, None | Some(None)) => return Ok(()),
             (Current::Absent, Some(Some(_))) => {
@@ -206,8 +203,8 @@ impl Files {
             }
             _ => {}
         }
-        if let Some(record) = record {
-            packed.remove(&self.dir, &record)?;
+        if is_packed {
+            Packed::remove(&self.dir, name)?;
         }
         if loose {
             let path = self.dir.join(name);
@@ -244,56 +241,22 @@ fn prune_empty_parents(dir: &Path, name: &str) {
     }
 }
 
-/// `<name>.lock`, held until committed or dropped (then removed).
-struct Lock {
-    path: PathBuf,
-    target: PathBuf,
-    file: Option<File>,
-}
-
-impl Lock {
-    /// Takes the lock of `name`; with `clear`, empty directories where the ref goes are removed
-    /// first (as git and libgit2 do), and refs below it are a clash.
-    fn take(dir: &Path, name: &str, clear: bool) -> Result<Self, git2::Error> {
-        let target = dir.join(name);
-        let path = dir.join(format!("{name}.lock"));
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(|e| match e.kind() {
-                io::ErrorKind::NotADirectory | io::ErrorKind::AlreadyExists => {
-                    collision(name, "a loose reference on its path")
-                }
-                _ => io_error("create the directory of", parent, &e),
-            })?;
-        }
-        if clear && target.is_dir() {
-            remove_empty_tree(&target).map_err(|_| collision(name, "references below it"))?;
-        }
-        let file = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(|e| io_error("lock reference", &path, &e))?;
-        Ok(Self { path, target, file: Some(file) })
+/// Takes the lock of ref `name`; with `clear`, empty directories where the ref goes are removed
+/// first (as git and libgit2 do), and refs below it are a clash.
+fn lock(dir: &Path, name: &str, clear: bool) -> Result<LockFile, git2::Error> {
+    let target = dir.join(name);
+    if let Some(parent) = target.parent() {
+        fs::create_dir_all(parent).map_err(|e| match e.kind() {
+            io::ErrorKind::NotADirectory | io::ErrorKind::AlreadyExists => {
+                collision(name, "a loose reference on its path")
+            }
+            _ => io_error("create the directory of", parent, &e),
+        })?;
     }
-
-    /// Writes `<oid>\n` and renames the lock over the ref.
-    fn commit(mut self, oid: Oid) -> Result<(), git2::Error> {
-        let mut file = self.file.take().expect("an uncommitted lock has its file");
-        writeln!(file, "{oid}").map_err(|e| io_error("write reference", &self.path, &e))?;
-        drop(file);
-        fs::rename(&self.path, &self.target).map_err(|e| io_error("write reference", &self.target, &e))?;
-        // Renamed: the lock path is no longer ours (another writer may take it right away).
-        self.path = PathBuf::new();
-        Ok(())
+    if clear && target.is_dir() {
+        remove_empty_tree(&target).map_err(|_| collision(name, "references below it"))?;
     }
-}
-
-impl Drop for Lock {
-    fn drop(&mut self) {
-        if !self.path.as_os_str().is_empty() {
-            let _ = fs::remove_file(&self.path);
-        }
-    }
+    LockFile::take(&target).map_err(|e| io_error("lock reference", &target, &e))
 }
 
 fn remove_empty_tree(dir: &Path) -> io::Result<()> {
@@ -480,31 +443,24 @@ impl Packed {
         Ok(self.lower_bound(&below)?.filter(|r| r.name.starts_with(&below)).map(|r| r.name))
     }
 
-    /// Rewrites `packed-refs` without `record`, through `packed-refs.lock`.
-    fn remove(&self, dir: &Path, record: &Record) -> Result<(), git2::Error> {
+    /// Rewrites `packed-refs` without the line of `name`, through `packed-refs.lock`. The file is
+    /// read once the lock is held, as git does: another writer (a `git pack-refs` in a local
+    /// remote, say) may have rewritten it since the caller looked.
+    fn remove(dir: &Path, name: &str) -> Result<(), git2::Error> {
         let path = dir.join("packed-refs");
-        let lock = dir.join("packed-refs.lock");
+        let lock = LockFile::take(&path).map_err(|e| io_error("lock", &path, &e))?;
         let read_err = |e: io::Error| io_error("read", &path, &e);
-        let file = self.file.as_ref().ok_or_else(|| read_err(io::ErrorKind::NotFound.into()))?;
-        let mut data = vec![0u8; self.len as usize];
+        let packed = Packed::open(dir).map_err(read_err)?;
+        let (Some(file), Some(record)) = (&packed.file, packed.find(name).map_err(read_err)?) else {
+            return Ok(()); // no longer packed
+        };
+        let mut data = vec![0u8; packed.len as usize];
         file.read_exact_at(&mut data, 0).map_err(read_err)?;
-        let out = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&lock)
-            .map_err(|e| io_error("lock", &path, &e))?;
-        let written = (|| {
-            let mut out = io::BufWriter::with_capacity(64 * 1024, out);
+        lock.commit(|out| {
             out.write_all(&data[..record.start as usize])?;
-            out.write_all(&data[record.end as usize..])?;
-            out.into_inner().map_err(|e| e.into_error())?;
-            fs::rename(&lock, &path)
-        })();
-        if let Err(e) = written {
-            let _ = fs::remove_file(&lock);
-            return Err(io_error("write", &path, &e));
-        }
-        Ok(())
+            out.write_all(&data[record.end as usize..])
+        })
+        .map_err(|e| io_error("write", &path, &e))
     }
 }
 
@@ -707,6 +663,35 @@ mod tests {
         let packed = fs::read_to_string(dir.path().join("packed-refs")).unwrap();
         assert!(packed.starts_with("# pack-refs with: peeled fully-peeled sorted \n"));
         assert_eq!(packed.lines().count(), 1 + names.len() - 2, "the header and the packed refs left");
+    }
+
+    #[test]
+    fn packed_refs_is_rewritten_as_it_is_once_locked() {
+        let dir = tempfile::tempdir().unwrap();
+        let header = "# pack-refs with: peeled fully-peeled sorted \n";
+        let line = |n: u8, name: &str| format!("{} {name}", oid(n));
+        write_packed(dir.path(), header, &[line(2, "refs/tags/b"), line(3, "refs/tags/c")]);
+        let files = Files::at(dir.path());
+        // A delete finds the ref packed; then another writer (git pack-refs in a local remote)
+        // replaces the file, packing a ref ahead of it, before the delete takes the lock.
+        assert_eq!(files.current("refs/tags/c").unwrap(), Current::Direct(oid(3)));
+        let packed = dir.path().join("packed-refs");
+        let repacked = [line(1, "refs/tags/a"), line(2, "refs/tags/b"), line(3, "refs/tags/c")];
+        fs::write(dir.path().join("packed-refs.new"), format!("{header}{}\n", repacked.join("\n"))).unwrap();
+        fs::rename(dir.path().join("packed-refs.new"), &packed).unwrap();
+        Packed::remove(dir.path(), "refs/tags/c").unwrap();
+        let expected = format!("{header}{}\n{}\n", repacked[0], repacked[1]);
+        assert_eq!(fs::read_to_string(&packed).unwrap(), expected, "the other writer's pack is kept");
+        // Gone meanwhile: nothing to rewrite.
+        Packed::remove(dir.path(), "refs/tags/c").unwrap();
+        assert_eq!(fs::read_to_string(&packed).unwrap(), expected);
+        // Locked by someone else: refused, nothing changed.
+        assert!(!dir.path().join("packed-refs.lock").exists());
+        fs::write(dir.path().join("packed-refs.lock"), "").unwrap();
+        let err = files.delete("refs/tags/a", None).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Locked);
+        assert_eq!(fs::read_to_string(&packed).unwrap(), expected);
+        assert_eq!(files.current("refs/tags/a").unwrap(), Current::Direct(oid(1)));
     }
 
     #[test]
