@@ -61,25 +61,32 @@ pub(crate) fn replace_fetched(repo: &Repository, refs: &BTreeMap<String, Oid>) -
         .map(|(name, oid)| (name.as_str(), *oid))
         .collect();
     // Loose branches the remote still has stay loose; the others go.
-    let mut loose = BTreeSet::new();
-    let tracking = dir.join(TRACKING.trim_end_matches('/'));
-    prune_loose(&tracking, TRACKING.trim_end_matches('/'), &branches, true, &mut loose)
-        .map_err(|e| io_error("remove the loose refs below", &tracking, &e))?;
+    let loose = prune_loose(dir, TRACKING, &branches)?;
     let to_pack = refs.iter().filter(|(name, _)| !loose.contains(name.as_str()));
     packed.extend(to_pack.map(|(name, oid)| (name.clone(), *oid)));
     write_packed(dir, &packed)?;
-    let tags = dir.join(TAGS.trim_end_matches('/'));
-    remove_loose(&tags, true).map_err(|e| io_error("remove the loose refs below", &tags, &e))?;
+    prune_loose(dir, TAGS, &BTreeMap::new())?;
     for name in &loose {
         write_loose(dir, name, branches[name.as_str()])?;
     }
     Ok(())
 }
 
+/// Removes the loose refs of namespace `ns` (`refs/…/`) that are not refs of `keep`, and the
+/// directories left empty below it; returns the names of the loose refs kept.
+fn prune_loose(dir: &Path, ns: &str, keep: &BTreeMap<&str, Oid>) -> Result<BTreeSet<String>, git2::Error> {
+    let ns = ns.trim_end_matches('/');
+    let mut kept = BTreeSet::new();
+    let path = dir.join(ns);
+    prune_below(&path, ns, keep, true, &mut kept)
+        .map_err(|e| io_error("remove the loose refs below", &path, &e))?;
+    Ok(kept)
+}
+
 /// Removes the files below `dir` (the loose refs named `<prefix>/…`) that are not refs of
 /// `keep`, and the directories left empty (`dir` itself only when `root` is false); the names of
 /// the files kept go to `kept`.
-fn prune_loose(
+fn prune_below(
     dir: &Path,
     prefix: &str,
     keep: &BTreeMap<&str, Oid>,
@@ -96,7 +103,7 @@ fn prune_loose(
         let file_name = entry.file_name();
         let name = format!("{prefix}/{}", file_name.to_string_lossy());
         if entry.file_type()?.is_dir() {
-            prune_loose(&entry.path(), &name, keep, false, kept)?;
+            prune_below(&entry.path(), &name, keep, false, kept)?;
         } else if keep.contains_key(name.as_str()) {
             kept.insert(name);
         } else {
@@ -140,28 +147,6 @@ fn write_packed(dir: &Path, refs: &BTreeMap<String, Oid>) -> Result<(), git2::Er
         })
     });
     written.map_err(|e| io_error("write", &path, &e))
-}
-
-/// Removes every loose ref file below `dir` and the directories left empty (`dir` itself only
-/// when `keep` is false).
-fn remove_loose(dir: &Path, keep: bool) -> io::Result<()> {
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(e),
-    };
-    for entry in entries {
-        let entry = entry?;
-        if entry.file_type()?.is_dir() {
-            remove_loose(&entry.path(), false)?;
-        } else {
-            fs::remove_file(entry.path())?;
-        }
-    }
-    if !keep {
-        remove_dir_if_empty(dir)?;
-    }
-    Ok(())
 }
 
 /// Removes `dir` unless something is in it (created meanwhile, say): that stays.
