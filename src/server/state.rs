@@ -65,11 +65,11 @@ impl EngineBackend {
     }
 
     /// The storage stack of `resource` (a porch.kpt.dev plural).
-    pub(crate) fn stack(&self, resource: &str) -> Option<ResourceStack> {
+    pub(crate) fn stack(&self, resource: &str) -> Option<&ResourceStack> {
         match resource {
-            r if r == PACKAGE_REVISION.plural => Some(self.revisions.clone()),
-            r if r == PACKAGE_REVISION_RESOURCES.plural => Some(self.resources.clone()),
-            r if r == PORCH_PACKAGE.plural => Some(self.packages.clone()),
+            r if r == PACKAGE_REVISION.plural => Some(&self.revisions),
+            r if r == PACKAGE_REVISION_RESOURCES.plural => Some(&self.resources),
+            r if r == PORCH_PACKAGE.plural => Some(&self.packages),
             _ => None,
         }
     }

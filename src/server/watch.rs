@@ -4,7 +4,7 @@
 //! down; dropping it releases the watch at its source.
 
 use super::negotiate::{Negotiated, TABLE_CONTENT_TYPE};
-use super::resources::ResourceDef;
+use super::resources::{Backend, ResourceDef};
 use super::response::{JSON, ResponseBody};
 use super::table::{self, TableOptions};
 use bytes::Bytes;
@@ -26,13 +26,15 @@ pub(crate) struct WatchParams {
     pub(crate) timeout: Duration,
     /// Flips to `true` when the server shuts down.
     pub(crate) shutdown: watch::Receiver<bool>,
-    /// Whether Table requests are converted here (the embedded store's kinds); the engine's
-    /// resources come out of their storage stack converted already.
-    pub(crate) convert_tables: bool,
 }
 
+/// `event` as one JSON line; for a Table request of an embedded store's kind, with a one-row
+/// Table for its object (the engine's resources come out of their storage stack converted
+/// already).
 fn encode(event: &WatchEvent, params: &WatchParams, first_table: &mut bool) -> Bytes {
-    let convert = params.convert_tables && params.negotiated.table && event.event_type.carries_object();
+    let convert = matches!(params.def.backend, Backend::Store(_))
+        && params.negotiated.table
+        && event.event_type.carries_object();
     if !convert {
         return event.encode();
     }

@@ -85,6 +85,18 @@ pub(super) fn check_identity(obj: &mut Value, def: &ResourceDef, api: &ApiReques
     Ok(())
 }
 
+/// The checks of every request object before storage: [`check_identity`], then
+/// [`unknown_fields`] as the request's `fieldValidation` says. Returns the warnings.
+pub(super) fn check(
+    state: &AppState,
+    def: &ResourceDef,
+    api: &ApiRequest,
+    obj: &mut Value,
+) -> Result<Vec<String>, ApiError> {
+    check_identity(obj, def, api)?;
+    unknown_fields(state, def, obj, api.query.field_validation)
+}
+
 /// Server-side field validation: unknown fields are dropped; `Strict` rejects them with a 400
 /// naming each, `Warn` returns them as warnings.
 pub(super) fn unknown_fields(

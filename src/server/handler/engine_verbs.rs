@@ -8,12 +8,10 @@
 
 use bytes::Bytes;
 use http::{Response, StatusCode, header, request::Parts};
-use porch_layers::json_pointer::at;
 use porch_layers::patch::{self, PatchType};
 use porch_layers::status::OPTIMISTIC_LOCK_MESSAGE;
 use porch_layers::{
-    ApiError, FieldSelector, LabelSelector, ListOptions, Payload, RequestContext, StorageRequest,
-    StorageResponse, TableOptions, UserInfo,
+    ApiError, ListOptions, Payload, RequestContext, StorageRequest, StorageResponse, TableOptions, UserInfo,
 };
 use serde_json::Value;
 use tower::ServiceExt;
@@ -27,11 +25,8 @@ use super::super::response::{
 use super::super::stack::ResourceStack;
 use super::super::state::AppState;
 use super::super::watch::{self, WatchParams};
-use super::decode;
+use super::{PATCH_ATTEMPTS, decode, resource_version};
 use std::time::Duration;
-
-/// How often a patch is retried when the object changed between read and write.
-const PATCH_ATTEMPTS: usize = 5;
 
 /// The user of every request in standalone mode (no authentication).
 pub(crate) const STANDALONE_USER: &str = "standalone";
@@ -41,7 +36,7 @@ struct Call<'a> {
     def: &'static ResourceDef,
     api: ApiRequest,
     parts: &'a Parts,
-    stack: ResourceStack,
+    stack: &'a ResourceStack,
     negotiated: Negotiated,
 }
 
@@ -94,14 +89,13 @@ impl Call<'_> {
     /// A decoded request object, checked against the URL and the schema.
     fn object(&self, body: &[u8]) -> Result<(Value, Vec<String>), ApiError> {
         let mut obj = decode::object(body, self.header(header::CONTENT_TYPE), self.def.kind)?;
-        self.checked(&mut obj)?;
-        let warnings =
-            decode::unknown_fields(self.state, self.def, &mut obj, self.api.query.field_validation)?;
+        let warnings = self.check(&mut obj)?;
         Ok((obj, warnings))
     }
 
-    fn checked(&self, obj: &mut Value) -> Result<(), ApiError> {
-        decode::check_identity(obj, self.def, &self.api)
+    /// Checks `obj` against the URL and the schema; returns the warnings.
+    fn check(&self, obj: &mut Value) -> Result<Vec<String>, ApiError> {
+        decode::check(self.state, self.def, &self.api, obj)
     }
 }
 
@@ -138,14 +132,8 @@ pub(super) async fn handle(
     };
     if let Payload::Watch(events) = res.payload {
         let timeout = call.api.query.timeout_seconds.map_or(state.default_watch_timeout, Duration::from_secs);
-        let params = WatchParams {
-            def,
-            negotiated: call.negotiated,
-            timeout,
-            shutdown: state.shutdown.clone(),
-            // The storage stack's TableConversion has converted the events already.
-            convert_tables: false,
-        };
+        let params =
+            WatchParams { def, negotiated: call.negotiated, timeout, shutdown: state.shutdown.clone() };
         return Ok(watch::response(events, params));
     }
     Ok(encode(res, &warnings))
@@ -153,18 +141,8 @@ pub(super) async fn handle(
 
 fn list_request(call: &Call<'_>) -> Result<StorageRequest, ApiError> {
     let q = &call.api.query;
-    let label_selector = q
-        .label_selector
-        .as_deref()
-        .map(LabelSelector::parse)
-        .transpose()
-        .map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))?;
-    let field_selector = q
-        .field_selector
-        .as_deref()
-        .map(FieldSelector::parse)
-        .transpose()
-        .map_err(|e| ApiError::bad_request(format!("invalid field selector: {e}")))?;
+    let (label_selector, field_selector) =
+        crate::rest::store::selectors(q.label_selector.as_deref(), q.field_selector.as_deref())?;
     let mut list = ListOptions::default();
     list.label_selector = label_selector;
     list.field_selector = field_selector;
@@ -197,9 +175,7 @@ async fn patch_object(call: &Call<'_>, body: &[u8]) -> Result<(StorageResponse, 
             {
                 // Server-side apply of a missing object: create it from the configuration.
                 let mut obj = patch::decode_apply(body)?;
-                call.checked(&mut obj)?;
-                let warnings =
-                    decode::unknown_fields(call.state, call.def, &mut obj, call.api.query.field_validation)?;
+                let warnings = call.check(&mut obj)?;
                 let req = StorageRequest::new(call.context(Verb::Patch, true)).with_body(obj);
                 return Ok((call.send(req).await, warnings));
             }
@@ -207,11 +183,8 @@ async fn patch_object(call: &Call<'_>, body: &[u8]) -> Result<(StorageResponse, 
         };
         let mut obj = current.clone();
         patch::apply(patch_type, &mut obj, body)?;
-        call.checked(&mut obj)?;
-        let rv = |o: &Value| at(o, "/metadata/resourceVersion").cloned();
-        let pinned = rv(&obj) != rv(&current);
-        let warnings =
-            decode::unknown_fields(call.state, call.def, &mut obj, call.api.query.field_validation)?;
+        let pinned = resource_version(&obj) != resource_version(&current);
+        let warnings = call.check(&mut obj)?;
         let req = StorageRequest::new(call.context(Verb::Patch, true)).with_body(obj).with_old(current);
         let res = call.send(req).await;
         if is_stale(&res) && !pinned && attempt < PATCH_ATTEMPTS {

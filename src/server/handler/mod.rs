@@ -20,6 +20,15 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+/// How often a patch is retried when the object changed between read and write.
+const PATCH_ATTEMPTS: usize = 5;
+
+/// An object's `metadata.resourceVersion`. A patch that changes it pins the version it applies
+/// to, and is not retried.
+fn resource_version(obj: &serde_json::Value) -> Option<&str> {
+    obj.pointer("/metadata/resourceVersion").and_then(serde_json::Value::as_str)
+}
+
 /// The API as a `tower::Service`: cheap to clone, never fails (errors are responses).
 #[derive(Clone, Debug)]
 pub(crate) struct ApiService {

@@ -9,7 +9,7 @@ use super::super::response::{ResponseBody, add_warning, json_response, json_resp
 use super::super::state::AppState;
 use super::super::table::{self, TableOptions};
 use super::super::watch::{self, WatchParams};
-use super::decode;
+use super::{PATCH_ATTEMPTS, decode, resource_version};
 use crate::crdstore::{DeleteOptions, ListOptions, StoredKind, WatchOptions};
 use crate::time::now_rfc3339;
 use bytes::Bytes;
@@ -21,9 +21,6 @@ use porch_layers::{ApiError, FieldCause};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// How often a patch is retried when the object changed between read and write.
-const PATCH_ATTEMPTS: usize = 5;
 
 struct Call<'a> {
     state: &'a AppState,
@@ -72,9 +69,10 @@ impl Call<'_> {
         }
     }
 
-    /// Drops unknown fields (or rejects them under `fieldValidation=Strict`).
-    fn validate_fields(&self, obj: &mut Value) -> Result<Vec<String>, ApiError> {
-        decode::unknown_fields(self.state, self.def, obj, self.api.query.field_validation)
+    /// Checks `obj` against the URL and drops its unknown fields (or rejects them under
+    /// `fieldValidation=Strict`); returns the warnings.
+    fn check(&self, obj: &mut Value) -> Result<Vec<String>, ApiError> {
+        decode::check(self.state, self.def, &self.api, obj)
     }
 
     fn with_warnings(mut res: Response<ResponseBody>, warnings: &[String]) -> Response<ResponseBody> {
@@ -160,7 +158,6 @@ fn watch_objects(call: &Call<'_>) -> Result<Response<ResponseBody>, ApiError> {
         negotiated: call.negotiated,
         timeout,
         shutdown: call.state.shutdown.clone(),
-        convert_tables: true,
     };
     Ok(watch::response(events, params))
 }
@@ -171,8 +168,7 @@ fn content_type<'a>(call: &'a Call<'_>) -> &'a str {
 
 async fn create(call: &Call<'_>, body: &[u8]) -> Result<Response<ResponseBody>, ApiError> {
     let mut obj = decode::object(body, content_type(call), call.def.kind)?;
-    decode::check_identity(&mut obj, call.def, &call.api)?;
-    let warnings = call.validate_fields(&mut obj)?;
+    let warnings = call.check(&mut obj)?;
     let written = obj.clone();
     managed_fields::record(&mut obj, &call.manager(), Operation::Update, None, &written, &now_rfc3339());
     let created = call.state.store.create(call.kind, obj, call.api.query.dry_run).await?;
@@ -181,17 +177,12 @@ async fn create(call: &Call<'_>, body: &[u8]) -> Result<Response<ResponseBody>, 
 
 async fn update(call: &Call<'_>, body: &[u8]) -> Result<Response<ResponseBody>, ApiError> {
     let mut obj = decode::object(body, content_type(call), call.def.kind)?;
-    decode::check_identity(&mut obj, call.def, &call.api)?;
-    let warnings = call.validate_fields(&mut obj)?;
+    let warnings = call.check(&mut obj)?;
     let written = obj.clone();
     let sub = call.api.path.subresource.as_deref();
     managed_fields::record(&mut obj, &call.manager(), Operation::Update, sub, &written, &now_rfc3339());
     let updated = call.state.store.update(call.kind, obj, call.is_status(), call.api.query.dry_run).await?;
     Ok(Call::with_warnings(call.object_response(StatusCode::OK, updated), &warnings))
-}
-
-fn resource_version(obj: &Value) -> Option<&str> {
-    obj.pointer("/metadata/resourceVersion").and_then(Value::as_str)
 }
 
 /// PATCH: read, patch, write with the read's resourceVersion as precondition, and retry when
@@ -222,9 +213,8 @@ async fn patch_object(call: &Call<'_>, body: &[u8]) -> Result<Response<ResponseB
         };
         let mut obj = current.clone();
         patch::apply(patch_type, &mut obj, body)?;
-        decode::check_identity(&mut obj, call.def, &call.api)?;
         let pinned = resource_version(&obj) != resource_version(&current);
-        let warnings = call.validate_fields(&mut obj)?;
+        let warnings = call.check(&mut obj)?;
         let written = match patch_type {
             PatchType::Apply => patch::decode_apply(body)?,
             _ => obj.clone(),
@@ -247,8 +237,7 @@ async fn apply_create(
     manager: &str,
 ) -> Result<Response<ResponseBody>, ApiError> {
     let mut obj = patch::decode_apply(body)?;
-    decode::check_identity(&mut obj, call.def, &call.api)?;
-    let warnings = call.validate_fields(&mut obj)?;
+    let warnings = call.check(&mut obj)?;
     let written = obj.clone();
     managed_fields::record(&mut obj, manager, Operation::Apply, None, &written, &now_rfc3339());
     let created = call.state.store.create(call.kind, obj, call.api.query.dry_run).await?;
