@@ -15,7 +15,7 @@
 //! 3. each ref is then compare-and-swapped under the remote's ref lock, in order; one that moved
 //!    meanwhile is a conflict too (earlier updates stay, as with a real push, and the retry sees
 //!    them). In a bare remote that logs no ref updates this goes through the files ref store
-//!    directly ([`Files`]: a loose-file write, `packed-refs` only searched), since libgit2's ref
+//!    directly ([`Refs`]: a loose-file write, `packed-refs` only searched), since libgit2's ref
 //!    writes load and scan every packed ref each time; otherwise through libgit2.
 
 use std::path::{Path, PathBuf};
@@ -23,8 +23,8 @@ use std::path::{Path, PathBuf};
 use git2::{ErrorCode, ObjectType, Oid, Repository};
 
 use super::error::{GitError, Scrubber, redact_userinfo};
-use super::push::{Expect, RefUpdate};
-use super::refstore::Files;
+use super::push::RefUpdate;
+use super::refstore::Refs;
 
 /// The directory of a local remote: `file:///abs/path` (without percent-escapes) or `/abs/path`.
 pub(crate) fn remote_path(url: &str) -> Option<PathBuf> {
@@ -47,84 +47,27 @@ pub(crate) fn push(
     for oid in updates.iter().filter_map(|u| u.new) {
         copy_missing(&from, &to, oid).map_err(push_err)?;
     }
-    let files = Files::of(&target).map_err(push_err)?;
-    let current = |name: &str| match &files {
-        Some(files) => files.current(name).map(|c| c.target()),
-        None => current(&target, name),
-    };
+    let refs = Refs::of(&target).map_err(push_err)?;
     for update in updates {
-        let found = current(&update.remote_ref).map_err(push_err)?;
+        let found = refs.current(&update.remote_ref).map_err(push_err)?;
         if !update.expect.allows(found) {
-            return Err(conflict(update, found));
+            return Err(update.conflict(found));
         }
     }
     for update in updates {
-        let files = files.as_ref().filter(|f| !f.has_log(&update.remote_ref));
-        let applied = match files {
-            Some(files) => apply_files(files, update),
-            None => apply(&target, update),
+        let (name, expect) = (update.remote_ref.as_str(), Some(update.expect.target()));
+        let applied = match update.new {
+            Some(new) => refs.set(name, new, expect),
+            None => refs.delete(name, expect),
         };
         applied.map_err(|e| match e.code() {
             ErrorCode::Modified | ErrorCode::Exists | ErrorCode::NotFound | ErrorCode::Locked => {
-                conflict(update, current(&update.remote_ref).ok().flatten())
+                update.conflict(refs.current(name).ok().flatten())
             }
             _ => push_err(e),
         })?;
     }
     Ok(())
-}
-
-/// [`apply`] on the files ref store directly (no reflog to write): the same compare-and-swap
-/// without libgit2's O(refs) loading and scanning of `packed-refs` per ref.
-fn apply_files(files: &Files, update: &RefUpdate) -> Result<(), git2::Error> {
-    let expect = match update.expect {
-        Expect::Absent => None,
-        Expect::Is(oid) => Some(oid),
-    };
-    match update.new {
-        Some(new) => files.set(&update.remote_ref, new, Some(expect)),
-        None => files.delete(&update.remote_ref, Some(expect)),
-    }
-}
-
-fn conflict(update: &RefUpdate, found: Option<Oid>) -> GitError {
-    let show = |o: Option<Oid>| o.map_or_else(|| "absent".to_string(), |o| o.to_string());
-    let expected = match update.expect {
-        Expect::Is(oid) => oid.to_string(),
-        Expect::Absent => "absent".to_string(),
-    };
-    GitError::Conflict { refname: update.remote_ref.clone(), expected, found: show(found) }
-}
-
-/// The object `name` points to in `repo` (`None` when absent or symbolic).
-fn current(repo: &Repository, name: &str) -> Result<Option<Oid>, git2::Error> {
-    match repo.find_reference(name) {
-        Ok(reference) => Ok(reference.target()),
-        Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-/// One compare-and-swap of a ref (libgit2 checks the old value under the ref's lock).
-fn apply(repo: &Repository, update: &RefUpdate) -> Result<(), git2::Error> {
-    let name = update.remote_ref.as_str();
-    match (update.new, update.expect) {
-        (Some(new), Expect::Absent) => repo.reference(name, new, false, "push").map(drop),
-        (Some(new), Expect::Is(old)) => repo.reference_matching(name, new, true, old, "push").map(drop),
-        (None, expect) => {
-            let mut reference = match repo.find_reference(name) {
-                Ok(reference) => reference,
-                // Already gone, as wanted.
-                Err(e) if e.code() == ErrorCode::NotFound && expect == Expect::Absent => return Ok(()),
-                Err(e) => return Err(e),
-            };
-            if Expect::value(reference.target()) != expect {
-                return Err(git2::Error::new(ErrorCode::Modified, git2::ErrorClass::Reference, "ref moved"));
-            }
-            // Deletes only if the ref still has the value read above.
-            reference.delete()
-        }
-    }
 }
 
 /// Copies every object reachable from `start` that `to` does not have.
@@ -183,6 +126,7 @@ fn tree_links(mut data: &[u8]) -> Vec<Oid> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::git::push::Expect;
 
     #[test]
     fn local_urls() {

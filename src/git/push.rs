@@ -16,7 +16,7 @@ use super::error::{GitError, Scrubber, redact_userinfo};
 use super::local_push;
 use super::mirror::ORIGIN;
 use super::refs::local_name;
-use super::refstore::Files;
+use super::refstore::Refs;
 
 /// What a ref must look like on the remote for an update to go ahead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,12 +33,17 @@ impl Expect {
         oid.map_or(Self::Absent, Self::Is)
     }
 
+    /// The object the ref must point at (`None`: it must be absent).
+    pub(crate) fn target(self) -> Option<Oid> {
+        match self {
+            Self::Absent => None,
+            Self::Is(oid) => Some(oid),
+        }
+    }
+
     /// Whether a ref currently at `found` meets the expectation.
     pub(crate) fn allows(self, found: Option<Oid>) -> bool {
-        match self {
-            Self::Absent => found.is_none(),
-            Self::Is(oid) => found == Some(oid),
-        }
+        found == self.target()
     }
 }
 
@@ -63,10 +68,16 @@ impl RefUpdate {
     pub(crate) fn delete(remote_ref: impl Into<String>, expect: Expect) -> Self {
         Self { remote_ref: remote_ref.into(), new: None, expect }
     }
-}
 
-fn show(oid: Option<Oid>) -> String {
-    oid.map_or_else(|| "absent".to_string(), |o| o.to_string())
+    /// The [`GitError::Conflict`] of this update finding the remote ref at `found`.
+    pub(crate) fn conflict(&self, found: Option<Oid>) -> GitError {
+        let show = |oid: Option<Oid>| oid.map_or_else(|| "absent".to_string(), |o| o.to_string());
+        GitError::Conflict {
+            refname: self.remote_ref.clone(),
+            expected: show(self.expect.target()),
+            found: show(found),
+        }
+    }
 }
 
 /// Pushes `updates` to `origin` in one push (directly for a remote on the local file system, see
@@ -101,15 +112,7 @@ pub(crate) fn push(repo: &Repository, url: &str, auth: &Auth, updates: &[RefUpda
                 let Some(wanted) = updates.iter().find(|u| u.remote_ref == dst) else { continue };
                 let found = Some(update.src()).filter(|o| !o.is_zero());
                 if !wanted.expect.allows(found) {
-                    let expected = match wanted.expect {
-                        Expect::Is(oid) => oid.to_string(),
-                        Expect::Absent => "absent".to_string(),
-                    };
-                    conflict.replace(Some(GitError::Conflict {
-                        refname: dst.to_string(),
-                        expected,
-                        found: show(found),
-                    }));
+                    conflict.replace(Some(wanted.conflict(found)));
                     return Err(git2::Error::from_str("a ref changed on the remote"));
                 }
             }
@@ -143,21 +146,15 @@ pub(crate) fn push(repo: &Repository, url: &str, auth: &Auth, updates: &[RefUpda
 }
 
 /// Applies pushed updates to the mirror's refs: as loose files written directly when the
-/// mirror logs no ref updates (see `refstore`; libgit2 would load and scan every packed ref for
+/// mirror logs no ref updates (see [`Refs`]; libgit2 would load and scan every packed ref for
 /// each one), else through libgit2.
-pub(crate) fn record(repo: &Repository, updates: &[RefUpdate], scrub: &Scrubber) -> Result<(), GitError> {
-    let files = Files::of(repo).map_err(|e| GitError::local("open the mirror's refs", e, scrub))?;
+fn record(repo: &Repository, updates: &[RefUpdate], scrub: &Scrubber) -> Result<(), GitError> {
+    let refs = Refs::of(repo).map_err(|e| GitError::local("open the mirror's refs", e, scrub))?;
     for update in updates {
         let Some(local) = local_name(&update.remote_ref) else { continue };
-        let result = match (files.as_ref().filter(|f| !f.has_log(&local)), update.new) {
-            (Some(files), Some(oid)) => files.set(&local, oid, None),
-            (Some(files), None) => files.delete(&local, None),
-            (None, Some(oid)) => repo.reference(&local, oid, true, "push").map(drop),
-            (None, None) => match repo.find_reference(&local) {
-                Ok(mut reference) => reference.delete(),
-                Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(()),
-                Err(e) => Err(e),
-            },
+        let result = match update.new {
+            Some(oid) => refs.set(&local, oid, None),
+            None => refs.delete(&local, None),
         };
         result.map_err(|e| GitError::local(format!("record the pushed ref {local}"), e, scrub))?;
     }

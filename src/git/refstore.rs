@@ -21,7 +21,7 @@
 //!
 //! No reflog is written: [`Files::of`] declines repositories whose ref updates git would log
 //! (non-bare, or `core.logAllRefUpdates` set), and [`Files::has_log`] tells of a ref that has a
-//! log already; callers use libgit2 for those.
+//! log already; [`Refs`], what callers use, goes through libgit2 for those.
 
 use std::fs::{self, File};
 use std::io::{self, Write};
@@ -211,6 +211,71 @@ impl Files {
             fs::remove_file(&path).map_err(|e| io_error("remove reference", &path, &e))?;
         }
         Ok(())
+    }
+}
+
+/// The refs of one repository, read and written through its [`Files`] store where no reflog is
+/// involved, else through libgit2 (which logs the update as `push`).
+pub(crate) struct Refs<'r> {
+    repo: &'r Repository,
+    files: Option<Files>,
+}
+
+impl<'r> Refs<'r> {
+    /// The refs of `repo`.
+    pub(crate) fn of(repo: &'r Repository) -> Result<Self, git2::Error> {
+        Ok(Self { repo, files: Files::of(repo)? })
+    }
+
+    /// The object `name` points to (`None` when absent or symbolic).
+    pub(crate) fn current(&self, name: &str) -> Result<Option<Oid>, git2::Error> {
+        if let Some(files) = &self.files {
+            return Ok(files.current(name)?.target());
+        }
+        match self.repo.find_reference(name) {
+            Ok(reference) => Ok(reference.target()),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The files store, for a write of `name` that appends to no reflog.
+    fn files_for(&self, name: &str) -> Option<&Files> {
+        self.files.as_ref().filter(|files| !files.has_log(name))
+    }
+
+    /// Sets `name` to `new` if it currently is `expect`, as [`Files::set`] (libgit2 checks the
+    /// old value under the ref's lock too).
+    pub(crate) fn set(&self, name: &str, new: Oid, expect: Option<Option<Oid>>) -> Result<(), git2::Error> {
+        if let Some(files) = self.files_for(name) {
+            return files.set(name, new, expect);
+        }
+        match expect {
+            None => self.repo.reference(name, new, true, "push"),
+            Some(None) => self.repo.reference(name, new, false, "push"),
+            Some(Some(old)) => self.repo.reference_matching(name, new, true, old, "push"),
+        }
+        .map(drop)
+    }
+
+    /// Deletes `name` if it currently is `expect`, as [`Files::delete`].
+    pub(crate) fn delete(&self, name: &str, expect: Option<Option<Oid>>) -> Result<(), git2::Error> {
+        if let Some(files) = self.files_for(name) {
+            return files.delete(name, expect);
+        }
+        let mut reference = match self.repo.find_reference(name) {
+            Ok(reference) => reference,
+            // Already gone, as wanted.
+            Err(e) if e.code() == ErrorCode::NotFound && expect.is_none_or(|old| old.is_none()) => {
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        if expect.is_some_and(|old| old != reference.target()) {
+            return Err(error(ErrorCode::Modified, "ref moved"));
+        }
+        // Deletes only if the ref still has the value read above.
+        reference.delete()
     }
 }
 
@@ -692,6 +757,36 @@ mod tests {
         assert_eq!(err.code(), ErrorCode::Locked);
         assert_eq!(fs::read_to_string(&packed).unwrap(), expected);
         assert_eq!(files.current("refs/tags/a").unwrap(), Current::Direct(oid(1)));
+    }
+
+    #[test]
+    fn refs_compare_and_swap_alike_through_files_and_libgit2() {
+        for logged in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let repo = Repository::init_bare(dir.path()).unwrap();
+            repo.config().unwrap().set_bool("core.logAllRefUpdates", logged).unwrap();
+            let sig = git2::Signature::now("t", "t@example.com").unwrap();
+            let tree = repo.find_tree(repo.treebuilder(None).unwrap().write().unwrap()).unwrap();
+            let a = repo.commit(None, &sig, &sig, "a", &tree, &[]).unwrap();
+            let b = repo.commit(None, &sig, &sig, "b", &tree, &[]).unwrap();
+            let refs = Refs::of(&repo).unwrap();
+            assert_eq!(refs.files.is_some(), !logged);
+            let (name, code) = ("refs/heads/x", |e: git2::Error| e.code());
+            refs.set(name, a, Some(None)).unwrap();
+            assert_eq!(refs.set(name, b, Some(None)).map_err(code), Err(ErrorCode::Exists), "{logged}");
+            assert_eq!(refs.set(name, b, Some(Some(b))).map_err(code), Err(ErrorCode::Modified));
+            refs.set(name, b, Some(Some(a))).unwrap();
+            refs.set(name, a, None).unwrap();
+            assert_eq!(refs.current(name).unwrap(), Some(a));
+            assert_eq!(dir.path().join("logs").join(name).exists(), logged, "only libgit2 logs");
+            assert_eq!(refs.set("refs/heads/y", a, Some(Some(a))).map_err(code), Err(ErrorCode::NotFound));
+            assert_eq!(refs.delete(name, Some(Some(b))).map_err(code), Err(ErrorCode::Modified));
+            refs.delete(name, Some(Some(a))).unwrap();
+            assert_eq!(refs.current(name).unwrap(), None);
+            refs.delete(name, None).unwrap();
+            refs.delete(name, Some(None)).unwrap();
+            assert_eq!(refs.delete(name, Some(Some(a))).map_err(code), Err(ErrorCode::NotFound));
+        }
     }
 
     #[test]
