@@ -184,6 +184,13 @@ pub struct RepositoryStatus {
     pub next_full_sync_time: Option<Time>,
 }
 
+impl RepositoryStatus {
+    /// The `Ready` condition, if the status has one.
+    pub fn ready(&self) -> Option<&Condition> {
+        self.conditions.iter().find(|c| c.type_ == CONDITION_READY)
+    }
+}
+
 impl RepositorySpec {
     /// The branch of a git repository (`main` when unset).
     pub fn branch(&self) -> &str {

@@ -12,6 +12,7 @@ use kube::api::{Api, Patch, PatchParams};
 use kube::runtime::controller::Action;
 use kube::runtime::finalizer::{self, Event};
 use porch_api::Repository;
+use porch_api::config::RepositoryStatus;
 use porch_api::labels::REPOSITORY_FINALIZER;
 
 use super::Settings;
@@ -73,8 +74,8 @@ fn key(repo: &Repository) -> (String, String) {
 
 /// Looks again when the next sync is due (at least a second from now).
 fn requeue_at(next: Timestamp, now: Timestamp) -> Action {
-    let wait = next.duration_since(now).unsigned_abs().max(Duration::from_secs(1));
-    Action::requeue(if next <= now { Duration::from_secs(1) } else { wait })
+    let wait = Duration::try_from(next.duration_since(now)).unwrap_or_default();
+    Action::requeue(wait.max(Duration::from_secs(1)))
 }
 
 /// Reconciles one Repository under the `config.porch.kpt.dev/repository` finalizer.
@@ -103,10 +104,6 @@ async fn write_status(api: &Api<Repository>, repo: &Repository, observed: &Obser
         .map_err(|source| Error::Status { repository: format!("{ns}/{name}"), source })
 }
 
-fn failed(message: String) -> Observed {
-    Observed { ready: ReadyReason::Error, message, synced: None, next_sync: None, run_once: None }
-}
-
 async fn apply(api: &Api<Repository>, repo: &Repository, ctx: &Context) -> Result<Action, Error> {
     let (ns, name) = key(repo);
     let repository = format!("{ns}/{name}");
@@ -115,29 +112,22 @@ async fn apply(api: &Api<Repository>, repo: &Repository, ctx: &Context) -> Resul
         Ok(periodic) => periodic,
         Err(message) => {
             // Nothing to do until the spec changes.
-            write_status(api, repo, &failed(message)).await?;
+            write_status(api, repo, &Observed::condition(ReadyReason::Error, message)).await?;
             return Ok(Action::await_change());
         }
     };
     let Decision { due, next } = decide(repo, &periodic, ctx.backend.is_open(&ns, &name), now);
     let Some(due) = due else { return Ok(requeue_at(next, now)) };
     tracing::debug!(repository = %repository, reason = ?due, "syncing");
-    let syncing = Observed {
-        ready: ReadyReason::Reconciling,
-        message: String::new(),
-        synced: None,
-        next_sync: None,
-        run_once: None,
-    };
     // `Reconciling` marks a sync a user asked for (a new or changed Repository, runOnceAt); a
     // periodic sync or the retry of a failed one leaves the condition as it is (no flapping).
     let failing = repo
         .status
         .as_ref()
-        .and_then(|s| s.conditions.iter().find(|c| c.type_ == porch_api::config::CONDITION_READY))
+        .and_then(RepositoryStatus::ready)
         .is_some_and(|c| c.reason == porch_api::config::REASON_ERROR);
     if due != Due::Periodic && !(failing && due == Due::NotOpen) {
-        write_status(api, repo, &syncing).await?;
+        write_status(api, repo, &Observed::condition(ReadyReason::Reconciling, String::new())).await?;
     }
     let run_once = repo.spec.sync.as_ref().and_then(|s| s.run_once_at.clone()).filter(|t| t.0 <= now);
     match ctx.backend.sync(repo).await {
@@ -167,7 +157,7 @@ async fn apply(api: &Api<Repository>, repo: &Repository, ctx: &Context) -> Resul
             Ok(requeue_at(pending.map_or(next_periodic, |t| t.min(next_periodic)), done))
         }
         Err(message) => {
-            write_status(api, repo, &failed(message.clone())).await?;
+            write_status(api, repo, &Observed::condition(ReadyReason::Error, message.clone())).await?;
             Err(Error::Sync { repository, message })
         }
     }

@@ -4,7 +4,6 @@
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
 use porch_api::Repository;
-use porch_api::config::CONDITION_READY;
 use serde_json::{Value, json};
 
 use crate::backend::SyncSummary;
@@ -25,11 +24,18 @@ pub(crate) struct Observed {
     pub(crate) run_once: Option<Time>,
 }
 
+impl Observed {
+    /// Only the `Ready` condition (no sync facts): a sync running, or one that failed.
+    pub(crate) fn condition(ready: ReadyReason, message: String) -> Self {
+        Self { ready, message, synced: None, next_sync: None, run_once: None }
+    }
+}
+
 /// The merge patch bringing `repo`'s status to `observed`, or `None` when it shows that already.
 pub(crate) fn patch(repo: &Repository, observed: &Observed, now: Timestamp) -> Option<Value> {
     let status = repo.status.clone().unwrap_or_default();
     let generation = repo.metadata.generation;
-    let current = status.conditions.iter().find(|c| c.type_ == CONDITION_READY);
+    let current = status.ready();
     let mut condition = ready_condition(observed.ready, &observed.message, generation, Time(now));
     let same_condition = current.is_some_and(|c| {
         c.status == condition.status
@@ -67,22 +73,20 @@ mod tests {
     use super::*;
     use porch_api::config::RepositoryStatus;
 
-    fn observed(ready: ReadyReason, message: &str) -> Observed {
-        Observed { ready, message: message.into(), synced: None, next_sync: None, run_once: None }
-    }
-
     #[test]
     fn the_same_condition_is_not_written_twice() {
         let now: Timestamp = "2026-12-01T10:00:00Z".parse().unwrap();
         let mut repo = Repository::new("r", Default::default());
         repo.metadata.generation = Some(2);
-        let first = patch(&repo, &observed(ReadyReason::Error, "refused"), now).expect("a first status");
+        let first = patch(&repo, &Observed::condition(ReadyReason::Error, "refused".into()), now)
+            .expect("a first status");
         let status: RepositoryStatus = serde_json::from_value(first["status"].clone()).unwrap();
         assert_eq!((status.conditions[0].reason.as_str(), status.observed_generation), ("Error", 2));
         repo.status = Some(status);
-        assert!(patch(&repo, &observed(ReadyReason::Error, "refused"), now).is_none());
+        assert!(patch(&repo, &Observed::condition(ReadyReason::Error, "refused".into()), now).is_none());
         let later: Timestamp = "2026-12-01T10:05:00Z".parse().unwrap();
-        let other = patch(&repo, &observed(ReadyReason::Error, "timed out"), later).expect("a new message");
+        let other = patch(&repo, &Observed::condition(ReadyReason::Error, "timed out".into()), later)
+            .expect("a new message");
         // Still False: the transition time stays.
         assert_eq!(other["status"]["conditions"][0]["lastTransitionTime"], "2026-12-01T10:00:00Z");
     }
