@@ -136,18 +136,14 @@ async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, A
             let listed = engine.list_revisions(&options(&req, &filter)).await?;
             Ok(json_list_response(&PACKAGE_REVISION, listed, resource_version))
         }
-        Verb::Create => {
+        Verb::Create | Verb::Update | Verb::Patch => {
             let pr = decode(req.body, &PACKAGE_REVISION)?;
-            Ok(StorageResponse::created(to_json(&engine.create_revision(&caller, pr).await?)?))
-        }
-        Verb::Update | Verb::Patch if req.old.is_none() && !approval => {
-            // Server-side apply (or update) of an object that does not exist: a create.
-            let pr = decode(req.body, &PACKAGE_REVISION)?;
-            Ok(StorageResponse::created(to_json(&engine.create_revision(&caller, pr).await?)?))
-        }
-        Verb::Update | Verb::Patch => {
-            let pr = decode(req.body, &PACKAGE_REVISION)?;
-            Ok(StorageResponse::ok(to_json(&engine.update_revision(&caller, pr, approval).await?)?))
+            // An update or server-side apply of an object that does not exist is a create.
+            if ctx.verb == Verb::Create || (req.old.is_none() && !approval) {
+                Ok(StorageResponse::created(to_json(&engine.create_revision(&caller, pr).await?)?))
+            } else {
+                Ok(StorageResponse::ok(to_json(&engine.update_revision(&caller, pr, approval).await?)?))
+            }
         }
         Verb::Delete => {
             Ok(StorageResponse::ok(to_json(&engine.delete_revision(&caller, &name_of(ctx)?).await?)?))
