@@ -7,7 +7,7 @@ use std::fmt;
 use git2::{Cred, CredentialType, RemoteCallbacks};
 
 use super::error::{LibgitError, Scrubber};
-use super::tls::Trust;
+use super::tls::{CaBundle, Trust};
 
 /// How to authenticate to a remote (from the Repository's `spec.git.secretRef`).
 #[derive(Clone, PartialEq, Eq)]
@@ -67,8 +67,8 @@ impl Auth {
         Self { credentials, scrubber: Scrubber::new(secrets), trust: Trust::default() }
     }
 
-    /// Also trusts the CA certificates of `bundle` (PEM) for `https://` remotes.
-    pub(crate) fn with_ca_bundle(mut self, bundle: Option<&[u8]>) -> Self {
+    /// Also trusts the CA certificates of `bundle` for `https://` remotes.
+    pub(crate) fn with_ca_bundle(mut self, bundle: &CaBundle) -> Self {
         self.trust = Trust::new(bundle);
         self
     }

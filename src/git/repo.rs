@@ -20,6 +20,7 @@ use super::drafts::{Published, Stage};
 use super::error::{GitError, Scrubber, redact_userinfo};
 use super::mirror;
 use super::refs::RefSet;
+use super::tls::CaBundle;
 use super::tree;
 use super::writer::{DraftContent, FetchOutcome, WriteOutcome, Writer};
 
@@ -36,6 +37,8 @@ pub struct GitRepository {
 struct Inner {
     path: PathBuf,
     config: RepoConfig,
+    /// `config.ca_bundle`, parsed.
+    ca_bundle: CaBundle,
     writer: Arc<tokio::sync::Mutex<Writer>>,
     readers: Mutex<Vec<Repository>>,
     credentials: RwLock<Option<Credentials>>,
@@ -97,6 +100,7 @@ impl GitRepository {
         };
         let inner = Inner {
             path,
+            ca_bundle: CaBundle::parse(config.ca_bundle.as_deref()),
             config,
             writer: Arc::new(tokio::sync::Mutex::new(writer)),
             readers: Mutex::new(Vec::new()),
@@ -122,7 +126,7 @@ impl GitRepository {
 
     fn auth(&self) -> Auth {
         let credentials = self.inner.credentials.read().unwrap_or_else(|e| e.into_inner()).clone();
-        Auth::new(credentials, &self.inner.config.url).with_ca_bundle(self.inner.config.ca_bundle.as_deref())
+        Auth::new(credentials, &self.inner.config.url).with_ca_bundle(&self.inner.ca_bundle)
     }
 
     /// Runs `work` as the repository's single writer, on the blocking pool.

@@ -28,37 +28,57 @@ use openssl::x509::{X509, X509PurposeId, X509StoreContext};
 
 use super::error::LibgitError;
 
-/// The CA bundle of one repository and what its certificate check last concluded.
+/// The CA certificates of one repository's bundle, parsed once and shared by every operation's
+/// [`Trust`].
+#[derive(Clone, Default)]
+pub(crate) struct CaBundle(Option<Arc<[X509]>>);
+
+impl fmt::Debug for CaBundle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Some(cas) => write!(f, "{} certificates", cas.len()),
+            None => f.write_str("none"),
+        }
+    }
+}
+
+impl CaBundle {
+    /// The certificates of the PEM `bundle`, if any (one that holds none vouches for nothing).
+    pub(crate) fn parse(bundle: Option<&[u8]>) -> Self {
+        Self(bundle.map(|pem| X509::stack_from_pem(pem).unwrap_or_default().into()))
+    }
+}
+
+/// The CA bundle of one repository and what one operation's certificate check last concluded.
 #[derive(Clone, Default)]
 pub(crate) struct Trust {
-    /// PEM CA certificates trusted besides the system store.
-    bundle: Option<Arc<[u8]>>,
+    /// CA certificates trusted besides the system store.
+    bundle: CaBundle,
     /// `(host, reason)` of the last certificate the bundle did not vouch for.
     refused: Arc<Mutex<Option<(String, String)>>>,
 }
 
 impl fmt::Debug for Trust {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let bundle = self.bundle.as_ref().map(|pem| format!("{} bytes", pem.len()));
-        f.debug_struct("Trust").field("bundle", &bundle).finish_non_exhaustive()
+        f.debug_struct("Trust").field("bundle", &self.bundle).finish_non_exhaustive()
     }
 }
 
 impl Trust {
-    /// Trust in the system store plus the PEM certificates of `bundle`, if any.
-    pub(crate) fn new(bundle: Option<&[u8]>) -> Self {
-        Self { bundle: bundle.map(Arc::from), refused: Arc::default() }
+    /// Trust in the system store plus the certificates of `bundle`.
+    pub(crate) fn new(bundle: &CaBundle) -> Self {
+        Self { bundle: bundle.clone(), refused: Arc::default() }
     }
 
     /// Adds the certificate check to `callbacks` (see the module docs).
     pub(crate) fn install(&self, callbacks: &mut RemoteCallbacks<'_>) {
-        let (bundle, refused) = (self.bundle.clone(), self.refused.clone());
+        let (bundle, refused) = (self.bundle.0.clone(), self.refused.clone());
         callbacks.certificate_check(move |cert, host| {
             let verdict = match (&bundle, cert.as_x509()) {
                 (None, _) => Err("no CA bundle is configured for the repository".to_string()),
                 (Some(_), None) => Err("the server presented no X.509 certificate".to_string()),
-                (Some(pem), Some(x509)) => {
-                    check(pem, x509.data(), host).map_err(|why| format!("CA bundle: {why}"))
+                (Some(cas), Some(x509)) => {
+                    check(cas, x509.data(), host).map_err(|why| format!("CA bundle: {why}"))
                 }
             };
             let mut refused = refused.lock().unwrap_or_else(|e| e.into_inner());
@@ -93,13 +113,12 @@ impl Trust {
     }
 }
 
-/// Whether the CA certificates in `bundle` (PEM) vouch for the leaf certificate `der` of `host`:
+/// Whether the CA certificates `cas` vouch for the leaf certificate `der` of `host`:
 /// signed by one of them (a bundle certificate may be an intermediate CA), valid now, meant for
 /// servers, and naming `host` among its subject-alternative names (the subject's common name
 /// does not count). The error says why not.
-fn check(bundle: &[u8], der: &[u8], host: &str) -> Result<(), String> {
+fn check(cas: &[X509], der: &[u8], host: &str) -> Result<(), String> {
     let failed = |e: openssl::error::ErrorStack| format!("cannot verify ({e})");
-    let cas = X509::stack_from_pem(bundle).unwrap_or_default();
     if cas.is_empty() {
         return Err("it holds no PEM certificate".into());
     }
@@ -114,7 +133,7 @@ fn check(bundle: &[u8], der: &[u8], host: &str) -> Result<(), String> {
     .map_err(failed)?;
     let mut store = X509StoreBuilder::new().map_err(failed)?;
     for ca in cas {
-        store.add_cert(ca).map_err(failed)?;
+        store.add_cert(ca.clone()).map_err(failed)?;
     }
     store.set_param(&param).map_err(failed)?;
     store.set_flags(X509VerifyFlags::PARTIAL_CHAIN).map_err(failed)?;
