@@ -68,11 +68,34 @@ async fn release(api: &Api<PackageRev>, rev: &PackageRev) -> Result<(), kube::Er
     ignore_missing(api.patch(&name, &PatchParams::default(), &patch).await.map(drop))
 }
 
+/// Whether `rev` still needs [`release`]: it is not deleted yet, or it is but still carries the
+/// server's finalizer (an earlier release whose finalizer patch failed).
+fn unreleased(rev: &PackageRev) -> bool {
+    rev.metadata.deletion_timestamp.is_none()
+        || rev.metadata.finalizers.iter().flatten().any(|f| f == PACKAGE_REVISION_FINALIZER)
+}
+
+/// Releases every PackageRev of `revs` (each in its own namespace), [`CONCURRENCY`] at a time;
+/// returns how many.
+async fn release_all(client: &kube::Client, revs: Vec<PackageRev>) -> Result<usize, kube::Error> {
+    let n = revs.len();
+    futures::stream::iter(revs)
+        .map(|rev| {
+            let api: Api<PackageRev> =
+                Api::namespaced(client.clone(), rev.metadata.namespace.as_deref().unwrap_or_default());
+            async move { release(&api, &rev).await }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .try_collect::<Vec<()>>()
+        .await?;
+    Ok(n)
+}
+
 /// Makes the PackageRevs of `repository` match `revisions`: creates the missing ones, deletes
 /// those whose revision is gone.
 ///
 /// # Errors
-/// The first failed API call (the others still run).
+/// The first failed API call.
 pub async fn sync_package_revs(
     client: &kube::Client,
     namespace: &str,
@@ -91,8 +114,7 @@ pub async fn sync_package_revs(
         .collect();
     let gone: Vec<PackageRev> = existing
         .iter()
-        .filter(|r| r.metadata.deletion_timestamp.is_none())
-        .filter(|r| r.metadata.name.as_deref().is_some_and(|n| !want.contains(n)))
+        .filter(|r| unreleased(r) && r.metadata.name.as_deref().is_some_and(|n| !want.contains(n)))
         .cloned()
         .collect();
     let created = futures::stream::iter(missing)
@@ -109,15 +131,7 @@ pub async fn sync_package_revs(
         .buffer_unordered(CONCURRENCY)
         .try_fold(0, |n, one| async move { Ok(n + one) })
         .await?;
-    let deleted = gone.len();
-    futures::stream::iter(gone)
-        .map(|rev| {
-            let api = api.clone();
-            async move { release(&api, &rev).await }
-        })
-        .buffer_unordered(CONCURRENCY)
-        .try_collect::<Vec<()>>()
-        .await?;
+    let deleted = release_all(client, gone).await?;
     Ok(GcSummary { created, deleted })
 }
 
@@ -174,7 +188,7 @@ pub async fn sweep_orphans(
         .await?
         .items
         .into_iter()
-        .filter(|r| r.metadata.deletion_timestamp.is_none())
+        .filter(unreleased)
         .filter(|r| {
             let ns = r.metadata.namespace.clone().unwrap_or_default();
             let repo = r
@@ -187,11 +201,6 @@ pub async fn sweep_orphans(
             !present.contains(&(ns, repo))
         })
         .collect();
-    summary.deleted = orphans.len();
-    for rev in orphans {
-        let api: Api<PackageRev> =
-            Api::namespaced(client.clone(), rev.metadata.namespace.as_deref().unwrap_or_default());
-        release(&api, &rev).await?;
-    }
+    summary.deleted = release_all(client, orphans).await?;
     Ok(summary)
 }

@@ -222,24 +222,71 @@ async fn after_a_restart_every_repository_is_opened_again_unasked() {
     assert_eq!(names(&env).await, ["a.app.main", "a.app.v1", "b.app.main", "b.app.v1"]);
 }
 
+/// The server's finalizer of PackageRevs.
+const SERVER_FINALIZER: &str = "internal.porch.kpt.dev/packagerevision";
+/// A user's finalizer.
+const USER_FINALIZER: &str = "example.com/hold";
+
+/// Creates PackageRev `name` of `repository` with `finalizers`.
+async fn create_package_rev(revs: &Api<PackageRev>, name: &str, repository: &str, finalizers: &[&str]) {
+    let rev: PackageRev = serde_json::from_value(json!({
+        "apiVersion": "config.porch.kpt.dev/v1alpha1", "kind": "PackageRev",
+        "metadata": {"name": name, "labels": {"internal.porch.kpt.dev/repository": repository},
+                     "finalizers": finalizers},
+        "spec": {},
+    }))
+    .unwrap();
+    revs.create(&PostParams::default(), &rev).await.unwrap();
+}
+
+/// Creates PackageRev `name` of `repository` held by the server's and a user's finalizer, and
+/// deletes it: what a release whose finalizer patch failed leaves behind.
+async fn deleted_but_held(revs: &Api<PackageRev>, name: &str, repository: &str) {
+    create_package_rev(revs, name, repository, &[SERVER_FINALIZER, USER_FINALIZER]).await;
+    revs.delete(name, &DeleteParams::default()).await.unwrap();
+}
+
+/// Waits until the server's finalizer of PackageRev `name` is gone (the user's keeps it, deleted).
+async fn wait_released(revs: &Api<PackageRev>, name: &str) {
+    let held = step("the server's finalizer to be released", async {
+        loop {
+            let rev = revs.get(name).await.unwrap();
+            if rev.metadata.finalizers.as_deref() == Some(&[USER_FINALIZER.to_string()][..]) {
+                break rev;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert!(held.metadata.deletion_timestamp.is_some());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn packagerevs_of_a_repository_that_is_gone_are_swept_away() {
     let env = Env::with(|c| c.orphan_sweep_interval = Duration::from_millis(200));
     let revs: Api<PackageRev> = Api::namespaced(env.client.clone(), NS);
-    let orphan: PackageRev = serde_json::from_value(json!({
-        "apiVersion": "config.porch.kpt.dev/v1alpha1", "kind": "PackageRev",
-        "metadata": {"name": "ghost.app.v1", "labels": {"internal.porch.kpt.dev/repository": "ghost"},
-                     "finalizers": ["internal.porch.kpt.dev/packagerevision"]},
-        "spec": {},
-    }))
-    .unwrap();
-    revs.create(&PostParams::default(), &orphan).await.unwrap();
+    create_package_rev(&revs, "ghost.app.v1", "ghost", &[SERVER_FINALIZER]).await;
     step("the orphan to be swept", async {
         while revs.get_opt("ghost.app.v1").await.unwrap().is_some() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     })
     .await;
+    // One deleted but still held by the server's finalizer is released by a later sweep.
+    deleted_but_held(&revs, "ghost.app.v2", "ghost").await;
+    wait_released(&revs, "ghost.app.v2").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_packagerev_still_held_by_the_server_is_released_by_the_next_sync() {
+    let env = Env::start();
+    let (remote, _) = remote_with_app(env.scratch.path(), "blueprints");
+    env.register("blueprints", &file_url(&remote)).await;
+    let revs: Api<PackageRev> = Api::namespaced(env.client.clone(), NS);
+    deleted_but_held(&revs, "blueprints.old.v1", "blueprints").await;
+    let patch = Patch::Merge(json!({"spec": {"sync": {"runOnceAt": now_rfc3339()}}}));
+    env.repos().patch("blueprints", &PatchParams::default(), &patch).await.unwrap();
+    wait_released(&revs, "blueprints.old.v1").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
