@@ -217,7 +217,7 @@ impl RefSet {
     /// (`refs/…`), a tag `<name>`, a branch `<name>`; `refs/remotes/origin/<name>` is the branch
     /// `<name>` (how a clone names it).
     pub fn resolve(&self, name: &str) -> Option<Oid> {
-        if let Some(branch) = name.strip_prefix("refs/remotes/origin/") {
+        if let Some(branch) = name.strip_prefix(TRACKING) {
             return self.branch(branch);
         }
         self.get(name).or_else(|| self.get(&format!("{TAGS}{name}"))).or_else(|| self.branch(name))
