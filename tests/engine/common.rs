@@ -6,10 +6,12 @@ use std::time::Duration;
 
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use kube::{Client, Error};
-use porch_api::{PackageRevision, PackageRevisionResources, Repository};
+use porch_api::{PackageRevision, PackageRevisionResources, Repository, RepositoryStatus};
 use porch_server::{App, Config};
 use serde_json::{Value, json};
 use tempfile::TempDir;
+
+use super::app_support::{reopen, within};
 
 /// The namespace every test works in.
 pub(crate) const NS: &str = "default";
@@ -19,10 +21,7 @@ pub(crate) const STEP: Duration = Duration::from_secs(30);
 
 /// Runs `fut` under the [`STEP`] timeout, panicking with `what` if it takes longer.
 pub(crate) async fn step<T>(what: &str, fut: impl Future<Output = T>) -> T {
-    match tokio::time::timeout(STEP, fut).await {
-        Ok(v) => v,
-        Err(_) => panic!("timed out after {STEP:?}: {what}"),
-    }
+    within(STEP, what, fut).await
 }
 
 /// A server on a fresh data directory, with a scratch directory for git remotes.
@@ -69,19 +68,7 @@ impl Env {
             }),
             "default",
         );
-        // The old client's buffer task releases the store shortly after the drop.
-        let app = step("reopening the data directory", async {
-            loop {
-                match App::open(&self.config, None) {
-                    Ok(app) => break app,
-                    Err(e) if format!("{e:?}").contains("AlreadyOpen") => {
-                        tokio::time::sleep(Duration::from_millis(20)).await;
-                    }
-                    Err(e) => panic!("reopening: {e:?}"),
-                }
-            }
-        })
-        .await;
+        let app = step("reopening the data directory", reopen(&self.config)).await;
         self.client = app.kube_client();
         self.app = Some(app);
     }
@@ -109,13 +96,18 @@ impl Env {
 
     /// Registers Repository `name` with `spec` and waits until it is Ready.
     pub(crate) async fn register_with(&self, name: &str, spec: Value) -> Repository {
+        self.create_repository(name, spec).await;
+        self.wait_ready(name).await
+    }
+
+    /// Creates Repository `name` with `spec` (without waiting for its sync).
+    pub(crate) async fn create_repository(&self, name: &str, spec: Value) {
         let repo: Repository = serde_json::from_value(json!({
             "apiVersion": "config.porch.kpt.dev/v1alpha1", "kind": "Repository",
             "metadata": {"name": name}, "spec": spec,
         }))
         .unwrap();
         self.repos().create(&PostParams::default(), &repo).await.expect("creating the Repository");
-        self.wait_ready(name).await
     }
 
     /// Waits until Repository `name` has `Ready` True.
@@ -123,9 +115,7 @@ impl Env {
         step(&format!("repository {name} to become Ready"), async {
             loop {
                 let repo = self.repos().get(name).await.unwrap();
-                let ready =
-                    repo.status.as_ref().and_then(|s| s.conditions.iter().find(|c| c.type_ == "Ready"));
-                match ready {
+                match repo.status.as_ref().and_then(RepositoryStatus::ready) {
                     Some(c) if c.status == "True" => return repo,
                     Some(c) if c.reason == "Error" => panic!("repository {name} failed: {}", c.message),
                     _ => tokio::time::sleep(Duration::from_millis(20)).await,

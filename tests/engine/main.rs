@@ -4,6 +4,8 @@
 //!
 //! One test binary (modules below) so that the server is linked once.
 
+#[path = "../support/app.rs"]
+mod app_support;
 #[path = "../support/http.rs"]
 mod http_support;
 #[path = "../support/git.rs"]

@@ -7,15 +7,14 @@ use std::future::Future;
 use std::time::Duration;
 use tempfile::TempDir;
 
+use crate::app_support::within;
+
 /// The longest any single step of a test may take.
 pub(crate) const STEP: Duration = Duration::from_secs(15);
 
 /// Runs `fut` under the [`STEP`] timeout, panicking with `what` if it takes longer.
 pub(crate) async fn step<T>(what: &str, fut: impl Future<Output = T>) -> T {
-    match tokio::time::timeout(STEP, fut).await {
-        Ok(v) => v,
-        Err(_) => panic!("timed out after {STEP:?}: {what}"),
-    }
+    within(STEP, what, fut).await
 }
 
 /// A fresh data directory.

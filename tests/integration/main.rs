@@ -4,6 +4,9 @@
 //!
 //! One test binary (modules below) so that the server is linked once.
 
+#[path = "../support/app.rs"]
+mod app_support;
+
 mod common;
 mod credentials;
 mod http;

@@ -1,10 +1,11 @@
 //! Reopening the data directory: objects and the resourceVersion counter survive a restart.
 
+use crate::app_support::reopen;
 use crate::common::{data_dir, open, repository, rv_of, step};
 use futures::TryStreamExt;
 use kube::api::{Api, ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams};
 use porch_api::Repository;
-use porch_server::{App, Config};
+use porch_server::Config;
 use serde_json::json;
 
 #[tokio::test]
@@ -24,26 +25,10 @@ async fn objects_and_resource_versions_survive_a_restart() {
         rv_of(&changed)
     }; // the App and its clients are dropped here
 
-    // Second life on the same directory. kube::Client sends through a `tower::buffer::Buffer`
-    // whose worker task owns the service (and so the store) until the runtime next polls it, so
-    // the database is released shortly after the drop rather than at once.
-    let app = step("reopening the data directory", async {
-        loop {
-            let mut config = Config::with_data_dir(dir.path());
-            config.repository_controller = false;
-            match App::open(&config, None) {
-                Ok(app) => break app,
-                Err(e)
-                    if e.to_string().contains("DatabaseAlreadyOpen")
-                        || format!("{e:?}").contains("AlreadyOpen") =>
-                {
-                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-                }
-                Err(e) => panic!("reopening: {e:?}"),
-            }
-        }
-    })
-    .await;
+    // Second life on the same directory.
+    let mut config = Config::with_data_dir(dir.path());
+    config.repository_controller = false;
+    let app = step("reopening the data directory", reopen(&config)).await;
     let api: Api<Repository> = Api::namespaced(app.kube_client(), "default");
     let list = step("list", api.list(&ListParams::default())).await.unwrap();
     let mut got: Vec<(String, String)> =
