@@ -41,6 +41,9 @@ fn seen(event: watcher::Event<PackageRevision>) -> Option<String> {
     }
 }
 
+/// The next events are exactly `want` (any other kind of event is a mismatch). The stream is
+/// ordered, so an extra event shows as a mismatch at the next call, or in [`expect_quiet`] after
+/// the last one.
 async fn expect<S>(events: &mut S, want: &[&str])
 where
     S: futures::Stream<Item = Result<watcher::Event<PackageRevision>, watcher::Error>> + Unpin,
@@ -48,15 +51,19 @@ where
     let mut got = Vec::new();
     while got.len() < want.len() {
         let event = step(&format!("events {want:?}, got {got:?}"), events.next()).await.unwrap().unwrap();
-        got.extend(seen(event));
+        let other = format!("{event:?}");
+        got.push(seen(event).unwrap_or(other));
     }
     assert_eq!(got, want);
+}
+
+/// No further event arrives within 300 ms.
+async fn expect_quiet<S>(events: &mut S)
+where
+    S: futures::Stream<Item = Result<watcher::Event<PackageRevision>, watcher::Error>> + Unpin,
+{
     let extra = tokio::time::timeout(Duration::from_millis(300), events.next()).await;
-    assert!(
-        extra.is_err(),
-        "unexpected event after {want:?}: {:?}",
-        extra.map(|e| e.map(|e| e.ok().and_then(seen)))
-    );
+    assert!(extra.is_err(), "unexpected event: {:?}", extra.map(|e| e.map(|e| e.ok().and_then(seen))));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -115,6 +122,7 @@ async fn a_watcher_sees_each_change_of_a_package_life_once_in_order() {
     expect(&mut events, &["Apply deploy.app.ws1 DeletionProposed 1"]).await;
     env.prs().delete("deploy.app.ws1", &DeleteParams::default()).await.unwrap();
     expect(&mut events, &["Delete deploy.app.ws1 DeletionProposed 1"]).await;
+    expect_quiet(&mut events).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
