@@ -6,14 +6,10 @@
 use std::time::Duration;
 
 use super::common::{Env, api_error};
-use super::support::{GitDaemon, WorkTree, bare_repo, kptfile};
+use super::support::{GitDaemon, remote_with_packages};
 
 fn slow_remote(root: &std::path::Path) -> (GitDaemon, String) {
-    let remote = bare_repo(root, "slow.git");
-    let w = WorkTree::new(root.join("slow-work"), &remote);
-    w.write("base/Kptfile", &kptfile("base"));
-    w.commit("add base");
-    w.push_all();
+    let (remote, _) = remote_with_packages(root, "slow", &[("base", &[])]);
     let hook = remote.join("hooks/pre-receive");
     std::fs::write(&hook, "#!/bin/sh\ncat >/dev/null\nsleep 1\n").unwrap();
     use std::os::unix::fs::PermissionsExt;

@@ -4,27 +4,14 @@ use kube::api::ListParams;
 use serde_json::json;
 
 use super::common::{Env, rows, step};
-use super::support::{WorkTree, bare_repo, file_url, kptfile};
+use super::support::{file_url, remote_with_packages};
 
 /// A repository with `packages` packages, each tagged v1 and v2, plus `team/a/x` tagged v1.
 fn big_remote(root: &std::path::Path, name: &str, packages: usize) -> std::path::PathBuf {
-    let remote = bare_repo(root, &format!("{name}.git"));
-    let w = WorkTree::new(root.join(format!("{name}-work")), &remote);
-    for i in 0..packages {
-        let pkg = format!("pkg-{i:02}");
-        w.write(&format!("{pkg}/Kptfile"), &kptfile(&pkg));
-        w.write(&format!("{pkg}/cm.yaml"), "kind: ConfigMap\ndata: {v: '1'}\n");
-        w.commit(&format!("add {pkg}"));
-        w.git(&["tag", &format!("{pkg}/v1")]);
-        w.write(&format!("{pkg}/cm.yaml"), "kind: ConfigMap\ndata: {v: '2'}\n");
-        w.commit(&format!("change {pkg}"));
-        w.git(&["tag", &format!("{pkg}/v2")]);
-    }
-    w.write("team/a/x/Kptfile", &kptfile("x"));
-    w.commit("add team/a/x");
-    w.git(&["tag", "team/a/x/v1"]);
-    w.push_all();
-    remote
+    let names: Vec<String> = (0..packages).map(|i| format!("pkg-{i:02}")).collect();
+    let mut spec: Vec<(&str, &[u32])> = names.iter().map(|p| (p.as_str(), &[1, 2][..])).collect();
+    spec.push(("team/a/x", &[1]));
+    remote_with_packages(root, name, &spec).0
 }
 
 async fn names(env: &Env, params: ListParams) -> Vec<String> {

@@ -15,11 +15,7 @@ async fn a_hanging_repository_is_skipped_after_the_timeout_and_never_touched_whe
     let hang_url = format!("git://127.0.0.1:{}/hang.git", hang.local_addr().unwrap().port());
     let remote = blueprints(env.scratch.path());
     env.register("good", &file_url(&remote)).await;
-    let repo: porch_api::Repository = serde_json::from_value(serde_json::json!({
-        "metadata": {"name": "hang"}, "spec": {"type": "git", "git": {"repo": hang_url}},
-    }))
-    .unwrap();
-    env.repos().create(&Default::default(), &repo).await.unwrap();
+    env.create_repository("hang", serde_json::json!({"type": "git", "git": {"repo": hang_url}})).await;
 
     let started = Instant::now();
     let good = step("filtered list", env.prs().list(&ListParams::default().fields("spec.repository=good")))

@@ -5,11 +5,11 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams};
-use porch_api::{PackageRev, Repository};
+use porch_api::{PackageRev, RepositoryStatus};
 use serde_json::json;
 
 use super::common::{Env, NS, api_error, step};
-use super::support::{WorkTree, bare_repo, file_url, kptfile};
+use super::support::{WorkTree, file_url, remote_with_packages};
 
 fn now_rfc3339() -> String {
     k8s_openapi::jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
@@ -17,13 +17,7 @@ fn now_rfc3339() -> String {
 
 /// A remote with package `app` tagged v1, and its work tree (for pushing more with the git CLI).
 fn remote_with_app(root: &std::path::Path, name: &str) -> (std::path::PathBuf, WorkTree) {
-    let remote = bare_repo(root, &format!("{name}.git"));
-    let w = WorkTree::new(root.join(format!("{name}-work")), &remote);
-    w.write("app/Kptfile", &kptfile("app"));
-    w.commit("add app");
-    w.git(&["tag", "app/v1"]);
-    w.push_all();
-    (remote, w)
+    remote_with_packages(root, name, &[("app", &[1])])
 }
 
 async fn names(env: &Env) -> Vec<String> {
@@ -107,17 +101,12 @@ async fn an_unreachable_remote_is_reported_and_leaves_the_others_alone() {
     let (good, _) = remote_with_app(env.scratch.path(), "good");
     env.register("good", &file_url(&good)).await;
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let bad: Repository = serde_json::from_value(json!({
-        "metadata": {"name": "bad"},
-        "spec": {"type": "git", "git": {"repo": format!("git://127.0.0.1:{closed}/nothing.git")}},
-    }))
-    .unwrap();
-    env.repos().create(&PostParams::default(), &bad).await.unwrap();
+    let url = format!("git://127.0.0.1:{closed}/nothing.git");
+    env.create_repository("bad", json!({"type": "git", "git": {"repo": url}})).await;
     let condition = step("the error in the status", async {
         loop {
             let repo = env.repos().get("bad").await.unwrap();
-            let ready = repo.status.and_then(|s| s.conditions.into_iter().find(|c| c.type_ == "Ready"));
-            match ready {
+            match repo.status.as_ref().and_then(RepositoryStatus::ready).cloned() {
                 Some(c) if c.reason == "Error" => break c,
                 _ => tokio::time::sleep(Duration::from_millis(50)).await,
             }
@@ -149,8 +138,12 @@ async fn an_unreachable_remote_is_reported_and_leaves_the_others_alone() {
 async fn deleting_a_hundred_repositories_leaves_nothing_behind() {
     let env = Env::start();
     let (template, _) = remote_with_app(env.scratch.path(), "template");
+    let spec = json!({"type": "git", "git": {"repo": file_url(&template), "branch": "main"}});
     for i in 0..100 {
-        env.register(&format!("r{i:03}"), &file_url(&template)).await;
+        env.create_repository(&format!("r{i:03}"), spec.clone()).await;
+    }
+    for i in 0..100 {
+        env.wait_ready(&format!("r{i:03}")).await;
     }
     assert_eq!(env.app().open_repositories(), 100);
     let revs: Api<PackageRev> = Api::namespaced(env.client.clone(), NS);
@@ -307,19 +300,19 @@ async fn a_rotated_secret_is_used_by_the_next_sync() {
         .unwrap()
     };
     secrets.create(&PostParams::default(), &secret("wrong")).await.unwrap();
-    let repo: Repository = serde_json::from_value(json!({
-        "metadata": {"name": "private"},
-        "spec": {"type": "git", "git": {"repo": server.url("private.git"), "secretRef": {"name": "creds"}}},
-    }))
-    .unwrap();
-    env.repos().create(&PostParams::default(), &repo).await.unwrap();
+    env.create_repository(
+        "private",
+        json!({"type": "git", "git": {"repo": server.url("private.git"), "secretRef": {"name": "creds"}}}),
+    )
+    .await;
     let reason = |env: &Env| {
         let repos = env.repos();
         async move {
             let repo = repos.get("private").await.unwrap();
             repo.status
-                .and_then(|s| s.conditions.into_iter().find(|c| c.type_ == "Ready"))
-                .map(|c| (c.reason, c.message))
+                .as_ref()
+                .and_then(RepositoryStatus::ready)
+                .map(|c| (c.reason.clone(), c.message.clone()))
         }
     };
     step("the authentication error", async {

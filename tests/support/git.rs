@@ -84,14 +84,7 @@ impl WorkTree {
     pub(crate) fn commit(&self, message: &str) -> String {
         let t = self.clock.fetch_add(10, Ordering::SeqCst);
         let date = format!("{t} +0000");
-        let env = [
-            ("GIT_AUTHOR_NAME", "Dev".to_string()),
-            ("GIT_AUTHOR_EMAIL", DEV_EMAIL.to_string()),
-            ("GIT_COMMITTER_NAME", "Dev".to_string()),
-            ("GIT_COMMITTER_EMAIL", DEV_EMAIL.to_string()),
-            ("GIT_AUTHOR_DATE", date.clone()),
-            ("GIT_COMMITTER_DATE", date),
-        ];
+        let env = [("GIT_AUTHOR_DATE", date.clone()), ("GIT_COMMITTER_DATE", date)];
         git(&self.dir, &["add", "-A"]);
         git_env(&self.dir, &["commit", "-q", "--allow-empty", "-m", message], &env);
         git(&self.dir, &["rev-parse", "HEAD"])
@@ -106,6 +99,31 @@ impl WorkTree {
         git(&self.dir, &["push", "-q", "origin", "--all"]);
         git(&self.dir, &["push", "-q", "origin", "--tags"]);
     }
+}
+
+/// A bare repository `root/<name>.git` on `main` holding, for each `(package, tags)`, a package
+/// with a Kptfile tagged `<package>/v<N>` for each N in `tags` (a ConfigMap changes before each
+/// tag); returns it and its work tree (`origin` is the remote), to push more with the git CLI.
+pub(crate) fn remote_with_packages(
+    root: &Path,
+    name: &str,
+    packages: &[(&str, &[u32])],
+) -> (PathBuf, WorkTree) {
+    let remote = bare_repo(root, &format!("{name}.git"));
+    let w = WorkTree::new(root.join(format!("{name}-work")), &remote);
+    for (package, tags) in packages {
+        w.write(&format!("{package}/Kptfile"), &kptfile(package.rsplit('/').next().unwrap_or(package)));
+        if tags.is_empty() {
+            w.commit(&format!("add {package}"));
+        }
+        for n in *tags {
+            w.write(&format!("{package}/cm.yaml"), &format!("kind: ConfigMap\ndata: {{v: '{n}'}}\n"));
+            w.commit(&format!("{package} v{n}"));
+            w.git(&["tag", &format!("{package}/v{n}")]);
+        }
+    }
+    w.push_all();
+    (remote, w)
 }
 
 /// A `kpt:` trailer line.
