@@ -61,6 +61,13 @@ pub fn remote_with_packages(dir: &Path, name: &str, packages: &[(&str, &[u32])])
     Ok(remote)
 }
 
+/// A `git://` URL on a loopback port that nothing listens on (bound, then released): a fetch
+/// from it fails at once, the same way everywhere, network or not.
+pub fn unreachable_url(name: &str) -> Result<String> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    Ok(format!("git://127.0.0.1:{port}/{name}"))
+}
+
 /// `file://` URL of a path.
 pub fn file_url(path: &Path) -> String {
     format!("file://{}", path.display())

@@ -49,6 +49,16 @@ pub fn wait_until<T>(timeout: Duration, mut check: impl FnMut() -> Option<T>) ->
     }
 }
 
+/// Applies git Repository `name` for `url` and waits until it is Ready.
+///
+/// # Errors
+/// kubectl failed, or the Repository was not Ready within 60 s.
+pub fn register(k: &Kubectl, name: &str, url: &str) -> anyhow::Result<()> {
+    k.with_manifest(&["apply", "-f", "-"], &repository_manifest(name, url, "e2e")).success()?;
+    k.run(&["wait", "--for=condition=Ready", &format!("repository/{name}"), "--timeout=60s"]).success()?;
+    Ok(())
+}
+
 /// A git Repository manifest (YAML) named `name`, for `repo` on branch `main`.
 pub fn repository_manifest(name: &str, repo: &str, description: &str) -> String {
     format!(

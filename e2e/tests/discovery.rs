@@ -132,7 +132,7 @@ fn sigterm_stops_the_server_cleanly() -> Result<()> {
         return Ok(());
     }
     let name = porch_e2e::unique_name("watched");
-    let manifest = porch_e2e::repository_manifest(&name, "https://example.com/r.git", "x");
+    let manifest = porch_e2e::repository_manifest(&name, &porch_e2e::git::unreachable_url("r.git")?, "x");
     ep.kubectl().with_manifest(&["apply", "-f", "-"], &manifest).success()?;
     let mut watch = ep.kubectl().spawn(&["get", "repositories", "-w"])?;
     watch.wait_for_stdout(std::time::Duration::from_secs(30), "the listed row", |out| out.contains(&name))?;

@@ -7,16 +7,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use porch_e2e::git::{GitDaemon, file_url, git, remote_with_packages, slow_down_pushes};
-use porch_e2e::{Endpoint, Kubectl, normalize_ws, repository_manifest};
+use porch_e2e::{Endpoint, Kubectl, normalize_ws, register, repository_manifest};
 use serde_json::{Value, json};
 
 const HEADER: &str = "NAME PACKAGE WORKSPACENAME REVISION LATEST LIFECYCLE REPOSITORY";
-
-fn register(k: &Kubectl, name: &str, url: &str) -> Result<()> {
-    k.with_manifest(&["apply", "-f", "-"], &repository_manifest(name, url, "e2e")).success()?;
-    k.run(&["wait", "--for=condition=Ready", &format!("repository/{name}"), "--timeout=60s"]).success()?;
-    Ok(())
-}
 
 fn pr_manifest(repo: &str, package: &str, workspace: &str, task: Option<Value>) -> String {
     let mut spec = json!({"repository": repo, "packageName": package, "workspaceName": workspace});
@@ -49,14 +43,15 @@ fn rows(k: &Kubectl, args: &[&str]) -> Result<Vec<String>> {
     }
 }
 
+/// The API path of PackageRevision `name`'s `approval` subresource.
+fn approval_path(ep: &Endpoint, name: &str) -> String {
+    format!("/apis/porch.kpt.dev/v1alpha1/namespaces/{}/packagerevisions/{name}/approval", ep.namespace())
+}
+
 fn approve(ep: &Endpoint, k: &Kubectl, name: &str) -> Result<String> {
     let mut pr = get_json(k, "packagerevision", name)?;
     pr["spec"]["lifecycle"] = json!("Published");
-    let path = format!(
-        "/apis/porch.kpt.dev/v1alpha1/namespaces/{}/packagerevisions/{name}/approval",
-        ep.namespace()
-    );
-    k.run_with_stdin(&["replace", "--raw", &path, "-f", "-"], &pr.to_string()).success()
+    k.run_with_stdin(&["replace", "--raw", &approval_path(ep, name), "-f", "-"], &pr.to_string()).success()
 }
 
 fn propose(k: &Kubectl, name: &str) -> Result<String> {
@@ -289,10 +284,7 @@ fn identical_concurrent_requests_get_one_success_and_one_conflict() -> Result<()
     let mut pr = get_json(&k, "packagerevision", "slow.app.w")?;
     pr["spec"]["lifecycle"] = json!("Published");
     std::fs::write(&manifest, pr.to_string())?;
-    let path = format!(
-        "/apis/porch.kpt.dev/v1alpha1/namespaces/{}/packagerevisions/slow.app.w/approval",
-        ep.namespace()
-    );
+    let path = approval_path(&ep, "slow.app.w");
     let first = a.spawn(&["replace", "--raw", &path, "-f", &file])?;
     let second = b.spawn(&["replace", "--raw", &path, "-f", &file])?;
     let outcomes = [wait(first)?, wait(second)?];

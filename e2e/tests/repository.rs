@@ -2,9 +2,8 @@
 //! apply, patch (merge and JSON), delete; and the errors a user sees for bad input.
 
 use anyhow::Result;
-use porch_e2e::{Endpoint, Kubectl, normalize_ws, repository_manifest, unique_name};
-
-const REPO_URL: &str = "https://github.com/nephio-project/catalog.git";
+use porch_e2e::git::unreachable_url;
+use porch_e2e::{Endpoint, Kubectl, normalize_ws, register, repository_manifest, unique_name};
 
 fn description(k: &Kubectl, name: &str) -> Result<String> {
     k.run(&["get", "repository", name, "-o", "jsonpath={.spec.description}"]).success()
@@ -15,10 +14,10 @@ fn repository_lifecycle_through_kubectl() -> Result<()> {
     let ep = Endpoint::start()?;
     let k = ep.kubectl();
     let name = unique_name("catalog");
+    let url = unreachable_url("catalog.git")?;
 
     // apply: created.
-    let out =
-        k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&name, REPO_URL, "first")).success()?;
+    let out = k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&name, &url, "first")).success()?;
     assert_eq!(out.trim(), format!("repository.config.porch.kpt.dev/{name} created"));
 
     // get: the CRD's printer columns, and a row for it.
@@ -31,7 +30,7 @@ fn repository_lifecycle_through_kubectl() -> Result<()> {
     );
     let row = lines.find(|l| l.starts_with(&format!("{name} "))).unwrap_or_default();
     let cells: Vec<&str> = row.split_whitespace().collect();
-    for cell in ["git", "Package", REPO_URL, "main"] {
+    for cell in ["git", "Package", &url, "main"] {
         assert!(cells.contains(&cell), "row {row:?} lacks {cell:?}:\n{table}");
     }
     // The short name and a single-object Table.
@@ -47,7 +46,7 @@ fn repository_lifecycle_through_kubectl() -> Result<()> {
         &format!("name: {name}"),
         "description: first",
         "type: git",
-        &format!("repo: {REPO_URL}"),
+        &format!("repo: {url}"),
         "branch: main",
         "resourceVersion:",
         "creationTimestamp:",
@@ -58,19 +57,19 @@ fn repository_lifecycle_through_kubectl() -> Result<()> {
 
     // apply of a changed file: configured, and visible.
     let out =
-        k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&name, REPO_URL, "second")).success()?;
+        k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&name, &url, "second")).success()?;
     assert_eq!(out.trim(), format!("repository.config.porch.kpt.dev/{name} configured"));
     assert_eq!(description(&k, &name)?, "second");
     // apply of the same file again: unchanged.
     let out =
-        k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&name, REPO_URL, "second")).success()?;
+        k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&name, &url, "second")).success()?;
     assert_eq!(out.trim(), format!("repository.config.porch.kpt.dev/{name} unchanged"));
 
     // Server-side apply of a further change.
     let out = k
         .with_manifest(
             &["apply", "--server-side", "--force-conflicts", "-f", "-"],
-            &repository_manifest(&name, REPO_URL, "third"),
+            &repository_manifest(&name, &url, "third"),
         )
         .success()?;
     assert_eq!(out.trim(), format!("repository.config.porch.kpt.dev/{name} serverside-applied"));
@@ -116,10 +115,11 @@ fn describe_shows_the_spec() -> Result<()> {
     let ep = Endpoint::start()?;
     let k = ep.kubectl();
     let name = unique_name("described");
-    k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&name, REPO_URL, "to describe")).success()?;
+    let url = unreachable_url("catalog.git")?;
+    k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&name, &url, "to describe")).success()?;
     let out = k.run(&["describe", "repository", &name]).success()?;
     let flat = normalize_ws(&out);
-    for needle in [&format!("Name: {name}"), "Kind: Repository", "Description: to describe", REPO_URL] {
+    for needle in [&format!("Name: {name}"), "Kind: Repository", "Description: to describe", &url] {
         assert!(flat.contains(needle), "describe lacks {needle:?}:\n{out}");
     }
     Ok(())
@@ -128,8 +128,8 @@ fn describe_shows_the_spec() -> Result<()> {
 #[test]
 fn an_uppercase_name_is_refused_with_the_field_error() -> Result<()> {
     let ep = Endpoint::start()?;
-    let out =
-        ep.kubectl().with_manifest(&["apply", "-f", "-"], &repository_manifest("Bad-Name", REPO_URL, "x"));
+    let manifest = repository_manifest("Bad-Name", &unreachable_url("catalog.git")?, "x");
+    let out = ep.kubectl().with_manifest(&["apply", "-f", "-"], &manifest);
     let stderr = out.clone().failure()?;
     assert!(stderr.contains("is invalid"), "{out:?}");
     assert!(stderr.contains("metadata.name"), "{out:?}");
@@ -142,7 +142,8 @@ fn spec_git_repo_is_immutable() -> Result<()> {
     let ep = Endpoint::start()?;
     let k = ep.kubectl();
     let name = unique_name("fixed");
-    k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&name, REPO_URL, "x")).success()?;
+    let url = unreachable_url("catalog.git")?;
+    k.with_manifest(&["apply", "-f", "-"], &repository_manifest(&name, &url, "x")).success()?;
 
     let moved = repository_manifest(&name, "https://example.com/other.git", "x");
     let out = k.with_manifest(&["apply", "-f", "-"], &moved);
@@ -171,7 +172,7 @@ fn spec_git_repo_is_immutable() -> Result<()> {
     assert!(out.clone().failure()?.contains("immutable"), "{out:?}");
 
     let repo = k.run(&["get", "repository", &name, "-o", "jsonpath={.spec.git.repo}"]).success()?;
-    assert_eq!(repo, REPO_URL);
+    assert_eq!(repo, url);
     Ok(())
 }
 
@@ -180,7 +181,7 @@ fn an_unknown_field_is_refused_by_strict_field_validation() -> Result<()> {
     let ep = Endpoint::start()?;
     let k = ep.kubectl();
     let name = unique_name("bogus");
-    let manifest = repository_manifest(&name, REPO_URL, "x") + "  bogus: true\n";
+    let manifest = repository_manifest(&name, &unreachable_url("catalog.git")?, "x") + "  bogus: true\n";
     let out = k.with_manifest(&["create", "-f", "-"], &manifest);
     let stderr = out.clone().failure()?;
     assert!(stderr.contains("spec.bogus"), "{out:?}");
@@ -195,8 +196,7 @@ fn get_and_describe_show_readiness_and_the_sync_facts() -> Result<()> {
     let k = ep.kubectl();
     let remote = porch_e2e::git::remote_with_packages(ep.scratch(), "blueprints", &[("basens", &[1, 2])])?;
     let url = porch_e2e::git::file_url(&remote);
-    k.with_manifest(&["apply", "-f", "-"], &repository_manifest("blueprints", &url, "synced")).success()?;
-    k.run(&["wait", "--for=condition=Ready", "repository/blueprints", "--timeout=60s"]).success()?;
+    register(&k, "blueprints", &url)?;
     let table = k.run(&["get", "repository", "blueprints"]).success()?;
     let row = normalize_ws(table.lines().nth(1).unwrap_or_default());
     assert!(row.starts_with(&format!("blueprints git Package True {url} main")), "{table}");
@@ -215,10 +215,9 @@ fn get_and_describe_show_readiness_and_the_sync_facts() -> Result<()> {
     }
 
     // An unreachable remote: Ready False with the error, within seconds.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let manifest =
-        repository_manifest("unreachable", &format!("git://127.0.0.1:{port}/x.git"), "closed port");
-    k.with_manifest(&["apply", "-f", "-"], &manifest).success()?;
+    let unreachable = unreachable_url("x.git")?;
+    k.with_manifest(&["apply", "-f", "-"], &repository_manifest("unreachable", &unreachable, "closed port"))
+        .success()?;
     k.run(&[
         "wait",
         "--for=jsonpath={.status.conditions[0].reason}=Error",
@@ -228,7 +227,7 @@ fn get_and_describe_show_readiness_and_the_sync_facts() -> Result<()> {
     .success()?;
     let described = k.run(&["describe", "repository", "unreachable"]).success()?;
     assert!(described.contains("Reason:                Error"), "{described}");
-    assert!(described.contains(&format!("127.0.0.1:{port}")), "{described}");
+    assert!(described.contains(&unreachable), "{described}");
     // Deleting it runs the controller's cleanup; kubectl waits for it.
     let out = k.run(&["delete", "repository", "unreachable"]).success()?;
     assert_eq!(out.trim(), "repository.config.porch.kpt.dev \"unreachable\" deleted");
