@@ -66,7 +66,7 @@ fn get_w_prints_rows_for_changes_made_meanwhile() -> Result<()> {
     watch.wait_for_stdout(WAIT, "rows for the deleted repository", |out| rows_of(out, &second) == 6)?;
 
     let out = watch.stop();
-    // The header is printed once, and every row has the table's columns.
+    // The header is printed once; every change got its row, and only those.
     assert_eq!(out.stdout.lines().filter(|l| l.starts_with("NAME")).count(), 1, "{}", out.stdout);
     let deployment: Vec<bool> = out
         .stdout
