@@ -110,8 +110,7 @@ async fn wait_ready(repos: &Api<porch_api::Repository>, count: usize) {
         let list = repos.list(&ListParams::default()).await.expect("listing Repositories");
         let mut ready = 0;
         for repo in &list.items {
-            let condition =
-                repo.status.as_ref().and_then(|s| s.conditions.iter().find(|c| c.type_ == "Ready"));
+            let condition = repo.status.as_ref().and_then(|s| s.ready());
             match condition {
                 Some(c) if c.status == "True" => ready += 1,
                 Some(c) if c.reason == "Error" => {

@@ -3,7 +3,6 @@
 
 use futures::future::BoxFuture;
 use porch_api::gvk::ResourceInfo;
-use porch_layers::json_pointer::at;
 use porch_layers::request::{check_send_initial_events, list_metadata};
 use porch_layers::{ApiError, ObjectList, RequestContext, StorageRequest, StorageResponse};
 use serde::Serialize;
@@ -13,7 +12,7 @@ use std::sync::Arc;
 
 use crate::cache::watch::{Matcher, WatchRequest};
 use crate::engine::filter::{RevisionFilter, Target};
-use crate::engine::service::{Caller, Engine, ListOptions, Listed};
+use crate::engine::service::{Caller, Engine, ListOptions, Listed, labels_match};
 
 /// The future of every engine-backed storage call.
 pub(crate) type StorageFuture = BoxFuture<'static, Result<StorageResponse, ApiError>>;
@@ -143,12 +142,8 @@ pub(crate) fn watch_request(req: &StorageRequest, target: Target) -> Result<Watc
     let list = &req.list;
     check_send_initial_events(list.send_initial_events, list.resource_version_match.as_deref())?;
     let labels = list.label_selector.clone();
-    let matches: Matcher = Arc::new(move |obj: &Value| {
-        filter.matches_json(obj)
-            && labels
-                .as_ref()
-                .is_none_or(|l| l.matches_json(at(obj, "/metadata/labels").unwrap_or(&Value::Null)))
-    });
+    let matches: Matcher =
+        Arc::new(move |obj: &Value| filter.matches_json(obj) && labels_match(labels.as_ref(), obj));
     Ok(WatchRequest {
         namespace: req.ctx.namespace.clone(),
         matches,

@@ -29,7 +29,7 @@ use porch_api::gvk::{PACKAGE_REVISION, REPOSITORY, ResourceInfo};
 use porch_api::{PackageRev, Repository, package_revision_uid};
 use porch_layers::ApiError;
 
-pub(crate) use read::{ListOptions, Listed};
+pub(crate) use read::{ListOptions, Listed, labels_match};
 
 use super::Files;
 use super::events::Watches;
