@@ -4,7 +4,7 @@
 
 use std::ffi::OsString;
 use std::fs::{self, File};
-use std::io::{self, BufWriter};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use git2::{ErrorClass, ErrorCode};
@@ -42,16 +42,12 @@ impl LockFile {
         }
     }
 
-    /// Writes the new content with `write` (buffered) and renames the lock over the target. No
-    /// fsync, as libgit2's own ref writes.
-    pub(crate) fn commit(
-        mut self,
-        write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
-    ) -> io::Result<()> {
-        let file = self.file.take().expect("an uncommitted lock has its file");
-        let mut out = BufWriter::with_capacity(64 * 1024, file);
-        write(&mut out)?;
-        out.into_inner().map_err(|e| e.into_error())?;
+    /// Writes the new content with `write` (unbuffered: a caller writing many pieces buffers
+    /// them) and renames the lock over the target. No fsync, as libgit2's own ref writes.
+    pub(crate) fn commit(mut self, write: impl FnOnce(&mut File) -> io::Result<()>) -> io::Result<()> {
+        let mut file = self.file.take().expect("an uncommitted lock has its file");
+        write(&mut file)?;
+        drop(file);
         fs::rename(&self.path, &self.target)?;
         self.path = PathBuf::new();
         Ok(())

@@ -138,12 +138,13 @@ fn write_loose(dir: &Path, name: &str, oid: Oid) -> Result<(), git2::Error> {
 fn write_packed(dir: &Path, refs: &BTreeMap<String, Oid>) -> Result<(), git2::Error> {
     let path = dir.join("packed-refs");
     let written = LockFile::take_over(&path).and_then(|lock| {
-        lock.commit(|out| {
+        lock.commit(|file| {
+            let mut out = io::BufWriter::with_capacity(64 * 1024, file);
             out.write_all(b"# pack-refs with: sorted \n")?;
             for (name, oid) in refs {
                 writeln!(out, "{oid} {name}")?;
             }
-            Ok(())
+            out.flush()
         })
     });
     written.map_err(|e| io_error("write", &path, &e))

@@ -174,7 +174,9 @@ impl Files {
             return Err(collision(name, &other));
         }
         let path = self.dir.join(name);
-        lock.commit(|out| writeln!(out, "{new}")).map_err(|e| io_error("write reference", &path, &e))
+        let content = format!("{new}\n");
+        lock.commit(|file| file.write_all(content.as_bytes()))
+            .map_err(|e| io_error("write reference", &path, &e))
     }
 
     /// Deletes `name` if it currently is `expect` (`Some(None)`: only if absent or symbolic,
