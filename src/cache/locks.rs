@@ -55,7 +55,8 @@ pub(crate) struct NewPackageGuard {
 
 /// Whether creating `a` and `b` touches the same package path or nests one in the other.
 fn overlap(a: &str, b: &str) -> bool {
-    let inside = |inner: &str, outer: &str| inner.strip_prefix(outer).is_some_and(|rest| rest.starts_with('/'));
+    let inside =
+        |inner: &str, outer: &str| inner.strip_prefix(outer).is_some_and(|rest| rest.starts_with('/'));
     a == b || inside(a, b) || inside(b, a)
 }
 

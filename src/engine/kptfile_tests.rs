@@ -162,7 +162,10 @@ fn the_root_kptfile_is_read_from_and_written_to_a_file_set() {
 
 #[test]
 fn only_a_kpt_dev_v1_kptfile_passes_the_check() {
-    assert_eq!(check_kptfile(KPTFILE, b"apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: p\n"), Ok(()));
+    assert_eq!(
+        check_kptfile(KPTFILE, b"apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: p\n"),
+        Ok(())
+    );
     let problem = |text: &str| check_kptfile(KPTFILE, text.as_bytes()).unwrap_err().to_string();
     assert_eq!(problem(""), "invalid Kptfile Kptfile: the Kptfile is empty");
     assert_eq!(problem("# only a comment\n"), "invalid Kptfile Kptfile: the Kptfile is empty");

@@ -113,8 +113,9 @@ pub fn validate_file_set<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<Fi
 pub fn validate_resources(resources: &BTreeMap<String, String>) -> Result<(), EngineError> {
     let mut causes = validate_file_set(resources.keys().map(String::as_str));
     match resources.get(KPTFILE) {
-        None => causes
-            .push(FieldCause::required(resource_field(KPTFILE), "package must contain Kptfile at root")),
+        None => {
+            causes.push(FieldCause::required(resource_field(KPTFILE), "package must contain Kptfile at root"))
+        }
         Some(text) => {
             if let Err(e) = kptfile::check_kptfile(KPTFILE, text.as_bytes()) {
                 causes.push(FieldCause::invalid(resource_field(KPTFILE), e.to_string()));

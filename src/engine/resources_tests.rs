@@ -18,9 +18,17 @@ fn messages(e: EngineError) -> Vec<String> {
 #[test]
 fn clean_relative_paths_are_accepted() {
     let longest = "x".repeat(MAX_SEGMENT_BYTES);
-    for path in
-        ["Kptfile", "a/b/c.yaml", ".hidden/x", "a..b/c", "dir/..x", ".gitignore", "x.git/y", "ünï/文件.yaml", &longest]
-    {
+    for path in [
+        "Kptfile",
+        "a/b/c.yaml",
+        ".hidden/x",
+        "a..b/c",
+        "dir/..x",
+        ".gitignore",
+        "x.git/y",
+        "ünï/文件.yaml",
+        &longest,
+    ] {
         assert_eq!(path_problem(path), None, "{path}");
     }
     assert_eq!(validate_resources(&resources(&["Kptfile", "sub/Kptfile"])), Ok(()));
@@ -45,12 +53,21 @@ fn bad_paths_are_named_in_their_causes() {
             "spec.resources[a\\nb]: Invalid value: file path must not contain NUL or control characters",
         ),
         ("", "spec.resources[]: Invalid value: file path must not be empty"),
-        (".git/config", "spec.resources[.git/config]: Invalid value: file path must not contain a '.git' segment"),
-        ("sub/.GIT/x", "spec.resources[sub/.GIT/x]: Invalid value: file path must not contain a '.git' segment"),
+        (
+            ".git/config",
+            "spec.resources[.git/config]: Invalid value: file path must not contain a '.git' segment",
+        ),
+        (
+            "sub/.GIT/x",
+            "spec.resources[sub/.GIT/x]: Invalid value: file path must not contain a '.git' segment",
+        ),
         ("a/./b.yaml", "spec.resources[a/./b.yaml]: Invalid value: file path must not contain '.' segments"),
         ("./c.yaml", "spec.resources[./c.yaml]: Invalid value: file path must not contain '.' segments"),
         (".", "spec.resources[.]: Invalid value: file path must not contain '.' segments"),
-        ("a//b.yaml", "spec.resources[a//b.yaml]: Invalid value: file path must not contain empty segments ('//')"),
+        (
+            "a//b.yaml",
+            "spec.resources[a//b.yaml]: Invalid value: file path must not contain empty segments ('//')",
+        ),
         ("dir/", "spec.resources[dir/]: Invalid value: file path must not end with '/'"),
         (
             "\u{202e}RTL.yaml",
@@ -128,10 +145,8 @@ fn the_root_kptfile_must_be_a_kptfile() {
     res.insert(KPTFILE.into(), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n".into());
     assert_eq!(
         messages(validate_resources(&res).unwrap_err()),
-        [
-            "spec.resources[Kptfile]: Invalid value: invalid Kptfile Kptfile: unknown resource type \
-             \"/v1, Kind=ConfigMap\" found in Kptfile"
-        ]
+        ["spec.resources[Kptfile]: Invalid value: invalid Kptfile Kptfile: unknown resource type \
+             \"/v1, Kind=ConfigMap\" found in Kptfile"]
     );
     // A nested Kptfile belongs to a subpackage and is left to it.
     let mut res = resources(&["Kptfile", "sub/Kptfile"]);

@@ -19,11 +19,11 @@ use crate::cache::RepositoryCache;
 use crate::engine::metadata::UserMeta;
 use crate::engine::objects::RepoFacts;
 use crate::engine::render::{RenderRequest, render};
+use crate::engine::resources::validate_file_set;
 use crate::engine::tasks::clone::{CloneTarget, clone_package, raw_git_lock};
 use crate::engine::tasks::init::init_package;
 use crate::engine::tasks::select::{check_clone_upstream, check_edit_source, check_edit_source_package};
 use crate::engine::tasks::{CloneSource, TaskKind, select_task};
-use crate::engine::resources::validate_file_set;
 use crate::engine::{EngineError, Files, kptfile, validate};
 use crate::git::DraftContent;
 
