@@ -82,7 +82,7 @@ pub fn validate_paths<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<Field
 /// One cause per path that lies under another path of the set that is a file (`notes.txt` and
 /// `notes.txt/child.yaml`): git can hold only one of them, so the other would be lost. The
 /// cause is on the inner path and names the file it conflicts with. Empty when there is none.
-pub fn file_directory_conflicts<'a>(paths: &BTreeSet<&'a str>) -> Vec<FieldCause> {
+pub fn file_directory_conflicts(paths: &BTreeSet<&str>) -> Vec<FieldCause> {
     let mut causes = Vec::new();
     for path in paths {
         let file = path.match_indices('/').map(|(at, _)| &path[..at]).find(|dir| paths.contains(dir));

@@ -76,7 +76,9 @@ async fn a_path_that_is_both_a_file_and_a_directory_is_refused_and_nothing_is_wr
     let before = (remote_refs(&remote), env.prrs().get(name).await.unwrap().spec.resources);
     assert!(before.1.contains_key("README.md"));
 
-    let cases: [(&[(&str, &str)], [&str; 2]); 3] = [
+    // (files added, [the inner key, the file it conflicts with])
+    type Case<'a> = (&'a [(&'a str, &'a str)], [&'a str; 2]);
+    let cases: [Case<'_>; 3] = [
         (
             &[("notes.txt", "important\n"), ("notes.txt/child.yaml", "kind: ConfigMap\n")],
             ["notes.txt/child.yaml", "notes.txt"],
