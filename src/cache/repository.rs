@@ -10,7 +10,7 @@ use tokio::sync::broadcast;
 
 use super::error::CacheError;
 use super::index::{Change, Index};
-use super::locks::PackageLocks;
+use super::locks::{NewPackageLocks, PackageLocks};
 use super::revision::{CacheEvent, CachedPackage, CachedRevision, RevisionKey};
 use super::versions::ResourceVersions;
 use crate::git::{Credentials, GitRepository, RefSet, RepoConfig};
@@ -106,6 +106,8 @@ pub(super) struct Inner {
     /// Writes hold it shared, refresh and close exclusively; `true` once closed.
     pub(super) ops: tokio::sync::RwLock<bool>,
     pub(super) locks: PackageLocks,
+    /// The paths of new packages being created (see [`RepositoryCache::lock_new_package`]).
+    pub(super) new_packages: NewPackageLocks,
     pub(super) events: broadcast::Sender<CacheEvent>,
     pub(super) sink: Option<tokio::sync::mpsc::UnboundedSender<CacheEvent>>,
     pub(super) counters: Counters,
@@ -146,6 +148,7 @@ impl RepositoryCache {
             publish: tokio::sync::Mutex::new(()),
             ops: tokio::sync::RwLock::new(false),
             locks: PackageLocks::default(),
+            new_packages: NewPackageLocks::default(),
             events,
             sink: options.sink,
             counters: Counters::default(),

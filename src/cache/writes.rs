@@ -9,6 +9,7 @@ use tokio::sync::{OwnedMutexGuard, RwLockReadGuard};
 
 use super::error::CacheError;
 use super::index::Change;
+use super::locks::NewPackageGuard;
 use super::refresh::marker_changes;
 use super::repository::{RefsUpdate, RepositoryCache};
 use super::revision::{CachedRevision, RevisionKey};
@@ -62,6 +63,14 @@ impl RepositoryCache {
 
     fn written(&self, package: &str, workspace: &str) -> Result<Arc<CachedRevision>, CacheError> {
         self.require(package, workspace)
+    }
+
+    /// Waits until no other creation of a new package at `package`, above it or below it is
+    /// under way, then holds that path until the guard is dropped. A caller that checks "the
+    /// package is new and nests with no other" and then creates it holds this across both, so
+    /// concurrent creations behave as sequential ones; unrelated paths do not wait.
+    pub(crate) async fn lock_new_package(&self, package: &str) -> NewPackageGuard {
+        self.inner.new_packages.lock(package).await
     }
 
     /// Creates a draft of `package` in `workspace` (ADDED). Fails with

@@ -295,6 +295,36 @@ impl Kptfile {
     }
 }
 
+/// The Kptfile versions kpt no longer reads (kpt's `DeprecatedKptfileVersions`).
+const DEPRECATED_VERSIONS: &[&str] = &["v1alpha1", "v1alpha2"];
+
+/// Checks that `bytes` (the file at `path`) is a Kptfile kpt reads: a non-empty YAML mapping
+/// with `apiVersion: kpt.dev/v1` and `kind: Kptfile`. Other resources get kpt's
+/// `unknown resource type "<group>/<version>, Kind=<kind>" found in Kptfile`, old versions
+/// kpt's `old resource version "<version>" found in Kptfile`. Pure; used on the Kptfile a
+/// client sends.
+pub fn check_kptfile(path: &str, bytes: &[u8]) -> Result<(), KptfileError> {
+    let kptfile = Kptfile::parse(path, bytes)?;
+    let err = |message: String| KptfileError { path: path.to_string(), message };
+    if kptfile.doc.is_empty() {
+        return Err(err("the Kptfile is empty".to_string()));
+    }
+    let text = |key: &str| kptfile.doc.get(key).and_then(Value::as_str).unwrap_or("");
+    let (api_version, kind) = (text("apiVersion"), text("kind"));
+    // Go's `schema.ParseGroupVersion`: "v1" is the core group, "g/v" a group, more is an error.
+    let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+    if version.contains('/') {
+        return Err(err(format!("unexpected GroupVersion string: {api_version}")));
+    }
+    match (group, version, kind) {
+        ("kpt.dev", "v1", "Kptfile") => Ok(()),
+        ("kpt.dev", old, "Kptfile") if DEPRECATED_VERSIONS.contains(&old) => {
+            Err(err(format!("old resource version {old:?} found in Kptfile")))
+        }
+        _ => Err(err(format!("unknown resource type \"{group}/{version}, Kind={kind}\" found in Kptfile"))),
+    }
+}
+
 /// The root Kptfile of a file set, if there is one. Does not mutate.
 pub fn read_root(files: &Files) -> Result<Option<Kptfile>, KptfileError> {
     files.get(KPTFILE).map(|bytes| Kptfile::parse(KPTFILE, bytes)).transpose()

@@ -159,3 +159,36 @@ fn the_root_kptfile_is_read_from_and_written_to_a_file_set() {
     write_root(&mut files, &Kptfile::new("pkg"));
     assert_eq!(read_root(&files).unwrap().unwrap().name(), "pkg");
 }
+
+#[test]
+fn only_a_kpt_dev_v1_kptfile_passes_the_check() {
+    assert_eq!(
+        check_kptfile(KPTFILE, b"apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: p\n"),
+        Ok(())
+    );
+    let problem = |text: &str| check_kptfile(KPTFILE, text.as_bytes()).unwrap_err().to_string();
+    assert_eq!(problem(""), "invalid Kptfile Kptfile: the Kptfile is empty");
+    assert_eq!(problem("# only a comment\n"), "invalid Kptfile Kptfile: the Kptfile is empty");
+    assert_eq!(problem("{}"), "invalid Kptfile Kptfile: the Kptfile is empty");
+    assert_eq!(
+        problem("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"),
+        "invalid Kptfile Kptfile: unknown resource type \"/v1, Kind=ConfigMap\" found in Kptfile"
+    );
+    assert_eq!(
+        problem("apiVersion: apps/v1\nkind: Kptfile\n"),
+        "invalid Kptfile Kptfile: unknown resource type \"apps/v1, Kind=Kptfile\" found in Kptfile"
+    );
+    assert_eq!(
+        problem("metadata:\n  name: p\n"),
+        "invalid Kptfile Kptfile: unknown resource type \"/, Kind=\" found in Kptfile"
+    );
+    assert_eq!(
+        problem("apiVersion: kpt.dev/v1alpha2\nkind: Kptfile\n"),
+        "invalid Kptfile Kptfile: old resource version \"v1alpha2\" found in Kptfile"
+    );
+    assert_eq!(
+        problem("apiVersion: a/b/c\nkind: Kptfile\n"),
+        "invalid Kptfile Kptfile: unexpected GroupVersion string: a/b/c"
+    );
+    assert_eq!(problem("- a list\n"), "invalid Kptfile Kptfile: the document is not a mapping");
+}

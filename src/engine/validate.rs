@@ -63,11 +63,16 @@ pub fn latest_label_on_update(
     })
 }
 
-/// `spec.packageName` must be a directory name (DNS-1123 label rules, `/` allowed, no `//`).
+/// `spec.packageName` must be a directory name (DNS-1123 label rules, `/` allowed, no `//`),
+/// and — unlike Porch, whose git backend then fails — a path relative to the repository
+/// directory: no leading or trailing `/`. The one check of the package path, so a dry run
+/// refuses what the real create refuses.
 pub fn check_package_name(package_name: &str) -> Option<FieldCause> {
-    validate_directory_name(package_name, true)
-        .err()
-        .map(|why| invalid_value("spec.packageName", package_name, &why))
+    let mut problems: Vec<String> = validate_directory_name(package_name, true).err().into_iter().collect();
+    if package_name.starts_with('/') || package_name.ends_with('/') {
+        problems.push("must not start or end with '/'".to_string());
+    }
+    (!problems.is_empty()).then(|| invalid_value("spec.packageName", package_name, &problems.join(",")))
 }
 
 /// `spec.workspaceName` must be a DNS-1123 label (Porch's `ValidateK8SName`).

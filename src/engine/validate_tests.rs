@@ -54,6 +54,17 @@ fn a_package_name_must_be_a_directory_name() {
     );
     assert!(check_package_name("").is_some());
     assert!(check_package_name("nested/path/pkg").is_none());
+    for (name, want) in [
+        ("/abs", "spec.packageName: Invalid value: \"/abs\": must not start or end with '/'"),
+        ("abs/", "spec.packageName: Invalid value: \"abs/\": must not start or end with '/'"),
+        (
+            "/a//b",
+            "spec.packageName: Invalid value: \"/a//b\": consecutive '/' characters are not allowed,must not \
+             start or end with '/'",
+        ),
+    ] {
+        assert_eq!(check_package_name(name).map(|c| c.to_string()).as_deref(), Some(want), "{name}");
+    }
 }
 
 #[test]

@@ -17,6 +17,7 @@ mod errors;
 mod lifecycle;
 mod lists;
 mod metadata;
+mod package_rules;
 mod slow_remotes;
 mod sync;
 mod watch;

@@ -1,6 +1,12 @@
 //! Create (porch-api.md §4.1): the per-key try-lock, the creation task (init, clone, edit), the
-//! Kptfile edits from the spec, render, one draft commit, and the PackageRev. Nothing is left
-//! behind when any step fails: the draft is deleted again if the PackageRev cannot be written.
+//! Kptfile edits from the spec, render, the checks of the resulting files, one draft commit,
+//! and the PackageRev. Nothing is left behind when any step fails: the draft is deleted again
+//! if the PackageRev cannot be written. A dry run runs every check the real create runs.
+//!
+//! A new package (init, clone) is checked twice: once early, so a doomed request fails before
+//! any remote is read, and again under the repository's new-package lock for its path
+//! ([`RepositoryCache::lock_new_package`]), held until the draft is in the index — so
+//! concurrent creations of one new package (or of nesting ones) behave as sequential ones.
 
 use porch_api::gvk::PACKAGE_REVISION;
 use porch_api::names::package_revision_name;
@@ -13,6 +19,7 @@ use crate::cache::RepositoryCache;
 use crate::engine::metadata::UserMeta;
 use crate::engine::objects::RepoFacts;
 use crate::engine::render::{RenderRequest, render};
+use crate::engine::resources::validate_file_set;
 use crate::engine::tasks::clone::{CloneTarget, clone_package, raw_git_lock};
 use crate::engine::tasks::init::init_package;
 use crate::engine::tasks::select::{check_clone_upstream, check_edit_source, check_edit_source_package};
@@ -33,6 +40,31 @@ fn creation_lock(ns: &str, repo: &str, package: &str, workspace: &str) -> (Strin
              repository={repo:?}, package={package:?},workspace={workspace:?}"
         ),
     )
+}
+
+/// Whether `kind` makes a new package (`Some`), and whether by clone (`Some(true)`, for the
+/// message of [`check_new_package`]).
+fn new_package(kind: &TaskKind) -> Option<bool> {
+    match kind {
+        TaskKind::Init(_) => Some(false),
+        TaskKind::Clone { .. } => Some(true),
+        TaskKind::Edit { .. } | TaskKind::Upgrade(_) => None,
+    }
+}
+
+/// The files a create would write pass the checks of a PackageRevisionResources update's keys
+/// (a clone brings whatever names its upstream has, and adds its own files next to them): 422
+/// on `spec.tasks[0]` quoting each cause.
+fn check_package_files(files: &Files) -> Result<(), EngineError> {
+    let causes = validate_file_set(files.keys().map(String::as_str));
+    if causes.is_empty() {
+        return Ok(());
+    }
+    let causes = causes
+        .iter()
+        .map(|c| FieldCause::invalid("spec.tasks[0]", format!("the package would hold an invalid file: {c}")))
+        .collect();
+    Err(EngineError::Invalid { causes })
 }
 
 /// §4.1: init and clone make a new package, which must not exist yet nor nest with another.
@@ -177,6 +209,7 @@ impl Engine {
             ));
         }
         let facts = RepoFacts::of(&repo);
+        let new = new_package(&task.kind);
         let mut files = self.task_files(caller, &task.kind, &cache, &facts, &pr, &name).await?;
         let mut root = kptfile::read_root(&files)
             .map_err(EngineError::from)
@@ -189,6 +222,7 @@ impl Engine {
         kptfile::write_root(&mut files, &root);
         let rendered =
             render(&files, self.functions.as_ref(), RenderRequest::Resources).map_err(&on_engine)?;
+        check_package_files(&rendered.files).map_err(&on_engine)?;
 
         if caller.dry_run {
             pr.metadata.name = Some(name.clone());
@@ -196,6 +230,16 @@ impl Engine {
             pr.spec.tasks = vec![task.task];
             return Ok(pr);
         }
+        // Held until the draft is in the index (dropped on return), so the next creation of
+        // this path, or of one nesting with it, sees it.
+        let _new_package = match new {
+            Some(clone) => {
+                let guard = cache.lock_new_package(package).await;
+                check_new_package(&cache, package, repo_name, clone).map_err(&on_engine)?;
+                Some(guard)
+            }
+            None => None,
+        };
         let content =
             DraftContent { files: rendered.files, task: Some(task.task), user: caller.user.clone() };
         // The PackageRev first: the revision then appears (one ADDED event) with its metadata.
