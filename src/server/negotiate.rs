@@ -63,11 +63,7 @@ fn clauses(header: &str) -> Vec<Clause<'_>> {
 /// What a clause asks for, if the server can produce it: `Some(true)` for a Table, `Some(false)`
 /// for the objects as JSON, `None` when the clause must be skipped.
 fn producible(clause: &Clause<'_>) -> Option<bool> {
-    let json = match (clause.ty, clause.sub) {
-        ("application", "json" | "*") | ("*", "*") => true,
-        _ => false,
-    };
-    if !json {
+    if !matches!((clause.ty, clause.sub), ("application", "json" | "*") | ("*", "*")) {
         return None;
     }
     let (mut kind, mut group, mut version, mut convert) = ("", "", "", false);
