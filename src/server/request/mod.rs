@@ -34,7 +34,7 @@ impl ApiRequest {
         raw_query: Option<&str>,
     ) -> Result<Option<Self>, ApiError> {
         let Some(path) = ResourcePath::parse(path) else { return Ok(None) };
-        let query = Query::parse(raw_query.unwrap_or(""))?;
+        let mut query = Query::parse(raw_query.unwrap_or(""))?;
         let verb = match (method, path.name.is_some()) {
             (&Method::GET | &Method::HEAD, true) if query.watch => Verb::Watch,
             (&Method::GET | &Method::HEAD, true) => Verb::Get,
@@ -57,6 +57,12 @@ impl ApiRequest {
             Verb::Get => ReadAt::for_get(query.resource_version.as_deref())?,
             _ => ReadAt::Any,
         };
+        if verb == Verb::List && query.resource_version.as_deref() == Some("0") {
+            // Served whole, as kube-apiserver's watch cache serves `resourceVersion=0` (it
+            // ignores `limit`): no continue token that a client would send back with its
+            // `resourceVersionMatch`, which is forbidden.
+            query.limit = None;
+        }
         Ok(Some(Self { verb, path, query, read_at }))
     }
 }
@@ -122,6 +128,15 @@ mod tests {
             Some("resourceVersion=5&resourceVersionMatch=Bogus"),
         );
         assert_eq!(bogus.unwrap_err().code(), 422);
+    }
+
+    #[test]
+    fn lists_at_resource_version_zero_ignore_limit_as_the_watch_cache_does() {
+        let any =
+            parse(Method::GET, "/api/v1/secrets?resourceVersion=0&resourceVersionMatch=NotOlderThan&limit=2");
+        assert_eq!((any.read_at, any.query.limit), (ReadAt::Any, None));
+        assert_eq!(parse(Method::GET, "/api/v1/secrets?limit=2").query.limit, Some(2));
+        assert_eq!(parse(Method::GET, "/api/v1/secrets?resourceVersion=3&limit=2").query.limit, Some(2));
     }
 
     #[test]
