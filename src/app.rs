@@ -9,7 +9,7 @@ use crate::engine::sync::RegistryBackend;
 use crate::rest::store::StoreRest;
 use crate::server::openapi::OpenApi;
 use crate::server::state::{AppState, EngineBackend};
-use crate::server::{self, ApiStack, loopback};
+use crate::server::{self, ApiStack, ConnectionLimits, loopback};
 use metrics_exporter_prometheus::PrometheusHandle;
 use porch_controllers::repository;
 use std::future::Future;
@@ -57,6 +57,7 @@ pub struct App {
     state: Arc<AppState>,
     shutdown: watch::Sender<bool>,
     data_dir: PathBuf,
+    connections: ConnectionLimits,
     background: Vec<tokio::task::AbortHandle>,
 }
 
@@ -104,6 +105,7 @@ impl App {
                 engine: EngineBackend::new(engine),
                 openapi: OpenApi::build(true),
                 max_body: config.max_request_body_size,
+                body_read_timeout: config.body_read_timeout,
                 standalone: true,
                 shutdown: shutdown_rx,
                 metrics,
@@ -129,7 +131,12 @@ impl App {
                 background.push(runtime.spawn(controller).abort_handle());
             }
         }
-        Ok(Self { state, shutdown, data_dir: config.data_dir.clone(), background })
+        let connections = ConnectionLimits {
+            header_read_timeout: config.header_read_timeout,
+            idle_timeout: config.idle_connection_timeout,
+            max_connections: config.max_connections as usize,
+        };
+        Ok(Self { state, shutdown, data_dir: config.data_dir.clone(), connections, background })
     }
 
     /// The API as a tower service over any request body (in-process use, tests).
@@ -169,12 +176,13 @@ impl App {
     }
 
     /// Serves `listener` until `shutdown` resolves; then watches end and connections drain.
+    /// Connections are bounded by the configuration's timeouts and `max_connections`.
     pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send) {
         let stop = self.shutdown.clone();
         let signal = async move {
             shutdown.await;
             let _ = stop.send(true);
         };
-        server::serve(listener, self.service(), signal).await;
+        server::serve(listener, self.service(), self.connections, signal).await;
     }
 }

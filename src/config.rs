@@ -41,6 +41,27 @@ pub struct Config {
     #[arg(long, env = "PORCH_MAX_REQUEST_BODY_SIZE", default_value_t = 6 * 1024 * 1024)]
     pub max_request_body_size: usize,
 
+    /// How long a client may take to send a request's headers, counted from when its connection
+    /// opens or its previous response ends; a slower connection is closed. Idle HTTP/1.1
+    /// keep-alive connections are closed after the same time.
+    #[arg(long, env = "PORCH_HEADER_READ_TIMEOUT", default_value = "30s", value_parser = parse_timeout)]
+    pub header_read_timeout: Duration,
+
+    /// How long a request body may take to arrive in full; a slower one gets a 408 and its
+    /// connection is closed.
+    #[arg(long, env = "PORCH_BODY_READ_TIMEOUT", default_value = "60s", value_parser = parse_timeout)]
+    pub body_read_timeout: Duration,
+
+    /// How long an HTTP/2 connection with no request in progress stays open. A watch is a request
+    /// in progress: it is never cut by this.
+    #[arg(long, env = "PORCH_IDLE_CONNECTION_TIMEOUT", default_value = "90s", value_parser = parse_timeout)]
+    pub idle_connection_timeout: Duration,
+
+    /// The most connections served at once (lowered at start to what the open-file limit leaves
+    /// room for); a connection over it is answered 503 and closed.
+    #[arg(long, env = "PORCH_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
     /// How many recent change events are kept for watches resuming from a resourceVersion.
     #[arg(long, env = "PORCH_WATCH_EVENT_WINDOW", default_value_t = 10_000)]
     pub watch_event_window: usize,
@@ -102,6 +123,15 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(seconds).map_err(|e| format!("invalid duration {text:?}: {e}"))
 }
 
+/// A timeout: a [duration](parse_duration) greater than zero.
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let d = parse_duration(text)?;
+    if d.is_zero() {
+        return Err(format!("invalid timeout {text:?}: must be greater than zero"));
+    }
+    Ok(d)
+}
+
 impl Config {
     /// The configuration with every default and the given data directory (for tests and tools).
     pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Self {
@@ -146,6 +176,20 @@ mod tests {
         let c = Config::parse_from(["porch-server"]);
         assert_eq!(c.list_timeout_per_repository, Duration::from_secs(20));
         assert_eq!((c.max_concurrent_lists, c.repo_operation_retry_attempts), (10, 3));
+    }
+
+    #[test]
+    fn connection_bounds_have_defaults_and_refuse_zero() {
+        let c = Config::parse_from(["porch-server"]);
+        assert_eq!(c.header_read_timeout, Duration::from_secs(30));
+        assert_eq!(c.body_read_timeout, Duration::from_secs(60));
+        assert_eq!(c.idle_connection_timeout, Duration::from_secs(90));
+        assert_eq!(c.max_connections, 4096);
+        let c =
+            Config::parse_from(["porch-server", "--header-read-timeout", "500ms", "--max-connections", "10"]);
+        assert_eq!((c.header_read_timeout, c.max_connections), (Duration::from_millis(500), 10));
+        assert!(Config::try_parse_from(["porch-server", "--body-read-timeout", "0"]).is_err());
+        assert!(Config::try_parse_from(["porch-server", "--max-connections", "0"]).is_err());
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod config;
 pub mod crdstore;
 pub mod engine;
 mod error_chain;
+mod freshness;
 pub mod git;
 mod rest;
 mod rv_window;

@@ -17,6 +17,18 @@ fn init_logging(format: LogFormat) {
     }
 }
 
+/// Raises the soft open-file limit to the hard one: connections, watches and git repositories
+/// all hold descriptors, and the usual soft default (1024) is easily reached. The connection cap is
+/// computed from the limit in force when serving starts.
+fn raise_open_file_limit() {
+    let before = rlimit::Resource::NOFILE.get_soft().unwrap_or(0);
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(after) if after > before => tracing::info!("raised the open-file limit from {before} to {after}"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not raise the open-file limit"),
+    }
+}
+
 /// Resolves on SIGINT or SIGTERM.
 async fn shutdown_signal() {
     let ctrl_c = async {
@@ -61,6 +73,7 @@ fn main() -> ExitCode {
 
 async fn run(config: Config) -> anyhow::Result<()> {
     init_logging(config.log_format);
+    raise_open_file_limit();
     let metrics = PrometheusBuilder::new()
         .set_buckets_for_metric(
             Matcher::Suffix("_seconds".into()),

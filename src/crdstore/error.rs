@@ -57,6 +57,10 @@ pub enum StoreError {
     /// The object's namespace is being deleted.
     #[error("unable to create new content in namespace {0} because it is being terminated")]
     NamespaceTerminating(String),
+    /// The store cannot serve the resourceVersion a read asks for (too new, or an exact older
+    /// one).
+    #[error(transparent)]
+    ResourceVersion(#[from] porch_layers::request::Unservable),
     /// The database or the file system failed.
     #[error("storage failure")]
     Storage(#[source] Arc<dyn std::error::Error + Send + Sync>),

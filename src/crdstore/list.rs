@@ -24,7 +24,9 @@ fn decode_token(token: &str) -> Result<Key, StoreError> {
     Ok((ns, name))
 }
 
-/// Lists `kind` in `namespace` (all namespaces when `None`), sorted by (namespace, name).
+/// Lists `kind` in `namespace` (all namespaces when `None`), sorted by (namespace, name), at the
+/// current resourceVersion if it serves `opts.read_at` (checked under the read lock, so an exact
+/// read is served at exactly its version or not at all).
 pub(crate) fn list(
     shared: &Shared,
     kind: StoredKind,
@@ -48,6 +50,7 @@ pub(crate) fn list(
 
     let state = shared.read();
     let resource_version = state.rv;
+    opts.read_at.check(resource_version)?;
     let mut matching = state
         .index
         .map(kind)

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use porch_layers::request::ReadAt;
 use porch_layers::{FieldSelector, LabelSelector};
 use serde_json::Value;
 
@@ -51,6 +52,9 @@ pub struct ListOptions {
     pub limit: Option<usize>,
     /// Continue after the last item of a previous page (the `continue_token` it returned).
     pub continue_token: Option<String>,
+    /// The state to list: a version not reached yet is waited for (briefly), an exact older
+    /// one is gone (`ResourceVersion` error).
+    pub read_at: ReadAt,
 }
 
 /// One page of a list.

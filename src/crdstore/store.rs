@@ -153,16 +153,18 @@ impl Store {
     }
 
     /// Lists objects of `kind` in `namespace` (`None`: all namespaces), sorted by (namespace, name).
+    /// A resourceVersion the store has not reached yet is waited for, a few seconds at most.
     ///
     /// # Errors
-    /// `BadRequest` for an unsupported field selector or a malformed continue token.
+    /// `BadRequest` for an unsupported field selector or a malformed continue token;
+    /// `ResourceVersion` when `opts.read_at` cannot be served.
     pub async fn list(
         &self,
         kind: StoredKind,
         namespace: Option<&str>,
         opts: &ListOptions,
     ) -> Result<ListPage, StoreError> {
-        list::list(&self.inner.shared, kind, namespace, opts).map(SharedListPage::into_owned)
+        self.list_shared(kind, namespace, opts).await.map(SharedListPage::into_owned)
     }
 
     /// Like [`Store::list`], but the items are shared with the store instead of deep-copied (much cheaper
@@ -176,6 +178,7 @@ impl Store {
         namespace: Option<&str>,
         opts: &ListOptions,
     ) -> Result<SharedListPage, StoreError> {
+        crate::freshness::reach(opts.read_at.minimum(), || self.resource_version()).await;
         list::list(&self.inner.shared, kind, namespace, opts)
     }
 

@@ -44,11 +44,12 @@ async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, A
     let caller = caller(ctx);
     match ctx.verb {
         Verb::Get => {
+            engine.read_version(req.list.read_at).await?;
             Ok(StorageResponse::ok(to_json(&engine.get_resources(&caller.namespace, &name_of(ctx)?).await?)?))
         }
         Verb::List => {
             let filter = filter(&req, Target::Revisions)?;
-            let resource_version = engine.resource_version();
+            let resource_version = engine.read_version(req.list.read_at).await?;
             let listed = engine.list_resources(&options(&req, &filter)).await?;
             list_response(&PACKAGE_REVISION_RESOURCES, listed, resource_version)
         }

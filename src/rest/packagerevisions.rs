@@ -128,11 +128,12 @@ async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, A
     let approval = ctx.subresource.as_deref() == Some(APPROVAL);
     match ctx.verb {
         Verb::Get => {
+            engine.read_version(req.list.read_at).await?;
             Ok(StorageResponse::ok(to_json(&engine.get_revision(&caller.namespace, &name_of(ctx)?).await?)?))
         }
         Verb::List => {
             let filter = filter(&req, Target::Revisions)?;
-            let resource_version = engine.resource_version();
+            let resource_version = engine.read_version(req.list.read_at).await?;
             let listed = engine.list_revisions(&options(&req, &filter)).await?;
             Ok(json_list_response(&PACKAGE_REVISION, listed, resource_version))
         }

@@ -40,12 +40,13 @@ async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, A
     let ctx = &req.ctx;
     match ctx.verb {
         Verb::Get => {
+            engine.read_version(req.list.read_at).await?;
             let package = engine.get_package(&caller(ctx).namespace, &name_of(ctx)?).await?;
             Ok(StorageResponse::ok(to_json(&package)?))
         }
         Verb::List => {
             let filter = filter(&req, Target::Packages)?;
-            let resource_version = engine.resource_version();
+            let resource_version = engine.read_version(req.list.read_at).await?;
             let listed = engine.list_packages(&options(&req, &filter)).await?;
             list_response(&PORCH_PACKAGE, listed, resource_version)
         }

@@ -9,6 +9,7 @@ use crate::crdstore::{
     WriteOptions,
 };
 use futures::Stream;
+use porch_layers::request::ReadAt;
 use porch_layers::status::OPTIMISTIC_LOCK_MESSAGE;
 use porch_layers::{ApiError, FieldSelector, LabelSelector};
 use serde_json::Value;
@@ -27,6 +28,7 @@ pub(crate) fn interpret(err: StoreError) -> ApiError {
             ApiError::invalid(kind.group(), kind.kind(), &name, &causes)
         }
         StoreError::BadRequest(message) => ApiError::bad_request(message),
+        StoreError::ResourceVersion(unservable) => unservable.into(),
         StoreError::NamespaceNotFound(ns) => ApiError::not_found("", "namespaces", &ns),
         StoreError::NamespaceTerminating(ns) => ApiError::forbidden(
             "",
@@ -82,6 +84,19 @@ impl StoreRest {
         name: &str,
     ) -> Result<Value, ApiError> {
         self.store.get(kind, ns, name).await.map_err(interpret)
+    }
+
+    /// GET one object as of `read_at`: a resourceVersion not reached yet is waited for (briefly),
+    /// then 504 "Too large resource version".
+    pub(crate) async fn get_at(
+        &self,
+        kind: StoredKind,
+        ns: Option<&str>,
+        name: &str,
+        read_at: ReadAt,
+    ) -> Result<Value, ApiError> {
+        crate::freshness::settle(read_at, || self.store.resource_version()).await?;
+        self.get(kind, ns, name).await
     }
 
     /// LIST, one page; items are shared with the store, not copied.

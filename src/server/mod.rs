@@ -22,6 +22,6 @@ pub(crate) mod table;
 mod watch;
 
 pub use response::ResponseBody;
-pub(crate) use serve::serve;
+pub(crate) use serve::{ConnectionLimits, serve};
 pub use stack::ApiStack;
 pub(crate) use stack::build;

@@ -1,6 +1,15 @@
-//! Content negotiation for resource responses: plain JSON or a `meta.k8s.io/v1 Table`.
+//! Content negotiation for resource responses: plain JSON or a `meta.k8s.io/v1 Table`, chosen from
+//! the `Accept` header as kube-apiserver's `NegotiateMediaTypeOptions` does.
+//!
+//! The clauses are tried in order of preference (`q`, then the more specific before a wildcard);
+//! the first one the server can produce wins. JSON matches `application/json`, `application/*` and
+//! `*/*`; a clause converting the object (`as=…;g=…;v=…`) is producible only for
+//! `meta.k8s.io/v1` or `v1beta1` `Table` (served as a Table) and `PartialObjectMetadata[List]`
+//! (served as the full objects, a superset). No header means JSON; a header with no producible
+//! clause is a 406 `NotAcceptable` listing what is.
 
 use super::table::IncludeObject;
+use porch_layers::ApiError;
 
 /// The Content-Type of a Table response.
 pub(crate) const TABLE_CONTENT_TYPE: &str = "application/json;as=Table;v=v1;g=meta.k8s.io";
@@ -13,16 +22,99 @@ pub(crate) struct Negotiated {
     pub(crate) include_object: IncludeObject,
 }
 
+/// One clause of an `Accept` header (goautoneg's `Accept`).
+#[derive(Debug)]
+struct Clause<'a> {
+    ty: &'a str,
+    sub: &'a str,
+    q: f32,
+    params: Vec<(&'a str, &'a str)>,
+}
+
+/// The clauses of an `Accept` header, most preferred first (stable among equals). A clause whose
+/// `q` is not a number weighs 0 but still counts, as in kube-apiserver.
+fn clauses(header: &str) -> Vec<Clause<'_>> {
+    let mut out: Vec<Clause<'_>> = header
+        .split(',')
+        .filter_map(|part| {
+            let mut pieces = part.trim_matches(' ').split(';');
+            let range: Vec<&str> = pieces.next().unwrap_or("").split('/').collect();
+            let (ty, sub) = match range.as_slice() {
+                [ty] if ty.trim_matches(' ') == "*" => ("*", "*"),
+                [ty, sub] => (ty.trim_matches(' '), sub.trim_matches(' ')),
+                _ => return None,
+            };
+            let mut clause = Clause { ty, sub, q: 1.0, params: Vec::new() };
+            for (key, value) in pieces.filter_map(|p| p.split_once('=')) {
+                match key.trim_matches(' ') {
+                    "q" => clause.q = value.parse().unwrap_or(0.0),
+                    key => clause.params.push((key, value.trim_matches(' '))),
+                }
+            }
+            Some(clause)
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.q.total_cmp(&a.q).then((a.ty == "*").cmp(&(b.ty == "*"))).then((a.sub == "*").cmp(&(b.sub == "*")))
+    });
+    out
+}
+
+/// What a clause asks for, if the server can produce it: `Some(true)` for a Table, `Some(false)`
+/// for the objects as JSON, `None` when the clause must be skipped.
+fn producible(clause: &Clause<'_>) -> Option<bool> {
+    if !matches!((clause.ty, clause.sub), ("application", "json" | "*") | ("*", "*")) {
+        return None;
+    }
+    let (mut kind, mut group, mut version, mut convert) = ("", "", "", false);
+    for &(key, value) in &clause.params {
+        match key {
+            "as" => (kind, convert) = (value, true),
+            "g" => (group, convert) = (value, true),
+            "v" => (version, convert) = (value, true),
+            "stream" if !value.is_empty() && value != "watch" => return None,
+            "sv" if !value.is_empty() => return None,
+            _ => {}
+        }
+    }
+    if !convert {
+        return Some(false);
+    }
+    if group != "meta.k8s.io" || !matches!(version, "v1" | "v1beta1") {
+        return None;
+    }
+    match kind {
+        "Table" => Some(true),
+        "PartialObjectMetadata" | "PartialObjectMetadataList" => Some(false),
+        _ => None,
+    }
+}
+
 impl Negotiated {
-    /// From the `Accept` header and the `includeObject` query parameter.
-    pub(crate) fn from_accept(accept: Option<&str>, include_object: Option<&str>) -> Self {
-        let table = accept.is_some_and(|a| {
-            a.split(',').any(|media| {
-                let params: Vec<&str> = media.split(';').map(str::trim).collect();
-                params.contains(&"as=Table") && params.contains(&"g=meta.k8s.io")
-            })
-        });
-        Self { table, include_object: IncludeObject::parse(include_object) }
+    /// From the `Accept` header and the `includeObject` query parameter; `stream` for a watch
+    /// (only the 406 message differs).
+    ///
+    /// # Errors
+    /// 406 `NotAcceptable` when no clause of the header can be produced.
+    pub(crate) fn from_accept(
+        accept: Option<&str>,
+        include_object: Option<&str>,
+        stream: bool,
+    ) -> Result<Self, ApiError> {
+        let include_object = IncludeObject::parse(include_object);
+        let header = accept.map(str::trim).unwrap_or("");
+        if header.is_empty() {
+            return Ok(Self { table: false, include_object });
+        }
+        match clauses(header).iter().find_map(producible) {
+            Some(table) => Ok(Self { table, include_object }),
+            None => {
+                let supported = if stream { "application/json;stream=watch" } else { "application/json" };
+                Err(ApiError::not_acceptable(format!(
+                    "only the following media types are accepted: {supported}"
+                )))
+            }
+        }
     }
 }
 
@@ -30,12 +122,69 @@ impl Negotiated {
 mod tests {
     use super::*;
 
+    fn table(accept: &str) -> bool {
+        Negotiated::from_accept(Some(accept), None, false).unwrap_or_else(|e| panic!("{accept}: {e}")).table
+    }
+
+    fn refused(accept: &str) -> ApiError {
+        Negotiated::from_accept(Some(accept), None, false).expect_err(accept)
+    }
+
     #[test]
     fn kubectl_get_asks_for_tables() {
         let accept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
-        assert!(Negotiated::from_accept(Some(accept), None).table);
-        assert!(!Negotiated::from_accept(Some("application/json"), None).table);
-        assert!(!Negotiated::from_accept(None, None).table);
-        assert_eq!(Negotiated::from_accept(None, Some("Object")).include_object, IncludeObject::Object);
+        assert!(table(accept));
+        assert!(table("application/json;as=Table;v=v1beta1;g=meta.k8s.io"));
+        assert!(!table("application/json"));
+        assert!(!Negotiated::from_accept(None, None, false).unwrap().table);
+        assert_eq!(
+            Negotiated::from_accept(None, Some("Object"), false).unwrap().include_object,
+            IncludeObject::Object
+        );
+    }
+
+    #[test]
+    fn wildcards_missing_headers_and_real_clients_get_json() {
+        for accept in [
+            "*/*",
+            "*",
+            "application/*",
+            "",
+            "application/json, */*",
+            "application/vnd.kubernetes.protobuf, application/json",
+            "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1",
+            "application/json;stream=watch",
+            "text/html, application/json;q=0.5",
+        ] {
+            assert!(!table(accept), "{accept}");
+        }
+    }
+
+    #[test]
+    fn preference_order_decides() {
+        assert!(!table("application/json;q=0.9, application/json;as=Table;g=meta.k8s.io;v=v1;q=0.5"));
+        assert!(table("application/json;q=0.5, application/json;as=Table;g=meta.k8s.io;v=v1"));
+        assert!(table("*/*;q=0.1, application/json;as=Table;g=meta.k8s.io;v=v1;q=0.1"));
+    }
+
+    #[test]
+    fn unsatisfiable_headers_are_406() {
+        for accept in [
+            "application/zzz",
+            "text/html;q=abc, application/zzz",
+            "application/json;as=Table;v=v9",
+            "application/json;as=Table;g=meta.k8s.io;v=v9",
+            "application/json;as=Widget;g=meta.k8s.io;v=v1",
+            "application/json;g=meta.k8s.io;v=v1",
+            "application/json;stream=other",
+            "application/yaml",
+            "*/json",
+        ] {
+            let e = refused(accept);
+            assert_eq!((e.code(), e.reason()), (406, "NotAcceptable"), "{accept}");
+            assert_eq!(e.message(), "only the following media types are accepted: application/json");
+        }
+        let e = Negotiated::from_accept(Some("application/zzz"), None, true).unwrap_err();
+        assert!(e.message().ends_with("application/json;stream=watch"), "{e}");
     }
 }

@@ -23,6 +23,8 @@ pub(crate) struct AppState {
     pub(crate) openapi: OpenApi,
     /// `--max-request-body-size`.
     pub(crate) max_body: usize,
+    /// `--body-read-timeout`.
+    pub(crate) body_read_timeout: Duration,
     /// Whether the server serves Repository, PackageRev, Secret and Namespace itself.
     pub(crate) standalone: bool,
     /// Flips to `true` on shutdown; watches end when it does.

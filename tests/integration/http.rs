@@ -2,6 +2,7 @@
 //! limits, dry runs, paging and Table output. Requests are raw HTTP/1.1, as a client sends them.
 
 use crate::common::{data_dir, open, step};
+use porch_server::{App, Config};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -15,22 +16,33 @@ const DISCOVERY_ACCEPT: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=A
                                 application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,\
                                 application/json";
 /// kubectl get's Accept header (rust-stack.md §3.3).
-const TABLE_ACCEPT: &str = "application/json;as=Table;v=v1;g=meta.k8s.io,\
+pub(crate) const TABLE_ACCEPT: &str = "application/json;as=Table;v=v1;g=meta.k8s.io,\
                             application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
-const REPOS: &str = "/apis/config.porch.kpt.dev/v1alpha1/namespaces/default/repositories";
+pub(crate) const REPOS: &str = "/apis/config.porch.kpt.dev/v1alpha1/namespaces/default/repositories";
 
 /// A server on 127.0.0.1:<free port>, stopped when dropped.
-struct Served {
-    addr: SocketAddr,
+pub(crate) struct Served {
+    pub(crate) addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     _dir: TempDir,
 }
 
 impl Served {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let dir = data_dir();
-        let app = open(&dir, None);
+        Self::start_app(open(&dir, None), dir).await
+    }
+
+    /// A server with `config` (its data directory is replaced by a fresh one).
+    pub(crate) async fn start_with(mut config: Config) -> Self {
+        let dir = data_dir();
+        config.data_dir = dir.path().to_path_buf();
+        config.repository_controller = false;
+        Self::start_app(App::open(&config, None).expect("opening the App"), dir).await
+    }
+
+    async fn start_app(app: App, dir: TempDir) -> Self {
         let (listener, kubeconfig) = app.bind("127.0.0.1:0".parse().unwrap()).await.expect("binding");
         assert!(kubeconfig.is_file());
         let addr = listener.local_addr().unwrap();
@@ -41,15 +53,21 @@ impl Served {
         Self { addr, stop: Some(stop), task: Some(task), _dir: dir }
     }
 
-    async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+    pub(crate) async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Response {
         step(&format!("{method} {path}"), raw_request(self.addr, method, path, headers, body)).await
     }
 
-    async fn get(&self, path: &str, accept: &str) -> Response {
+    pub(crate) async fn get(&self, path: &str, accept: &str) -> Response {
         self.request("GET", path, &[("Accept", accept)], b"").await
     }
 
-    async fn post_json(&self, path: &str, body: &Value) -> Response {
+    pub(crate) async fn post_json(&self, path: &str, body: &Value) -> Response {
         let body = serde_json::to_vec(body).unwrap();
         self.request(
             "POST",
@@ -60,31 +78,31 @@ impl Served {
         .await
     }
 
-    async fn shutdown(mut self) {
+    pub(crate) async fn shutdown(mut self) {
         let _ = self.stop.take().unwrap().send(());
         step("graceful shutdown", self.task.take().unwrap()).await.expect("the server task does not panic");
     }
 }
 
 #[derive(Debug)]
-struct Response {
-    status: u16,
+pub(crate) struct Response {
+    pub(crate) status: u16,
     headers: Vec<(String, String)>,
-    body: Vec<u8>,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Response {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
 
     /// Asserts a `metav1.Status` failure body with `code`, and returns it.
-    fn status_body(&self, code: u16) -> Value {
+    pub(crate) fn status_body(&self, code: u16) -> Value {
         assert_eq!(self.status, code, "{}", String::from_utf8_lossy(&self.body));
         let ct = self.header("content-type").unwrap_or_default();
         assert!(ct.starts_with("application/json"), "Status with Content-Type {ct:?}");
@@ -96,7 +114,7 @@ impl Response {
     }
 }
 
-async fn raw_request(
+pub(crate) async fn raw_request(
     addr: SocketAddr,
     method: &str,
     path: &str,
@@ -117,7 +135,7 @@ async fn raw_request(
     parse(&raw)
 }
 
-fn parse(raw: &[u8]) -> Response {
+pub(crate) fn parse(raw: &[u8]) -> Response {
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -154,7 +172,7 @@ fn media_params(ct: &str) -> BTreeSet<String> {
     ct.split(';').map(|p| p.trim().replace(' ', "")).collect()
 }
 
-fn repository(name: &str) -> Value {
+pub(crate) fn repository(name: &str) -> Value {
     json!({
         "apiVersion": "config.porch.kpt.dev/v1alpha1",
         "kind": "Repository",

@@ -8,7 +8,9 @@
 mod app_support;
 
 mod common;
+mod connections;
 mod credentials;
 mod http;
+mod reads;
 mod restart;
 mod watch;

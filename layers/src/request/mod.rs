@@ -12,10 +12,12 @@
 
 mod context;
 mod options;
+mod resource_version;
 mod response;
 
 pub use context::{RequestContext, UserInfo, Verb};
 pub use options::{DeleteOptions, ListOptions, check_send_initial_events};
+pub use resource_version::{FRESHNESS_WAIT, ReadAt, Unservable, parse_resource_version};
 pub use response::{
     ObjectList, Payload, StorageResponse, WatchEvent, WatchEventType, WatchStream, encode_line, list_metadata,
 };

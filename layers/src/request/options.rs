@@ -22,6 +22,9 @@ pub struct ListOptions {
     pub resource_version: Option<String>,
     /// `resourceVersionMatch`.
     pub resource_version_match: Option<String>,
+    /// The state a `list` is served from: `resourceVersion` and `resourceVersionMatch` as the
+    /// server checked them. A `get` carries its `resourceVersion` here too.
+    pub read_at: super::ReadAt,
     /// `sendInitialEvents` (watch).
     pub send_initial_events: bool,
     /// `allowWatchBookmarks` (watch).

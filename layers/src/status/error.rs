@@ -146,6 +146,31 @@ impl ApiError {
         Self::new(503, "ServiceUnavailable", message)
     }
 
+    /// 504 `Timeout`: `Timeout: <message>`, asking the client to retry after `retry_after_seconds`
+    /// (in `details.retryAfterSeconds` and the `Retry-After` header), as apimachinery's
+    /// `NewTimeoutError`.
+    pub fn timeout(message: &str, retry_after_seconds: i32) -> Self {
+        let mut e = Self::new(504, "Timeout", format!("Timeout: {message}"));
+        e.details = Some(Box::new(StatusDetails {
+            retry_after_seconds: Some(retry_after_seconds),
+            ..Default::default()
+        }));
+        e.retry_after_seconds = Some(retry_after_seconds);
+        e
+    }
+
+    /// Adds a `details.causes` entry of type `reason` (e.g. `ResourceVersionTooLarge`).
+    #[must_use]
+    pub fn with_cause(mut self, reason: &str, message: &str) -> Self {
+        let details = self.details.get_or_insert_with(Default::default);
+        details.causes.get_or_insert_with(Vec::new).push(StatusCause {
+            field: None,
+            message: Some(message.to_string()),
+            reason: Some(reason.to_string()),
+        });
+        self
+    }
+
     /// The HTTP status code.
     pub fn code(&self) -> u16 {
         self.code
@@ -244,6 +269,18 @@ mod tests {
         assert_eq!(j["details"]["causes"][0]["field"], "metadata.name");
         assert_eq!(j["details"]["causes"][1]["reason"], "FieldValueRequired");
         assert_eq!(j["details"]["kind"], "Repository");
+    }
+
+    #[test]
+    fn timeouts_ask_for_a_retry_and_carry_their_cause() {
+        let e = ApiError::timeout("Too large resource version: 9, current: 3", 1)
+            .with_cause("ResourceVersionTooLarge", "Too large resource version");
+        assert_eq!((e.code(), e.reason(), e.retry_after_seconds()), (504, "Timeout", Some(1)));
+        let j = e.to_json();
+        assert_eq!(j["message"], "Timeout: Too large resource version: 9, current: 3");
+        assert_eq!(j["details"]["retryAfterSeconds"], 1);
+        assert_eq!(j["details"]["causes"][0]["reason"], "ResourceVersionTooLarge");
+        assert_eq!(j["details"]["causes"][0]["message"], "Too large resource version");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use kube::Api;
 use kube::api::ListParams;
 use porch_api::gvk::{PACKAGE_REVISION_RESOURCES, PORCH_PACKAGE};
 use porch_api::{PackageRev, PackageRevision, PackageRevisionResources, PorchPackage, Repository};
+use porch_layers::request::ReadAt;
 use porch_layers::{ApiError, LabelSelector};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -113,6 +114,17 @@ pub(crate) fn labels_match(selector: Option<&LabelSelector>, object: &Value) -> 
 }
 
 impl Engine {
+    /// The resourceVersion a get or list at `read_at` is served at: the current one (see
+    /// [`Engine::resource_version`]), once it has reached what the read asks for, waiting a few
+    /// seconds at most.
+    ///
+    /// # Errors
+    /// 504 "Too large resource version" for a version still not reached, 410 for an exact read of
+    /// an older state.
+    pub(crate) async fn read_version(&self, read_at: ReadAt) -> Result<u64, ApiError> {
+        Ok(crate::freshness::settle(read_at, || self.resource_version()).await?)
+    }
+
     /// The Repositories a list visits, sorted by namespace and name.
     async fn list_repositories(&self, options: &ListOptions<'_>) -> Result<Vec<Repository>, ApiError> {
         let namespace = options.filter.namespace().or(options.namespace);

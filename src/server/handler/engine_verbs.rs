@@ -111,11 +111,14 @@ pub(super) async fn handle(
     let negotiated = Negotiated::from_accept(
         parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()),
         api.query.include_object.as_deref(),
-    );
+        api.verb == Verb::Watch,
+    )?;
     let call = Call { state, def, api, parts, stack, negotiated };
     let (res, warnings) = match call.api.verb {
         Verb::Get | Verb::Delete => {
-            (call.send(StorageRequest::new(call.context(call.api.verb, true))).await, vec![])
+            let mut read = ListOptions::default();
+            read.read_at = call.api.read_at;
+            (call.send(StorageRequest::new(call.context(call.api.verb, true)).with_list(read)).await, vec![])
         }
         Verb::List | Verb::Watch | Verb::DeleteCollection => (call.send(list_request(&call)?).await, vec![]),
         Verb::Create => {
@@ -150,6 +153,7 @@ fn list_request(call: &Call<'_>) -> Result<StorageRequest, ApiError> {
     list.continue_token = q.continue_token.clone();
     list.resource_version = q.resource_version.clone();
     list.resource_version_match = q.resource_version_match.clone();
+    list.read_at = call.api.read_at;
     list.send_initial_events = q.send_initial_events == Some(true);
     list.allow_watch_bookmarks = q.allow_watch_bookmarks;
     list.timeout_seconds = q.timeout_seconds;

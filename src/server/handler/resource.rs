@@ -49,7 +49,7 @@ where
             if declared.and_then(|v| v.parse::<usize>().ok()).is_some_and(|n| n > state.max_body) {
                 return Err(body::too_large(state.max_body));
             }
-            body::collect(body, state.max_body).await?
+            body::collect(body, state.max_body, state.body_read_timeout).await?
         }
         _ => Bytes::new(),
     };

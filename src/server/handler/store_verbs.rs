@@ -95,7 +95,8 @@ pub(super) async fn handle(
     let negotiated = Negotiated::from_accept(
         parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()),
         api.query.include_object.as_deref(),
-    );
+        api.verb == Verb::Watch,
+    )?;
     let call = Call { state, def, kind, api, parts, negotiated };
     match call.api.verb {
         Verb::Get => get(&call).await,
@@ -110,7 +111,7 @@ pub(super) async fn handle(
 }
 
 async fn get(call: &Call<'_>) -> Result<Response<ResponseBody>, ApiError> {
-    let obj = call.state.store.get(call.kind, call.ns(), call.name()).await?;
+    let obj = call.state.store.get_at(call.kind, call.ns(), call.name(), call.api.read_at).await?;
     Ok(call.object_response(StatusCode::OK, obj))
 }
 
@@ -123,6 +124,7 @@ fn list_options(call: &Call<'_>) -> Result<ListOptions, ApiError> {
         field_selector,
         limit: q.limit,
         continue_token: q.continue_token.clone(),
+        read_at: call.api.read_at,
     })
 }
 

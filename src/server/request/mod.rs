@@ -1,6 +1,7 @@
 //! One parsed API request: verb, resource path and query, as k8s.io/apiserver's `RequestInfo`.
 //!
-//! Parsing happens once, at the edge, so handlers never look at the raw URI again.
+//! Parsing happens once, at the edge, so handlers never look at the raw URI again: path segments
+//! are percent-decoded, and the `resourceVersion` of a get or list is checked here ([`ReadAt`]).
 
 mod path;
 mod query;
@@ -10,7 +11,7 @@ pub(crate) use query::{FieldValidation, Query};
 
 use http::Method;
 use porch_layers::ApiError;
-pub(crate) use porch_layers::request::Verb;
+pub(crate) use porch_layers::request::{ReadAt, Verb};
 
 /// A request for a resource: `/api/v1/...` or `/apis/<group>/<version>/...` plus its query.
 #[derive(Clone, Debug)]
@@ -18,18 +19,22 @@ pub(crate) struct ApiRequest {
     pub(crate) verb: Verb,
     pub(crate) path: ResourcePath,
     pub(crate) query: Query,
+    /// The state a get or list is served from (`ReadAt::Any` for the other verbs).
+    pub(crate) read_at: ReadAt,
 }
 
 impl ApiRequest {
     /// Parses a resource request. `Ok(None)` means the path is not a resource path (discovery,
-    /// health, OpenAPI, ...); an `Err` is a malformed query or an unsupported method.
+    /// health, OpenAPI, ...); an `Err` is a malformed query, an unsupported method, or a
+    /// `resourceVersion` kube-apiserver refuses (400, or 422 for a forbidden
+    /// `resourceVersionMatch` combination).
     pub(crate) fn parse(
         method: &Method,
         path: &str,
         raw_query: Option<&str>,
     ) -> Result<Option<Self>, ApiError> {
         let Some(path) = ResourcePath::parse(path) else { return Ok(None) };
-        let query = Query::parse(raw_query.unwrap_or(""))?;
+        let mut query = Query::parse(raw_query.unwrap_or(""))?;
         let verb = match (method, path.name.is_some()) {
             (&Method::GET | &Method::HEAD, true) if query.watch => Verb::Watch,
             (&Method::GET | &Method::HEAD, true) => Verb::Get,
@@ -42,7 +47,23 @@ impl ApiRequest {
             (&Method::DELETE, false) => Verb::DeleteCollection,
             (m, _) => return Err(ApiError::method_not_allowed(format!("method {m} is not supported"))),
         };
-        Ok(Some(Self { verb, path, query }))
+        let read_at = match verb {
+            Verb::List => ReadAt::for_list(
+                query.resource_version.as_deref(),
+                query.resource_version_match.as_deref(),
+                query.continue_token.as_deref(),
+                query.send_initial_events,
+            )?,
+            Verb::Get => ReadAt::for_get(query.resource_version.as_deref())?,
+            _ => ReadAt::Any,
+        };
+        if verb == Verb::List && query.resource_version.as_deref() == Some("0") {
+            // Served whole, as kube-apiserver's watch cache serves `resourceVersion=0` (it
+            // ignores `limit`): no continue token that a client would send back with its
+            // `resourceVersionMatch`, which is forbidden.
+            query.limit = None;
+        }
+        Ok(Some(Self { verb, path, query, read_at }))
     }
 }
 
@@ -86,6 +107,36 @@ mod tests {
     fn non_resource_paths_are_not_api_requests() {
         assert!(ApiRequest::parse(&Method::GET, "/apis", None).unwrap().is_none());
         assert!(ApiRequest::parse(&Method::GET, "/openapi/v3", None).unwrap().is_none());
+    }
+
+    #[test]
+    fn gets_and_lists_carry_their_checked_resource_version() {
+        let list = parse(Method::GET, "/api/v1/secrets?resourceVersion=7&resourceVersionMatch=Exact");
+        assert_eq!(list.read_at, ReadAt::Exact(7));
+        assert_eq!(
+            parse(Method::GET, "/api/v1/namespaces/d/secrets/s?resourceVersion=7").read_at,
+            ReadAt::NotOlderThan(7)
+        );
+        let watch = parse(Method::GET, "/api/v1/secrets?watch=1&resourceVersion=7");
+        assert_eq!(watch.read_at, ReadAt::Any);
+        let abc =
+            ApiRequest::parse(&Method::GET, "/api/v1/secrets", Some("resourceVersion=abc")).unwrap_err();
+        assert_eq!(abc.code(), 400);
+        let bogus = ApiRequest::parse(
+            &Method::GET,
+            "/api/v1/secrets",
+            Some("resourceVersion=5&resourceVersionMatch=Bogus"),
+        );
+        assert_eq!(bogus.unwrap_err().code(), 422);
+    }
+
+    #[test]
+    fn lists_at_resource_version_zero_ignore_limit_as_the_watch_cache_does() {
+        let any =
+            parse(Method::GET, "/api/v1/secrets?resourceVersion=0&resourceVersionMatch=NotOlderThan&limit=2");
+        assert_eq!((any.read_at, any.query.limit), (ReadAt::Any, None));
+        assert_eq!(parse(Method::GET, "/api/v1/secrets?limit=2").query.limit, Some(2));
+        assert_eq!(parse(Method::GET, "/api/v1/secrets?resourceVersion=3&limit=2").query.limit, Some(2));
     }
 
     #[test]

@@ -1,4 +1,9 @@
-//! Resource paths: `/api/v1/...` and `/apis/<group>/<version>/...`.
+//! Resource paths: `/api/v1/...` and `/apis/<group>/<version>/...`, percent-decoded segment by
+//! segment (`repositories/r%31` names `r1`), as Go's `net/http` hands kube-apiserver a decoded
+//! path. A segment that decodes to something holding a `/` or to invalid UTF-8 names nothing.
+
+use percent_encoding::percent_decode_str;
+use std::borrow::Cow;
 
 /// Where a resource request points: group, version, namespace, resource, name, subresource.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -17,9 +22,12 @@ pub(crate) struct ResourcePath {
 const NAMESPACE_SUBRESOURCES: [&str; 2] = ["status", "finalize"];
 
 impl ResourcePath {
-    /// Parses a resource path; `None` for discovery and other non-resource paths.
+    /// Parses a raw (still percent-encoded) resource path; `None` for discovery and other
+    /// non-resource paths, and for a segment that does not decode to a single UTF-8 segment.
     pub(crate) fn parse(path: &str) -> Option<Self> {
-        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let decoded: Vec<Cow<'_, str>> =
+            path.trim_matches('/').split('/').map(decode_segment).collect::<Option<_>>()?;
+        let segments: Vec<&str> = decoded.iter().map(AsRef::as_ref).collect();
         let (group, version, rest) = match segments.as_slice() {
             ["api", version, rest @ ..] => ("", *version, rest),
             ["apis", group, version, rest @ ..] => (*group, *version, rest),
@@ -57,6 +65,11 @@ impl ResourcePath {
     }
 }
 
+/// One percent-decoded path segment; `None` when it is not UTF-8 or holds a `/` once decoded.
+fn decode_segment(segment: &str) -> Option<Cow<'_, str>> {
+    percent_decode_str(segment).decode_utf8().ok().filter(|s| !s.contains('/'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,6 +102,27 @@ mod tests {
     fn all_namespace_lists_have_no_namespace() {
         let r = p("/apis/config.porch.kpt.dev/v1alpha1/repositories");
         assert_eq!((r.namespace, r.resource.as_str()), (None, "repositories"));
+    }
+
+    #[test]
+    fn segments_are_percent_decoded() {
+        let r = p("/apis/config.porch.kpt.dev/v1alpha1/namespaces/d%65fault/repositories/r%31");
+        assert_eq!((r.namespace.as_deref(), r.name.as_deref()), (Some("default"), Some("r1")));
+        let sub = p("/apis/porch.kpt.dev/v1alpha1/namespaces/ns/packagerevisions/a.b.c/appr%6Fval");
+        assert_eq!(sub.subresource.as_deref(), Some("approval"));
+        assert_eq!(p("/api/v1/namespaces/%E2%9C%93").name.as_deref(), Some("\u{2713}"));
+    }
+
+    #[test]
+    fn a_decoded_slash_or_invalid_utf8_names_nothing() {
+        for path in [
+            "/apis/config.porch.kpt.dev/v1alpha1/namespaces/default/repositories/a%2Fb",
+            "/apis/config.porch.kpt.dev/v1alpha1/namespaces/default/repositories/%2e%2e%2fsecrets",
+            "/apis/porch.kpt.dev/v1alpha1/namespaces/..%2F..%2F/packagerevisions",
+            "/api/v1/namespaces/default/secrets/%FF",
+        ] {
+            assert!(ResourcePath::parse(path).is_none(), "{path}");
+        }
     }
 
     #[test]

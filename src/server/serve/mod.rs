@@ -1,0 +1,116 @@
+//! Serving connections: hyper 1 (HTTP/1.1 and h2c) over a TCP listener, with graceful shutdown
+//! and bounded connections.
+//!
+//! - A client must send each request's headers within `--header-read-timeout` (hyper's HTTP/1.1
+//!   timer, and [`idle`] until the first request, which also covers the HTTP version sniffing);
+//!   an idle HTTP/1.1 keep-alive connection is closed after the same time.
+//! - An HTTP/2 connection with no open stream is closed after `--idle-connection-timeout`, and
+//!   pinged every 30 s so that a dead peer is noticed. A response in progress — a watch — keeps its
+//!   connection open however long it lasts.
+//! - Request bodies are bounded in time where they are read (`--body-read-timeout`, 408).
+//! - At most `--max-connections` connections at once ([`limit`]); `accept` failures back off
+//!   ([`accept`]).
+
+mod accept;
+mod idle;
+mod limit;
+
+use super::stack::ApiStack;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use idle::{Activity, Tracked};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+/// How long in-flight requests may take to finish once shutdown begins.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often an HTTP/2 connection is pinged.
+const H2_KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(30);
+/// How long a ping may go unanswered before the HTTP/2 connection is closed.
+const H2_KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The bounds on connections (flags of the same names).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ConnectionLimits {
+    /// `--header-read-timeout`.
+    pub(crate) header_read_timeout: Duration,
+    /// `--idle-connection-timeout`.
+    pub(crate) idle_timeout: Duration,
+    /// `--max-connections`.
+    pub(crate) max_connections: usize,
+}
+
+/// The hyper connection builder for `limits`: timers, the header-read timeout, HTTP/2 pings.
+fn builder(limits: &ConnectionLimits) -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(H2_KEEP_ALIVE_INTERVAL)
+        .keep_alive_timeout(H2_KEEP_ALIVE_TIMEOUT);
+    builder
+}
+
+/// Accepts connections until `shutdown` resolves, then drains the open ones.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    svc: ApiStack<Incoming>,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()>,
+) {
+    let graceful = GracefulShutdown::new();
+    let builder = builder(&limits);
+    let cap = limit::effective(limits.max_connections);
+    let slots = Arc::new(Semaphore::new(cap));
+    let mut backoff = accept::Backoff::default();
+    let mut at_cap = false;
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            conn = accept::next(&listener, &mut backoff) => conn,
+            () = &mut shutdown => break,
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            if !std::mem::replace(&mut at_cap, true) {
+                tracing::warn!(
+                    max_connections = cap,
+                    "connection cap reached; refusing new connections with 503"
+                );
+            }
+            limit::refuse(stream, cap);
+            continue;
+        };
+        if std::mem::replace(&mut at_cap, false) {
+            tracing::info!("below the connection cap again");
+        }
+        let _ = stream.set_nodelay(true);
+        let activity = Activity::new();
+        let service = TowerToHyperService::new(Tracked::new(svc.clone(), activity.clone()));
+        let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn.into_owned());
+        let (first, later) = (limits.header_read_timeout, limits.idle_timeout);
+        tokio::spawn(async move {
+            let open = metrics::gauge!("porch_connections");
+            open.increment(1.0);
+            tokio::select! {
+                result = conn => if let Err(e) = result {
+                    tracing::debug!(%peer, error = %e, "connection closed with an error");
+                },
+                () = activity.idle(first, later) => tracing::debug!(%peer, "closed an idle connection"),
+            }
+            open.decrement(1.0);
+            drop(slot);
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
+        tracing::warn!("some connections did not finish within {DRAIN_TIMEOUT:?}");
+    }
+}
