@@ -11,6 +11,7 @@ pub mod crdstore;
 pub mod engine;
 mod error_chain;
 pub mod git;
+pub mod logging;
 mod rest;
 mod rv_window;
 mod server;

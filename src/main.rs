@@ -4,18 +4,8 @@
 use anyhow::Context;
 use clap::Parser;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
-use porch_server::{App, Config, LogFormat};
+use porch_server::{App, Config, logging};
 use std::process::ExitCode;
-use tracing_subscriber::EnvFilter;
-
-fn init_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
-    }
-}
 
 /// Resolves on SIGINT or SIGTERM.
 async fn shutdown_signal() {
@@ -60,7 +50,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(config: Config) -> anyhow::Result<()> {
-    init_logging(config.log_format);
+    logging::init(config.log_format);
     let metrics = PrometheusBuilder::new()
         .set_buckets_for_metric(
             Matcher::Suffix("_seconds".into()),

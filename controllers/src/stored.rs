@@ -310,7 +310,10 @@ mod tests {
             "data": {"password": "UGFzc3dvcmQtOTk="},
         }))
         .unwrap();
-        assert_eq!(s.object().unwrap_err().to_string(), "immutable: Invalid value: \"string\": expected a boolean");
+        assert_eq!(
+            s.object().unwrap_err().to_string(),
+            "immutable: Invalid value: \"string\": expected a boolean"
+        );
         assert!(!format!("{s:?}").contains("UGFzc3dvcmQtOTk="));
     }
 
