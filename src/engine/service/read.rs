@@ -142,10 +142,13 @@ impl Engine {
         let mut repos = Vec::with_capacity(stored.len());
         let mut skipped = Vec::new();
         for r in stored {
-            let who = r.describe();
+            let (ns, name) = (r.meta().namespace.clone().unwrap_or_default(), r.meta().name.clone());
             match r.into_object() {
                 Ok(repo) => repos.push(repo),
-                Err(e) => skipped.push(format!("{who} was skipped: the stored object does not decode: {e}")),
+                Err(e) => skipped.push(format!(
+                    "repository {ns}/{} was skipped: the stored object does not decode: {e}",
+                    name.unwrap_or_default()
+                )),
             }
         }
         repos.sort_by(|a, b| {
