@@ -81,7 +81,8 @@ impl Server {
             Some(rest.split_whitespace().next()?.to_string())
         })
         .await;
-        let config = kube::Config::new(format!("http://{addr}").parse().unwrap());
+        let mut config = kube::Config::new(format!("http://{addr}").parse().unwrap());
+        config.default_retry = false; // a 503 is an answer to check, not to retry for minutes
         let client = kube::Client::try_from(config).expect("a kube client");
         let server = Self { child, logs, addr, client };
         let ready = async || server.get("/readyz").await.ok();
