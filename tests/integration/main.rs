@@ -11,4 +11,5 @@ mod common;
 mod credentials;
 mod http;
 mod restart;
+mod stored_data;
 mod watch;

@@ -196,7 +196,9 @@ impl Engine {
             match result {
                 Ok(mut found) => items.append(&mut found),
                 Err(why) => {
-                    tracing::warn!(repository = %who, reason = %why, "repository skipped in a list");
+                    // The client gets the Warning; the controller logs the failure once (WARN on
+                    // every list would repeat it for as long as the repository is broken).
+                    tracing::debug!(repository = %who, reason = %why, "repository skipped in a list");
                     warnings.push(format!("repository {who} was skipped: {why}"));
                 }
             }
