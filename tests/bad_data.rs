@@ -124,6 +124,15 @@ impl Server {
         serde_json::from_str(&text).unwrap()
     }
 
+    async fn patch(&self, path: &str, body: &Value) -> Value {
+        let request = http::Request::patch(path)
+            .header("content-type", "application/merge-patch+json")
+            .body(serde_json::to_vec(body).unwrap())
+            .unwrap();
+        let text = self.client.request_text(request).await.unwrap_or_else(|e| panic!("PATCH {path}: {e}"));
+        serde_json::from_str(&text).unwrap()
+    }
+
     /// The `Ready` condition of Repository `name`: (status, reason, message).
     async fn ready(&self, name: &str) -> Option<(String, String, String)> {
         let repo = self.get_json(&format!("{REPOS}/{name}")).await;
@@ -322,6 +331,12 @@ async fn bad_data_scenario(rust_log: Option<&str>) {
     );
     let got = server.get_json(&format!("{REVISIONS}/{shadowed}")).await;
     assert_eq!(got["metadata"]["name"], shadowed.as_str());
+    // Writing the metadata of that PackageRevision replaces its bad PackageRev with a good one.
+    let patch = json!({"metadata": {"labels": {"healed": "yes"}}});
+    let patched = server.patch(&format!("{REVISIONS}/{shadowed}"), &patch).await;
+    assert_eq!(patched["metadata"]["labels"]["healed"], "yes", "{patched}");
+    let rev = server.get_json(&format!("{PACKAGE_REVS}/{shadowed}")).await;
+    assert_eq!((rev["spec"].clone(), rev["metadata"]["labels"]["healed"].clone()), (json!({}), json!("yes")));
     let refused = server.get(&format!("{REVISIONS}/{}", bad_spec_revisions[0])).await.unwrap_err();
     let kube::Error::Api(status) = refused else { panic!("{refused:?}") };
     assert_eq!(status.code, 503);

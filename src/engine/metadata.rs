@@ -559,6 +559,40 @@ mod tests {
         assert_eq!(UserMeta::of(&r), user);
     }
 
+    fn stored(value: serde_json::Value) -> Stored<PackageRev> {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn an_undecodable_package_rev_is_reported_once_until_it_changes() {
+        let bad = |uid: &str| {
+            stored(serde_json::json!({
+                "metadata": {"name": "r.p.w", "namespace": "ns", "uid": uid, "resourceVersion": "4",
+                             "ownerReferences": "x"},
+                "spec": {},
+            }))
+        };
+        let mut reported = Undecodables::default();
+        let first = bad("u1");
+        let e = first.object().unwrap_err().clone();
+        assert!(reported.report(&first, &e));
+        assert!(!reported.report(&bad("u1"), &e), "the same object again (a re-list)");
+        assert!(reported.report(&bad("u2"), &e), "re-created");
+        reported.forget(&("ns".into(), "r.p.w".into()));
+        assert!(reported.report(&bad("u2"), &e), "fixed, then broken again");
+    }
+
+    #[test]
+    fn a_bad_package_rev_is_replaced_by_a_good_one_with_its_metadata() {
+        let fresh = decoded_or_fresh(stored(serde_json::json!({
+            "metadata": {"name": "r.p.w", "namespace": "ns", "resourceVersion": "9", "labels": {"a": "b"}},
+            "spec": "x",
+        })));
+        assert_eq!(fresh.metadata.resource_version.as_deref(), Some("9"));
+        assert_eq!(fresh.metadata.labels.unwrap()["a"], "b");
+        assert_eq!(serde_json::to_value(&fresh.spec).unwrap(), serde_json::json!({}));
+    }
+
     #[test]
     fn only_newer_resource_versions_replace() {
         assert!(is_newer(&rev("a", "5"), &rev("a", "4")));
