@@ -12,6 +12,7 @@ pub mod engine;
 mod error_chain;
 mod freshness;
 pub mod git;
+pub mod logging;
 mod rest;
 mod rv_window;
 mod server;

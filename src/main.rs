@@ -4,18 +4,8 @@
 use anyhow::Context;
 use clap::Parser;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
-use porch_server::{App, Config, LogFormat};
+use porch_server::{App, Config, logging};
 use std::process::ExitCode;
-use tracing_subscriber::EnvFilter;
-
-fn init_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
-    }
-}
 
 /// Raises the soft open-file limit to the hard one: connections, watches and git repositories
 /// all hold descriptors, and the usual soft default (1024) is easily reached. The connection cap is
@@ -72,7 +62,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(config: Config) -> anyhow::Result<()> {
-    init_logging(config.log_format);
+    logging::init(config.log_format);
     raise_open_file_limit();
     let metrics = PrometheusBuilder::new()
         .set_buckets_for_metric(

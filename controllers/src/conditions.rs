@@ -11,9 +11,14 @@ pub enum ReadyReason {
     Reconciling,
     /// The last sync failed: `Ready` False with the error text.
     Error,
+    /// The stored object does not decode (a field of the wrong type, written before the server
+    /// checked types): `Ready` False, reason `Invalid`, with the field error. Nothing is synced
+    /// until the object is fixed.
+    Invalid,
 }
 
-/// The `Ready` condition for `reason`; `message` is used for [`ReadyReason::Error`] only.
+/// The `Ready` condition for `reason`; `message` is used for [`ReadyReason::Error`] and
+/// [`ReadyReason::Invalid`] only.
 pub fn ready_condition(
     reason: ReadyReason,
     message: &str,
@@ -26,6 +31,7 @@ pub fn ready_condition(
             ("False", "Reconciling", "Repository reconciliation in progress".to_string())
         }
         ReadyReason::Error => ("False", "Error", message.to_string()),
+        ReadyReason::Invalid => ("False", "Invalid", message.to_string()),
     };
     Condition {
         type_: "Ready".to_string(),

@@ -1,11 +1,15 @@
 //! The PackageRev GC: every revision a repository holds has its PackageRev shadow object
 //! (porch-api.md §2.6, §8.2), and no PackageRev outlives its revision. Runs after every sync
-//! and when a Repository goes away.
+//! and when a Repository goes away. PackageRevs and Repositories are read as [`Stored`] ones:
+//! one that does not decode still counts as present (nothing is created over it, its
+//! Repository is not taken for gone) but is never written; the PackageRev metadata store and the
+//! Repository controller report it.
 
 use std::collections::BTreeSet;
 
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+use kube::Resource;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use porch_api::PackageRev;
 use porch_api::gvk::PACKAGE_REVISION;
@@ -13,6 +17,7 @@ use porch_api::labels::{INTERNAL_REPOSITORY_LABEL, PACKAGE_REVISION_FINALIZER};
 use serde_json::json;
 
 use crate::backend::RevisionRef;
+use crate::stored::Stored;
 
 /// How many PackageRev writes run at once.
 const CONCURRENCY: usize = 16;
@@ -48,14 +53,22 @@ fn shadow(namespace: &str, repository: &str, revision: &RevisionRef) -> PackageR
 }
 
 /// The PackageRevs of `repository` in `namespace`.
-async fn shadows(api: &Api<PackageRev>, repository: &str) -> Result<Vec<PackageRev>, kube::Error> {
+async fn shadows(
+    api: &Api<Stored<PackageRev>>,
+    repository: &str,
+) -> Result<Vec<Stored<PackageRev>>, kube::Error> {
     let params = ListParams::default().labels(&format!("{INTERNAL_REPOSITORY_LABEL}={repository}"));
     Ok(api.list(&params).await?.items)
 }
 
+/// The decoded ones of `revs`.
+fn decoded(revs: Vec<Stored<PackageRev>>) -> impl Iterator<Item = PackageRev> {
+    revs.into_iter().filter_map(|r| r.into_object().ok())
+}
+
 /// Deletes a PackageRev and releases the server's finalizer (user finalizers keep it until they
 /// are removed).
-async fn release(api: &Api<PackageRev>, rev: &PackageRev) -> Result<(), kube::Error> {
+async fn release(api: &Api<Stored<PackageRev>>, rev: &PackageRev) -> Result<(), kube::Error> {
     let name = rev.metadata.name.clone().unwrap_or_default();
     let ignore_missing = |r: Result<(), kube::Error>| match r {
         Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
@@ -81,7 +94,7 @@ async fn release_all(client: &kube::Client, revs: Vec<PackageRev>) -> Result<usi
     let n = revs.len();
     futures::stream::iter(revs)
         .map(|rev| {
-            let api: Api<PackageRev> =
+            let api: Api<Stored<PackageRev>> =
                 Api::namespaced(client.clone(), rev.metadata.namespace.as_deref().unwrap_or_default());
             async move { release(&api, &rev).await }
         })
@@ -102,14 +115,15 @@ pub async fn sync_package_revs(
     repository: &str,
     revisions: &[RevisionRef],
 ) -> Result<GcSummary, kube::Error> {
-    let api: Api<PackageRev> = Api::namespaced(client.clone(), namespace);
-    let existing = shadows(&api, repository).await?;
-    let have: BTreeSet<&str> = existing.iter().filter_map(|r| r.metadata.name.as_deref()).collect();
+    let api: Api<Stored<PackageRev>> = Api::namespaced(client.clone(), namespace);
+    let listed = shadows(&api, repository).await?;
+    let have: BTreeSet<String> = listed.iter().filter_map(|r| r.meta().name.clone()).collect();
+    let existing: Vec<PackageRev> = decoded(listed).collect();
     let want: BTreeSet<&str> = revisions.iter().map(|r| r.name.as_str()).collect();
     // Owned values all the way: the futures run on the controller's tasks.
     let missing: Vec<PackageRev> = revisions
         .iter()
-        .filter(|r| !have.contains(r.name.as_str()))
+        .filter(|r| !have.contains(&r.name))
         .map(|r| shadow(namespace, repository, r))
         .collect();
     let gone: Vec<PackageRev> = existing
@@ -121,7 +135,7 @@ pub async fn sync_package_revs(
         .map(|rev| {
             let api = api.clone();
             async move {
-                match api.create(&PostParams::default(), &rev).await {
+                match api.create(&PostParams::default(), &Stored::new(rev)).await {
                     Ok(_) => Ok(1),
                     Err(kube::Error::Api(status)) if status.code == 409 => Ok(0),
                     Err(e) => Err(e),
@@ -166,13 +180,13 @@ pub async fn sweep_orphans(
     client: &kube::Client,
     backend: &dyn crate::RepositoryBackend,
 ) -> Result<SweepSummary, kube::Error> {
-    let repos: Api<porch_api::Repository> = Api::all(client.clone());
+    let repos: Api<Stored<porch_api::Repository>> = Api::all(client.clone());
     let present: BTreeSet<(String, String)> = repos
         .list(&ListParams::default())
         .await?
         .items
-        .into_iter()
-        .map(|r| (r.metadata.namespace.unwrap_or_default(), r.metadata.name.unwrap_or_default()))
+        .iter()
+        .map(|r| (r.meta().namespace.clone().unwrap_or_default(), r.meta().name.clone().unwrap_or_default()))
         .collect();
     let mut summary = SweepSummary::default();
     for (ns, name) in backend.open_repositories() {
@@ -182,12 +196,9 @@ pub async fn sweep_orphans(
             summary.closed += 1;
         }
     }
-    let revs: Api<PackageRev> = Api::all(client.clone());
-    let orphans: Vec<PackageRev> = revs
-        .list(&ListParams::default().labels(INTERNAL_REPOSITORY_LABEL))
-        .await?
-        .items
-        .into_iter()
+    let revs: Api<Stored<PackageRev>> = Api::all(client.clone());
+    let listed = revs.list(&ListParams::default().labels(INTERNAL_REPOSITORY_LABEL)).await?.items;
+    let orphans: Vec<PackageRev> = decoded(listed)
         .filter(unreleased)
         .filter(|r| {
             let ns = r.metadata.namespace.clone().unwrap_or_default();

@@ -4,10 +4,15 @@
 //! Two Secret shapes are understood, as in Porch: type `kubernetes.io/basic-auth` with `username`
 //! and `password`, and any Secret with a `bearerToken` key. Errors name the Secret and the missing
 //! key, never a value.
+//!
+//! The Secret is read as a [`Stored`] one: a Secret that does not decode (a field of the wrong
+//! type, written before the server checked types) is an error naming the field, and kube-client
+//! never sees a failed decode (on which it would log the whole response, data included).
 
 use crate::git::Credentials;
 use k8s_openapi::api::core::v1::Secret;
 use kube::{Api, Client};
+use porch_controllers::{Stored, Undecodable};
 
 /// The Secret type of basic-auth credentials.
 pub const BASIC_AUTH_TYPE: &str = "kubernetes.io/basic-auth";
@@ -35,6 +40,16 @@ pub enum CredentialsError {
         name: String,
         /// What is missing.
         why: String,
+    },
+    /// The Secret does not decode.
+    #[error("secret {namespace}/{name} does not decode: {error}")]
+    Undecodable {
+        /// Its namespace.
+        namespace: String,
+        /// Its name.
+        name: String,
+        /// The field that does not decode (no value).
+        error: Undecodable,
     },
     /// Reading the Secret failed.
     #[error("failed to read secret {namespace}/{name}")]
@@ -82,18 +97,38 @@ pub fn from_secret(namespace: &str, name: &str, secret: &Secret) -> Result<Crede
 /// Reads Secret `namespace/name` through `client` and returns its credentials.
 ///
 /// # Errors
-/// [`CredentialsError::NotFound`], [`CredentialsError::Unusable`], [`CredentialsError::Read`].
+/// [`CredentialsError::NotFound`], [`CredentialsError::Unusable`],
+/// [`CredentialsError::Undecodable`], [`CredentialsError::Read`].
 pub async fn read(client: &Client, namespace: &str, name: &str) -> Result<Credentials, CredentialsError> {
-    let api: Api<Secret> = Api::namespaced(client.clone(), namespace);
-    match api.get_opt(name).await {
+    match read_secret(client, namespace, name).await {
         Ok(Some(secret)) => from_secret(namespace, name, &secret),
         Ok(None) => {
             Err(CredentialsError::NotFound { namespace: namespace.to_string(), name: name.to_string() })
         }
-        Err(source) => {
-            Err(CredentialsError::Read { namespace: namespace.to_string(), name: name.to_string(), source })
-        }
+        Err(e) => Err(e),
     }
+}
+
+/// Reads Secret `namespace/name` through `client`, as stored: `None` when there is none.
+///
+/// # Errors
+/// [`CredentialsError::Undecodable`] naming the field, [`CredentialsError::Read`].
+pub async fn read_secret(
+    client: &Client,
+    namespace: &str,
+    name: &str,
+) -> Result<Option<Secret>, CredentialsError> {
+    let api: Api<Stored<Secret>> = Api::namespaced(client.clone(), namespace);
+    let stored = api.get_opt(name).await.map_err(|source| CredentialsError::Read {
+        namespace: namespace.to_string(),
+        name: name.to_string(),
+        source,
+    })?;
+    stored.map(|s| s.into_object()).transpose().map_err(|error| CredentialsError::Undecodable {
+        namespace: namespace.to_string(),
+        name: name.to_string(),
+        error,
+    })
 }
 
 #[cfg(test)]

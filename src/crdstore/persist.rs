@@ -77,3 +77,23 @@ pub(crate) fn commit(db: &Database, changes: &[Change], rv: u64) -> Result<(), S
     }
     tx.commit().map_err(StoreError::storage)
 }
+
+/// Writes `object` under `kind`/`namespace`/`name` as it is, in its own durable transaction,
+/// into the database at `path` (which no running store may hold). No validation, no change.
+pub(crate) fn put_raw(
+    path: &Path,
+    kind: StoredKind,
+    namespace: &str,
+    name: &str,
+    object: &Value,
+) -> Result<(), StoreError> {
+    let db = Database::create(path).map_err(StoreError::storage)?;
+    let mut tx = db.begin_write().map_err(StoreError::storage)?;
+    tx.set_durability(Durability::Immediate).map_err(StoreError::storage)?;
+    {
+        let mut objects = tx.open_table(OBJECTS).map_err(StoreError::storage)?;
+        let bytes = serde_json::to_vec(object).map_err(StoreError::storage)?;
+        objects.insert(key(kind, namespace, name).as_str(), bytes.as_slice()).map_err(StoreError::storage)?;
+    }
+    tx.commit().map_err(StoreError::storage)
+}

@@ -251,4 +251,26 @@ impl Store {
     pub fn resource_version(&self) -> u64 {
         self.inner.shared.read().rv
     }
+
+    /// Writes `object` of `kind` as it is — no validation, no defaulting, its resourceVersion
+    /// untouched — into the store in `dir` while no server holds it: the object then is exactly
+    /// what an older version of the server could have left behind. For tests of how the server
+    /// copes with stored data that no longer decodes, and for offline repair; the API has no way
+    /// to reach it. The key comes from `metadata.namespace` (namespaced kinds) and
+    /// `metadata.name`; an existing object under that key is replaced.
+    ///
+    /// # Errors
+    /// `BadRequest` without a name (or a namespace for a namespaced kind); `Storage` when the
+    /// store is open (a server is running on `dir`) or cannot be written.
+    pub fn import_raw_offline(dir: &Path, kind: StoredKind, object: &Value) -> Result<(), StoreError> {
+        let text = |field: &str| object.pointer(field).and_then(Value::as_str).filter(|s| !s.is_empty());
+        let name = text("/metadata/name")
+            .ok_or_else(|| StoreError::BadRequest("the object has no metadata.name".into()))?;
+        let namespace = match kind.namespaced() {
+            true => text("/metadata/namespace")
+                .ok_or_else(|| StoreError::BadRequest("the object has no metadata.namespace".into()))?,
+            false => "",
+        };
+        persist::put_raw(&dir.join(FILE_NAME), kind, namespace, name, object)
+    }
 }

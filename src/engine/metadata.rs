@@ -5,6 +5,11 @@
 //! Reads never leave memory: a watch of every PackageRev keeps a map of them, and every write
 //! made here is put into the map from the server's answer at once (so a request sees its own
 //! write even before the watch delivers it). Only a newer resourceVersion replaces an entry.
+//!
+//! PackageRevs are read as [`Stored`] objects: one that does not decode is logged once (naming
+//! it, never its content) and left out of the map, so its PackageRevision shows no user
+//! metadata; a write of that metadata replaces it with a good object. A failing watch is retried
+//! with exponential backoff.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Once, RwLock};
@@ -12,12 +17,15 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+use kube::Resource;
 use kube::api::{Api, DeleteParams, PostParams};
+use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
 use porch_api::PackageRev;
 use porch_api::config::{PackageRevSpec, PackageRevStatus};
 use porch_api::gvk::PACKAGE_REVISION;
 use porch_api::labels::{INTERNAL_REPOSITORY_LABEL, PACKAGE_REVISION_FINALIZER};
+use porch_controllers::{Stored, Undecodable};
 use tokio::sync::watch;
 
 /// How long a request waits for the first list of PackageRevs after start-up.
@@ -81,7 +89,23 @@ pub(crate) fn meta_rv(rev: &PackageRev) -> Option<u64> {
 
 /// The `(namespace, name)` of a PackageRev.
 pub(crate) fn key_of(rev: &PackageRev) -> (String, String) {
-    (rev.metadata.namespace.clone().unwrap_or_default(), rev.metadata.name.clone().unwrap_or_default())
+    key_of_meta(&rev.metadata)
+}
+
+/// The `(namespace, name)` of an object.
+fn key_of_meta(meta: &ObjectMeta) -> (String, String) {
+    (meta.namespace.clone().unwrap_or_default(), meta.name.clone().unwrap_or_default())
+}
+
+/// The PackageRev `stored`, or, when it does not decode, a good one with the metadata that does
+/// (its resourceVersion included, so that writing it back replaces exactly what was read).
+fn decoded_or_fresh(stored: Stored<PackageRev>) -> PackageRev {
+    let metadata = stored.meta().clone();
+    stored.into_object().unwrap_or_else(|_| PackageRev {
+        metadata,
+        spec: PackageRevSpec {},
+        status: Some(PackageRevStatus {}),
+    })
 }
 
 /// Writes `user` into `rev`'s metadata, keeping (or adding) the server's label, finalizer and
@@ -192,7 +216,7 @@ impl Metadata {
         Self { inner: Arc::new(Inner { client, map: RwLock::default(), ready, started: Once::new() }) }
     }
 
-    fn api(&self, namespace: &str) -> Api<PackageRev> {
+    fn api(&self, namespace: &str) -> Api<Stored<PackageRev>> {
         Api::namespaced(self.inner.client.clone(), namespace)
     }
 
@@ -249,13 +273,15 @@ impl Metadata {
             attempt += 1;
             let current = match self.get(namespace, name) {
                 Some(current) => Some((*current).clone()),
-                None => api.get_opt(name).await.map_err(|e| err("read", e))?,
+                None => api.get_opt(name).await.map_err(|e| err("read", e))?.map(decoded_or_fresh),
             };
             let result = match current {
                 Some(mut rev) => {
                     apply_user(&mut rev, repository, uid, user);
                     rev.metadata.managed_fields = None;
-                    api.replace(name, &PostParams::default(), &rev).await.map_err(|e| err("update", e))
+                    api.replace(name, &PostParams::default(), &Stored::new(rev))
+                        .await
+                        .map_err(|e| err("update", e))
                 }
                 None => {
                     let mut rev = PackageRev {
@@ -268,16 +294,18 @@ impl Metadata {
                         status: Some(PackageRevStatus {}),
                     };
                     apply_user(&mut rev, repository, uid, user);
-                    api.create(&PostParams::default(), &rev).await.map_err(|e| err("create", e))
+                    api.create(&PostParams::default(), &Stored::new(rev)).await.map_err(|e| err("create", e))
                 }
             };
             match result {
-                Ok(rev) => return Ok(self.remember(rev)),
+                Ok(rev) => return Ok(self.remember(decoded_or_fresh(rev))),
                 Err(MetadataError::Api { source: kube::Error::Api(status), .. })
                     if (status.code == 409) && attempt < WRITE_ATTEMPTS =>
                 {
                     // Someone else wrote it in between: read it again (bypassing a stale map).
-                    if let Ok(Some(fresh)) = api.get_opt(name).await {
+                    if let Ok(Some(fresh)) = api.get_opt(name).await
+                        && let Ok(fresh) = fresh.into_object()
+                    {
                         self.remember(fresh);
                     } else {
                         self.forget(namespace, name);
@@ -310,7 +338,7 @@ impl Metadata {
             }
             Err(e) => return Err(err("delete", e)),
         };
-        let rev = self.remember(deleted);
+        let rev = self.remember(decoded_or_fresh(deleted));
         if !UserMeta::of(&rev).finalizers.is_empty() {
             return Ok(Some(rev));
         }
@@ -336,17 +364,18 @@ impl Metadata {
         let api = self.api(namespace);
         let err = |action, source| MetadataError::Api { action, name: format!("{namespace}/{name}"), source };
         for attempt in 1..=WRITE_ATTEMPTS {
-            let Some(mut rev) = api.get_opt(name).await.map_err(|e| err("read", e))? else {
+            let Some(rev) = api.get_opt(name).await.map_err(|e| err("read", e))? else {
                 self.forget(namespace, name);
                 return Ok(());
             };
+            let mut rev = decoded_or_fresh(rev);
             let finalizers = UserMeta::of(&rev).finalizers;
             let kept = !finalizers.is_empty();
             rev.metadata.finalizers = non_empty(finalizers);
             rev.metadata.managed_fields = None;
-            match api.replace(name, &PostParams::default(), &rev).await {
-                Ok(rev) if rev.metadata.deletion_timestamp.is_some() && kept => {
-                    self.remember(rev);
+            match api.replace(name, &PostParams::default(), &Stored::new(rev)).await {
+                Ok(rev) if rev.meta().deletion_timestamp.is_some() && kept => {
+                    self.remember(decoded_or_fresh(rev));
                     return Ok(());
                 }
                 Ok(_) => {
@@ -365,19 +394,74 @@ impl Metadata {
     }
 }
 
+/// The undecodable PackageRevs logged so far, by key, with the uid and error logged: each is
+/// logged once, and again only if it changes that way.
+#[derive(Debug, Default)]
+struct Undecodables(HashMap<Key, (String, Undecodable)>);
+
+impl Undecodables {
+    /// Logs `stored`, which does not decode with `error`, unless it was logged so already.
+    /// Returns whether it logged.
+    fn report(&mut self, stored: &Stored<PackageRev>, error: &Undecodable) -> bool {
+        let key = (
+            stored.meta().namespace.clone().unwrap_or_default(),
+            stored.meta().name.clone().unwrap_or_default(),
+        );
+        let seen = (stored.meta().uid.clone().unwrap_or_default(), error.clone());
+        if self.0.get(&key) == Some(&seen) {
+            return false;
+        }
+        self.0.insert(key, seen);
+        tracing::warn!(
+            object = %stored.describe(), error = %error,
+            "stored object does not decode; its PackageRevision shows no metadata until it is fixed"
+        );
+        true
+    }
+
+    /// `key` decodes again, or is gone.
+    fn forget(&mut self, key: &Key) {
+        self.0.remove(key);
+    }
+}
+
+/// Whether the stored object `new` is at least as new as `old` (resourceVersions that are not
+/// numbers are taken as newer).
+fn meta_is_newer(new: &ObjectMeta, old: &PackageRev) -> bool {
+    match (new.resource_version.as_deref().and_then(|v| v.parse::<u64>().ok()), meta_rv(old)) {
+        (Some(n), Some(o)) => n >= o,
+        _ => true,
+    }
+}
+
 /// Keeps `inner`'s map in step with the PackageRevs on the server until the metadata is dropped.
+/// PackageRevs that do not decode are logged once and left out; watch failures are retried with
+/// kube-runtime's exponential backoff (0.8 s doubling to 30 s), each distinct failure logged once
+/// until the next complete list.
 async fn run_watch(inner: std::sync::Weak<Inner>, client: kube::Client) {
-    let api: Api<PackageRev> = Api::all(client);
-    let mut stream = watcher::watcher(api, watcher::Config::default()).boxed();
+    let api: Api<Stored<PackageRev>> = Api::all(client);
+    let mut stream = watcher::watcher(api, watcher::Config::default()).default_backoff().boxed();
     let mut buffer: HashMap<Key, Arc<PackageRev>> = HashMap::new();
+    let mut undecodable = Undecodables::default();
+    let mut last_error: Option<String> = None;
     while let Some(event) = stream.next().await {
         let Some(inner) = inner.upgrade() else { return };
         match event {
             Ok(Event::Init) => buffer.clear(),
-            Ok(Event::InitApply(rev)) => {
-                buffer.insert(key_of(&rev), Arc::new(rev));
+            Ok(Event::InitApply(stored)) => {
+                let key = key_of_meta(stored.meta());
+                match stored.object() {
+                    Ok(_) => {
+                        undecodable.forget(&key);
+                        buffer.insert(key, Arc::new(decoded_or_fresh(stored)));
+                    }
+                    Err(e) => {
+                        undecodable.report(&stored, e);
+                    }
+                }
             }
             Ok(Event::InitDone) => {
+                last_error = None;
                 let mut map = inner.map.write().unwrap_or_else(|e| e.into_inner());
                 let fresh = std::mem::take(&mut buffer);
                 // Writes made while listing may be newer than the list: keep those.
@@ -394,24 +478,42 @@ async fn run_watch(inner: std::sync::Weak<Inner>, client: kube::Client) {
                 drop(map);
                 inner.ready.send_replace(true);
             }
-            Ok(Event::Apply(rev)) => {
-                let key = key_of(&rev);
-                let rev = Arc::new(rev);
+            Ok(Event::Apply(stored)) => {
+                let key = key_of_meta(stored.meta());
                 let mut map = inner.map.write().unwrap_or_else(|e| e.into_inner());
-                if map.get(&key.0, &key.1).is_none_or(|old| is_newer(&rev, old)) {
-                    map.insert(key, rev);
+                let newer = map.get(&key.0, &key.1).is_none_or(|old| meta_is_newer(stored.meta(), old));
+                match stored.object() {
+                    Ok(_) => {
+                        undecodable.forget(&key);
+                        if newer {
+                            map.insert(key, Arc::new(decoded_or_fresh(stored)));
+                        }
+                    }
+                    Err(e) => {
+                        if newer {
+                            map.remove(&key.0, &key.1);
+                        }
+                        drop(map);
+                        undecodable.report(&stored, e);
+                    }
                 }
             }
-            Ok(Event::Delete(rev)) => {
-                let key = key_of(&rev);
+            Ok(Event::Delete(stored)) => {
+                let key = key_of_meta(stored.meta());
+                undecodable.forget(&key);
                 let mut map = inner.map.write().unwrap_or_else(|e| e.into_inner());
-                if map.get(&key.0, &key.1).is_none_or(|old| is_newer(&rev, old)) {
+                if map.get(&key.0, &key.1).is_none_or(|old| meta_is_newer(stored.meta(), old)) {
                     map.remove(&key.0, &key.1);
                 }
             }
             Err(e) => {
-                tracing::warn!(error = %e, "watch of PackageRev objects failed; retrying");
-                tokio::time::sleep(Duration::from_millis(500)).await;
+                let text = e.to_string();
+                if last_error.as_deref() == Some(text.as_str()) {
+                    tracing::debug!(error = %text, "watch of PackageRev objects failed again; retrying");
+                } else {
+                    tracing::warn!(error = %text, "watch of PackageRev objects failed; retrying with backoff");
+                    last_error = Some(text);
+                }
             }
         }
     }
@@ -455,6 +557,40 @@ mod tests {
             ("PackageRevision", "repo.pkg.ws", "uid-1")
         );
         assert_eq!(UserMeta::of(&r), user);
+    }
+
+    fn stored(value: serde_json::Value) -> Stored<PackageRev> {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn an_undecodable_package_rev_is_reported_once_until_it_changes() {
+        let bad = |uid: &str| {
+            stored(serde_json::json!({
+                "metadata": {"name": "r.p.w", "namespace": "ns", "uid": uid, "resourceVersion": "4",
+                             "ownerReferences": "x"},
+                "spec": {},
+            }))
+        };
+        let mut reported = Undecodables::default();
+        let first = bad("u1");
+        let e = first.object().unwrap_err().clone();
+        assert!(reported.report(&first, &e));
+        assert!(!reported.report(&bad("u1"), &e), "the same object again (a re-list)");
+        assert!(reported.report(&bad("u2"), &e), "re-created");
+        reported.forget(&("ns".into(), "r.p.w".into()));
+        assert!(reported.report(&bad("u2"), &e), "fixed, then broken again");
+    }
+
+    #[test]
+    fn a_bad_package_rev_is_replaced_by_a_good_one_with_its_metadata() {
+        let fresh = decoded_or_fresh(stored(serde_json::json!({
+            "metadata": {"name": "r.p.w", "namespace": "ns", "resourceVersion": "9", "labels": {"a": "b"}},
+            "spec": "x",
+        })));
+        assert_eq!(fresh.metadata.resource_version.as_deref(), Some("9"));
+        assert_eq!(fresh.metadata.labels.unwrap()["a"], "b");
+        assert_eq!(serde_json::to_value(&fresh.spec).unwrap(), serde_json::json!({}));
     }
 
     #[test]

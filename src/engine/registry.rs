@@ -310,10 +310,12 @@ async fn read_credentials(
 }
 
 /// The PEM CA bundle of the namespace's private git servers: key `ca.crt` of the Secret
-/// `<namespace>-ca-bundle`, as in Porch; none when there is no such Secret.
+/// `<namespace>-ca-bundle`, as in Porch; none when there is no such Secret, or when it cannot be
+/// read or does not decode (then the system roots apply, and a certificate error says why the
+/// remote is refused).
 async fn ca_bundle(client: &kube::Client, namespace: &str) -> Option<Vec<u8>> {
-    let api: kube::Api<k8s_openapi::api::core::v1::Secret> = kube::Api::namespaced(client.clone(), namespace);
-    let secret = api.get_opt(&format!("{namespace}-ca-bundle")).await.ok().flatten()?;
+    let name = format!("{namespace}-ca-bundle");
+    let secret = credentials::read_secret(client, namespace, &name).await.ok().flatten()?;
     secret.data?.get("ca.crt").map(|b| b.0.clone())
 }
 

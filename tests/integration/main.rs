@@ -13,4 +13,5 @@ mod credentials;
 mod http;
 mod reads;
 mod restart;
+mod stored_data;
 mod watch;

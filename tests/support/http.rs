@@ -336,3 +336,49 @@ fn parse_cgi(out: &[u8]) -> Response<Full<Bytes>> {
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
+
+/// A remote that fails every request with `status`, echoing the request's `Authorization`
+/// header in the body (a misbehaving server that reflects credentials into its error page).
+/// Stopped when dropped.
+#[derive(Debug)]
+pub(crate) struct EchoAuthServer {
+    pub(crate) port: u16,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl EchoAuthServer {
+    /// Serves on a free loopback port.
+    pub(crate) async fn start(status: StatusCode) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { return };
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req: Request<Incoming>| async move {
+                        let auth = req.headers().get("authorization").map(|v| v.as_bytes().to_vec());
+                        let body = [b"Authorization: ".as_slice(), &auth.unwrap_or_default()].concat();
+                        Ok::<_, std::convert::Infallible>(
+                            Response::builder().status(status).body(Full::new(Bytes::from(body))).unwrap(),
+                        )
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Self { port, task }
+    }
+
+    /// `http://127.0.0.1:<port>/<name>`.
+    pub(crate) fn url(&self, name: &str) -> String {
+        format!("http://127.0.0.1:{}/{name}", self.port)
+    }
+}
+
+impl Drop for EchoAuthServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -23,6 +23,7 @@ pub use reconcile::Error;
 
 use crate::backend::RepositoryBackend;
 use crate::gc;
+use crate::stored::Stored;
 
 /// How the controller runs.
 #[derive(Debug, Clone)]
@@ -37,13 +38,15 @@ pub struct Settings {
 
 /// Runs the controller (and the periodic sweep of orphans) until the watch of Repositories ends.
 pub async fn run(client: kube::Client, backend: Arc<dyn RepositoryBackend>, settings: Settings) {
-    let api: Api<Repository> = Api::all(client.clone());
+    // Read as stored: a Repository that does not decode is reported, not a failed list.
+    let api: Api<Stored<Repository>> = Api::all(client.clone());
     let (concurrency, sweep_every) = (settings.concurrency, settings.sweep_interval);
     let context = Arc::new(reconcile::Context {
         client: client.clone(),
         backend: backend.clone(),
         settings,
         failures: Mutex::default(),
+        undecodable: Mutex::default(),
     });
     let controller = Controller::new(api, watcher::Config::default())
         .with_config(controller::Config::default().concurrency(concurrency))

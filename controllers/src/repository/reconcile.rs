@@ -1,13 +1,17 @@
 //! The reconciler of one Repository: decide whether a sync is due, run it, write the status,
 //! keep the PackageRevs in step; on deletion, close the repository and delete its PackageRevs.
 //! Idempotent and level-triggered: every reconcile recomputes the decision from the object.
+//! A Repository that does not decode is reported (its `Ready` condition, and one log line) and
+//! left alone until it changes.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
+use kube::Resource;
 use kube::api::{Api, Patch, PatchParams};
 use kube::runtime::controller::Action;
 use kube::runtime::finalizer::{self, Event};
@@ -21,6 +25,7 @@ use crate::backend::RepositoryBackend;
 use crate::conditions::ReadyReason;
 use crate::gc;
 use crate::schedule::{Decision, Due, Periodic, decide};
+use crate::stored::{Stored, Undecodable};
 
 /// The field manager of the status writes.
 const FIELD_MANAGER: &str = "repository-controller";
@@ -59,17 +64,29 @@ pub enum Error {
     },
 }
 
+/// The failures of one repository in a row.
+#[derive(Debug, Default)]
+pub(crate) struct Failures {
+    /// How many, for the backoff.
+    attempts: u32,
+    /// The last error's text: only a new one is logged at WARN.
+    last: String,
+}
+
 /// What every reconcile shares.
 pub(crate) struct Context {
     pub(crate) client: kube::Client,
     pub(crate) backend: Arc<dyn RepositoryBackend>,
     pub(crate) settings: Settings,
     /// Consecutive failures per repository, for the backoff.
-    pub(crate) failures: Mutex<HashMap<(String, String), u32>>,
+    pub(crate) failures: Mutex<HashMap<(String, String), Failures>>,
+    /// The Repositories reported as undecodable, with the uid and error reported: each is
+    /// reported once until it changes.
+    pub(crate) undecodable: Mutex<HashMap<(String, String), (String, Undecodable)>>,
 }
 
-fn key(repo: &Repository) -> (String, String) {
-    (repo.metadata.namespace.clone().unwrap_or_default(), repo.metadata.name.clone().unwrap_or_default())
+fn key(meta: &ObjectMeta) -> (String, String) {
+    (meta.namespace.clone().unwrap_or_default(), meta.name.clone().unwrap_or_default())
 }
 
 /// Looks again when the next sync is due (at least a second from now).
@@ -80,32 +97,98 @@ fn requeue_at(next: Timestamp, now: Timestamp) -> Action {
 
 /// Reconciles one Repository under the `config.porch.kpt.dev/repository` finalizer.
 pub(crate) async fn reconcile(
-    repo: Arc<Repository>,
+    repo: Arc<Stored<Repository>>,
     ctx: Arc<Context>,
 ) -> Result<Action, finalizer::Error<Error>> {
-    let (namespace, _) = key(&repo);
-    let api: Api<Repository> = Api::namespaced(ctx.client.clone(), &namespace);
+    let (namespace, _) = key(repo.meta());
+    let api: Api<Stored<Repository>> = Api::namespaced(ctx.client.clone(), &namespace);
+    // An undecodable Repository gets no finalizer (writing one could fail as its spec does);
+    // one that has the finalizer already is still cleaned up when deleted.
+    if let Err(e) = repo.object()
+        && repo.meta().deletion_timestamp.is_none()
+    {
+        return Ok(report_undecodable(&api, &repo, e, &ctx).await);
+    }
     let status_api = api.clone();
     finalizer::finalizer(&api, REPOSITORY_FINALIZER, repo, move |event| async move {
         match event {
-            Event::Apply(repo) => apply(&status_api, &repo, &ctx).await,
-            Event::Cleanup(repo) => cleanup(&repo, &ctx).await,
+            Event::Apply(stored) => match stored.object() {
+                Ok(repo) => apply(&status_api, repo, &ctx).await,
+                Err(e) => Ok(report_undecodable(&status_api, &stored, e, &ctx).await),
+            },
+            Event::Cleanup(stored) => cleanup(stored.meta(), &ctx).await,
         }
     })
     .await
 }
 
-async fn write_status(api: &Api<Repository>, repo: &Repository, observed: &Observed) -> Result<(), Error> {
+/// Writes `Ready=False` (reason `Invalid`, the field error) into the status of a Repository
+/// that does not decode, closes it if it was open, and logs it once — naming it, never its
+/// content. Waits for a change of the object.
+async fn report_undecodable(
+    api: &Api<Stored<Repository>>,
+    stored: &Stored<Repository>,
+    error: &Undecodable,
+    ctx: &Context,
+) -> Action {
+    let (ns, name) = key(stored.meta());
+    let uid = stored.meta().uid.clone().unwrap_or_default();
+    let seen = (uid, error.clone());
+    let first = {
+        let mut reported = ctx.undecodable.lock().unwrap_or_else(|e| e.into_inner());
+        reported.insert((ns.clone(), name.clone()), seen.clone()).as_ref() != Some(&seen)
+    };
+    if !first {
+        return Action::await_change();
+    }
+    if ctx.backend.is_open(&ns, &name) {
+        ctx.backend.close(&ns, &name).await;
+    }
+    let message = format!("the stored Repository does not decode: {error}; fix or re-create it");
+    let observed = Observed::condition(ReadyReason::Invalid, message);
+    let patch = status::patch_status(
+        stored.undecodable_part("status"),
+        stored.meta().generation,
+        &observed,
+        Timestamp::now(),
+    );
+    let written = match patch {
+        Some(patch) => api
+            .patch_status(&name, &PatchParams::apply(FIELD_MANAGER), &Patch::Merge(&patch))
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        None => Ok(()),
+    };
+    match written {
+        Ok(()) => tracing::warn!(
+            object = %stored.describe(), error = %error,
+            "stored object does not decode; skipped until it changes"
+        ),
+        Err(status_error) => tracing::warn!(
+            object = %stored.describe(), error = %error, %status_error,
+            "stored object does not decode; skipped until it changes (its status could not be written)"
+        ),
+    }
+    Action::await_change()
+}
+
+async fn write_status(
+    api: &Api<Stored<Repository>>,
+    repo: &Repository,
+    observed: &Observed,
+) -> Result<(), Error> {
     let Some(patch) = status::patch(repo, observed, Timestamp::now()) else { return Ok(()) };
-    let (ns, name) = key(repo);
+    let (ns, name) = key(&repo.metadata);
     api.patch_status(&name, &PatchParams::apply(FIELD_MANAGER), &Patch::Merge(&patch))
         .await
         .map(drop)
         .map_err(|source| Error::Status { repository: format!("{ns}/{name}"), source })
 }
 
-async fn apply(api: &Api<Repository>, repo: &Repository, ctx: &Context) -> Result<Action, Error> {
-    let (ns, name) = key(repo);
+async fn apply(api: &Api<Stored<Repository>>, repo: &Repository, ctx: &Context) -> Result<Action, Error> {
+    let (ns, name) = key(&repo.metadata);
+    ctx.undecodable.lock().unwrap_or_else(|e| e.into_inner()).remove(&(ns.clone(), name.clone()));
     let repository = format!("{ns}/{name}");
     let now = Timestamp::now();
     let periodic = match Periodic::of(repo, ctx.settings.frequency) {
@@ -163,10 +246,11 @@ async fn apply(api: &Api<Repository>, repo: &Repository, ctx: &Context) -> Resul
     }
 }
 
-async fn cleanup(repo: &Repository, ctx: &Context) -> Result<Action, Error> {
-    let (ns, name) = key(repo);
+async fn cleanup(meta: &ObjectMeta, ctx: &Context) -> Result<Action, Error> {
+    let (ns, name) = key(meta);
     ctx.backend.close(&ns, &name).await;
     ctx.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(&(ns.clone(), name.clone()));
+    ctx.undecodable.lock().unwrap_or_else(|e| e.into_inner()).remove(&(ns.clone(), name.clone()));
     gc::delete_package_revs(&ctx.client, &ns, &name)
         .await
         .map_err(|source| Error::PackageRevs { repository: format!("{ns}/{name}"), source })?;
@@ -174,20 +258,30 @@ async fn cleanup(repo: &Repository, ctx: &Context) -> Result<Action, Error> {
     Ok(Action::await_change())
 }
 
-/// Retries a failed reconcile with exponential backoff per repository.
+/// Retries a failed reconcile with exponential backoff per repository. A failure is logged at
+/// WARN when its text is new for the repository, retries that fail the same way at DEBUG.
 pub(crate) fn error_policy(
-    repo: Arc<Repository>,
+    repo: Arc<Stored<Repository>>,
     error: &finalizer::Error<Error>,
     ctx: Arc<Context>,
 ) -> Action {
-    let attempts = {
+    let text = error.to_string();
+    let (attempts, new) = {
         let mut failures = ctx.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let n = failures.entry(key(&repo)).or_insert(0);
-        *n += 1;
-        *n
+        let f = failures.entry(key(repo.meta())).or_default();
+        f.attempts += 1;
+        let new = f.last != text;
+        if new {
+            f.last.clone_from(&text);
+        }
+        (f.attempts, new)
     };
     let delay =
         FIRST_RETRY.saturating_mul(2u32.saturating_pow(attempts.saturating_sub(1).min(16))).min(MAX_RETRY);
-    tracing::warn!(error = %error, attempts, retry_in_s = delay.as_secs(), "repository reconcile failed");
+    if new {
+        tracing::warn!(error = %text, attempts, retry_in_s = delay.as_secs(), "repository reconcile failed");
+    } else {
+        tracing::debug!(error = %text, attempts, retry_in_s = delay.as_secs(), "repository reconcile failed");
+    }
     Action::requeue(delay)
 }

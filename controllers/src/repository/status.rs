@@ -4,6 +4,7 @@
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
 use porch_api::Repository;
+use porch_api::config::RepositoryStatus;
 use serde_json::{Value, json};
 
 use crate::backend::SyncSummary;
@@ -33,8 +34,18 @@ impl Observed {
 
 /// The merge patch bringing `repo`'s status to `observed`, or `None` when it shows that already.
 pub(crate) fn patch(repo: &Repository, observed: &Observed, now: Timestamp) -> Option<Value> {
-    let status = repo.status.clone().unwrap_or_default();
-    let generation = repo.metadata.generation;
+    patch_status(repo.status.clone(), repo.metadata.generation, observed, now)
+}
+
+/// The merge patch bringing `status` (of an object at `generation`) to `observed`, or `None`
+/// when it shows that already.
+pub(crate) fn patch_status(
+    status: Option<RepositoryStatus>,
+    generation: Option<i64>,
+    observed: &Observed,
+    now: Timestamp,
+) -> Option<Value> {
+    let status = status.unwrap_or_default();
     let current = status.ready();
     let mut condition = ready_condition(observed.ready, &observed.message, generation, Time(now));
     let same_condition = current.is_some_and(|c| {
@@ -71,7 +82,6 @@ pub(crate) fn patch(repo: &Repository, observed: &Observed, now: Timestamp) -> O
 #[cfg(test)]
 mod tests {
     use super::*;
-    use porch_api::config::RepositoryStatus;
 
     #[test]
     fn the_same_condition_is_not_written_twice() {

@@ -27,6 +27,7 @@ use std::time::Duration;
 use kube::Api;
 use porch_api::gvk::{PACKAGE_REVISION, REPOSITORY, ResourceInfo};
 use porch_api::{PackageRev, Repository, package_revision_uid};
+use porch_controllers::Stored;
 use porch_layers::ApiError;
 
 pub(crate) use read::{ListOptions, Listed, labels_match};
@@ -166,11 +167,16 @@ impl Engine {
         &self.client
     }
 
-    /// Repository `namespace/name`, or 404 `repositories.config.porch.kpt.dev "name" not found`.
+    /// Repository `namespace/name`, or 404 `repositories.config.porch.kpt.dev "name" not found`;
+    /// 503 naming the field when its stored object does not decode.
     pub(crate) async fn repository(&self, namespace: &str, name: &str) -> Result<Repository, ApiError> {
-        let api: Api<Repository> = Api::namespaced(self.client.clone(), namespace);
+        let api: Api<Stored<Repository>> = Api::namespaced(self.client.clone(), namespace);
         match api.get_opt(name).await {
-            Ok(Some(repo)) => Ok(repo),
+            Ok(Some(stored)) => stored.into_object().map_err(|e| {
+                ApiError::unavailable(format!(
+                    "repository {namespace}/{name} cannot be served: the stored object does not decode: {e}"
+                ))
+            }),
             Ok(None) => Err(not_found(&REPOSITORY, name)),
             Err(e) => Err(translate::kube_error(&e)),
         }

@@ -10,9 +10,11 @@ use std::sync::Arc;
 use base64::Engine as _;
 use futures::StreamExt;
 use kube::Api;
+use kube::Resource;
 use kube::api::ListParams;
 use porch_api::gvk::{PACKAGE_REVISION_RESOURCES, PORCH_PACKAGE};
 use porch_api::{PackageRev, PackageRevision, PackageRevisionResources, PorchPackage, Repository};
+use porch_controllers::Stored;
 use porch_layers::request::ReadAt;
 use porch_layers::{ApiError, LabelSelector};
 use serde::{Deserialize, Serialize};
@@ -125,31 +127,47 @@ impl Engine {
         Ok(crate::freshness::settle(read_at, || self.resource_version()).await?)
     }
 
-    /// The Repositories a list visits, sorted by namespace and name.
-    async fn list_repositories(&self, options: &ListOptions<'_>) -> Result<Vec<Repository>, ApiError> {
+    /// The Repositories a list visits, sorted by namespace and name, and a warning for each one
+    /// skipped because its stored object does not decode (the controller reports it).
+    async fn list_repositories(
+        &self,
+        options: &ListOptions<'_>,
+    ) -> Result<(Vec<Repository>, Vec<String>), ApiError> {
         let namespace = options.filter.namespace().or(options.namespace);
-        let mut repos: Vec<Repository> = match (options.filter.repository(), namespace) {
+        let stored: Vec<Stored<Repository>> = match (options.filter.repository(), namespace) {
             (Some(name), Some(ns)) => {
-                let api: Api<Repository> = Api::namespaced(self.client.clone(), ns);
+                let api: Api<Stored<Repository>> = Api::namespaced(self.client.clone(), ns);
                 api.get_opt(name).await.map_err(|e| translate::kube_error(&e))?.into_iter().collect()
             }
             (only, ns) => {
-                let api: Api<Repository> = match ns {
+                let api: Api<Stored<Repository>> = match ns {
                     Some(ns) => Api::namespaced(self.client.clone(), ns),
                     None => Api::all(self.client.clone()),
                 };
                 let list = api.list(&ListParams::default()).await.map_err(|e| translate::kube_error(&e))?;
                 list.items
                     .into_iter()
-                    .filter(|r| only.is_none_or(|n| r.metadata.name.as_deref() == Some(n)))
+                    .filter(|r| only.is_none_or(|n| r.meta().name.as_deref() == Some(n)))
                     .collect()
             }
         };
+        let mut repos = Vec::with_capacity(stored.len());
+        let mut skipped = Vec::new();
+        for r in stored {
+            let (ns, name) = (r.meta().namespace.clone().unwrap_or_default(), r.meta().name.clone());
+            match r.into_object() {
+                Ok(repo) => repos.push(repo),
+                Err(e) => skipped.push(format!(
+                    "repository {ns}/{} was skipped: the stored object does not decode: {e}",
+                    name.unwrap_or_default()
+                )),
+            }
+        }
         repos.sort_by(|a, b| {
             (a.metadata.namespace.as_deref(), a.metadata.name.as_deref())
                 .cmp(&(b.metadata.namespace.as_deref(), b.metadata.name.as_deref()))
         });
-        Ok(repos)
+        Ok((repos, skipped))
     }
 
     /// Runs `each` on the cache of every visited Repository, concurrently and under the
@@ -163,7 +181,7 @@ impl Engine {
         F: Fn(Repository, RepositoryCache) -> Fut,
         Fut: Future<Output = Result<Vec<T>, ApiError>>,
     {
-        let repos = self.list_repositories(options).await?;
+        let (repos, skipped) = self.list_repositories(options).await?;
         let timeout = self.list_timeout;
         let each = &each;
         let results: Vec<(String, Result<Vec<T>, String>)> = futures::stream::iter(repos)
@@ -185,12 +203,14 @@ impl Engine {
             .collect()
             .await;
         let mut items = Vec::new();
-        let mut warnings = Vec::new();
+        let mut warnings = skipped;
         for (who, result) in results {
             match result {
                 Ok(mut found) => items.append(&mut found),
                 Err(why) => {
-                    tracing::warn!(repository = %who, reason = %why, "repository skipped in a list");
+                    // The client gets the Warning; the controller logs the failure once (WARN on
+                    // every list would repeat it for as long as the repository is broken).
+                    tracing::debug!(repository = %who, reason = %why, "repository skipped in a list");
                     warnings.push(format!("repository {who} was skipped: {why}"));
                 }
             }
