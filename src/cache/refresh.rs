@@ -1,5 +1,10 @@
 //! Keeping the index in step with the remote: a full discovery ([`RepositoryCache::open`]) and
 //! an incremental refresh that re-discovers only the refs that changed since the last one.
+//!
+//! Both first check the local mirror ([`GitRepository::repair`](crate::git::GitRepository::repair)):
+//! a damaged one is replaced by a fresh clone and everything is discovered again, so the index
+//! never reflects what a broken mirror happens to still show. A sync that fails in the mirror's
+//! object database is checked again, deeply, and retried once when the mirror was damaged.
 
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
@@ -20,6 +25,31 @@ impl RepositoryCache {
         Ok(fetched)
     }
 
+    /// Checks the mirror and replaces it when it is damaged; `true` when it was.
+    async fn repair(&self) -> Result<bool, CacheError> {
+        let action =
+            format!("check the git mirror of repository {}/{}", self.inner.namespace, self.inner.name);
+        Ok(self.inner.git.repair().await.map_err(CacheError::git(action))?.is_some())
+    }
+
+    /// `result`, or — when it failed in the mirror's object database and a deep check finds the
+    /// mirror damaged (and so replaces it) — a full discovery from a fresh clone.
+    async fn retry_if_damaged(
+        &self,
+        result: Result<Vec<CacheEvent>, CacheError>,
+    ) -> Result<Vec<CacheEvent>, CacheError> {
+        match result {
+            Err(error) if self.inner.git.is_suspect() => {
+                if self.repair().await? {
+                    self.discover_everything().await
+                } else {
+                    Err(error)
+                }
+            }
+            other => other,
+        }
+    }
+
     /// Fetches and indexes every revision (full discovery). The first time every revision is
     /// ADDED; later calls re-synchronise the whole index and emit only the differences.
     pub async fn open(&self) -> Result<Vec<CacheEvent>, CacheError> {
@@ -27,6 +57,13 @@ impl RepositoryCache {
         if *closed {
             return Err(self.closed_error());
         }
+        self.repair().await?;
+        let result = self.discover_everything().await;
+        self.retry_if_damaged(result).await
+    }
+
+    /// [`open`](Self::open)'s work, under the caller's exclusive hold of the cache.
+    async fn discover_everything(&self) -> Result<Vec<CacheEvent>, CacheError> {
         let fetched = self.fetch().await?;
         let action =
             format!("discover the revisions of repository {}/{}", self.inner.namespace, self.inner.name);
@@ -49,10 +86,18 @@ impl RepositoryCache {
         if *closed {
             return Err(self.closed_error());
         }
-        if self.inner.refs.lock().unwrap_or_else(|e| e.into_inner()).is_none() {
-            drop(closed);
-            return self.open().await;
-        }
+        let repaired = self.repair().await?;
+        let result = if repaired || self.inner.refs.lock().unwrap_or_else(|e| e.into_inner()).is_none() {
+            self.discover_everything().await
+        } else {
+            self.discover_changes().await
+        };
+        self.retry_if_damaged(result).await
+    }
+
+    /// [`refresh`](Self::refresh)'s work once the index reflects a ref set, under the caller's
+    /// exclusive hold of the cache.
+    async fn discover_changes(&self) -> Result<Vec<CacheEvent>, CacheError> {
         let fetched = self.fetch().await?;
         let diff = {
             let cached = self.inner.refs.lock().unwrap_or_else(|e| e.into_inner());

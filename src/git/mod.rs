@@ -27,6 +27,7 @@ mod discover;
 mod drafts;
 mod error;
 mod history;
+mod integrity;
 mod kptfile;
 mod libgit2;
 mod local_fetch;

@@ -85,6 +85,19 @@ impl Writer {
         })
     }
 
+    /// Replaces the mirror with an empty one (its directory removed and created again), to be
+    /// filled by the next fetch: what a damaged mirror gets.
+    pub(crate) fn reset(&mut self) -> Result<(), GitError> {
+        match std::fs::remove_dir_all(&self.path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => return Err(GitError::RemoveMirror { path: self.path.clone(), source }),
+        }
+        self.repo = mirror::open(&self.path, &self.config.url)?;
+        self.forget();
+        Ok(())
+    }
+
     /// Fetches, then makes sure the branch exists (creating it when `create_branch` is set).
     pub(crate) fn fetch(&mut self, auth: &Auth) -> Result<FetchOutcome, GitError> {
         let mut refs = self.fetch_refs(auth)?;
