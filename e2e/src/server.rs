@@ -102,6 +102,11 @@ impl Endpoint {
         self.server.is_some()
     }
 
+    /// The data directory of a local server (`None` for an external endpoint).
+    pub fn data_dir(&self) -> Option<PathBuf> {
+        self.server.as_ref().map(|_| self.dir.path().join("data"))
+    }
+
     /// A scratch directory that lives as long as the endpoint.
     pub fn scratch(&self) -> &Path {
         self.dir.path()

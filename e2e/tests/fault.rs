@@ -11,6 +11,10 @@
 //! Several rounds, each killed after a random delay from a seed printed at the start (set
 //! `PORCH_FAULT_SEED` to replay one), accumulate on the same data directory and two `file://`
 //! remotes, so later rounds also check what earlier ones left.
+//!
+//! And a damaged local mirror (a truncated pack file), found by the next sync of the running
+//! server or at the restart of a killed one: cloned again, the Repository's `Ready` condition
+//! saying so, the package list the same throughout.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -18,7 +22,7 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
-use porch_e2e::git::{file_url, git, remote_with_packages};
+use porch_e2e::git::{GitDaemon, file_url, git, remote_with_packages};
 use porch_e2e::{Endpoint, HttpResponse, http_request, repository_manifest, wait_until};
 use serde_json::{Value, json};
 
@@ -310,13 +314,16 @@ fn shows(addr: &str, listed: &BTreeMap<String, Listed>, t: &Tracked, state: &Sta
     Ok(state.files.iter().all(|(path, content)| resources[path].as_str() == Some(content.as_str())))
 }
 
+/// Revisions as `(kind, package, workspace or version)`.
+type Revisions = BTreeSet<(String, String, String)>;
+
 /// The revisions the refs of `remote` hold, as `(kind, package, workspace or version)`, and the
 /// same from the API's list for `repository`; placeholders (the branch) are left out.
 fn refs_and_api(
     remote: &std::path::Path,
     repository: &str,
     listed: &BTreeMap<String, Listed>,
-) -> Result<(BTreeSet<(String, String, String)>, BTreeSet<(String, String, String)>)> {
+) -> Result<(Revisions, Revisions)> {
     let mut from_git = BTreeSet::new();
     let refs = git(remote, &["for-each-ref", "--format=%(refname)"])?;
     for name in refs.lines() {
@@ -483,10 +490,103 @@ fn kill_9_during_a_lifecycle_burst_loses_no_acknowledged_write() -> Result<()> {
     }
     let logs = ep.server_logs();
     assert!(!logs.contains("panicked"), "a panic in the server log:\n{logs}");
+    let finished = logs.matches("finished a local push interrupted by a crash").count();
+    println!("local pushes cut off by a kill and finished at a restart: {finished}");
     println!(
         "{} package revisions checked after {ROUNDS} kills in {:.1} s",
         tracked.len(),
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// The `Ready` condition's message of a Repository, once it is `True`.
+fn ready_message(addr: &str, repository: &str) -> Option<String> {
+    let repo = json_of(&get(addr, &format!("{CONFIG}/repositories/{repository}")).ok()?).ok()?;
+    let conditions = repo["status"]["conditions"].as_array()?.clone();
+    let ready = conditions.into_iter().find(|c| c["type"] == "Ready" && c["status"] == "True")?;
+    Some(ready["message"].as_str()?.to_string())
+}
+
+/// Cuts the largest pack file of `mirror` to half its size, in place.
+fn truncate_pack(mirror: &std::path::Path) -> Result<()> {
+    let pack = std::fs::read_dir(mirror.join("objects/pack"))?
+        .filter_map(|e| Some(e.ok()?.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "pack"))
+        .max_by_key(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .context("the mirror has a pack")?;
+    let len = std::fs::metadata(&pack)?.len();
+    std::fs::OpenOptions::new().write(true).open(&pack)?.set_len(len / 2)?;
+    Ok(())
+}
+
+#[test]
+fn a_damaged_mirror_is_cloned_again_and_the_repository_says_so() -> Result<()> {
+    let mut ep = Endpoint::start()?;
+    let Some(data_dir) = ep.data_dir() else {
+        println!("skipped: the endpoint is not a local server");
+        return Ok(());
+    };
+    let served = ep.scratch().join("served");
+    std::fs::create_dir_all(&served)?;
+    remote_with_packages(&served, "catalog", &[("app", &[1, 2]), ("net", &[1])])?;
+    let daemon = GitDaemon::start(&served)?;
+    let addr = ep.host_port().context("address")?.to_string();
+    let manifest = repository_manifest("catalog", &daemon.url("catalog.git"), "damage");
+    let created =
+        send(&addr, "POST", &format!("{CONFIG}/repositories"), "application/yaml", manifest.as_bytes())?;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let wait_for = |addr: &str, what: &dyn Fn(&str) -> bool| {
+        wait_until(Duration::from_secs(60), || ready_message(addr, "catalog").filter(|m| what(m)))
+    };
+    wait_for(&addr, &|m| m == "Repository Ready").context("the repository became ready")?;
+    let names = |addr: &str| -> Result<Vec<String>> { Ok(list(addr)?.into_keys().collect()) };
+    let before = names(&addr)?;
+    assert_eq!(before.len(), 5, "{before:?}");
+    let mirror = data_dir.join("git/default/catalog");
+    let change = |addr: &str, description: &str| -> Result<()> {
+        let patch = json!({"spec": {"description": description}}).to_string();
+        let r = send(
+            addr,
+            "PATCH",
+            &format!("{CONFIG}/repositories/catalog"),
+            "application/merge-patch+json",
+            patch.as_bytes(),
+        )?;
+        if r.status != 200 {
+            bail!("PATCH the repository: {} {}", r.status, r.text());
+        }
+        Ok(())
+    };
+
+    // The running server: a spec change makes it sync, and the sync finds the damage.
+    truncate_pack(&mirror)?;
+    change(&addr, "after the damage")?;
+    let message = wait_for(&addr, &|m| m != "Repository Ready").context("the repair was reported")?;
+    println!("running server: {message}");
+    assert!(message.starts_with("Repository Ready: the local mirror was damaged ("), "{message}");
+    assert!(message.contains("is truncated or does not match its index) and was cloned again"), "{message}");
+    assert_eq!(names(&addr)?, before);
+    let prr = get(&addr, &format!("{PORCH}/packagerevisionresources/catalog.app.v2"))?;
+    assert_eq!(prr.status, 200, "{}", prr.text());
+    assert!(json_of(&prr)?["spec"]["resources"]["cm.yaml"].as_str().is_some_and(|c| c.contains("v: \"2\"")));
+    // The next sync has nothing to report.
+    change(&addr, "repaired")?;
+    wait_for(&addr, &|m| m == "Repository Ready").context("the notice went away")?;
+
+    // A killed server, damaged while it was down: found when it starts again.
+    ep.kill()?;
+    truncate_pack(&mirror)?;
+    ep.restart()?;
+    let addr = ep.host_port().context("address")?.to_string();
+    let message =
+        wait_for(&addr, &|m| m != "Repository Ready").context("the repair was reported after the restart")?;
+    println!("after a restart: {message}");
+    assert!(
+        message.contains("the local mirror was damaged") && message.contains("cloned again"),
+        "{message}"
+    );
+    assert_eq!(names(&addr)?, before);
+    assert!(!ep.server_logs().contains("panicked"));
     Ok(())
 }

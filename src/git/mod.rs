@@ -28,6 +28,7 @@ mod drafts;
 mod error;
 mod history;
 mod integrity;
+mod journal;
 mod kptfile;
 mod libgit2;
 mod local_fetch;

@@ -13,6 +13,7 @@ use super::config::RepoConfig;
 use super::credentials::Auth;
 use super::discover::{DiscoveredRevision, Discoverer};
 use super::error::{GitError, Scrubber};
+use super::journal;
 use super::kptfile::KPTFILE;
 use super::mirror;
 use super::push::{self, Expect, RefUpdate};
@@ -74,8 +75,10 @@ impl std::fmt::Debug for Writer {
 }
 
 impl Writer {
+    /// Opens (creating if needed) the mirror, first finishing a local push a crash cut off.
     pub(crate) fn open(path: &Path, config: RepoConfig) -> Result<Self, GitError> {
         let repo = mirror::open(path, &config.url)?;
+        journal::recover(&repo);
         Ok(Self {
             repo,
             config,
