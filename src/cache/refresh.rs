@@ -25,11 +25,19 @@ impl RepositoryCache {
         Ok(fetched)
     }
 
-    /// Checks the mirror and replaces it when it is damaged; `true` when it was.
-    async fn repair(&self) -> Result<bool, CacheError> {
-        let action =
-            format!("check the git mirror of repository {}/{}", self.inner.namespace, self.inner.name);
-        Ok(self.inner.git.repair().await.map_err(CacheError::git(action))?.is_some())
+    /// Checks the mirror and replaces it when it is damaged; `true` when it was. A check that
+    /// fails (it could not read the mirror) is logged and the sync goes on: its own reads then
+    /// fail, or its fetch rewrites what the check tripped over.
+    async fn repair(&self) -> bool {
+        match self.inner.git.repair().await {
+            Ok(damage) => damage.is_some(),
+            Err(error) => {
+                let repository = format!("{}/{}", self.inner.namespace, self.inner.name);
+                let error = crate::error_chain::with_causes(&error);
+                tracing::warn!(%repository, %error, "could not check the git mirror");
+                false
+            }
+        }
     }
 
     /// `result`, or — when it failed in the mirror's object database and a deep check finds the
@@ -40,7 +48,7 @@ impl RepositoryCache {
     ) -> Result<Vec<CacheEvent>, CacheError> {
         match result {
             Err(error) if self.inner.git.is_suspect() => {
-                if self.repair().await? {
+                if self.repair().await {
                     self.discover_everything().await
                 } else {
                     Err(error)
@@ -57,7 +65,7 @@ impl RepositoryCache {
         if *closed {
             return Err(self.closed_error());
         }
-        self.repair().await?;
+        self.repair().await;
         let result = self.discover_everything().await;
         self.retry_if_damaged(result).await
     }
@@ -86,7 +94,7 @@ impl RepositoryCache {
         if *closed {
             return Err(self.closed_error());
         }
-        let repaired = self.repair().await?;
+        let repaired = self.repair().await;
         let result = if repaired || self.inner.refs.lock().unwrap_or_else(|e| e.into_inner()).is_none() {
             self.discover_everything().await
         } else {
