@@ -11,6 +11,10 @@ pub struct SyncSummary {
     pub package_count: i32,
     /// Commit at the head of the branch (`status.gitCommitHash`).
     pub git_commit_hash: String,
+    /// Something the user should know about this sync, shown in the `Ready` condition after
+    /// "Repository Ready: " (e.g. that the local mirror was damaged and cloned again); empty
+    /// for nothing.
+    pub notice: String,
 }
 
 /// A package revision a repository holds, as its PackageRev shadow object needs it.

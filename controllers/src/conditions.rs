@@ -17,8 +17,9 @@ pub enum ReadyReason {
     Invalid,
 }
 
-/// The `Ready` condition for `reason`; `message` is used for [`ReadyReason::Error`] and
-/// [`ReadyReason::Invalid`] only.
+/// The `Ready` condition for `reason`; `message` is the error text for [`ReadyReason::Error`] and
+/// [`ReadyReason::Invalid`], a notice appended to "Repository Ready" for [`ReadyReason::Ready`]
+/// (none when empty), and unused for [`ReadyReason::Reconciling`].
 pub fn ready_condition(
     reason: ReadyReason,
     message: &str,
@@ -26,7 +27,8 @@ pub fn ready_condition(
     now: Time,
 ) -> Condition {
     let (status, reason, message) = match reason {
-        ReadyReason::Ready => ("True", "Ready", "Repository Ready".to_string()),
+        ReadyReason::Ready if message.is_empty() => ("True", "Ready", "Repository Ready".to_string()),
+        ReadyReason::Ready => ("True", "Ready", format!("Repository Ready: {message}")),
         ReadyReason::Reconciling => {
             ("False", "Reconciling", "Repository reconciliation in progress".to_string())
         }
@@ -54,7 +56,10 @@ mod tests {
         assert_eq!((c.status.as_str(), c.reason.as_str()), ("False", "Error"));
         assert_eq!(c.message, "branch \"main\" doesn't exist");
         assert_eq!(c.observed_generation, Some(3));
-        let ok = ready_condition(ReadyReason::Ready, "ignored", None, now);
+        let ok = ready_condition(ReadyReason::Ready, "", None, now.clone());
         assert_eq!((ok.status.as_str(), ok.message.as_str()), ("True", "Repository Ready"));
+        let noted = ready_condition(ReadyReason::Ready, "the local mirror was cloned again", None, now);
+        assert_eq!(noted.status, "True");
+        assert_eq!(noted.message, "Repository Ready: the local mirror was cloned again");
     }
 }

@@ -27,6 +27,8 @@ pub struct Endpoint {
     host_port: Option<String>,
     namespace: String,
     server: Option<LocalServer>,
+    /// The extra flags a local server was started with (for a restart).
+    args: Vec<String>,
     /// Holds the data directory of a local server and the scratch space of the test.
     dir: TempDir,
 }
@@ -59,58 +61,25 @@ impl Endpoint {
             .with_context(|| format!("reading {KUBECONFIG_ENV}={}", kubeconfig.display()))?;
         let host_port = plain_http_server(&text);
         let namespace = unique_name("e2e");
-        let endpoint = Self { kubeconfig, host_port, namespace: namespace.clone(), server: None, dir };
+        let endpoint =
+            Self { kubeconfig, host_port, namespace: namespace.clone(), server: None, args: Vec::new(), dir };
         endpoint.kubectl_in(None).run(&["create", "namespace", &namespace]).success()?;
         Ok(endpoint)
     }
 
     fn local(args: &[&str], dir: TempDir) -> Result<Self> {
-        let binary = server_binary()?;
-        let data_dir = dir.path().join("data");
-        let mut child = Command::new(&binary)
-            .arg("--listen")
-            .arg("127.0.0.1:0")
-            .arg("--data-dir")
-            .arg(&data_dir)
-            .args(args)
-            .env("NO_COLOR", "1")
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .with_context(|| format!("starting {}", binary.display()))?;
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
         let logs = Arc::new(Mutex::new(String::new()));
-        for pipe in [child.stdout.take().map(boxed), child.stderr.take().map(boxed)].into_iter().flatten() {
-            let logs = logs.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                    let mut l = logs.lock().unwrap_or_else(|e| e.into_inner());
-                    l.push_str(&line);
-                    l.push('\n');
-                }
-            });
-        }
-        let mut server = LocalServer { child, logs };
-        let addr = wait_until(START_TIMEOUT, || {
-            if let Ok(Some(status)) = server.child.try_wait() {
-                return Some(Err(anyhow!("porch-server exited with {status}")));
-            }
-            listening_address(&server.logs()).map(Ok)
+        let (server, addr) = spawn_local(&dir.path().join("data"), &args, logs)?;
+        let kubeconfig = dir.path().join("data").join("kubeconfig");
+        Ok(Self {
+            kubeconfig,
+            host_port: Some(addr),
+            namespace: "default".into(),
+            server: Some(server),
+            args,
+            dir,
         })
-        .unwrap_or_else(|| Err(anyhow!("porch-server did not log `listening on http://…` in time")))
-        .map_err(|e| e.context(format!("server log:\n{}", server.logs())))?;
-        let ready = wait_until(START_TIMEOUT, || {
-            http_request(&addr, "GET", "/readyz", &[], b"").ok().filter(|r| r.status == 200)
-        });
-        if ready.is_none() {
-            bail!("porch-server on {addr} never answered /readyz with 200; log:\n{}", server.logs());
-        }
-        let kubeconfig = data_dir.join("kubeconfig");
-        if !kubeconfig.is_file() {
-            bail!("porch-server did not write {}", kubeconfig.display());
-        }
-        Ok(Self { kubeconfig, host_port: Some(addr), namespace: "default".into(), server: Some(server), dir })
     }
 
     /// The kubeconfig that reaches the endpoint.
@@ -131,6 +100,11 @@ impl Endpoint {
     /// Whether the endpoint is a local server started by this harness.
     pub fn is_local(&self) -> bool {
         self.server.is_some()
+    }
+
+    /// The data directory of a local server (`None` for an external endpoint).
+    pub fn data_dir(&self) -> Option<PathBuf> {
+        self.server.as_ref().map(|_| self.dir.path().join("data"))
     }
 
     /// A scratch directory that lives as long as the endpoint.
@@ -155,6 +129,37 @@ impl Endpoint {
     /// What the local server has logged so far (empty for an external endpoint).
     pub fn server_logs(&self) -> String {
         self.server.as_ref().map(LocalServer::logs).unwrap_or_default()
+    }
+
+    /// Kills a local server with SIGKILL — no shutdown of any kind, as a crash or an OOM kill —
+    /// and waits until it is gone. [`Endpoint::restart`] starts it again.
+    ///
+    /// # Errors
+    /// The endpoint is not a local server, or it could not be killed.
+    pub fn kill(&mut self) -> Result<()> {
+        let server = self.server.as_mut().context("only a local server can be killed")?;
+        server.child.kill()?;
+        server.child.wait()?;
+        Ok(())
+    }
+
+    /// Starts the local server again on the same data directory (after [`Endpoint::kill`]), with
+    /// the same flags, on a new port, and waits until it is ready; the kubeconfig is rewritten.
+    /// Its log continues [`Endpoint::server_logs`].
+    ///
+    /// # Errors
+    /// The endpoint is not a local server, the old one still runs, or the new one did not start.
+    pub fn restart(&mut self) -> Result<()> {
+        let old = self.server.as_mut().context("only a local server can be restarted")?;
+        if old.child.try_wait()?.is_none() {
+            bail!("the server still runs; kill it first");
+        }
+        let logs = old.logs.clone();
+        logs.lock().unwrap_or_else(|e| e.into_inner()).push_str("---- restart ----\n");
+        let (server, addr) = spawn_local(&self.dir.path().join("data"), &self.args, logs)?;
+        self.server = Some(server);
+        self.host_port = Some(addr);
+        Ok(())
     }
 
     /// Stops a local server with SIGTERM and returns how it exited (`None` for an external
@@ -195,6 +200,56 @@ impl LocalServer {
         let status = self.child.wait()?;
         bail!("porch-server ignored SIGTERM for 15 s and was killed ({status})")
     }
+}
+
+/// Starts `porch-server` on a free loopback port with `data_dir` and `args`, its output appended
+/// to `logs`, and waits until it answers `/readyz`; returns it and its `host:port`.
+fn spawn_local(data_dir: &Path, args: &[String], logs: Arc<Mutex<String>>) -> Result<(LocalServer, String)> {
+    let binary = server_binary()?;
+    let mut child = Command::new(&binary)
+        .arg("--listen")
+        .arg("127.0.0.1:0")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("starting {}", binary.display()))?;
+    let start = logs.lock().unwrap_or_else(|e| e.into_inner()).len();
+    for pipe in [child.stdout.take().map(boxed), child.stderr.take().map(boxed)].into_iter().flatten() {
+        let logs = logs.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                let mut l = logs.lock().unwrap_or_else(|e| e.into_inner());
+                l.push_str(&line);
+                l.push('\n');
+            }
+        });
+    }
+    let mut server = LocalServer { child, logs };
+    let addr = wait_until(START_TIMEOUT, || {
+        if let Ok(Some(status)) = server.child.try_wait() {
+            return Some(Err(anyhow!("porch-server exited with {status}")));
+        }
+        listening_address(server.logs().get(start..).unwrap_or_default()).map(Ok)
+    })
+    .unwrap_or_else(|| Err(anyhow!("porch-server did not log `listening on http://…` in time")))
+    .map_err(|e| e.context(format!("server log:\n{}", server.logs())))?;
+    let ready = wait_until(START_TIMEOUT, || {
+        http_request(&addr, "GET", "/readyz", &[], b"").ok().filter(|r| r.status == 200)
+    });
+    if ready.is_none() {
+        bail!("porch-server on {addr} never answered /readyz with 200; log:\n{}", server.logs());
+    }
+    let kubeconfig = data_dir.join("kubeconfig");
+    if !std::fs::read_to_string(&kubeconfig).is_ok_and(|k| k.contains(&addr)) {
+        bail!("porch-server did not write {} for {addr}", kubeconfig.display());
+    }
+    Ok((server, addr))
 }
 
 fn boxed(r: impl Read + Send + 'static) -> Box<dyn Read + Send> {

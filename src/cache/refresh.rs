@@ -1,5 +1,10 @@
 //! Keeping the index in step with the remote: a full discovery ([`RepositoryCache::open`]) and
 //! an incremental refresh that re-discovers only the refs that changed since the last one.
+//!
+//! Both first check the local mirror ([`GitRepository::repair`](crate::git::GitRepository::repair)):
+//! a damaged one is replaced by a fresh clone and everything is discovered again, so the index
+//! never reflects what a broken mirror happens to still show. A sync that fails in the mirror's
+//! object database is checked again, deeply, and retried once when the mirror was damaged.
 
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
@@ -20,6 +25,39 @@ impl RepositoryCache {
         Ok(fetched)
     }
 
+    /// Checks the mirror and replaces it when it is damaged; `true` when it was. A check that
+    /// fails (it could not read the mirror) is logged and the sync goes on: its own reads then
+    /// fail, or its fetch rewrites what the check tripped over.
+    async fn repair(&self) -> bool {
+        match self.inner.git.repair().await {
+            Ok(damage) => damage.is_some(),
+            Err(error) => {
+                let repository = format!("{}/{}", self.inner.namespace, self.inner.name);
+                let error = crate::error_chain::with_causes(&error);
+                tracing::warn!(%repository, %error, "could not check the git mirror");
+                false
+            }
+        }
+    }
+
+    /// `result`, or — when it failed in the mirror's object database and a deep check finds the
+    /// mirror damaged (and so replaces it) — a full discovery from a fresh clone.
+    async fn retry_if_damaged(
+        &self,
+        result: Result<Vec<CacheEvent>, CacheError>,
+    ) -> Result<Vec<CacheEvent>, CacheError> {
+        match result {
+            Err(error) if self.inner.git.is_suspect() => {
+                if self.repair().await {
+                    self.discover_everything().await
+                } else {
+                    Err(error)
+                }
+            }
+            other => other,
+        }
+    }
+
     /// Fetches and indexes every revision (full discovery). The first time every revision is
     /// ADDED; later calls re-synchronise the whole index and emit only the differences.
     pub async fn open(&self) -> Result<Vec<CacheEvent>, CacheError> {
@@ -27,6 +65,13 @@ impl RepositoryCache {
         if *closed {
             return Err(self.closed_error());
         }
+        self.repair().await;
+        let result = self.discover_everything().await;
+        self.retry_if_damaged(result).await
+    }
+
+    /// [`open`](Self::open)'s work, under the caller's exclusive hold of the cache.
+    async fn discover_everything(&self) -> Result<Vec<CacheEvent>, CacheError> {
         let fetched = self.fetch().await?;
         let action =
             format!("discover the revisions of repository {}/{}", self.inner.namespace, self.inner.name);
@@ -49,10 +94,18 @@ impl RepositoryCache {
         if *closed {
             return Err(self.closed_error());
         }
-        if self.inner.refs.lock().unwrap_or_else(|e| e.into_inner()).is_none() {
-            drop(closed);
-            return self.open().await;
-        }
+        let repaired = self.repair().await;
+        let result = if repaired || self.inner.refs.lock().unwrap_or_else(|e| e.into_inner()).is_none() {
+            self.discover_everything().await
+        } else {
+            self.discover_changes().await
+        };
+        self.retry_if_damaged(result).await
+    }
+
+    /// [`refresh`](Self::refresh)'s work once the index reflects a ref set, under the caller's
+    /// exclusive hold of the cache.
+    async fn discover_changes(&self) -> Result<Vec<CacheEvent>, CacheError> {
         let fetched = self.fetch().await?;
         let diff = {
             let cached = self.inner.refs.lock().unwrap_or_else(|e| e.into_inner());

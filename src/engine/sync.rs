@@ -35,6 +35,8 @@ impl RepositoryBackend for RegistryBackend {
             Ok(SyncSummary {
                 package_count: i32::try_from(cache.len()).unwrap_or(i32::MAX),
                 git_commit_hash: cache.branch_head().map(|h| h.to_string()).unwrap_or_default(),
+                // Reported once, by the first sync that succeeds after the mirror was replaced.
+                notice: cache.git().take_repair().unwrap_or_default(),
             })
         })
     }

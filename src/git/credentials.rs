@@ -1,12 +1,27 @@
 //! Credentials for a remote, passed in by the caller as a value, and the libgit2 plumbing that
 //! presents them (and the repository's TLS trust, [`Trust`]). Secrets never reach logs, errors
 //! or `Debug` output.
+//!
+//! Credentials go only to the [`Origin`] of the repository URL. libgit2 follows a redirect of the
+//! first request of a fetch or push (git's `http.followRedirects=initial`), and the servers it is
+//! sent to then may ask for credentials:
+//!
+//! - basic credentials are answered from the credential callback, which libgit2 calls with the
+//!   URL of the server asking; the callback refuses any other origin. libgit2 drops the
+//!   authentication state when a redirect changes scheme, host or port, so a server on another
+//!   origin gets no `Authorization` header: a public one serves the request without it, one
+//!   that asks gets none and the operation fails with an error naming both origins;
+//! - a bearer token is a header libgit2 adds to every request, so it cannot be withheld from a
+//!   redirect target. With a token the operation follows no redirect to another host
+//!   ([`RemoteRedirect::None`]; libgit2 still follows one to another port or scheme on the same
+//!   host, as Go's HTTP client — and so Porch — forwards `Authorization` to the same host).
 
 use std::fmt;
 
-use git2::{Cred, CredentialType, RemoteCallbacks};
+use git2::{Cred, CredentialType, ErrorClass, RemoteCallbacks, RemoteRedirect};
 
-use super::error::{LibgitError, Scrubber};
+use super::error::{LibgitError, Scrubber, redact_userinfo};
+use super::origin::Origin;
 use super::tls::{CaBundle, Trust};
 
 /// How to authenticate to a remote (from the Repository's `spec.git.secretRef`).
@@ -52,6 +67,9 @@ pub(crate) struct Auth {
     credentials: Option<Credentials>,
     scrubber: Scrubber,
     trust: Trust,
+    /// Where the credentials may go: the origin of the repository URL (`None`: not HTTP(S), or
+    /// unparsable — then they go nowhere).
+    origin: Option<Origin>,
 }
 
 impl Auth {
@@ -64,7 +82,8 @@ impl Auth {
                 secrets.push(password.to_string());
             }
         }
-        Self { credentials, scrubber: Scrubber::new(secrets), trust: Trust::default() }
+        let origin = Origin::of(url);
+        Self { credentials, scrubber: Scrubber::new(secrets), trust: Trust::default(), origin }
     }
 
     /// Also trusts the CA certificates of `bundle` for `https://` remotes.
@@ -78,9 +97,31 @@ impl Auth {
         &self.scrubber
     }
 
-    /// A scrubbed copy of a remote operation's error, explained if it is a refused certificate.
+    /// A scrubbed copy of a remote operation's error, explained if it is a refused certificate
+    /// or a redirect not followed because of a bearer token.
     pub(crate) fn error(&self, error: &git2::Error) -> LibgitError {
-        self.trust.explain(self.scrubber.error(error))
+        let error = self.trust.explain(self.scrubber.error(error));
+        let refused_redirect = error.class == ErrorClass::Net && error.message.starts_with("cannot redirect");
+        match (&self.credentials, &self.origin) {
+            (Some(Credentials::Bearer(_)), Some(origin)) if refused_redirect => LibgitError {
+                message: format!(
+                    "{}: the remote redirected to another host, and the repository's credentials are \
+                     only sent to {origin}; set spec.git.repo to the new location if it is trusted",
+                    error.message
+                ),
+                ..error
+            },
+            _ => error,
+        }
+    }
+
+    /// Which redirects a fetch or push follows: none to another host when a bearer token is
+    /// sent (see the module docs), else those of the first request.
+    pub(crate) fn redirects(&self) -> RemoteRedirect {
+        match self.credentials {
+            Some(Credentials::Bearer(_)) => RemoteRedirect::None,
+            _ => RemoteRedirect::Initial,
+        }
     }
 
     /// Extra HTTP headers: `Authorization: Bearer …` for bearer tokens.
@@ -97,13 +138,26 @@ impl Auth {
 
     /// Remote callbacks checking server certificates ([`Trust::install`]) and answering
     /// credential requests with basic credentials, at most once per operation (libgit2 asks
-    /// again after a rejection; a second answer would loop).
+    /// again after a rejection; a second answer would loop), and only from a server on the
+    /// repository's origin.
     pub(crate) fn callbacks<'a>(&self) -> RemoteCallbacks<'a> {
         let mut callbacks = RemoteCallbacks::new();
         self.trust.install(&mut callbacks);
         if let Some(Credentials::Basic { username, password }) = self.credentials.clone() {
             let mut asked = false;
-            callbacks.credentials(move |_url, _user, allowed| {
+            let origin = self.origin.clone();
+            callbacks.credentials(move |url, _user, allowed| {
+                match &origin {
+                    Some(origin) if origin.contains(url) => {}
+                    Some(origin) => {
+                        return Err(git2::Error::from_str(&format!(
+                            "the remote redirected to {}, and the repository's credentials are only sent \
+                             to {origin}; set spec.git.repo to the new location if it is trusted",
+                            redact_userinfo(url)
+                        )));
+                    }
+                    None => return Err(git2::Error::from_str("authentication failed")),
+                }
                 if asked || !allowed.contains(CredentialType::USER_PASS_PLAINTEXT) {
                     return Err(git2::Error::from_str("authentication failed"));
                 }

@@ -68,9 +68,15 @@ impl<'a> Discoverer<'a> {
         Self { repo, config, refs, scrub: Scrubber::default() }
     }
 
-    /// Every revision of every ref. Refs that cannot be read are skipped with a warning.
-    pub(crate) fn all(&self) -> Vec<DiscoveredRevision> {
-        self.refs.iter().flat_map(|(name, _)| self.revisions_or_warn(name)).collect()
+    /// Every revision of every ref. Refs that cannot be read are skipped with a warning — unless
+    /// an object is missing or unreadable ([`GitError::is_suspicious`]): a damaged mirror fails
+    /// the discovery instead of silently hiding revisions.
+    pub(crate) fn all(&self) -> Result<Vec<DiscoveredRevision>, GitError> {
+        let mut out = Vec::new();
+        for (name, _) in self.refs.iter() {
+            out.extend(self.revisions_or_warn(name)?);
+        }
+        Ok(out)
     }
 
     /// The revisions held by one remote ref: none, one, or (for the branch) every placeholder.
@@ -93,11 +99,15 @@ impl<'a> Discoverer<'a> {
         Ok(found.into_iter().collect())
     }
 
-    fn revisions_or_warn(&self, remote_ref: &str) -> Vec<DiscoveredRevision> {
-        self.revisions_of(remote_ref).unwrap_or_else(|e| {
-            tracing::warn!(git.ref = remote_ref, error = %e, "skipping unreadable ref");
-            Vec::new()
-        })
+    fn revisions_or_warn(&self, remote_ref: &str) -> Result<Vec<DiscoveredRevision>, GitError> {
+        match self.revisions_of(remote_ref) {
+            Err(e) if e.is_suspicious() => Err(e),
+            Err(e) => {
+                tracing::warn!(git.ref = remote_ref, error = %e, "skipping unreadable ref");
+                Ok(Vec::new())
+            }
+            ok => ok,
+        }
     }
 
     /// Placeholders on the branch: all packages, or only `package` (path relative to the
@@ -152,7 +162,7 @@ impl<'a> Discoverer<'a> {
                 tree: tree_id,
                 tasks: Vec::new(),
                 published: latest.remove(&full_path),
-                kptfile: self.kptfile(tree_id, &full_path),
+                kptfile: self.kptfile(tree_id, &full_path).map_err(read)?,
                 full_path,
             });
         }
@@ -186,9 +196,8 @@ impl<'a> Discoverer<'a> {
             PackageRevisionLifecycle::Published
         };
         let tasks = history::load_tasks(self.repo, commit.id(), full_path, &workspace)?;
-        Ok(Some(
-            self.revision(name, &commit, package, full_path, workspace, revision, lifecycle, tree_id, tasks),
-        ))
+        self.revision(name, &commit, package, full_path, workspace, revision, lifecycle, tree_id, tasks)
+            .map(Some)
     }
 
     fn draft(
@@ -207,7 +216,7 @@ impl<'a> Discoverer<'a> {
         };
         let tasks = history::load_tasks(self.repo, commit.id(), full_path, workspace)?;
         let workspace = workspace.to_string();
-        Ok(Some(self.revision(name, &commit, package, full_path, workspace, 0, lifecycle, tree_id, tasks)))
+        self.revision(name, &commit, package, full_path, workspace, 0, lifecycle, tree_id, tasks).map(Some)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -222,8 +231,8 @@ impl<'a> Discoverer<'a> {
         lifecycle: PackageRevisionLifecycle,
         tree: Oid,
         tasks: Vec<Task>,
-    ) -> DiscoveredRevision {
-        DiscoveredRevision {
+    ) -> Result<DiscoveredRevision, git2::Error> {
+        Ok(DiscoveredRevision {
             package: package.to_string(),
             full_path: full_path.to_string(),
             workspace,
@@ -234,8 +243,8 @@ impl<'a> Discoverer<'a> {
             tree,
             tasks,
             published: Some(Authored::of(commit)),
-            kptfile: self.kptfile(tree, full_path),
-        }
+            kptfile: self.kptfile(tree, full_path)?,
+        })
     }
 
     fn peel(&self, oid: Oid) -> Result<Commit<'a>, git2::Error> {
@@ -248,22 +257,16 @@ impl<'a> Discoverer<'a> {
         Ok(tree::subtree(self.repo, &root, full_path)?.filter(tree::has_kptfile).map(|t| t.id()))
     }
 
-    fn kptfile(&self, tree_id: Oid, full_path: &str) -> KptfileInfo {
-        let bytes = self
-            .repo
-            .find_tree(tree_id)
-            .ok()
-            .and_then(|t| t.get_name(KPTFILE).map(|e| e.id()))
-            .and_then(|id| self.repo.find_blob(id).ok())
-            .map(|blob| blob.content().to_vec());
-        match bytes.map(|b| KptfileInfo::parse(&b)) {
-            Some(Ok(info)) => info,
-            Some(Err(error)) => {
-                tracing::warn!(package = full_path, %error, "unreadable Kptfile");
-                KptfileInfo::default()
-            }
-            None => KptfileInfo::default(),
-        }
+    /// The fields of the package's Kptfile; defaults when it does not parse (a warning), an
+    /// error when its tree or blob cannot be read from the mirror.
+    fn kptfile(&self, tree_id: Oid, full_path: &str) -> Result<KptfileInfo, git2::Error> {
+        let tree = self.repo.find_tree(tree_id)?;
+        let Some(id) = tree.get_name(KPTFILE).map(|e| e.id()) else { return Ok(KptfileInfo::default()) };
+        let blob = self.repo.find_blob(id)?;
+        Ok(KptfileInfo::parse(blob.content()).unwrap_or_else(|error| {
+            tracing::warn!(package = full_path, %error, "unreadable Kptfile");
+            KptfileInfo::default()
+        }))
     }
 }
 

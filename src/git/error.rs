@@ -18,6 +18,15 @@ pub enum GitError {
         #[source]
         source: LibgitError,
     },
+    /// A damaged mirror could not be removed to make room for a fresh clone.
+    #[error("failed to remove the damaged mirror at {path}")]
+    RemoveMirror {
+        /// Directory of the mirror.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The directory of the mirror could not be created.
     #[error("failed to create the mirror directory {path}")]
     CreateDir {
@@ -119,6 +128,22 @@ impl GitError {
             Self::Conflict { .. } | Self::Rejected { .. } => true,
             Self::Push { source, .. } => source.code == git2::ErrorCode::NotFastForward,
             Self::RetriesExhausted { source, .. } => source.is_conflict(),
+            _ => false,
+        }
+    }
+
+    /// Whether the error is libgit2's object database failing (an object missing or
+    /// unreadable): the mirror may be damaged. (For a fetch from a remote on the local file
+    /// system it may be the remote instead; a check of the mirror tells.)
+    pub(crate) fn is_suspicious(&self) -> bool {
+        match self {
+            Self::Local { source, .. }
+            | Self::Mirror { source, .. }
+            | Self::Fetch { source, .. }
+            | Self::Push { source, .. } => {
+                matches!(source.class, git2::ErrorClass::Odb | git2::ErrorClass::Zlib)
+            }
+            Self::RetriesExhausted { source, .. } => source.is_suspicious(),
             _ => false,
         }
     }

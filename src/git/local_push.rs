@@ -16,13 +16,16 @@
 //!    meanwhile is a conflict too (earlier updates stay, as with a real push, and the retry sees
 //!    them). In a bare remote that logs no ref updates this goes through the files ref store
 //!    directly ([`Refs`]: a loose-file write, `packed-refs` only searched), since libgit2's ref
-//!    writes load and scan every packed ref each time; otherwise through libgit2.
+//!    writes load and scan every packed ref each time; otherwise through libgit2. The updates
+//!    are journaled in the mirror while they are applied, so that a crash between two of them is
+//!    finished when the mirror is opened again (`journal.rs`).
 
 use std::path::{Path, PathBuf};
 
 use git2::{ErrorCode, ObjectType, Oid, Repository};
 
 use super::error::{GitError, Scrubber, redact_userinfo};
+use super::journal::Journal;
 use super::push::RefUpdate;
 use super::refstore::Refs;
 
@@ -54,6 +57,9 @@ pub(crate) fn push(
             return Err(update.conflict(found));
         }
     }
+    let _journal = Journal::begin(repo, remote, updates).map_err(|e| {
+        GitError::local("write the push journal", git2::Error::from_str(&e.to_string()), &scrub)
+    })?;
     for update in updates {
         let (name, expect) = (update.remote_ref.as_str(), Some(update.expect.target()));
         let applied = match update.new {

@@ -87,6 +87,7 @@ pub(crate) fn fetch(repo: &Repository, url: &str, auth: &Auth) -> Result<RefSet,
         .remote_callbacks(auth.callbacks())
         .download_tags(AutotagOption::None)
         .update_fetchhead(false)
+        .follow_redirects(auth.redirects())
         .custom_headers(&headers);
     remote.download(&[] as &[&str], Some(&mut options)).map_err(fetch_err)?;
     let advertised: Vec<(String, Oid)> = remote

@@ -13,7 +13,9 @@
 //!   libgit2 over the system OpenSSL). `https://` servers are trusted by the system CA store, plus
 //!   the PEM CA certificates of [`RepoConfig::ca_bundle`] for that repository (Porch: Secret
 //!   `<namespace>-ca-bundle`, key `ca.crt`); see `tls.rs`. [`Credentials`] (basic or bearer) are
-//!   values passed in by the caller; they never appear in logs, errors or `Debug` output.
+//!   values passed in by the caller; they never appear in logs, errors or `Debug` output, and
+//!   they are sent only to the origin (scheme, host, port) of the repository URL, never on to
+//!   a server a redirect points at (`credentials.rs`, `origin.rs`).
 //! - Process-wide libgit2 settings (object cache bound, network timeouts): [`init_libgit2`],
 //!   applied with defaults by the first [`GitRepository::open`].
 
@@ -25,12 +27,15 @@ mod discover;
 mod drafts;
 mod error;
 mod history;
+mod integrity;
+mod journal;
 mod kptfile;
 mod libgit2;
 mod local_fetch;
 mod local_push;
 mod lockfile;
 mod mirror;
+mod origin;
 mod packed;
 mod publish;
 mod push;

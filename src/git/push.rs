@@ -131,7 +131,7 @@ pub(crate) fn push(repo: &Repository, url: &str, auth: &Auth, updates: &[RefUpda
         let headers = auth.headers();
         let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
         let mut options = PushOptions::new();
-        options.remote_callbacks(callbacks).custom_headers(&headers);
+        options.remote_callbacks(callbacks).follow_redirects(auth.redirects()).custom_headers(&headers);
         let mut remote = repo.find_remote(ORIGIN).map_err(push_err)?;
         remote.push(&refspecs, Some(&mut options))
     };

@@ -6,9 +6,16 @@
 //! writer in while the first is still running. Reads (ref set, discovery, package files) use
 //! their own `git2::Repository` handles from a small pool and never wait for the writer, a fetch
 //! included.
+//!
+//! A damaged mirror heals by being cloned again ([`GitRepository::repair`]): a mirror that cannot
+//! even be opened is replaced at [`GitRepository::open`]; otherwise the caller asks for a check
+//! (`integrity.rs`) before each sync. A read or write that fails in the object database marks the
+//! mirror suspect, which makes the next check a deep one.
 
 use std::collections::BTreeMap;
+use std::error::Error as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use git2::{Oid, Repository};
@@ -18,6 +25,7 @@ use super::credentials::{Auth, Credentials};
 use super::discover::{self, DiscoveredRevision, Discoverer};
 use super::drafts::{Published, Stage};
 use super::error::{GitError, Scrubber, redact_userinfo};
+use super::integrity;
 use super::mirror;
 use super::refs::RefSet;
 use super::tls::CaBundle;
@@ -42,6 +50,12 @@ struct Inner {
     writer: Arc<tokio::sync::Mutex<Writer>>,
     readers: Mutex<Vec<Repository>>,
     credentials: RwLock<Option<Credentials>>,
+    /// Bumped when the mirror is replaced: read handles of an older one are not pooled again.
+    generation: AtomicU64,
+    /// A read or write failed in the object database since the last check.
+    suspect: AtomicBool,
+    /// Why the mirror was last replaced, until [`GitRepository::take_repair`] reports it.
+    repaired: Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for GitRepository {
@@ -92,9 +106,9 @@ impl GitRepository {
     ) -> Result<Self, GitError> {
         super::libgit2::init_libgit2(super::libgit2::Libgit2Options::default());
         let path = path.into();
-        let (writer, config) = {
+        let (writer, config, repaired) = {
             let path = path.clone();
-            tokio::task::spawn_blocking(move || Writer::open(&path, config.clone()).map(|w| (w, config)))
+            tokio::task::spawn_blocking(move || open_or_replace(&path, &config).map(|(w, r)| (w, config, r)))
                 .await
                 .map_err(GitError::Worker)??
         };
@@ -105,8 +119,62 @@ impl GitRepository {
             writer: Arc::new(tokio::sync::Mutex::new(writer)),
             readers: Mutex::new(Vec::new()),
             credentials: RwLock::new(credentials),
+            generation: AtomicU64::new(0),
+            suspect: AtomicBool::new(false),
+            repaired: Mutex::new(repaired),
         };
         Ok(Self { inner: Arc::new(inner) })
+    }
+
+    /// Checks the mirror (deeply when a read or write failed in the object database since the
+    /// last check, see `integrity.rs`) and, when it is damaged, replaces it with an empty one for
+    /// the next fetch to fill: a full clone. Returns what was wrong; the text is also kept for
+    /// [`GitRepository::take_repair`]. Runs as the writer. A check that cannot read the mirror
+    /// fails and changes nothing.
+    pub async fn repair(&self) -> Result<Option<String>, GitError> {
+        let inner = self.inner.clone();
+        let guard = self.inner.writer.clone().lock_owned().await;
+        tokio::task::spawn_blocking(move || {
+            let mut writer = guard;
+            let deep = inner.suspect.load(Ordering::SeqCst);
+            let damage = integrity::check(&writer.repo, deep)?;
+            inner.suspect.store(false, Ordering::SeqCst);
+            let Some(damage) = damage else { return Ok(None) };
+            tracing::warn!(
+                mirror = %inner.path.display(), %damage, deep,
+                "the local git mirror is damaged; cloning the repository again"
+            );
+            inner.generation.fetch_add(1, Ordering::SeqCst);
+            inner.readers.lock().unwrap_or_else(|e| e.into_inner()).clear();
+            writer.reset()?;
+            let notice = format!("the local mirror was damaged ({damage}) and was cloned again");
+            *inner.repaired.lock().unwrap_or_else(|e| e.into_inner()) = Some(notice);
+            Ok(Some(damage))
+        })
+        .await
+        .map_err(GitError::Worker)?
+    }
+
+    /// Whether a read or write failed in the object database since the last
+    /// [`repair`](Self::repair) check.
+    pub fn is_suspect(&self) -> bool {
+        self.inner.suspect.load(Ordering::SeqCst)
+    }
+
+    /// Why the mirror was replaced since the last call, if it was: "the local mirror was damaged
+    /// (…) and was cloned again".
+    pub fn take_repair(&self) -> Option<String> {
+        self.inner.repaired.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    /// Marks the mirror suspect if `result` failed in the object database.
+    fn note<T>(inner: &Inner, result: Result<T, GitError>) -> Result<T, GitError> {
+        if let Err(error) = &result
+            && error.is_suspicious()
+        {
+            inner.suspect.store(true, Ordering::SeqCst);
+        }
+        result
     }
 
     /// The repository settings.
@@ -137,9 +205,10 @@ impl GitRepository {
     {
         let guard = self.inner.writer.clone().lock_owned().await;
         let auth = self.auth();
+        let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
             let mut writer = guard;
-            work(&mut writer, &auth)
+            Self::note(&inner, work(&mut writer, &auth))
         })
         .await
         .map_err(GitError::Worker)?
@@ -165,6 +234,7 @@ impl GitRepository {
     {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
+            let generation = inner.generation.load(Ordering::SeqCst);
             let pooled = inner.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
             let repo = match pooled {
                 Some(repo) => repo,
@@ -173,9 +243,10 @@ impl GitRepository {
                     source: Scrubber::default().error(&e),
                 })?,
             };
-            let result = work(&repo, &inner.config);
+            let result = Self::note(&inner, work(&repo, &inner.config));
             let mut idle = inner.readers.lock().unwrap_or_else(|e| e.into_inner());
-            if keep && idle.len() < MAX_IDLE_READERS {
+            if keep && idle.len() < MAX_IDLE_READERS && inner.generation.load(Ordering::SeqCst) == generation
+            {
                 idle.push(repo);
             }
             result
@@ -204,7 +275,7 @@ impl GitRepository {
 
     /// Every revision held by `refs` (normally the mirror's current [`GitRepository::refs`]).
     pub async fn discover_all(&self, refs: RefSet) -> Result<Vec<DiscoveredRevision>, GitError> {
-        self.read_with(false, move |repo, config| Ok(Discoverer::new(repo, config, &refs).all())).await
+        self.read_with(false, move |repo, config| Discoverer::new(repo, config, &refs).all()).await
     }
 
     /// The revisions held by the given remote refs of `refs` (e.g. the added and changed refs of
@@ -334,4 +405,28 @@ impl GitRepository {
     ) -> Result<WriteOutcome, GitError> {
         self.write(move |w, auth| w.delete_placeholder(auth, &package, user.as_deref())).await
     }
+}
+
+/// Opens the writer of the mirror at `path`; a mirror that exists but cannot be opened as a
+/// repository (its config or layout damaged) is replaced by an empty one, and the reason
+/// returned. Errors of the file system itself (permissions, too many open files) are not
+/// damage: they are returned.
+fn open_or_replace(path: &Path, config: &RepoConfig) -> Result<(Writer, Option<String>), GitError> {
+    let error = match Writer::open(path, config.clone()) {
+        Ok(writer) => return Ok((writer, None)),
+        Err(error) => error,
+    };
+    let damaged = matches!(
+        &error,
+        GitError::Mirror { source, .. } if !matches!(source.class, git2::ErrorClass::Os)
+    ) && path.exists();
+    if !damaged {
+        return Err(error);
+    }
+    tracing::warn!(mirror = %path.display(), %error, "the local git mirror cannot be opened; cloning the repository again");
+    let cause = error.source().map(ToString::to_string).unwrap_or_default();
+    std::fs::remove_dir_all(path)
+        .map_err(|source| GitError::RemoveMirror { path: path.to_path_buf(), source })?;
+    let writer = Writer::open(path, config.clone())?;
+    Ok((writer, Some(format!("the local mirror could not be opened ({cause}) and was cloned again"))))
 }

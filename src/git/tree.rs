@@ -146,7 +146,7 @@ pub(crate) fn read_files(
 ) -> Result<BTreeMap<String, Vec<u8>>, git2::Error> {
     let mut files = BTreeMap::new();
     let mut failure = None;
-    tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+    let walked = tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
         if entry.kind() != Some(ObjectType::Blob) {
             return git2::TreeWalkResult::Ok;
         }
@@ -161,10 +161,11 @@ pub(crate) fn read_files(
                 git2::TreeWalkResult::Abort
             }
         }
-    })?;
+    });
+    // The blob's own error, not the walk's "callback returned -7", says what went wrong.
     match failure {
         Some(e) => Err(e),
-        None => Ok(files),
+        None => walked.map(|()| files),
     }
 }
 

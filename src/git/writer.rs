@@ -13,6 +13,7 @@ use super::config::RepoConfig;
 use super::credentials::Auth;
 use super::discover::{DiscoveredRevision, Discoverer};
 use super::error::{GitError, Scrubber};
+use super::journal;
 use super::kptfile::KPTFILE;
 use super::mirror;
 use super::push::{self, Expect, RefUpdate};
@@ -74,8 +75,10 @@ impl std::fmt::Debug for Writer {
 }
 
 impl Writer {
+    /// Opens (creating if needed) the mirror, first finishing a local push a crash cut off.
     pub(crate) fn open(path: &Path, config: RepoConfig) -> Result<Self, GitError> {
         let repo = mirror::open(path, &config.url)?;
+        journal::recover(&repo);
         Ok(Self {
             repo,
             config,
@@ -83,6 +86,19 @@ impl Writer {
             known: RefCell::new(None),
             pushed: RefCell::new(Vec::new()),
         })
+    }
+
+    /// Replaces the mirror with an empty one (its directory removed and created again), to be
+    /// filled by the next fetch: what a damaged mirror gets.
+    pub(crate) fn reset(&mut self) -> Result<(), GitError> {
+        match std::fs::remove_dir_all(&self.path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => return Err(GitError::RemoveMirror { path: self.path.clone(), source }),
+        }
+        self.repo = mirror::open(&self.path, &self.config.url)?;
+        self.forget();
+        Ok(())
     }
 
     /// Fetches, then makes sure the branch exists (creating it when `create_branch` is set).

@@ -1,11 +1,12 @@
 //! A small HTTP server in front of `git http-backend` (CGI), with basic or bearer
-//! authentication and a switch that drops the connection on pushes (a remote going away).
-//! It serves plain HTTP, or HTTPS (rustls on ring) with a certificate from a [`TestCa`].
+//! authentication, a switch that drops the connection on pushes (a remote going away) and one
+//! that redirects requests under a path prefix elsewhere. It records the `Authorization` headers it
+//! received. It serves plain HTTP, or HTTPS (rustls on ring) with a certificate from a [`TestCa`].
 #![allow(dead_code)]
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine;
@@ -121,6 +122,11 @@ struct State {
     delay_ms: AtomicU64,
     unauthorized: AtomicUsize,
     requests: AtomicUsize,
+    /// `(prefix, target)`: a request whose path starts with `prefix` is redirected (302) to
+    /// `target` followed by the rest of the path and the query.
+    redirect: Mutex<Option<(String, String)>>,
+    /// Every `Authorization` header received, in order.
+    authorizations: Mutex<Vec<String>>,
 }
 
 /// A running server; stopped when dropped.
@@ -154,6 +160,8 @@ impl HttpGitServer {
             delay_ms: AtomicU64::new(0),
             unauthorized: AtomicUsize::new(0),
             requests: AtomicUsize::new(0),
+            redirect: Mutex::new(None),
+            authorizations: Mutex::new(Vec::new()),
         });
         let served = state.clone();
         let task = tokio::spawn(async move {
@@ -203,6 +211,19 @@ impl HttpGitServer {
         self.state.unauthorized.load(Ordering::SeqCst)
     }
 
+    /// While set to `(prefix, target)`, a request for a path starting with `prefix` is answered
+    /// `302 Found` with `Location: <target><rest of the path>?<query>`; e.g. `("/old.git",
+    /// "http://127.0.0.1:4000/new.git")` sends `/old.git/info/refs?service=…` to
+    /// `http://127.0.0.1:4000/new.git/info/refs?service=…`.
+    pub(crate) fn redirect(&self, rule: Option<(&str, &str)>) {
+        *self.state.redirect.lock().unwrap() = rule.map(|(p, t)| (p.to_string(), t.to_string()));
+    }
+
+    /// Every `Authorization` header value received so far, in order.
+    pub(crate) fn authorizations(&self) -> Vec<String> {
+        self.state.authorizations.lock().unwrap().clone()
+    }
+
     /// How many HTTP requests arrived (over HTTPS: after a completed handshake).
     pub(crate) fn requests(&self) -> usize {
         self.state.requests.load(Ordering::SeqCst)
@@ -249,6 +270,23 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Fu
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
     let header = req.headers().get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string);
+    if let Some(value) = &header {
+        state.authorizations.lock().unwrap().push(value.clone());
+    }
+    let redirect = state.redirect.lock().unwrap().clone();
+    if let Some((target, rest)) = redirect
+        .and_then(|(prefix, target)| Some((target, req.uri().path().strip_prefix(&prefix)?.to_string())))
+    {
+        let location = match req.uri().query() {
+            Some(query) => format!("{target}{rest}?{query}"),
+            None => format!("{target}{rest}"),
+        };
+        return Ok(Response::builder()
+            .status(StatusCode::FOUND)
+            .header("Location", location)
+            .body(Full::new(Bytes::from_static(b"moved")))
+            .unwrap());
+    }
     if !authorized(&state.auth, header.as_deref()) {
         state.unauthorized.fetch_add(1, Ordering::SeqCst);
         return Ok(Response::builder()

@@ -224,7 +224,7 @@ async fn apply(api: &Api<Stored<Repository>>, repo: &Repository, ctx: &Context) 
             let next_periodic = periodic.next_after(done);
             let observed = Observed {
                 ready: ReadyReason::Ready,
-                message: String::new(),
+                message: summary.notice.clone(),
                 synced: Some((summary, done)),
                 next_sync: Some(next_periodic),
                 run_once,

@@ -15,7 +15,7 @@ use crate::conditions::{ReadyReason, ready_condition};
 pub(crate) struct Observed {
     /// `Ready`'s reason (and status).
     pub(crate) ready: ReadyReason,
-    /// The error text, for [`ReadyReason::Error`].
+    /// The error text for [`ReadyReason::Error`]; a notice for [`ReadyReason::Ready`].
     pub(crate) message: String,
     /// After a successful sync: what it found and when it finished.
     pub(crate) synced: Option<(SyncSummary, Timestamp)>,
