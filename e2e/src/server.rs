@@ -147,6 +147,12 @@ impl Endpoint {
         Kubectl::new(&self.kubeconfig, namespace)
     }
 
+    /// The process id of the local server (`None` for an external endpoint), e.g. to read its
+    /// memory from `/proc/<pid>/status`.
+    pub fn server_pid(&self) -> Option<u32> {
+        self.server.as_ref().map(|s| s.child.id())
+    }
+
     /// What the local server has logged so far (empty for an external endpoint).
     pub fn server_logs(&self) -> String {
         self.server.as_ref().map(LocalServer::logs).unwrap_or_default()
