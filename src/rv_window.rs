@@ -1,8 +1,11 @@
 //! A window of the most recent items (changes) in resourceVersion order, from which a watch
 //! resumes after any resourceVersion still covered. Numbers need not be contiguous — the
 //! server-wide counter is shared, so each window sees gaps — so positions are found by search.
+//! A window keeps at most a number of items, and all windows together at most the bytes of their
+//! [`EventBudget`] (`budget`; what an item holds is estimated by `size`).
 //! Also the pieces every watch served from such a window shares: parsing its `resourceVersion`,
-//! the bookmark ticks and events, the 410 ERROR event, the idle wait and the watcher gauge.
+//! the bookmark ticks and events, the 410 and `Too large resource version` ERROR events, the
+//! waits and the watcher gauge.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Weak};
@@ -49,7 +52,8 @@ pub(crate) trait Charged {
     fn own_bytes(&self) -> usize;
     /// The JSON values it holds that other items may hold too (each counted once).
     fn shared_values(&self) -> Vec<&Arc<Value>>;
-    /// The item got ticket `ticket` in `budget` (for what it builds later: [`Account::grow`]).
+    /// Called once the item is admitted, with its entry in the budget (for what it builds
+    /// later: [`Account::grow`]).
     fn admitted(&self, _account: Account) {}
 }
 
