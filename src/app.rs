@@ -7,6 +7,7 @@ use crate::engine::events::{self, Watches};
 use crate::engine::service::{Engine, EngineConfig};
 use crate::engine::sync::RegistryBackend;
 use crate::rest::store::StoreRest;
+use crate::rv_window::EventBudget;
 use crate::server::openapi::OpenApi;
 use crate::server::state::{AppState, EngineBackend};
 use crate::server::{self, ApiStack, ConnectionLimits, loopback};
@@ -75,20 +76,20 @@ impl App {
         config.check().map_err(StartError::Config)?;
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|source| StartError::DataDir { path: config.data_dir.clone(), source })?;
+        // One memory budget for every event window: the store's and the porch.kpt.dev ones.
+        let budget = EventBudget::new(config.watch_event_window_bytes);
+        let bookmark_interval = Duration::from_secs(config.bookmark_interval_seconds);
         let store = Store::open(
             &config.data_dir,
             StoreOptions {
                 event_window: config.watch_event_window,
-                bookmark_interval: Duration::from_secs(config.bookmark_interval_seconds),
+                event_budget: budget.clone(),
+                bookmark_interval,
             },
         )?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let (start, sequence) = store.follow_sequence();
-        let watches = Watches::new(
-            start,
-            config.watch_event_window,
-            Duration::from_secs(config.bookmark_interval_seconds),
-        );
+        let watches = Watches::new(start, config.watch_event_window, &budget, bookmark_interval);
         let state = Arc::new_cyclic(|state| {
             let engine = Engine::new(EngineConfig {
                 client: loopback::client(state.clone()),

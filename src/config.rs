@@ -66,6 +66,11 @@ pub struct Config {
     #[arg(long, env = "PORCH_WATCH_EVENT_WINDOW", default_value_t = 10_000)]
     pub watch_event_window: usize,
 
+    /// How many bytes of memory the kept change events may hold, all resources together (their
+    /// objects and encodings); the oldest go first when it is spent, like the count limit.
+    #[arg(long, env = "PORCH_WATCH_EVENT_WINDOW_BYTES", default_value_t = crate::rv_window::DEFAULT_EVENT_WINDOW_BYTES)]
+    pub watch_event_window_bytes: usize,
+
     /// Seconds between BOOKMARK events on watches that allow them.
     #[arg(long, env = "PORCH_BOOKMARK_INTERVAL_SECONDS", default_value_t = 60)]
     pub bookmark_interval_seconds: u64,
@@ -163,6 +168,7 @@ mod tests {
         assert_eq!(c.listen.to_string(), "127.0.0.1:7007");
         assert_eq!(c.data_dir, PathBuf::from("./porch-data"));
         assert_eq!(c.max_request_body_size, 6_291_456);
+        assert_eq!((c.watch_event_window, c.watch_event_window_bytes), (10_000, 256 << 20));
         assert!(c.check().is_ok());
     }
 

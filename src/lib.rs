@@ -22,4 +22,5 @@ mod version;
 
 pub use app::{App, StartError};
 pub use config::{Config, LogFormat};
+pub use rv_window::EventBudget;
 pub use server::{ApiStack, ResponseBody};

@@ -121,7 +121,8 @@ impl Endpoint {
         Kubectl::new(&self.kubeconfig, namespace)
     }
 
-    /// The process id of a local server (`None` for an external endpoint).
+    /// The process id of the local server (`None` for an external endpoint), e.g. to read its
+    /// memory from `/proc/<pid>/status` or to lower its limits with `prlimit`.
     pub fn server_pid(&self) -> Option<u32> {
         self.server.as_ref().map(|s| s.child.id())
     }

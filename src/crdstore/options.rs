@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use porch_layers::request::ReadAt;
 use porch_layers::{FieldSelector, LabelSelector};
+
+use crate::rv_window::EventBudget;
 use serde_json::Value;
 
 /// How a [`Store`](super::Store) is opened.
@@ -12,13 +14,20 @@ use serde_json::Value;
 pub struct StoreOptions {
     /// How many recent events (all kinds) are kept for watch resumption. Default 10 000.
     pub event_window: usize,
+    /// The memory budget the event window shares with the server's other event windows (the
+    /// oldest events go when it is spent). Default: a budget of its own, of 256 MiB.
+    pub event_budget: EventBudget,
     /// Interval between periodic BOOKMARK events on watches that allow them. Default 60 s.
     pub bookmark_interval: Duration,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        StoreOptions { event_window: 10_000, bookmark_interval: Duration::from_secs(60) }
+        StoreOptions {
+            event_window: 10_000,
+            event_budget: EventBudget::default(),
+            bookmark_interval: Duration::from_secs(60),
+        }
     }
 }
 

@@ -1,14 +1,17 @@
 //! The in-memory state every read is served from: one index per kind, the event window and the
-//! current resourceVersion, behind one `RwLock`; plus the wake-up channel watchers wait on.
+//! current resourceVersion, behind one `RwLock`; plus the wake-up channel watchers wait on. The event
+//! window shares the server's [`EventBudget`](crate::rv_window::EventBudget) with the other windows.
 //!
 //! Only the writer thread takes the write lock, briefly, after a batch is durable (see `writer`).
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 
 use serde_json::Value;
 
 use super::{StoreOptions, StoredKind, WatchEventType};
+use crate::rv_window::Charged;
+use crate::rv_window::budget::Trim;
 
 /// An object's key inside its kind: (namespace, or `""` when cluster-scoped; name).
 pub(crate) type Key = (String, String);
@@ -71,6 +74,16 @@ impl crate::rv_window::Versioned for LogEntry {
     }
 }
 
+impl Charged for LogEntry {
+    fn own_bytes(&self) -> usize {
+        std::mem::size_of::<LogEntry>() + self.namespace.capacity()
+    }
+
+    fn shared_values(&self) -> Vec<&Arc<Value>> {
+        std::iter::once(&self.object).chain(&self.prev).collect()
+    }
+}
+
 /// Everything behind the lock.
 #[derive(Debug)]
 pub(crate) struct State {
@@ -110,11 +123,19 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// State loaded at open.
-    pub(crate) fn new(index: Index, rv: u64, opts: StoreOptions) -> Shared {
-        let log = EventLog::new(opts.event_window, rv);
+    /// State loaded at open; its event window joins the budget of `opts`.
+    pub(crate) fn new(index: Index, rv: u64, opts: StoreOptions) -> Arc<Shared> {
+        let log = EventLog::new(opts.event_window, rv, &opts.event_budget);
         let (notify, _) = tokio::sync::watch::channel(rv);
-        Shared { state: RwLock::new(State { index, log, rv }), notify, opts, followers: Default::default() }
+        Arc::new_cyclic(|me: &Weak<Shared>| {
+            log.attach(me.clone());
+            Shared {
+                state: RwLock::new(State { index, log, rv }),
+                notify,
+                opts,
+                followers: Default::default(),
+            }
+        })
     }
 
     /// A read guard (never held across an await).
@@ -122,8 +143,14 @@ impl Shared {
         self.state.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The write guard (writer thread only).
+    /// The write guard (writer thread only, and the budget's [`Trim`]).
     pub(crate) fn write(&self) -> RwLockWriteGuard<'_, State> {
         self.state.write().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Trim for Shared {
+    fn trim(&self) {
+        self.write().log.trim();
     }
 }

@@ -67,7 +67,7 @@ impl Store {
     pub fn open(dir: &Path, opts: StoreOptions) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir).map_err(StoreError::storage)?;
         let (db, index, rv) = persist::open(&dir.join(FILE_NAME))?;
-        let shared = Arc::new(Shared::new(index, rv, opts));
+        let shared = Shared::new(index, rv, opts);
         let mut writer = Writer::new(db, shared.clone());
         let missing: Vec<(Op, bool)> = {
             let state = shared.read();

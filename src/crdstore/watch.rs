@@ -1,6 +1,8 @@
 //! watch: each watcher reads the shared event window after its own last resourceVersion and sleeps on a
 //! `tokio::sync::watch` channel in between, so writers never wait for watchers and a slow watcher only
-//! costs its own position. A watcher that falls out of the window gets one ERROR event (410 Expired).
+//! costs its own position and one chunk of events. A watcher that falls out of the window gets one ERROR
+//! event (410 Expired); one from a resourceVersion the store has not reached waits for it a little, then
+//! gets one ERROR event (`Too large resource version`).
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -15,7 +17,7 @@ use tokio::time::Interval;
 use super::filter::Filter;
 use super::state::{LogEntry, Shared};
 use super::{StoreError, StoredKind, WatchEvent, WatchEventType, WatchOptions, meta};
-use crate::rv_window::{self, CHUNK, WatcherGauge, Woken, idle};
+use crate::rv_window::{self, WatcherGauge, Woken, idle};
 
 /// The events of one watch; dropping it releases everything.
 pub struct WatchStream {
@@ -44,6 +46,9 @@ struct Watcher {
     pending: VecDeque<WatchEvent>,
     rx: tokio::sync::watch::Receiver<u64>,
     bookmarks: Option<Interval>,
+    /// A resourceVersion newer than the store's, to wait for before starting.
+    waiting: Option<u64>,
+    send_initial_events: bool,
     done: bool,
     _gauge: WatcherGauge,
 }
@@ -65,32 +70,55 @@ pub(crate) fn open(
         kind,
         namespace,
         filter,
-        position: from.unwrap_or(0),
+        position: 0,
         pending: VecDeque::new(),
         rx,
         bookmarks,
+        waiting: None,
+        send_initial_events: opts.send_initial_events,
         done: false,
         _gauge: WatcherGauge::new(kind.plural()),
     };
-    if from.is_none() || opts.send_initial_events {
-        let state = shared.read();
-        w.position = state.rv;
-        for ((ns, _), obj) in state.index.map(kind) {
-            if w.namespace.as_ref().is_none_or(|want| want == ns) && w.filter.matches(obj) {
-                w.pending.push_back(WatchEvent::new(WatchEventType::Added, obj.clone()));
-            }
-        }
-        drop(state);
-        if opts.send_initial_events {
-            w.pending.push_back(w.bookmark(true));
-        }
+    match from {
+        Some(rv) if rv > shared.read().rv => w.waiting = Some(rv),
+        _ => w.begin(from),
     }
     let inner = futures::stream::unfold(w, |mut w| async move { w.next_event().await.map(|e| (e, w)) });
     Ok(WatchStream { inner: Box::pin(inner) })
 }
 
 impl Watcher {
+    /// Takes the starting position: after `from`, or the current state as ADDED events (for
+    /// `from` unset, or `sendInitialEvents`).
+    fn begin(&mut self, from: Option<u64>) {
+        self.position = from.unwrap_or(0);
+        if from.is_some() && !self.send_initial_events {
+            return;
+        }
+        let state = self.shared.read();
+        self.position = state.rv;
+        for ((ns, _), obj) in state.index.map(self.kind) {
+            if self.namespace.as_ref().is_none_or(|want| want == ns) && self.filter.matches(obj) {
+                self.pending.push_back(WatchEvent::new(WatchEventType::Added, obj.clone()));
+            }
+        }
+        drop(state);
+        if self.send_initial_events {
+            let end = self.bookmark(true);
+            self.pending.push_back(end);
+        }
+    }
+
     async fn next_event(&mut self) -> Option<WatchEvent> {
+        if let Some(wanted) = self.waiting.take() {
+            match rv_window::wait_for(&mut self.rx, wanted).await {
+                Ok(()) => self.begin(Some(wanted)),
+                Err(current) => {
+                    self.done = true;
+                    return Some(rv_window::too_large(wanted, current));
+                }
+            }
+        }
         loop {
             if let Some(e) = self.pending.pop_front() {
                 return Some(e);
@@ -116,7 +144,7 @@ impl Watcher {
     /// Reads the window after `position`; returns whether there was anything to read.
     fn fill(&mut self) -> bool {
         let state = self.shared.read();
-        let entries = match state.log.after(self.position, state.rv, CHUNK) {
+        let entries = match state.log.after(self.position, state.rv) {
             Ok(entries) => entries,
             Err(expired) => {
                 self.pending.push_back(rv_window::too_old(self.position, expired.oldest));

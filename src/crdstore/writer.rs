@@ -113,6 +113,8 @@ impl Writer {
         }
         state.rv = state.rv.max(rv);
         drop(state);
+        // The new events may have evicted older ones of the other windows (no lock held now).
+        self.shared.opts.event_budget.settle();
         self.shared.notify.send_replace(rv);
         results
     }

@@ -33,6 +33,7 @@ use crate::cache::watch::{Change, ChangeType, WatcherManager};
 use crate::cache::{CacheEvent, CachedPackage, CachedRevision, RepositoryCache, latest_candidate};
 use crate::crdstore::{ListOptions, Sequenced, Store, StoredKind, WatchEventType};
 use crate::git::GitRepository;
+use crate::rv_window::EventBudget;
 
 /// How long the pump waits for the cache event of a reserved resourceVersion before it gives
 /// it up (a write cancelled between reserving and publishing; never expected).
@@ -50,10 +51,19 @@ pub(crate) struct Watches {
 }
 
 impl Watches {
-    /// Empty managers starting after resourceVersion `start`, each keeping `window` changes.
-    pub(crate) fn new(start: u64, window: usize, bookmark_interval: Duration) -> Self {
+    /// Empty managers starting after resourceVersion `start`, each keeping `window` changes, all
+    /// of them within `budget` (shared with the store's window).
+    pub(crate) fn new(start: u64, window: usize, budget: &EventBudget, bookmark_interval: Duration) -> Self {
         let m = |info: &porch_api::gvk::ResourceInfo| {
-            WatcherManager::new(info.plural, info.api_version, info.kind, window, bookmark_interval, start)
+            WatcherManager::new(
+                info.plural,
+                info.api_version,
+                info.kind,
+                window,
+                budget,
+                bookmark_interval,
+                start,
+            )
         };
         Self {
             revisions: m(&PACKAGE_REVISION),
@@ -221,12 +231,15 @@ impl Pump {
             object.clone(),
             prev.clone(),
         ));
-        // Weakly: a closed repository is not kept open by the events in the window.
+        // Weakly: a closed repository is not kept open by the events in the window. The metadata
+        // comes from the PackageRevision the change holds anyway, not from a copy of the PackageRev
+        // (a 1 MiB annotation would otherwise be held once more by every event in the window).
         let git = cache.map(|c| c.git().downgrade());
-        let loader_rev = rev.clone();
+        let (loader_rev, revision) = (rev.clone(), object.clone());
         let loader = Box::new(move || {
-            let (git, rev, meta) = (git.as_ref().and_then(|g| g.upgrade()), loader_rev.clone(), meta.clone());
-            Box::pin(async move { resources_json(git, &rev, meta.as_deref()).await })
+            let (git, rev, revision) =
+                (git.as_ref().and_then(|g| g.upgrade()), loader_rev.clone(), revision.clone());
+            Box::pin(async move { resources_json(git, &rev, &revision).await })
                 as futures::future::BoxFuture<'static, Option<Value>>
         });
         self.watches
@@ -310,12 +323,10 @@ impl Pump {
     }
 }
 
-/// The PackageRevisionResources of a revision as JSON (no files once its repository is closed).
-async fn resources_json(
-    git: Option<GitRepository>,
-    rev: &CachedRevision,
-    meta: Option<&PackageRev>,
-) -> Option<Value> {
+/// The PackageRevisionResources of a revision as JSON (no files once its repository is closed),
+/// with the metadata of its PackageRevision `revision` (less the finalizers, which the
+/// PackageRevisionResources does not carry).
+async fn resources_json(git: Option<GitRepository>, rev: &CachedRevision, revision: &Value) -> Option<Value> {
     let resources = match git {
         Some(git) => match git.read_tree(rev.revision.tree).await {
             Ok(files) => from_files(&files).unwrap_or_default(),
@@ -326,5 +337,11 @@ async fn resources_json(
         },
         None => Default::default(),
     };
-    serde_json::to_value(objects::package_revision_resources(rev, meta, resources)).ok()
+    let mut object = serde_json::to_value(objects::package_revision_resources(rev, None, resources)).ok()?;
+    let mut metadata = revision.get("metadata").cloned().unwrap_or_default();
+    if let Some(fields) = metadata.as_object_mut() {
+        fields.remove("finalizers");
+    }
+    object["metadata"] = metadata;
+    Some(object)
 }

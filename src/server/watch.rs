@@ -1,6 +1,6 @@
 //! Encoding watch streams: one JSON object per event, newline-terminated, flushed at once.
 //!
-//! The stream ends cleanly at `timeoutSeconds` (or the server default) and when the server shuts
+//! The stream ends cleanly at `timeoutSeconds` (or the server default, also for 0) and when the server shuts
 //! down; dropping it releases the watch at its source.
 
 use super::negotiate::{Negotiated, TABLE_CONTENT_TYPE};
@@ -17,6 +17,12 @@ use serde_json::{Value, json};
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio::sync::watch;
+
+/// How long a watch lasts: its `timeoutSeconds`, or the server default when none is given — and,
+/// as in kube-apiserver, `timeoutSeconds=0` means none given.
+pub(crate) fn timeout(timeout_seconds: Option<u64>, default: Duration) -> Duration {
+    timeout_seconds.filter(|&seconds| seconds > 0).map_or(default, Duration::from_secs)
+}
 
 /// How to encode a watch.
 #[derive(Clone, Debug)]

@@ -239,6 +239,126 @@ async fn selectors_apply_to_every_streamed_event() {
     assert_eq!(latest, [1]);
 }
 
+/// A watch of the porch.kpt.dev resources from a resourceVersion not reached yet (D9) waits for
+/// it, whichever resource reaches it (a metadata change moves every resource's version, though
+/// no package changes), and then carries the changes after it; one never reached gets kube's
+/// `Too large resource version` ERROR event and ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watches_from_a_resource_version_not_reached_wait_for_it_or_get_too_large() {
+    let env = deploy_env(|_| {}).await;
+    env.init("deploy", "app", "w").await;
+    let packages: Api<PorchPackage> = Api::namespaced(env.client.clone(), NS);
+    let rv: u64 = env
+        .prs()
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .metadata
+        .resource_version
+        .unwrap()
+        .parse()
+        .unwrap();
+    let next = (rv + 1).to_string();
+    let wp = WatchParams::default().timeout(3);
+    let revisions = env.prs().watch(&wp, &next).await.unwrap();
+    let package_events = packages.watch(&wp, &next).await.unwrap();
+    let labelled = env
+        .prs()
+        .patch(
+            "deploy.app.w",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"labels": {"n": "1"}}})),
+        )
+        .await
+        .unwrap();
+    env.init("deploy", "other", "w").await;
+    // (Were the repository controller to write in between, the label change would come after.)
+    let mut want = vec!["ADDED deploy.other.w"];
+    if labelled.metadata.resource_version.as_deref() != Some(next.as_str()) {
+        want.insert(0, "MODIFIED deploy.app.w");
+    }
+    let names = |events: Vec<WatchEvent<PackageRevision>>| -> Vec<String> {
+        events
+            .into_iter()
+            .filter_map(|e| match e {
+                WatchEvent::Added(p) => Some(format!("ADDED {}", p.metadata.name.unwrap())),
+                WatchEvent::Modified(p) => Some(format!("MODIFIED {}", p.metadata.name.unwrap())),
+                WatchEvent::Bookmark(_) => None,
+                other => Some(format!("{other:?}")),
+            })
+            .collect()
+    };
+    assert_eq!(names(step("revisions", revisions.try_collect()).await.unwrap()), want);
+    let packages_seen: Vec<String> = step("packages", package_events.try_collect::<Vec<_>>())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e {
+            WatchEvent::Added(p) => Some(format!("ADDED {}", p.metadata.name.unwrap())),
+            WatchEvent::Bookmark(_) => None,
+            other => Some(format!("{other:?}")),
+        })
+        .collect();
+    assert_eq!(packages_seen, ["ADDED deploy.other"]);
+
+    let far = rv + 1000;
+    for watch in [
+        env.prs().watch(&WatchParams::default(), &far.to_string()).await.unwrap().boxed(),
+        env.prrs()
+            .watch(&WatchParams::default(), &far.to_string())
+            .await
+            .unwrap()
+            .map_ok(|e| match e {
+                WatchEvent::Error(s) => WatchEvent::Error(s),
+                other => panic!("unexpected {other:?}"),
+            })
+            .boxed(),
+    ] {
+        let events: Vec<_> = step("the ERROR event", watch.try_collect::<Vec<_>>()).await.unwrap();
+        let [WatchEvent::Error(status)] = &events[..] else { panic!("expected one ERROR event: {events:?}") };
+        assert_eq!((status.code, status.reason.as_str()), (504, "Timeout"), "{status:?}");
+        assert!(
+            status.message.starts_with(&format!("Timeout: Too large resource version: {far}, current: ")),
+            "{status:?}"
+        );
+    }
+}
+
+/// What a change delivers to watchers after its admission — a package's files, read and
+/// encoded for the first PackageRevisionResources watcher — counts against the byte budget of
+/// the event windows: a few 1 MiB files are enough to push the first changes out of a 4 MiB
+/// budget (the count limit is far away), so a watch from before them gets the 410.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn package_files_sent_to_watchers_count_against_the_byte_budget() {
+    let env = deploy_env(|c| c.watch_event_window_bytes = 4 << 20).await;
+    env.init("deploy", "big", "w").await;
+    let start = env.prrs().list(&ListParams::default()).await.unwrap().metadata.resource_version.unwrap();
+    let mut reader = env.prrs().watch(&WatchParams::default().timeout(120), &start).await.unwrap().boxed();
+    for i in 0..6 {
+        let tag = format!("{i}:");
+        let mut prr = env.prrs().get("deploy.big.w").await.unwrap();
+        prr.spec.resources.insert("blob.txt".into(), format!("{tag}{}", "x".repeat(1 << 20)));
+        env.prrs().replace("deploy.big.w", &PostParams::default(), &prr).await.unwrap();
+        loop {
+            match step("the change with the file", reader.try_next()).await.unwrap() {
+                Some(WatchEvent::Modified(p))
+                    if p.spec.resources.get("blob.txt").is_some_and(|b| b.starts_with(&tag)) =>
+                {
+                    break;
+                }
+                Some(WatchEvent::Modified(_) | WatchEvent::Bookmark(_)) => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+    let old = env.prrs().watch(&WatchParams::default().timeout(1), &start).await.unwrap();
+    let events: Vec<_> = step("the old watch", old.try_collect::<Vec<_>>()).await.unwrap();
+    let [WatchEvent::Error(status)] = &events[..] else {
+        panic!("expected one ERROR event, got {} events", events.len())
+    };
+    assert_eq!((status.code, status.reason.as_str()), (410, "Expired"), "{status:?}");
+}
+
 fn rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status

@@ -171,3 +171,97 @@ async fn the_watcher_relists_after_falling_out_of_the_window() {
     // (The 1 s watch timeouts in between are invisible: only real changes come out.)
     assert_eq!(next(&mut events).await, Seen::Apply("late".into(), "after".into()));
 }
+
+/// The events of a watch until it ends, as `TYPE description` (BOOKMARKs left out) or, for an
+/// ERROR, `ERROR code reason message`.
+async fn collect(stream: impl Stream<Item = Result<WatchEvent<Repository>, kube::Error>>) -> Vec<String> {
+    let events: Vec<_> = step("the watch to end", stream.try_collect::<Vec<_>>()).await.unwrap();
+    events
+        .into_iter()
+        .filter_map(|e| match e {
+            WatchEvent::Added(r) => Some(format!("ADDED {}", r.spec.description)),
+            WatchEvent::Modified(r) => Some(format!("MODIFIED {}", r.spec.description)),
+            WatchEvent::Deleted(r) => Some(format!("DELETED {}", r.spec.description)),
+            WatchEvent::Bookmark(_) => None,
+            WatchEvent::Error(s) => Some(format!("ERROR {} {} {}", s.code, s.reason, s.message)),
+        })
+        .collect()
+}
+
+/// A watch from a resourceVersion the server has not reached (D9) waits for it: the changes
+/// after it arrive as usual. Had the watch started at the current version, it would also have
+/// sent the change that reached it.
+#[tokio::test]
+async fn a_watch_from_a_resource_version_not_reached_yet_starts_there_once_reached() {
+    let dir = data_dir();
+    let app = open(&dir, None);
+    let api: Api<Repository> = Api::namespaced(app.kube_client(), "default");
+    let created = step("create", api.create(&PostParams::default(), &repository("soon", "0"))).await.unwrap();
+    let next = rv_of(&created) + 1;
+    let wp = WatchParams::default().timeout(2);
+    let stream = step("watch", api.watch(&wp, &next.to_string())).await.expect("watch answers 200");
+    let pp = PatchParams::default();
+    let first = step("patch", api.patch("soon", &pp, &describe_patch("1"))).await.unwrap();
+    assert_eq!(rv_of(&first), next, "nothing else writes in between");
+    step("patch", api.patch("soon", &pp, &describe_patch("2"))).await.unwrap();
+    assert_eq!(collect(stream).await, ["MODIFIED 2"]);
+}
+
+/// One it does not reach within about 3 s gets kube-apiserver's `Too large resource version`
+/// ERROR event (504) and ends, instead of staying silent and withholding later events.
+#[tokio::test]
+async fn a_watch_from_a_resource_version_never_reached_gets_too_large_and_ends() {
+    let dir = data_dir();
+    let app = open(&dir, None);
+    let api: Api<Repository> = Api::namespaced(app.kube_client(), "default");
+    let created = step("create", api.create(&PostParams::default(), &repository("far", "0"))).await.unwrap();
+    let far = rv_of(&created) + 1000;
+    let stream = step("watch", api.watch(&WatchParams::default(), &far.to_string())).await.unwrap();
+    let pp = PatchParams::default();
+    let changed = step("patch", api.patch("far", &pp, &describe_patch("1"))).await.unwrap();
+    assert_eq!(
+        collect(stream).await,
+        [format!(
+            "ERROR 504 Timeout Timeout: Too large resource version: {far}, current: {}",
+            rv_of(&changed)
+        )]
+    );
+    // With sendInitialEvents too.
+    let wp = WatchParams::streaming_lists();
+    let stream = step("watch", api.watch(&wp, &far.to_string())).await.unwrap();
+    let events = collect(stream).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(events[0].starts_with("ERROR 504 Timeout"), "{events:?}");
+}
+
+/// `timeoutSeconds=0` means no timeout given, as in kube-apiserver (D10): the watch stays open
+/// and carries later changes, instead of closing after the initial events.
+#[tokio::test]
+async fn a_watch_with_timeout_seconds_zero_stays_open() {
+    use http_body_util::BodyExt;
+    let dir = data_dir();
+    let app = open(&dir, None);
+    let api: Api<Repository> = Api::namespaced(app.kube_client(), "default");
+    step("create", api.create(&PostParams::default(), &repository("open", "0"))).await.unwrap();
+    let request = http::Request::get(
+        "/apis/config.porch.kpt.dev/v1alpha1/namespaces/default/repositories?watch=1&timeoutSeconds=0",
+    )
+    .body(kube::client::Body::empty())
+    .unwrap();
+    let response = step("watch", app.kube_client().send(request)).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let mut body = response.into_body();
+    let mut text = String::new();
+    let mut read_until = async |want: &str, text: &mut String| {
+        while !text.contains(want) {
+            let frame = step(&format!("a frame with {want:?}"), body.frame()).await;
+            let frame = frame.unwrap_or_else(|| panic!("the watch ended before {want:?}; got {text}"));
+            text.push_str(&String::from_utf8_lossy(&frame.unwrap().into_data().unwrap()));
+        }
+    };
+    read_until(r#""type":"ADDED""#, &mut text).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    step("patch", api.patch("open", &PatchParams::default(), &describe_patch("later"))).await.unwrap();
+    read_until(r#""description":"later""#, &mut text).await;
+    assert!(text.contains(r#""type":"MODIFIED""#), "{text}");
+}

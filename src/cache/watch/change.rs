@@ -1,5 +1,5 @@
 //! [`Change`]: one published change of one object, with what watchers need to filter it and the
-//! bytes they send, computed once.
+//! bytes they send, computed once (and counted in the event budget while a window holds it).
 
 use std::sync::{Arc, OnceLock};
 
@@ -7,6 +7,9 @@ use bytes::Bytes;
 use futures::future::BoxFuture;
 use porch_layers::request::{WatchEvent, WatchEventType, encode_line};
 use serde_json::Value;
+
+use crate::rv_window::size::json_bytes;
+use crate::rv_window::{Account, Charged};
 
 /// What happened to the object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -69,6 +72,8 @@ pub struct Change {
     delivered: Delivered,
     /// The encoded JSON line per event type (ADDED, MODIFIED, DELETED), built on first need.
     lines: [OnceLock<Bytes>; 3],
+    /// Its entry in the event budget, once in a window: what it builds later is counted there.
+    account: OnceLock<Account>,
 }
 
 impl std::fmt::Debug for Change {
@@ -101,6 +106,7 @@ impl Change {
             prev,
             delivered: Delivered::Object,
             lines: Default::default(),
+            account: OnceLock::new(),
         }
     }
 
@@ -116,8 +122,27 @@ impl Change {
         match &self.delivered {
             Delivered::Object => Some(self.object.clone()),
             Delivered::Lazy { loader, loaded } => {
-                loaded.get_or_init(|| async { loader().await.map(Arc::new) }).await.clone()
+                let mut built = false;
+                let flag = &mut built;
+                let object = loaded
+                    .get_or_init(|| async move {
+                        *flag = true;
+                        loader().await.map(Arc::new)
+                    })
+                    .await
+                    .clone();
+                if built {
+                    self.grow(object.as_deref().map_or(0, json_bytes));
+                }
+                object
             }
+        }
+    }
+
+    /// Counts `bytes` more for this change in the event budget (while a window holds it).
+    fn grow(&self, bytes: usize) {
+        if let Some(account) = self.account.get() {
+            account.grow(bytes);
         }
     }
 
@@ -131,7 +156,30 @@ impl Change {
             ChangeType::Deleted => &self.lines[2],
         };
         let event_type = as_type.event_type();
-        let line = slot.get_or_init(|| encode_line(event_type, &object)).clone();
+        let mut built = false;
+        let line = slot
+            .get_or_init(|| {
+                built = true;
+                encode_line(event_type, &object)
+            })
+            .clone();
+        if built {
+            self.grow(line.len());
+        }
         Some(WatchEvent::new(event_type, object).with_encoded(line))
+    }
+}
+
+impl Charged for Change {
+    fn own_bytes(&self) -> usize {
+        std::mem::size_of::<Change>() + self.namespace.capacity() + self.name.capacity()
+    }
+
+    fn shared_values(&self) -> Vec<&Arc<Value>> {
+        std::iter::once(&self.object).chain(&self.prev).collect()
+    }
+
+    fn admitted(&self, account: Account) {
+        let _ = self.account.set(account);
     }
 }

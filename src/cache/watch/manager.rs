@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 use std::time::Duration;
 
 use porch_layers::ApiError;
@@ -13,7 +13,8 @@ use tokio::sync::watch;
 
 use super::change::{Change, ChangeType};
 use super::watcher::{self, Start};
-use crate::rv_window::{self, RvWindow, Versioned};
+use crate::rv_window::budget::Trim;
+use crate::rv_window::{self, EventBudget, RvWindow, Versioned};
 
 /// Whether a watcher wants an object (its label and field selectors).
 pub type Matcher = Arc<dyn Fn(&Value) -> bool + Send + Sync>;
@@ -60,8 +61,13 @@ pub(super) struct Inner {
     pub(super) api_version: &'static str,
     pub(super) kind: &'static str,
     pub(super) state: RwLock<State>,
-    /// Carries the newest resourceVersion; watchers wait on it.
+    /// Carries the resourceVersion of the newest change; watchers wait on it.
     pub(super) notify: watch::Sender<u64>,
+    /// Carries the newest resourceVersion accounted for (changes of other resources too): what
+    /// a watch from a resourceVersion not reached yet waits on.
+    pub(super) progress: watch::Sender<u64>,
+    /// The budget the window shares.
+    budget: EventBudget,
     pub(super) bookmark_interval: Duration,
     pub(super) watchers: AtomicUsize,
 }
@@ -73,6 +79,12 @@ impl Inner {
 
     fn write(&self) -> RwLockWriteGuard<'_, State> {
         self.state.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Trim for Inner {
+    fn trim(&self) {
+        self.write().window.trim();
     }
 }
 
@@ -93,27 +105,35 @@ impl std::fmt::Debug for WatcherManager {
 
 impl WatcherManager {
     /// A manager for `resource` (its plural; bookmarks are `api_version`/`kind` objects) keeping
-    /// the last `window` changes, starting after resourceVersion `start`.
+    /// the last `window` changes within `budget` (shared with other windows), starting after
+    /// resourceVersion `start`.
     pub fn new(
         resource: &'static str,
         api_version: &'static str,
         kind: &'static str,
         window: usize,
+        budget: &EventBudget,
         bookmark_interval: Duration,
         start: u64,
     ) -> Self {
-        let state = State { window: RvWindow::new(window, start), current: BTreeMap::new(), rv: start };
+        let window = RvWindow::new(window, start, budget);
         let (notify, _) = watch::channel(start);
-        let inner = Inner {
-            resource,
-            api_version,
-            kind,
-            state: RwLock::new(state),
-            notify,
-            bookmark_interval,
-            watchers: AtomicUsize::new(0),
-        };
-        Self { inner: Arc::new(inner) }
+        let (progress, _) = watch::channel(start);
+        let inner = Arc::new_cyclic(|me: &Weak<Inner>| {
+            window.attach(me.clone());
+            Inner {
+                resource,
+                api_version,
+                kind,
+                state: RwLock::new(State { window, current: BTreeMap::new(), rv: start }),
+                notify,
+                progress,
+                budget: budget.clone(),
+                bookmark_interval,
+                watchers: AtomicUsize::new(0),
+            }
+        });
+        Self { inner }
     }
 
     /// Publishes a change (its resourceVersion above every earlier one) to every watcher.
@@ -131,13 +151,20 @@ impl WatcherManager {
             state.window.push(change);
             state.rv = state.rv.max(rv);
         }
+        // The change may have evicted older ones of the other windows (no lock held now).
+        self.inner.budget.settle();
         self.inner.notify.send_replace(rv);
+        self.inner.progress.send_replace(rv);
     }
 
     /// Moves the resourceVersion on without a change of this resource (bookmarks report it).
     pub fn advance(&self, rv: u64) {
-        let mut state = self.inner.write();
-        state.rv = state.rv.max(rv);
+        let rv = {
+            let mut state = self.inner.write();
+            state.rv = state.rv.max(rv);
+            state.rv
+        };
+        self.inner.progress.send_replace(rv);
     }
 
     /// The object `namespace/name` as last published, if it exists.
@@ -167,7 +194,8 @@ impl WatcherManager {
             (None, false) => Start::InitialEvents { end_bookmark: false },
             (Some(rv), false) => Start::After(rv),
         };
-        Ok(watcher::open(self.inner.clone(), request, start))
+        let wait_for = from.filter(|&rv| rv > self.resource_version());
+        Ok(watcher::open(self.inner.clone(), request, start, wait_for))
     }
 }
 

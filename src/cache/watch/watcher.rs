@@ -14,7 +14,7 @@ use tokio::time::Interval;
 
 use super::change::{Change, ChangeType};
 use super::manager::{Inner, Matcher, WatchRequest};
-use crate::rv_window::{self, CHUNK, WatcherGauge, Woken, idle};
+use crate::rv_window::{self, WatcherGauge, Woken, idle};
 
 /// Where a watch begins.
 #[derive(Debug, Clone, Copy)]
@@ -59,11 +59,19 @@ struct Watcher {
     pending: VecDeque<Pending>,
     rx: watch::Receiver<u64>,
     bookmarks: Option<Interval>,
+    /// A resourceVersion the manager has not reached, to wait for before `start`.
+    waiting: Option<(u64, Start)>,
     done: bool,
 }
 
-/// Opens a watch on `inner` (see [`WatcherManager::watch`](super::WatcherManager::watch)).
-pub(super) fn open(inner: Arc<Inner>, request: WatchRequest, start: Start) -> WatchStream {
+/// Opens a watch on `inner` (see [`WatcherManager::watch`](super::WatcherManager::watch)),
+/// starting at `start` once the manager has reached `wait_for`.
+pub(super) fn open(
+    inner: Arc<Inner>,
+    request: WatchRequest,
+    start: Start,
+    wait_for: Option<u64>,
+) -> WatchStream {
     let rx = inner.notify.subscribe();
     let bookmarks = request.allow_bookmarks.then(|| rv_window::bookmark_ticks(inner.bookmark_interval));
     let mut w = Watcher {
@@ -74,24 +82,12 @@ pub(super) fn open(inner: Arc<Inner>, request: WatchRequest, start: Start) -> Wa
         pending: VecDeque::new(),
         rx,
         bookmarks,
+        waiting: None,
         done: false,
     };
-    match start {
-        Start::After(rv) => w.position = rv,
-        Start::InitialEvents { end_bookmark } => {
-            let state = inner.read();
-            w.position = state.rv;
-            for change in state.current.values() {
-                if w.visible(&change.namespace) && (w.matches)(&change.object) {
-                    w.pending.push_back(Pending::Change(change.clone(), ChangeType::Added));
-                }
-            }
-            drop(state);
-            if end_bookmark {
-                let bookmark = w.bookmark(true);
-                w.pending.push_back(Pending::Event(bookmark));
-            }
-        }
+    match wait_for {
+        Some(rv) => w.waiting = Some((rv, start)),
+        None => w.begin(start),
     }
     futures::stream::unfold(w, |mut w| async move { w.next_event().await.map(|e| (e, w)) }).boxed()
 }
@@ -101,7 +97,38 @@ impl Watcher {
         self.namespace.as_deref().is_none_or(|want| want == namespace)
     }
 
+    /// Takes the starting position (and the initial events).
+    fn begin(&mut self, start: Start) {
+        match start {
+            Start::After(rv) => self.position = rv,
+            Start::InitialEvents { end_bookmark } => {
+                let state = self.registered.inner.read();
+                self.position = state.rv;
+                for change in state.current.values() {
+                    if self.visible(&change.namespace) && (self.matches)(&change.object) {
+                        self.pending.push_back(Pending::Change(change.clone(), ChangeType::Added));
+                    }
+                }
+                drop(state);
+                if end_bookmark {
+                    let bookmark = self.bookmark(true);
+                    self.pending.push_back(Pending::Event(bookmark));
+                }
+            }
+        }
+    }
+
     async fn next_event(&mut self) -> Option<WatchEvent> {
+        if let Some((wanted, start)) = self.waiting.take() {
+            let mut progress = self.registered.inner.progress.subscribe();
+            match rv_window::wait_for(&mut progress, wanted).await {
+                Ok(()) => self.begin(start),
+                Err(current) => {
+                    self.done = true;
+                    return Some(rv_window::too_large(wanted, current));
+                }
+            }
+        }
         loop {
             match self.pending.pop_front() {
                 Some(Pending::Event(event)) => return Some(event),
@@ -132,7 +159,7 @@ impl Watcher {
     /// Takes the window's changes after the position; whether there was anything to take.
     fn fill(&mut self) -> bool {
         let state = self.registered.inner.read();
-        let changes = match state.window.after(self.position, state.rv, CHUNK) {
+        let changes = match state.window.after(self.position, state.rv) {
             Ok(changes) => changes,
             Err(expired) => {
                 self.pending.push_back(Pending::Event(rv_window::too_old(self.position, expired.oldest)));

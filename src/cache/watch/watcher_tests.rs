@@ -7,9 +7,18 @@ use porch_layers::{WatchEvent, WatchEventType};
 use serde_json::{Value, json};
 
 use crate::cache::watch::{Change, ChangeType, Matcher, WatchRequest, WatcherManager};
+use crate::rv_window::EventBudget;
 
 fn manager(window: usize) -> WatcherManager {
-    WatcherManager::new("things", "example.dev/v1", "Thing", window, Duration::from_millis(50), 10)
+    WatcherManager::new(
+        "things",
+        "example.dev/v1",
+        "Thing",
+        window,
+        &EventBudget::default(),
+        Duration::from_millis(50),
+        10,
+    )
 }
 
 fn obj(name: &str, team: &str, rv: u64) -> Arc<Value> {

@@ -17,7 +17,11 @@ use serde_json::{Value, json};
 use super::*;
 
 pub(super) fn open_in(dir: &std::path::Path) -> Store {
-    let opts = StoreOptions { event_window: 50, bookmark_interval: Duration::from_millis(100) };
+    let opts = StoreOptions {
+        event_window: 50,
+        bookmark_interval: Duration::from_millis(100),
+        ..StoreOptions::default()
+    };
     Store::open(dir, opts).unwrap()
 }
 

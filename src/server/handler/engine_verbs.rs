@@ -26,7 +26,6 @@ use super::super::stack::ResourceStack;
 use super::super::state::AppState;
 use super::super::watch::{self, WatchParams};
 use super::{PATCH_ATTEMPTS, decode, resource_version};
-use std::time::Duration;
 
 /// The user of every request in standalone mode (no authentication).
 pub(crate) const STANDALONE_USER: &str = "standalone";
@@ -134,7 +133,7 @@ pub(super) async fn handle(
         Verb::Patch => patch_object(&call, &body).await?,
     };
     if let Payload::Watch(events) = res.payload {
-        let timeout = call.api.query.timeout_seconds.map_or(state.default_watch_timeout, Duration::from_secs);
+        let timeout = watch::timeout(call.api.query.timeout_seconds, state.default_watch_timeout);
         let params =
             WatchParams { def, negotiated: call.negotiated, timeout, shutdown: state.shutdown.clone() };
         return Ok(watch::response(events, params));

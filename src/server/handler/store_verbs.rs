@@ -20,7 +20,6 @@ use porch_layers::request::{check_send_initial_events, list_metadata};
 use porch_layers::{ApiError, FieldCause};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use std::time::Duration;
 
 struct Call<'a> {
     state: &'a AppState,
@@ -154,7 +153,7 @@ fn watch_objects(call: &Call<'_>) -> Result<Response<ResponseBody>, ApiError> {
         field_selector,
     };
     let events = call.state.store.watch(call.kind, call.ns(), options)?;
-    let timeout = q.timeout_seconds.map_or(call.state.default_watch_timeout, Duration::from_secs);
+    let timeout = watch::timeout(q.timeout_seconds, call.state.default_watch_timeout);
     let params = WatchParams {
         def: call.def,
         negotiated: call.negotiated,
