@@ -146,6 +146,10 @@ fn the_common_metadata_rules_run_after_validate_on_create_and_with_validate_upda
     let fields: Vec<&str> = causes.as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
     assert_eq!(
         fields,
-        ["metadata.ownerReferences.apiVersion", "metadata.ownerReferences.name", "metadata.ownerReferences.uid"]
+        [
+            "metadata.ownerReferences.apiVersion",
+            "metadata.ownerReferences.name",
+            "metadata.ownerReferences.uid"
+        ]
     );
 }

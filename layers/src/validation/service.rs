@@ -1,8 +1,8 @@
 use super::{ResponseFuture, ValidationLayer};
 use crate::object_meta::{self, names};
 use crate::request::{RequestContext, StorageRequest, StorageResponse, Write};
-use crate::status::FieldCause;
 use crate::status::ApiError;
+use crate::status::FieldCause;
 use crate::strategy::Strategy;
 use serde_json::Value;
 use std::sync::Arc;
