@@ -19,4 +19,5 @@ mod lists;
 mod metadata;
 mod slow_remotes;
 mod sync;
+mod validation;
 mod watch;
