@@ -51,7 +51,7 @@ fn table() -> TableOptions {
 fn a_create_is_prepared_validated_canonicalized_persisted_then_converted() {
     let rec = Arc::new(Recorder::default());
     let ctx = RequestContext::new(Verb::Create).table(table());
-    let body = json!({"metadata": {"name": "w"}, "status": {"x": 1}, "warn": "careful"});
+    let body = json!({"metadata": {"name": "w", "namespace": "ns"}, "status": {"x": 1}, "warn": "careful"});
     let res = block_on(stack(&rec).oneshot(StorageRequest::new(ctx).with_body(body))).unwrap();
     assert_eq!(
         rec.calls(),
@@ -103,7 +103,7 @@ fn an_invalid_object_stops_before_canonicalize_and_storage_and_is_not_converted(
 fn a_storage_error_becomes_its_status_at_the_edge() {
     let rec = Arc::new(Recorder::default());
     let ctx = RequestContext::new(Verb::Create).table(table());
-    let body = json!({"metadata": {"name": "w"}, "conflict": true});
+    let body = json!({"metadata": {"name": "w", "namespace": "ns"}, "conflict": true});
     let res = block_on(stack(&rec).oneshot(StorageRequest::new(ctx).with_body(body))).unwrap();
     assert_eq!(
         rec.calls(),
@@ -120,4 +120,36 @@ fn reads_touch_only_storage_and_the_table_convertor() {
     let res = block_on(stack(&rec).oneshot(StorageRequest::new(ctx))).unwrap();
     assert_eq!(rec.calls(), ["persist", "convert_to_table"]);
     assert!(matches!(res.payload, Payload::Table(_)));
+}
+
+#[test]
+fn the_common_metadata_rules_run_after_validate_on_create_and_with_validate_update_on_update() {
+    let rec = Arc::new(Recorder::default());
+    let body = json!({"metadata": {"name": "w", "namespace": "ns", "labels": {"bad key!": "v"}}});
+    let req = StorageRequest::new(RequestContext::new(Verb::Create)).with_body(body);
+    let res = block_on(stack(&rec).oneshot(req)).unwrap();
+    assert_eq!(rec.calls(), ["prepare_for_create", "validate"]);
+    assert_eq!(res.code, 422);
+    let status = res.as_error().unwrap().to_json();
+    assert!(status["message"].as_str().unwrap().starts_with(
+        "Widget.example.dev \"w\" is invalid: metadata.labels: Invalid value: \"bad key!\": name part must consist"
+    ));
+
+    // PATCH of an owner reference without apiVersion, name or uid (D10 of the reliability probe).
+    let rec = Arc::new(Recorder::default());
+    let old = json!({"metadata": {"name": "w", "namespace": "ns"}});
+    let new = json!({"metadata": {"name": "w", "namespace": "ns", "ownerReferences": [{"kind": "X"}]}});
+    let req = StorageRequest::new(RequestContext::new(Verb::Patch).name("w")).with_body(new).with_old(old);
+    let res = block_on(stack(&rec).oneshot(req)).unwrap();
+    assert_eq!(rec.calls(), ["prepare_for_update", "validate_update"]);
+    let causes = &res.as_error().unwrap().to_json()["details"]["causes"];
+    let fields: Vec<&str> = causes.as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
+    assert_eq!(
+        fields,
+        [
+            "metadata.ownerReferences.apiVersion",
+            "metadata.ownerReferences.name",
+            "metadata.ownerReferences.uid"
+        ]
+    );
 }

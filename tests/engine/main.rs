@@ -20,4 +20,5 @@ mod metadata;
 mod package_rules;
 mod slow_remotes;
 mod sync;
+mod validation;
 mod watch;

@@ -340,3 +340,94 @@ async fn table_output_for_lists_and_single_objects() {
     }
     s.shutdown().await;
 }
+
+/// Reliability probe D1/D3/D10: ill-typed objects are refused with kube-apiserver's 422 on every
+/// write path (POST, merge and JSON PATCH, server-side apply, the status subresource), custom
+/// resources must name their kind, and nothing is stored.
+#[tokio::test]
+async fn ill_typed_objects_are_refused_on_every_write_path() {
+    let s = Served::start().await;
+    let mut bad = repository("typed");
+    bad["spec"]["deployment"] = json!("yes");
+    let st = s.post_json(REPOS, &bad).await.status_body(422);
+    assert_eq!(st["reason"], "Invalid", "{st}");
+    assert_eq!(
+        st["message"],
+        "Repository.config.porch.kpt.dev \"typed\" is invalid: spec.deployment: Invalid value: \"string\": \
+         spec.deployment in body must be of type boolean: \"string\"",
+        "{st}"
+    );
+    let cause = &st["details"]["causes"][0];
+    assert_eq!(cause["field"], "spec.deployment", "{st}");
+    assert_eq!(cause["reason"], "FieldValueTypeInvalid", "{st}");
+    assert_eq!(
+        cause["message"],
+        "Invalid value: \"string\": spec.deployment in body must be of type boolean: \"string\"",
+        "{st}"
+    );
+
+    let mut kindless = repository("typed");
+    kindless.as_object_mut().unwrap().remove("kind");
+    let st = s.post_json(REPOS, &kindless).await.status_body(400);
+    assert_eq!(st["message"], "Object 'Kind' is missing in 'object has no kind field '", "{st}");
+
+    assert_eq!(s.post_json(REPOS, &repository("typed")).await.status, 201);
+    let item = format!("{REPOS}/typed");
+    let patch = |content_type: &'static str, body: &'static str, path: String| {
+        let s = &s;
+        async move { s.request("PATCH", &path, &[("Content-Type", content_type)], body.as_bytes()).await }
+    };
+    let st =
+        patch("application/merge-patch+json", r#"{"spec":{"sync":{"runOnceAt":"tomorrow"}}}"#, item.clone())
+            .await
+            .status_body(422);
+    assert_eq!(
+        st["details"]["causes"][0]["message"],
+        "Invalid value: \"tomorrow\": spec.sync.runOnceAt in body must be of type date-time: \"tomorrow\"",
+        "{st}"
+    );
+    let st = patch(
+        "application/json-patch+json",
+        r#"[{"op":"add","path":"/metadata/ownerReferences","value":"x"}]"#,
+        item.clone(),
+    )
+    .await
+    .status_body(422);
+    assert_eq!(st["details"]["causes"][0]["field"], "metadata.ownerReferences", "{st}");
+    let st = patch(
+        "application/apply-patch+yaml",
+        "apiVersion: config.porch.kpt.dev/v1alpha1\nkind: Repository\nmetadata: {name: typed}\n\
+         spec: {type: git, git: {repo: 'https://example.com/typed.git', createBranch: 'yes'}}\n",
+        format!("{item}?fieldManager=probe"),
+    )
+    .await
+    .status_body(422);
+    assert_eq!(st["details"]["causes"][0]["field"], "spec.git.createBranch", "{st}");
+    let st =
+        patch("application/merge-patch+json", r#"{"status":{"conditions":"x"}}"#, format!("{item}/status"))
+            .await
+            .status_body(422);
+    assert_eq!(st["details"]["causes"][0]["field"], "status.conditions", "{st}");
+    let st =
+        patch("application/merge-patch+json", r#"{"metadata":{"labels":{"bad key!":"v"}}}"#, item.clone())
+            .await
+            .status_body(422);
+    assert_eq!(st["details"]["causes"][0]["field"], "metadata.labels", "{st}");
+
+    let stored = s.get(&item, "application/json").await.json();
+    assert!(stored["spec"].get("sync").is_none(), "{stored}");
+    assert!(stored["metadata"].get("ownerReferences").is_none(), "{stored}");
+    assert!(stored["metadata"].get("labels").is_none(), "{stored}");
+
+    let secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "bad-immutable"},
+                        "immutable": "yes", "stringData": {"password": "LeakCheckPW"}});
+    let st = s.post_json("/api/v1/namespaces/default/secrets", &secret).await.status_body(422);
+    assert_eq!(
+        st["message"],
+        "Secret \"bad-immutable\" is invalid: immutable: Invalid value: \"string\": immutable in body must be of \
+         type boolean: \"string\"",
+        "{st}"
+    );
+    s.get("/api/v1/namespaces/default/secrets/bad-immutable", "application/json").await.status_body(404);
+    s.shutdown().await;
+}

@@ -3,7 +3,9 @@
 //!
 //! This is where an object is normalized for the resource: defaults, generated values, status
 //! preserved on spec updates (and everything but status on status updates), fields users may not
-//! set cleared. Which method runs:
+//! set cleared. First, the `null`s of `metadata` are dropped, as decoding into
+//! `metav1.ObjectMeta` ignores them ([`object_meta::drop_nulls`](crate::object_meta::drop_nulls)).
+//! Which method runs:
 //!
 //! | request | method |
 //! |---|---|

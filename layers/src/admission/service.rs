@@ -1,12 +1,13 @@
 use super::AdmissionLayer;
+use crate::object_meta;
 use crate::request::{StorageRequest, Write};
 use crate::strategy::Strategy;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use tower::Service;
 
-/// Runs the strategy's `prepare_for_*` on the incoming object of a write. See the
-/// [module docs](crate::admission).
+/// Drops the `null`s of the incoming object's `metadata` (as decoding does), then runs the
+/// strategy's `prepare_for_*` on it. See the [module docs](crate::admission).
 ///
 /// **When:** on the way down, before validation. **Mutates:** the request's `body` only;
 /// requests without an object to write pass untouched, and responses pass unchanged.
@@ -32,6 +33,7 @@ where
 
     fn call(&mut self, mut req: StorageRequest) -> Self::Future {
         if let Some((ctx, obj, write)) = req.write_parts() {
+            object_meta::drop_nulls(obj);
             match write {
                 Write::Create => self.strategy.prepare_for_create(ctx, obj),
                 Write::Update(old) => self.strategy.prepare_for_update(ctx, obj, old),
@@ -64,6 +66,15 @@ mod tests {
         assert_eq!(rec.calls(), ["prepare_for_create"]);
         assert_eq!(res.payload_object()["prepared"], "create");
         assert!(res.payload_object().get("status").is_none());
+    }
+
+    #[test]
+    fn metadata_nulls_are_dropped_as_decoding_drops_them() {
+        let rec = Arc::new(Recorder::default());
+        let body = json!({"metadata": {"name": "w", "creationTimestamp": null}, "spec": {"keep": null}});
+        let res = run(&rec, StorageRequest::new(RequestContext::new(Verb::Create)).with_body(body));
+        assert_eq!(res.payload_object()["metadata"], json!({"name": "w"}));
+        assert_eq!(res.payload_object()["spec"], json!({"keep": null}));
     }
 
     #[test]

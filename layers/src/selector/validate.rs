@@ -1,72 +1,21 @@
-//! Label key and value syntax checks with kube-apiserver's messages.
+//! Label key and value syntax checks of selectors, with kube-apiserver's messages: the
+//! qualified-name and label-value rules of [`object_meta::names`](crate::object_meta::names), every
+//! problem joined with `"; "` as `labels.validateLabelKey` does.
 
-const NAME_FMT: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and \
-    end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation \
-    is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
-const VALUE_FMT: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' \
-    or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', \
-    regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
-const PREFIX_FMT: &str = "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric \
-    characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex \
-    used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+use crate::object_meta::names;
 
-/// `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]` (non-empty).
-fn is_qualified_name_part(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && b[0].is_ascii_alphanumeric()
-        && b[b.len() - 1].is_ascii_alphanumeric()
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
-}
-
-/// A lowercase RFC 1123 subdomain.
-fn is_dns1123_subdomain(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 253
-        && s.split('.').all(|l| {
-            let b = l.as_bytes();
-            !b.is_empty()
-                && b[0].is_ascii_alphanumeric()
-                && b[b.len() - 1].is_ascii_alphanumeric()
-                && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
-        })
+fn joined(errs: Vec<String>) -> Result<(), String> {
+    if errs.is_empty() { Ok(()) } else { Err(errs.join("; ")) }
 }
 
 /// Checks a label key (`[prefix/]name`); returns the reason when invalid.
 pub(super) fn label_key(key: &str) -> Result<(), String> {
-    let (prefix, name) = match key.split_once('/') {
-        Some((p, n)) => (Some(p), n),
-        None => (None, key),
-    };
-    if name.is_empty() {
-        return Err("name part must be non-empty".into());
-    }
-    if name.len() > 63 {
-        return Err("name part must be no more than 63 characters".into());
-    }
-    if !is_qualified_name_part(name) {
-        return Err(NAME_FMT.into());
-    }
-    if let Some(prefix) = prefix {
-        if prefix.is_empty() {
-            return Err("prefix part must be non-empty".into());
-        }
-        if !is_dns1123_subdomain(prefix) {
-            return Err(PREFIX_FMT.into());
-        }
-    }
-    Ok(())
+    joined(names::qualified_name(key))
 }
 
 /// Checks a label value (may be empty); returns the reason when invalid.
 pub(super) fn label_value(value: &str) -> Result<(), String> {
-    if value.len() > 63 {
-        return Err("must be no more than 63 characters".into());
-    }
-    if !value.is_empty() && !is_qualified_name_part(value) {
-        return Err(VALUE_FMT.into());
-    }
-    Ok(())
+    joined(names::label_value(value))
 }
 
 #[cfg(test)]

@@ -1,12 +1,15 @@
 //! Field causes of an `Invalid` error.
 
 use serde::Serialize;
+use serde_json::{Number, Value};
 
 /// Why a field was rejected (`metav1.CauseType`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum CauseReason {
     /// The value is syntactically or semantically wrong.
     FieldValueInvalid,
+    /// The value has the wrong JSON type (or string format) for its schema.
+    FieldValueTypeInvalid,
     /// A required value is missing.
     FieldValueRequired,
     /// The value is not one of the supported values.
@@ -15,6 +18,10 @@ pub enum CauseReason {
     FieldValueForbidden,
     /// The value duplicates another one that must be unique.
     FieldValueDuplicate,
+    /// The value is longer than allowed.
+    FieldValueTooLong,
+    /// The list or map has more entries than allowed.
+    FieldValueTooMany,
     /// The object has a field the schema does not know (strict field validation).
     FieldValueUnknown,
 }
@@ -24,10 +31,13 @@ impl CauseReason {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::FieldValueInvalid => "FieldValueInvalid",
+            Self::FieldValueTypeInvalid => "FieldValueTypeInvalid",
             Self::FieldValueRequired => "FieldValueRequired",
             Self::FieldValueNotSupported => "FieldValueNotSupported",
             Self::FieldValueForbidden => "FieldValueForbidden",
             Self::FieldValueDuplicate => "FieldValueDuplicate",
+            Self::FieldValueTooLong => "FieldValueTooLong",
+            Self::FieldValueTooMany => "FieldValueTooMany",
             Self::FieldValueUnknown => "FieldValueTypeInvalid",
         }
     }
@@ -35,11 +45,13 @@ impl CauseReason {
     /// The words apimachinery puts before the detail (`field.ErrorType.String()`).
     fn label(self) -> &'static str {
         match self {
-            Self::FieldValueInvalid => "Invalid value",
+            Self::FieldValueInvalid | Self::FieldValueTypeInvalid => "Invalid value",
             Self::FieldValueRequired => "Required value",
             Self::FieldValueNotSupported => "Unsupported value",
             Self::FieldValueForbidden => "Forbidden",
             Self::FieldValueDuplicate => "Duplicate value",
+            Self::FieldValueTooLong => "Too long",
+            Self::FieldValueTooMany => "Too many",
             Self::FieldValueUnknown => "unknown field",
         }
     }
@@ -72,6 +84,20 @@ impl FieldCause {
         Self::new(field, CauseReason::FieldValueRequired, message)
     }
 
+    /// A cause whose detail starts with the offending value, as apimachinery prints it
+    /// (`Invalid value: "svn": <detail>`); see [`render_value`]. An empty `detail` prints the
+    /// value alone.
+    pub fn with_value(field: impl Into<String>, reason: CauseReason, value: &Value, detail: &str) -> Self {
+        let value = render_value(value);
+        let message = if detail.is_empty() { value } else { format!("{value}: {detail}") };
+        Self::new(field, reason, message)
+    }
+
+    /// `FieldValueInvalid` on `field` for the string `value`: `Invalid value: "<value>": <detail>`.
+    pub fn invalid_value(field: impl Into<String>, value: &str, detail: &str) -> Self {
+        Self::with_value(field, CauseReason::FieldValueInvalid, &Value::from(value), detail)
+    }
+
     /// `FieldValueForbidden` on `field`.
     pub fn forbidden(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(field, CauseReason::FieldValueForbidden, message)
@@ -84,6 +110,29 @@ impl FieldCause {
         } else {
             format!("{}: {}", self.reason.label(), self.message)
         }
+    }
+}
+
+/// A bad value as apimachinery's `field.Error` prints it: strings quoted, `null` as `"null"`,
+/// numbers and booleans bare (integral floats without a fraction, as Go's `%v`), lists and
+/// objects as JSON.
+pub fn render_value(value: &Value) -> String {
+    match value {
+        Value::Null => "\"null\"".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => render_number(n),
+        Value::String(s) => format!("{s:?}"),
+        Value::Array(_) | Value::Object(_) => value.to_string(),
+    }
+}
+
+/// A number as Go's `%v` prints an `int64` or a `float64` (`3`, not `3.0`).
+pub(crate) fn render_number(n: &Number) -> String {
+    match n.as_f64() {
+        Some(f) if !n.is_i64() && !n.is_u64() && f.is_finite() && f.fract() == 0.0 && f.abs() < 1e21 => {
+            format!("{f:.0}")
+        }
+        _ => n.to_string(),
     }
 }
 

@@ -9,5 +9,6 @@
 mod cause;
 mod error;
 
-pub use cause::{CauseReason, FieldCause};
+pub(crate) use cause::render_number;
+pub use cause::{CauseReason, FieldCause, render_value};
 pub use error::{ApiError, OPTIMISTIC_LOCK_MESSAGE, status_json};

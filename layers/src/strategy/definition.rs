@@ -54,6 +54,14 @@ pub trait Strategy: Send + Sync + 'static {
     /// The plural resource name, e.g. `packagerevisions`. Used in `NotFound`-style messages.
     fn resource(&self) -> &str;
 
+    /// Whether objects live in a namespace (`NamespaceScoped`): the common metadata validation
+    /// then requires `metadata.namespace`, else forbids it.
+    ///
+    /// Default: `true`.
+    fn namespace_scoped(&self) -> bool {
+        true
+    }
+
     /// Normalizes a new object before validation (`PrepareForCreate`).
     ///
     /// **When:** on `create`, and on an update or apply of an object that does not exist yet,

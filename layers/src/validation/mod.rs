@@ -11,6 +11,14 @@
 //! update) → `validate`; update of the main resource → `validate_update`; update of `status` →
 //! `validate_status_update`; other verbs pass.
 //!
+//! Around the strategy, the common `metadata` checks of [`object_meta`](crate::object_meta), in
+//! apiserver's order: the metadata's types first (`metadata.ownerReferences: Invalid value:
+//! "string": …`); on create, the strategy's `validate` and, only if it passed, the ObjectMeta
+//! rules (names as URL path segments, namespace per
+//! [`namespace_scoped`](crate::Strategy::namespace_scoped), labels, annotations, owner
+//! references, finalizers, managed fields); on update, the ObjectMeta update rules together with
+//! the strategy's `validate_update` / `validate_status_update`.
+//!
 //! ```
 //! use porch_layers::{FieldCause, RequestContext, StorageRequest, StorageResponse, Strategy, ValidationLayer, Verb};
 //! use serde_json::{json, Value};
@@ -32,7 +40,7 @@
 //!         Ok::<_, std::convert::Infallible>(StorageResponse::created(req.body.unwrap()))
 //!     });
 //! let req = StorageRequest::new(RequestContext::new(Verb::Create))
-//!     .with_body(json!({"metadata": {"name": "w"}, "spec": {}}));
+//!     .with_body(json!({"metadata": {"name": "w", "namespace": "default"}, "spec": {}}));
 //! let res = futures::executor::block_on(svc.oneshot(req)).unwrap();
 //! assert_eq!(res.code, 422);
 //! assert_eq!(res.as_error().unwrap().message(), "Widget.example.dev \"w\" is invalid: spec.size: Required value");

@@ -1,6 +1,8 @@
 use super::{ResponseFuture, ValidationLayer};
-use crate::request::{StorageRequest, StorageResponse, Write};
+use crate::object_meta::{self, names};
+use crate::request::{RequestContext, StorageRequest, StorageResponse, Write};
 use crate::status::ApiError;
+use crate::status::FieldCause;
 use crate::strategy::Strategy;
 use serde_json::Value;
 use std::sync::Arc;
@@ -25,16 +27,47 @@ enum Verdict {
     Invalid(ApiError),
 }
 
+/// apiserver's order: the metadata's types (decoding) first; then, for a create, the strategy's
+/// `validate` and only if it passed the common metadata rules (`BeforeCreate`, "so that specific
+/// error messages are shown"); for an update, the common metadata rules and the strategy's
+/// `validate_update` together (`BeforeUpdate`).
+fn causes<St: Strategy + ?Sized>(
+    strategy: &St,
+    ctx: &RequestContext,
+    obj: &Value,
+    write: Write<'_>,
+) -> Vec<FieldCause> {
+    let types = object_meta::check_types(obj);
+    if !types.is_empty() {
+        return types;
+    }
+    match write {
+        Write::Create => {
+            let causes = strategy.validate(ctx, obj);
+            if !causes.is_empty() {
+                return causes;
+            }
+            object_meta::validate_create(obj, strategy.namespace_scoped(), names::path_segment_name)
+        }
+        Write::Update(old) => {
+            let mut causes = object_meta::validate_update(obj, old);
+            causes.extend(strategy.validate_update(ctx, obj, old));
+            causes
+        }
+        Write::StatusUpdate(old) => {
+            let mut causes = object_meta::validate_update(obj, old);
+            causes.extend(strategy.validate_status_update(ctx, obj, old));
+            causes
+        }
+    }
+}
+
 fn judge<St: Strategy + ?Sized>(strategy: &St, req: &mut StorageRequest) -> Verdict {
     let Some((ctx, obj, write)) = req.write_parts() else {
         return Verdict::Valid { warnings: Vec::new() };
     };
     let obj: &Value = obj;
-    let causes = match write {
-        Write::Create => strategy.validate(ctx, obj),
-        Write::Update(old) => strategy.validate_update(ctx, obj, old),
-        Write::StatusUpdate(old) => strategy.validate_status_update(ctx, obj, old),
-    };
+    let causes = causes(strategy, ctx, obj, write);
     if causes.is_empty() {
         let warnings = match write {
             Write::Create => strategy.warnings_on_create(ctx, obj),
@@ -127,8 +160,8 @@ mod tests {
                 Ok::<_, ApiError>(StorageResponse::ok(req.body.unwrap()).with_warning("from storage"))
             },
         );
-        let req =
-            StorageRequest::new(RequestContext::new(Verb::Create)).with_body(json!({"warn": "deprecated"}));
+        let body = json!({"metadata": {"name": "w", "namespace": "ns"}, "warn": "deprecated"});
+        let req = StorageRequest::new(RequestContext::new(Verb::Create)).with_body(body);
         let res = block_on(svc.oneshot(req)).unwrap();
         assert_eq!(res.code, 200);
         assert_eq!(res.warnings, ["deprecated", "from storage"]);
@@ -141,6 +174,32 @@ mod tests {
         let ctx = RequestContext::new(Verb::Patch).subresource("status");
         run(&rec, StorageRequest::new(ctx).with_body(json!({})).with_old(json!({})));
         assert_eq!(rec.calls(), ["validate_status_update", "warnings_on_update"]);
+    }
+
+    #[test]
+    fn ill_typed_metadata_is_rejected_before_the_strategy_sees_it() {
+        let rec = Arc::new(Recorder::default());
+        let body = json!({"metadata": {"name": "w", "namespace": "ns", "ownerReferences": "x"}});
+        let res = run(&rec, StorageRequest::new(RequestContext::new(Verb::Create)).with_body(body));
+        assert_eq!(res.code, 422);
+        assert!(rec.calls().is_empty());
+        assert_eq!(
+            res.as_error().unwrap().message(),
+            "Widget.example.dev \"w\" is invalid: metadata.ownerReferences: Invalid value: \"string\": \
+             metadata.ownerReferences in body must be of type array: \"string\""
+        );
+    }
+
+    #[test]
+    fn a_create_without_a_name_or_namespace_fails_the_common_metadata_rules() {
+        let rec = Arc::new(Recorder::default());
+        let res = run(&rec, StorageRequest::new(RequestContext::new(Verb::Create)).with_body(json!({})));
+        assert_eq!(
+            res.as_error().unwrap().message(),
+            "Widget.example.dev \"\" is invalid: [metadata.name: Required value: name or generateName is required, \
+             metadata.namespace: Required value]"
+        );
+        assert_eq!(rec.calls(), ["validate"]);
     }
 
     #[test]

@@ -1,10 +1,10 @@
-//! create: system metadata, generateName, namespace lifecycle, status isolation, validation.
+//! create: decoding checks, namespace lifecycle, system metadata, generateName, status isolation,
+//! validation.
 
-use porch_layers::FieldCause;
 use serde_json::Value;
 
-use super::{namespace_of, with_type_meta};
-use crate::crdstore::strategy::{self, validate_metadata};
+use super::{decoded, namespace_of};
+use crate::crdstore::strategy;
 use crate::crdstore::txn::Txn;
 use crate::crdstore::{StoreError, StoredKind, WatchEventType, meta};
 
@@ -16,7 +16,7 @@ const GENERATE_ATTEMPTS: usize = 8;
 
 /// Creates an object (see the module docs of `ops` for the order of steps).
 pub(super) fn create(txn: &mut Txn<'_>, kind: StoredKind, obj: Value) -> Result<Value, StoreError> {
-    let mut obj = with_type_meta(kind, obj)?;
+    let mut obj = decoded(kind, obj)?;
     let ns = namespace_of(kind, &obj)?;
     if kind.namespaced() {
         match txn.get(StoredKind::Namespace, "", &ns) {
@@ -44,15 +44,11 @@ pub(super) fn create(txn: &mut Txn<'_>, kind: StoredKind, obj: Value) -> Result<
     if kind.has_status_subresource() {
         obj.as_object_mut().expect("an object").remove("status");
     }
-    let strategy = strategy::for_kind(kind);
-    strategy.prepare_for_create(&mut obj);
+    strategy::for_kind(kind).prepare_for_create(&mut obj);
     generate_name(txn, kind, &ns, &mut obj);
 
     let name = meta::name(&obj).to_string();
-    let mut causes: Vec<FieldCause> = strategy.validate(&obj);
-    if causes.is_empty() {
-        causes = validate_metadata(kind, &obj);
-    }
+    let causes = strategy::validate_create(kind, &obj);
     if !causes.is_empty() {
         return Err(StoreError::invalid(kind, &name, causes));
     }

@@ -1,9 +1,10 @@
 //! The verbs' semantics, computed by the writer thread on a [`Txn`]: admission, validation, system
 //! metadata, resourceVersion preconditions, finalizers and the namespace lifecycle.
 //!
-//! Order (apiserver `rest.BeforeCreate` / `BeforeUpdate` and `Store.Create/Update/Delete`): type and
-//! system metadata → namespace lifecycle admission → `prepare_for_*` → kind validation → common metadata
-//! validation (only if the kind's passed) → existence / resourceVersion checks → stage the change.
+//! Order (apiserver `rest.BeforeCreate` / `BeforeUpdate` and `Store.Create/Update/Delete`): type meta →
+//! decoding checks (disallowed `null`s dropped, `metadata` types) → namespace lifecycle admission →
+//! system metadata → `prepare_for_*` → schema, kind and common metadata validation (see
+//! [`strategy`](super::strategy)) → existence / resourceVersion checks → stage the change.
 
 mod create;
 mod delete;
@@ -41,7 +42,8 @@ pub(crate) fn apply(txn: &mut Txn<'_>, op: Op) -> Result<Value, StoreError> {
     }
 }
 
-/// Checks `apiVersion`/`kind` when given and returns the object with both set first, as served.
+/// Checks `apiVersion`/`kind` when given and returns the object with both set first, as served,
+/// and an empty `metadata` when it has none (an ill-typed one is left for validation to report).
 pub(crate) fn with_type_meta(kind: StoredKind, obj: Value) -> Result<Value, StoreError> {
     let Value::Object(mut fields) = obj else {
         return Err(StoreError::BadRequest("the object must be a JSON object".into()));
@@ -63,9 +65,19 @@ pub(crate) fn with_type_meta(kind: StoredKind, obj: Value) -> Result<Value, Stor
     out.insert("apiVersion".into(), Value::String(kind.api_version().into()));
     out.insert("kind".into(), Value::String(kind.kind().into()));
     out.extend(fields);
-    let mut out = Value::Object(out);
-    meta::meta_mut(&mut out);
-    Ok(out)
+    if out.get("metadata").is_none_or(Value::is_null) {
+        out.insert("metadata".into(), Value::Object(Map::new()));
+    }
+    Ok(Value::Object(out))
+}
+
+/// The incoming object of a write with its type meta set (see [`with_type_meta`]), its
+/// disallowed `null`s dropped and its `metadata` type-checked (see
+/// [`strategy::decode`](super::strategy::decode)).
+pub(crate) fn decoded(kind: StoredKind, obj: Value) -> Result<Value, StoreError> {
+    let mut obj = with_type_meta(kind, obj)?;
+    let causes = super::strategy::decode(kind, &mut obj);
+    if causes.is_empty() { Ok(obj) } else { Err(StoreError::invalid(kind, meta::name(&obj), causes)) }
 }
 
 /// The namespace key of an object of `kind` (`""` for cluster-scoped kinds), required for namespaced ones.

@@ -1,10 +1,9 @@
 //! update (main resource) and update_status.
 
-use porch_layers::FieldCause;
 use serde_json::Value;
 
-use super::{check_resource_version, namespace_of, put_or_finish, with_type_meta};
-use crate::crdstore::strategy::{self, validate_metadata};
+use super::{check_resource_version, decoded, namespace_of, put_or_finish};
+use crate::crdstore::strategy;
 use crate::crdstore::txn::Txn;
 use crate::crdstore::{StoreError, StoredKind, WatchEventType, meta};
 
@@ -48,7 +47,7 @@ fn copy_field(
 /// (for status-subresource kinds) or system metadata. Bumps `generation` when anything outside
 /// metadata and status changed; a no-op is answered with the stored object and changes nothing.
 pub(super) fn update(txn: &mut Txn<'_>, kind: StoredKind, obj: Value) -> Result<Value, StoreError> {
-    let mut new = with_type_meta(kind, obj)?;
+    let mut new = decoded(kind, obj)?;
     let old = current(txn, kind, &new)?;
     let md = meta::meta_mut(&mut new);
     for field in SYSTEM_FIELDS.into_iter().chain(["resourceVersion"]) {
@@ -57,17 +56,10 @@ pub(super) fn update(txn: &mut Txn<'_>, kind: StoredKind, obj: Value) -> Result<
     if kind.has_status_subresource() {
         copy_field(new.as_object_mut().expect("an object"), old.as_object(), "status");
     }
-    let strategy = strategy::for_kind(kind);
-    strategy.prepare_for_update(&mut new, &old);
+    strategy::for_kind(kind).prepare_for_update(&mut new, &old);
 
     let name = meta::name(&old).to_string();
-    let mut causes: Vec<FieldCause> = strategy.validate_update(&new, &old);
-    if causes.is_empty() {
-        causes = validate_metadata(kind, &new);
-    }
-    if meta::is_terminating(&old) {
-        causes.extend(new_finalizers_forbidden(&new, &old));
-    }
+    let causes = strategy::validate_update(kind, &new, &old);
     if !causes.is_empty() {
         return Err(StoreError::invalid(kind, &name, causes));
     }
@@ -82,36 +74,21 @@ pub(super) fn update(txn: &mut Txn<'_>, kind: StoredKind, obj: Value) -> Result<
     Ok(put_or_finish(txn, kind, new))
 }
 
-/// kube-apiserver forbids adding finalizers to an object being deleted.
-fn new_finalizers_forbidden(new: &Value, old: &Value) -> Option<FieldCause> {
-    let list = |o: &Value| -> Vec<String> {
-        meta::meta(o)
-            .and_then(|m| m.get("finalizers"))
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
-            .unwrap_or_default()
-    };
-    let old = list(old);
-    let added: Vec<String> = list(new).into_iter().filter(|f| !old.contains(f)).collect();
-    (!added.is_empty()).then(|| {
-        FieldCause::forbidden(
-            "metadata.finalizers",
-            format!("no new finalizers can be added if the object is being deleted, found new finalizers {added:?}"),
-        )
-    })
-}
-
 /// Replaces an object's `status` only; everything else is kept from the stored object.
 pub(super) fn update_status(txn: &mut Txn<'_>, kind: StoredKind, obj: Value) -> Result<Value, StoreError> {
     if !kind.has_status_subresource() {
         return Err(StoreError::BadRequest(format!("{} have no status subresource", kind.plural())));
     }
-    let incoming = with_type_meta(kind, obj)?;
+    let incoming = decoded(kind, obj)?;
     let old = current(txn, kind, &incoming)?;
     let mut new = old.clone();
     copy_field(new.as_object_mut().expect("an object"), incoming.as_object(), "status");
     if new == old {
         return Ok(old);
+    }
+    let causes = strategy::validate_status_update(kind, &new);
+    if !causes.is_empty() {
+        return Err(StoreError::invalid(kind, meta::name(&old), causes));
     }
     Ok(txn.put(kind, new, WatchEventType::Modified).as_ref().clone())
 }

@@ -1,22 +1,37 @@
-//! Per-kind create/update strategies (apiserver `rest.RESTCreateStrategy` / `RESTUpdateStrategy`).
+//! Per-kind create/update strategies (apiserver `rest.RESTCreateStrategy` / `RESTUpdateStrategy`),
+//! the kinds' structural schemas ([`schema`]) and the order the store checks objects in.
 //!
-//! The store runs, in this order: `prepare_for_create` (or `prepare_for_update`) which may mutate
-//! (defaults, normal forms), then `validate` (or `validate_update`) which never mutates and returns field
-//! causes, then, only if the kind's own validation passed, the common metadata checks of [`validate_metadata`]
-//! (as apiserver's `BeforeCreate` does, "so that specific error messages are shown").
+//! For every write the store runs, in apiserver's order:
+//!
+//! 1. [`decode`] on the incoming object: the `null`s the kind's schema does not allow are
+//!    dropped, and what decoding the request checks is checked — the whole object for the
+//!    built-in kinds, `metadata` (against ObjectMeta) for custom resources — before system fields
+//!    are set or copied and before `prepare_*` normalizes, so that e.g. a numeric
+//!    `metadata.resourceVersion` or Secret `type` is refused rather than overwritten;
+//! 2. `prepare_for_create` (or `prepare_for_update`), which may mutate (defaults, normal forms);
+//! 3. [`validate_create`] / [`validate_update`] / [`validate_status_update`]: the whole object
+//!    against the kind's schema — `spec.deployment: Invalid value: "string": spec.deployment in
+//!    body must be of type boolean: "string"` — then the kind's own `validate` (which never
+//!    mutates); for the built-in kinds a schema failure stops there (decoding a built-in type
+//!    fails as a whole), for custom resources the kind's causes are added (kube-apiserver reports
+//!    schema and CEL failures together). Last, the common ObjectMeta rules of
+//!    [`porch_layers::object_meta`]: on create only if everything else passed (apiserver's
+//!    `BeforeCreate`, "so that specific error messages are shown"), on update together with the
+//!    kind's `validate_update` (`BeforeUpdate`).
+//!
 //! Generic concerns (system metadata, status isolation, generation) are the store's, not the strategies'.
 
-mod names;
 mod namespace;
 mod packagerev;
 mod repository;
+mod schema;
 mod secret;
 
 use porch_layers::FieldCause;
+use porch_layers::object_meta::{self, NameRule, names};
 use serde_json::Value;
 
 use super::StoredKind;
-use super::meta;
 
 /// Kind-specific admission and validation.
 pub(crate) trait Strategy: Sync {
@@ -47,45 +62,70 @@ pub(crate) fn for_kind(kind: StoredKind) -> &'static dyn Strategy {
 
 /// `Invalid value: "<value>": <detail>` for a string value, as apimachinery words it.
 pub(crate) fn invalid_value(field: &str, value: &str, detail: &str) -> FieldCause {
-    FieldCause::invalid(field, format!("{value:?}: {detail}"))
+    FieldCause::invalid_value(field, value, detail)
 }
 
-/// Common `metadata` checks for every kind: name syntax, namespace syntax, label/annotation/finalizer types.
-pub(crate) fn validate_metadata(kind: StoredKind, obj: &Value) -> Vec<FieldCause> {
-    let mut causes = Vec::new();
-    let name = meta::name(obj);
-    if name.is_empty() {
-        causes.push(FieldCause::required("metadata.name", "name or generateName is required"));
-    } else {
-        let errs =
-            if kind.namespaced() { names::dns1123_subdomain(name) } else { names::dns1123_label(name) };
-        causes.extend(errs.iter().map(|e| invalid_value("metadata.name", name, e)));
+/// Step 1: drops the `null`s `kind`'s schema does not allow, then returns the type errors
+/// decoding finds: of the whole object for a built-in kind (Go decodes it into its type), of
+/// `metadata` for a custom resource (its schema is checked after `prepare_for_*`, which drops
+/// `status` on create, as kube-apiserver does).
+///
+/// **Mutates:** `obj` (nulls only).
+pub(crate) fn decode(kind: StoredKind, obj: &mut Value) -> Vec<FieldCause> {
+    let schema = schema::of(kind);
+    schema.drop_nulls(obj);
+    if is_custom(kind) { object_meta::check_types(obj) } else { schema.validate(obj) }
+}
+
+/// Whether `kind` is a custom resource (served from a CRD) rather than a built-in type.
+fn is_custom(kind: StoredKind) -> bool {
+    !kind.group().is_empty()
+}
+
+/// The kind's schema causes, then its own (a built-in kind's own only when the schema passed;
+/// a custom resource's own when not already reported by the schema).
+fn with_schema(kind: StoredKind, obj: &Value, own: impl FnOnce() -> Vec<FieldCause>) -> Vec<FieldCause> {
+    let mut causes = schema::of(kind).validate(obj);
+    if causes.is_empty() {
+        return own();
     }
-    if kind.namespaced() {
-        let ns = meta::namespace(obj);
-        causes.extend(names::dns1123_label(ns).iter().map(|e| invalid_value("metadata.namespace", ns, e)));
-    }
-    let md = meta::meta(obj);
-    for field in ["labels", "annotations"] {
-        match md.and_then(|m| m.get(field)) {
-            None | Some(Value::Null) => {}
-            Some(Value::Object(m)) => {
-                for (k, v) in m {
-                    if !v.is_string() {
-                        causes
-                            .push(FieldCause::invalid(format!("metadata.{field}[{k}]"), "must be a string"));
-                    }
-                }
+    if is_custom(kind) {
+        for cause in own() {
+            if !causes.contains(&cause) {
+                causes.push(cause);
             }
-            Some(_) => causes.push(FieldCause::invalid(format!("metadata.{field}"), "must be an object")),
         }
     }
-    match md.and_then(|m| m.get("finalizers")) {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(a)) if a.iter().all(Value::is_string) => {}
-        Some(_) => causes.push(FieldCause::invalid("metadata.finalizers", "must be a list of strings")),
-    }
     causes
+}
+
+/// The names of `kind`: DNS-1123 subdomains, or labels for the cluster-scoped Namespaces.
+fn name_rule(kind: StoredKind) -> NameRule {
+    if kind.namespaced() { names::dns1123_subdomain_name } else { names::dns1123_label_name }
+}
+
+/// Step 3 of a create: schema, the kind's `validate`, and only then the ObjectMeta rules.
+pub(crate) fn validate_create(kind: StoredKind, obj: &Value) -> Vec<FieldCause> {
+    let causes = with_schema(kind, obj, || for_kind(kind).validate(obj));
+    if !causes.is_empty() {
+        return causes;
+    }
+    object_meta::validate_create(obj, kind.namespaced(), name_rule(kind))
+}
+
+/// Step 3 of an update of `old`: schema, then the ObjectMeta update rules with the kind's
+/// `validate_update`.
+pub(crate) fn validate_update(kind: StoredKind, new: &Value, old: &Value) -> Vec<FieldCause> {
+    with_schema(kind, new, || {
+        let mut causes = object_meta::validate_update(new, old);
+        causes.extend(for_kind(kind).validate_update(new, old));
+        causes
+    })
+}
+
+/// Step 3 of a status update: the whole object against the schema (only `status` changed).
+pub(crate) fn validate_status_update(kind: StoredKind, new: &Value) -> Vec<FieldCause> {
+    schema::of(kind).validate(new)
 }
 
 /// The string at a `.`-separated path (`None` when absent or not a string).
@@ -104,21 +144,82 @@ mod tests {
 
     use super::*;
 
+    fn texts(causes: Vec<FieldCause>) -> Vec<String> {
+        causes.iter().map(ToString::to_string).collect()
+    }
+
     #[test]
-    fn metadata_checks_name_namespace_and_types() {
-        let ok = json!({"metadata": {"name": "a.b", "namespace": "ns", "labels": {"x": "y"}}});
-        assert!(validate_metadata(StoredKind::Secret, &ok).is_empty());
-        let bad =
-            json!({"metadata": {"name": "A", "namespace": "n.s", "labels": {"x": 1}, "finalizers": "f"}});
-        let fields: Vec<_> =
-            validate_metadata(StoredKind::Secret, &bad).into_iter().map(|c| c.field).collect();
+    fn decode_drops_disallowed_nulls_and_type_checks_what_decoding_would() {
+        let mut obj = json!({"metadata": {"name": "s", "labels": null, "resourceVersion": 5}, "type": null,
+                             "immutable": "yes"});
+        let causes = decode(StoredKind::Secret, &mut obj);
+        assert_eq!(obj, json!({"metadata": {"name": "s", "resourceVersion": 5}, "immutable": "yes"}));
         assert_eq!(
-            fields,
-            ["metadata.name", "metadata.namespace", "metadata.labels[x]", "metadata.finalizers"]
+            texts(causes),
+            [
+                "metadata.resourceVersion: Invalid value: \"integer\": metadata.resourceVersion in body must be of type string: \"integer\"",
+                "immutable: Invalid value: \"string\": immutable in body must be of type boolean: \"string\"",
+            ]
         );
+        let mut repo =
+            json!({"metadata": {"ownerReferences": "x"}, "spec": {"deployment": "yes"}, "status": 1});
+        let causes = decode(StoredKind::Repository, &mut repo);
+        assert_eq!(causes.len(), 1, "only metadata: the rest is checked after prepare_for_*");
+        assert_eq!(causes[0].field, "metadata.ownerReferences");
+    }
+
+    #[test]
+    fn metadata_rules_run_after_the_kind_and_name_by_scope() {
+        let ok = json!({"metadata": {"name": "a.b", "namespace": "ns", "labels": {"x": "y"}}});
+        assert!(validate_create(StoredKind::Secret, &ok).is_empty());
+        let bad = json!({"metadata": {"name": "A", "namespace": "n.s", "labels": {"x y": "z"}, "finalizers": ["f g"]}});
+        let fields: Vec<_> = validate_create(StoredKind::Secret, &bad).into_iter().map(|c| c.field).collect();
+        assert_eq!(fields, ["metadata.name", "metadata.namespace", "metadata.labels", "metadata.finalizers"]);
         let ns = json!({"metadata": {"name": "a.b"}});
-        assert_eq!(validate_metadata(StoredKind::Namespace, &ns).len(), 1);
-        let c = &validate_metadata(StoredKind::Namespace, &json!({"metadata": {}}))[0];
+        assert_eq!(
+            texts(validate_create(StoredKind::Namespace, &ns)),
+            ["metadata.name: Invalid value: \"a.b\": must not contain dots"]
+        );
+        let c = &validate_create(StoredKind::Namespace, &json!({"metadata": {}}))[0];
         assert_eq!(c.to_string(), "metadata.name: Required value: name or generateName is required");
+    }
+
+    #[test]
+    fn a_custom_resource_reports_schema_and_its_own_causes_together_without_duplicates() {
+        let repo = json!({"metadata": {"name": "r", "namespace": "ns"},
+                          "spec": {"type": "svn", "deployment": "yes", "content": "Nope"}});
+        assert_eq!(
+            texts(validate_create(StoredKind::Repository, &repo)),
+            [
+                "spec.type: Unsupported value: \"svn\": supported values: \"git\", \"oci\"",
+                "spec.deployment: Invalid value: \"string\": spec.deployment in body must be of type boolean: \"string\"",
+                "spec.content: Invalid value: \"Nope\": The 'content' field is deprecated, its only valid value is 'Package'",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_built_in_kind_stops_at_the_schema() {
+        let secret =
+            json!({"metadata": {"name": "s", "namespace": "ns"}, "immutable": "yes", "data": {"k": 1}});
+        assert_eq!(
+            texts(validate_create(StoredKind::Secret, &secret)),
+            [
+                "immutable: Invalid value: \"string\": immutable in body must be of type boolean: \"string\"",
+                "data.k: Invalid value: \"int64\": data.k in body must be of type byte: \"int64\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn status_updates_check_the_status_against_the_schema() {
+        let repo = json!({"metadata": {"name": "r", "namespace": "ns"}, "spec": {"type": "git"},
+                          "status": {"conditions": "x"}});
+        assert_eq!(
+            texts(validate_status_update(StoredKind::Repository, &repo)),
+            [
+                "status.conditions: Invalid value: \"string\": status.conditions in body must be of type array: \"string\""
+            ]
+        );
     }
 }

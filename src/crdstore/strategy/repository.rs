@@ -1,10 +1,11 @@
 //! Repository (`config.porch.kpt.dev/v1alpha1`): the CRD's defaults, schema checks and CEL rules
 //! (porch-api.md §2.5).
 
+use porch_layers::object_meta::names;
 use porch_layers::{CauseReason, FieldCause};
 use serde_json::{Value, json};
 
-use super::{Strategy, invalid_value, names, str_at, value_at};
+use super::{Strategy, invalid_value, str_at, value_at};
 use crate::crdstore::meta;
 
 /// Fields that may not change once set, with their CEL messages.
@@ -32,7 +33,7 @@ fn validate_name(name: &str, causes: &mut Vec<FieldCause>) {
     if name.is_empty() {
         return; // reported by the common metadata checks
     }
-    if !names::is_label_syntax(name) {
+    if !names::is_dns1123_label_syntax(name) {
         causes.push(invalid_value(
             "metadata.name",
             name,
@@ -82,10 +83,8 @@ impl Strategy for RepositoryStrategy {
                 return causes;
             }
             Some(Value::Object(_)) => {}
-            Some(_) => {
-                causes.push(FieldCause::invalid("spec", "must be an object"));
-                return causes;
-            }
+            // Reported by the schema.
+            Some(_) => return causes,
         }
         match value_at(obj, "spec.type") {
             None | Some(Value::Null) => causes.push(FieldCause::required("spec.type", "")),

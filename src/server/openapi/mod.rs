@@ -3,11 +3,10 @@
 //! Everything is computed once at start-up ([`OpenApi::build`]): the component schemas of each
 //! group-version (`schemas`, rewritten into OpenAPI 3.0 by `normalize`), the operations of each
 //! resource (`paths`), their rendering as OpenAPI 3.0 (`v3`) and Swagger 2.0 (`v2`), and the
-//! pruning of unknown fields against the same schemas (`prune`).
+//! pruning of unknown fields against the same schemas (`porch_layers::schema::prune_unknown`).
 
 mod normalize;
 mod paths;
-mod prune;
 mod schemas;
 mod v2;
 mod v3;
@@ -113,8 +112,6 @@ impl OpenApi {
         let Some(root) = gv.schemas.name_of(def.kind).and_then(|name| gv.schemas.components.get(name)) else {
             return Vec::new();
         };
-        let mut unknown = Vec::new();
-        prune::prune(&gv.schemas.components, &[root], object, &mut String::new(), &mut unknown);
-        unknown
+        porch_layers::schema::prune_unknown(&gv.schemas.components, root, object)
     }
 }
