@@ -10,6 +10,8 @@ mod config;
 pub mod crdstore;
 pub mod engine;
 mod error_chain;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod git;
 mod rest;
 mod rv_window;
