@@ -44,11 +44,9 @@ else
 fi
 
 triple="$(rustc "${toolchain[@]}" -vV | sed -n 's/^host: //p')"
-echo "==> cargo ${toolchain[*]} fuzz build --sanitizer none (${targets[*]})"
+echo "==> cargo ${toolchain[*]} fuzz build --sanitizer none"
 start=$(date +%s)
-for target in "${targets[@]}"; do
-    cargo "${toolchain[@]}" fuzz build --sanitizer none "$target"
-done
+cargo "${toolchain[@]}" fuzz build --sanitizer none
 echo "==> built in $(( $(date +%s) - start )) s"
 
 failed=()

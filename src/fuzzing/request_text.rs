@@ -9,7 +9,8 @@
 //! ```
 //!
 //! The first line is the method and the request target; header lines follow up to an empty
-//! line; the rest is the body. Lines end in `\n` (a `\r` before it is dropped).
+//! line; the rest is the body. Lines end in `\n` (a `\r` before it is dropped). An input may
+//! hold several requests, separated by lines `###`.
 
 use http::{HeaderName, HeaderValue, Method};
 
@@ -21,6 +22,23 @@ pub(super) struct TextRequest {
     pub(super) target: String,
     pub(super) headers: Vec<(HeaderName, HeaderValue)>,
     pub(super) body: Vec<u8>,
+}
+
+/// The requests of an input: the parts between lines that are exactly `###`.
+pub(super) fn split(data: &[u8]) -> Vec<&[u8]> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut at = 0;
+    while at < data.len() {
+        let end = data[at..].iter().position(|b| *b == b'\n').map_or(data.len(), |i| at + i);
+        if line(&data[at..end]) == b"###" {
+            parts.push(&data[start..at]);
+            start = (end + 1).min(data.len());
+        }
+        at = end + 1;
+    }
+    parts.push(&data[start..]);
+    parts
 }
 
 fn line(text: &[u8]) -> &[u8] {
@@ -67,6 +85,8 @@ mod tests {
         assert_eq!(r.headers[0].1, "application/yaml");
         assert_eq!(r.body, b"k: v\n");
         assert!(parse(b"GET http://host/x\n").is_none());
+        let parts = split(b"GET /a\n###\r\nPUT /b\n\nbody\n###\n");
+        assert_eq!(parts, vec![&b"GET /a\n"[..], b"PUT /b\n\nbody\n", b""]);
         assert!(parse(b"").is_none());
     }
 }

@@ -4,15 +4,22 @@ use super::super::harness::Harness;
 use super::super::request_text;
 use super::{substitute, with_resource_version};
 
-/// Sends the request `data` holds (HTTP/1 text form: request line, headers, empty line, body;
-/// placeholders as in the other targets, `@RV@` filled in from the target object) to the server.
-/// Inputs that are not a request hyper could receive are skipped.
+/// Most requests one input sends.
+const MAX_REQUESTS: usize = 8;
+
+/// Sends the requests `data` holds to the server, in order: each in HTTP/1 text form (request
+/// line, headers, empty line, body), separated by lines `###` (as in `.http` files), so that a
+/// corpus file can hold a write and the read it breaks. Placeholders as in the other targets;
+/// `@RV@` is filled in from the target object. A part that is not a request hyper could
+/// receive is skipped.
 ///
 /// # Panics
-/// When the answer is a 5xx other than the acceptable ones, or anything in the server panics.
+/// When an answer is a 5xx other than the acceptable ones, or anything in the server panics.
 pub fn http(harness: &Harness, data: &[u8]) {
     let Some(data) = substitute(harness, data) else { return };
-    let Some(request) = request_text::parse(&data) else { return };
-    let body = with_resource_version(harness, &request.target, request.body);
-    harness.send(request.method, &request.target, &request.headers, body);
+    for part in request_text::split(&data).into_iter().take(MAX_REQUESTS) {
+        let Some(request) = request_text::parse(part) else { continue };
+        let body = with_resource_version(harness, &request.target, request.body);
+        harness.send(request.method, &request.target, &request.headers, body);
+    }
 }
