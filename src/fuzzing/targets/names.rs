@@ -19,8 +19,8 @@ const ITEMS: &[(&str, &str)] = &[
     ("", "secrets"),
 ];
 
-/// The input as text is parsed as a PackageRevision and a package name (a name that parses
-/// must compose back to itself), checked as a directory, DNS label and subdomain, package file
+/// The input as text is parsed as a PackageRevision and a package name (one that parses and is a
+/// DNS-1123 subdomain must compose back to itself), checked as a directory, DNS label and subdomain, package file
 /// path, package and workspace name. Then it is used as the name in a get of every resource,
 /// as the package and workspace of a dry-run PackageRevision create, and as a file path in a
 /// dry-run PackageRevisionResources update.
@@ -58,10 +58,17 @@ pub fn names(harness: &Harness, data: &[u8]) {
 }
 
 fn pure(text: &str) {
-    if let Ok(key) = names::parse_package_revision_name(text) {
+    // Parsing splits at dots and checks the parts (as Porch does), so `r..p` parses as `r.p`;
+    // an object name that is a DNS-1123 subdomain must compose back to itself.
+    let object_name = dns1123::is_dns1123_subdomain(text);
+    if let Ok(key) = names::parse_package_revision_name(text)
+        && object_name
+    {
         assert_eq!(key.name(), text, "PackageRevision name {text:?} parses as {key:?}, which names another");
     }
-    if let Ok(key) = names::parse_package_name(text) {
+    if let Ok(key) = names::parse_package_name(text)
+        && object_name
+    {
         assert_eq!(key.name(), text, "package name {text:?} parses as {key:?}, which names another");
     }
     let _ = names::workspace_of(text);
