@@ -11,6 +11,8 @@ pub mod crdstore;
 pub mod engine;
 mod error_chain;
 mod freshness;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod git;
 pub mod logging;
 mod rest;
