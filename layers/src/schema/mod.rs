@@ -66,6 +66,7 @@ mod format;
 mod keywords;
 mod nulls;
 mod prune;
+mod ratchet;
 mod view;
 
 #[cfg(test)]
@@ -76,6 +77,7 @@ use serde_json::{Map, Value};
 use crate::status::FieldCause;
 
 pub use prune::prune_unknown;
+pub use ratchet::ratchet;
 
 /// Where `$ref`s may point: OpenAPI 3 components, Swagger 2 definitions, JSON Schema `$defs`.
 const REF_PREFIXES: [&str; 3] = ["#/components/schemas/", "#/definitions/", "#/$defs/"];
@@ -160,6 +162,20 @@ impl Schema {
     /// **Mutates:** nothing.
     pub fn validate(&self, value: &Value) -> Vec<FieldCause> {
         self.validate_at(value, "")
+    }
+
+    /// The causes an update from `old` to `new` fails the schema with: those of `new`, except
+    /// the ones `old` already had at a field the update leaves unchanged (kube-apiserver's
+    /// validation ratcheting), so that an object stored before a rule applied can still be
+    /// updated elsewhere — its status written, its finalizers removed.
+    ///
+    /// **Mutates:** nothing.
+    pub fn validate_update(&self, new: &Value, old: &Value) -> Vec<FieldCause> {
+        let causes = self.validate(new);
+        if causes.is_empty() {
+            return causes;
+        }
+        ratchet::ratchet(causes, &self.validate(old), new, old)
     }
 
     /// As [`Schema::validate`], for a value that sits at `path` of a larger object (e.g.

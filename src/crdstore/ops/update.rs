@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{check_resource_version, decoded, namespace_of, put_or_finish};
+use super::{check_resource_version, namespace_of, put_or_finish, with_type_meta};
 use crate::crdstore::strategy;
 use crate::crdstore::txn::Txn;
 use crate::crdstore::{StoreError, StoredKind, WatchEventType, meta};
@@ -31,6 +31,15 @@ fn current(txn: &Txn<'_>, kind: StoredKind, obj: &Value) -> Result<Value, StoreE
     Ok((*old).clone())
 }
 
+/// The incoming object of an update, decoded as [`super::decoded`] does but ratcheted against
+/// the stored object it replaces (see [`strategy::decode_update`]), and that stored object.
+fn decoded_with_current(txn: &Txn<'_>, kind: StoredKind, obj: Value) -> Result<(Value, Value), StoreError> {
+    let mut new = with_type_meta(kind, obj)?;
+    let old = current(txn, kind, &new)?;
+    let causes = strategy::decode_update(kind, &mut new, &old);
+    if causes.is_empty() { Ok((new, old)) } else { Err(StoreError::invalid(kind, meta::name(&new), causes)) }
+}
+
 /// Sets `field` of `to` to `from`'s (removing it when `from` has none).
 fn copy_field(
     to: &mut serde_json::Map<String, Value>,
@@ -47,8 +56,7 @@ fn copy_field(
 /// (for status-subresource kinds) or system metadata. Bumps `generation` when anything outside
 /// metadata and status changed; a no-op is answered with the stored object and changes nothing.
 pub(super) fn update(txn: &mut Txn<'_>, kind: StoredKind, obj: Value) -> Result<Value, StoreError> {
-    let mut new = decoded(kind, obj)?;
-    let old = current(txn, kind, &new)?;
+    let (mut new, old) = decoded_with_current(txn, kind, obj)?;
     let md = meta::meta_mut(&mut new);
     for field in SYSTEM_FIELDS.into_iter().chain(["resourceVersion"]) {
         copy_field(md, meta::meta(&old), field);
@@ -79,14 +87,13 @@ pub(super) fn update_status(txn: &mut Txn<'_>, kind: StoredKind, obj: Value) -> 
     if !kind.has_status_subresource() {
         return Err(StoreError::BadRequest(format!("{} have no status subresource", kind.plural())));
     }
-    let incoming = decoded(kind, obj)?;
-    let old = current(txn, kind, &incoming)?;
+    let (incoming, old) = decoded_with_current(txn, kind, obj)?;
     let mut new = old.clone();
     copy_field(new.as_object_mut().expect("an object"), incoming.as_object(), "status");
     if new == old {
         return Ok(old);
     }
-    let causes = strategy::validate_status_update(kind, &new);
+    let causes = strategy::validate_status_update(kind, &new, &old);
     if !causes.is_empty() {
         return Err(StoreError::invalid(kind, meta::name(&old), causes));
     }

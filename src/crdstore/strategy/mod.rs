@@ -77,6 +77,21 @@ pub(crate) fn decode(kind: StoredKind, obj: &mut Value) -> Vec<FieldCause> {
     if is_custom(kind) { object_meta::check_types(obj) } else { schema.validate(obj) }
 }
 
+/// Step 1 of an update of `old`: as [`decode`], except for what `old` already failed with at a
+/// field the update leaves unchanged (validation ratcheting, see
+/// [`porch_layers::schema::ratchet`]), so that an object stored before the server checked types
+/// can still get its status written and its finalizers removed.
+///
+/// **Mutates:** `new` (nulls only).
+pub(crate) fn decode_update(kind: StoredKind, new: &mut Value, old: &Value) -> Vec<FieldCause> {
+    let causes = decode(kind, new);
+    if causes.is_empty() {
+        return causes;
+    }
+    let old_causes = decode(kind, &mut old.clone());
+    porch_layers::schema::ratchet(causes, &old_causes, new, old)
+}
+
 /// Whether `kind` is a custom resource (served from a CRD) rather than a built-in type.
 fn is_custom(kind: StoredKind) -> bool {
     !kind.group().is_empty()
@@ -84,8 +99,17 @@ fn is_custom(kind: StoredKind) -> bool {
 
 /// The kind's schema causes, then its own (a built-in kind's own only when the schema passed;
 /// a custom resource's own when not already reported by the schema).
-fn with_schema(kind: StoredKind, obj: &Value, own: impl FnOnce() -> Vec<FieldCause>) -> Vec<FieldCause> {
-    let mut causes = schema::of(kind).validate(obj);
+fn with_schema(
+    kind: StoredKind,
+    obj: &Value,
+    old: Option<&Value>,
+    own: impl FnOnce() -> Vec<FieldCause>,
+) -> Vec<FieldCause> {
+    let schema = schema::of(kind);
+    let mut causes = match old {
+        Some(old) => schema.validate_update(obj, old),
+        None => schema.validate(obj),
+    };
     if causes.is_empty() {
         return own();
     }
@@ -106,26 +130,28 @@ fn name_rule(kind: StoredKind) -> NameRule {
 
 /// Step 3 of a create: schema, the kind's `validate`, and only then the ObjectMeta rules.
 pub(crate) fn validate_create(kind: StoredKind, obj: &Value) -> Vec<FieldCause> {
-    let causes = with_schema(kind, obj, || for_kind(kind).validate(obj));
+    let causes = with_schema(kind, obj, None, || for_kind(kind).validate(obj));
     if !causes.is_empty() {
         return causes;
     }
     object_meta::validate_create(obj, kind.namespaced(), name_rule(kind))
 }
 
-/// Step 3 of an update of `old`: schema, then the ObjectMeta update rules with the kind's
+/// Step 3 of an update of `old`: schema (ratcheted: what `old` already failed with at an
+/// unchanged field is let through), then the ObjectMeta update rules with the kind's
 /// `validate_update`.
 pub(crate) fn validate_update(kind: StoredKind, new: &Value, old: &Value) -> Vec<FieldCause> {
-    with_schema(kind, new, || {
+    with_schema(kind, new, Some(old), || {
         let mut causes = object_meta::validate_update(new, old);
         causes.extend(for_kind(kind).validate_update(new, old));
         causes
     })
 }
 
-/// Step 3 of a status update: the whole object against the schema (only `status` changed).
-pub(crate) fn validate_status_update(kind: StoredKind, new: &Value) -> Vec<FieldCause> {
-    schema::of(kind).validate(new)
+/// Step 3 of a status update of `old`: the whole object against the schema (only `status`
+/// changed), ratcheted as updates are.
+pub(crate) fn validate_status_update(kind: StoredKind, new: &Value, old: &Value) -> Vec<FieldCause> {
+    schema::of(kind).validate_update(new, old)
 }
 
 /// The string at a `.`-separated path (`None` when absent or not a string).
@@ -213,13 +239,32 @@ mod tests {
 
     #[test]
     fn status_updates_check_the_status_against_the_schema() {
+        let old = json!({"metadata": {"name": "r", "namespace": "ns"}, "spec": {"type": "git"}});
         let repo = json!({"metadata": {"name": "r", "namespace": "ns"}, "spec": {"type": "git"},
                           "status": {"conditions": "x"}});
         assert_eq!(
-            texts(validate_status_update(StoredKind::Repository, &repo)),
+            texts(validate_status_update(StoredKind::Repository, &repo, &old)),
             [
                 "status.conditions: Invalid value: \"string\": status.conditions in body must be of type array: \"string\""
             ]
         );
+    }
+
+    #[test]
+    fn an_object_stored_ill_typed_can_still_get_its_status_and_finalizers_changed() {
+        let old = json!({"apiVersion": "config.porch.kpt.dev/v1alpha1", "kind": "Repository",
+                         "metadata": {"name": "r", "namespace": "ns", "finalizers": ["f"], "ownerReferences": "x"},
+                         "spec": {"type": "git", "deployment": "yes", "git": {"repo": "u", "branch": "main"}}});
+        let mut status = old.clone();
+        status["status"] = json!({"conditions": []});
+        assert!(validate_status_update(StoredKind::Repository, &status, &old).is_empty());
+        let mut released = old.clone();
+        released["metadata"]["finalizers"] = json!([]);
+        assert!(decode_update(StoredKind::Repository, &mut released.clone(), &old).is_empty());
+        assert!(validate_update(StoredKind::Repository, &released, &old).is_empty());
+        let mut changed = released.clone();
+        changed["spec"]["deployment"] = json!("no");
+        assert_eq!(validate_update(StoredKind::Repository, &changed, &old)[0].field, "spec.deployment");
+        assert_eq!(decode(StoredKind::Repository, &mut old.clone())[0].field, "metadata.ownerReferences");
     }
 }

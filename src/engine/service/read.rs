@@ -15,6 +15,7 @@ use kube::api::ListParams;
 use porch_api::gvk::{PACKAGE_REVISION_RESOURCES, PORCH_PACKAGE};
 use porch_api::{PackageRev, PackageRevision, PackageRevisionResources, PorchPackage, Repository};
 use porch_controllers::Stored;
+use porch_layers::object_meta::names::dns1123_label;
 use porch_layers::request::ReadAt;
 use porch_layers::{ApiError, LabelSelector};
 use serde::{Deserialize, Serialize};
@@ -134,6 +135,12 @@ impl Engine {
         options: &ListOptions<'_>,
     ) -> Result<(Vec<Repository>, Vec<String>), ApiError> {
         let namespace = options.filter.namespace().or(options.namespace);
+        // A selector may name anything (`spec.repository=a b`); what no stored Repository can be
+        // called matches nothing, and never reaches the client as a request it cannot build.
+        let nameable = |s: Option<&str>| s.is_none_or(|s| dns1123_label(s).is_empty());
+        if !nameable(options.filter.repository()) || !nameable(namespace) {
+            return Ok((Vec::new(), Vec::new()));
+        }
         let stored: Vec<Stored<Repository>> = match (options.filter.repository(), namespace) {
             (Some(name), Some(ns)) => {
                 let api: Api<Stored<Repository>> = Api::namespaced(self.client.clone(), ns);
