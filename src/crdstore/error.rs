@@ -57,6 +57,10 @@ pub enum StoreError {
     /// The object's namespace is being deleted.
     #[error("unable to create new content in namespace {0} because it is being terminated")]
     NamespaceTerminating(String),
+    /// The namespace is one kube-apiserver never deletes (`default`, `kube-system`,
+    /// `kube-public`: its NamespaceLifecycle admission).
+    #[error("namespaces \"{0}\" is forbidden: this namespace may not be deleted")]
+    ImmortalNamespace(String),
     /// The store cannot serve the resourceVersion a read asks for (too new, or an exact older
     /// one).
     #[error(transparent)]

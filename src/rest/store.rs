@@ -36,6 +36,9 @@ pub(crate) fn interpret(err: StoreError) -> ApiError {
             &ns,
             &format!("unable to create new content in namespace {ns} because it is being terminated"),
         ),
+        StoreError::ImmortalNamespace(ns) => {
+            ApiError::forbidden("", "namespaces", &ns, "this namespace may not be deleted")
+        }
         e => {
             tracing::error!(error = %e.with_causes(), "store failure");
             ApiError::internal("the object store failed; see the server log")

@@ -6,6 +6,9 @@ use super::{finalize_namespace, put_or_finish};
 use crate::crdstore::txn::Txn;
 use crate::crdstore::{DeleteOptions, StoreError, StoredKind, WatchEventType, meta};
 
+/// The namespaces kube-apiserver refuses to delete (NamespaceLifecycle's immortal namespaces).
+const IMMORTAL_NAMESPACES: [&str; 3] = ["default", "kube-system", "kube-public"];
+
 /// Deletes an object: removes it (DELETED) when it has no finalizers, else marks it terminating once
 /// (MODIFIED). A Namespace is marked terminating, its objects are deleted, and it goes once empty.
 pub(super) fn delete(
@@ -16,6 +19,9 @@ pub(super) fn delete(
     opts: &DeleteOptions,
 ) -> Result<Value, StoreError> {
     let ns = if kind.namespaced() { ns } else { "" };
+    if kind == StoredKind::Namespace && IMMORTAL_NAMESPACES.contains(&name) {
+        return Err(StoreError::ImmortalNamespace(name.to_string()));
+    }
     let old = txn.get(kind, ns, name).ok_or_else(|| StoreError::NotFound { kind, name: name.to_string() })?;
     let conflict = || StoreError::Conflict { kind, name: name.to_string() };
     let failed = |want: &Option<String>, field: &str| {

@@ -116,7 +116,8 @@ async fn dry_run_changes_nothing() {
     assert_eq!(upd["metadata"]["generation"], 2);
     let del = DeleteOptions { dry_run: true, ..Default::default() };
     store.delete(StoredKind::Repository, Some("default"), "r", &del).await.unwrap();
-    store.delete(StoredKind::Namespace, None, "default", &del).await.unwrap();
+    let e = store.delete(StoredKind::Namespace, None, "default", &del).await.unwrap_err();
+    assert!(matches!(e, StoreError::ImmortalNamespace(_)));
     assert_eq!(store.get(StoredKind::Repository, Some("default"), "r").await.unwrap(), real);
     assert_eq!(store.get(StoredKind::Namespace, None, "default").await.unwrap()["status"]["phase"], "Active");
     assert_eq!(store.resource_version(), rv0 + 1);

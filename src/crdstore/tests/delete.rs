@@ -111,3 +111,18 @@ async fn an_empty_namespace_goes_at_once() {
     assert_eq!(gone["status"]["phase"], "Terminating");
     assert!(store.get(StoredKind::Namespace, None, "empty").await.is_err());
 }
+
+#[tokio::test]
+async fn the_system_namespaces_may_not_be_deleted() {
+    let (store, _dir) = fresh();
+    for ns in ["default", "kube-system", "kube-public"] {
+        let e = store.delete(StoredKind::Namespace, None, ns, &d()).await.unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("namespaces \"{ns}\" is forbidden: this namespace may not be deleted")
+        );
+    }
+    assert_eq!(store.get(StoredKind::Namespace, None, "default").await.unwrap()["status"]["phase"], "Active");
+    let e = crate::rest::store::interpret(StoreError::ImmortalNamespace("default".into()));
+    assert_eq!(e.code(), 403);
+}
