@@ -59,7 +59,8 @@ pub struct App {
     shutdown: watch::Sender<bool>,
     data_dir: PathBuf,
     connections: ConnectionLimits,
-    background: Vec<tokio::task::AbortHandle>,
+    /// The event pump and the Repository controller: aborted when the App goes.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for App {
@@ -120,7 +121,7 @@ impl App {
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let engine = &state.engine.engine;
             let pump = events::run(watches, engine.registry().clone(), store, sequence);
-            background.push(runtime.spawn(pump).abort_handle());
+            background.push(runtime.spawn(pump));
             if config.repository_controller {
                 let settings = repository::Settings {
                     frequency: config.repo_sync_frequency,
@@ -129,7 +130,7 @@ impl App {
                 };
                 let backend = RegistryBackend::new(engine.registry().clone());
                 let controller = repository::run(engine.client().clone(), backend, settings);
-                background.push(runtime.spawn(controller).abort_handle());
+                background.push(runtime.spawn(controller));
             }
         }
         let connections = ConnectionLimits {
@@ -178,12 +179,18 @@ impl App {
 
     /// Serves `listener` until `shutdown` resolves; then watches end and connections drain.
     /// Connections are bounded by the configuration's timeouts and `max_connections`.
-    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send) {
+    /// Then the background tasks are stopped and waited for, so that none is still running (and
+    /// none of their subtasks cancelled under it) when the runtime goes.
+    pub async fn serve(mut self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send) {
         let stop = self.shutdown.clone();
         let signal = async move {
             shutdown.await;
             let _ = stop.send(true);
         };
         server::serve(listener, self.service(), self.connections, signal).await;
+        for task in std::mem::take(&mut self.background) {
+            task.abort();
+            let _ = task.await;
+        }
     }
 }

@@ -19,6 +19,9 @@ fn raise_open_file_limit() {
     }
 }
 
+/// How long a git push still running at shutdown may take to finish.
+const PUSH_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Resolves on SIGINT or SIGTERM.
 async fn shutdown_signal() {
     let ctrl_c = async {
@@ -51,7 +54,16 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(config)) {
+    let served = runtime.block_on(run(config));
+    // Requests have drained and background tasks have stopped; what may still run on the blocking
+    // pool is git work: a push is let finish, a fetch (libgit2 waits up to a minute on a silent
+    // remote) is left behind instead of holding the exit.
+    let pushing = porch_server::git::wait_for_pushes(PUSH_GRACE);
+    if pushing > 0 {
+        tracing::warn!("{pushing} git push(es) still running after {PUSH_GRACE:?}; exiting anyway");
+    }
+    runtime.shutdown_background();
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // One line with the whole cause chain, no backtrace: these are user-facing errors.

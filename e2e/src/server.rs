@@ -164,10 +164,10 @@ impl Endpoint {
     }
 
     /// Stops a local server with SIGTERM and returns how it exited (`None` for an external
-    /// endpoint).
-    pub fn stop(mut self) -> Result<Option<ExitStatus>> {
-        match self.server.take() {
-            Some(mut s) => s.terminate().map(Some),
+    /// endpoint). Its log stays readable with [`Endpoint::server_logs`].
+    pub fn stop(&mut self) -> Result<Option<ExitStatus>> {
+        match self.server.as_mut() {
+            Some(s) => s.terminate().map(Some),
             None => Ok(None),
         }
     }

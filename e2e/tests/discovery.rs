@@ -124,24 +124,3 @@ fn health_version_and_metrics_endpoints() -> Result<()> {
     assert!(text.contains("porch_request_duration_seconds"), "{text}");
     Ok(())
 }
-
-#[test]
-fn sigterm_stops_the_server_cleanly() -> Result<()> {
-    let ep = Endpoint::start()?;
-    if !ep.is_local() {
-        return Ok(());
-    }
-    let name = porch_e2e::unique_name("watched");
-    let manifest = porch_e2e::repository_manifest(&name, &porch_e2e::git::unreachable_url("r.git")?, "x");
-    ep.kubectl().with_manifest(&["apply", "-f", "-"], &manifest).success()?;
-    let mut watch = ep.kubectl().spawn(&["get", "repositories", "-w"])?;
-    watch.wait_for_stdout(std::time::Duration::from_secs(30), "the listed row", |out| out.contains(&name))?;
-    let logs = ep.server_logs();
-    let status = ep.stop()?.context("local server")?;
-    assert!(status.success(), "porch-server exited with {status}; log:\n{logs}");
-    // The open watch ended with the server instead of keeping it alive.
-    let exited = watch.wait_exit(std::time::Duration::from_secs(20));
-    let out = watch.stop();
-    assert!(exited.is_some(), "kubectl get -w was still running after the server stopped: {out:?}");
-    Ok(())
-}

@@ -27,6 +27,7 @@ mod discover;
 mod drafts;
 mod error;
 mod history;
+mod in_flight;
 mod integrity;
 mod journal;
 mod kptfile;
@@ -55,6 +56,7 @@ pub use drafts::{Published, Stage};
 pub use error::{GitError, LibgitError};
 pub use git2::Oid;
 pub use history::Authored;
+pub use in_flight::wait_for_pushes;
 pub use kptfile::{KPTFILE, KptfileInfo};
 pub use libgit2::{Libgit2Options, init_libgit2};
 pub use refs::{

@@ -87,6 +87,7 @@ pub(crate) fn push(repo: &Repository, url: &str, auth: &Auth, updates: &[RefUpda
     if updates.is_empty() {
         return Ok(());
     }
+    let _in_flight = super::in_flight::Push::begin();
     let scrub = auth.scrubber();
     if let Some(path) = local_push::remote_path(url) {
         local_push::push(repo, url, &path, updates)?;

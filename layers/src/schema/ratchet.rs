@@ -133,8 +133,13 @@ mod tests {
     fn a_missing_required_field_ratchets_only_while_it_stays_missing_at_the_same_place() {
         let required = FieldCause::required("spec.git.repo", "");
         let old = json!({"spec": {"git": {}}});
-        assert!(ratchet(vec![required.clone()], &[required.clone()], &old.clone(), &old).is_empty());
+        assert!(
+            ratchet(vec![required.clone()], std::slice::from_ref(&required), &old.clone(), &old).is_empty()
+        );
         let moved = json!({"spec": {}});
-        assert_eq!(ratchet(vec![required.clone()], &[required.clone()], &moved, &old), [required]);
+        assert_eq!(
+            ratchet(vec![required.clone()], std::slice::from_ref(&required), &moved, &old),
+            [required]
+        );
     }
 }
