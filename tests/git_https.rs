@@ -11,12 +11,11 @@ mod http;
 mod support;
 
 use std::collections::BTreeMap;
-use std::error::Error as _;
 use std::path::Path;
 
 use http::{HttpAuth, HttpGitServer, ServerCert, TestCa};
 use porch_server::git::{Credentials, DraftContent, GitError, GitRepository, RepoConfig};
-use support::{bare_repo, blueprints, git, kptfile, remote_refs};
+use support::{bare_repo, blueprints, chain, git, kptfile, remote_refs};
 
 const PASSWORD: &str = "s3cret-pw-https";
 
@@ -36,17 +35,6 @@ fn config(url: String, ca: Option<&TestCa>) -> RepoConfig {
     let mut config = RepoConfig::new(url);
     config.ca_bundle = ca.map(|ca| ca.pem().into_bytes());
     config
-}
-
-/// The error and all its sources, as text.
-fn chain(err: &GitError) -> String {
-    let mut text = format!("{err} {err:?}");
-    let mut source = err.source();
-    while let Some(s) = source {
-        text.push_str(&format!(" / {s}"));
-        source = s.source();
-    }
-    text
 }
 
 /// Serves `root` over HTTPS with `cert`, asking for basic credentials.

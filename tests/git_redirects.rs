@@ -11,11 +11,10 @@ mod http;
 mod support;
 
 use std::collections::BTreeMap;
-use std::error::Error as _;
 
 use http::{HttpAuth, HttpGitServer};
 use porch_server::git::{Credentials, DraftContent, GitError, GitRepository, RepoConfig};
-use support::{blueprints, kptfile, remote_refs};
+use support::{blueprints, chain, kptfile, remote_refs};
 
 const USER: &str = "alice";
 const PASSWORD: &str = "S3cr3tPW-redirect-9f8e";
@@ -35,17 +34,6 @@ fn content(name: &str) -> DraftContent {
         task: None,
         user: Some("tester".into()),
     }
-}
-
-/// The error and all its sources, as text.
-fn chain(err: &GitError) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        text.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    text
 }
 
 #[tokio::test]

@@ -8,11 +8,10 @@ mod http;
 mod support;
 
 use std::collections::BTreeMap;
-use std::error::Error as _;
 
 use http::{HttpAuth, HttpGitServer};
 use porch_server::git::{Credentials, DraftContent, GitError, GitRepository, RepoConfig};
-use support::{GitDaemon, bare_repo, blueprints, git, kptfile, remote_refs};
+use support::{GitDaemon, bare_repo, blueprints, chain, git, kptfile, remote_refs};
 
 fn content(name: &str) -> DraftContent {
     DraftContent {
@@ -20,17 +19,6 @@ fn content(name: &str) -> DraftContent {
         task: None,
         user: Some("tester".into()),
     }
-}
-
-/// The error and all its sources, as text.
-fn chain(err: &GitError) -> String {
-    let mut text = format!("{err} {err:?}");
-    let mut source = err.source();
-    while let Some(s) = source {
-        text.push_str(&format!(" / {s}"));
-        source = s.source();
-    }
-    text
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
+use std::error::Error;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -297,4 +298,14 @@ pub(crate) fn remote_refs(remote: &Path) -> BTreeMap<String, String> {
         .filter_map(|l| l.split_once(' '))
         .map(|(r, o)| (r.to_string(), o.to_string()))
         .collect()
+}
+
+/// An error, its `Debug` form and each of its sources, as one text to search for messages (or
+/// for what must not be in them).
+pub(crate) fn chain(err: &(dyn Error + 'static)) -> String {
+    let mut text = format!("{err} {err:?}");
+    for source in std::iter::successors(err.source(), |e| (*e).source()) {
+        text.push_str(&format!(" / {source}"));
+    }
+    text
 }
