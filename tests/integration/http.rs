@@ -1,15 +1,10 @@
 //! HTTP-level behaviour over a real loopback socket: content negotiation, Status errors, body
 //! limits, dry runs, paging and Table output. Requests are raw HTTP/1.1, as a client sends them.
 
-use crate::common::{data_dir, open, step};
+use crate::common::{data_dir, open};
 use porch_server::{App, Config};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
-use tempfile::TempDir;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-use tokio::sync::oneshot;
 
 /// kubectl's discovery Accept header (rust-stack.md §3.1).
 const DISCOVERY_ACCEPT: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,\
@@ -20,13 +15,7 @@ pub(crate) const TABLE_ACCEPT: &str = "application/json;as=Table;v=v1;g=meta.k8s
                             application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
 pub(crate) const REPOS: &str = "/apis/config.porch.kpt.dev/v1alpha1/namespaces/default/repositories";
 
-/// A server on 127.0.0.1:<free port>, stopped when dropped.
-pub(crate) struct Served {
-    pub(crate) addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
-    _dir: TempDir,
-}
+pub(crate) use crate::served::{Response, Served, parse, raw_request};
 
 impl Served {
     pub(crate) async fn start() -> Self {
@@ -41,130 +30,6 @@ impl Served {
         config.repository_controller = false;
         Self::start_app(App::open(&config, None).expect("opening the App"), dir).await
     }
-
-    async fn start_app(app: App, dir: TempDir) -> Self {
-        let (listener, kubeconfig) = app.bind("127.0.0.1:0".parse().unwrap()).await.expect("binding");
-        assert!(kubeconfig.is_file());
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(app.serve(listener, async move {
-            let _ = stopped.await;
-        }));
-        Self { addr, stop: Some(stop), task: Some(task), _dir: dir }
-    }
-
-    pub(crate) async fn request(
-        &self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-    ) -> Response {
-        step(&format!("{method} {path}"), raw_request(self.addr, method, path, headers, body)).await
-    }
-
-    pub(crate) async fn get(&self, path: &str, accept: &str) -> Response {
-        self.request("GET", path, &[("Accept", accept)], b"").await
-    }
-
-    pub(crate) async fn post_json(&self, path: &str, body: &Value) -> Response {
-        let body = serde_json::to_vec(body).unwrap();
-        self.request(
-            "POST",
-            path,
-            &[("Content-Type", "application/json"), ("Accept", "application/json")],
-            &body,
-        )
-        .await
-    }
-
-    pub(crate) async fn shutdown(mut self) {
-        let _ = self.stop.take().unwrap().send(());
-        step("graceful shutdown", self.task.take().unwrap()).await.expect("the server task does not panic");
-    }
-}
-
-#[derive(Debug)]
-pub(crate) struct Response {
-    pub(crate) status: u16,
-    headers: Vec<(String, String)>,
-    pub(crate) body: Vec<u8>,
-}
-
-impl Response {
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-
-    pub(crate) fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-
-    /// Asserts a `metav1.Status` failure body with `code`, and returns it.
-    pub(crate) fn status_body(&self, code: u16) -> Value {
-        assert_eq!(self.status, code, "{}", String::from_utf8_lossy(&self.body));
-        let ct = self.header("content-type").unwrap_or_default();
-        assert!(ct.starts_with("application/json"), "Status with Content-Type {ct:?}");
-        let s = self.json();
-        assert_eq!((s["kind"].as_str(), s["apiVersion"].as_str()), (Some("Status"), Some("v1")), "{s}");
-        assert_eq!((s["status"].as_str(), s["code"].as_u64()), (Some("Failure"), Some(code.into())), "{s}");
-        assert!(s["message"].as_str().is_some_and(|m| !m.is_empty()), "{s}");
-        s
-    }
-}
-
-pub(crate) async fn raw_request(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> Response {
-    let mut stream = TcpStream::connect(addr).await.expect("connecting");
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-    stream.write_all(head.as_bytes()).await.unwrap();
-    // A server may answer (413) and close before reading a large body: that is not an error.
-    let _ = stream.write_all(body).await;
-    let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw).await;
-    parse(&raw)
-}
-
-pub(crate) fn parse(raw: &[u8]) -> Response {
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no complete response head in {:?}", String::from_utf8_lossy(raw)));
-    let head = std::str::from_utf8(&raw[..split]).unwrap();
-    let mut lines = head.split("\r\n");
-    let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).unwrap();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let mut rest = &raw[split + 4..];
-    let chunked = headers.iter().any(|(k, v)| k == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
-    let body = if chunked {
-        let mut body = Vec::new();
-        loop {
-            let eol = rest.windows(2).position(|w| w == b"\r\n").expect("a chunk size line");
-            let size = usize::from_str_radix(std::str::from_utf8(&rest[..eol]).unwrap().trim(), 16).unwrap();
-            rest = &rest[eol + 2..];
-            if size == 0 {
-                break body;
-            }
-            body.extend_from_slice(&rest[..size]);
-            rest = &rest[size + 2..];
-        }
-    } else {
-        rest.to_vec()
-    };
-    Response { status, headers, body }
 }
 
 /// The media-type parameters of a Content-Type, as a set of `k=v` (order does not matter).

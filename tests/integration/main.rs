@@ -6,6 +6,8 @@
 
 #[path = "../support/app.rs"]
 mod app_support;
+#[path = "../support/served.rs"]
+mod served;
 
 mod common;
 mod connections;

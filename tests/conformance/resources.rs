@@ -1,0 +1,365 @@
+//! The seven served resources, each described for the generic suite, and one test each.
+//!
+//! The embedded store's kinds (Repository, PackageRev, Secret, Namespace) serve every verb but
+//! Namespace's deletecollection; the porch.kpt.dev ones are made through PackageRevisions:
+//! PackageRevisionResources serve get, list, watch, update and patch, PorchPackages get, list
+//! and watch only.
+
+use serde_json::{Value, json};
+
+use crate::env::{Env, repository, repository_settled};
+use crate::fixture::{Change, Fixture, Info, StrategicMerge, Verb};
+use crate::suite;
+use crate::wire::{self, NS};
+
+const CRUD: &[Verb] = &[Verb::Create, Verb::Update, Verb::Patch, Verb::Delete, Verb::DeleteCollection];
+/// The Repository of the porch.kpt.dev fixtures.
+const REPO: &str = "conformance";
+
+/// A change of annotation `conformance/round`.
+fn annotation(round: usize) -> Change {
+    Change { pointer: "/metadata/annotations/conformance~1round".into(), value: json!(round.to_string()) }
+}
+
+/// A change of file `round.yaml` of a package.
+fn file(round: usize) -> Change {
+    let content =
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: round\ndata:\n  round: \"{round}\"\n");
+    Change { pointer: "/spec/resources/round.yaml".into(), value: json!(content) }
+}
+
+struct Repositories(Info);
+
+impl Fixture for Repositories {
+    fn info(&self) -> &Info {
+        &self.0
+    }
+
+    async fn env(&self) -> Env {
+        Env::start(true).await
+    }
+
+    fn object(&self, env: &Env, i: usize, labels: &Value) -> Value {
+        let name = format!("repo-{i}");
+        repository(&name, &env.remote(&name), labels.clone())
+    }
+
+    async fn make(&self, env: &Env, i: usize, labels: &Value) -> Value {
+        suite::create(self, env, &self.object(env, i, labels)).await
+    }
+
+    async fn unmake(&self, _env: &Env, _name: &str) {
+        unreachable!("Repositories serve delete")
+    }
+
+    /// A spec change: the controller reports the new generation.
+    fn change(&self, round: usize) -> Change {
+        Change { pointer: "/spec/description".into(), value: json!(format!("round {round}")) }
+    }
+
+    fn settled(&self, obj: &Value) -> bool {
+        repository_settled(obj)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repositories() {
+    suite::run(&Repositories(Info {
+        group: "config.porch.kpt.dev",
+        version: "v1alpha1",
+        resource: "repositories",
+        kind: "Repository",
+        namespaced: true,
+        verbs: CRUD,
+        strategic_merge: StrategicMerge::Unsupported,
+        labels: true,
+        controlled: true,
+        deletion_events: &["DELETED"],
+        duplicate: "AlreadyExists",
+        status_in_update_answer_only: false,
+    }))
+    .await;
+}
+
+/// A store kind whose objects are `body(i)` with metadata added.
+struct Stored {
+    info: Info,
+    body: fn(usize) -> Value,
+}
+
+impl Fixture for Stored {
+    fn info(&self) -> &Info {
+        &self.info
+    }
+
+    async fn env(&self) -> Env {
+        Env::start(false).await
+    }
+
+    fn object(&self, _env: &Env, i: usize, labels: &Value) -> Value {
+        let mut obj = (self.body)(i);
+        obj["apiVersion"] = json!(self.info.api_version());
+        obj["kind"] = json!(self.info.kind);
+        obj["metadata"] = self.info.metadata(&format!("conformance-{i}"), labels);
+        obj
+    }
+
+    async fn make(&self, env: &Env, i: usize, labels: &Value) -> Value {
+        suite::create(self, env, &self.object(env, i, labels)).await
+    }
+
+    async fn unmake(&self, _env: &Env, _name: &str) {
+        unreachable!("stored kinds serve delete")
+    }
+
+    fn change(&self, round: usize) -> Change {
+        annotation(round)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn packagerevs() {
+    suite::run(&Stored {
+        info: Info {
+            group: "config.porch.kpt.dev",
+            version: "v1alpha1",
+            resource: "packagerevs",
+            kind: "PackageRev",
+            namespaced: true,
+            verbs: CRUD,
+            strategic_merge: StrategicMerge::Unsupported,
+            labels: true,
+            controlled: false,
+            deletion_events: &["DELETED"],
+            duplicate: "AlreadyExists",
+            status_in_update_answer_only: false,
+        },
+        body: |_| json!({"spec": {}}),
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets() {
+    suite::run(&Stored {
+        info: Info {
+            group: "",
+            version: "v1",
+            resource: "secrets",
+            kind: "Secret",
+            namespaced: true,
+            verbs: CRUD,
+            // divergence: kube-apiserver applies strategic merge patches to Secrets (the default
+            // of `kubectl patch`, and what `kubectl apply` sends for an existing Secret).
+            strategic_merge: StrategicMerge::UnsupportedUnlikeKube,
+            labels: true,
+            controlled: false,
+            deletion_events: &["DELETED"],
+            duplicate: "AlreadyExists",
+            status_in_update_answer_only: false,
+        },
+        body: |i| json!({"type": "Opaque", "stringData": {"username": format!("user-{i}")}}),
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn namespaces() {
+    suite::run(&Stored {
+        info: Info {
+            group: "",
+            version: "v1",
+            resource: "namespaces",
+            kind: "Namespace",
+            namespaced: false,
+            verbs: &[Verb::Create, Verb::Update, Verb::Patch, Verb::Delete],
+            // divergence: as for Secrets, kube-apiserver applies strategic merge patches here.
+            strategic_merge: StrategicMerge::UnsupportedUnlikeKube,
+            labels: true,
+            controlled: false,
+            deletion_events: &["DELETED"],
+            duplicate: "AlreadyExists",
+            status_in_update_answer_only: false,
+        },
+        body: |_| json!({}),
+    })
+    .await;
+}
+
+/// The PackageRevision of package `pkg-<i>` in workspace `ws`, with `labels`.
+fn package_revision(i: usize, labels: &Value) -> Value {
+    json!({
+        "apiVersion": "porch.kpt.dev/v1alpha1",
+        "kind": "PackageRevision",
+        "metadata": {"name": "ignored-by-the-server", "namespace": NS, "labels": labels},
+        "spec": {"repository": REPO, "packageName": format!("pkg-{i}"), "workspaceName": "ws"},
+    })
+}
+
+const REVISIONS: &str = "/apis/porch.kpt.dev/v1alpha1/namespaces/default/packagerevisions";
+
+/// A server with Repository [`REPO`] Ready.
+async fn engine_env() -> Env {
+    let env = Env::start(true).await;
+    env.register(REPO).await;
+    env
+}
+
+/// Creates the draft of package `pkg-<i>` and returns it.
+async fn draft(env: &Env, i: usize, labels: &Value) -> Value {
+    wire::ok(
+        &env.json("POST", REVISIONS, &package_revision(i, labels)).await,
+        201,
+        "creating a PackageRevision",
+    )
+}
+
+/// Deletes the draft `name`.
+async fn delete_draft(env: &Env, name: &str) {
+    wire::ok(
+        &env.send("DELETE", &format!("{REVISIONS}/{name}"), "application/json", b"").await,
+        200,
+        "deleting a draft",
+    );
+}
+
+struct PackageRevisions(Info);
+
+impl Fixture for PackageRevisions {
+    fn info(&self) -> &Info {
+        &self.0
+    }
+
+    async fn env(&self) -> Env {
+        engine_env().await
+    }
+
+    fn object(&self, _env: &Env, i: usize, labels: &Value) -> Value {
+        package_revision(i, labels)
+    }
+
+    async fn make(&self, env: &Env, i: usize, labels: &Value) -> Value {
+        suite::create(self, env, &package_revision(i, labels)).await
+    }
+
+    async fn unmake(&self, _env: &Env, _name: &str) {
+        unreachable!("PackageRevisions serve delete")
+    }
+
+    fn change(&self, round: usize) -> Change {
+        annotation(round)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn packagerevisions() {
+    suite::run(&PackageRevisions(Info {
+        group: "porch.kpt.dev",
+        version: "v1alpha1",
+        resource: "packagerevisions",
+        kind: "PackageRevision",
+        namespaced: true,
+        verbs: &[Verb::Create, Verb::Update, Verb::Patch, Verb::Delete],
+        strategic_merge: StrategicMerge::Unsupported,
+        labels: true,
+        controlled: false,
+        deletion_events: &["DELETED"],
+        // divergence: kube-apiserver answers AlreadyExists for a name taken; the name of a
+        // PackageRevision is made of its package and workspace, and Porch's uniqueness message
+        // comes as a 409 Conflict.
+        duplicate: "Conflict",
+        status_in_update_answer_only: false,
+    }))
+    .await;
+}
+
+/// A resource whose objects come with a draft PackageRevision: PackageRevisionResources (named
+/// as the revision) and PorchPackages (named `<repository>.<package>`).
+struct MadeByDrafts {
+    info: Info,
+    /// This resource's name of the object of a draft.
+    name_of: fn(&Value) -> String,
+    /// What an update or patch changes.
+    change: fn(usize) -> Change,
+}
+
+impl Fixture for MadeByDrafts {
+    fn info(&self) -> &Info {
+        &self.info
+    }
+
+    async fn env(&self) -> Env {
+        engine_env().await
+    }
+
+    fn object(&self, _env: &Env, i: usize, _labels: &Value) -> Value {
+        json!({
+            "apiVersion": self.info.api_version(),
+            "kind": self.info.kind,
+            "metadata": self.info.metadata(&format!("{REPO}.pkg-{i}"), &json!({})),
+            "spec": {"repository": REPO, "packageName": format!("pkg-{i}")},
+        })
+    }
+
+    async fn make(&self, env: &Env, i: usize, labels: &Value) -> Value {
+        let name = (self.name_of)(&draft(env, i, labels).await);
+        env.read(&self.info.item(&name)).await
+    }
+
+    /// Deletes the draft the object came with.
+    async fn unmake(&self, env: &Env, name: &str) {
+        let revision = if self.info.resource == "packages" { format!("{name}.ws") } else { name.to_string() };
+        delete_draft(env, &revision).await;
+    }
+
+    fn change(&self, round: usize) -> Change {
+        (self.change)(round)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn packagerevisionresources() {
+    suite::run(&MadeByDrafts {
+        info: Info {
+            group: "porch.kpt.dev",
+            version: "v1alpha1",
+            resource: "packagerevisionresources",
+            kind: "PackageRevisionResources",
+            namespaced: true,
+            verbs: &[Verb::Update, Verb::Patch],
+            strategic_merge: StrategicMerge::Unsupported,
+            labels: true,
+            controlled: false,
+            deletion_events: &["DELETED"],
+            duplicate: "AlreadyExists",
+            status_in_update_answer_only: true,
+        },
+        name_of: wire::name,
+        change: file,
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn packages() {
+    suite::run(&MadeByDrafts {
+        info: Info {
+            group: "porch.kpt.dev",
+            version: "v1alpha1",
+            resource: "packages",
+            kind: "PorchPackage",
+            namespaced: true,
+            verbs: &[],
+            strategic_merge: StrategicMerge::Unsupported,
+            labels: false,
+            controlled: false,
+            deletion_events: &["DELETED"],
+            duplicate: "AlreadyExists",
+            status_in_update_answer_only: false,
+        },
+        name_of: |pr| format!("{REPO}.{}", pr["spec"]["packageName"].as_str().unwrap_or_default()),
+        // Refused (405) whatever it is: one that would apply cleanly.
+        change: annotation,
+    })
+    .await;
+}
