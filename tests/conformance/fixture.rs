@@ -44,6 +44,9 @@ pub(crate) struct Info {
     /// [`Fixture::settled`] after each write, and a watch may show the controller's MODIFIED
     /// events between the suite's own.
     pub(crate) controlled: bool,
+    /// Whether a server-side apply without `fieldManager` is refused (422), as kube-apiserver
+    /// refuses it.
+    pub(crate) apply_requires_field_manager: bool,
     /// The reason of a second create of the same object (kube-apiserver: AlreadyExists).
     pub(crate) duplicate: &'static str,
     /// Whether the answer to an update carries a status that a get does not show (the render

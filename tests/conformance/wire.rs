@@ -69,3 +69,11 @@ pub(crate) fn events(r: &Response, what: &str) -> Vec<Event> {
         })
         .collect()
 }
+
+/// Whether a watch body holds a `kind` event of object `name` (the end of what a case waits for).
+pub(crate) fn has_event(body: &[u8], kind: &str, name: &str) -> bool {
+    String::from_utf8_lossy(body)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .any(|e| e["type"] == kind && e["object"]["metadata"]["name"] == name)
+}

@@ -69,6 +69,33 @@ impl Served {
         .await
     }
 
+    /// GETs `path` (a watch) and reads the body as it streams, until `done` holds for what has
+    /// arrived or the server ends it; answers with the body so far.
+    pub(crate) async fn stream_until(&self, path: &str, done: impl Fn(&[u8]) -> bool) -> Response {
+        within(REQUEST_LIMIT, &format!("GET {path}"), async {
+            let mut stream = TcpStream::connect(self.addr).await.expect("connecting");
+            let head = format!(
+                "GET {path} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\nConnection: close\r\n\r\n",
+                self.addr
+            );
+            stream.write_all(head.as_bytes()).await.unwrap();
+            let mut raw = Vec::new();
+            let mut buf = [0u8; 16 * 1024];
+            loop {
+                let n = stream.read(&mut buf).await.unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                raw.extend_from_slice(&buf[..n]);
+                if split_head(&raw).is_some() && done(&parse(&raw).body) {
+                    break;
+                }
+            }
+            parse(&raw)
+        })
+        .await
+    }
+
     pub(crate) async fn shutdown(mut self) {
         let _ = self.stop.take().unwrap().send(());
         within(REQUEST_LIMIT, "graceful shutdown", self.task.take().unwrap())
@@ -129,12 +156,9 @@ pub(crate) async fn raw_request(
     parse(&raw)
 }
 
-/// Parses a whole HTTP/1.1 response (a chunked body is joined).
-pub(crate) fn parse(raw: &[u8]) -> Response {
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no complete response head in {:?}", String::from_utf8_lossy(raw)));
+/// A response whose head has arrived (with an empty body), and where its body starts.
+fn split_head(raw: &[u8]) -> Option<(Response, usize)> {
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
     let head = std::str::from_utf8(&raw[..split]).unwrap();
     let mut lines = head.split("\r\n");
     let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).unwrap();
@@ -142,22 +166,28 @@ pub(crate) fn parse(raw: &[u8]) -> Response {
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
-    let mut rest = &raw[split + 4..];
-    let chunked = headers.iter().any(|(k, v)| k == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
-    let body = if chunked {
-        let mut body = Vec::new();
-        loop {
-            let eol = rest.windows(2).position(|w| w == b"\r\n").expect("a chunk size line");
-            let size = usize::from_str_radix(std::str::from_utf8(&rest[..eol]).unwrap().trim(), 16).unwrap();
-            rest = &rest[eol + 2..];
-            if size == 0 {
-                break body;
-            }
-            body.extend_from_slice(&rest[..size]);
-            rest = &rest[size + 2..];
-        }
-    } else {
-        rest.to_vec()
-    };
-    Response { status, headers, body }
+    Some((Response { status, headers, body: Vec::new() }, split + 4))
+}
+
+/// The complete chunks of a chunked body, joined (an incomplete last chunk is left out).
+fn dechunk(mut rest: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    while let Some(eol) = rest.windows(2).position(|w| w == b"\r\n") {
+        let size =
+            std::str::from_utf8(&rest[..eol]).ok().and_then(|s| usize::from_str_radix(s.trim(), 16).ok());
+        let Some(size) = size.filter(|s| *s > 0 && rest.len() >= eol + 2 + *s) else { break };
+        body.extend_from_slice(&rest[eol + 2..eol + 2 + size]);
+        rest = rest.get(eol + 4 + size..).unwrap_or_default();
+    }
+    body
+}
+
+/// Parses an HTTP/1.1 response (a chunked body is joined, up to its last complete chunk).
+pub(crate) fn parse(raw: &[u8]) -> Response {
+    let (mut response, start) = split_head(raw)
+        .unwrap_or_else(|| panic!("no complete response head in {:?}", String::from_utf8_lossy(raw)));
+    let rest = &raw[start..];
+    let chunked = response.header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked"));
+    response.body = if chunked { dechunk(rest) } else { rest.to_vec() };
+    response
 }

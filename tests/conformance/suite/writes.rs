@@ -8,6 +8,9 @@ use crate::env::Env;
 use crate::fixture::{Change, Fixture, Info, Verb};
 use crate::wire::{self, failure, names, query, rv};
 
+/// The name of an object the suite never makes.
+pub(crate) const MISSING: &str = "conformance.missing.ws";
+
 /// kube-apiserver's optimistic-lock message for `name` of `qualified`.
 fn conflict_message(qualified: &str, name: &str) -> String {
     format!(
@@ -49,6 +52,13 @@ pub(crate) async fn update_with_stale_resource_version<F: Fixture>(fixture: &F, 
         );
     }
 
+    let what = format!("{}: update of a missing object", info.resource);
+    let mut missing = changed(&before, &fixture.change(3));
+    missing["metadata"]["name"] = json!(MISSING);
+    let st = failure(&env.json("PUT", &info.item(MISSING), &missing).await, 404, "NotFound", &what);
+    assert_eq!(st["details"]["name"], MISSING, "{what}: {st}");
+
+    let what = format!("{}: update with a stale resourceVersion", info.resource);
     let stale = changed(&before, &fixture.change(2));
     let st = failure(&env.json("PUT", &item, &stale).await, 409, "Conflict", &what);
     assert_eq!(st["message"], conflict_message(&info.qualified(), &name), "{what}: {st}");
@@ -138,8 +148,20 @@ pub(crate) async fn patch_of_each_type<F: Fixture>(fixture: &F, env: &Env) {
     assert_eq!(st["message"], conflict_message(&info.qualified(), &name), "{what}: {st}");
     assert_eq!(env.read(&info.item(&name)).await, current, "{what}: a refused patch changes nothing");
 
+    let what = format!("{}: apply without fieldManager", info.resource);
+    let change = fixture.change(202);
+    let body = serde_json::to_vec(&patch_body(PATCH_TYPES[2], info, &current, &change)).unwrap();
+    let r = env.send("PATCH", &info.item(&name), PATCH_TYPES[2], &body).await;
+    if info.apply_requires_field_manager {
+        let st = failure(&r, 422, "Invalid", &what);
+        assert_eq!(st["details"]["causes"][0]["field"], "fieldManager", "{what}: {st}");
+        assert_eq!(st["details"]["causes"][0]["reason"], "FieldValueRequired", "{what}: {st}");
+    } else {
+        assert_changed(&wire::ok(&r, 200, &what), &change, &what);
+    }
+
     let what = format!("{}: patch of a missing object", info.resource);
-    let r = env.send("PATCH", &info.item("conformance.missing.ws"), PATCH_TYPES[0], &body).await;
+    let r = env.send("PATCH", &info.item(MISSING), PATCH_TYPES[0], &body).await;
     failure(&r, 404, "NotFound", &what);
 }
 
