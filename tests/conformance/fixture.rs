@@ -56,7 +56,36 @@ pub(crate) struct Info {
     pub(crate) deletion_events: &'static [&'static str],
 }
 
+/// Every write verb.
+const CRUD: &[Verb] = &[Verb::Create, Verb::Update, Verb::Patch, Verb::Delete, Verb::DeleteCollection];
+
 impl Info {
+    /// A namespaced resource served as kube-apiserver serves a custom resource: every verb,
+    /// labels, no controller, one DELETED event, apply only with a field manager, a second
+    /// create AlreadyExists. Fixtures change what differs.
+    pub(crate) const fn new(
+        group: &'static str,
+        version: &'static str,
+        resource: &'static str,
+        kind: &'static str,
+    ) -> Self {
+        Self {
+            group,
+            version,
+            resource,
+            kind,
+            namespaced: true,
+            verbs: CRUD,
+            strategic_merge: StrategicMerge::Unsupported,
+            labels: true,
+            controlled: false,
+            deletion_events: &["DELETED"],
+            apply_requires_field_manager: true,
+            duplicate: "AlreadyExists",
+            status_in_update_answer_only: false,
+        }
+    }
+
     pub(crate) fn serves(&self, verb: Verb) -> bool {
         self.verbs.contains(&verb)
     }
@@ -129,11 +158,18 @@ pub(crate) trait Fixture {
 
     /// Makes object `i` with `labels` (through this resource when it serves create, else
     /// through the one that makes it) and returns it as this resource serves it.
-    async fn make(&self, env: &Env, i: usize, labels: &Value) -> Value;
+    async fn make(&self, env: &Env, i: usize, labels: &Value) -> Value
+    where
+        Self: Sized,
+    {
+        crate::suite::create(self, env, &self.object(env, i, labels)).await
+    }
 
     /// Removes an object made by [`Fixture::make`] through the resource that made it, when
     /// this one does not serve delete.
-    async fn unmake(&self, env: &Env, name: &str);
+    async fn unmake(&self, _env: &Env, name: &str) {
+        panic!("{name}: {} serve delete", self.info().resource)
+    }
 
     /// A change to make in round `round` (each round a new value).
     fn change(&self, round: usize) -> Change;

@@ -1,9 +1,9 @@
 //! The seven served resources, each described for the generic suite, and one test each.
 //!
 //! The embedded store's kinds (Repository, PackageRev, Secret, Namespace) serve every verb but
-//! Namespace's deletecollection; the porch.kpt.dev ones are made through PackageRevisions:
-//! PackageRevisionResources serve get, list, watch, update and patch, PorchPackages get, list
-//! and watch only.
+//! Namespace's deletecollection. PackageRevisions serve every verb but deletecollection; the
+//! other porch.kpt.dev resources are made through PackageRevisions: PackageRevisionResources
+//! serve get, list, watch, update and patch, PorchPackages get, list and watch only.
 
 use serde_json::{Value, json};
 
@@ -12,7 +12,8 @@ use crate::fixture::{Change, Fixture, Info, StrategicMerge, Verb};
 use crate::suite;
 use crate::wire::{self, NS};
 
-const CRUD: &[Verb] = &[Verb::Create, Verb::Update, Verb::Patch, Verb::Delete, Verb::DeleteCollection];
+const CONFIG: &str = "config.porch.kpt.dev";
+const PORCH: &str = "porch.kpt.dev";
 /// The Repository of the porch.kpt.dev fixtures.
 const REPO: &str = "conformance";
 
@@ -44,14 +45,6 @@ impl Fixture for Repositories {
         repository(&name, &env.remote(&name), labels.clone())
     }
 
-    async fn make(&self, env: &Env, i: usize, labels: &Value) -> Value {
-        suite::create(self, env, &self.object(env, i, labels)).await
-    }
-
-    async fn unmake(&self, _env: &Env, _name: &str) {
-        unreachable!("Repositories serve delete")
-    }
-
     /// A spec change: the controller reports the new generation.
     fn change(&self, round: usize) -> Change {
         Change { pointer: "/spec/description".into(), value: json!(format!("round {round}")) }
@@ -64,22 +57,8 @@ impl Fixture for Repositories {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repositories() {
-    suite::run(&Repositories(Info {
-        group: "config.porch.kpt.dev",
-        version: "v1alpha1",
-        resource: "repositories",
-        kind: "Repository",
-        namespaced: true,
-        verbs: CRUD,
-        strategic_merge: StrategicMerge::Unsupported,
-        labels: true,
-        controlled: true,
-        deletion_events: &["DELETED"],
-        apply_requires_field_manager: true,
-        duplicate: "AlreadyExists",
-        status_in_update_answer_only: false,
-    }))
-    .await;
+    let info = Info { controlled: true, ..Info::new(CONFIG, "v1alpha1", "repositories", "Repository") };
+    suite::run(&Repositories(info)).await;
 }
 
 /// A store kind whose objects are `body(i)` with metadata added.
@@ -105,14 +84,6 @@ impl Fixture for Stored {
         obj
     }
 
-    async fn make(&self, env: &Env, i: usize, labels: &Value) -> Value {
-        suite::create(self, env, &self.object(env, i, labels)).await
-    }
-
-    async fn unmake(&self, _env: &Env, _name: &str) {
-        unreachable!("stored kinds serve delete")
-    }
-
     fn change(&self, round: usize) -> Change {
         annotation(round)
     }
@@ -120,76 +91,34 @@ impl Fixture for Stored {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn packagerevs() {
-    suite::run(&Stored {
-        info: Info {
-            group: "config.porch.kpt.dev",
-            version: "v1alpha1",
-            resource: "packagerevs",
-            kind: "PackageRev",
-            namespaced: true,
-            verbs: CRUD,
-            strategic_merge: StrategicMerge::Unsupported,
-            labels: true,
-            controlled: false,
-            deletion_events: &["DELETED"],
-            apply_requires_field_manager: true,
-            duplicate: "AlreadyExists",
-            status_in_update_answer_only: false,
-        },
-        body: |_| json!({"spec": {}}),
-    })
-    .await;
+    let info = Info::new(CONFIG, "v1alpha1", "packagerevs", "PackageRev");
+    suite::run(&Stored { info, body: |_| json!({"spec": {}}) }).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets() {
-    suite::run(&Stored {
-        info: Info {
-            group: "",
-            version: "v1",
-            resource: "secrets",
-            kind: "Secret",
-            namespaced: true,
-            verbs: CRUD,
-            // divergence: kube-apiserver applies strategic merge patches to Secrets (the default
-            // of `kubectl patch`, and what `kubectl apply` sends for an existing Secret).
-            strategic_merge: StrategicMerge::UnsupportedUnlikeKube,
-            labels: true,
-            controlled: false,
-            deletion_events: &["DELETED"],
-            apply_requires_field_manager: true,
-            duplicate: "AlreadyExists",
-            status_in_update_answer_only: false,
-        },
-        // divergence: kube-apiserver answers the delete of a Secret with a Status (Success);
-        // this server, and the suite, expect the deleted Secret as for the other kinds.
-        body: |i| json!({"type": "Opaque", "stringData": {"username": format!("user-{i}")}}),
-    })
-    .await;
+    let info = Info {
+        // divergence: kube-apiserver applies strategic merge patches to Secrets (the default of
+        // `kubectl patch`, and what `kubectl apply` sends for an existing Secret).
+        strategic_merge: StrategicMerge::UnsupportedUnlikeKube,
+        ..Info::new("", "v1", "secrets", "Secret")
+    };
+    // divergence: kube-apiserver answers the delete of a Secret with a Status (Success), not the
+    // Secret; the suite expects the deleted object, as this server answers for every kind.
+    let body = |i| json!({"type": "Opaque", "stringData": {"username": format!("user-{i}")}});
+    suite::run(&Stored { info, body }).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn namespaces() {
-    suite::run(&Stored {
-        info: Info {
-            group: "",
-            version: "v1",
-            resource: "namespaces",
-            kind: "Namespace",
-            namespaced: false,
-            verbs: &[Verb::Create, Verb::Update, Verb::Patch, Verb::Delete],
-            // divergence: as for Secrets, kube-apiserver applies strategic merge patches here.
-            strategic_merge: StrategicMerge::UnsupportedUnlikeKube,
-            labels: true,
-            controlled: false,
-            deletion_events: &["DELETED"],
-            apply_requires_field_manager: true,
-            duplicate: "AlreadyExists",
-            status_in_update_answer_only: false,
-        },
-        body: |_| json!({}),
-    })
-    .await;
+    let info = Info {
+        namespaced: false,
+        verbs: &[Verb::Create, Verb::Update, Verb::Patch, Verb::Delete],
+        // divergence: as for Secrets, kube-apiserver applies strategic merge patches here.
+        strategic_merge: StrategicMerge::UnsupportedUnlikeKube,
+        ..Info::new("", "v1", "namespaces", "Namespace")
+    };
+    suite::run(&Stored { info, body: |_| json!({}) }).await;
 }
 
 /// The PackageRevision of package `pkg-<i>` in workspace `ws`, with `labels`.
@@ -244,14 +173,6 @@ impl Fixture for PackageRevisions {
         package_revision(i, labels)
     }
 
-    async fn make(&self, env: &Env, i: usize, labels: &Value) -> Value {
-        suite::create(self, env, &package_revision(i, labels)).await
-    }
-
-    async fn unmake(&self, _env: &Env, _name: &str) {
-        unreachable!("PackageRevisions serve delete")
-    }
-
     fn change(&self, round: usize) -> Change {
         annotation(round)
     }
@@ -259,26 +180,17 @@ impl Fixture for PackageRevisions {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn packagerevisions() {
-    suite::run(&PackageRevisions(Info {
-        group: "porch.kpt.dev",
-        version: "v1alpha1",
-        resource: "packagerevisions",
-        kind: "PackageRevision",
-        namespaced: true,
+    let info = Info {
         verbs: &[Verb::Create, Verb::Update, Verb::Patch, Verb::Delete],
-        strategic_merge: StrategicMerge::Unsupported,
-        labels: true,
-        controlled: false,
-        deletion_events: &["DELETED"],
         // divergence: kube-apiserver refuses an apply without fieldManager (422).
         apply_requires_field_manager: false,
         // divergence: kube-apiserver answers AlreadyExists for a name taken; the name of a
         // PackageRevision is made of its package and workspace, and Porch's uniqueness message
         // comes as a 409 Conflict.
         duplicate: "Conflict",
-        status_in_update_answer_only: false,
-    }))
-    .await;
+        ..Info::new(PORCH, "v1alpha1", "packagerevisions", "PackageRevision")
+    };
+    suite::run(&PackageRevisions(info)).await;
 }
 
 /// A resource whose objects come with a draft PackageRevision: PackageRevisionResources (named
@@ -327,50 +239,20 @@ impl Fixture for MadeByDrafts {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn packagerevisionresources() {
-    suite::run(&MadeByDrafts {
-        info: Info {
-            group: "porch.kpt.dev",
-            version: "v1alpha1",
-            resource: "packagerevisionresources",
-            kind: "PackageRevisionResources",
-            namespaced: true,
-            verbs: &[Verb::Update, Verb::Patch],
-            strategic_merge: StrategicMerge::Unsupported,
-            labels: true,
-            controlled: false,
-            deletion_events: &["DELETED"],
-            // divergence: kube-apiserver refuses an apply without fieldManager (422).
-            apply_requires_field_manager: false,
-            duplicate: "AlreadyExists",
-            status_in_update_answer_only: true,
-        },
-        name_of: wire::name,
-        change: file,
-    })
-    .await;
+    let info = Info {
+        verbs: &[Verb::Update, Verb::Patch],
+        // divergence: kube-apiserver refuses an apply without fieldManager (422).
+        apply_requires_field_manager: false,
+        status_in_update_answer_only: true,
+        ..Info::new(PORCH, "v1alpha1", "packagerevisionresources", "PackageRevisionResources")
+    };
+    suite::run(&MadeByDrafts { info, name_of: wire::name, change: file }).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn packages() {
-    suite::run(&MadeByDrafts {
-        info: Info {
-            group: "porch.kpt.dev",
-            version: "v1alpha1",
-            resource: "packages",
-            kind: "PorchPackage",
-            namespaced: true,
-            verbs: &[],
-            strategic_merge: StrategicMerge::Unsupported,
-            labels: false,
-            controlled: false,
-            deletion_events: &["DELETED"],
-            apply_requires_field_manager: false,
-            duplicate: "AlreadyExists",
-            status_in_update_answer_only: false,
-        },
-        name_of: |pr| format!("{REPO}.{}", pr["spec"]["packageName"].as_str().unwrap_or_default()),
-        // Refused (405) whatever it is: one that would apply cleanly.
-        change: annotation,
-    })
-    .await;
+    let info = Info { verbs: &[], labels: false, ..Info::new(PORCH, "v1alpha1", "packages", "PorchPackage") };
+    let name_of = |pr: &Value| format!("{REPO}.{}", pr["spec"]["packageName"].as_str().unwrap_or_default());
+    // Refused (405) whatever it is: one that would apply cleanly.
+    suite::run(&MadeByDrafts { info, name_of, change: annotation }).await;
 }
