@@ -2,6 +2,7 @@
 //! the cases in order on a server of its own; objects of different cases are numbered apart.
 
 mod reads;
+mod table;
 mod watch;
 mod writes;
 
@@ -16,6 +17,7 @@ pub(crate) async fn run<F: Fixture>(fixture: &F) {
     let env = fixture.env().await;
     reads::create_get_and_not_found(fixture, &env).await;
     reads::list_with_paging_and_selectors(fixture, &env).await;
+    table::table_output(fixture, &env).await;
     writes::update_with_stale_resource_version(fixture, &env).await;
     writes::patch_of_each_type(fixture, &env).await;
     writes::delete(fixture, &env).await;

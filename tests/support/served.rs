@@ -69,13 +69,18 @@ impl Served {
         .await
     }
 
-    /// GETs `path` (a watch) and reads the body as it streams, until `done` holds for what has
-    /// arrived or the server ends it; answers with the body so far.
-    pub(crate) async fn stream_until(&self, path: &str, done: impl Fn(&[u8]) -> bool) -> Response {
+    /// GETs `path` (a watch) accepting `accept`, and reads the body as it streams, until `done`
+    /// holds for what has arrived or the server ends it; answers with the body so far.
+    pub(crate) async fn stream_until(
+        &self,
+        path: &str,
+        accept: &str,
+        done: impl Fn(&[u8]) -> bool,
+    ) -> Response {
         within(REQUEST_LIMIT, &format!("GET {path}"), async {
             let mut stream = TcpStream::connect(self.addr).await.expect("connecting");
             let head = format!(
-                "GET {path} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\nConnection: close\r\n\r\n",
+                "GET {path} HTTP/1.1\r\nHost: {}\r\nAccept: {accept}\r\nConnection: close\r\n\r\n",
                 self.addr
             );
             stream.write_all(head.as_bytes()).await.unwrap();

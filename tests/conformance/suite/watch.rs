@@ -19,14 +19,12 @@ const WATCH_SECONDS: u32 = 10;
 /// selector), up to the last event of its deletion.
 async fn watch<F: Fixture>(fixture: &F, env: &Env, name: &str, from: u64) -> Vec<Event> {
     let info = fixture.info();
-    let selector = query(&format!("metadata.name={name}"));
-    let path = format!(
-        "{}?watch=1&resourceVersion={from}&fieldSelector={selector}&timeoutSeconds={WATCH_SECONDS}",
-        info.collection()
-    );
+    let path = watch_of(info, name, from);
     let end = last_event(info);
-    let events =
-        wire::events(&env.served.stream_until(&path, |body| wire::has_event(body, end, name)).await, &path);
+    let events = wire::events(
+        &env.served.stream_until(&path, "application/json", |body| wire::has_event(body, end, name)).await,
+        &path,
+    );
     for e in &events {
         assert_eq!(
             (e.object["kind"].as_str(), wire::name(&e.object)),
@@ -61,9 +59,9 @@ pub(crate) async fn watch_from_a_resource_version<F: Fixture>(fixture: &F, env: 
         format!("{}?watch=1&resourceVersion={from}&timeoutSeconds={WATCH_SECONDS}", info.collection());
     let made: OnceCell<String> = OnceCell::new();
     let end = last_event(info);
-    let live = env
-        .served
-        .stream_until(&live_path, |body| made.get().is_some_and(|name| wire::has_event(body, end, name)));
+    let live = env.served.stream_until(&live_path, "application/json", |body| {
+        made.get().is_some_and(|name| wire::has_event(body, end, name))
+    });
     let writes = async {
         tokio::time::sleep(Duration::from_millis(100)).await;
         life(fixture, env, &made).await
@@ -98,6 +96,7 @@ pub(crate) async fn watch_from_a_resource_version<F: Fixture>(fixture: &F, env: 
         }
     }
 
+    super::table::watch_as_table(fixture, env, &name, from, &events).await;
     let after_added = watch(fixture, env, &name, versions[0]).await;
     assert_eq!(
         summary(&after_added),
@@ -135,7 +134,16 @@ async fn life<F: Fixture>(
     expected
 }
 
+/// The path of a watch of object `name` from `from` (selected by the server).
+pub(super) fn watch_of(info: &Info, name: &str, from: u64) -> String {
+    let selector = query(&format!("metadata.name={name}"));
+    format!(
+        "{}?watch=1&resourceVersion={from}&fieldSelector={selector}&timeoutSeconds={WATCH_SECONDS}",
+        info.collection()
+    )
+}
+
 /// The type of the last event of an object's deletion.
-fn last_event(info: &Info) -> &'static str {
+pub(super) fn last_event(info: &Info) -> &'static str {
     info.deletion_events.last().expect("a deletion shows at least one event")
 }
