@@ -1,6 +1,7 @@
 //! The generic suite: every case, adapted to a resource by its [`Fixture`]. Each resource runs
 //! the cases in order on a server of its own; objects of different cases are numbered apart.
 
+mod dry_run;
 mod reads;
 mod table;
 mod watch;
@@ -22,6 +23,7 @@ pub(crate) async fn run<F: Fixture>(fixture: &F) {
     writes::patch_of_each_type(fixture, &env).await;
     writes::delete(fixture, &env).await;
     writes::delete_collection(fixture, &env).await;
+    dry_run::dry_run(fixture, &env).await;
     watch::watch_from_a_resource_version(fixture, &env).await;
     env.served.shutdown().await;
 }
