@@ -164,6 +164,7 @@ pub(crate) async fn patch_of_each_type<F: Fixture>(fixture: &F, env: &Env) {
     }
 
     let what = format!("{}: patch of a missing object", info.resource);
+    let body = serde_json::to_vec(&changed(&json!({}), &fixture.change(203))).unwrap();
     let r = env.send("PATCH", &info.item(MISSING), PATCH_TYPES[0], &body).await;
     failure(&r, 404, "NotFound", &what);
 }
