@@ -99,17 +99,21 @@ impl Info {
         }
     }
 
-    /// The collection's path.
+    /// The collection's path (in namespace [`NS`] if the resource is namespaced).
     pub(crate) fn collection(&self) -> String {
+        self.collection_in(self.namespaced.then_some(NS))
+    }
+
+    /// The collection's path in `namespace`, or across all namespaces.
+    pub(crate) fn collection_in(&self, namespace: Option<&str>) -> String {
         let root = if self.group.is_empty() {
             format!("/api/{}", self.version)
         } else {
             format!("/apis/{}/{}", self.group, self.version)
         };
-        if self.namespaced {
-            format!("{root}/namespaces/{NS}/{}", self.resource)
-        } else {
-            format!("{root}/{}", self.resource)
+        match namespace {
+            Some(ns) => format!("{root}/namespaces/{ns}/{}", self.resource),
+            None => format!("{root}/{}", self.resource),
         }
     }
 

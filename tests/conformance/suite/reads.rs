@@ -56,11 +56,16 @@ pub(crate) async fn create_get_and_not_found<F: Fixture>(fixture: &F, env: &Env)
     }
 }
 
-/// The list at `path` (with `params`), which must succeed; checks its kind and that its
+/// The list of the collection (with `params`), which must succeed; checks its kind and that its
 /// resourceVersion is at least each item's.
 async fn list<F: Fixture>(fixture: &F, env: &Env, params: &str) -> Value {
+    list_at(fixture, env, &fixture.info().collection(), params).await
+}
+
+/// [`list`] of `collection`.
+async fn list_at<F: Fixture>(fixture: &F, env: &Env, collection: &str, params: &str) -> Value {
     let info = fixture.info();
-    let path = format!("{}?{params}", info.collection());
+    let path = format!("{collection}?{params}");
     let list = env.read(&path).await;
     assert_eq!(list["kind"], format!("{}List", info.kind), "{path}: {list}");
     assert_eq!(list["apiVersion"], info.api_version(), "{path}: {list}");
@@ -121,7 +126,8 @@ async fn paged<F: Fixture>(
     }
 }
 
-/// Lists: every object once, paged or not, in the same order; label selectors (`=`, `in`,
+/// Lists: every object once, paged or not, in the same order, and in its namespace only;
+/// label selectors (`=`, `in`,
 /// `!=`, `!key`) and field selectors (`metadata.name` `=` and `!=`) select exactly the objects
 /// they name, paged too; a selector that does not parse is 400 BadRequest.
 pub(crate) async fn list_with_paging_and_selectors<F: Fixture>(fixture: &F, env: &Env) {
@@ -178,6 +184,16 @@ pub(crate) async fn list_with_paging_and_selectors<F: Fixture>(fixture: &F, env:
         st["message"].as_str().unwrap_or_default().starts_with("unable to parse requirement"),
         "{what}: {st}"
     );
+
+    if info.namespaced {
+        // Every object of the suite is in one namespace: across all of them, the same list.
+        let everywhere = list_at(fixture, env, &info.collection_in(None), "").await;
+        assert_eq!(names(&everywhere), all, "{what}: across all namespaces");
+        let elsewhere = list_at(fixture, env, &info.collection_in(Some("elsewhere")), "").await;
+        assert_eq!(names(&elsewhere), Vec::<String>::new(), "{what}: in another namespace");
+        let path = format!("{}/{}", info.collection_in(Some("elsewhere")), made[0]);
+        failure(&env.get(&path).await, 404, "NotFound", &format!("{what}: get in another namespace"));
+    }
 
     let one = &made[1];
     let by_field = |selector: String| async move {

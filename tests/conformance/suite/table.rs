@@ -87,7 +87,7 @@ pub(crate) async fn watch_as_table<F: Fixture>(
 ) {
     let info = fixture.info();
     let what = format!("{}: watch as Table", info.resource);
-    let path = super::watch::watch_of(info, name, from);
+    let path = super::watch::watch_of(info, &super::watch::by_name(name), from);
     let last = super::watch::last_event(info);
     // A Table row has no name to match: the field selector leaves only the object's events.
     let done = |body: &[u8]| {

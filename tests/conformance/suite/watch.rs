@@ -18,8 +18,14 @@ const WATCH_SECONDS: u32 = 10;
 /// The events of `name` in a watch from `from` that the server selects them for (a field
 /// selector), up to the last event of its deletion.
 async fn watch<F: Fixture>(fixture: &F, env: &Env, name: &str, from: u64) -> Vec<Event> {
+    selected(fixture, env, name, &by_name(name), from).await
+}
+
+/// The events of a watch from `from` with `selector` (query parameters), which must select
+/// object `name` only, up to the last event of its deletion.
+async fn selected<F: Fixture>(fixture: &F, env: &Env, name: &str, selector: &str, from: u64) -> Vec<Event> {
     let info = fixture.info();
-    let path = watch_of(info, name, from);
+    let path = watch_of(info, selector, from);
     let end = last_event(info);
     let events = wire::events(
         &env.served.stream_until(&path, "application/json", |body| wire::has_event(body, end, name)).await,
@@ -43,7 +49,7 @@ fn summary(events: &[Event]) -> Vec<(String, u64)> {
 /// A watch from the resourceVersion of a list gets, of an object made, changed and removed
 /// after it, ADDED, MODIFIED and the deletion's events, in that order, with increasing
 /// resourceVersions that are those the writes answered, whether it was open during the writes
-/// or resumed after them; a watch from the ADDED event's resourceVersion gets the events after
+/// or resumed after them, and selected by field or by label; a watch from the ADDED event's resourceVersion gets the events after
 /// it only.
 pub(crate) async fn watch_from_a_resource_version<F: Fixture>(fixture: &F, env: &Env) {
     let info = fixture.info();
@@ -96,6 +102,11 @@ pub(crate) async fn watch_from_a_resource_version<F: Fixture>(fixture: &F, env: 
         }
     }
 
+    if info.labels {
+        let selector = format!("labelSelector={}", query("conformance/case=watch"));
+        let labelled = selected(fixture, env, &name, &selector, from).await;
+        assert_eq!(summary(&labelled), summary(&events), "{what}: selected by a label");
+    }
     super::table::watch_as_table(fixture, env, &name, from, &events).await;
     let after_added = watch(fixture, env, &name, versions[0]).await;
     assert_eq!(
@@ -134,13 +145,14 @@ async fn life<F: Fixture>(
     expected
 }
 
-/// The path of a watch of object `name` from `from` (selected by the server).
-pub(super) fn watch_of(info: &Info, name: &str, from: u64) -> String {
-    let selector = query(&format!("metadata.name={name}"));
-    format!(
-        "{}?watch=1&resourceVersion={from}&fieldSelector={selector}&timeoutSeconds={WATCH_SECONDS}",
-        info.collection()
-    )
+/// The field selector of object `name`, as query parameters.
+pub(super) fn by_name(name: &str) -> String {
+    format!("fieldSelector={}", query(&format!("metadata.name={name}")))
+}
+
+/// The path of a watch from `from` with `selector` (query parameters).
+pub(super) fn watch_of(info: &Info, selector: &str, from: u64) -> String {
+    format!("{}?watch=1&resourceVersion={from}&{selector}&timeoutSeconds={WATCH_SECONDS}", info.collection())
 }
 
 /// The type of the last event of an object's deletion.
