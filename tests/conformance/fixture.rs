@@ -52,7 +52,8 @@ pub(crate) struct Info {
     /// Whether the answer to an update carries a status that a get does not show (the render
     /// status of that update): a get then equals the answer but for `status`.
     pub(crate) status_in_update_answer_only: bool,
-    /// The events a deletion shows a watch (a Namespace is marked terminating first).
+    /// The events a deletion shows a watch (kube-apiserver shows a Namespace MODIFIED, as
+    /// Terminating, until its controller has emptied it; here an empty one goes at once).
     pub(crate) deletion_events: &'static [&'static str],
 }
 
