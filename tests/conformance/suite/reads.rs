@@ -8,7 +8,7 @@ use crate::fixture::{Fixture, Verb};
 use crate::wire::{self, NS, failure, names, query, rv};
 
 /// A create answers 201 with the stored object, which a get then returns; a second create of
-/// the same object is 409 AlreadyExists; a missing object is 404 NotFound. A resource that does
+/// the same object is 409 AlreadyExists (see `Info::duplicate`); a missing object is 404 NotFound. A resource that does
 /// not serve create answers 405.
 pub(crate) async fn create_get_and_not_found<F: Fixture>(fixture: &F, env: &Env) {
     let info = fixture.info();
@@ -41,6 +41,10 @@ pub(crate) async fn create_get_and_not_found<F: Fixture>(fixture: &F, env: &Env)
 
         let st = failure(&env.json("POST", &info.collection(), &body).await, 409, info.duplicate, &what);
         assert_eq!(st["details"]["name"], name.as_str(), "{what}: {st}");
+        if info.duplicate == "AlreadyExists" {
+            let message = format!("{} \"{name}\" already exists", info.qualified());
+            assert_eq!(st["message"], message, "{what}: {st}");
+        }
     } else {
         failure(&r, 405, "MethodNotAllowed", &what);
     }
