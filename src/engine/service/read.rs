@@ -7,7 +7,6 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use base64::Engine as _;
 use futures::StreamExt;
 use kube::Api;
 use kube::Resource;
@@ -16,6 +15,7 @@ use porch_api::gvk::{PACKAGE_REVISION_RESOURCES, PORCH_PACKAGE};
 use porch_api::{PackageRev, PackageRevision, PackageRevisionResources, PorchPackage, Repository};
 use porch_controllers::Stored;
 use porch_layers::object_meta::names::dns1123_label;
+use porch_layers::paging::{self, Page};
 use porch_layers::request::ReadAt;
 use porch_layers::{ApiError, LabelSelector};
 use serde::{Deserialize, Serialize};
@@ -73,21 +73,11 @@ impl SortKey {
             rev.name.clone(),
         )
     }
-
-    fn encode(&self) -> String {
-        let json = serde_json::to_vec(self).unwrap_or_default();
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
-    }
-
-    fn decode(token: &str) -> Result<Self, ApiError> {
-        let bad = || ApiError::bad_request(format!("continue key is not valid: {token:?}"));
-        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?;
-        serde_json::from_slice(&json).map_err(|_| bad())
-    }
 }
 
 /// Cuts the page the options ask for out of `items`, which are in list order (`key` gives an
-/// item's position; it is computed only where the page starts and ends).
+/// item's position; it is computed only where the page starts and ends). A bad `continue` token
+/// is a 400 that quotes it.
 fn page<I, T>(
     items: Vec<I>,
     key: impl Fn(&I) -> SortKey,
@@ -95,20 +85,10 @@ fn page<I, T>(
     options: &ListOptions<'_>,
     warnings: Vec<String>,
 ) -> Result<Listed<T>, ApiError> {
-    let mut rest = items;
-    if let Some(after) = options.continue_token.map(SortKey::decode).transpose()? {
-        let skip = rest.partition_point(|item| key(item) <= after);
-        rest.drain(..skip);
-    }
-    let (continue_token, remaining) = match options.limit {
-        Some(limit) if rest.len() > limit => {
-            let remaining = (rest.len() - limit) as u64;
-            rest.truncate(limit);
-            (rest.last().map(|item| key(item).encode()), Some(remaining))
-        }
-        _ => (None, None),
-    };
-    Ok(Listed { items: rest.into_iter().map(into).collect(), continue_token, remaining, warnings })
+    let Page { items, continue_token, remaining } =
+        paging::page(items, key, options.limit, options.continue_token)
+            .map_err(|e| ApiError::bad_request(e.naming_token()))?;
+    Ok(Listed { items: items.into_iter().map(into).collect(), continue_token, remaining, warnings })
 }
 
 /// Whether an object's labels (JSON, absent = none) match the selector, if any.
