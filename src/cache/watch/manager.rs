@@ -2,18 +2,20 @@
 //! into the shared [`state`](super::state), and each watch opens a [`watcher`](super::watcher)
 //! over it.
 
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
 
 use porch_layers::ApiError;
 use porch_layers::request::WatchStream;
 use serde_json::Value;
+use tokio::sync::watch;
 
 use super::change::{Change, ChangeType};
-use super::state::{Inner, WatchRequest};
+use super::state::{Inner, State, WatchRequest};
 use super::watcher::{self, Start};
-use crate::rv_window::{self, EventBudget, Versioned};
+use crate::rv_window::{self, EventBudget, RvWindow, Versioned};
 
 /// The watches of one resource. Cheap to clone.
 #[derive(Clone)]
@@ -43,7 +45,23 @@ impl WatcherManager {
         bookmark_interval: Duration,
         start: u64,
     ) -> Self {
-        let inner = Inner::new(resource, api_version, kind, window, budget, bookmark_interval, start);
+        let window = RvWindow::new(window, start, budget);
+        let (notify, _) = watch::channel(start);
+        let (progress, _) = watch::channel(start);
+        let inner = Arc::new_cyclic(|me: &Weak<Inner>| {
+            window.attach(me.clone());
+            Inner {
+                resource,
+                api_version,
+                kind,
+                state: RwLock::new(State { window, current: BTreeMap::new(), rv: start }),
+                notify,
+                progress,
+                budget: budget.clone(),
+                bookmark_interval,
+                watchers: AtomicUsize::new(0),
+            }
+        });
         Self { inner }
     }
 

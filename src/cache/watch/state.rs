@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicUsize;
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -72,35 +72,6 @@ pub(super) struct Inner {
 }
 
 impl Inner {
-    /// The shared state of a manager for `resource` (see [`WatcherManager::new`](super::WatcherManager::new)).
-    pub(super) fn new(
-        resource: &'static str,
-        api_version: &'static str,
-        kind: &'static str,
-        window: usize,
-        budget: &EventBudget,
-        bookmark_interval: Duration,
-        start: u64,
-    ) -> Arc<Self> {
-        let window = RvWindow::new(window, start, budget);
-        let (notify, _) = watch::channel(start);
-        let (progress, _) = watch::channel(start);
-        Arc::new_cyclic(|me: &Weak<Inner>| {
-            window.attach(me.clone());
-            Inner {
-                resource,
-                api_version,
-                kind,
-                state: RwLock::new(State { window, current: BTreeMap::new(), rv: start }),
-                notify,
-                progress,
-                budget: budget.clone(),
-                bookmark_interval,
-                watchers: AtomicUsize::new(0),
-            }
-        })
-    }
-
     pub(super) fn read(&self) -> RwLockReadGuard<'_, State> {
         self.state.read().unwrap_or_else(|e| e.into_inner())
     }
