@@ -80,8 +80,8 @@ impl Engine {
     }
 
     /// The Repositories a list in `namespace` (`None`: all) with field selector `filter` visits,
-    /// sorted by namespace and name, and why each one skipped was (its stored object does not
-    /// decode; the controller reports it).
+    /// sorted by namespace and name, and a `repository … was skipped` text for each one left out
+    /// because its stored object does not decode (the controller reports it).
     pub(crate) async fn list_repositories(
         &self,
         namespace: Option<&str>,
