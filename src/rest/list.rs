@@ -76,6 +76,11 @@ fn labels_match_typed(
     selector.is_none_or(|s| s.matches(labels.unwrap_or(&Default::default())))
 }
 
+/// The `Warning` of a Repository left out of a list.
+fn skipped(repository: &str, why: &str) -> String {
+    format!("repository {repository} was skipped: {why}")
+}
+
 /// Runs `each` on the cache of every Repository the list visits, concurrently and under the
 /// per-repository timeout; results come back in Repository order, skipped ones as warnings.
 async fn per_repository<T, F, Fut>(
@@ -87,7 +92,7 @@ where
     F: Fn(Repository, RepositoryCache) -> Fut,
     Fut: Future<Output = Result<Vec<T>, ApiError>>,
 {
-    let (repos, skipped) = engine.list_repositories(options.namespace, options.filter).await?;
+    let (repos, undecodable) = engine.list_repositories(options.namespace, options.filter).await?;
     let timeout = engine.list_timeout();
     let each = &each;
     let results: Vec<(String, Result<Vec<T>, String>)> = futures::stream::iter(repos)
@@ -109,7 +114,10 @@ where
         .collect()
         .await;
     let mut items = Vec::new();
-    let mut warnings = skipped;
+    let mut warnings: Vec<String> = undecodable
+        .iter()
+        .map(|u| skipped(&u.repository, &format!("the stored object does not decode: {}", u.error)))
+        .collect();
     for (who, result) in results {
         match result {
             Ok(mut found) => items.append(&mut found),
@@ -117,7 +125,7 @@ where
                 // The client gets the Warning; the controller logs the failure once (WARN on
                 // every list would repeat it for as long as the repository is broken).
                 tracing::debug!(repository = %who, reason = %why, "repository skipped in a list");
-                warnings.push(format!("repository {who} was skipped: {why}"));
+                warnings.push(skipped(&who, &why));
             }
         }
     }

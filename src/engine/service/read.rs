@@ -49,6 +49,15 @@ impl SortKey {
     }
 }
 
+/// A Repository a list leaves out because its stored object does not decode.
+#[derive(Debug, Clone)]
+pub(crate) struct Undecodable {
+    /// `namespace/name`.
+    pub(crate) repository: String,
+    /// Why it does not decode.
+    pub(crate) error: String,
+}
+
 /// A revision a list found, with what its objects are built from.
 pub(crate) type ListedRevision = (Arc<CachedRevision>, Arc<RepoFacts>, RepositoryCache);
 
@@ -80,13 +89,13 @@ impl Engine {
     }
 
     /// The Repositories a list in `namespace` (`None`: all) with field selector `filter` visits,
-    /// sorted by namespace and name, and a `repository … was skipped` text for each one left out
-    /// because its stored object does not decode (the controller reports it).
+    /// sorted by namespace and name, and those left out because their stored object does not
+    /// decode (the controller reports them).
     pub(crate) async fn list_repositories(
         &self,
         namespace: Option<&str>,
         filter: &RevisionFilter,
-    ) -> Result<(Vec<Repository>, Vec<String>), ApiError> {
+    ) -> Result<(Vec<Repository>, Vec<Undecodable>), ApiError> {
         let namespace = filter.namespace().or(namespace);
         // A selector may name anything (`spec.repository=a b`); what no stored Repository can be
         // called matches nothing, and never reaches the client as a request it cannot build.
@@ -117,10 +126,10 @@ impl Engine {
             let (ns, name) = (r.meta().namespace.clone().unwrap_or_default(), r.meta().name.clone());
             match r.into_object() {
                 Ok(repo) => repos.push(repo),
-                Err(e) => skipped.push(format!(
-                    "repository {ns}/{} was skipped: the stored object does not decode: {e}",
-                    name.unwrap_or_default()
-                )),
+                Err(e) => skipped.push(Undecodable {
+                    repository: format!("{ns}/{}", name.unwrap_or_default()),
+                    error: e.to_string(),
+                }),
             }
         }
         repos.sort_by(|a, b| {
