@@ -21,6 +21,7 @@ pub mod error_translation;
 pub mod json_pointer;
 pub mod managed_fields;
 pub mod object_meta;
+pub mod paging;
 pub mod patch;
 pub mod request;
 pub mod schema;

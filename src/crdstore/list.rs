@@ -3,24 +3,18 @@
 use std::ops::Bound;
 use std::sync::Arc;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use porch_layers::paging::{Page, take_page, token};
 use serde_json::Value;
 
 use super::filter::Filter;
 use super::state::{Key, Shared};
 use super::{ListOptions, SharedListPage, StoreError, StoredKind};
 
-/// Encodes the key a page ended at as an opaque `continue` token.
-fn encode_token(key: &Key) -> String {
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&[&key.0, &key.1]).expect("strings serialize"))
-}
-
-/// Decodes a `continue` token back into the key to continue after.
+/// Decodes a `continue` token (surrounding whitespace ignored) back into the key to continue
+/// after; a bad one is a 400 naming the base64 or JSON error.
 fn decode_token(token: &str) -> Result<Key, StoreError> {
-    let bad = |why: String| StoreError::BadRequest(format!("continue key is not valid: {why}"));
-    let bytes = URL_SAFE_NO_PAD.decode(token.trim()).map_err(|e| bad(e.to_string()))?;
-    let [ns, name]: [String; 2] = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+    let [ns, name]: [String; 2] =
+        token::decode(token.trim()).map_err(|e| StoreError::BadRequest(e.to_string()))?;
     Ok((ns, name))
 }
 
@@ -46,29 +40,22 @@ pub(crate) fn list(
         (None, Some(ns)) => Bound::Included((ns.to_string(), String::new())),
         (None, None) => Bound::Unbounded,
     };
-    let limit = opts.limit.filter(|l| *l > 0).unwrap_or(usize::MAX);
 
     let state = shared.read();
     let resource_version = state.rv;
     opts.read_at.check(resource_version)?;
-    let mut matching = state
+    let matching = state
         .index
         .map(kind)
         .range((lower, Bound::Unbounded))
         .take_while(|((ns, _), _)| namespace.is_none_or(|want| ns == want))
         .filter(|(_, obj)| filter.matches(obj));
-    let page: Vec<(&Key, &Arc<Value>)> = matching.by_ref().take(limit).collect();
-    let remaining = if page.len() == limit { matching.count() as u64 } else { 0 };
-    let continue_token = (remaining > 0).then(|| encode_token(page[page.len() - 1].0));
-    let items: Vec<Arc<Value>> = page.into_iter().map(|(_, v)| v.clone()).collect();
+    let Page { items, continue_token, remaining } =
+        take_page(matching, opts.limit, |((ns, name), _)| [ns, name]);
+    let items: Vec<Arc<Value>> = items.into_iter().map(|(_, v)| v.clone()).collect();
     drop(state);
 
-    Ok(SharedListPage {
-        items,
-        resource_version,
-        continue_token,
-        remaining_item_count: (remaining > 0).then_some(remaining),
-    })
+    Ok(SharedListPage { items, resource_version, continue_token, remaining_item_count: remaining })
 }
 
 #[cfg(test)]
@@ -78,9 +65,10 @@ mod tests {
     #[test]
     fn tokens_round_trip_and_garbage_is_rejected() {
         let k = ("ns".to_string(), "a/b\"c".to_string());
-        assert_eq!(decode_token(&encode_token(&k)).unwrap(), k);
+        assert_eq!(decode_token(&format!(" {} ", token::encode(&k))).unwrap(), k);
         let e = decode_token("!!").unwrap_err().to_string();
         assert!(e.starts_with("continue key is not valid"), "{e}");
-        assert!(decode_token(&URL_SAFE_NO_PAD.encode("[1]")).is_err());
+        let e = decode_token(&token::encode(&[1])).unwrap_err().to_string();
+        assert!(e.starts_with("continue key is not valid: invalid type: integer"), "{e}");
     }
 }

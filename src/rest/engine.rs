@@ -10,9 +10,10 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;
 
+use super::list::{ListOptions, Listed, labels_match};
 use crate::cache::watch::{Matcher, WatchRequest};
 use crate::engine::filter::{RevisionFilter, Target};
-use crate::engine::service::{Caller, Engine, ListOptions, Listed, labels_match};
+use crate::engine::service::{Caller, Engine};
 
 /// The future of every engine-backed storage call.
 pub(crate) type StorageFuture = BoxFuture<'static, Result<StorageResponse, ApiError>>;

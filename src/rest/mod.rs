@@ -4,10 +4,13 @@
 //! - [`store`]: the resources of the embedded CR store (standalone mode);
 //! - [`packagerevisions`], [`packagerevisionresources`], [`packages`]: the porch.kpt.dev
 //!   resources, each a [`Strategy`](porch_layers::Strategy) and a storage service over the
-//!   engine, wrapped by the layers in `server/stack.rs`.
+//!   engine, wrapped by the layers in `server/stack.rs`;
+//! - [`list`]: their lists: the Repositories visited concurrently under the per-repository
+//!   timeout, label selectors, `limit`/`continue` paging.
 
 pub(crate) mod columns;
 mod engine;
+pub(crate) mod list;
 pub(crate) mod packagerevisionresources;
 pub(crate) mod packagerevisions;
 pub(crate) mod packages;

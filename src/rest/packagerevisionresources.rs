@@ -8,6 +8,7 @@ use super::columns::PACKAGE_REVISION_RESOURCES as COLUMNS;
 use super::engine::{
     EngineStorage, caller, decode, filter, list_response, name_of, options, to_json, watch_request,
 };
+use super::list;
 use crate::engine::filter::Target;
 use crate::engine::service::Engine;
 
@@ -50,7 +51,7 @@ async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, A
         Verb::List => {
             let filter = filter(&req, Target::Revisions)?;
             let resource_version = engine.read_version(req.list.read_at).await?;
-            let listed = engine.list_resources(&options(&req, &filter)).await?;
+            let listed = list::resources(&engine, &options(&req, &filter)).await?;
             list_response(&PACKAGE_REVISION_RESOURCES, listed, resource_version)
         }
         Verb::Update | Verb::Patch if req.old.is_some() => {

@@ -16,6 +16,7 @@ use super::columns::PACKAGE_REVISIONS;
 use super::engine::{
     EngineStorage, caller, decode, filter, json_list_response, name_of, options, to_json, watch_request,
 };
+use super::list;
 use crate::engine::filter::Target;
 use crate::engine::lifecycle;
 use crate::engine::service::Engine;
@@ -134,7 +135,7 @@ async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, A
         Verb::List => {
             let filter = filter(&req, Target::Revisions)?;
             let resource_version = engine.read_version(req.list.read_at).await?;
-            let listed = engine.list_revisions(&options(&req, &filter)).await?;
+            let listed = list::revisions(&engine, &options(&req, &filter)).await?;
             Ok(json_list_response(&PACKAGE_REVISION, listed, resource_version))
         }
         Verb::Create | Verb::Update | Verb::Patch => {
@@ -147,7 +148,10 @@ async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, A
             }
         }
         Verb::Delete => {
-            Ok(StorageResponse::ok(to_json(&engine.delete_revision(&caller, &name_of(ctx)?).await?)?))
+            let revisions = || list::namespace_revisions(&engine, &caller.namespace);
+            Ok(StorageResponse::ok(to_json(
+                &engine.delete_revision(&caller, &name_of(ctx)?, revisions).await?,
+            )?))
         }
         Verb::Watch => {
             let request = watch_request(&req, Target::Revisions)?;

@@ -6,6 +6,7 @@ use porch_layers::{ApiError, Column, StorageRequest, StorageResponse, Strategy, 
 
 use super::columns::PACKAGES;
 use super::engine::{EngineStorage, caller, filter, list_response, name_of, options, to_json, watch_request};
+use super::list;
 use crate::engine::filter::Target;
 use crate::engine::service::Engine;
 
@@ -47,7 +48,7 @@ async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, A
         Verb::List => {
             let filter = filter(&req, Target::Packages)?;
             let resource_version = engine.read_version(req.list.read_at).await?;
-            let listed = engine.list_packages(&options(&req, &filter)).await?;
+            let listed = list::packages(&engine, &options(&req, &filter)).await?;
             list_response(&PORCH_PACKAGE, listed, resource_version)
         }
         Verb::Create => Err(ApiError::method_not_allowed(

@@ -12,6 +12,7 @@
 
 mod context;
 mod options;
+pub mod precondition;
 mod resource_version;
 mod response;
 

@@ -1,9 +1,10 @@
-//! [`WatcherManager`]: the current state and recent changes of one resource, and the watches
-//! served from them.
+//! [`WatcherManager`]: the handle of one resource's watches: the source publishes its changes
+//! into the shared [`state`](super::state), and each watch opens a [`watcher`](super::watcher)
+//! over it.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
+use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
 
 use porch_layers::ApiError;
@@ -12,81 +13,9 @@ use serde_json::Value;
 use tokio::sync::watch;
 
 use super::change::{Change, ChangeType};
+use super::state::{Inner, State, WatchRequest};
 use super::watcher::{self, Start};
-use crate::rv_window::budget::Trim;
 use crate::rv_window::{self, EventBudget, RvWindow, Versioned};
-
-/// Whether a watcher wants an object (its label and field selectors).
-pub type Matcher = Arc<dyn Fn(&Value) -> bool + Send + Sync>;
-
-/// What a watch asks for.
-#[derive(Clone)]
-pub struct WatchRequest {
-    /// Only objects of this namespace (`None`: all).
-    pub namespace: Option<String>,
-    /// The selectors.
-    pub matches: Matcher,
-    /// `resourceVersion`: unset or `"0"` starts from the current state.
-    pub resource_version: Option<String>,
-    /// `sendInitialEvents`: the current state first, then the initial-events-end bookmark.
-    pub send_initial_events: bool,
-    /// `allowWatchBookmarks`.
-    pub allow_bookmarks: bool,
-}
-
-impl std::fmt::Debug for WatchRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WatchRequest")
-            .field("namespace", &self.namespace)
-            .field("resource_version", &self.resource_version)
-            .field("send_initial_events", &self.send_initial_events)
-            .field("allow_bookmarks", &self.allow_bookmarks)
-            .finish_non_exhaustive()
-    }
-}
-
-/// What the manager holds behind its lock.
-pub(super) struct State {
-    pub(super) window: RvWindow<Arc<Change>>,
-    /// The last change of every object that exists, by namespace and name.
-    pub(super) current: BTreeMap<(String, String), Arc<Change>>,
-    /// The newest resourceVersion the source has accounted for.
-    pub(super) rv: u64,
-}
-
-pub(super) struct Inner {
-    /// The resource's plural (the gauge label).
-    pub(super) resource: &'static str,
-    /// `apiVersion` and `kind` of bookmarks.
-    pub(super) api_version: &'static str,
-    pub(super) kind: &'static str,
-    pub(super) state: RwLock<State>,
-    /// Carries the resourceVersion of the newest change; watchers wait on it.
-    pub(super) notify: watch::Sender<u64>,
-    /// Carries the newest resourceVersion accounted for (changes of other resources too): what
-    /// a watch from a resourceVersion not reached yet waits on.
-    pub(super) progress: watch::Sender<u64>,
-    /// The budget the window shares.
-    budget: EventBudget,
-    pub(super) bookmark_interval: Duration,
-    pub(super) watchers: AtomicUsize,
-}
-
-impl Inner {
-    pub(super) fn read(&self) -> RwLockReadGuard<'_, State> {
-        self.state.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn write(&self) -> RwLockWriteGuard<'_, State> {
-        self.state.write().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-impl Trim for Inner {
-    fn trim(&self) {
-        self.write().window.trim();
-    }
-}
 
 /// The watches of one resource. Cheap to clone.
 #[derive(Clone)]

@@ -20,7 +20,9 @@
 
 mod change;
 mod manager;
+mod state;
 mod watcher;
 
 pub use change::{Change, ChangeType, Loader};
-pub use manager::{Matcher, WatchRequest, WatcherManager};
+pub use manager::WatcherManager;
+pub use state::{Matcher, WatchRequest};

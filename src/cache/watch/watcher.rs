@@ -13,7 +13,7 @@ use tokio::sync::watch;
 use tokio::time::Interval;
 
 use super::change::{Change, ChangeType};
-use super::manager::{Inner, Matcher, WatchRequest};
+use super::state::{Inner, Matcher, WatchRequest};
 use crate::rv_window::{self, WatcherGauge, Woken, idle};
 
 /// Where a watch begins.

@@ -1,5 +1,6 @@
 //! delete: preconditions, finalizers (`deletionTimestamp`), and the namespace cascade.
 
+use porch_layers::request::precondition::{check_version, same_text};
 use serde_json::{Value, json};
 
 use super::{finalize_namespace, put_or_finish};
@@ -23,13 +24,13 @@ pub(super) fn delete(
         return Err(StoreError::ImmortalNamespace(name.to_string()));
     }
     let old = txn.get(kind, ns, name).ok_or_else(|| StoreError::NotFound { kind, name: name.to_string() })?;
-    let conflict = || StoreError::Conflict { kind, name: name.to_string() };
-    let failed = |want: &Option<String>, field: &str| {
-        want.as_deref().is_some_and(|w| !w.is_empty() && meta::meta_str(&old, field) != Some(w))
-    };
-    if failed(&opts.precondition_uid, "uid") || failed(&opts.precondition_resource_version, "resourceVersion")
-    {
-        return Err(conflict());
+    let uid = opts.precondition_uid.as_deref().filter(|w| !w.is_empty());
+    let stored_version = meta::meta_str(&old, "resourceVersion").unwrap_or_default();
+    let version = check_version(opts.precondition_resource_version.as_deref(), true, |given| {
+        same_text(given, stored_version)
+    });
+    if uid.is_some_and(|w| meta::meta_str(&old, "uid") != Some(w)) || version.is_err() {
+        return Err(StoreError::Conflict { kind, name: name.to_string() });
     }
     if kind == StoredKind::Namespace {
         return Ok(delete_namespace(txn, (*old).clone()));

@@ -12,6 +12,8 @@ mod update;
 
 use serde_json::{Map, Value};
 
+use porch_layers::request::precondition::{check_version, same_text};
+
 use super::txn::Txn;
 use super::{DeleteOptions, StoreError, StoredKind, WatchEventType, meta};
 
@@ -91,18 +93,17 @@ pub(crate) fn namespace_of(kind: StoredKind, obj: &Value) -> Result<String, Stor
     }
 }
 
-/// `Conflict` unless the incoming `metadata.resourceVersion` is empty or current.
+/// The optimistic lock of an update ([`check_version`]), run in the write transaction: `Conflict`
+/// unless the incoming `metadata.resourceVersion` is empty (an unconditional update, as for
+/// custom resources) or exactly the text of the current one.
 pub(crate) fn check_resource_version(
     kind: StoredKind,
     incoming: &Value,
     current: &Value,
 ) -> Result<(), StoreError> {
-    match meta::meta_str(incoming, "resourceVersion") {
-        Some(rv) if Some(rv) != meta::meta_str(current, "resourceVersion") => {
-            Err(StoreError::Conflict { kind, name: meta::name(current).to_string() })
-        }
-        _ => Ok(()),
-    }
+    let stored = meta::meta_str(current, "resourceVersion").unwrap_or_default();
+    check_version(meta::meta_str(incoming, "resourceVersion"), true, |given| same_text(given, stored))
+        .map_err(|_| StoreError::Conflict { kind, name: meta::name(current).to_string() })
 }
 
 /// Removes the namespace `ns` if it is terminating, has no finalizers left and holds no objects.

@@ -2,28 +2,40 @@
 //! revisions used as an upstream stay, user finalizers keep the object (terminating) until an
 //! update removes them; otherwise the git refs go first, then the PackageRev.
 
+use std::future::Future;
+use std::sync::Arc;
+
 use porch_api::PackageRevision;
 use porch_api::gvk::PACKAGE_REVISION;
 use porch_layers::ApiError;
 
-use super::read::ListOptions;
 use super::{Caller, Engine, Found, translate};
-use crate::engine::filter::RevisionFilter;
+use crate::cache::CachedRevision;
 use crate::engine::lifecycle;
 use crate::engine::metadata::UserMeta;
 
 impl Engine {
     /// DELETE of a PackageRevision: the object as it was, or terminating when finalizers stay.
-    pub(crate) async fn delete_revision(
+    ///
+    /// `namespace_revisions` gives the revisions of the caller's namespace as a list sees them
+    /// (REST storage visits the Repositories, `rest/list.rs`); it is awaited only once the
+    /// revision is found and its lifecycle allows the delete, to check that no other revision
+    /// uses it as an upstream.
+    pub(crate) async fn delete_revision<F, Fut>(
         &self,
         caller: &Caller,
         name: &str,
-    ) -> Result<PackageRevision, ApiError> {
+        namespace_revisions: F,
+    ) -> Result<PackageRevision, ApiError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Vec<Arc<CachedRevision>>, ApiError>>,
+    {
         let ns = caller.namespace.as_str();
         let found = self.find(&PACKAGE_REVISION, ns, name).await?;
         let on_engine = translate::on_engine(&PACKAGE_REVISION, name);
         lifecycle::check_delete(Some(&found.rev.revision.lifecycle)).map_err(&on_engine)?;
-        self.check_not_upstream(ns, name).await?;
+        check_not_upstream(name, &namespace_revisions().await?)?;
         let _lock = self.lock_revision(&PACKAGE_REVISION, "package revision", ns, name)?;
         let current = found.object();
         if caller.dry_run {
@@ -37,24 +49,6 @@ impl Engine {
         }
         self.remove(caller, &found).await?;
         Ok(current)
-    }
-
-    /// 403 when a revision of the namespace uses `name` as its upstream.
-    async fn check_not_upstream(&self, ns: &str, name: &str) -> Result<(), ApiError> {
-        let filter = RevisionFilter::default();
-        let options = ListOptions {
-            namespace: Some(ns),
-            filter: &filter,
-            labels: None,
-            limit: None,
-            continue_token: None,
-        };
-        let (revisions, _) = self.matching_revisions(&options).await?;
-        let others = revisions
-            .iter()
-            .filter(|(r, _, _)| !r.is_placeholder() && r.name != name)
-            .map(|(r, _, _)| (r.name.as_str(), r.revision.tasks.as_slice()));
-        lifecycle::check_not_referenced(name, others).map_err(translate::on_engine(&PACKAGE_REVISION, name))
     }
 
     /// Removes a revision for good: its git refs, then its PackageRev.
@@ -77,4 +71,13 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// 403 when one of `revisions` (those of the namespace) uses `name` as its upstream.
+fn check_not_upstream(name: &str, revisions: &[Arc<CachedRevision>]) -> Result<(), ApiError> {
+    let others = revisions
+        .iter()
+        .filter(|r| !r.is_placeholder() && r.name != name)
+        .map(|r| (r.name.as_str(), r.revision.tasks.as_slice()));
+    lifecycle::check_not_referenced(name, others).map_err(translate::on_engine(&PACKAGE_REVISION, name))
 }

@@ -2,7 +2,8 @@
 //! the per-object try-locks — what REST storage calls for every verb of PackageRevision,
 //! PackageRevisionResources and PorchPackage.
 //!
-//! - [`read`]: get and list, with field selectors, per-repository timeouts and paging;
+//! - [`read`]: get, and the Repositories, revisions and packages lists are made of, in Porch's
+//!   list order;
 //! - [`create`]: create with its task (init, clone, edit) and rollback;
 //! - [`update`]: updates of the main resource and of `approval`;
 //! - [`delete`]: delete, finalizers included;
@@ -30,7 +31,7 @@ use porch_api::{PackageRev, Repository, package_revision_uid};
 use porch_controllers::Stored;
 use porch_layers::ApiError;
 
-pub(crate) use read::{ListOptions, Listed, labels_match};
+pub(crate) use read::{ListedRevision, SortKey};
 
 use super::Files;
 use super::events::Watches;

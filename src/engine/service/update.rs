@@ -8,7 +8,7 @@ use porch_api::gvk::PACKAGE_REVISION;
 use porch_api::labels::LATEST_REVISION_LABEL;
 use porch_api::porch::{PackageRevisionLifecycle as Lifecycle, Task, TaskType};
 use porch_layers::ApiError;
-use porch_layers::status::OPTIMISTIC_LOCK_MESSAGE;
+use porch_layers::request::precondition::{check_version, same_number};
 
 use super::{Caller, Engine, Found, files_of, translate};
 use crate::engine::lifecycle::{self, Transition};
@@ -24,7 +24,9 @@ pub(super) fn render_task() -> Task {
     Task { type_: TaskType::Render, ..Task::default() }
 }
 
-/// The update's resourceVersion: required (422) and equal to the current one (409).
+/// The update's optimistic lock ([`check_version`]): its resourceVersion is required (Porch's
+/// 422) and, read as a number, must be the current one (409). Checked under the revision's
+/// try-lock, so nothing writes the revision between the check and the update.
 pub(super) fn check_resource_version(
     meta: &ObjectMeta,
     current: u64,
@@ -32,11 +34,8 @@ pub(super) fn check_resource_version(
     name: &str,
 ) -> Result<(), ApiError> {
     validate::require_resource_version(meta).map_err(translate::on_engine(info, name))?;
-    let given = meta.resource_version.as_deref().unwrap_or_default();
-    if given.parse::<u64>().ok() != Some(current) {
-        return Err(ApiError::conflict(info.group, info.plural, name, OPTIMISTIC_LOCK_MESSAGE));
-    }
-    Ok(())
+    check_version(meta.resource_version.as_deref(), false, |given| same_number(given, current))
+        .map_err(|e| ApiError::conflict(info.group, info.plural, name, &e.to_string()))
 }
 
 /// The user metadata an update asks for (the computed latest label is not the user's).
