@@ -13,6 +13,7 @@ mod negotiate;
 pub(crate) mod openapi;
 mod protobuf;
 mod request;
+mod resource_stack;
 pub(crate) mod resources;
 mod response;
 mod serve;

@@ -1,7 +1,7 @@
 //! The state shared by every request.
 
 use super::openapi::OpenApi;
-use super::stack::{ResourceStack, resource_stack};
+use super::resource_stack::{ResourceStack, resource_stack};
 use crate::engine::service::Engine;
 use crate::rest::packagerevisionresources::{self, PackageRevisionResourcesStrategy};
 use crate::rest::packagerevisions;

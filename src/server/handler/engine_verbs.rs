@@ -18,11 +18,11 @@ use tower::ServiceExt;
 
 use super::super::negotiate::{Negotiated, TABLE_CONTENT_TYPE};
 use super::super::request::{ApiRequest, Verb};
+use super::super::resource_stack::ResourceStack;
 use super::super::resources::ResourceDef;
 use super::super::response::{
     ResponseBody, add_warning, error_response, json_response, json_response_typed, list_response,
 };
-use super::super::stack::ResourceStack;
 use super::super::state::AppState;
 use super::super::watch::{self, WatchParams};
 use super::{PATCH_ATTEMPTS, decode, resource_version};
