@@ -62,6 +62,23 @@ pub trait Strategy: Send + Sync + 'static {
         true
     }
 
+    /// Whether REST storage applies this strategy itself, inside its write transaction, so that
+    /// an update is admitted and validated against the exact object it replaces (a store with
+    /// its own writer, e.g. the embedded CR store).
+    ///
+    /// When `true`, [`Admission`](crate::Admission), [`Validation`](crate::Validation) and
+    /// [`Canonicalize`](crate::Canonicalize) pass writes through untouched: running the rules
+    /// there as well would run them twice, the second time against a current object read
+    /// earlier, which another writer may have changed since. Storage then owns the whole write
+    /// order (`prepare_for_*`, `validate*`, `canonicalize`, the common metadata rules).
+    /// [`TableConversion`](crate::TableConversion) and field selectors use the strategy as
+    /// always.
+    ///
+    /// Default: `false` (the layers apply the strategy).
+    fn applied_by_storage(&self) -> bool {
+        false
+    }
+
     /// Normalizes a new object before validation (`PrepareForCreate`).
     ///
     /// **When:** on `create`, and on an update or apply of an object that does not exist yet,

@@ -14,6 +14,7 @@ use tower::Service;
 /// the [module docs](crate::validation).
 ///
 /// **When:** on the way down, after admission, before canonicalize. **Mutates:** nothing.
+/// Nothing is checked for a strategy that storage [applies itself](Strategy::applied_by_storage).
 pub struct Validation<S, St: ?Sized> {
     inner: S,
     strategy: Arc<St>,
@@ -63,6 +64,9 @@ fn causes<St: Strategy + ?Sized>(
 }
 
 fn judge<St: Strategy + ?Sized>(strategy: &St, req: &mut StorageRequest) -> Verdict {
+    if strategy.applied_by_storage() {
+        return Verdict::Valid { warnings: Vec::new() };
+    }
     let Some((ctx, obj, write)) = req.write_parts() else {
         return Verdict::Valid { warnings: Vec::new() };
     };
@@ -200,6 +204,14 @@ mod tests {
              metadata.namespace: Required value]"
         );
         assert_eq!(rec.calls(), ["validate"]);
+    }
+
+    #[test]
+    fn a_strategy_applied_by_storage_leaves_validation_to_storage() {
+        let rec = Arc::new(Recorder::applied_by_storage());
+        let req = StorageRequest::new(RequestContext::new(Verb::Create)).with_body(json!({"invalid": "x"}));
+        assert_eq!(run(&rec, req).code, 201);
+        assert!(rec.calls().is_empty());
     }
 
     #[test]
