@@ -11,7 +11,7 @@ use std::sync::Arc;
 use tower::ServiceBuilder;
 use tower::util::BoxCloneSyncService;
 
-/// The storage stack of one engine-backed resource, one cloneable service that never fails.
+/// The storage stack of one resource, one cloneable service that never fails.
 pub(crate) type ResourceStack = BoxCloneSyncService<StorageRequest, StorageResponse, Infallible>;
 
 /// Builds the storage stack of one resource over its REST storage, in DESIGN.md's order
@@ -25,7 +25,7 @@ pub(crate) type ResourceStack = BoxCloneSyncService<StorageRequest, StorageRespo
 /// 5. `Canonicalize` — only valid objects are brought into normal form, just before storage.
 pub(crate) fn resource_stack<St, S>(strategy: Arc<St>, storage: S) -> ResourceStack
 where
-    St: Strategy,
+    St: Strategy + ?Sized,
     S: tower::Service<StorageRequest, Response = StorageResponse, Error = ApiError>
         + Clone
         + Send

@@ -36,6 +36,7 @@ mod secret;
 use porch_layers::object_meta::{self, NameRule, names};
 use porch_layers::{FieldCause, RequestContext, Strategy, Verb};
 use serde_json::Value;
+use std::sync::Arc;
 
 use super::StoredKind;
 
@@ -74,6 +75,19 @@ pub(crate) fn for_kind(kind: StoredKind) -> &'static dyn Strategy {
         StoredKind::PackageRev => &packagerev::PackageRevStrategy,
         StoredKind::Secret => &secret::SecretStrategy,
         StoredKind::Namespace => &namespace::NamespaceStrategy,
+    }
+}
+
+impl StoredKind {
+    /// The kind's strategy, shared, for the request stack (Table conversion; the store applies
+    /// the rest itself).
+    pub(crate) fn strategy(self) -> Arc<dyn Strategy> {
+        match self {
+            StoredKind::Repository => Arc::new(repository::RepositoryStrategy),
+            StoredKind::PackageRev => Arc::new(packagerev::PackageRevStrategy),
+            StoredKind::Secret => Arc::new(secret::SecretStrategy),
+            StoredKind::Namespace => Arc::new(namespace::NamespaceStrategy),
+        }
     }
 }
 

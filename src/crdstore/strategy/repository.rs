@@ -191,6 +191,8 @@ impl Strategy for RepositoryStrategy {
 mod tests {
     use super::*;
     use porch_layers::Verb;
+    use porch_layers::strategy::{IncludeObject, TableOptions};
+    use std::sync::Arc;
 
     fn create() -> RequestContext {
         RequestContext::new(Verb::Create)
@@ -288,5 +290,47 @@ mod tests {
         );
         let same = old.clone();
         assert!(RepositoryStrategy.validate_update(&update(), &same, &old).is_empty());
+    }
+
+    fn table_repo() -> Value {
+        json!({
+            "apiVersion": "config.porch.kpt.dev/v1alpha1", "kind": "Repository",
+            "metadata": {"name": "blueprints", "namespace": "default", "creationTimestamp": "2020-01-01T00:00:00Z"},
+            "spec": {"type": "git", "content": "Package", "deployment": false,
+                     "git": {"repo": "https://example.com/b.git", "branch": "main"}},
+            "status": {"conditions": [{"type": "Ready", "status": "True"}]}
+        })
+    }
+
+    #[test]
+    fn repository_rows_follow_the_crd_print_columns() {
+        let mut t = RepositoryStrategy.convert_to_table(&[Arc::new(table_repo())], TableOptions::default());
+        t.metadata = json!({"resourceVersion": "5"});
+        let t = t.to_json();
+        let names: Vec<&str> =
+            t["columnDefinitions"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+        assert_eq!(
+            names,
+            ["Name", "Type", "Content", "Sync schedule", "Deployment", "Ready", "Address", "Branch", "Age"]
+        );
+        let cells = &t["rows"][0]["cells"];
+        assert_eq!(cells[0], "blueprints");
+        assert_eq!(cells[1], "git");
+        assert_eq!(cells[3], Value::Null);
+        assert_eq!(cells[4], false);
+        assert_eq!(cells[5], "True");
+        assert_eq!(cells[6], "https://example.com/b.git");
+        assert_eq!(cells[7], "main");
+        assert!(cells[8].as_str().unwrap().ends_with('y') || cells[8].as_str().unwrap().contains('y'));
+        assert_eq!(t["rows"][0]["object"]["kind"], "PartialObjectMetadata");
+        assert_eq!(t["metadata"]["resourceVersion"], "5");
+    }
+
+    #[test]
+    fn no_headers_leaves_out_column_definitions() {
+        let opts = TableOptions { no_headers: true, include_object: IncludeObject::Object };
+        let t = RepositoryStrategy.convert_to_table(&[Arc::new(table_repo())], opts).to_json();
+        assert_eq!(t["columnDefinitions"], json!([]));
+        assert_eq!(t["rows"][0]["object"]["kind"], "Repository");
     }
 }

@@ -8,7 +8,6 @@ use porch_api::gvk::PACKAGE_REVISION;
 use porch_api::labels::LATEST_REVISION_LABEL;
 use porch_api::porch::{PackageRevisionLifecycle as Lifecycle, Task, TaskType};
 use porch_layers::ApiError;
-use porch_layers::status::OPTIMISTIC_LOCK_MESSAGE;
 
 use super::{Caller, Engine, Found, files_of, translate};
 use crate::engine::lifecycle::{self, Transition};
@@ -34,7 +33,7 @@ pub(super) fn check_resource_version(
     validate::require_resource_version(meta).map_err(translate::on_engine(info, name))?;
     let given = meta.resource_version.as_deref().unwrap_or_default();
     if given.parse::<u64>().ok() != Some(current) {
-        return Err(ApiError::conflict(info.group, info.plural, name, OPTIMISTIC_LOCK_MESSAGE));
+        return Err(ApiError::optimistic_lock(info.group, info.plural, name, None));
     }
     Ok(())
 }
