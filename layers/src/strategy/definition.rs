@@ -1,6 +1,7 @@
 //! The [`Strategy`] trait.
 
 use super::table::{Column, TableList, TableOptions};
+use crate::object_meta::{NameRule, names};
 use crate::request::RequestContext;
 use crate::selector::{FieldOperator, FieldSelector};
 use crate::status::{ApiError, FieldCause};
@@ -60,6 +61,17 @@ pub trait Strategy: Send + Sync + 'static {
     /// Default: `true`.
     fn namespace_scoped(&self) -> bool {
         true
+    }
+
+    /// The rule `metadata.name` (and a `generateName` prefix) must follow, checked by the common
+    /// metadata validation (apiserver's `ValidateNameFunc` of the resource): e.g.
+    /// [`names::dns1123_subdomain_name`] for custom resources and most built-in kinds,
+    /// [`names::dns1123_label_name`] for Namespaces.
+    ///
+    /// Default: [`names::path_segment_name`], what the generic apiserver requires of every
+    /// resource (aggregated resources with rules of their own check them in `validate`).
+    fn name_rule(&self) -> NameRule {
+        names::path_segment_name
     }
 
     /// Whether REST storage applies this strategy itself, inside its write transaction, so that

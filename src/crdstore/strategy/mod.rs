@@ -33,7 +33,7 @@ mod repository;
 mod schema;
 mod secret;
 
-use porch_layers::object_meta::{self, NameRule, names};
+use porch_layers::object_meta;
 use porch_layers::{FieldCause, RequestContext, Strategy, Verb};
 use serde_json::Value;
 use std::sync::Arc;
@@ -41,9 +41,9 @@ use std::sync::Arc;
 use super::StoredKind;
 
 /// The identity of a stored kind's strategy: group, kind and resource from [`StoredKind`],
-/// scope, and [`Strategy::applied_by_storage`] (the store applies it).
+/// scope, the name rule kube-apiserver has for the kind, and [`Strategy::applied_by_storage`] (the store applies it).
 macro_rules! stored_kind_identity {
-    ($kind:expr) => {
+    ($kind:expr, $name_rule:expr) => {
         fn group(&self) -> &str {
             $kind.group()
         }
@@ -58,6 +58,10 @@ macro_rules! stored_kind_identity {
 
         fn namespace_scoped(&self) -> bool {
             $kind.namespaced()
+        }
+
+        fn name_rule(&self) -> porch_layers::object_meta::NameRule {
+            $name_rule
         }
 
         /// The store applies this strategy in its write transaction.
@@ -160,18 +164,14 @@ fn with_schema(
     causes
 }
 
-/// The names of `kind`: DNS-1123 subdomains, or labels for the cluster-scoped Namespaces.
-fn name_rule(kind: StoredKind) -> NameRule {
-    if kind.namespaced() { names::dns1123_subdomain_name } else { names::dns1123_label_name }
-}
-
 /// Step 3 of a create: schema, the kind's `validate`, and only then the ObjectMeta rules.
 pub(crate) fn validate_create(kind: StoredKind, obj: &Value) -> Vec<FieldCause> {
     let causes = with_schema(kind, obj, None, || for_kind(kind).validate(&context(Verb::Create), obj));
     if !causes.is_empty() {
         return causes;
     }
-    object_meta::validate_create(obj, kind.namespaced(), name_rule(kind))
+    let strategy = for_kind(kind);
+    object_meta::validate_create(obj, strategy.namespace_scoped(), strategy.name_rule())
 }
 
 /// Step 3 of an update of `old`: schema (ratcheted: what `old` already failed with at an

@@ -2,6 +2,7 @@
 //! label (checked by the common metadata validation for cluster-scoped kinds).
 
 use porch_layers::json_pointer;
+use porch_layers::object_meta::names;
 use porch_layers::{Column, RequestContext, Strategy};
 use serde_json::{Value, json};
 
@@ -24,7 +25,7 @@ const COLUMNS: &[Column] = &[
 pub(crate) struct NamespaceStrategy;
 
 impl Strategy for NamespaceStrategy {
-    stored_kind_identity!(StoredKind::Namespace);
+    stored_kind_identity!(StoredKind::Namespace, names::dns1123_label_name);
 
     fn prepare_for_create(&self, _ctx: &RequestContext, obj: &mut Value) {
         if let Some(m) = obj.as_object_mut() {

@@ -2,6 +2,7 @@
 //! CRD's schema (`spec` an object) and the common metadata checks are all there is; `spec` and
 //! `status` are stored as given (status via `/status`).
 
+use porch_layers::object_meta::names;
 use porch_layers::{RequestContext, Strategy};
 use serde_json::Value;
 
@@ -14,7 +15,7 @@ use crate::crdstore::StoredKind;
 pub(crate) struct PackageRevStrategy;
 
 impl Strategy for PackageRevStrategy {
-    stored_kind_identity!(StoredKind::PackageRev);
+    stored_kind_identity!(StoredKind::PackageRev, names::dns1123_subdomain_name);
 
     /// Nothing: the store keeps `status` out of creates itself.
     fn prepare_for_create(&self, _ctx: &RequestContext, _obj: &mut Value) {}

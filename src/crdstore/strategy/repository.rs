@@ -101,7 +101,7 @@ fn is_cron(s: &str) -> bool {
 }
 
 impl Strategy for RepositoryStrategy {
-    stored_kind_identity!(StoredKind::Repository);
+    stored_kind_identity!(StoredKind::Repository, names::dns1123_subdomain_name);
 
     /// CRD defaulting (the store keeps `status` out of creates itself).
     fn prepare_for_create(&self, _ctx: &RequestContext, obj: &mut Value) {

@@ -4,6 +4,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use porch_layers::json_pointer;
+use porch_layers::object_meta::names;
 use porch_layers::{Column, FieldCause, RequestContext, Strategy};
 use serde_json::{Map, Value};
 
@@ -72,7 +73,7 @@ fn is_config_key(k: &str) -> bool {
 }
 
 impl Strategy for SecretStrategy {
-    stored_kind_identity!(StoredKind::Secret);
+    stored_kind_identity!(StoredKind::Secret, names::dns1123_subdomain_name);
 
     /// `type` default and `stringData` folding (a Secret has no `status` to drop).
     fn prepare_for_create(&self, _ctx: &RequestContext, obj: &mut Value) {
