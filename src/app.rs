@@ -6,10 +6,9 @@ use crate::crdstore::{Store, StoreError, StoreOptions};
 use crate::engine::events::{self, Watches};
 use crate::engine::service::{Engine, EngineConfig};
 use crate::engine::sync::RegistryBackend;
-use crate::rest::store::StoreRest;
 use crate::rv_window::EventBudget;
 use crate::server::openapi::OpenApi;
-use crate::server::state::{AppState, EngineBackend};
+use crate::server::state::{AppState, EngineBackend, StoreBackend};
 use crate::server::{self, ApiStack, ConnectionLimits, loopback};
 use metrics_exporter_prometheus::PrometheusHandle;
 use porch_controllers::repository;
@@ -103,7 +102,7 @@ impl App {
                 watches: watches.clone(),
             });
             AppState {
-                store: StoreRest::new(store.clone()),
+                store: StoreBackend::new(&store),
                 engine: EngineBackend::new(engine),
                 openapi: OpenApi::build(true),
                 max_body: config.max_request_body_size,

@@ -3,7 +3,8 @@
 //! - [`porch`]: group `porch.kpt.dev/v1alpha1`, the aggregated resources (PackageRevision,
 //!   PackageRevisionResources, PorchPackage);
 //! - [`config`]: group `config.porch.kpt.dev/v1alpha1`, the CRDs (Repository, PackageRev);
-//! - [`names`], [`dns1123`]: object-name formation, parsing and validation;
+//! - [`names`]: object-name formation, parsing and validation (over the DNS-1123 rules of
+//!   `porch_layers::object_meta::names`, the server's one implementation of them);
 //! - [`uid`]: deterministic PackageRevision UIDs;
 //! - [`labels`], [`gvk`]: well-known keys and resource naming constants;
 //! - [`crd_yaml_files`]: the CRD manifests.
@@ -16,7 +17,6 @@ mod object;
 
 pub mod config;
 mod crds;
-pub mod dns1123;
 pub mod gvk;
 pub mod labels;
 pub mod names;

@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use crate::dns1123::{dns1123_label_errors, dns1123_subdomain_errors};
+use porch_layers::object_meta::names::{dns1123_label, dns1123_subdomain};
 
 /// Prefix of every error about a PackageRevision object name.
 pub const PACKAGE_REVISION_NAME_INVALID: &str = "package revision kubernetes resource name invalid:";
@@ -160,7 +160,7 @@ pub fn validate_package_revision_name(
     workspace: &str,
 ) -> Result<(), NameError> {
     let mut problems = package_name_part_problems(repository, path, package);
-    let ws_errs = dns1123_label_errors(workspace);
+    let ws_errs = dns1123_label(workspace);
     if !ws_errs.is_empty() {
         problems
             .push(format!("workspace name part {} of package revision name invalid\n", go_quote(workspace)));
@@ -168,7 +168,7 @@ pub fn validate_package_revision_name(
     }
     if problems.is_empty() {
         let name = package_revision_name(repository, &join_path(path, package), workspace);
-        let errs = dns1123_subdomain_errors(&name);
+        let errs = dns1123_subdomain(&name);
         if !errs.is_empty() {
             problems.push(format!("package revision kubernetes name {} invalid\n", go_quote(&name)));
             problems.push(format!("package revision kubernetes name {name}{INVALID}{}\n", errs.join("")));
@@ -182,7 +182,7 @@ pub fn validate_package_name(repository: &str, path: &str, package: &str) -> Res
     let mut problems = package_name_part_problems(repository, path, package);
     if problems.is_empty() {
         let name = package_name(repository, &join_path(path, package));
-        let errs = dns1123_subdomain_errors(&name);
+        let errs = dns1123_subdomain(&name);
         if !errs.is_empty() {
             problems.push(format!("package kubernetes name {} invalid\n", go_quote(&name)));
             problems.push(format!("package kubernetes name {name}{INVALID}{}\n", errs.join("")));
@@ -203,7 +203,7 @@ pub fn validate_directory_name(directory: &str, mandatory: bool) -> Result<(), S
     if directory.contains("//") {
         errs.push("consecutive '/' characters are not allowed".to_string());
     }
-    errs.extend(dns1123_label_errors(&no_slash));
+    errs.extend(dns1123_label(&no_slash));
     if errs.is_empty() { Ok(()) } else { Err(errs.join(",")) }
 }
 
@@ -246,7 +246,7 @@ fn split_in_3(s: &str) -> [String; 3] {
 
 fn package_name_part_problems(repository: &str, path: &str, package: &str) -> Vec<String> {
     let mut problems = Vec::new();
-    let repo_errs = dns1123_label_errors(repository);
+    let repo_errs = dns1123_label(repository);
     if !repo_errs.is_empty() {
         problems.push(format!("repository part {} of object name invalid\n", go_quote(repository)));
         problems.push(format!("repository name {repository}{INVALID}{}\n", repo_errs.join(",")));
@@ -255,7 +255,7 @@ fn package_name_part_problems(repository: &str, path: &str, package: &str) -> Ve
         problems.push(format!("package path part {} of object name invalid\n", go_quote(path)));
         problems.push(format!("path {path}{INVALID}{err}\n"));
     }
-    let pkg_errs = dns1123_label_errors(package);
+    let pkg_errs = dns1123_label(package);
     if !pkg_errs.is_empty() {
         problems.push(format!("package name part {} of object name invalid\n", go_quote(package)));
         problems.push(format!("package name {package}{INVALID}{}\n", pkg_errs.join(",")));
@@ -320,7 +320,7 @@ fn go_quote(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dns1123::DNS1123_LABEL_ERROR_MSG;
+    use porch_layers::object_meta::names::DNS1123_LABEL_ERROR_MSG;
 
     fn key(name: &str) -> (String, String, String, String) {
         let k = parse_package_revision_name(name).unwrap_or_else(|e| panic!("{name}: {e}"));

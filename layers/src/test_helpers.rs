@@ -11,9 +11,16 @@ use std::sync::{Arc, Mutex};
 #[derive(Debug, Default)]
 pub(crate) struct Recorder {
     calls: Mutex<Vec<&'static str>>,
+    /// What [`Strategy::applied_by_storage`] answers.
+    by_storage: bool,
 }
 
 impl Recorder {
+    /// A recorder whose rules storage applies itself.
+    pub(crate) fn applied_by_storage() -> Self {
+        Self { by_storage: true, ..Self::default() }
+    }
+
     pub(crate) fn record(&self, call: &'static str) {
         self.calls.lock().unwrap().push(call);
     }
@@ -45,6 +52,9 @@ impl Strategy for Recorder {
     }
     fn resource(&self) -> &str {
         "widgets"
+    }
+    fn applied_by_storage(&self) -> bool {
+        self.by_storage
     }
     fn prepare_for_create(&self, _: &RequestContext, obj: &mut Value) {
         self.record("prepare_for_create");

@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use porch_api::dns1123::dns1123_label_errors;
 use porch_api::labels::LATEST_REVISION_LABEL;
 use porch_api::names::validate_directory_name;
 use porch_api::porch::{PackageRevision, PackageRevisionSpec};
 use porch_layers::FieldCause;
+use porch_layers::object_meta::names::dns1123_label;
 
 use super::EngineError;
 use super::error::invalid_value;
@@ -77,7 +77,7 @@ pub fn check_package_name(package_name: &str) -> Option<FieldCause> {
 
 /// `spec.workspaceName` must be a DNS-1123 label (Porch's `ValidateK8SName`).
 pub fn check_workspace_name(workspace: &str) -> Option<FieldCause> {
-    let errs = dns1123_label_errors(workspace);
+    let errs = dns1123_label(workspace);
     (!errs.is_empty()).then(|| invalid_value("spec.workspaceName", workspace, &errs.join(",")))
 }
 

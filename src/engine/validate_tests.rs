@@ -1,6 +1,6 @@
-use porch_api::dns1123::DNS1123_LABEL_ERROR_MSG;
 use porch_api::porch::{PackageMetadata, PackageRevisionLifecycle};
 use porch_layers::CauseReason;
+use porch_layers::object_meta::names::DNS1123_LABEL_ERROR_MSG;
 
 use super::*;
 

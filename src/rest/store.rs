@@ -1,18 +1,22 @@
 //! REST storage for the resources of the embedded CR store (standalone mode): Repository,
-//! PackageRev, Secret and Namespace.
+//! PackageRev, Secret and Namespace, one [`StoreStorage`] per kind, wrapped by the same layers
+//! as the porch.kpt.dev resources (`server/resource_stack.rs`).
 //!
-//! Thin by design: the store already has Kubernetes semantics; this module parses selectors and
-//! turns the store's neutral [`StoreError`]s into `Status` errors naming the resource.
+//! Thin by design: the store already has Kubernetes semantics, and applies each kind's
+//! [`Strategy`](porch_layers::Strategy) itself, under its writer lock (the strategies say
+//! [`applied_by_storage`](porch_layers::Strategy::applied_by_storage), so the write layers above
+//! leave them alone). This module maps a [`StorageRequest`] to a store call and turns the
+//! store's neutral [`StoreError`]s into `Status` errors naming the resource.
 
 use crate::crdstore::{
-    DeleteOptions, ListOptions, SharedListPage, Store, StoreError, StoredKind, WatchEvent, WatchOptions,
-    WriteOptions,
+    self, ListOptions, SharedListPage, Store, StoreError, StoredKind, WatchOptions, WriteOptions,
 };
-use futures::Stream;
-use porch_layers::request::ReadAt;
-use porch_layers::status::OPTIMISTIC_LOCK_MESSAGE;
-use porch_layers::{ApiError, FieldSelector, LabelSelector};
-use serde_json::Value;
+use futures::StreamExt;
+use futures::future::BoxFuture;
+use porch_layers::request::{check_send_initial_events, list_metadata};
+use porch_layers::{ApiError, ObjectList, StorageRequest, StorageResponse, Verb};
+use std::sync::Arc;
+use std::task::{Context, Poll};
 
 /// Translates a store error into the API error kube-apiserver would answer.
 pub(crate) fn interpret(err: StoreError) -> ApiError {
@@ -22,7 +26,7 @@ pub(crate) fn interpret(err: StoreError) -> ApiError {
             ApiError::already_exists(kind.group(), kind.plural(), &name)
         }
         StoreError::Conflict { kind, name } => {
-            ApiError::conflict(kind.group(), kind.plural(), &name, OPTIMISTIC_LOCK_MESSAGE)
+            ApiError::optimistic_lock(kind.group(), kind.plural(), &name, None)
         }
         StoreError::Invalid { kind, name, causes } => {
             ApiError::invalid(kind.group(), kind.kind(), &name, &causes)
@@ -46,117 +50,131 @@ pub(crate) fn interpret(err: StoreError) -> ApiError {
     }
 }
 
-/// Parses the label and field selectors of a list or watch.
-pub(crate) fn selectors(
-    label: Option<&str>,
-    field: Option<&str>,
-) -> Result<(Option<LabelSelector>, Option<FieldSelector>), ApiError> {
-    let label = label
-        .map(LabelSelector::parse)
-        .transpose()
-        .map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))?;
-    let field = field
-        .map(FieldSelector::parse)
-        .transpose()
-        .map_err(|e| ApiError::bad_request(format!("invalid field selector: {e}")))?;
-    Ok((label, field))
-}
-
-/// The REST verbs of one stored kind.
+/// The REST storage of one stored kind: a `tower::Service<StorageRequest>` over the store.
 #[derive(Clone, Debug)]
-pub(crate) struct StoreRest {
+pub(crate) struct StoreStorage {
     store: Store,
+    kind: StoredKind,
 }
 
-impl StoreRest {
-    /// REST storage over `store`.
-    pub(crate) fn new(store: Store) -> Self {
-        Self { store }
+impl StoreStorage {
+    /// Storage of `kind` over `store`.
+    pub(crate) fn new(store: Store, kind: StoredKind) -> Self {
+        Self { store, kind }
+    }
+}
+
+impl tower::Service<StorageRequest> for StoreStorage {
+    type Response = StorageResponse;
+    type Error = ApiError;
+    type Future = BoxFuture<'static, Result<StorageResponse, ApiError>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), ApiError>> {
+        Poll::Ready(Ok(()))
     }
 
-    /// The current server-wide resourceVersion.
-    pub(crate) fn resource_version(&self) -> u64 {
-        self.store.resource_version()
+    fn call(&mut self, req: StorageRequest) -> Self::Future {
+        Box::pin(serve(self.store.clone(), self.kind, req))
     }
+}
 
-    /// GET one object.
-    pub(crate) async fn get(
-        &self,
-        kind: StoredKind,
-        ns: Option<&str>,
-        name: &str,
-    ) -> Result<Value, ApiError> {
-        self.store.get(kind, ns, name).await.map_err(interpret)
+/// The store's list options of a request (`limit: None` lists everything).
+fn list_options(req: &StorageRequest, limit: Option<u64>) -> ListOptions {
+    ListOptions {
+        label_selector: req.list.label_selector.clone(),
+        field_selector: req.list.field_selector.clone(),
+        limit: limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX)),
+        continue_token: req.list.continue_token.clone(),
+        read_at: req.list.read_at,
     }
+}
 
-    /// GET one object as of `read_at`: a resourceVersion not reached yet is waited for (briefly),
-    /// then 504 "Too large resource version".
-    pub(crate) async fn get_at(
-        &self,
-        kind: StoredKind,
-        ns: Option<&str>,
-        name: &str,
-        read_at: ReadAt,
-    ) -> Result<Value, ApiError> {
-        crate::freshness::settle(read_at, || self.store.resource_version()).await?;
-        self.get(kind, ns, name).await
-    }
+/// A list of `kind` with `metadata`.
+fn list(
+    kind: StoredKind,
+    metadata: serde_json::Value,
+    items: Vec<Arc<serde_json::Value>>,
+) -> StorageResponse {
+    StorageResponse::list(ObjectList {
+        api_version: kind.api_version().to_string(),
+        kind: format!("{}List", kind.kind()),
+        metadata,
+        items,
+    })
+}
 
-    /// LIST, one page; items are shared with the store, not copied.
-    pub(crate) async fn list(
-        &self,
-        kind: StoredKind,
-        ns: Option<&str>,
-        options: &ListOptions,
-    ) -> Result<SharedListPage, ApiError> {
-        self.store.list_shared(kind, ns, options).await.map_err(interpret)
-    }
-
-    /// WATCH from the options' resourceVersion.
-    pub(crate) fn watch(
-        &self,
-        kind: StoredKind,
-        ns: Option<&str>,
-        options: WatchOptions,
-    ) -> Result<impl Stream<Item = WatchEvent> + Send + 'static + use<>, ApiError> {
-        self.store.watch(kind, ns, options).map_err(interpret)
-    }
-
-    /// CREATE.
-    pub(crate) async fn create(
-        &self,
-        kind: StoredKind,
-        obj: Value,
-        dry_run: bool,
-    ) -> Result<Value, ApiError> {
-        self.store.create(kind, obj, &WriteOptions { dry_run }).await.map_err(interpret)
-    }
-
-    /// UPDATE of the main resource, or of `status` when `status` is true.
-    pub(crate) async fn update(
-        &self,
-        kind: StoredKind,
-        obj: Value,
-        status: bool,
-        dry_run: bool,
-    ) -> Result<Value, ApiError> {
-        let options = WriteOptions { dry_run };
-        let result = if status {
-            self.store.update_status(kind, obj, &options).await
-        } else {
-            self.store.update(kind, obj, &options).await
-        };
-        result.map_err(interpret)
-    }
-
-    /// DELETE; the object is returned, gone or (with finalizers) terminating.
-    pub(crate) async fn delete(
-        &self,
-        kind: StoredKind,
-        ns: Option<&str>,
-        name: &str,
-        options: &DeleteOptions,
-    ) -> Result<Value, ApiError> {
-        self.store.delete(kind, ns, name, options).await.map_err(interpret)
+async fn serve(store: Store, kind: StoredKind, req: StorageRequest) -> Result<StorageResponse, ApiError> {
+    let ctx = &req.ctx;
+    let ns = ctx.namespace.as_deref();
+    let name = ctx.name.as_deref().unwrap_or_default();
+    let write = WriteOptions { dry_run: ctx.dry_run };
+    let delete = crdstore::DeleteOptions {
+        dry_run: ctx.dry_run,
+        precondition_uid: req.delete.precondition_uid.clone(),
+        precondition_resource_version: req.delete.precondition_resource_version.clone(),
+    };
+    match ctx.verb {
+        Verb::Get => {
+            crate::freshness::settle(req.list.read_at, || store.resource_version()).await?;
+            Ok(StorageResponse::ok(store.get(kind, ns, name).await.map_err(interpret)?))
+        }
+        Verb::List => {
+            let page =
+                store.list_shared(kind, ns, &list_options(&req, req.list.limit)).await.map_err(interpret)?;
+            let SharedListPage { items, resource_version, continue_token, remaining_item_count } = page;
+            Ok(list(
+                kind,
+                list_metadata(resource_version, continue_token.as_deref(), remaining_item_count),
+                items,
+            ))
+        }
+        Verb::Watch => {
+            let l = &req.list;
+            check_send_initial_events(l.send_initial_events, l.resource_version_match.as_deref())?;
+            let options = WatchOptions {
+                resource_version: l.resource_version.clone(),
+                send_initial_events: l.send_initial_events,
+                allow_bookmarks: l.allow_watch_bookmarks,
+                label_selector: l.label_selector.clone(),
+                field_selector: l.field_selector.clone(),
+            };
+            Ok(StorageResponse::watch(store.watch(kind, ns, options).map_err(interpret)?.boxed()))
+        }
+        Verb::Create => {
+            let obj = req.body.ok_or_else(|| ApiError::bad_request("the request has no body"))?;
+            Ok(StorageResponse::created(store.create(kind, obj, &write).await.map_err(interpret)?))
+        }
+        Verb::Update | Verb::Patch => {
+            let obj = req.body.ok_or_else(|| ApiError::bad_request("the request has no body"))?;
+            let stored = if req.old.is_none() && !ctx.is_status() {
+                // An update or server-side apply of an object that does not exist is a create.
+                return Ok(StorageResponse::created(
+                    store.create(kind, obj, &write).await.map_err(interpret)?,
+                ));
+            } else if ctx.is_status() {
+                store.update_status(kind, obj, &write).await
+            } else {
+                store.update(kind, obj, &write).await
+            };
+            Ok(StorageResponse::ok(stored.map_err(interpret)?))
+        }
+        Verb::Delete => {
+            Ok(StorageResponse::ok(store.delete(kind, ns, name, &delete).await.map_err(interpret)?))
+        }
+        Verb::DeleteCollection => {
+            let page = store.list_shared(kind, ns, &list_options(&req, None)).await.map_err(interpret)?;
+            let mut deleted = Vec::with_capacity(page.items.len());
+            for item in &page.items {
+                let name = item.pointer("/metadata/name").and_then(serde_json::Value::as_str).unwrap_or("");
+                let ns = item.pointer("/metadata/namespace").and_then(serde_json::Value::as_str);
+                match store.delete(kind, ns, name, &delete).await {
+                    Ok(obj) => deleted.push(Arc::new(obj)),
+                    Err(StoreError::NotFound { .. }) => {}
+                    Err(e) => return Err(interpret(e)),
+                }
+            }
+            let metadata = serde_json::json!({"resourceVersion": store.resource_version().to_string()});
+            Ok(list(kind, metadata, deleted))
+        }
     }
 }

@@ -1,4 +1,4 @@
-//! The HTTP front: hyper + tower, routing, discovery, OpenAPI, Table conversion, watch encoding.
+//! The HTTP front: hyper + tower, routing, discovery, OpenAPI, watch encoding.
 //!
 //! A request flows through the stack built in [`stack`]: tracing, metrics, then the
 //! [`handler`], which parses it once into an `ApiRequest` and hands it to discovery, health,
@@ -13,12 +13,12 @@ mod negotiate;
 pub(crate) mod openapi;
 mod protobuf;
 mod request;
+mod resource_stack;
 pub(crate) mod resources;
 mod response;
 mod serve;
 mod stack;
 pub(crate) mod state;
-pub(crate) mod table;
 mod watch;
 
 pub use response::ResponseBody;

@@ -8,8 +8,8 @@
 //! (served as the full objects, a superset). No header means JSON; a header with no producible
 //! clause is a 406 `NotAcceptable` listing what is.
 
-use super::table::IncludeObject;
 use porch_layers::ApiError;
+use porch_layers::strategy::IncludeObject;
 
 /// The Content-Type of a Table response.
 pub(crate) const TABLE_CONTENT_TYPE: &str = "application/json;as=Table;v=v1;g=meta.k8s.io";

@@ -1,9 +1,8 @@
 //! The resources this server serves: names, kinds, verbs and where their storage lives.
 //!
-//! Discovery, OpenAPI, Table conversion and routing all read this one table, so a resource is
-//! described exactly once.
+//! Discovery, OpenAPI and routing all read this one table, so a resource is described exactly
+//! once; its print columns are its strategy's.
 
-use super::table::Column;
 use crate::crdstore::StoredKind;
 
 /// Who stores a resource.
@@ -39,8 +38,6 @@ pub(crate) struct ResourceDef {
     pub(crate) categories: &'static [&'static str],
     pub(crate) subresources: &'static [Subresource],
     pub(crate) backend: Backend,
-    /// Table columns after `Name` (kubectl's `get` output).
-    pub(crate) columns: &'static [Column],
 }
 
 impl ResourceDef {
@@ -51,6 +48,12 @@ impl ResourceDef {
         } else {
             format!("{}/{}", self.group, self.version)
         }
+    }
+
+    /// Whether writes record `metadata.managedFields` (the embedded store's kinds, as
+    /// kube-apiserver's; the engine does not keep them).
+    pub(crate) fn tracks_managed_fields(&self) -> bool {
+        matches!(self.backend, Backend::Store(_))
     }
 
     /// The subresource named `name`, if served.
@@ -79,7 +82,6 @@ pub(crate) static RESOURCES: &[ResourceDef] = &[
         categories: &[],
         subresources: &[Subresource { name: "approval", kind: "PackageRevision", verbs: STATUS_VERBS }],
         backend: Backend::Engine,
-        columns: super::table::columns::PACKAGE_REVISIONS,
     },
     ResourceDef {
         group: PORCH_GROUP,
@@ -94,7 +96,6 @@ pub(crate) static RESOURCES: &[ResourceDef] = &[
         categories: &[],
         subresources: &[],
         backend: Backend::Engine,
-        columns: super::table::columns::PACKAGE_REVISION_RESOURCES,
     },
     ResourceDef {
         group: PORCH_GROUP,
@@ -109,7 +110,6 @@ pub(crate) static RESOURCES: &[ResourceDef] = &[
         categories: &[],
         subresources: &[],
         backend: Backend::Engine,
-        columns: super::table::columns::PACKAGES,
     },
     ResourceDef {
         group: CONFIG_GROUP,
@@ -124,7 +124,6 @@ pub(crate) static RESOURCES: &[ResourceDef] = &[
         categories: &[],
         subresources: &[Subresource { name: "status", kind: "Repository", verbs: STATUS_VERBS }],
         backend: Backend::Store(StoredKind::Repository),
-        columns: super::table::columns::REPOSITORIES,
     },
     ResourceDef {
         group: CONFIG_GROUP,
@@ -139,7 +138,6 @@ pub(crate) static RESOURCES: &[ResourceDef] = &[
         categories: &[],
         subresources: &[Subresource { name: "status", kind: "PackageRev", verbs: STATUS_VERBS }],
         backend: Backend::Store(StoredKind::PackageRev),
-        columns: super::table::columns::AGE_ONLY,
     },
     ResourceDef {
         group: "",
@@ -154,7 +152,6 @@ pub(crate) static RESOURCES: &[ResourceDef] = &[
         categories: &[],
         subresources: &[Subresource { name: "status", kind: "Namespace", verbs: STATUS_VERBS }],
         backend: Backend::Store(StoredKind::Namespace),
-        columns: super::table::columns::NAMESPACES,
     },
     ResourceDef {
         group: "",
@@ -169,7 +166,6 @@ pub(crate) static RESOURCES: &[ResourceDef] = &[
         categories: &[],
         subresources: &[],
         backend: Backend::Store(StoredKind::Secret),
-        columns: super::table::columns::SECRETS,
     },
 ];
 

@@ -1,12 +1,14 @@
 //! The state shared by every request.
 
 use super::openapi::OpenApi;
-use super::stack::{ResourceStack, resource_stack};
+use super::resource_stack::{ResourceStack, resource_stack};
+use super::resources::{Backend, ResourceDef};
+use crate::crdstore::{Store, StoredKind};
 use crate::engine::service::Engine;
 use crate::rest::packagerevisionresources::{self, PackageRevisionResourcesStrategy};
 use crate::rest::packagerevisions;
 use crate::rest::packages::{self, PackageStrategy};
-use crate::rest::store::StoreRest;
+use crate::rest::store::StoreStorage;
 use metrics_exporter_prometheus::PrometheusHandle;
 use porch_api::gvk::{PACKAGE_REVISION, PACKAGE_REVISION_RESOURCES, PORCH_PACKAGE};
 use std::sync::Arc;
@@ -16,8 +18,8 @@ use tokio::sync::watch;
 /// Everything a request handler may need; built once at start-up.
 #[derive(Debug)]
 pub(crate) struct AppState {
-    /// REST storage of the embedded CR store (standalone mode).
-    pub(crate) store: StoreRest,
+    /// The storage stacks of the embedded CR store's kinds (standalone mode).
+    pub(crate) store: StoreBackend,
     /// The package engine and the storage stacks of the porch.kpt.dev resources.
     pub(crate) engine: EngineBackend,
     pub(crate) openapi: OpenApi,
@@ -33,6 +35,45 @@ pub(crate) struct AppState {
     pub(crate) metrics: Option<PrometheusHandle>,
     /// Watch duration when the client gives no `timeoutSeconds`.
     pub(crate) default_watch_timeout: Duration,
+}
+
+impl AppState {
+    /// The storage stack of `def`, whichever backend stores it.
+    pub(crate) fn stack(&self, def: &ResourceDef) -> Option<&ResourceStack> {
+        match def.backend {
+            Backend::Store(kind) => self.store.stack(kind),
+            Backend::Engine => self.engine.stack(def.resource),
+        }
+    }
+}
+
+/// The storage stack of each kind of the embedded CR store, built once: the same layers as the
+/// porch.kpt.dev resources, over [`StoreStorage`], with each kind's strategy (which the store
+/// applies itself; the layers use it for Table conversion).
+pub(crate) struct StoreBackend {
+    stacks: Vec<(StoredKind, ResourceStack)>,
+}
+
+impl std::fmt::Debug for StoreBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreBackend").finish_non_exhaustive()
+    }
+}
+
+impl StoreBackend {
+    /// The stacks over `store`.
+    pub(crate) fn new(store: &Store) -> Self {
+        let stacks = StoredKind::ALL
+            .into_iter()
+            .map(|kind| (kind, resource_stack(kind.strategy(), StoreStorage::new(store.clone(), kind))))
+            .collect();
+        Self { stacks }
+    }
+
+    /// The storage stack of `kind`.
+    pub(crate) fn stack(&self, kind: StoredKind) -> Option<&ResourceStack> {
+        self.stacks.iter().find(|(k, _)| *k == kind).map(|(_, stack)| stack)
+    }
 }
 
 /// The engine with the storage stack of each porch.kpt.dev resource, built once.

@@ -13,6 +13,7 @@ mod common;
 mod connections;
 mod credentials;
 mod http;
+mod pipeline;
 mod reads;
 mod restart;
 mod stored_data;

@@ -10,7 +10,8 @@ use tower::Service;
 /// strategy's `prepare_for_*` on it. See the [module docs](crate::admission).
 ///
 /// **When:** on the way down, before validation. **Mutates:** the request's `body` only;
-/// requests without an object to write pass untouched, and responses pass unchanged.
+/// requests without an object to write pass untouched, and responses pass unchanged. Nothing
+/// is done for a strategy that storage [applies itself](Strategy::applied_by_storage).
 pub struct Admission<S, St: ?Sized> {
     inner: S,
     strategy: Arc<St>,
@@ -32,6 +33,9 @@ where
     }
 
     fn call(&mut self, mut req: StorageRequest) -> Self::Future {
+        if self.strategy.applied_by_storage() {
+            return self.inner.call(req);
+        }
         if let Some((ctx, obj, write)) = req.write_parts() {
             object_meta::drop_nulls(obj);
             match write {
@@ -101,6 +105,15 @@ mod tests {
         let req = StorageRequest::new(RequestContext::new(Verb::Update)).with_body(json!({}));
         run(&rec, req);
         assert_eq!(rec.calls(), ["prepare_for_create"]);
+    }
+
+    #[test]
+    fn a_strategy_applied_by_storage_is_not_applied_here() {
+        let rec = Arc::new(Recorder::applied_by_storage());
+        let body = json!({"metadata": {"name": "w", "creationTimestamp": null}, "status": 1});
+        let res = run(&rec, StorageRequest::new(RequestContext::new(Verb::Create)).with_body(body.clone()));
+        assert_eq!(*res.payload_object(), body);
+        assert!(rec.calls().is_empty());
     }
 
     #[test]

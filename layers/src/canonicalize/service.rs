@@ -9,7 +9,8 @@ use tower::Service;
 /// [module docs](crate::canonicalize).
 ///
 /// **When:** on the way down, after validation passed, just before storage. **Mutates:** the
-/// request's `body` only; responses pass unchanged.
+/// request's `body` only; responses pass unchanged. Nothing is done for a strategy that storage
+/// [applies itself](Strategy::applied_by_storage).
 pub struct Canonicalize<S, St: ?Sized> {
     inner: S,
     strategy: Arc<St>,
@@ -31,6 +32,9 @@ where
     }
 
     fn call(&mut self, mut req: StorageRequest) -> Self::Future {
+        if self.strategy.applied_by_storage() {
+            return self.inner.call(req);
+        }
         if let Some((_, obj, _)) = req.write_parts() {
             self.strategy.canonicalize(obj);
         }
@@ -63,6 +67,14 @@ mod tests {
             assert_eq!(run(&rec, req).payload_object()["canonical"], true);
         }
         assert_eq!(rec.calls(), ["canonicalize"; 3]);
+    }
+
+    #[test]
+    fn a_strategy_applied_by_storage_is_not_canonicalized_here() {
+        let rec = Arc::new(Recorder::applied_by_storage());
+        let req = StorageRequest::new(RequestContext::new(Verb::Create)).with_body(json!({}));
+        assert!(run(&rec, req).payload_object().get("canonical").is_none());
+        assert!(rec.calls().is_empty());
     }
 
     #[test]

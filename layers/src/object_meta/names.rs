@@ -1,6 +1,11 @@
 //! Name syntax with kube-apiserver's messages (apimachinery `util/validation`, `api/validation`
 //! and `api/validation/path`): qualified names (label keys, annotation keys, finalizers), label
 //! values, DNS-1123 labels and subdomains, and the name rules of object kinds.
+//!
+//! This is the server's one DNS-1123 implementation: object metadata, the stored kinds' names
+//! (a custom resource's and a Secret's name is a subdomain, a Namespace's a label, see
+//! [`Strategy::name_rule`](crate::Strategy::name_rule)) and Porch's own name rules
+//! (`porch_api::names`) all use it.
 
 /// The longest label value, qualified-name part and DNS-1123 label.
 const LABEL_MAX: usize = 63;
@@ -12,12 +17,18 @@ const QUALIFIED_NAME_MSG: &str = "must consist of alphanumeric characters, '-', 
 const LABEL_VALUE_FMT: &str = "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?";
 const LABEL_VALUE_MSG: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' \
     or '.', and must start and end with an alphanumeric character";
-const DNS1123_LABEL_FMT: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
-const DNS1123_LABEL_MSG: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or \
-    '-', and must start and end with an alphanumeric character";
-const DNS1123_SUBDOMAIN_FMT: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
-const DNS1123_SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric \
-    characters, '-' or '.', and must start and end with an alphanumeric character";
+/// The message of a value that is not a DNS-1123 label, with apimachinery's examples and regex
+/// (`RegexError(dns1123LabelErrMsg, dns1123LabelFmt, "my-name", "123-abc")`).
+pub const DNS1123_LABEL_ERROR_MSG: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric \
+    characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', \
+    regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+/// The message of a value that is not a DNS-1123 subdomain, with apimachinery's example and
+/// regex.
+pub const DNS1123_SUBDOMAIN_ERROR_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case \
+    alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. \
+    'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+/// The message of a DNS-1123 label that would be a valid subdomain but for its dots.
+pub const NO_DOTS_MSG: &str = "must not contain dots";
 
 /// The rule an object kind's names follow: given a name (or, with `prefix`, a `generateName`
 /// prefix), the reasons it is invalid (apiserver's `ValidateNameFunc`).
@@ -62,6 +73,17 @@ pub fn is_dns1123_label_syntax(s: &str) -> bool {
 
 fn is_dns1123_subdomain_syntax(s: &str) -> bool {
     s.split('.').all(is_dns1123_label_syntax)
+}
+
+/// Whether `value` is a DNS-1123 label (syntax and length; `IsDNS1123Label` finds nothing).
+pub fn is_dns1123_label(value: &str) -> bool {
+    value.len() <= LABEL_MAX && is_dns1123_label_syntax(value)
+}
+
+/// Whether `value` is a DNS-1123 subdomain (syntax and length; `IsDNS1123Subdomain` finds
+/// nothing).
+pub fn is_dns1123_subdomain(value: &str) -> bool {
+    value.len() <= SUBDOMAIN_MAX && is_dns1123_subdomain_syntax(value)
 }
 
 /// The problems of `value` as a qualified name (`[prefix/]name`): label keys, annotation
@@ -120,9 +142,9 @@ pub fn dns1123_label(value: &str) -> Vec<String> {
     }
     if !is_dns1123_label_syntax(value) {
         if is_dns1123_subdomain_syntax(value) {
-            errs.push("must not contain dots".to_string());
+            errs.push(NO_DOTS_MSG.to_string());
         } else {
-            errs.push(regex_error(DNS1123_LABEL_MSG, DNS1123_LABEL_FMT, &["my-name", "123-abc"]));
+            errs.push(DNS1123_LABEL_ERROR_MSG.to_string());
         }
     }
     errs
@@ -135,7 +157,7 @@ pub fn dns1123_subdomain(value: &str) -> Vec<String> {
         errs.push(max_len_error(SUBDOMAIN_MAX));
     }
     if !is_dns1123_subdomain_syntax(value) {
-        errs.push(regex_error(DNS1123_SUBDOMAIN_MSG, DNS1123_SUBDOMAIN_FMT, &["example.com"]));
+        errs.push(DNS1123_SUBDOMAIN_ERROR_MSG.to_string());
     }
     errs
 }
@@ -228,6 +250,31 @@ mod tests {
             ]
         );
         assert_eq!(dns1123_subdomain(&"a".repeat(254)), ["must be no more than 253 characters"]);
+        assert_eq!(dns1123_subdomain("a..b"), [DNS1123_SUBDOMAIN_ERROR_MSG]);
+        for v in ["", "-a", "a-", "A", "a_b", "ü", "a..b"] {
+            assert_eq!(dns1123_label(v), [DNS1123_LABEL_ERROR_MSG], "{v}");
+        }
+        assert_eq!(dns1123_label(&"-".repeat(64)).len(), 2);
+    }
+
+    #[test]
+    fn the_dns_messages_are_apimachinery_regex_errors() {
+        let label = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and \
+                     must start and end with an alphanumeric character";
+        let fmt = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
+        assert_eq!(regex_error(label, fmt, &["my-name", "123-abc"]), DNS1123_LABEL_ERROR_MSG);
+        let subdomain = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' \
+                         or '.', and must start and end with an alphanumeric character";
+        let fmt = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
+        assert_eq!(regex_error(subdomain, fmt, &["example.com"]), DNS1123_SUBDOMAIN_ERROR_MSG);
+    }
+
+    #[test]
+    fn validity_agrees_with_the_problem_lists() {
+        for v in ["a", "a.b", "a..b", "-", "", &"a".repeat(63), &"a".repeat(64), &"a.".repeat(127)] {
+            assert_eq!(is_dns1123_label(v), dns1123_label(v).is_empty(), "{v}");
+            assert_eq!(is_dns1123_subdomain(v), dns1123_subdomain(v).is_empty(), "{v}");
+        }
     }
 
     #[test]

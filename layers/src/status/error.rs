@@ -15,6 +15,9 @@ pub struct ApiError {
     message: String,
     details: Option<Box<StatusDetails>>,
     retry_after_seconds: Option<i32>,
+    /// Set by [`ApiError::optimistic_lock`]: the write lost a race and may be retried on a
+    /// fresh read. Not part of the `Status`.
+    optimistic_lock: bool,
 }
 
 /// `<resource>.<group>` or, for the core group, `<resource>`.
@@ -34,7 +37,14 @@ fn details(group: &str, kind: &str, name: &str) -> StatusDetails {
 impl ApiError {
     /// An error with a code, reason and message and no details.
     pub fn new(code: u16, reason: &'static str, message: impl Into<String>) -> Self {
-        Self { code, reason, message: message.into(), details: None, retry_after_seconds: None }
+        Self {
+            code,
+            reason,
+            message: message.into(),
+            details: None,
+            retry_after_seconds: None,
+            optimistic_lock: false,
+        }
     }
 
     /// 404 `NotFound`: `repositories.config.porch.kpt.dev "x" not found`.
@@ -65,6 +75,25 @@ impl ApiError {
         );
         e.details = Some(Box::new(details(group, resource, name)));
         e
+    }
+
+    /// 409 `Conflict` of an optimistic-lock failure: the object changed since the writer read it
+    /// (`Operation cannot be fulfilled on <resource> "<name>": the object has been modified; …`,
+    /// with ` (<detail>)` appended when given). Known by [`is_optimistic_lock`](Self::is_optimistic_lock),
+    /// not by its message: a read-modify-write loop retries exactly these.
+    pub fn optimistic_lock(group: &str, resource: &str, name: &str, detail: Option<&str>) -> Self {
+        let why = match detail {
+            Some(detail) => format!("{OPTIMISTIC_LOCK_MESSAGE} ({detail})"),
+            None => OPTIMISTIC_LOCK_MESSAGE.to_string(),
+        };
+        let mut e = Self::conflict(group, resource, name, &why);
+        e.optimistic_lock = true;
+        e
+    }
+
+    /// Whether this is an optimistic-lock conflict (see [`optimistic_lock`](Self::optimistic_lock)).
+    pub fn is_optimistic_lock(&self) -> bool {
+        self.optimistic_lock
     }
 
     /// 422 `Invalid` with one cause per field: `Repository.config.porch.kpt.dev "x" is invalid: …`.
@@ -291,5 +320,21 @@ mod tests {
                 .starts_with("Operation cannot be fulfilled on repositories.config.porch.kpt.dev \"r\"")
         );
         assert_eq!(e.reason(), "Conflict");
+        assert!(!e.is_optimistic_lock(), "a conflict is not an optimistic-lock failure by its words");
+    }
+
+    #[test]
+    fn optimistic_lock_conflicts_are_known_by_type_and_keep_kube_words() {
+        let e = ApiError::optimistic_lock("config.porch.kpt.dev", "repositories", "r", None);
+        assert!(e.is_optimistic_lock());
+        assert_eq!(e.code(), 409);
+        assert_eq!(
+            e.message(),
+            format!(
+                "Operation cannot be fulfilled on repositories.config.porch.kpt.dev \"r\": {OPTIMISTIC_LOCK_MESSAGE}"
+            )
+        );
+        let e = ApiError::optimistic_lock("porch.kpt.dev", "packagerevisions", "p", Some("ref moved"));
+        assert!(e.message().ends_with(&format!("{OPTIMISTIC_LOCK_MESSAGE} (ref moved)")));
     }
 }

@@ -1,6 +1,7 @@
 //! The [`Strategy`] trait.
 
 use super::table::{Column, TableList, TableOptions};
+use crate::object_meta::{NameRule, names};
 use crate::request::RequestContext;
 use crate::selector::{FieldOperator, FieldSelector};
 use crate::status::{ApiError, FieldCause};
@@ -60,6 +61,34 @@ pub trait Strategy: Send + Sync + 'static {
     /// Default: `true`.
     fn namespace_scoped(&self) -> bool {
         true
+    }
+
+    /// The rule `metadata.name` (and a `generateName` prefix) must follow, checked by the common
+    /// metadata validation (apiserver's `ValidateNameFunc` of the resource): e.g.
+    /// [`names::dns1123_subdomain_name`] for custom resources and most built-in kinds,
+    /// [`names::dns1123_label_name`] for Namespaces.
+    ///
+    /// Default: [`names::path_segment_name`], what the generic apiserver requires of every
+    /// resource (aggregated resources with rules of their own check them in `validate`).
+    fn name_rule(&self) -> NameRule {
+        names::path_segment_name
+    }
+
+    /// Whether REST storage applies this strategy itself, inside its write transaction, so that
+    /// an update is admitted and validated against the exact object it replaces (a store with
+    /// its own writer, e.g. the embedded CR store).
+    ///
+    /// When `true`, [`Admission`](crate::Admission), [`Validation`](crate::Validation) and
+    /// [`Canonicalize`](crate::Canonicalize) pass writes through untouched: running the rules
+    /// there as well would run them twice, the second time against a current object read
+    /// earlier, which another writer may have changed since. Storage then owns the whole write
+    /// order (`prepare_for_*`, `validate*`, `canonicalize`, the common metadata rules).
+    /// [`TableConversion`](crate::TableConversion) and field selectors use the strategy as
+    /// always.
+    ///
+    /// Default: `false` (the layers apply the strategy).
+    fn applied_by_storage(&self) -> bool {
+        false
     }
 
     /// Normalizes a new object before validation (`PrepareForCreate`).

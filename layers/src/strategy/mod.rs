@@ -10,6 +10,10 @@
 //! | `canonicalize` | [`Canonicalize`](crate::Canonicalize) | after validation, before persist | the new object |
 //! | `convert_to_table` | [`TableConversion`](crate::TableConversion) | on the way back, Table requests | never |
 //! | `field_value`, `matches_fields`, `check_field_selector` | REST storage | list and watch | never |
+//!
+//! A strategy whose rules storage applies inside its own write transaction says so with
+//! [`applied_by_storage`](Strategy::applied_by_storage); the three write layers then leave its
+//! writes to storage, and only Table conversion and field selectors use it above storage.
 
 mod definition;
 mod duration;

@@ -1,5 +1,5 @@
 use super::{ResponseFuture, ValidationLayer};
-use crate::object_meta::{self, names};
+use crate::object_meta;
 use crate::request::{RequestContext, StorageRequest, StorageResponse, Write};
 use crate::status::ApiError;
 use crate::status::FieldCause;
@@ -14,6 +14,7 @@ use tower::Service;
 /// the [module docs](crate::validation).
 ///
 /// **When:** on the way down, after admission, before canonicalize. **Mutates:** nothing.
+/// Nothing is checked for a strategy that storage [applies itself](Strategy::applied_by_storage).
 pub struct Validation<S, St: ?Sized> {
     inner: S,
     strategy: Arc<St>,
@@ -47,7 +48,7 @@ fn causes<St: Strategy + ?Sized>(
             if !causes.is_empty() {
                 return causes;
             }
-            object_meta::validate_create(obj, strategy.namespace_scoped(), names::path_segment_name)
+            object_meta::validate_create(obj, strategy.namespace_scoped(), strategy.name_rule())
         }
         Write::Update(old) => {
             let mut causes = object_meta::validate_update(obj, old);
@@ -63,6 +64,9 @@ fn causes<St: Strategy + ?Sized>(
 }
 
 fn judge<St: Strategy + ?Sized>(strategy: &St, req: &mut StorageRequest) -> Verdict {
+    if strategy.applied_by_storage() {
+        return Verdict::Valid { warnings: Vec::new() };
+    }
     let Some((ctx, obj, write)) = req.write_parts() else {
         return Verdict::Valid { warnings: Vec::new() };
     };
@@ -200,6 +204,49 @@ mod tests {
              metadata.namespace: Required value]"
         );
         assert_eq!(rec.calls(), ["validate"]);
+    }
+
+    #[test]
+    fn a_strategy_applied_by_storage_leaves_validation_to_storage() {
+        let rec = Arc::new(Recorder::applied_by_storage());
+        let req = StorageRequest::new(RequestContext::new(Verb::Create)).with_body(json!({"invalid": "x"}));
+        assert_eq!(run(&rec, req).code, 201);
+        assert!(rec.calls().is_empty());
+    }
+
+    #[test]
+    fn names_follow_the_strategy_name_rule() {
+        #[derive(Debug)]
+        struct Namespaces;
+        impl Strategy for Namespaces {
+            fn group(&self) -> &str {
+                ""
+            }
+            fn kind(&self) -> &str {
+                "Namespace"
+            }
+            fn resource(&self) -> &str {
+                "namespaces"
+            }
+            fn namespace_scoped(&self) -> bool {
+                false
+            }
+            fn name_rule(&self) -> crate::object_meta::NameRule {
+                crate::object_meta::names::dns1123_label_name
+            }
+        }
+        let svc = ServiceBuilder::new().layer(ValidationLayer::new(Arc::new(Namespaces))).service_fn(echo);
+        let req = StorageRequest::new(RequestContext::new(Verb::Create))
+            .with_body(json!({"metadata": {"name": "a.b"}}));
+        let res = block_on(svc.oneshot(req)).unwrap();
+        assert_eq!(
+            res.as_error().unwrap().message(),
+            "Namespace \"a.b\" is invalid: metadata.name: Invalid value: \"a.b\": must not contain dots"
+        );
+        let rec = Arc::new(Recorder::default());
+        let req = StorageRequest::new(RequestContext::new(Verb::Create))
+            .with_body(json!({"metadata": {"name": "a.b", "namespace": "ns"}}));
+        assert_eq!(run(&rec, req).code, 201, "the default rule only asks for a path segment");
     }
 
     #[test]

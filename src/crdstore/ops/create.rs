@@ -1,6 +1,7 @@
 //! create: decoding checks, namespace lifecycle, system metadata, generateName, status isolation,
 //! validation.
 
+use porch_layers::Verb;
 use serde_json::Value;
 
 use super::{decoded, namespace_of};
@@ -44,7 +45,7 @@ pub(super) fn create(txn: &mut Txn<'_>, kind: StoredKind, obj: Value) -> Result<
     if kind.has_status_subresource() {
         obj.as_object_mut().expect("an object").remove("status");
     }
-    strategy::for_kind(kind).prepare_for_create(&mut obj);
+    strategy::for_kind(kind).prepare_for_create(&strategy::context(Verb::Create), &mut obj);
     generate_name(txn, kind, &ns, &mut obj);
 
     let name = meta::name(&obj).to_string();

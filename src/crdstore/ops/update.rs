@@ -1,5 +1,6 @@
 //! update (main resource) and update_status.
 
+use porch_layers::Verb;
 use serde_json::Value;
 
 use super::{check_resource_version, namespace_of, put_or_finish, with_type_meta};
@@ -64,7 +65,7 @@ pub(super) fn update(txn: &mut Txn<'_>, kind: StoredKind, obj: Value) -> Result<
     if kind.has_status_subresource() {
         copy_field(new.as_object_mut().expect("an object"), old.as_object(), "status");
     }
-    strategy::for_kind(kind).prepare_for_update(&mut new, &old);
+    strategy::for_kind(kind).prepare_for_update(&strategy::context(Verb::Update), &mut new, &old);
 
     let name = meta::name(&old).to_string();
     let causes = strategy::validate_update(kind, &new, &old);

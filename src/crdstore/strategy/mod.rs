@@ -1,7 +1,13 @@
-//! Per-kind create/update strategies (apiserver `rest.RESTCreateStrategy` / `RESTUpdateStrategy`),
-//! the kinds' structural schemas ([`schema`]) and the order the store checks objects in.
+//! Per-kind strategies — one [`porch_layers::Strategy`] per kind, the trait every served
+//! resource implements (apiserver `rest.RESTCreateStrategy` / `RESTUpdateStrategy` /
+//! `TableConvertor`) — the kinds' structural schemas ([`schema`]) and the order the store checks
+//! objects in.
 //!
-//! For every write the store runs, in apiserver's order:
+//! The strategies answer [`applied_by_storage`](porch_layers::Strategy::applied_by_storage):
+//! the store applies them itself, under its writer lock, so that an update is admitted and
+//! validated against the exact object it replaces; the request stack's write layers leave them
+//! alone, and use them only for Table conversion. For every write the store runs, in
+//! apiserver's order:
 //!
 //! 1. [`decode`] on the incoming object: the `null`s the kind's schema does not allow are
 //!    dropped, and what decoding the request checks is checked — the whole object for the
@@ -27,28 +33,44 @@ mod repository;
 mod schema;
 mod secret;
 
-use porch_layers::FieldCause;
-use porch_layers::object_meta::{self, NameRule, names};
+use porch_layers::object_meta;
+use porch_layers::{FieldCause, RequestContext, Strategy, Verb};
 use serde_json::Value;
+use std::sync::Arc;
 
 use super::StoredKind;
 
-/// Kind-specific admission and validation.
-pub(crate) trait Strategy: Sync {
-    /// Defaults and normalizes a new object; may mutate.
-    fn prepare_for_create(&self, _obj: &mut Value) {}
+/// The identity of a stored kind's strategy: group, kind and resource from [`StoredKind`],
+/// scope, the name rule kube-apiserver has for the kind, and [`Strategy::applied_by_storage`] (the store applies it).
+macro_rules! stored_kind_identity {
+    ($kind:expr, $name_rule:expr) => {
+        fn group(&self) -> &str {
+            $kind.group()
+        }
 
-    /// Defaults and normalizes an update of `old`; may mutate `new`.
-    fn prepare_for_update(&self, _new: &mut Value, _old: &Value) {}
+        fn kind(&self) -> &str {
+            $kind.kind()
+        }
 
-    /// Validates a new object; never mutates.
-    fn validate(&self, obj: &Value) -> Vec<FieldCause>;
+        fn resource(&self) -> &str {
+            $kind.plural()
+        }
 
-    /// Validates an update of `old`; never mutates. Defaults to [`Strategy::validate`] of `new`.
-    fn validate_update(&self, new: &Value, _old: &Value) -> Vec<FieldCause> {
-        self.validate(new)
-    }
+        fn namespace_scoped(&self) -> bool {
+            $kind.namespaced()
+        }
+
+        fn name_rule(&self) -> porch_layers::object_meta::NameRule {
+            $name_rule
+        }
+
+        /// The store applies this strategy in its write transaction.
+        fn applied_by_storage(&self) -> bool {
+            true
+        }
+    };
 }
+use stored_kind_identity;
 
 /// The strategy of `kind`.
 pub(crate) fn for_kind(kind: StoredKind) -> &'static dyn Strategy {
@@ -58,6 +80,25 @@ pub(crate) fn for_kind(kind: StoredKind) -> &'static dyn Strategy {
         StoredKind::Secret => &secret::SecretStrategy,
         StoredKind::Namespace => &namespace::NamespaceStrategy,
     }
+}
+
+impl StoredKind {
+    /// The kind's strategy, shared, for the request stack (Table conversion; the store applies
+    /// the rest itself).
+    pub(crate) fn strategy(self) -> Arc<dyn Strategy> {
+        match self {
+            StoredKind::Repository => Arc::new(repository::RepositoryStrategy),
+            StoredKind::PackageRev => Arc::new(packagerev::PackageRevStrategy),
+            StoredKind::Secret => Arc::new(secret::SecretStrategy),
+            StoredKind::Namespace => Arc::new(namespace::NamespaceStrategy),
+        }
+    }
+}
+
+/// The context the store calls its strategies with: the verb of the write. (The stored kinds'
+/// rules depend on nothing else of the request.)
+pub(crate) fn context(verb: Verb) -> RequestContext {
+    RequestContext::new(verb)
 }
 
 /// `Invalid value: "<value>": <detail>` for a string value, as apimachinery words it.
@@ -123,18 +164,14 @@ fn with_schema(
     causes
 }
 
-/// The names of `kind`: DNS-1123 subdomains, or labels for the cluster-scoped Namespaces.
-fn name_rule(kind: StoredKind) -> NameRule {
-    if kind.namespaced() { names::dns1123_subdomain_name } else { names::dns1123_label_name }
-}
-
 /// Step 3 of a create: schema, the kind's `validate`, and only then the ObjectMeta rules.
 pub(crate) fn validate_create(kind: StoredKind, obj: &Value) -> Vec<FieldCause> {
-    let causes = with_schema(kind, obj, None, || for_kind(kind).validate(obj));
+    let causes = with_schema(kind, obj, None, || for_kind(kind).validate(&context(Verb::Create), obj));
     if !causes.is_empty() {
         return causes;
     }
-    object_meta::validate_create(obj, kind.namespaced(), name_rule(kind))
+    let strategy = for_kind(kind);
+    object_meta::validate_create(obj, strategy.namespace_scoped(), strategy.name_rule())
 }
 
 /// Step 3 of an update of `old`: schema (ratcheted: what `old` already failed with at an
@@ -143,7 +180,7 @@ pub(crate) fn validate_create(kind: StoredKind, obj: &Value) -> Vec<FieldCause> 
 pub(crate) fn validate_update(kind: StoredKind, new: &Value, old: &Value) -> Vec<FieldCause> {
     with_schema(kind, new, Some(old), || {
         let mut causes = object_meta::validate_update(new, old);
-        causes.extend(for_kind(kind).validate_update(new, old));
+        causes.extend(for_kind(kind).validate_update(&context(Verb::Update), new, old));
         causes
     })
 }

@@ -1,12 +1,13 @@
 //! Repository (`config.porch.kpt.dev/v1alpha1`): the CRD's defaults, schema checks and CEL rules
 //! (porch-api.md §2.5).
 
+use porch_layers::json_pointer;
 use porch_layers::object_meta::names;
-use porch_layers::{CauseReason, FieldCause};
+use porch_layers::{CauseReason, Column, FieldCause, RequestContext, Strategy};
 use serde_json::{Value, json};
 
-use super::{Strategy, invalid_value, str_at, value_at};
-use crate::crdstore::meta;
+use super::{invalid_value, stored_kind_identity, str_at, value_at};
+use crate::crdstore::{StoredKind, meta};
 
 /// Fields that may not change once set, with their CEL messages.
 const IMMUTABLE: [&str; 5] =
@@ -16,7 +17,41 @@ const IMMUTABLE: [&str; 5] =
 const CRON_DESCRIPTORS: [&str; 7] =
     ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
 
+/// The value at `pointer`, or `null` (a `<none>` cell).
+fn at(o: &Value, pointer: &str) -> Value {
+    json_pointer::at(o, pointer).cloned().unwrap_or(Value::Null)
+}
+
+/// `.status.conditions[?(@.type=='Ready')].status`
+fn ready_condition(o: &Value) -> Value {
+    json_pointer::at(o, "/status/conditions")
+        .and_then(Value::as_array)
+        .and_then(|cs| cs.iter().find(|c| c["type"] == "Ready"))
+        .map_or(Value::Null, |c| c["status"].clone())
+}
+
+/// `.spec['git','oci']['repo','registry']`: the first that is set.
+fn address(o: &Value) -> Value {
+    ["/spec/git/repo", "/spec/git/registry", "/spec/oci/repo", "/spec/oci/registry"]
+        .iter()
+        .find_map(|p| json_pointer::at(o, p).filter(|v| !v.is_null()).cloned())
+        .unwrap_or(Value::Null)
+}
+
+/// The CRD's additionalPrinterColumns.
+const COLUMNS: &[Column] = &[
+    Column::new("Type", "string", |o| at(o, "/spec/type")),
+    Column::new("Content", "string", |o| at(o, "/spec/content")),
+    Column::new("Sync schedule", "string", |o| at(o, "/spec/sync/schedule")),
+    Column::new("Deployment", "boolean", |o| at(o, "/spec/deployment")),
+    Column::new("Ready", "string", ready_condition),
+    Column::new("Address", "string", address),
+    Column::new("Branch", "string", |o| at(o, "/spec/git/branch")),
+    Column::AGE,
+];
+
 /// The Repository strategy.
+#[derive(Debug)]
 pub(crate) struct RepositoryStrategy;
 
 /// CRD defaulting: `spec.content: Package`, `spec.git.branch: main`.
@@ -66,15 +101,19 @@ fn is_cron(s: &str) -> bool {
 }
 
 impl Strategy for RepositoryStrategy {
-    fn prepare_for_create(&self, obj: &mut Value) {
+    stored_kind_identity!(StoredKind::Repository, names::dns1123_subdomain_name);
+
+    /// CRD defaulting (the store keeps `status` out of creates itself).
+    fn prepare_for_create(&self, _ctx: &RequestContext, obj: &mut Value) {
         apply_defaults(obj);
     }
 
-    fn prepare_for_update(&self, new: &mut Value, _old: &Value) {
+    /// CRD defaulting (the store keeps the stored `status` itself).
+    fn prepare_for_update(&self, _ctx: &RequestContext, new: &mut Value, _old: &Value) {
         apply_defaults(new);
     }
 
-    fn validate(&self, obj: &Value) -> Vec<FieldCause> {
+    fn validate(&self, _ctx: &RequestContext, obj: &Value) -> Vec<FieldCause> {
         let mut causes = Vec::new();
         validate_name(meta::name(obj), &mut causes);
         match value_at(obj, "spec") {
@@ -133,8 +172,8 @@ impl Strategy for RepositoryStrategy {
         causes
     }
 
-    fn validate_update(&self, new: &Value, old: &Value) -> Vec<FieldCause> {
-        let mut causes = self.validate(new);
+    fn validate_update(&self, ctx: &RequestContext, new: &Value, old: &Value) -> Vec<FieldCause> {
+        let mut causes = self.validate(ctx, new);
         for path in IMMUTABLE {
             if value_at(new, path) != value_at(old, path) {
                 causes.push(FieldCause::invalid(path, format!("{path} is immutable")));
@@ -142,24 +181,39 @@ impl Strategy for RepositoryStrategy {
         }
         causes
     }
+
+    fn columns(&self) -> &[Column] {
+        COLUMNS
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use porch_layers::Verb;
+    use porch_layers::strategy::{IncludeObject, TableOptions};
+    use std::sync::Arc;
+
+    fn create() -> RequestContext {
+        RequestContext::new(Verb::Create)
+    }
+
+    fn update() -> RequestContext {
+        RequestContext::new(Verb::Update)
+    }
 
     fn repo(name: &str, spec: Value) -> Value {
         json!({"metadata": {"name": name, "namespace": "default"}, "spec": spec})
     }
 
     fn errs(obj: &Value) -> Vec<String> {
-        RepositoryStrategy.validate(obj).iter().map(ToString::to_string).collect()
+        RepositoryStrategy.validate(&create(), obj).iter().map(ToString::to_string).collect()
     }
 
     #[test]
     fn a_git_repository_is_valid_and_defaulted() {
         let mut r = repo("blueprints", json!({"type": "git", "git": {"repo": "https://x/y.git"}}));
-        RepositoryStrategy.prepare_for_create(&mut r);
+        RepositoryStrategy.prepare_for_create(&create(), &mut r);
         assert_eq!(r["spec"]["git"]["branch"], "main");
         assert_eq!(r["spec"]["content"], "Package");
         assert!(errs(&r).is_empty());
@@ -184,7 +238,7 @@ mod tests {
     fn type_content_and_required_fields() {
         let e = errs(&repo("r", json!({"type": "svn"})));
         assert_eq!(e, ["spec.type: Unsupported value: \"svn\": supported values: \"git\", \"oci\""]);
-        let e = RepositoryStrategy.validate(&repo("r", json!({"type": "git", "git": {}})));
+        let e = RepositoryStrategy.validate(&create(), &repo("r", json!({"type": "git", "git": {}})));
         assert_eq!(e[0].field, "spec.git.repo");
         assert_eq!(e[0].reason, CauseReason::FieldValueRequired);
         let e = errs(&repo("r", json!({"type": "oci", "oci": {"registry": ""}})));
@@ -217,18 +271,66 @@ mod tests {
         let old = repo("r", json!({"type": "git", "git": {"repo": "u", "branch": "main", "directory": "/"}}));
         let mut new =
             repo("r", json!({"type": "git", "git": {"repo": "v", "directory": "d"}, "description": "x"}));
-        RepositoryStrategy.prepare_for_update(&mut new, &old);
-        let e: Vec<_> =
-            RepositoryStrategy.validate_update(&new, &old).iter().map(|c| c.message.clone()).collect();
+        RepositoryStrategy.prepare_for_update(&update(), &mut new, &old);
+        let e: Vec<_> = RepositoryStrategy
+            .validate_update(&update(), &new, &old)
+            .iter()
+            .map(|c| c.message.clone())
+            .collect();
         assert_eq!(e, ["spec.git.repo is immutable", "spec.git.directory is immutable"]);
         let new = repo("r", json!({"type": "oci", "oci": {"registry": "x"}}));
-        let e: Vec<_> =
-            RepositoryStrategy.validate_update(&new, &old).iter().map(|c| c.field.clone()).collect();
+        let e: Vec<_> = RepositoryStrategy
+            .validate_update(&update(), &new, &old)
+            .iter()
+            .map(|c| c.field.clone())
+            .collect();
         assert_eq!(
             e,
             ["spec.type", "spec.git.repo", "spec.git.branch", "spec.git.directory", "spec.oci.registry"]
         );
         let same = old.clone();
-        assert!(RepositoryStrategy.validate_update(&same, &old).is_empty());
+        assert!(RepositoryStrategy.validate_update(&update(), &same, &old).is_empty());
+    }
+
+    fn table_repo() -> Value {
+        json!({
+            "apiVersion": "config.porch.kpt.dev/v1alpha1", "kind": "Repository",
+            "metadata": {"name": "blueprints", "namespace": "default", "creationTimestamp": "2020-01-01T00:00:00Z"},
+            "spec": {"type": "git", "content": "Package", "deployment": false,
+                     "git": {"repo": "https://example.com/b.git", "branch": "main"}},
+            "status": {"conditions": [{"type": "Ready", "status": "True"}]}
+        })
+    }
+
+    #[test]
+    fn repository_rows_follow_the_crd_print_columns() {
+        let mut t = RepositoryStrategy.convert_to_table(&[Arc::new(table_repo())], TableOptions::default());
+        t.metadata = json!({"resourceVersion": "5"});
+        let t = t.to_json();
+        let names: Vec<&str> =
+            t["columnDefinitions"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+        assert_eq!(
+            names,
+            ["Name", "Type", "Content", "Sync schedule", "Deployment", "Ready", "Address", "Branch", "Age"]
+        );
+        let cells = &t["rows"][0]["cells"];
+        assert_eq!(cells[0], "blueprints");
+        assert_eq!(cells[1], "git");
+        assert_eq!(cells[3], Value::Null);
+        assert_eq!(cells[4], false);
+        assert_eq!(cells[5], "True");
+        assert_eq!(cells[6], "https://example.com/b.git");
+        assert_eq!(cells[7], "main");
+        assert!(cells[8].as_str().unwrap().ends_with('y') || cells[8].as_str().unwrap().contains('y'));
+        assert_eq!(t["rows"][0]["object"]["kind"], "PartialObjectMetadata");
+        assert_eq!(t["metadata"]["resourceVersion"], "5");
+    }
+
+    #[test]
+    fn no_headers_leaves_out_column_definitions() {
+        let opts = TableOptions { no_headers: true, include_object: IncludeObject::Object };
+        let t = RepositoryStrategy.convert_to_table(&[Arc::new(table_repo())], opts).to_json();
+        assert_eq!(t["columnDefinitions"], json!([]));
+        assert_eq!(t["rows"][0]["object"]["kind"], "Repository");
     }
 }

@@ -3,10 +3,13 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use porch_layers::FieldCause;
+use porch_layers::json_pointer;
+use porch_layers::object_meta::names;
+use porch_layers::{Column, FieldCause, RequestContext, Strategy};
 use serde_json::{Map, Value};
 
-use super::{Strategy, invalid_value};
+use super::{invalid_value, stored_kind_identity};
+use crate::crdstore::StoredKind;
 
 /// kube-apiserver's `MaxSecretSize`.
 const MAX_SECRET_SIZE: usize = 1024 * 1024;
@@ -21,7 +24,23 @@ const REQUIRED_KEYS: [(&str, &[&str]); 3] = [
     ("kubernetes.io/tls", &["tls.crt", "tls.key"]),
 ];
 
+/// Secret: `NAME TYPE DATA AGE`.
+const COLUMNS: &[Column] = &[
+    Column {
+        description: "The type of the secret",
+        ..Column::new("Type", "string", |o| json_pointer::at(o, "/type").cloned().unwrap_or(Value::Null))
+    },
+    Column {
+        description: "The number of items in the secret",
+        ..Column::new("Data", "integer", |o| {
+            Value::from(o.get("data").and_then(Value::as_object).map_or(0, |m| m.len()))
+        })
+    },
+    Column::AGE,
+];
+
 /// The Secret strategy.
+#[derive(Debug)]
 pub(crate) struct SecretStrategy;
 
 /// Defaults `type` to `Opaque` and moves string `stringData` entries into `data` (base64-encoded).
@@ -54,15 +73,19 @@ fn is_config_key(k: &str) -> bool {
 }
 
 impl Strategy for SecretStrategy {
-    fn prepare_for_create(&self, obj: &mut Value) {
+    stored_kind_identity!(StoredKind::Secret, names::dns1123_subdomain_name);
+
+    /// `type` default and `stringData` folding (a Secret has no `status` to drop).
+    fn prepare_for_create(&self, _ctx: &RequestContext, obj: &mut Value) {
         normalize(obj);
     }
 
-    fn prepare_for_update(&self, new: &mut Value, _old: &Value) {
+    /// As on create; nothing is taken from `old`.
+    fn prepare_for_update(&self, _ctx: &RequestContext, new: &mut Value, _old: &Value) {
         normalize(new);
     }
 
-    fn validate(&self, obj: &Value) -> Vec<FieldCause> {
+    fn validate(&self, _ctx: &RequestContext, obj: &Value) -> Vec<FieldCause> {
         let mut causes = Vec::new();
         if let Some(Value::Object(sd)) = obj.get("stringData") {
             for k in sd.keys() {
@@ -110,8 +133,8 @@ impl Strategy for SecretStrategy {
         causes
     }
 
-    fn validate_update(&self, new: &Value, old: &Value) -> Vec<FieldCause> {
-        let mut causes = self.validate(new);
+    fn validate_update(&self, ctx: &RequestContext, new: &Value, old: &Value) -> Vec<FieldCause> {
+        let mut causes = self.validate(ctx, new);
         if new.get("type") != old.get("type") {
             causes.push(FieldCause::invalid("type", "field is immutable"));
         }
@@ -125,6 +148,10 @@ impl Strategy for SecretStrategy {
         }
         causes
     }
+
+    fn columns(&self) -> &[Column] {
+        COLUMNS
+    }
 }
 
 #[cfg(test)]
@@ -132,6 +159,11 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use porch_layers::Verb;
+
+    fn create() -> RequestContext {
+        RequestContext::new(Verb::Create)
+    }
 
     fn fields(causes: Vec<FieldCause>) -> Vec<String> {
         causes.into_iter().map(|c| c.field).collect()
@@ -140,37 +172,40 @@ mod tests {
     #[test]
     fn string_data_is_folded_into_data_and_type_defaults() {
         let mut s = json!({"metadata": {"name": "s"}, "data": {"a": "eA=="}, "stringData": {"b": "hello"}});
-        SecretStrategy.prepare_for_create(&mut s);
+        SecretStrategy.prepare_for_create(&create(), &mut s);
         assert_eq!(s["type"], "Opaque");
         assert_eq!(s["data"], json!({"a": "eA==", "b": "aGVsbG8="}));
         assert!(s.get("stringData").is_none());
-        assert!(SecretStrategy.validate(&s).is_empty());
+        assert!(SecretStrategy.validate(&create(), &s).is_empty());
     }
 
     #[test]
     fn data_must_be_base64_with_valid_keys() {
         let s = json!({"type": "Opaque", "data": {"ok": "eA==", "bad": "%%%", "a b": "eA==", "n": 1}});
-        assert_eq!(fields(SecretStrategy.validate(&s)), ["data[bad]", "data[a b]", "data[n]"]);
+        assert_eq!(fields(SecretStrategy.validate(&create(), &s)), ["data[bad]", "data[a b]", "data[n]"]);
         let mut s = json!({"stringData": {"x": 5}});
-        SecretStrategy.prepare_for_create(&mut s);
-        assert_eq!(fields(SecretStrategy.validate(&s)), ["stringData[x]"]);
+        SecretStrategy.prepare_for_create(&create(), &mut s);
+        assert_eq!(fields(SecretStrategy.validate(&create(), &s)), ["stringData[x]"]);
     }
 
     #[test]
     fn basic_auth_needs_username_or_password() {
         let s = json!({"type": "kubernetes.io/basic-auth", "data": {"other": "eA=="}});
-        assert_eq!(fields(SecretStrategy.validate(&s)), ["data[username]", "data[password]"]);
+        assert_eq!(fields(SecretStrategy.validate(&create(), &s)), ["data[username]", "data[password]"]);
         let s = json!({"type": "kubernetes.io/basic-auth", "data": {"password": ""}});
-        assert!(SecretStrategy.validate(&s).is_empty());
+        assert!(SecretStrategy.validate(&create(), &s).is_empty());
         let s = json!({"type": "kubernetes.io/tls", "data": {"tls.crt": ""}});
-        assert_eq!(fields(SecretStrategy.validate(&s)), ["data[tls.key]"]);
+        assert_eq!(fields(SecretStrategy.validate(&create(), &s)), ["data[tls.key]"]);
     }
 
     #[test]
     fn type_and_immutable_data_cannot_change() {
         let old = json!({"type": "Opaque", "immutable": true, "data": {"a": "eA=="}});
         let new = json!({"type": "kubernetes.io/basic-auth", "data": {"username": "eA=="}});
-        assert_eq!(fields(SecretStrategy.validate_update(&new, &old)), ["type", "immutable", "data"]);
-        assert!(SecretStrategy.validate_update(&old, &old).is_empty());
+        assert_eq!(
+            fields(SecretStrategy.validate_update(&RequestContext::new(Verb::Update), &new, &old)),
+            ["type", "immutable", "data"]
+        );
+        assert!(SecretStrategy.validate_update(&RequestContext::new(Verb::Update), &old, &old).is_empty());
     }
 }

@@ -4,7 +4,6 @@
 
 use porch_api::gvk::ResourceInfo;
 use porch_layers::ApiError;
-use porch_layers::status::OPTIMISTIC_LOCK_MESSAGE;
 
 use crate::cache::{CacheError, ErrorKind};
 use crate::engine::EngineError;
@@ -23,12 +22,9 @@ pub(crate) fn cache_error(e: &CacheError, info: &ResourceInfo, name: &str) -> Ap
         ErrorKind::AlreadyExists => ApiError::conflict(info.group, info.plural, name, &e.to_string()),
         ErrorKind::NotFound => ApiError::not_found(info.group, info.plural, name),
         ErrorKind::Invalid => ApiError::conflict(info.group, info.plural, name, &with_causes(e)),
-        ErrorKind::Conflict => ApiError::conflict(
-            info.group,
-            info.plural,
-            name,
-            &format!("{OPTIMISTIC_LOCK_MESSAGE} ({})", with_causes(e)),
-        ),
+        ErrorKind::Conflict => {
+            ApiError::optimistic_lock(info.group, info.plural, name, Some(&with_causes(e)))
+        }
         ErrorKind::Closed => ApiError::new(404, "NotFound", e.to_string()),
         ErrorKind::Internal => {
             tracing::warn!(object = name, error = %with_causes(e), "git operation failed");

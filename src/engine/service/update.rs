@@ -34,8 +34,9 @@ pub(super) fn check_resource_version(
     name: &str,
 ) -> Result<(), ApiError> {
     validate::require_resource_version(meta).map_err(translate::on_engine(info, name))?;
+    // The version is there (checked above): any failure is a stale one.
     check_version(meta.resource_version.as_deref(), false, |given| same_number(given, current))
-        .map_err(|e| ApiError::conflict(info.group, info.plural, name, &e.to_string()))
+        .map_err(|_| ApiError::optimistic_lock(info.group, info.plural, name, None))
 }
 
 /// The user metadata an update asks for (the computed latest label is not the user's).

@@ -2,7 +2,8 @@
 //! and bodies.
 
 use http::Method;
-use porch_api::{dns1123, names};
+use porch_api::names;
+use porch_layers::object_meta::names as dns1123;
 use serde_json::{Value, json};
 
 use super::super::harness::{Harness, NS};
@@ -74,8 +75,8 @@ fn pure(text: &str) {
     let _ = names::workspace_of(text);
     let _ = names::validate_directory_name(text, true);
     let _ = names::validate_directory_name(text, false);
-    assert_eq!(dns1123::is_dns1123_label(text), dns1123::dns1123_label_errors(text).is_empty());
-    assert_eq!(dns1123::is_dns1123_subdomain(text), dns1123::dns1123_subdomain_errors(text).is_empty());
+    assert_eq!(dns1123::is_dns1123_label(text), dns1123::dns1123_label(text).is_empty());
+    assert_eq!(dns1123::is_dns1123_subdomain(text), dns1123::dns1123_subdomain(text).is_empty());
     let problem = resources::path_problem(text);
     assert_eq!(problem.is_some(), !resources::validate_paths([text]).is_empty());
     let _ = resources::resource_field(text);

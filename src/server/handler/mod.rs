@@ -2,10 +2,9 @@
 //! health, metrics or a resource verb, and always answers (errors are `Status` responses).
 
 mod decode;
-mod engine_verbs;
 mod nonresource;
 mod resource;
-mod store_verbs;
+mod verbs;
 
 use super::metrics::RequestLabels;
 use super::request::ApiRequest;

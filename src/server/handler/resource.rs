@@ -1,12 +1,12 @@
 //! Resource requests: find the resource, check scope, subresource and verb, then hand over to its
-//! backend.
+//! storage stack.
 
 use super::super::body;
 use super::super::request::{ApiRequest, Verb};
 use super::super::resources::{self, Backend};
 use super::super::response::ResponseBody;
 use super::super::state::AppState;
-use super::{engine_verbs, store_verbs};
+use super::verbs;
 use bytes::Bytes;
 use http::{Response, request::Parts};
 use http_body::Body;
@@ -53,8 +53,5 @@ where
         }
         _ => Bytes::new(),
     };
-    match def.backend {
-        Backend::Store(kind) => store_verbs::handle(state, def, kind, api, parts, bytes).await,
-        Backend::Engine => engine_verbs::handle(state, def, api, parts, bytes).await,
-    }
+    verbs::handle(state, def, api, parts, bytes).await
 }
