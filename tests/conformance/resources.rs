@@ -182,8 +182,6 @@ impl Fixture for PackageRevisions {
 async fn packagerevisions() {
     let info = Info {
         verbs: &[Verb::Create, Verb::Update, Verb::Patch, Verb::Delete],
-        // divergence: kube-apiserver refuses an apply without fieldManager (422).
-        apply_requires_field_manager: false,
         // divergence: kube-apiserver answers AlreadyExists for a name taken; the name of a
         // PackageRevision is made of its package and workspace, and Porch's uniqueness message
         // comes as a 409 Conflict.
@@ -241,8 +239,6 @@ impl Fixture for MadeByDrafts {
 async fn packagerevisionresources() {
     let info = Info {
         verbs: &[Verb::Update, Verb::Patch],
-        // divergence: kube-apiserver refuses an apply without fieldManager (422).
-        apply_requires_field_manager: false,
         status_in_update_answer_only: true,
         ..Info::new(PORCH, "v1alpha1", "packagerevisionresources", "PackageRevisionResources")
     };
