@@ -12,6 +12,7 @@ use super::Refs;
 use super::fetched::replace_fetched;
 use super::loose::{Current, Files};
 use super::packed::Packed;
+use crate::git::libgit2::init_for_tests;
 
 fn oid(n: u8) -> Oid {
     Oid::from_bytes(&[n; 20]).unwrap()
@@ -71,6 +72,7 @@ fn finds_every_packed_ref_by_binary_search_and_by_scan() {
 
 #[test]
 fn writes_compare_and_swap_and_agree_with_libgit2() {
+    init_for_tests();
     let dir = tempfile::tempdir().unwrap();
     let repo = Repository::init_bare(dir.path()).unwrap();
     let files = Files::of(&repo).unwrap().expect("a bare repository logs no ref updates");
@@ -195,6 +197,7 @@ fn packed_refs_is_rewritten_as_it_is_once_locked() {
 
 #[test]
 fn refs_compare_and_swap_alike_through_files_and_libgit2() {
+    init_for_tests();
     for logged in [false, true] {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repository::init_bare(dir.path()).unwrap();
@@ -225,6 +228,7 @@ fn refs_compare_and_swap_alike_through_files_and_libgit2() {
 
 #[test]
 fn symbolic_refs_and_logged_repositories() {
+    init_for_tests();
     let dir = tempfile::tempdir().unwrap();
     let repo = Repository::init_bare(dir.path().join("bare")).unwrap();
     fs::create_dir_all(dir.path().join("bare/refs/heads")).unwrap();
@@ -263,6 +267,7 @@ fn refs_of(path: &Path) -> (Repository, Vec<(String, Oid)>) {
 
 #[test]
 fn fetched_refs_replace_the_namespaces_tags_packed_branches_loose() {
+    init_for_tests();
     let dir = tempfile::tempdir().unwrap();
     let repo = Repository::init_bare(dir.path()).unwrap();
     let sig = git2::Signature::now("t", "t@example.com").unwrap();

@@ -159,6 +159,7 @@ fn finish(remote: &Path, updates: &[RefUpdate]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::git::libgit2::init_for_tests;
 
     #[test]
     fn journals_round_trip() {
@@ -177,6 +178,7 @@ mod tests {
 
     #[test]
     fn an_interrupted_push_is_finished_when_the_mirror_opens() {
+        init_for_tests();
         let dir = tempfile::tempdir().unwrap();
         let mirror = Repository::init_bare(dir.path().join("mirror")).unwrap();
         let remote = Repository::init_bare(dir.path().join("remote")).unwrap();
@@ -204,6 +206,7 @@ mod tests {
 
     #[test]
     fn a_finished_push_leaves_no_journal() {
+        init_for_tests();
         let dir = tempfile::tempdir().unwrap();
         let mirror = Repository::init_bare(dir.path().join("mirror")).unwrap();
         drop(Journal::begin(&mirror, Path::new("/srv/r.git"), &[]).unwrap());

@@ -151,6 +151,7 @@ mod tests {
 
     use super::*;
     use crate::git::credentials::Auth;
+    use crate::git::libgit2::init_for_tests;
     use crate::git::transport::{self, Expect};
 
     fn commit(repo: &Repository, name: &str, data: &[u8], parents: &[Oid]) -> Oid {
@@ -177,6 +178,7 @@ mod tests {
 
     #[test]
     fn cold_links_packs_then_incremental_copies_and_prunes() {
+        init_for_tests();
         let dir = tempfile::tempdir().unwrap();
         let remote = Repository::init_bare(dir.path().join("remote")).unwrap();
         let a = commit(&remote, "a", b"a", &[]);
@@ -227,6 +229,7 @@ mod tests {
 
     #[test]
     fn copies_only_what_the_remote_lacks_and_checks_old_values() {
+        init_for_tests();
         let dir = tempfile::tempdir().unwrap();
         let local = Repository::init_bare(dir.path().join("local")).unwrap();
         let remote = Repository::init_bare(dir.path().join("remote")).unwrap();
