@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
@@ -59,63 +59,52 @@ pub(super) struct Record {
     pub(super) oid: Oid,
 }
 
-/// Bytes read per positioned read.
+/// Bytes read at a time.
 const CHUNK: usize = 4096;
 /// Below this window size the binary search turns into a scan (a read or two).
 const SCAN: u64 = 4 * CHUNK as u64;
 
-/// Lines of a file from an offset, read in chunks with positioned reads.
-struct Lines<'a> {
+/// A file read from an offset on with positioned reads: no seek, and readers of one file do not
+/// share a position.
+struct ReadAt<'a> {
     file: &'a File,
-    len: u64,
-    buf: Vec<u8>,
-    /// File offset of `buf[0]`.
-    buf_at: u64,
+    pos: u64,
+}
+
+impl Read for ReadAt<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.file.read_at(buf, self.pos)?;
+        self.pos += read as u64;
+        Ok(read)
+    }
+}
+
+/// Lines of a file from an offset, read [`CHUNK`] bytes at a time.
+struct Lines<'a> {
+    reader: BufReader<ReadAt<'a>>,
     /// File offset of the next line.
     next: u64,
 }
 
 impl<'a> Lines<'a> {
-    fn new(file: &'a File, len: u64, at: u64) -> Self {
-        Self { file, len, buf: Vec::new(), buf_at: at, next: at }
+    /// Lines of `file` from offset `at`.
+    fn new(file: &'a File, at: u64) -> Self {
+        Self { reader: BufReader::with_capacity(CHUNK, ReadAt { file, pos: at }), next: at }
     }
 
     /// The next line (without its newline), its start and the offset after it.
     fn next_line(&mut self) -> io::Result<Option<(u64, Vec<u8>, u64)>> {
-        if self.next >= self.len {
+        let mut line = Vec::new();
+        let read = self.reader.read_until(b'\n', &mut line)?;
+        if read == 0 {
             return Ok(None);
         }
         let start = self.next;
-        loop {
-            let from = (start - self.buf_at) as usize;
-            if from <= self.buf.len()
-                && let Some(nl) = self.buf[from..].iter().position(|b| *b == b'\n')
-            {
-                let line = self.buf[from..from + nl].to_vec();
-                self.next = start + nl as u64 + 1;
-                return Ok(Some((start, line, self.next)));
-            }
-            let buffered_end = self.buf_at + self.buf.len() as u64;
-            if buffered_end >= self.len && from <= self.buf.len() {
-                // The last line, without a newline.
-                let line = self.buf[from..].to_vec();
-                self.next = self.len;
-                return Ok(Some((start, line, self.len)));
-            }
-            // Refill from `start`, keeping the partial line and growing for long ones.
-            let keep = if from <= self.buf.len() { self.buf.split_off(from) } else { Vec::new() };
-            let read_from = start + keep.len() as u64;
-            let want = CHUNK.min((self.len - read_from) as usize);
-            let mut chunk = vec![0u8; want];
-            let n = self.file.read_at(&mut chunk, read_from)?;
-            chunk.truncate(n);
-            self.buf = keep;
-            self.buf.extend_from_slice(&chunk);
-            self.buf_at = start;
-            if n == 0 {
-                self.len = read_from; // the file shrank under us: stop at what was read
-            }
+        self.next += read as u64;
+        if line.last() == Some(&b'\n') {
+            line.pop();
         }
+        Ok(Some((start, line, self.next)))
     }
 }
 
@@ -141,7 +130,7 @@ impl Packed {
         };
         let len = file.metadata()?.len();
         let (mut data_start, mut sorted) = (0, false);
-        if let Some((_, line, end)) = Lines::new(&file, len, 0).next_line()?
+        if let Some((_, line, end)) = Lines::new(&file, 0).next_line()?
             && let Some(header_sorted) = header_sorted(&line)
         {
             sorted = header_sorted;
@@ -156,7 +145,7 @@ impl Packed {
             return Ok(Records { lines: None, pending: None });
         };
         let pos = pos.max(self.data_start);
-        let mut lines = Lines::new(file, self.len, pos.saturating_sub(1));
+        let mut lines = Lines::new(file, pos.saturating_sub(1));
         if pos > 0 {
             // The rest of the line holding byte `pos - 1` (just its newline when a line starts
             // at `pos`).
