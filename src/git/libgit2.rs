@@ -17,7 +17,7 @@
 //!   other user of the library (tests, benches);
 //! - code that uses `git2` directly beside the library: the benches' fixtures
 //!   (`benches/support/mod.rs`, `benches/git_cache.rs`) and the unit tests of `src/git` that
-//!   create repositories ([`init_for_tests`]). The integration tests' fixtures
+//!   create repositories (`init_for_tests`). The integration tests' fixtures
 //!   (`tests/support/git.rs`) build repositories with the git CLI and use no `git2`.
 
 use std::sync::Once;

@@ -12,9 +12,9 @@
 //! 1. reads the remote's branches and tags from its ref store (symbolic refs resolved, as an
 //!    advertisement lists them);
 //! 2. when the mirror has no objects yet (a cold fetch) and the remote has no alternates, links
-//!    the remote's object files into the mirror ([`odb::link_objects`]);
+//!    the remote's object files into the mirror ([`odb::link_objects`](super::odb::link_objects));
 //! 3. copies every object reachable from a ref tip that the mirror still lacks
-//!    ([`odb::copy_missing`]; after step 2 only a pack written meanwhile on the remote can leave
+//!    ([`odb::copy_missing`](super::odb::copy_missing); after step 2 only a pack written meanwhile on the remote can leave
 //!    any);
 //! 4. returns the refs, which the caller stores as the libgit2 fetch path does (`mod.rs`).
 //!
