@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use git2::{Repository, Signature};
 use porch_server::cache::{CacheOptions, RepositoryCache, RepositorySpec, ResourceVersions};
 use porch_server::crdstore::{Store, StoreOptions};
-use porch_server::git::{DraftContent, GitRepository, RepoConfig};
+use porch_server::git::{DraftContent, GitRepository, Libgit2Options, RepoConfig, init_libgit2};
 
 mod support;
 use support::git::{git as git_cli, kptfile};
@@ -133,6 +133,8 @@ async fn main() {
     let packages = env_usize("BENCH_PACKAGES", 100);
     let big = env_usize("BENCH_BIG_REVISIONS", 10_000);
     let approvals = env_usize("BENCH_APPROVALS", 20);
+    // libgit2's process-wide settings before any git2 call (see `git/libgit2.rs`).
+    init_libgit2(Libgit2Options::default());
     if std::env::var("BENCH_LIBGIT2_CACHE").is_ok_and(|v| v == "0") {
         git2::opts::enable_caching(false);
         println!("libgit2 object cache disabled");

@@ -47,6 +47,9 @@ async fn shutdown_signal() {
 
 fn main() -> ExitCode {
     let config = Config::parse();
+    logging::init(config.log_format);
+    // Process-wide libgit2 settings, written while this is the only thread (see `git/libgit2.rs`).
+    porch_server::git::init_libgit2(porch_server::git::Libgit2Options::default());
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -74,7 +77,6 @@ fn main() -> ExitCode {
 }
 
 async fn run(config: Config) -> anyhow::Result<()> {
-    logging::init(config.log_format);
     raise_open_file_limit();
     let metrics = PrometheusBuilder::new()
         .set_buckets_for_metric(

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use git2::{Oid, Repository, Signature};
-use porch_server::git::{Annotation, annotate};
+use porch_server::git::{Annotation, Libgit2Options, annotate, init_libgit2};
 
 #[path = "../../tests/support/git.rs"]
 pub(crate) mod git;
@@ -46,6 +46,8 @@ pub(crate) fn package_tree(repo: &Repository, name: &str, data: &str) -> Oid {
 /// commit per revision with a `kpt:` trailer carrying the creation task (as Porch writes them)
 /// and workspace `ws<r>`; `main` at the last commit; objects and refs packed.
 pub(crate) fn build_template(path: &Path, packages: usize, revisions: usize) {
+    // libgit2's process-wide settings before this thread uses git2 (see `git/libgit2.rs`).
+    init_libgit2(Libgit2Options::default());
     let repo = Repository::init_bare(path).expect("creating the template repository");
     repo.set_head("refs/heads/main").expect("setting HEAD");
     let sig =

@@ -5,8 +5,8 @@ use super::annotation::{Annotation, annotate};
 use super::commit::task_message;
 use super::credentials::Auth;
 use super::error::GitError;
-use super::push::{Expect, RefUpdate};
 use super::refs::{HEADS, TAGS, deletion_proposed_branch, draft_branch, proposed_branch, version_tag};
+use super::transport::{Expect, RefUpdate};
 use super::writer::{DraftContent, WriteOutcome, Writer};
 
 /// The branch family of an unpublished revision.

@@ -1,4 +1,4 @@
-//! Process-wide libgit2 settings, applied once before the first mirror is opened.
+//! Process-wide libgit2 settings, applied once, before any libgit2 work that reads them.
 //!
 //! - The object cache: libgit2 keeps parsed commits and trees of every open repository in
 //!   memory, up to a process-wide 256 MiB by default. Each Repository holds its mirror open (the
@@ -10,8 +10,15 @@
 //!
 //! The `git2` setters are `unsafe` because they write C globals without synchronisation. This
 //! module is the only place allowed unsafe code; it calls them exactly once, through a
-//! [`Once`], from [`init_libgit2`], which [`GitRepository::open`](super::GitRepository::open)
-//! calls before it touches libgit2.
+//! [`Once`], from [`init_libgit2`]. Who calls that first:
+//!
+//! - the binary, in `main`, before it starts the async runtime (the process has one thread);
+//! - [`GitRepository::open`](super::GitRepository::open), before it touches libgit2, for every
+//!   other user of the library (tests, benches);
+//! - code that uses `git2` directly beside the library: the benches' fixtures
+//!   (`benches/support/mod.rs`, `benches/git_cache.rs`) and the unit tests of `src/git` that
+//!   create repositories (`init_for_tests`). The integration tests' fixtures
+//!   (`tests/support/git.rs`) build repositories with the git CLI and use no `git2`.
 
 use std::sync::Once;
 
@@ -36,8 +43,9 @@ impl Default for Libgit2Options {
 static INIT: Once = Once::new();
 
 /// Applies `options` to libgit2 if no settings were applied yet in this process; later calls
-/// do nothing. Call it at start-up, before any libgit2 work, to choose other values than the
-/// defaults [`GitRepository::open`](super::GitRepository::open) applies.
+/// do nothing (a call while another is applying them waits until it is done). Call it at
+/// start-up, before any libgit2 work (the binary does, in `main`); otherwise the first
+/// [`GitRepository::open`](super::GitRepository::open) applies the defaults.
 pub fn init_libgit2(options: Libgit2Options) {
     INIT.call_once(|| {
         let cache = isize::try_from(options.cache_max_bytes).unwrap_or(isize::MAX);
@@ -51,14 +59,24 @@ pub fn init_libgit2(options: Libgit2Options) {
     });
 }
 
+/// [`init_libgit2`] with the defaults: what a unit test that creates repositories with `git2`
+/// calls first (see the module docs).
+#[cfg(test)]
+pub(crate) fn init_for_tests() {
+    init_libgit2(Libgit2Options::default());
+}
+
 /// Sets libgit2's process-wide object cache limit.
 #[allow(unsafe_code)]
 fn set_cache_max_size(bytes: isize) -> Result<(), git2::Error> {
     // SAFETY: the setter writes a global integer of libgit2 without synchronisation; it is
-    // unsound only if another thread uses libgit2's cache at the same moment. It runs once,
-    // inside `INIT.call_once`, which `GitRepository::open` enters before the process opens its
-    // first mirror — the server does no libgit2 work before that — and every later caller
-    // waits for `call_once` to finish, so no libgit2 call of ours runs concurrently with it.
+    // unsound only if another thread uses libgit2's object cache (reads objects of a repository)
+    // at the same moment. It runs once, inside `INIT.call_once`, and every path that reads
+    // objects enters `init_libgit2` before its first libgit2 call (the module docs list them:
+    // `main` while single-threaded, `GitRepository::open`, the fixtures and tests that use `git2`
+    // directly). A caller that arrives while the write is under way waits for `call_once` to
+    // finish, so no libgit2 work of ours runs concurrently with it. Before that, at most value
+    // operations run (parsing or printing an `Oid`), which use neither global.
     unsafe { git2::opts::set_cache_max_size(bytes) }
 }
 
@@ -66,8 +84,8 @@ fn set_cache_max_size(bytes: isize) -> Result<(), git2::Error> {
 #[allow(unsafe_code)]
 fn set_timeouts(connect_ms: i32, io_ms: i32) -> Result<(), git2::Error> {
     // SAFETY: as for `set_cache_max_size`: two global integers, written once inside
-    // `INIT.call_once` before the first mirror is opened, so no transport reads them
-    // concurrently.
+    // `INIT.call_once`, which every path that fetches or pushes enters first (only
+    // `GitRepository` fetches and pushes), so no transport reads them concurrently.
     unsafe {
         git2::opts::set_server_connect_timeout_in_milliseconds(connect_ms)?;
         git2::opts::set_server_timeout_in_milliseconds(io_ms)

@@ -1,14 +1,13 @@
-//! The local bare mirror of a remote: creation, remote configuration, fetch and the ref set.
+//! The local bare mirror of a remote: creation, the remote's configuration, and the ref set.
+//! Fetches and pushes go through `transport/`.
 
 use std::path::Path;
 
-use git2::{AutotagOption, FetchOptions, Oid, Repository};
+use git2::Repository;
 
 use super::credentials::Auth;
-use super::error::{GitError, Scrubber, redact_userinfo};
-use super::packed;
-use super::refs::{RefSet, local_name, remote_name};
-use super::{local_fetch, local_push};
+use super::error::{GitError, Scrubber};
+use super::refs::{RefSet, remote_name};
 
 /// Name of the remote in the mirror.
 pub(crate) const ORIGIN: &str = "origin";
@@ -60,54 +59,6 @@ fn configure_origin(repo: &Repository, url: &str) -> Result<(), git2::Error> {
         }
     }
     Ok(())
-}
-
-/// Fetches every branch and tag from `origin`, pruning refs the remote no longer has, and
-/// returns the remote's refs as now mirrored.
-///
-/// The objects come through libgit2 (`download`: negotiation against the mirror's refs, one
-/// pack); the refs are then stored from the remote's advertisement by
-/// [`packed::replace_fetched`] (the tags in one `packed-refs` write, the few branches as loose
-/// files) instead of libgit2's update of one loose file per ref, which costs a file creation per
-/// ref on a cold fetch and a file read per ref on every later listing.
-///
-/// A remote on the local file system is fetched by copying its objects directly
-/// ([`local_fetch::fetch`]).
-pub(crate) fn fetch(repo: &Repository, url: &str, auth: &Auth) -> Result<RefSet, GitError> {
-    if let Some(path) = local_push::remote_path(url) {
-        return local_fetch::fetch(repo, url, &path);
-    }
-    let fetch_err =
-        |source: git2::Error| GitError::Fetch { url: redact_userinfo(url), source: auth.error(&source) };
-    let mut remote = repo.find_remote(ORIGIN).map_err(fetch_err)?;
-    let headers = auth.headers();
-    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-    let mut options = FetchOptions::new();
-    options
-        .remote_callbacks(auth.callbacks())
-        .download_tags(AutotagOption::None)
-        .update_fetchhead(false)
-        .follow_redirects(auth.redirects())
-        .custom_headers(&headers);
-    remote.download(&[] as &[&str], Some(&mut options)).map_err(fetch_err)?;
-    let advertised: Vec<(String, Oid)> = remote
-        .list()
-        .map_err(fetch_err)?
-        .iter()
-        .filter_map(|head| {
-            let name = head.name();
-            // Mirrored as named; `^{}` peel lines and other namespaces are not refs we keep.
-            let local = local_name(name)?;
-            (remote_name(&local).as_deref() == Some(name)).then(|| (name.to_string(), head.oid()))
-        })
-        .collect();
-    remote.disconnect().map_err(fetch_err)?;
-    drop(options);
-    let refs = RefSet::from_refs(advertised);
-    let local = refs.iter().filter_map(|(name, oid)| Some((local_name(name)?, oid))).collect();
-    packed::replace_fetched(repo, &local)
-        .map_err(|e| GitError::local("store the fetched refs", e, auth.scrubber()))?;
-    Ok(refs)
 }
 
 /// The ref set of the mirror: remote-tracking branches and tags, named as on the remote.

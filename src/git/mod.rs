@@ -18,6 +18,10 @@
 //!   a server a redirect points at (`credentials.rs`, `origin.rs`).
 //! - Process-wide libgit2 settings (object cache bound, network timeouts): [`init_libgit2`],
 //!   applied with defaults by the first [`GitRepository::open`].
+//! - Below the writes: `transport/` moves objects and refs between a mirror and its remote
+//!   (fetch and push, local or over the network), `refdb/` reads and writes a repository's refs
+//!   and `packed-refs` directly where libgit2 would cost O(refs), and `mirror.rs` opens and
+//!   configures the mirror.
 
 mod annotation;
 mod commit;
@@ -27,23 +31,17 @@ mod discover;
 mod drafts;
 mod error;
 mod history;
-mod in_flight;
 mod integrity;
-mod journal;
 mod kptfile;
 mod libgit2;
-mod local_fetch;
-mod local_push;
-mod lockfile;
 mod mirror;
 mod origin;
-mod packed;
 mod publish;
-mod push;
+mod refdb;
 mod refs;
-mod refstore;
 mod repo;
 mod tls;
+mod transport;
 mod tree;
 mod writer;
 
@@ -56,7 +54,6 @@ pub use drafts::{Published, Stage};
 pub use error::{GitError, LibgitError};
 pub use git2::Oid;
 pub use history::Authored;
-pub use in_flight::wait_for_pushes;
 pub use kptfile::{KPTFILE, KptfileInfo};
 pub use libgit2::{Libgit2Options, init_libgit2};
 pub use refs::{
@@ -64,4 +61,5 @@ pub use refs::{
     draft_branch, parse_revision, proposed_branch, version_tag,
 };
 pub use repo::{GitRepository, WeakGitRepository};
+pub use transport::wait_for_pushes;
 pub use writer::{DraftContent, FetchOutcome, WriteOutcome};

@@ -10,8 +10,8 @@ use super::annotation::{Annotation, annotate};
 use super::credentials::Auth;
 use super::drafts::Stage;
 use super::error::{GitError, Scrubber};
-use super::push::{Expect, RefUpdate};
 use super::refs::{HEADS, TAGS, deletion_proposed_branch, version_tag};
+use super::transport::{Expect, RefUpdate};
 use super::tree;
 use super::writer::{WriteOutcome, Writer};
 

@@ -203,6 +203,7 @@ fn find_in(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::git::libgit2::init_for_tests;
 
     fn files(entries: &[(&str, &str)]) -> BTreeMap<String, Vec<u8>> {
         entries.iter().map(|(p, c)| (p.to_string(), c.as_bytes().to_vec())).collect()
@@ -218,6 +219,7 @@ mod tests {
 
     #[test]
     fn splice_rewrites_only_the_path() {
+        init_for_tests();
         let dir = tempfile::tempdir().unwrap();
         let repo = Repository::init_bare(dir.path()).unwrap();
         let base =

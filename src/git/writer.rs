@@ -13,11 +13,10 @@ use super::config::RepoConfig;
 use super::credentials::Auth;
 use super::discover::{DiscoveredRevision, Discoverer};
 use super::error::{GitError, Scrubber};
-use super::journal;
 use super::kptfile::KPTFILE;
 use super::mirror;
-use super::push::{self, Expect, RefUpdate};
 use super::refs::{HEADS, RefSet};
+use super::transport::{self, Expect, RefUpdate, journal};
 use super::tree;
 
 /// Result of a fetch: the remote's refs as now mirrored, and the branch head.
@@ -131,7 +130,7 @@ impl Writer {
     /// Fetches and records the fetched ref set as the known one.
     pub(crate) fn fetch_refs(&self, auth: &Auth) -> Result<RefSet, GitError> {
         self.forget();
-        let refs = mirror::fetch(&self.repo, &self.config.url, auth)?;
+        let refs = transport::fetch(&self.repo, &self.config.url, auth)?;
         *self.known.borrow_mut() = Some(refs.clone());
         Ok(refs)
     }
@@ -166,7 +165,7 @@ impl Writer {
     /// One push of `updates`; on a failure other than a conflict, a best-effort fetch brings the
     /// mirror back in line with whatever the remote did apply.
     pub(crate) fn push(&self, auth: &Auth, updates: &[RefUpdate]) -> Result<(), GitError> {
-        let result = push::push(&self.repo, &self.config.url, auth, updates);
+        let result = transport::push(&self.repo, &self.config.url, auth, updates);
         match &result {
             Ok(()) => self.pushed.borrow_mut().extend(updates.iter().map(|u| (u.remote_ref.clone(), u.new))),
             Err(error) => {

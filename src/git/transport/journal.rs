@@ -3,7 +3,7 @@
 //!
 //! A push to a network remote is all-or-nothing as far as our process is concerned: once the
 //! remote has the request, its `receive-pack` updates every ref whether or not we are still
-//! there. A local push ([`super::local_push`]) moves the remote's refs itself, one after another,
+//! there. A local push (`local.rs`) moves the remote's refs itself, one after another,
 //! so a crash between two of them (`kill -9`, an OOM kill, a power cut) would leave, say, an
 //! approval's tag without the proposed branch deleted — one revision shown twice — or a deleted
 //! tag's `deletionProposed/…` branch behind, marking the next revision with that number. So:
@@ -24,8 +24,8 @@ use std::path::{Path, PathBuf};
 
 use git2::{Oid, Repository};
 
-use super::push::{Expect, RefUpdate};
-use super::refstore::Refs;
+use super::update::{Expect, RefUpdate};
+use crate::git::refdb::Refs;
 
 /// File name of the journal, in the mirror's directory.
 const FILE: &str = "porch-push-journal";
@@ -159,6 +159,7 @@ fn finish(remote: &Path, updates: &[RefUpdate]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::git::libgit2::init_for_tests;
 
     #[test]
     fn journals_round_trip() {
@@ -177,6 +178,7 @@ mod tests {
 
     #[test]
     fn an_interrupted_push_is_finished_when_the_mirror_opens() {
+        init_for_tests();
         let dir = tempfile::tempdir().unwrap();
         let mirror = Repository::init_bare(dir.path().join("mirror")).unwrap();
         let remote = Repository::init_bare(dir.path().join("remote")).unwrap();
@@ -204,6 +206,7 @@ mod tests {
 
     #[test]
     fn a_finished_push_leaves_no_journal() {
+        init_for_tests();
         let dir = tempfile::tempdir().unwrap();
         let mirror = Repository::init_bare(dir.path().join("mirror")).unwrap();
         drop(Journal::begin(&mirror, Path::new("/srv/r.git"), &[]).unwrap());

@@ -1,0 +1,178 @@
+//! Moving objects between two repositories on the same file system, for the local transport
+//! (`local.rs`): object by object, or, for an empty mirror, by sharing the remote's object files.
+//!
+//! - [`copy_missing`] copies every object reachable from a tip that the target lacks, reading
+//!   the links of raw commits, trees and tags itself; a tree or commit the target has is not
+//!   descended into (a repository holds everything reachable from its objects);
+//! - [`link_objects`] hard-links every pack (`.pack` then its `.idx`) and loose object of one
+//!   object directory into another (copied, through a temporary file and a rename, when linking
+//!   fails, e.g. across devices). Pack and loose object files are immutable and named by their
+//!   content, so sharing them is safe.
+
+use std::fs;
+use std::io;
+use std::path::Path;
+
+use git2::{ObjectType, Oid};
+
+/// Copies every object reachable from `start` that `to` does not have.
+pub(super) fn copy_missing(from: &git2::Odb<'_>, to: &git2::Odb<'_>, start: Oid) -> Result<(), git2::Error> {
+    let mut pending = vec![start];
+    while let Some(oid) = pending.pop() {
+        if to.exists(oid) {
+            continue;
+        }
+        let object = from.read(oid)?;
+        let data = object.data();
+        match object.kind() {
+            ObjectType::Commit => pending.extend(commit_links(data)),
+            ObjectType::Tree => pending.extend(tree_links(data)),
+            ObjectType::Tag => pending.extend(header_oid(data, b"object ")),
+            _ => {}
+        }
+        to.write(object.kind(), data)?;
+    }
+    Ok(())
+}
+
+/// The tree and parents named in a raw commit.
+fn commit_links(data: &[u8]) -> Vec<Oid> {
+    let header = data.split(|b| *b == b'\n').take_while(|line| !line.is_empty());
+    header
+        .filter_map(|line| {
+            let hex = line.strip_prefix(b"tree ").or_else(|| line.strip_prefix(b"parent "))?;
+            Oid::from_str(std::str::from_utf8(hex).ok()?).ok()
+        })
+        .collect()
+}
+
+/// The first `<key><hex>` header line of a raw tag.
+fn header_oid(data: &[u8], key: &[u8]) -> Option<Oid> {
+    let line = data.split(|b| *b == b'\n').find_map(|line| line.strip_prefix(key))?;
+    Oid::from_str(std::str::from_utf8(line).ok()?).ok()
+}
+
+/// The entries of a raw tree (`<mode> <name>\0<20-byte id>`), submodule commits excluded.
+fn tree_links(mut data: &[u8]) -> Vec<Oid> {
+    let mut out = Vec::new();
+    while let Some(nul) = data.iter().position(|b| *b == 0) {
+        let (entry, rest) = data.split_at(nul);
+        let Some(id) = rest.get(1..21) else { break };
+        if !entry.starts_with(b"160000 ")
+            && let Ok(oid) = Oid::from_bytes(id)
+        {
+            out.push(oid);
+        }
+        data = &rest[21..];
+    }
+    out
+}
+
+/// Whether an object directory holds no pack and no loose object.
+pub(super) fn is_empty(objects: &Path) -> io::Result<bool> {
+    let entries = match fs::read_dir(objects) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(true),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name == "pack" {
+            for file in fs::read_dir(entry.path())? {
+                if file?.file_name().to_string_lossy().ends_with(".pack") {
+                    return Ok(false);
+                }
+            }
+        } else if is_fanout(&name) && fs::read_dir(entry.path())?.next().is_some() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// A loose-object directory name: two hex digits.
+fn is_fanout(name: &str) -> bool {
+    name.len() == 2 && name.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Links (or copies) every complete pack and every loose object of `from` into `to`. A file that
+/// disappears meanwhile (a repack on the remote) is skipped: the object copy catches up.
+pub(super) fn link_objects(from: &Path, to: &Path) -> io::Result<()> {
+    let (from_pack, to_pack) = (from.join("pack"), to.join("pack"));
+    match fs::read_dir(&from_pack) {
+        Ok(entries) => {
+            fs::create_dir_all(&to_pack)?;
+            for entry in entries {
+                let entry = entry?;
+                let name = entry.file_name();
+                let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".idx")) else { continue };
+                if !stem.starts_with("pack-") {
+                    continue;
+                }
+                // The pack before its index: readers find packs by their index.
+                let pack = format!("{stem}.pack");
+                if link_or_copy(&from_pack.join(&pack), &to_pack.join(&pack))? {
+                    link_or_copy(&entry.path(), &to_pack.join(name))?;
+                }
+            }
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if !name.to_str().is_some_and(is_fanout) || !entry.file_type()?.is_dir() {
+            continue;
+        }
+        let target = to.join(&name);
+        let mut created = false;
+        let objects = match fs::read_dir(entry.path()) {
+            Ok(objects) => objects,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        for object in objects {
+            let object = object?;
+            let file = object.file_name();
+            // Skip temporary files of a writer on the remote.
+            if file.len() != 38 || !file.to_str().is_some_and(|f| f.bytes().all(|b| b.is_ascii_hexdigit())) {
+                continue;
+            }
+            if !created {
+                fs::create_dir_all(&target)?;
+                created = true;
+            }
+            link_or_copy(&object.path(), &target.join(file))?;
+        }
+    }
+    Ok(())
+}
+
+/// Hard-links `from` at `to`, or copies it there (through a temporary file, renamed into place)
+/// when linking fails. `false` when `from` no longer exists.
+fn link_or_copy(from: &Path, to: &Path) -> io::Result<bool> {
+    match fs::hard_link(from, to) {
+        Ok(()) => return Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(true),
+        // Gone from the remote; otherwise the copy below reports what is wrong.
+        Err(e) if e.kind() == io::ErrorKind::NotFound && !from.exists() => return Ok(false),
+        Err(_) => {}
+    }
+    let tmp = to.with_file_name(format!(
+        "tmp_fetch_{}_{}",
+        std::process::id(),
+        to.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+    ));
+    match fs::copy(from, &tmp) {
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e),
+    }
+    fs::rename(&tmp, to).inspect_err(|_| {
+        let _ = fs::remove_file(&tmp);
+    })?;
+    Ok(true)
+}
