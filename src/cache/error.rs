@@ -3,6 +3,9 @@
 
 use crate::git::GitError;
 
+/// The result of a repository cache operation.
+pub type Result<T, E = CacheError> = std::result::Result<T, E>;
+
 /// What kind of failure an error is, for callers that translate errors into API statuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
@@ -22,6 +25,7 @@ pub enum ErrorKind {
 
 /// An error of the repository cache.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum CacheError {
     /// Another revision of the package already uses the workspace name (porch-api.md §3.2; the
     /// text is Porch's, word for word).

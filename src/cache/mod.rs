@@ -27,7 +27,7 @@ mod versions;
 pub mod watch;
 mod writes;
 
-pub use error::{CacheError, ErrorKind};
+pub use error::{CacheError, ErrorKind, Result};
 pub use repository::{CacheOptions, CacheStats, RepositoryCache, RepositorySpec};
 pub use revision::{CacheEvent, CachedPackage, CachedRevision, EventType, Memo, RevisionKey};
 pub(crate) use revision::{latest_candidate, lifecycle_rank};

@@ -15,10 +15,11 @@ use super::error::CacheError;
 use super::index::{Change, Index};
 use super::repository::{RefsUpdate, RepositoryCache};
 use super::revision::{CacheEvent, RevisionKey};
+use crate::cache::Result;
 use crate::git::{FetchOutcome, HEADS, PorchRef, RepoConfig, TAGS};
 
 impl RepositoryCache {
-    async fn fetch(&self) -> Result<FetchOutcome, CacheError> {
+    async fn fetch(&self) -> Result<FetchOutcome> {
         let action = format!("fetch repository {}/{}", self.inner.namespace, self.inner.name);
         let fetched = self.inner.git.fetch().await.map_err(CacheError::git(action))?;
         self.inner.counters.fetches.fetch_add(1, Ordering::Relaxed);
@@ -42,10 +43,7 @@ impl RepositoryCache {
 
     /// `result`, or — when it failed in the mirror's object database and a deep check finds the
     /// mirror damaged (and so replaces it) — a full discovery from a fresh clone.
-    async fn retry_if_damaged(
-        &self,
-        result: Result<Vec<CacheEvent>, CacheError>,
-    ) -> Result<Vec<CacheEvent>, CacheError> {
+    async fn retry_if_damaged(&self, result: Result<Vec<CacheEvent>>) -> Result<Vec<CacheEvent>> {
         match result {
             Err(error) if self.inner.git.is_suspect() => {
                 if self.repair().await {
@@ -60,7 +58,7 @@ impl RepositoryCache {
 
     /// Fetches and indexes every revision (full discovery). The first time every revision is
     /// ADDED; later calls re-synchronise the whole index and emit only the differences.
-    pub async fn open(&self) -> Result<Vec<CacheEvent>, CacheError> {
+    pub async fn open(&self) -> Result<Vec<CacheEvent>> {
         let closed = self.inner.ops.write().await;
         if *closed {
             return Err(self.closed_error());
@@ -71,7 +69,7 @@ impl RepositoryCache {
     }
 
     /// [`open`](Self::open)'s work, under the caller's exclusive hold of the cache.
-    async fn discover_everything(&self) -> Result<Vec<CacheEvent>, CacheError> {
+    async fn discover_everything(&self) -> Result<Vec<CacheEvent>> {
         let fetched = self.fetch().await?;
         let action =
             format!("discover the revisions of repository {}/{}", self.inner.namespace, self.inner.name);
@@ -89,7 +87,7 @@ impl RepositoryCache {
     /// added and changed refs: removed refs drop their revisions, a moved branch re-reads the
     /// placeholders, `deletionProposed/…` markers flip lifecycles in memory. Emits ADDED /
     /// MODIFIED / DELETED only for what the API shows. Before any [`open`](Self::open) it is one.
-    pub async fn refresh(&self) -> Result<Vec<CacheEvent>, CacheError> {
+    pub async fn refresh(&self) -> Result<Vec<CacheEvent>> {
         let closed = self.inner.ops.write().await;
         if *closed {
             return Err(self.closed_error());
@@ -105,7 +103,7 @@ impl RepositoryCache {
 
     /// [`refresh`](Self::refresh)'s work once the index reflects a ref set, under the caller's
     /// exclusive hold of the cache.
-    async fn discover_changes(&self) -> Result<Vec<CacheEvent>, CacheError> {
+    async fn discover_changes(&self) -> Result<Vec<CacheEvent>> {
         let fetched = self.fetch().await?;
         let diff = {
             let cached = self.inner.refs.lock().unwrap_or_else(|e| e.into_inner());

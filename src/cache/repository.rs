@@ -13,6 +13,7 @@ use super::index::{Change, Index};
 use super::locks::{NewPackageLocks, PackageLocks};
 use super::revision::{CacheEvent, CachedPackage, CachedRevision, RevisionKey};
 use super::versions::ResourceVersions;
+use crate::cache::Result;
 use crate::git::{Credentials, GitRepository, RefSet, RepoConfig};
 
 /// Which Repository a cache serves and where its mirror lives.
@@ -131,7 +132,7 @@ impl RepositoryCache {
         spec: RepositorySpec,
         versions: Arc<dyn ResourceVersions>,
         options: CacheOptions,
-    ) -> Result<Self, CacheError> {
+    ) -> Result<Self> {
         let mirror_dir = spec.mirror_dir();
         let git = GitRepository::open(&mirror_dir, spec.config, spec.credentials).await.map_err(
             CacheError::git(format!("open the mirror of repository {}/{}", spec.namespace, spec.name)),
@@ -249,11 +250,7 @@ impl RepositoryCache {
     /// Plans `changes` against the index, reserves one resourceVersion per event, applies them,
     /// records the new ref set and sends the events — all under the publish lock, so events
     /// leave in resourceVersion order. Nothing changes if the reservation fails.
-    pub(super) async fn commit(
-        &self,
-        changes: Vec<Change>,
-        refs: RefsUpdate,
-    ) -> Result<Vec<CacheEvent>, CacheError> {
+    pub(super) async fn commit(&self, changes: Vec<Change>, refs: RefsUpdate) -> Result<Vec<CacheEvent>> {
         let _publish = self.inner.publish.lock().await;
         let planned = self.index().plan(changes);
         let events = if planned.is_empty() {
@@ -288,7 +285,7 @@ impl RepositoryCache {
 
     /// Closes the cache (its Repository is being deleted): emits DELETED for every revision,
     /// removes the mirror directory, and fails every later write and refresh.
-    pub async fn close(&self) -> Result<Vec<CacheEvent>, CacheError> {
+    pub async fn close(&self) -> Result<Vec<CacheEvent>> {
         let mut closed = self.inner.ops.write().await;
         if *closed {
             return Ok(Vec::new());

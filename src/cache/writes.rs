@@ -13,6 +13,7 @@ use super::locks::NewPackageGuard;
 use super::refresh::marker_changes;
 use super::repository::{RefsUpdate, RepositoryCache};
 use super::revision::{CachedRevision, RevisionKey};
+use crate::cache::Result;
 use crate::git::{DraftContent, HEADS, Published, Stage, WriteOutcome, deletion_proposed_branch};
 
 /// Held for the duration of one write: the package lock, and the shared side of the
@@ -23,7 +24,7 @@ struct WriteGuard<'a> {
 }
 
 impl RepositoryCache {
-    async fn begin(&self, package: &str) -> Result<WriteGuard<'_>, CacheError> {
+    async fn begin(&self, package: &str) -> Result<WriteGuard<'_>> {
         let package = self.inner.locks.lock(package).await;
         let ops = self.inner.ops.read().await;
         if *ops {
@@ -32,14 +33,14 @@ impl RepositoryCache {
         Ok(WriteGuard { _package: package, _ops: ops })
     }
 
-    fn require(&self, package: &str, workspace: &str) -> Result<Arc<CachedRevision>, CacheError> {
+    fn require(&self, package: &str, workspace: &str) -> Result<Arc<CachedRevision>> {
         self.find(package, workspace)
             .ok_or_else(|| CacheError::NotFound { what: RevisionKey::new(package, workspace).to_string() })
     }
 
     /// Applies a write's outcome to the index: marker flips, deleted refs, `extra`, then the
     /// re-read revisions.
-    async fn finish(&self, outcome: WriteOutcome, extra: Vec<Change>) -> Result<(), CacheError> {
+    async fn finish(&self, outcome: WriteOutcome, extra: Vec<Change>) -> Result<()> {
         let config = self.inner.git.config();
         let branch_ref = format!("{HEADS}{}", config.branch);
         let mut changes = {
@@ -61,7 +62,7 @@ impl RepositoryCache {
         Ok(())
     }
 
-    fn written(&self, package: &str, workspace: &str) -> Result<Arc<CachedRevision>, CacheError> {
+    fn written(&self, package: &str, workspace: &str) -> Result<Arc<CachedRevision>> {
         self.require(package, workspace)
     }
 
@@ -80,7 +81,7 @@ impl RepositoryCache {
         package: &str,
         workspace: &str,
         content: DraftContent,
-    ) -> Result<Arc<CachedRevision>, CacheError> {
+    ) -> Result<Arc<CachedRevision>> {
         let _guard = self.begin(package).await?;
         if self.find(package, workspace).is_some() {
             return Err(CacheError::WorkspaceExists {
@@ -106,7 +107,7 @@ impl RepositoryCache {
         package: &str,
         workspace: &str,
         content: DraftContent,
-    ) -> Result<Arc<CachedRevision>, CacheError> {
+    ) -> Result<Arc<CachedRevision>> {
         let _guard = self.begin(package).await?;
         let current = self.require(package, workspace)?;
         let action = format!("update package revision {}", current.name);
@@ -131,7 +132,7 @@ impl RepositoryCache {
         workspace: &str,
         from: Lifecycle,
         to: Stage,
-    ) -> Result<Arc<CachedRevision>, CacheError> {
+    ) -> Result<Arc<CachedRevision>> {
         let _guard = self.begin(package).await?;
         let current = self.require(package, workspace)?;
         let action = format!("move package revision {} to {to:?}", current.name);
@@ -150,12 +151,12 @@ impl RepositoryCache {
     }
 
     /// Proposes a Draft (MODIFIED: lifecycle Proposed).
-    pub async fn propose(&self, package: &str, workspace: &str) -> Result<Arc<CachedRevision>, CacheError> {
+    pub async fn propose(&self, package: &str, workspace: &str) -> Result<Arc<CachedRevision>> {
         self.move_stage(package, workspace, Lifecycle::Draft, Stage::Proposed).await
     }
 
     /// Takes a proposal back to Draft (MODIFIED).
-    pub async fn reject(&self, package: &str, workspace: &str) -> Result<Arc<CachedRevision>, CacheError> {
+    pub async fn reject(&self, package: &str, workspace: &str) -> Result<Arc<CachedRevision>> {
         self.move_stage(package, workspace, Lifecycle::Proposed, Stage::Draft).await
     }
 
@@ -168,7 +169,7 @@ impl RepositoryCache {
         package: &str,
         workspace: &str,
         user: Option<String>,
-    ) -> Result<Arc<CachedRevision>, CacheError> {
+    ) -> Result<Arc<CachedRevision>> {
         let _guard = self.begin(package).await?;
         let current = self.require(package, workspace)?;
         let action = format!("approve package revision {}", current.name);
@@ -186,7 +187,7 @@ impl RepositoryCache {
         self.written(package, workspace)
     }
 
-    fn published_target(&self, current: &CachedRevision, action: &str) -> Result<Published, CacheError> {
+    fn published_target(&self, current: &CachedRevision, action: &str) -> Result<Published> {
         let package = current.revision.package.clone();
         if current.is_placeholder() {
             Ok(Published::Placeholder { package })
@@ -206,7 +207,7 @@ impl RepositoryCache {
         package: &str,
         workspace: &str,
         proposed: bool,
-    ) -> Result<Arc<CachedRevision>, CacheError> {
+    ) -> Result<Arc<CachedRevision>> {
         let _guard = self.begin(package).await?;
         let current = self.require(package, workspace)?;
         let verb = if proposed { "propose deletion of" } else { "cancel the proposed deletion of" };
@@ -219,32 +220,19 @@ impl RepositoryCache {
     }
 
     /// Marks a published revision (or placeholder) DeletionProposed (MODIFIED).
-    pub async fn propose_deletion(
-        &self,
-        package: &str,
-        workspace: &str,
-    ) -> Result<Arc<CachedRevision>, CacheError> {
+    pub async fn propose_deletion(&self, package: &str, workspace: &str) -> Result<Arc<CachedRevision>> {
         self.set_deletion_proposed(package, workspace, true).await
     }
 
     /// Takes a proposed deletion back: DeletionProposed → Published (MODIFIED).
-    pub async fn cancel_deletion(
-        &self,
-        package: &str,
-        workspace: &str,
-    ) -> Result<Arc<CachedRevision>, CacheError> {
+    pub async fn cancel_deletion(&self, package: &str, workspace: &str) -> Result<Arc<CachedRevision>> {
         self.set_deletion_proposed(package, workspace, false).await
     }
 
     /// Deletes a revision (DELETED): the draft or proposed branch, the tag (and its marker), or
     /// for a placeholder a commit removing the package from the branch. Deleting the latest
     /// revision moves the latest flag (MODIFIED for the new latest).
-    pub async fn delete(
-        &self,
-        package: &str,
-        workspace: &str,
-        user: Option<String>,
-    ) -> Result<(), CacheError> {
+    pub async fn delete(&self, package: &str, workspace: &str, user: Option<String>) -> Result<()> {
         let _guard = self.begin(package).await?;
         let current = self.require(package, workspace)?;
         let action = format!("delete package revision {}", current.name);

@@ -6,6 +6,9 @@ use porch_layers::FieldCause;
 
 use super::StoredKind;
 
+/// The result of a store operation.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
 /// A failed store operation.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]

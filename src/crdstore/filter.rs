@@ -4,6 +4,7 @@ use porch_layers::{FieldSelector, LabelSelector};
 use serde_json::Value;
 
 use super::{StoreError, StoredKind, meta};
+use crate::crdstore::Result;
 
 /// The selectors of one list or watch, checked against the kind's supported fields.
 #[derive(Debug, Clone)]
@@ -27,7 +28,7 @@ impl Filter {
         kind: StoredKind,
         labels: Option<&LabelSelector>,
         fields: Option<&FieldSelector>,
-    ) -> Result<Filter, StoreError> {
+    ) -> Result<Filter> {
         if let Some(bad) = fields.and_then(|f| f.requirements().iter().find(|r| !supported(kind, &r.field))) {
             return Err(StoreError::BadRequest(format!("field label not supported: {}", bad.field)));
         }

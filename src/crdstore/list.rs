@@ -9,10 +9,11 @@ use serde_json::Value;
 use super::filter::Filter;
 use super::state::{Key, Shared};
 use super::{ListOptions, SharedListPage, StoreError, StoredKind};
+use crate::crdstore::Result;
 
 /// Decodes a `continue` token (surrounding whitespace ignored) back into the key to continue
 /// after; a bad one is a 400 naming the base64 or JSON error.
-fn decode_token(token: &str) -> Result<Key, StoreError> {
+fn decode_token(token: &str) -> Result<Key> {
     let [ns, name]: [String; 2] =
         token::decode(token.trim()).map_err(|e| StoreError::BadRequest(e.to_string()))?;
     Ok((ns, name))
@@ -26,7 +27,7 @@ pub(crate) fn list(
     kind: StoredKind,
     namespace: Option<&str>,
     opts: &ListOptions,
-) -> Result<SharedListPage, StoreError> {
+) -> Result<SharedListPage> {
     let filter = Filter::new(kind, opts.label_selector.as_ref(), opts.field_selector.as_ref())?;
     let namespace = namespace.filter(|_| kind.namespaced());
     let after = opts.continue_token.as_deref().filter(|t| !t.is_empty()).map(decode_token).transpose()?;

@@ -39,7 +39,7 @@ mod txn;
 mod watch;
 mod writer;
 
-pub use error::StoreError;
+pub use error::{Result, StoreError};
 pub use kind::StoredKind;
 pub use options::{
     DeleteOptions, ListOptions, ListPage, SharedListPage, StoreOptions, WatchEvent, WatchEventType,

@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::state::Index;
 use super::txn::Change;
 use super::{StoreError, StoredKind, WatchEventType};
+use crate::crdstore::Result;
 
 /// `<plural>/<namespace>/<name>` → the object as JSON.
 const OBJECTS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("objects");
@@ -22,7 +23,7 @@ fn key(kind: StoredKind, ns: &str, name: &str) -> String {
 }
 
 /// Opens (or creates) the database and loads every object and the resourceVersion.
-pub(crate) fn open(path: &Path) -> Result<(Database, Index, u64), StoreError> {
+pub(crate) fn open(path: &Path) -> Result<(Database, Index, u64)> {
     let db = Database::create(path).map_err(StoreError::storage)?;
     let tx = db.begin_write().map_err(StoreError::storage)?;
     tx.open_table(OBJECTS).map_err(StoreError::storage)?;
@@ -58,7 +59,7 @@ pub(crate) fn open(path: &Path) -> Result<(Database, Index, u64), StoreError> {
 }
 
 /// Writes `changes` and the new resourceVersion `rv` in one durable transaction.
-pub(crate) fn commit(db: &Database, changes: &[Change], rv: u64) -> Result<(), StoreError> {
+pub(crate) fn commit(db: &Database, changes: &[Change], rv: u64) -> Result<()> {
     let mut tx = db.begin_write().map_err(StoreError::storage)?;
     tx.set_durability(Durability::Immediate).map_err(StoreError::storage)?;
     {
@@ -86,7 +87,7 @@ pub(crate) fn put_raw(
     namespace: &str,
     name: &str,
     object: &Value,
-) -> Result<(), StoreError> {
+) -> Result<()> {
     let db = Database::create(path).map_err(StoreError::storage)?;
     let mut tx = db.begin_write().map_err(StoreError::storage)?;
     tx.set_durability(Durability::Immediate).map_err(StoreError::storage)?;

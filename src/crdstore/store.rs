@@ -18,6 +18,7 @@ use super::{
     DeleteOptions, ListOptions, ListPage, SharedListPage, StoreError, StoreOptions, StoredKind, WatchOptions,
     WriteOptions, list, persist,
 };
+use crate::crdstore::Result;
 
 /// Namespaces created at open when missing, as a fresh cluster has them.
 const DEFAULT_NAMESPACES: [&str; 3] = ["default", "kube-system", "kube-public"];
@@ -64,7 +65,7 @@ impl Store {
     ///
     /// # Errors
     /// `Storage` when the directory or database cannot be opened (e.g. another process holds it).
-    pub fn open(dir: &Path, opts: StoreOptions) -> Result<Store, StoreError> {
+    pub fn open(dir: &Path, opts: StoreOptions) -> Result<Store> {
         std::fs::create_dir_all(dir).map_err(StoreError::storage)?;
         let (db, index, rv) = persist::open(&dir.join(FILE_NAME))?;
         let shared = Shared::new(index, rv, opts);
@@ -88,7 +89,7 @@ impl Store {
         Ok(Store { inner: Arc::new(Inner { shared, tx: Some(tx), writer: Some(handle) }) })
     }
 
-    async fn submit(&self, op: Op, dry_run: bool) -> Result<Value, StoreError> {
+    async fn submit(&self, op: Op, dry_run: bool) -> Result<Value> {
         let (reply, rx) = oneshot::channel();
         let tx = self.inner.tx.as_ref().ok_or_else(writer_gone)?;
         tx.send(Request { op, dry_run, reply }).map_err(|_| writer_gone())?;
@@ -102,7 +103,7 @@ impl Store {
     ///
     /// # Errors
     /// `Storage` when the commit fails.
-    pub async fn reserve_resource_versions(&self, n: u64) -> Result<u64, StoreError> {
+    pub async fn reserve_resource_versions(&self, n: u64) -> Result<u64> {
         let first = self.submit(Op::Reserve(n), false).await?;
         first.as_u64().ok_or_else(|| StoreError::storage(std::io::Error::other("bad reservation reply")))
     }
@@ -120,12 +121,7 @@ impl Store {
     ///
     /// # Errors
     /// `AlreadyExists`, `Invalid`, `NamespaceNotFound`, `NamespaceTerminating`, `BadRequest`, `Storage`.
-    pub async fn create(
-        &self,
-        kind: StoredKind,
-        obj: Value,
-        opts: &WriteOptions,
-    ) -> Result<Value, StoreError> {
+    pub async fn create(&self, kind: StoredKind, obj: Value, opts: &WriteOptions) -> Result<Value> {
         self.submit(Op::Create(kind, obj), opts.dry_run).await
     }
 
@@ -133,12 +129,7 @@ impl Store {
     ///
     /// # Errors
     /// `NotFound`; `BadRequest` when a namespaced kind is asked for without a namespace.
-    pub async fn get(
-        &self,
-        kind: StoredKind,
-        namespace: Option<&str>,
-        name: &str,
-    ) -> Result<Value, StoreError> {
+    pub async fn get(&self, kind: StoredKind, namespace: Option<&str>, name: &str) -> Result<Value> {
         let ns = match (kind.namespaced(), namespace) {
             (false, _) => "",
             (true, Some(ns)) => ns,
@@ -163,7 +154,7 @@ impl Store {
         kind: StoredKind,
         namespace: Option<&str>,
         opts: &ListOptions,
-    ) -> Result<ListPage, StoreError> {
+    ) -> Result<ListPage> {
         self.list_shared(kind, namespace, opts).await.map(SharedListPage::into_owned)
     }
 
@@ -177,7 +168,7 @@ impl Store {
         kind: StoredKind,
         namespace: Option<&str>,
         opts: &ListOptions,
-    ) -> Result<SharedListPage, StoreError> {
+    ) -> Result<SharedListPage> {
         crate::freshness::reach(opts.read_at.minimum(), || self.resource_version()).await;
         list::list(&self.inner.shared, kind, namespace, opts)
     }
@@ -187,12 +178,7 @@ impl Store {
     ///
     /// # Errors
     /// `NotFound`, `Conflict`, `Invalid`, `BadRequest`, `Storage`.
-    pub async fn update(
-        &self,
-        kind: StoredKind,
-        obj: Value,
-        opts: &WriteOptions,
-    ) -> Result<Value, StoreError> {
+    pub async fn update(&self, kind: StoredKind, obj: Value, opts: &WriteOptions) -> Result<Value> {
         self.submit(Op::Update(kind, obj), opts.dry_run).await
     }
 
@@ -201,12 +187,7 @@ impl Store {
     ///
     /// # Errors
     /// `NotFound`, `Conflict`, `BadRequest`, `Storage`.
-    pub async fn update_status(
-        &self,
-        kind: StoredKind,
-        obj: Value,
-        opts: &WriteOptions,
-    ) -> Result<Value, StoreError> {
+    pub async fn update_status(&self, kind: StoredKind, obj: Value, opts: &WriteOptions) -> Result<Value> {
         self.submit(Op::UpdateStatus(kind, obj), opts.dry_run).await
     }
 
@@ -220,7 +201,7 @@ impl Store {
         namespace: Option<&str>,
         name: &str,
         opts: &DeleteOptions,
-    ) -> Result<Value, StoreError> {
+    ) -> Result<Value> {
         let ns = match (kind.namespaced(), namespace) {
             (false, _) => String::new(),
             (true, Some(ns)) => ns.to_string(),
@@ -243,7 +224,7 @@ impl Store {
         kind: StoredKind,
         namespace: Option<&str>,
         opts: WatchOptions,
-    ) -> Result<WatchStream, StoreError> {
+    ) -> Result<WatchStream> {
         watch::open(self.inner.shared.clone(), kind, namespace, opts)
     }
 
@@ -262,7 +243,7 @@ impl Store {
     /// # Errors
     /// `BadRequest` without a name (or a namespace for a namespaced kind); `Storage` when the
     /// store is open (a server is running on `dir`) or cannot be written.
-    pub fn import_raw_offline(dir: &Path, kind: StoredKind, object: &Value) -> Result<(), StoreError> {
+    pub fn import_raw_offline(dir: &Path, kind: StoredKind, object: &Value) -> Result<()> {
         let text = |field: &str| object.pointer(field).and_then(Value::as_str).filter(|s| !s.is_empty());
         let name = text("/metadata/name")
             .ok_or_else(|| StoreError::BadRequest("the object has no metadata.name".into()))?;

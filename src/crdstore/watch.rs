@@ -17,6 +17,7 @@ use tokio::time::Interval;
 use super::filter::Filter;
 use super::state::{LogEntry, Shared};
 use super::{StoreError, StoredKind, WatchEvent, WatchEventType, WatchOptions, meta};
+use crate::crdstore::Result;
 use crate::rv_window::{self, WatcherGauge, Woken, idle};
 
 /// The events of one watch; dropping it releases everything.
@@ -59,7 +60,7 @@ pub(crate) fn open(
     kind: StoredKind,
     namespace: Option<&str>,
     opts: WatchOptions,
-) -> Result<WatchStream, StoreError> {
+) -> Result<WatchStream> {
     let filter = Filter::new(kind, opts.label_selector.as_ref(), opts.field_selector.as_ref())?;
     let from = rv_window::parse_rv(opts.resource_version.as_deref()).map_err(StoreError::BadRequest)?;
     let rx = shared.notify.subscribe();

@@ -21,6 +21,7 @@ use super::sequence::Sequenced;
 use super::state::Shared;
 use super::txn::{Batch, Txn};
 use super::{StoreError, persist};
+use crate::crdstore::Result;
 
 /// The most requests one transaction carries.
 const MAX_BATCH: usize = 1024;
@@ -33,7 +34,7 @@ pub(crate) struct Request {
     /// Compute and validate only.
     pub(crate) dry_run: bool,
     /// The answer channel.
-    pub(crate) reply: oneshot::Sender<Result<Value, StoreError>>,
+    pub(crate) reply: oneshot::Sender<Result<Value>>,
 }
 
 /// Owns the database; runs on its own thread after `Store::open`.
@@ -68,7 +69,7 @@ impl Writer {
     }
 
     /// Runs `ops` as one group commit and returns each one's result.
-    pub(crate) fn execute(&mut self, ops: Vec<(Op, bool)>) -> Vec<Result<Value, StoreError>> {
+    pub(crate) fn execute(&mut self, ops: Vec<(Op, bool)>) -> Vec<Result<Value>> {
         let mut results = Vec::with_capacity(ops.len());
         let mut durable = Vec::new(); // results that depend on the commit
         let state = self.shared.read();

@@ -9,6 +9,9 @@ use porch_api::gvk::ResourceInfo;
 use porch_api::porch::RenderStatus;
 use porch_layers::{ApiError, FieldCause};
 
+/// The result of an engine step.
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
 /// What kind of failure an [`EngineError`] is, for callers that translate it into a status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
@@ -26,6 +29,7 @@ pub enum ErrorKind {
 
 /// An engine failure. The `Display` text is the bare message (Porch's text where one exists).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum EngineError {
     /// One or more fields are invalid (422).
     #[error("{}", causes.iter().map(|c| c.message.as_str()).collect::<Vec<_>>().join("; "))]

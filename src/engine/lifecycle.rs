@@ -8,6 +8,7 @@ use porch_layers::FieldCause;
 
 use super::EngineError;
 use super::error::invalid_value;
+use crate::engine::Result;
 
 const LIFECYCLE_FIELD: &str = "spec.lifecycle";
 
@@ -194,7 +195,7 @@ pub fn approval_transition(
 
 /// The delete rule (§4.4): a `Published` revision must first be proposed for deletion.
 /// Returns 403 with Porch's text; Draft, Proposed and DeletionProposed may be deleted.
-pub fn check_delete(lifecycle: Option<&Lifecycle>) -> Result<(), EngineError> {
+pub fn check_delete(lifecycle: Option<&Lifecycle>) -> Result<()> {
     if lifecycle == Some(&Lifecycle::Published) {
         return Err(EngineError::forbidden(
             "published PackageRevisions must be proposed for deletion by setting spec.lifecycle to \
@@ -221,7 +222,7 @@ pub fn references_upstream(tasks: &[Task], name: &str) -> bool {
 pub fn check_not_referenced<'a>(
     name: &str,
     revisions: impl IntoIterator<Item = (&'a str, &'a [Task])>,
-) -> Result<(), EngineError> {
+) -> Result<()> {
     match revisions.into_iter().find(|(_, tasks)| references_upstream(tasks, name)) {
         Some((downstream, _)) => Err(EngineError::forbidden(format!(
             "cannot delete package revision, it is referenced as upstream by: {downstream}"

@@ -34,7 +34,7 @@ pub mod tasks;
 pub(crate) mod trylock;
 pub mod validate;
 
-pub use error::{EngineError, ErrorKind};
+pub use error::{EngineError, ErrorKind, Result};
 pub use lifecycle::Transition;
 
 /// The files of a package: path relative to the package root → content.

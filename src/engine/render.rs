@@ -8,6 +8,7 @@ use porch_api::porch::{FunctionResult, FunctionResultList, RenderStatus};
 use super::kptfile::{self, KPTFILE, Kptfile};
 use super::pipeline::PipelineFunction;
 use super::{EngineError, Files};
+use crate::engine::Result;
 
 /// Porch's render failure text (PackageRevisionResources update), before the details.
 pub const RENDER_FAILED_PREFIX: &str = "error rendering package in kpt function pipeline. Package NOT pushed \
@@ -66,7 +67,7 @@ pub struct Rendered {
 
 /// The Kptfile pipelines of `files`, nested packages first (kpt's depth-first order), as
 /// `(package directory, function, is_mutator)`.
-fn pipeline_steps(files: &Files) -> Result<Vec<(String, PipelineFunction, bool)>, EngineError> {
+fn pipeline_steps(files: &Files) -> Result<Vec<(String, PipelineFunction, bool)>> {
     let mut dirs: Vec<&str> = files
         .keys()
         .filter_map(|p| if p == KPTFILE { Some("") } else { p.strip_suffix("/Kptfile") })
@@ -87,11 +88,7 @@ fn pipeline_steps(files: &Files) -> Result<Vec<(String, PipelineFunction, bool)>
 /// `Rendered` True into the root Kptfile and returns the files with the function results. On
 /// failure returns [`EngineError::RenderFailed`] with Porch's message and changes nothing. A
 /// file set without a root Kptfile is returned as is. Does not mutate `files`.
-pub fn render(
-    files: &Files,
-    registry: &dyn FunctionRegistry,
-    request: RenderRequest,
-) -> Result<Rendered, EngineError> {
+pub fn render(files: &Files, registry: &dyn FunctionRegistry, request: RenderRequest) -> Result<Rendered> {
     let mut result = FunctionResultList::new();
     let Some(mut root) = kptfile::read_root(files)? else {
         return Ok(Rendered { files: files.clone(), status: RenderStatus { result, error: String::new() } });

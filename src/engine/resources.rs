@@ -8,6 +8,7 @@ use porch_layers::FieldCause;
 
 use super::kptfile::{self, KPTFILE};
 use super::{EngineError, Files};
+use crate::engine::Result;
 
 /// Longest accepted file path, in bytes.
 pub const MAX_PATH_BYTES: usize = 4096;
@@ -110,7 +111,7 @@ pub fn validate_file_set<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<Fi
 /// The checks of a PackageRevisionResources update: [`validate_file_set`], a root `Kptfile`
 /// ("package must contain Kptfile at root") that is a Kptfile ([`kptfile::check_kptfile`]);
 /// 422 with every cause. Does not mutate.
-pub fn validate_resources(resources: &BTreeMap<String, String>) -> Result<(), EngineError> {
+pub fn validate_resources(resources: &BTreeMap<String, String>) -> Result<()> {
     let mut causes = validate_file_set(resources.keys().map(String::as_str));
     match resources.get(KPTFILE) {
         None => {
@@ -132,7 +133,7 @@ pub fn to_files(resources: &BTreeMap<String, String>) -> Files {
 
 /// A file set as `spec.resources`; a file that is not UTF-8 is an internal error (the API
 /// cannot carry it).
-pub fn from_files(files: &Files) -> Result<BTreeMap<String, String>, EngineError> {
+pub fn from_files(files: &Files) -> Result<BTreeMap<String, String>> {
     files
         .iter()
         .map(|(path, bytes)| match std::str::from_utf8(bytes) {

@@ -14,6 +14,7 @@ use porch_layers::object_meta::names::dns1123_label;
 use super::EngineError;
 use super::error::invalid_value;
 use super::lifecycle;
+use crate::engine::Result;
 
 /// The field path of the managed label in causes.
 pub const LATEST_LABEL_FIELD: &str = "metadata.labels[kpt.dev/latest-revision]";
@@ -82,7 +83,7 @@ pub fn check_workspace_name(workspace: &str) -> Option<FieldCause> {
 }
 
 /// `spec.repository` must be set (§4.1 step 1): 400 "spec.repositoryName is required" (sic).
-pub fn require_repository(spec: &PackageRevisionSpec) -> Result<(), EngineError> {
+pub fn require_repository(spec: &PackageRevisionSpec) -> Result<()> {
     if spec.repository_name.is_empty() {
         return Err(EngineError::bad_request("spec.repositoryName is required"));
     }
@@ -92,7 +93,7 @@ pub fn require_repository(spec: &PackageRevisionSpec) -> Result<(), EngineError>
 /// An update must carry `metadata.resourceVersion` (§4.2): 422 Required on
 /// `metadata.resourceVersion` with Porch's text. Comparing it with the current one is the
 /// cache's job (409).
-pub fn require_resource_version(meta: &ObjectMeta) -> Result<(), EngineError> {
+pub fn require_resource_version(meta: &ObjectMeta) -> Result<()> {
     if meta.resource_version.as_deref().unwrap_or("").is_empty() {
         return Err(EngineError::invalid(FieldCause::required(
             "metadata.resourceVersion",

@@ -14,6 +14,7 @@ use super::history::{self, Authored};
 use super::kptfile::{KPTFILE, KptfileInfo};
 use super::refs::{HEADS, PorchRef, RefSet, TAGS, parse_revision};
 use super::tree;
+use crate::git::Result;
 
 /// A package revision found in git.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,7 +72,7 @@ impl<'a> Discoverer<'a> {
     /// Every revision of every ref. Refs that cannot be read are skipped with a warning — unless
     /// an object is missing or unreadable ([`GitError::is_suspicious`]): a damaged mirror fails
     /// the discovery instead of silently hiding revisions.
-    pub(crate) fn all(&self) -> Result<Vec<DiscoveredRevision>, GitError> {
+    pub(crate) fn all(&self) -> Result<Vec<DiscoveredRevision>> {
         let mut out = Vec::new();
         for (name, _) in self.refs.iter() {
             out.extend(self.revisions_or_warn(name)?);
@@ -80,7 +81,7 @@ impl<'a> Discoverer<'a> {
     }
 
     /// The revisions held by one remote ref: none, one, or (for the branch) every placeholder.
-    pub(crate) fn revisions_of(&self, remote_ref: &str) -> Result<Vec<DiscoveredRevision>, GitError> {
+    pub(crate) fn revisions_of(&self, remote_ref: &str) -> Result<Vec<DiscoveredRevision>> {
         let Some(oid) = self.refs.get(remote_ref) else { return Ok(Vec::new()) };
         let read = |e| GitError::local(format!("read {remote_ref}"), e, &self.scrub);
         let found = match PorchRef::parse(remote_ref, &self.config.branch) {
@@ -99,7 +100,7 @@ impl<'a> Discoverer<'a> {
         Ok(found.into_iter().collect())
     }
 
-    fn revisions_or_warn(&self, remote_ref: &str) -> Result<Vec<DiscoveredRevision>, GitError> {
+    fn revisions_or_warn(&self, remote_ref: &str) -> Result<Vec<DiscoveredRevision>> {
         match self.revisions_of(remote_ref) {
             Err(e) if e.is_suspicious() => Err(e),
             Err(e) => {
@@ -112,7 +113,7 @@ impl<'a> Discoverer<'a> {
 
     /// Placeholders on the branch: all packages, or only `package` (path relative to the
     /// directory).
-    pub(crate) fn branch_packages(&self, package: Option<&str>) -> Result<Vec<DiscoveredRevision>, GitError> {
+    pub(crate) fn branch_packages(&self, package: Option<&str>) -> Result<Vec<DiscoveredRevision>> {
         let branch = &self.config.branch;
         let Some(oid) = self.refs.branch(branch) else { return Ok(Vec::new()) };
         let read = |e| GitError::local(format!("read branch {branch}"), e, &self.scrub);
@@ -275,7 +276,7 @@ pub(crate) fn read_package(
     repo: &Repository,
     commit: Oid,
     full_path: &str,
-) -> Result<BTreeMap<String, Vec<u8>>, GitError> {
+) -> Result<BTreeMap<String, Vec<u8>>> {
     let scrub = Scrubber::default();
     let read = |e| GitError::local(format!("read package {full_path} at {commit}"), e, &scrub);
     let commit = repo.find_object(commit, None).and_then(|o| o.peel_to_commit()).map_err(read)?;

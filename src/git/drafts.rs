@@ -8,6 +8,7 @@ use super::error::GitError;
 use super::refs::{HEADS, TAGS, deletion_proposed_branch, draft_branch, proposed_branch, version_tag};
 use super::transport::{Expect, RefUpdate};
 use super::writer::{DraftContent, WriteOutcome, Writer};
+use crate::git::Result;
 
 /// The branch family of an unpublished revision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -62,7 +63,7 @@ impl Writer {
         package: &str,
         workspace: &str,
         content: &DraftContent,
-    ) -> Result<WriteOutcome, GitError> {
+    ) -> Result<WriteOutcome> {
         self.check_names(package, workspace)?;
         let full_path = self.config.full_path(package);
         let refs = self.refs()?;
@@ -102,7 +103,7 @@ impl Writer {
         workspace: &str,
         stage: Stage,
         content: &DraftContent,
-    ) -> Result<WriteOutcome, GitError> {
+    ) -> Result<WriteOutcome> {
         self.check_names(package, workspace)?;
         let full_path = self.config.full_path(package);
         let name = stage.remote_ref(&full_path, workspace);
@@ -131,7 +132,7 @@ impl Writer {
         package: &str,
         workspace: &str,
         to: Stage,
-    ) -> Result<WriteOutcome, GitError> {
+    ) -> Result<WriteOutcome> {
         self.check_names(package, workspace)?;
         let full_path = self.config.full_path(package);
         let from = to.other().remote_ref(&full_path, workspace);
@@ -150,7 +151,7 @@ impl Writer {
         package: &str,
         workspace: &str,
         stage: Stage,
-    ) -> Result<WriteOutcome, GitError> {
+    ) -> Result<WriteOutcome> {
         self.check_names(package, workspace)?;
         let name = stage.remote_ref(&self.config.full_path(package), workspace);
         let tip = self.refs()?.get(&name).ok_or_else(|| GitError::missing_ref(&name))?;
@@ -166,7 +167,7 @@ impl Writer {
         auth: &Auth,
         target: &Published,
         proposed: bool,
-    ) -> Result<WriteOutcome, GitError> {
+    ) -> Result<WriteOutcome> {
         let refs = self.refs()?;
         let (full_path, suffix, source) = match target {
             Published::Tag { package, revision } => {
@@ -193,12 +194,7 @@ impl Writer {
     }
 
     /// Deletes tag `<fullpath>/v<N>` and its `deletionProposed/…` branch.
-    pub(crate) fn delete_tag(
-        &self,
-        auth: &Auth,
-        package: &str,
-        revision: i32,
-    ) -> Result<WriteOutcome, GitError> {
+    pub(crate) fn delete_tag(&self, auth: &Auth, package: &str, revision: i32) -> Result<WriteOutcome> {
         let full_path = self.config.full_path(package);
         let tag = format!("{TAGS}{}", version_tag(&full_path, revision));
         let refs = self.refs()?;

@@ -6,8 +6,12 @@
 use std::fmt;
 use std::path::PathBuf;
 
+/// The result of a git backend operation.
+pub type Result<T, E = GitError> = std::result::Result<T, E>;
+
 /// An error of the git backend. Messages are neutral (no HTTP status codes) and credential-free.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum GitError {
     /// The local mirror could not be created or opened.
     #[error("failed to open the git mirror at {path}")]

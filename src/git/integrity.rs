@@ -23,12 +23,13 @@ use std::path::Path;
 use git2::{ErrorClass, ErrorCode, ObjectType, Odb, Oid, Repository};
 
 use super::error::{GitError, Scrubber};
+use crate::git::Result;
 
 /// Length of a SHA-1 checksum: the trailer of a pack, and each half of an index's trailer.
 const CHECKSUM: usize = 20;
 
 /// What is wrong with the mirror, or `None` when the check found it intact.
-pub(crate) fn check(repo: &Repository, deep: bool) -> Result<Option<String>, GitError> {
+pub(crate) fn check(repo: &Repository, deep: bool) -> Result<Option<String>> {
     let scrub = Scrubber::default();
     let io = |what: &str, e: io::Error| {
         GitError::local(format!("check the mirror ({what})"), git2::Error::from_str(&e.to_string()), &scrub)

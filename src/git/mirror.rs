@@ -8,6 +8,7 @@ use git2::Repository;
 use super::credentials::Auth;
 use super::error::{GitError, Scrubber};
 use super::refs::{RefSet, remote_name};
+use crate::git::Result;
 
 /// Name of the remote in the mirror.
 pub(crate) const ORIGIN: &str = "origin";
@@ -17,7 +18,7 @@ pub(crate) const FETCH_REFSPECS: [&str; 2] =
 
 /// Opens the bare mirror at `path`, creating it (and its parent directories) if needed, and makes
 /// sure remote `origin` points at `url` with Porch's fetch refspecs.
-pub(crate) fn open(path: &Path, url: &str) -> Result<Repository, GitError> {
+pub(crate) fn open(path: &Path, url: &str) -> Result<Repository> {
     let scrub = Auth::new(None, url).scrubber().clone();
     let mirror_err =
         |source: git2::Error| GitError::Mirror { path: path.to_path_buf(), source: scrub.error(&source) };
@@ -62,7 +63,7 @@ fn configure_origin(repo: &Repository, url: &str) -> Result<(), git2::Error> {
 }
 
 /// The ref set of the mirror: remote-tracking branches and tags, named as on the remote.
-pub(crate) fn read_refs(repo: &Repository) -> Result<RefSet, GitError> {
+pub(crate) fn read_refs(repo: &Repository) -> Result<RefSet> {
     let scrub = Scrubber::default();
     let err = |e| GitError::local("list the mirror's refs", e, &scrub);
     let mut refs = Vec::new();

@@ -51,7 +51,7 @@ pub use config::RepoConfig;
 pub use credentials::Credentials;
 pub use discover::DiscoveredRevision;
 pub use drafts::{Published, Stage};
-pub use error::{GitError, LibgitError};
+pub use error::{GitError, LibgitError, Result};
 pub use git2::Oid;
 pub use history::Authored;
 pub use kptfile::{KPTFILE, KptfileInfo};

@@ -14,15 +14,12 @@ use super::refs::{HEADS, TAGS, deletion_proposed_branch, version_tag};
 use super::transport::{Expect, RefUpdate};
 use super::tree;
 use super::writer::{WriteOutcome, Writer};
+use crate::git::Result;
 
 impl Writer {
     /// Retries `attempt` (given the attempt number) while it fails with a conflict, fetching
     /// before each retry; `retry_attempts` retries at most.
-    fn with_retries<T>(
-        &self,
-        auth: &Auth,
-        mut attempt: impl FnMut(u32) -> Result<T, GitError>,
-    ) -> Result<T, GitError> {
+    fn with_retries<T>(&self, auth: &Auth, mut attempt: impl FnMut(u32) -> Result<T>) -> Result<T> {
         let attempts = self.config.retry_attempts + 1;
         for n in 1..=attempts {
             match attempt(n) {
@@ -51,7 +48,7 @@ impl Writer {
         workspace: &str,
         revision: i32,
         user: Option<&str>,
-    ) -> Result<WriteOutcome, GitError> {
+    ) -> Result<WriteOutcome> {
         self.check_names(package, workspace)?;
         if revision < 1 {
             return Err(GitError::invalid(
@@ -134,7 +131,7 @@ impl Writer {
         auth: &Auth,
         package: &str,
         user: Option<&str>,
-    ) -> Result<WriteOutcome, GitError> {
+    ) -> Result<WriteOutcome> {
         tree::validate_path(package).map_err(|r| GitError::invalid("accept the package path", r))?;
         let full_path = self.config.full_path(package);
         let branch = self.branch_ref();

@@ -31,6 +31,7 @@ use super::refs::RefSet;
 use super::tls::CaBundle;
 use super::tree;
 use super::writer::{DraftContent, FetchOutcome, WriteOutcome, Writer};
+use crate::git::Result;
 
 /// Idle read handles kept per repository.
 const MAX_IDLE_READERS: usize = 4;
@@ -103,7 +104,7 @@ impl GitRepository {
         path: impl Into<PathBuf>,
         config: RepoConfig,
         credentials: Option<Credentials>,
-    ) -> Result<Self, GitError> {
+    ) -> Result<Self> {
         super::libgit2::init_libgit2(super::libgit2::Libgit2Options::default());
         let path = path.into();
         let (writer, config, repaired) = {
@@ -131,7 +132,7 @@ impl GitRepository {
     /// the next fetch to fill: a full clone. Returns what was wrong; the text is also kept for
     /// [`GitRepository::take_repair`]. Runs as the writer. A check that cannot read the mirror
     /// fails and changes nothing.
-    pub async fn repair(&self) -> Result<Option<String>, GitError> {
+    pub async fn repair(&self) -> Result<Option<String>> {
         let inner = self.inner.clone();
         let guard = self.inner.writer.clone().lock_owned().await;
         tokio::task::spawn_blocking(move || {
@@ -168,7 +169,7 @@ impl GitRepository {
     }
 
     /// Marks the mirror suspect if `result` failed in the object database.
-    fn note<T>(inner: &Inner, result: Result<T, GitError>) -> Result<T, GitError> {
+    fn note<T>(inner: &Inner, result: Result<T>) -> Result<T> {
         if let Err(error) = &result
             && error.is_suspicious()
         {
@@ -198,10 +199,10 @@ impl GitRepository {
     }
 
     /// Runs `work` as the repository's single writer, on the blocking pool.
-    async fn write<T, F>(&self, work: F) -> Result<T, GitError>
+    async fn write<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Writer, &Auth) -> Result<T, GitError> + Send + 'static,
+        F: FnOnce(&mut Writer, &Auth) -> Result<T> + Send + 'static,
     {
         let guard = self.inner.writer.clone().lock_owned().await;
         let auth = self.auth();
@@ -215,10 +216,10 @@ impl GitRepository {
     }
 
     /// Runs `work` on a read handle, on the blocking pool, without waiting for the writer.
-    async fn read<T, F>(&self, work: F) -> Result<T, GitError>
+    async fn read<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Repository, &RepoConfig) -> Result<T, GitError> + Send + 'static,
+        F: FnOnce(&Repository, &RepoConfig) -> Result<T> + Send + 'static,
     {
         self.read_with(true, work).await
     }
@@ -227,10 +228,10 @@ impl GitRepository {
     /// handle that read a whole repository holds much of it in libgit2's object cache, which
     /// lives as long as the handle; dropping it frees that memory (idle Repositories would
     /// otherwise each keep megabytes of parsed objects).
-    async fn read_with<T, F>(&self, keep: bool, work: F) -> Result<T, GitError>
+    async fn read_with<T, F>(&self, keep: bool, work: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Repository, &RepoConfig) -> Result<T, GitError> + Send + 'static,
+        F: FnOnce(&Repository, &RepoConfig) -> Result<T> + Send + 'static,
     {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
@@ -258,34 +259,30 @@ impl GitRepository {
     /// Fetches all branches and tags (pruning deleted ones), creates the branch when it is
     /// missing and `create_branch` is set (else fails with `branch "<b>" doesn't exist`), and
     /// returns the ref set and the branch head.
-    pub async fn fetch(&self) -> Result<FetchOutcome, GitError> {
+    pub async fn fetch(&self) -> Result<FetchOutcome> {
         self.write(|writer, auth| writer.fetch(auth)).await
     }
 
     /// Fetches all branches and tags without looking for (or creating) the configured branch:
     /// for a repository that is only read, such as the upstream of a clone.
-    pub async fn fetch_refs(&self) -> Result<RefSet, GitError> {
+    pub async fn fetch_refs(&self) -> Result<RefSet> {
         self.write(|writer, auth| writer.fetch_refs(auth)).await
     }
 
     /// The ref set as last fetched or written (no network).
-    pub async fn refs(&self) -> Result<RefSet, GitError> {
+    pub async fn refs(&self) -> Result<RefSet> {
         self.read(|repo, _| mirror::read_refs(repo)).await
     }
 
     /// Every revision held by `refs` (normally the mirror's current [`GitRepository::refs`]).
-    pub async fn discover_all(&self, refs: RefSet) -> Result<Vec<DiscoveredRevision>, GitError> {
+    pub async fn discover_all(&self, refs: RefSet) -> Result<Vec<DiscoveredRevision>> {
         self.read_with(false, move |repo, config| Discoverer::new(repo, config, &refs).all()).await
     }
 
     /// The revisions held by the given remote refs of `refs` (e.g. the added and changed refs of
     /// a [`RefSet::diff`]). The branch yields every placeholder; a ref absent from `refs` or not
     /// in Porch's layout yields nothing.
-    pub async fn discover_refs(
-        &self,
-        refs: RefSet,
-        names: Vec<String>,
-    ) -> Result<Vec<DiscoveredRevision>, GitError> {
+    pub async fn discover_refs(&self, refs: RefSet, names: Vec<String>) -> Result<Vec<DiscoveredRevision>> {
         self.read(move |repo, config| {
             let discoverer = Discoverer::new(repo, config, &refs);
             let mut out = Vec::new();
@@ -302,7 +299,7 @@ impl GitRepository {
         &self,
         refs: RefSet,
         package: String,
-    ) -> Result<Option<DiscoveredRevision>, GitError> {
+    ) -> Result<Option<DiscoveredRevision>> {
         self.read(move |repo, config| {
             Ok(Discoverer::new(repo, config, &refs).branch_packages(Some(&package))?.into_iter().next())
         })
@@ -311,16 +308,12 @@ impl GitRepository {
 
     /// The files of `package` (path relative to the directory) in `commit`, read from the
     /// object database; paths are relative to the package.
-    pub async fn read_package(
-        &self,
-        commit: Oid,
-        package: String,
-    ) -> Result<BTreeMap<String, Vec<u8>>, GitError> {
+    pub async fn read_package(&self, commit: Oid, package: String) -> Result<BTreeMap<String, Vec<u8>>> {
         self.read(move |repo, config| discover::read_package(repo, commit, &config.full_path(&package))).await
     }
 
     /// The files of a package tree (a [`DiscoveredRevision::tree`]).
-    pub async fn read_tree(&self, tree_id: Oid) -> Result<BTreeMap<String, Vec<u8>>, GitError> {
+    pub async fn read_tree(&self, tree_id: Oid) -> Result<BTreeMap<String, Vec<u8>>> {
         self.read(move |repo, _| {
             let scrub = Scrubber::default();
             let err = |e| GitError::local(format!("read tree {tree_id}"), e, &scrub);
@@ -336,7 +329,7 @@ impl GitRepository {
         package: String,
         workspace: String,
         content: DraftContent,
-    ) -> Result<WriteOutcome, GitError> {
+    ) -> Result<WriteOutcome> {
         self.write(move |w, auth| w.create_draft(auth, &package, &workspace, &content)).await
     }
 
@@ -347,17 +340,12 @@ impl GitRepository {
         workspace: String,
         stage: Stage,
         content: DraftContent,
-    ) -> Result<WriteOutcome, GitError> {
+    ) -> Result<WriteOutcome> {
         self.write(move |w, auth| w.update_draft(auth, &package, &workspace, stage, &content)).await
     }
 
     /// Moves a revision to `stage`: `Proposed` proposes a draft, `Draft` takes a proposal back.
-    pub async fn move_stage(
-        &self,
-        package: String,
-        workspace: String,
-        stage: Stage,
-    ) -> Result<WriteOutcome, GitError> {
+    pub async fn move_stage(&self, package: String, workspace: String, stage: Stage) -> Result<WriteOutcome> {
         self.write(move |w, auth| w.move_stage(auth, &package, &workspace, stage)).await
     }
 
@@ -369,16 +357,12 @@ impl GitRepository {
         workspace: String,
         revision: i32,
         user: Option<String>,
-    ) -> Result<WriteOutcome, GitError> {
+    ) -> Result<WriteOutcome> {
         self.write(move |w, auth| w.approve(auth, &package, &workspace, revision, user.as_deref())).await
     }
 
     /// Adds (`true`) or removes the `deletionProposed/…` marker of a published revision.
-    pub async fn set_deletion_proposed(
-        &self,
-        target: Published,
-        proposed: bool,
-    ) -> Result<WriteOutcome, GitError> {
+    pub async fn set_deletion_proposed(&self, target: Published, proposed: bool) -> Result<WriteOutcome> {
         self.write(move |w, auth| w.set_deletion_proposed(auth, &target, proposed)).await
     }
 
@@ -388,21 +372,17 @@ impl GitRepository {
         package: String,
         workspace: String,
         stage: Stage,
-    ) -> Result<WriteOutcome, GitError> {
+    ) -> Result<WriteOutcome> {
         self.write(move |w, auth| w.delete_draft(auth, &package, &workspace, stage)).await
     }
 
     /// Deletes tag `<fullpath>/v<N>` and its `deletionProposed/…` branch.
-    pub async fn delete_tag(&self, package: String, revision: i32) -> Result<WriteOutcome, GitError> {
+    pub async fn delete_tag(&self, package: String, revision: i32) -> Result<WriteOutcome> {
         self.write(move |w, auth| w.delete_tag(auth, &package, revision)).await
     }
 
     /// Deletes a placeholder: commit `Delete <fullpath>` on the branch, and its marker branch.
-    pub async fn delete_placeholder(
-        &self,
-        package: String,
-        user: Option<String>,
-    ) -> Result<WriteOutcome, GitError> {
+    pub async fn delete_placeholder(&self, package: String, user: Option<String>) -> Result<WriteOutcome> {
         self.write(move |w, auth| w.delete_placeholder(auth, &package, user.as_deref())).await
     }
 }
@@ -411,7 +391,7 @@ impl GitRepository {
 /// repository (its config or layout damaged) is replaced by an empty one, and the reason
 /// returned. Errors of the file system itself (permissions, too many open files) are not
 /// damage: they are returned.
-fn open_or_replace(path: &Path, config: &RepoConfig) -> Result<(Writer, Option<String>), GitError> {
+fn open_or_replace(path: &Path, config: &RepoConfig) -> Result<(Writer, Option<String>)> {
     let error = match Writer::open(path, config.clone()) {
         Ok(writer) => return Ok((writer, None)),
         Err(error) => error,

@@ -18,6 +18,7 @@ use super::mirror;
 use super::refs::{HEADS, RefSet};
 use super::transport::{self, Expect, RefUpdate, journal};
 use super::tree;
+use crate::git::Result;
 
 /// Result of a fetch: the remote's refs as now mirrored, and the branch head.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +76,7 @@ impl std::fmt::Debug for Writer {
 
 impl Writer {
     /// Opens (creating if needed) the mirror, first finishing a local push a crash cut off.
-    pub(crate) fn open(path: &Path, config: RepoConfig) -> Result<Self, GitError> {
+    pub(crate) fn open(path: &Path, config: RepoConfig) -> Result<Self> {
         let repo = mirror::open(path, &config.url)?;
         journal::recover(&repo);
         Ok(Self {
@@ -89,7 +90,7 @@ impl Writer {
 
     /// Replaces the mirror with an empty one (its directory removed and created again), to be
     /// filled by the next fetch: what a damaged mirror gets.
-    pub(crate) fn reset(&mut self) -> Result<(), GitError> {
+    pub(crate) fn reset(&mut self) -> Result<()> {
         match std::fs::remove_dir_all(&self.path) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -101,7 +102,7 @@ impl Writer {
     }
 
     /// Fetches, then makes sure the branch exists (creating it when `create_branch` is set).
-    pub(crate) fn fetch(&mut self, auth: &Auth) -> Result<FetchOutcome, GitError> {
+    pub(crate) fn fetch(&mut self, auth: &Auth) -> Result<FetchOutcome> {
         let mut refs = self.fetch_refs(auth)?;
         if refs.branch(&self.config.branch).is_none() {
             if !self.config.create_branch {
@@ -114,7 +115,7 @@ impl Writer {
         Ok(FetchOutcome { refs, branch_head })
     }
 
-    fn create_branch(&self, auth: &Auth) -> Result<Oid, GitError> {
+    fn create_branch(&self, auth: &Auth) -> Result<Oid> {
         let scrub = auth.scrubber();
         let local = |e| GitError::local(format!("create branch {}", self.config.branch), e, scrub);
         let files = BTreeMap::from([("README.md".to_string(), CREATE_BRANCH_README.as_bytes().to_vec())]);
@@ -128,7 +129,7 @@ impl Writer {
     }
 
     /// Fetches and records the fetched ref set as the known one.
-    pub(crate) fn fetch_refs(&self, auth: &Auth) -> Result<RefSet, GitError> {
+    pub(crate) fn fetch_refs(&self, auth: &Auth) -> Result<RefSet> {
         self.forget();
         let refs = transport::fetch(&self.repo, &self.config.url, auth)?;
         *self.known.borrow_mut() = Some(refs.clone());
@@ -142,7 +143,7 @@ impl Writer {
     }
 
     /// The mirror's current ref set.
-    pub(crate) fn refs(&self) -> Result<RefSet, GitError> {
+    pub(crate) fn refs(&self) -> Result<RefSet> {
         let mut known = self.known.borrow_mut();
         let set = match known.as_mut() {
             Some(set) => set,
@@ -164,7 +165,7 @@ impl Writer {
 
     /// One push of `updates`; on a failure other than a conflict, a best-effort fetch brings the
     /// mirror back in line with whatever the remote did apply.
-    pub(crate) fn push(&self, auth: &Auth, updates: &[RefUpdate]) -> Result<(), GitError> {
+    pub(crate) fn push(&self, auth: &Auth, updates: &[RefUpdate]) -> Result<()> {
         let result = transport::push(&self.repo, &self.config.url, auth, updates);
         match &result {
             Ok(()) => self.pushed.borrow_mut().extend(updates.iter().map(|u| (u.remote_ref.clone(), u.new))),
@@ -182,12 +183,12 @@ impl Writer {
     }
 
     /// Fetch before retrying a conflicting write.
-    pub(crate) fn refetch(&self, auth: &Auth) -> Result<(), GitError> {
+    pub(crate) fn refetch(&self, auth: &Auth) -> Result<()> {
         self.fetch_refs(auth).map(drop)
     }
 
     /// The commit a ref (by remote name) points to in the mirror.
-    pub(crate) fn commit_of(&self, refs: &RefSet, remote_ref: &str) -> Result<Option<Commit<'_>>, GitError> {
+    pub(crate) fn commit_of(&self, refs: &RefSet, remote_ref: &str) -> Result<Option<Commit<'_>>> {
         let Some(oid) = refs.get(remote_ref) else { return Ok(None) };
         let scrub = Scrubber::default();
         let commit = self
@@ -199,7 +200,7 @@ impl Writer {
     }
 
     /// Checks a package path and a workspace name.
-    pub(crate) fn check_names(&self, package: &str, workspace: &str) -> Result<(), GitError> {
+    pub(crate) fn check_names(&self, package: &str, workspace: &str) -> Result<()> {
         tree::validate_path(package).map_err(|r| GitError::invalid("accept the package path", r))?;
         if workspace.is_empty() || workspace.contains('/') || tree::validate_path(workspace).is_err() {
             return Err(GitError::invalid(
@@ -211,7 +212,7 @@ impl Writer {
     }
 
     /// Writes the files of a draft as a package tree.
-    pub(crate) fn package_tree(&self, content: &DraftContent) -> Result<Oid, GitError> {
+    pub(crate) fn package_tree(&self, content: &DraftContent) -> Result<Oid> {
         for path in content.files.keys() {
             tree::validate_path(path).map_err(|r| GitError::invalid("accept the package files", r))?;
         }
@@ -231,7 +232,7 @@ impl Writer {
         base: Option<&Commit<'_>>,
         full_path: &str,
         package: Option<Oid>,
-    ) -> Result<Oid, GitError> {
+    ) -> Result<Oid> {
         let local = |e| GitError::local(format!("build the tree for {full_path}"), e, &Scrubber::default());
         let root = base.map(|c| c.tree()).transpose().map_err(local)?;
         tree::replace_path(&self.repo, root.as_ref(), full_path, package).map_err(local)
@@ -244,7 +245,7 @@ impl Writer {
         tree: Oid,
         user: Option<&str>,
         message: &str,
-    ) -> Result<Oid, GitError> {
+    ) -> Result<Oid> {
         let (name, email) = commit::author(&self.config, user);
         commit::write_commit(&self.repo, parents, tree, (&name, &email), message)
             .map_err(|e| GitError::local("write the commit", e, &Scrubber::default()))
@@ -257,7 +258,7 @@ impl Writer {
         updates: &[RefUpdate],
         rediscover: &[&str],
         placeholder: Option<&str>,
-    ) -> Result<WriteOutcome, GitError> {
+    ) -> Result<WriteOutcome> {
         let refs = self.refs()?;
         let discoverer = Discoverer::new(&self.repo, &self.config, &refs);
         let mut revisions = Vec::new();

@@ -19,7 +19,7 @@ use kube::runtime::controller::{self, Controller};
 use kube::runtime::watcher;
 use porch_api::Repository;
 
-pub use reconcile::Error;
+pub use reconcile::{Error, Result};
 
 use crate::backend::RepositoryBackend;
 use crate::gc;

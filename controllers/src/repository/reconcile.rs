@@ -33,8 +33,12 @@ const FIELD_MANAGER: &str = "repository-controller";
 const FIRST_RETRY: Duration = Duration::from_secs(2);
 const MAX_RETRY: Duration = Duration::from_secs(300);
 
+/// The result of a reconcile step.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
 /// Why a reconcile failed (and is retried with backoff).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The repository could not be synced; the text is in its `Ready` condition.
     #[error("failed to sync repository {repository}: {message}")]
@@ -173,11 +177,7 @@ async fn report_undecodable(
     Action::await_change()
 }
 
-async fn write_status(
-    api: &Api<Stored<Repository>>,
-    repo: &Repository,
-    observed: &Observed,
-) -> Result<(), Error> {
+async fn write_status(api: &Api<Stored<Repository>>, repo: &Repository, observed: &Observed) -> Result<()> {
     let Some(patch) = status::patch(repo, observed, Timestamp::now()) else { return Ok(()) };
     let (ns, name) = key(&repo.metadata);
     api.patch_status(&name, &PatchParams::apply(FIELD_MANAGER), &Patch::Merge(&patch))
@@ -186,7 +186,7 @@ async fn write_status(
         .map_err(|source| Error::Status { repository: format!("{ns}/{name}"), source })
 }
 
-async fn apply(api: &Api<Stored<Repository>>, repo: &Repository, ctx: &Context) -> Result<Action, Error> {
+async fn apply(api: &Api<Stored<Repository>>, repo: &Repository, ctx: &Context) -> Result<Action> {
     let (ns, name) = key(&repo.metadata);
     ctx.undecodable.lock().unwrap_or_else(|e| e.into_inner()).remove(&(ns.clone(), name.clone()));
     let repository = format!("{ns}/{name}");
@@ -246,7 +246,7 @@ async fn apply(api: &Api<Stored<Repository>>, repo: &Repository, ctx: &Context) 
     }
 }
 
-async fn cleanup(meta: &ObjectMeta, ctx: &Context) -> Result<Action, Error> {
+async fn cleanup(meta: &ObjectMeta, ctx: &Context) -> Result<Action> {
     let (ns, name) = key(meta);
     ctx.backend.close(&ns, &name).await;
     ctx.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(&(ns.clone(), name.clone()));

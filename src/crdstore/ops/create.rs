@@ -5,6 +5,7 @@ use porch_layers::Verb;
 use serde_json::Value;
 
 use super::{decoded, namespace_of};
+use crate::crdstore::Result;
 use crate::crdstore::strategy;
 use crate::crdstore::txn::Txn;
 use crate::crdstore::{StoreError, StoredKind, WatchEventType, meta};
@@ -16,7 +17,7 @@ const MAX_GENERATE_PREFIX: usize = 58;
 const GENERATE_ATTEMPTS: usize = 8;
 
 /// Creates an object (see the module docs of `ops` for the order of steps).
-pub(super) fn create(txn: &mut Txn<'_>, kind: StoredKind, obj: Value) -> Result<Value, StoreError> {
+pub(super) fn create(txn: &mut Txn<'_>, kind: StoredKind, obj: Value) -> Result<Value> {
     let mut obj = decoded(kind, obj)?;
     let ns = namespace_of(kind, &obj)?;
     if kind.namespaced() {

@@ -4,6 +4,7 @@ use porch_layers::request::precondition::{check_version, same_text};
 use serde_json::{Value, json};
 
 use super::{finalize_namespace, put_or_finish};
+use crate::crdstore::Result;
 use crate::crdstore::txn::Txn;
 use crate::crdstore::{DeleteOptions, StoreError, StoredKind, WatchEventType, meta};
 
@@ -18,7 +19,7 @@ pub(super) fn delete(
     ns: &str,
     name: &str,
     opts: &DeleteOptions,
-) -> Result<Value, StoreError> {
+) -> Result<Value> {
     let ns = if kind.namespaced() { ns } else { "" };
     if kind == StoredKind::Namespace && IMMORTAL_NAMESPACES.contains(&name) {
         return Err(StoreError::ImmortalNamespace(name.to_string()));

@@ -16,6 +16,7 @@ use porch_layers::request::precondition::{check_version, same_text};
 
 use super::txn::Txn;
 use super::{DeleteOptions, StoreError, StoredKind, WatchEventType, meta};
+use crate::crdstore::Result;
 
 /// A write request.
 #[derive(Debug)]
@@ -34,7 +35,7 @@ pub(crate) enum Op {
 }
 
 /// Runs one request against `txn`; returns the object to answer with.
-pub(crate) fn apply(txn: &mut Txn<'_>, op: Op) -> Result<Value, StoreError> {
+pub(crate) fn apply(txn: &mut Txn<'_>, op: Op) -> Result<Value> {
     match op {
         Op::Create(kind, obj) => create::create(txn, kind, obj),
         Op::Update(kind, obj) => update::update(txn, kind, obj),
@@ -46,7 +47,7 @@ pub(crate) fn apply(txn: &mut Txn<'_>, op: Op) -> Result<Value, StoreError> {
 
 /// Checks `apiVersion`/`kind` when given and returns the object with both set first, as served,
 /// and an empty `metadata` when it has none (an ill-typed one is left for validation to report).
-pub(crate) fn with_type_meta(kind: StoredKind, obj: Value) -> Result<Value, StoreError> {
+pub(crate) fn with_type_meta(kind: StoredKind, obj: Value) -> Result<Value> {
     let Value::Object(mut fields) = obj else {
         return Err(StoreError::BadRequest("the object must be a JSON object".into()));
     };
@@ -76,14 +77,14 @@ pub(crate) fn with_type_meta(kind: StoredKind, obj: Value) -> Result<Value, Stor
 /// The incoming object of a write with its type meta set (see [`with_type_meta`]), its
 /// disallowed `null`s dropped and its `metadata` type-checked (see
 /// [`strategy::decode`](super::strategy::decode)).
-pub(crate) fn decoded(kind: StoredKind, obj: Value) -> Result<Value, StoreError> {
+pub(crate) fn decoded(kind: StoredKind, obj: Value) -> Result<Value> {
     let mut obj = with_type_meta(kind, obj)?;
     let causes = super::strategy::decode(kind, &mut obj);
     if causes.is_empty() { Ok(obj) } else { Err(StoreError::invalid(kind, meta::name(&obj), causes)) }
 }
 
 /// The namespace key of an object of `kind` (`""` for cluster-scoped kinds), required for namespaced ones.
-pub(crate) fn namespace_of(kind: StoredKind, obj: &Value) -> Result<String, StoreError> {
+pub(crate) fn namespace_of(kind: StoredKind, obj: &Value) -> Result<String> {
     if !kind.namespaced() {
         return Ok(String::new());
     }
@@ -96,11 +97,7 @@ pub(crate) fn namespace_of(kind: StoredKind, obj: &Value) -> Result<String, Stor
 /// The optimistic lock of an update ([`check_version`]), run in the write transaction: `Conflict`
 /// unless the incoming `metadata.resourceVersion` is empty (an unconditional update, as for
 /// custom resources) or exactly the text of the current one.
-pub(crate) fn check_resource_version(
-    kind: StoredKind,
-    incoming: &Value,
-    current: &Value,
-) -> Result<(), StoreError> {
+pub(crate) fn check_resource_version(kind: StoredKind, incoming: &Value, current: &Value) -> Result<()> {
     let stored = meta::meta_str(current, "resourceVersion").unwrap_or_default();
     check_version(meta::meta_str(incoming, "resourceVersion"), true, |given| same_text(given, stored))
         .map_err(|_| StoreError::Conflict { kind, name: meta::name(current).to_string() })

@@ -4,6 +4,7 @@ use porch_layers::Verb;
 use serde_json::Value;
 
 use super::{check_resource_version, namespace_of, put_or_finish, with_type_meta};
+use crate::crdstore::Result;
 use crate::crdstore::strategy;
 use crate::crdstore::txn::Txn;
 use crate::crdstore::{StoreError, StoredKind, WatchEventType, meta};
@@ -20,7 +21,7 @@ const SYSTEM_FIELDS: [&str; 7] = [
 ];
 
 /// Looks up the object an update targets and checks its resourceVersion precondition.
-fn current(txn: &Txn<'_>, kind: StoredKind, obj: &Value) -> Result<Value, StoreError> {
+fn current(txn: &Txn<'_>, kind: StoredKind, obj: &Value) -> Result<Value> {
     let ns = namespace_of(kind, obj)?;
     let name = meta::name(obj);
     if name.is_empty() {
@@ -34,7 +35,7 @@ fn current(txn: &Txn<'_>, kind: StoredKind, obj: &Value) -> Result<Value, StoreE
 
 /// The incoming object of an update, decoded as [`super::decoded`] does but ratcheted against
 /// the stored object it replaces (see [`strategy::decode_update`]), and that stored object.
-fn decoded_with_current(txn: &Txn<'_>, kind: StoredKind, obj: Value) -> Result<(Value, Value), StoreError> {
+fn decoded_with_current(txn: &Txn<'_>, kind: StoredKind, obj: Value) -> Result<(Value, Value)> {
     let mut new = with_type_meta(kind, obj)?;
     let old = current(txn, kind, &new)?;
     let causes = strategy::decode_update(kind, &mut new, &old);
@@ -56,7 +57,7 @@ fn copy_field(
 /// Replaces an object's main resource: spec, labels, annotations, finalizers... but never its status
 /// (for status-subresource kinds) or system metadata. Bumps `generation` when anything outside
 /// metadata and status changed; a no-op is answered with the stored object and changes nothing.
-pub(super) fn update(txn: &mut Txn<'_>, kind: StoredKind, obj: Value) -> Result<Value, StoreError> {
+pub(super) fn update(txn: &mut Txn<'_>, kind: StoredKind, obj: Value) -> Result<Value> {
     let (mut new, old) = decoded_with_current(txn, kind, obj)?;
     let md = meta::meta_mut(&mut new);
     for field in SYSTEM_FIELDS.into_iter().chain(["resourceVersion"]) {
@@ -84,7 +85,7 @@ pub(super) fn update(txn: &mut Txn<'_>, kind: StoredKind, obj: Value) -> Result<
 }
 
 /// Replaces an object's `status` only; everything else is kept from the stored object.
-pub(super) fn update_status(txn: &mut Txn<'_>, kind: StoredKind, obj: Value) -> Result<Value, StoreError> {
+pub(super) fn update_status(txn: &mut Txn<'_>, kind: StoredKind, obj: Value) -> Result<Value> {
     if !kind.has_status_subresource() {
         return Err(StoreError::BadRequest(format!("{} have no status subresource", kind.plural())));
     }

@@ -5,6 +5,7 @@ use porch_layers::FieldCause;
 
 use super::context::{PACKAGE_CONTEXT_FILE, package_context};
 use super::package_base_name;
+use crate::engine::Result;
 use crate::engine::kptfile;
 use crate::engine::{EngineError, Files};
 
@@ -25,11 +26,7 @@ pub struct CloneTarget<'a> {
 /// deployment repositories `package-context.yaml` is (re)generated with the package's name and,
 /// for nested paths, `package-path`. Fails (422) when the upstream has no readable root
 /// Kptfile. Does not mutate its inputs.
-pub fn clone_package(
-    upstream: &Files,
-    lock: &GitLock,
-    target: CloneTarget<'_>,
-) -> Result<Files, EngineError> {
+pub fn clone_package(upstream: &Files, lock: &GitLock, target: CloneTarget<'_>) -> Result<Files> {
     let Some(mut kptfile) = kptfile::read_root(upstream)? else {
         return Err(EngineError::invalid(FieldCause::invalid(
             "spec.tasks[0].clone.upstreamRef",

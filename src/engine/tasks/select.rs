@@ -9,6 +9,7 @@ use porch_api::porch::{
 use porch_layers::{CauseReason, FieldCause};
 
 use crate::engine::EngineError;
+use crate::engine::Result;
 
 const TASK_FIELD: &str = "spec.tasks[0]";
 
@@ -72,7 +73,7 @@ fn invalid(field: &str, message: impl Into<String>) -> EngineError {
 /// list must not contain more than one task"; none → [`default_init_task`]; an unknown type →
 /// "task of type "X" not supported"; a missing sub-struct → "init not set for task of type
 /// "init"" (etc.); clone sources per [`clone_source`]. Does not mutate.
-pub fn select_task(spec: &PackageRevisionSpec) -> Result<CreationTask, EngineError> {
+pub fn select_task(spec: &PackageRevisionSpec) -> Result<CreationTask> {
     let task = match spec.tasks.as_slice() {
         [] => default_init_task(&spec.package_name),
         [one] => one.clone(),
@@ -116,7 +117,7 @@ pub fn select_task(spec: &PackageRevisionSpec) -> Result<CreationTask, EngineErr
 /// The source of a clone task, in Porch's order: `upstreamRef` (its name is required), then
 /// `git`, then `oci` (not implemented); none → "invalid clone source (neither of git, oci, nor
 /// upstream were specified)".
-pub fn clone_source(upstream: &porch_api::porch::UpstreamPackage) -> Result<CloneSource, EngineError> {
+pub fn clone_source(upstream: &porch_api::porch::UpstreamPackage) -> Result<CloneSource> {
     const FIELD: &str = "spec.tasks[0].clone.upstreamRef";
     if let Some(reference) = &upstream.upstream_ref {
         if reference.name.is_empty() {
@@ -140,13 +141,7 @@ pub fn clone_source(upstream: &porch_api::porch::UpstreamPackage) -> Result<Clon
     Err(invalid(FIELD, "invalid clone source (neither of git, oci, nor upstream were specified)"))
 }
 
-fn placeholder_rule(
-    field: &str,
-    what: &str,
-    is_placeholder: bool,
-    repo: &str,
-    name: &str,
-) -> Result<(), EngineError> {
+fn placeholder_rule(field: &str, what: &str, is_placeholder: bool, repo: &str, name: &str) -> Result<()> {
     if is_placeholder {
         return Err(invalid(
             field,
@@ -158,18 +153,18 @@ fn placeholder_rule(
 
 /// §3.4: a clone's upstream may not be a placeholder revision ("upstream revision may not be
 /// the placeholder package revision <repo>/<name>").
-pub fn check_clone_upstream(is_placeholder: bool, repository: &str, name: &str) -> Result<(), EngineError> {
+pub fn check_clone_upstream(is_placeholder: bool, repository: &str, name: &str) -> Result<()> {
     let field = "spec.tasks[0].clone.upstreamRef.upstreamRef.name";
     placeholder_rule(field, "upstream revision", is_placeholder, repository, name)
 }
 
 /// §3.4: an edit's source may not be a placeholder revision.
-pub fn check_edit_source(is_placeholder: bool, repository: &str, name: &str) -> Result<(), EngineError> {
+pub fn check_edit_source(is_placeholder: bool, repository: &str, name: &str) -> Result<()> {
     placeholder_rule("spec.tasks[0].edit.sourceRef.name", "source revision", is_placeholder, repository, name)
 }
 
 /// §3.4: an upgrade's new upstream may not be a placeholder revision.
-pub fn check_upgrade_target(is_placeholder: bool, repository: &str, name: &str) -> Result<(), EngineError> {
+pub fn check_upgrade_target(is_placeholder: bool, repository: &str, name: &str) -> Result<()> {
     let field = "spec.tasks[0].upgrade.newUpstreamRef.name";
     placeholder_rule(field, "target upstream revision", is_placeholder, repository, name)
 }
@@ -181,7 +176,7 @@ pub fn check_edit_source_package(
     target: (&str, &str),
     source: (&str, &str),
     source_lifecycle: &PackageRevisionLifecycle,
-) -> Result<(), EngineError> {
+) -> Result<()> {
     let field = "spec.tasks[0].edit.sourceRef.name";
     if target != source {
         return Err(invalid(

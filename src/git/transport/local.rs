@@ -39,17 +39,13 @@ use git2::{ErrorCode, Oid, Repository};
 use super::journal::Journal;
 use super::odb::{copy_missing, is_empty, link_objects};
 use super::update::RefUpdate;
+use crate::git::Result;
 use crate::git::error::{GitError, Scrubber, redact_userinfo};
 use crate::git::refdb::Refs;
 use crate::git::refs::{HEADS, TAGS, local_name, remote_name};
 
 /// Pushes `updates` from `repo` to the repository at `remote`.
-pub(super) fn push(
-    repo: &Repository,
-    url: &str,
-    remote: &Path,
-    updates: &[RefUpdate],
-) -> Result<(), GitError> {
+pub(super) fn push(repo: &Repository, url: &str, remote: &Path, updates: &[RefUpdate]) -> Result<()> {
     let scrub = Scrubber::default();
     let push_err =
         |source: git2::Error| GitError::Push { url: redact_userinfo(url), source: scrub.error(&source) };
@@ -87,7 +83,7 @@ pub(super) fn push(
 /// Copies into the mirror `repo` every object of the branches and tags of the repository at
 /// `remote` that it lacks, and returns those refs as an advertisement would list them (the
 /// caller stores them).
-pub(super) fn fetch(repo: &Repository, url: &str, remote: &Path) -> Result<Vec<(String, Oid)>, GitError> {
+pub(super) fn fetch(repo: &Repository, url: &str, remote: &Path) -> Result<Vec<(String, Oid)>> {
     let scrub = Scrubber::default();
     let fetch_err =
         |source: git2::Error| GitError::Fetch { url: redact_userinfo(url), source: scrub.error(&source) };

@@ -32,6 +32,7 @@ use super::credentials::Auth;
 use super::error::{GitError, Scrubber};
 use super::refdb::{Refs, replace_fetched};
 use super::refs::{RefSet, local_name};
+use crate::git::Result;
 
 /// The directory of a local remote: `file:///abs/path` (without percent-escapes) or `/abs/path`.
 pub(crate) fn remote_path(url: &str) -> Option<PathBuf> {
@@ -46,7 +47,7 @@ pub(crate) fn remote_path(url: &str) -> Option<PathBuf> {
 /// `packed-refs` write, the few branches as loose files) instead of libgit2's update of one loose
 /// file per ref, which costs a file creation per ref on a cold fetch and a file read per ref on
 /// every later listing.
-pub(crate) fn fetch(repo: &Repository, url: &str, auth: &Auth) -> Result<RefSet, GitError> {
+pub(crate) fn fetch(repo: &Repository, url: &str, auth: &Auth) -> Result<RefSet> {
     let local_scrub = Scrubber::default();
     let (advertised, scrub) = match remote_path(url) {
         Some(path) => (local::fetch(repo, url, &path)?, &local_scrub),
@@ -60,7 +61,7 @@ pub(crate) fn fetch(repo: &Repository, url: &str, auth: &Auth) -> Result<RefSet,
 
 /// Pushes `updates` to the remote at `url` in one push; on success mirrors them into the local
 /// remote-tracking refs so discovery sees them without a fetch.
-pub(crate) fn push(repo: &Repository, url: &str, auth: &Auth, updates: &[RefUpdate]) -> Result<(), GitError> {
+pub(crate) fn push(repo: &Repository, url: &str, auth: &Auth, updates: &[RefUpdate]) -> Result<()> {
     if updates.is_empty() {
         return Ok(());
     }
@@ -75,7 +76,7 @@ pub(crate) fn push(repo: &Repository, url: &str, auth: &Auth, updates: &[RefUpda
 /// Applies pushed updates to the mirror's refs: as loose files written directly when the
 /// mirror logs no ref updates (see [`Refs`]; libgit2 would load and scan every packed ref for
 /// each one), else through libgit2.
-fn record(repo: &Repository, updates: &[RefUpdate], scrub: &Scrubber) -> Result<(), GitError> {
+fn record(repo: &Repository, updates: &[RefUpdate], scrub: &Scrubber) -> Result<()> {
     let refs = Refs::of(repo).map_err(|e| GitError::local("open the mirror's refs", e, scrub))?;
     for update in updates {
         let Some(local) = local_name(&update.remote_ref) else { continue };

@@ -15,6 +15,7 @@ use std::cell::RefCell;
 use git2::{AutotagOption, FetchOptions, Oid, PushOptions, Repository};
 
 use super::update::RefUpdate;
+use crate::git::Result;
 use crate::git::credentials::Auth;
 use crate::git::error::{GitError, redact_userinfo};
 use crate::git::mirror::ORIGIN;
@@ -22,7 +23,7 @@ use crate::git::refs::{local_name, remote_name};
 
 /// Downloads from `origin` whatever the mirror lacks of the remote's branches and tags and
 /// returns the refs the remote advertised (the ones the mirror keeps, named as on the remote).
-pub(super) fn fetch(repo: &Repository, url: &str, auth: &Auth) -> Result<Vec<(String, Oid)>, GitError> {
+pub(super) fn fetch(repo: &Repository, url: &str, auth: &Auth) -> Result<Vec<(String, Oid)>> {
     let fetch_err =
         |source: git2::Error| GitError::Fetch { url: redact_userinfo(url), source: auth.error(&source) };
     let mut remote = repo.find_remote(ORIGIN).map_err(fetch_err)?;
@@ -52,7 +53,7 @@ pub(super) fn fetch(repo: &Repository, url: &str, auth: &Auth) -> Result<Vec<(St
 }
 
 /// Pushes `updates` to `origin` in one push, checking each expected old value (module docs).
-pub(super) fn push(repo: &Repository, url: &str, auth: &Auth, updates: &[RefUpdate]) -> Result<(), GitError> {
+pub(super) fn push(repo: &Repository, url: &str, auth: &Auth, updates: &[RefUpdate]) -> Result<()> {
     let scrub = auth.scrubber();
     let push_err =
         |source: git2::Error| GitError::Push { url: redact_userinfo(url), source: auth.error(&source) };
