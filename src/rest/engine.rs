@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;
 
+use super::errors::RestError;
 use super::list::{ListOptions, Listed, labels_match};
 use crate::cache::watch::{Matcher, WatchRequest};
 use crate::engine::filter::{RevisionFilter, Target};
@@ -42,20 +43,20 @@ impl EngineStorage {
 
 impl tower::Service<StorageRequest> for EngineStorage {
     type Response = StorageResponse;
-    type Error = ApiError;
-    type Future = StorageFuture;
+    type Error = RestError;
+    type Future = BoxFuture<'static, Result<StorageResponse, RestError>>;
 
-    fn poll_ready(&mut self, _cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), ApiError>> {
+    fn poll_ready(&mut self, _cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), RestError>> {
         std::task::Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, req: StorageRequest) -> Self::Future {
         let task = tokio::spawn((self.serve)(self.engine.clone(), req));
         Box::pin(async move {
-            task.await.unwrap_or_else(|e| {
-                tracing::error!(error = %e, "a storage call panicked");
-                Err(ApiError::internal("the server failed while handling the request"))
-            })
+            match task.await {
+                Ok(answer) => answer.map_err(RestError::from),
+                Err(e) => Err(RestError::Panicked(e)),
+            }
         })
     }
 }

@@ -12,6 +12,7 @@
 
 pub(crate) mod columns;
 mod engine;
+pub(crate) mod errors;
 pub(crate) mod list;
 pub(crate) mod packagerevisionresources;
 pub(crate) mod packagerevisions;

@@ -6,8 +6,10 @@
 //! [`Strategy`](porch_layers::Strategy) itself, under its writer lock (the strategies say
 //! [`applied_by_storage`](porch_layers::Strategy::applied_by_storage), so the write layers above
 //! leave them alone). This module maps a [`StorageRequest`] to a store call and turns the
-//! store's neutral [`StoreError`]s into `Status` errors naming the resource.
+//! store's neutral [`StoreError`]s into [`RestError`]s, which the `ErrorTranslation` layer
+//! turns into `Status` errors naming the resource (`rest/errors.rs`).
 
+use super::errors::RestError;
 use crate::crdstore::{
     self, ListOptions, SharedListPage, Store, StoreError, StoredKind, WatchOptions, WriteOptions,
 };
@@ -17,38 +19,6 @@ use porch_layers::request::{check_send_initial_events, list_metadata};
 use porch_layers::{ApiError, ObjectList, StorageRequest, StorageResponse, Verb};
 use std::sync::Arc;
 use std::task::{Context, Poll};
-
-/// Translates a store error into the API error kube-apiserver would answer.
-pub(crate) fn interpret(err: StoreError) -> ApiError {
-    match err {
-        StoreError::NotFound { kind, name } => ApiError::not_found(kind.group(), kind.plural(), &name),
-        StoreError::AlreadyExists { kind, name } => {
-            ApiError::already_exists(kind.group(), kind.plural(), &name)
-        }
-        StoreError::Conflict { kind, name } => {
-            ApiError::optimistic_lock(kind.group(), kind.plural(), &name, None)
-        }
-        StoreError::Invalid { kind, name, causes } => {
-            ApiError::invalid(kind.group(), kind.kind(), &name, &causes)
-        }
-        StoreError::BadRequest(message) => ApiError::bad_request(message),
-        StoreError::ResourceVersion(unservable) => unservable.into(),
-        StoreError::NamespaceNotFound(ns) => ApiError::not_found("", "namespaces", &ns),
-        StoreError::NamespaceTerminating(ns) => ApiError::forbidden(
-            "",
-            "namespaces",
-            &ns,
-            &format!("unable to create new content in namespace {ns} because it is being terminated"),
-        ),
-        StoreError::ImmortalNamespace(ns) => {
-            ApiError::forbidden("", "namespaces", &ns, "this namespace may not be deleted")
-        }
-        e => {
-            tracing::error!(error = %e.with_causes(), "store failure");
-            ApiError::internal("the object store failed; see the server log")
-        }
-    }
-}
 
 /// The REST storage of one stored kind: a `tower::Service<StorageRequest>` over the store.
 #[derive(Clone, Debug)]
@@ -66,10 +36,10 @@ impl StoreStorage {
 
 impl tower::Service<StorageRequest> for StoreStorage {
     type Response = StorageResponse;
-    type Error = ApiError;
-    type Future = BoxFuture<'static, Result<StorageResponse, ApiError>>;
+    type Error = RestError;
+    type Future = BoxFuture<'static, Result<StorageResponse, RestError>>;
 
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), ApiError>> {
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), RestError>> {
         Poll::Ready(Ok(()))
     }
 
@@ -103,7 +73,7 @@ fn list(
     })
 }
 
-async fn serve(store: Store, kind: StoredKind, req: StorageRequest) -> Result<StorageResponse, ApiError> {
+async fn serve(store: Store, kind: StoredKind, req: StorageRequest) -> Result<StorageResponse, RestError> {
     let ctx = &req.ctx;
     let ns = ctx.namespace.as_deref();
     let name = ctx.name.as_deref().unwrap_or_default();
@@ -115,12 +85,13 @@ async fn serve(store: Store, kind: StoredKind, req: StorageRequest) -> Result<St
     };
     match ctx.verb {
         Verb::Get => {
-            crate::freshness::settle(req.list.read_at, || store.resource_version()).await?;
-            Ok(StorageResponse::ok(store.get(kind, ns, name).await.map_err(interpret)?))
+            crate::freshness::settle(req.list.read_at, || store.resource_version())
+                .await
+                .map_err(ApiError::from)?;
+            Ok(StorageResponse::ok(store.get(kind, ns, name).await?))
         }
         Verb::List => {
-            let page =
-                store.list_shared(kind, ns, &list_options(&req, req.list.limit)).await.map_err(interpret)?;
+            let page = store.list_shared(kind, ns, &list_options(&req, req.list.limit)).await?;
             let SharedListPage { items, resource_version, continue_token, remaining_item_count } = page;
             Ok(list(
                 kind,
@@ -138,31 +109,27 @@ async fn serve(store: Store, kind: StoredKind, req: StorageRequest) -> Result<St
                 label_selector: l.label_selector.clone(),
                 field_selector: l.field_selector.clone(),
             };
-            Ok(StorageResponse::watch(store.watch(kind, ns, options).map_err(interpret)?.boxed()))
+            Ok(StorageResponse::watch(store.watch(kind, ns, options)?.boxed()))
         }
         Verb::Create => {
             let obj = req.body.ok_or_else(|| ApiError::bad_request("the request has no body"))?;
-            Ok(StorageResponse::created(store.create(kind, obj, &write).await.map_err(interpret)?))
+            Ok(StorageResponse::created(store.create(kind, obj, &write).await?))
         }
         Verb::Update | Verb::Patch => {
             let obj = req.body.ok_or_else(|| ApiError::bad_request("the request has no body"))?;
             let stored = if req.old.is_none() && !ctx.is_status() {
                 // An update or server-side apply of an object that does not exist is a create.
-                return Ok(StorageResponse::created(
-                    store.create(kind, obj, &write).await.map_err(interpret)?,
-                ));
+                return Ok(StorageResponse::created(store.create(kind, obj, &write).await?));
             } else if ctx.is_status() {
                 store.update_status(kind, obj, &write).await
             } else {
                 store.update(kind, obj, &write).await
             };
-            Ok(StorageResponse::ok(stored.map_err(interpret)?))
+            Ok(StorageResponse::ok(stored?))
         }
-        Verb::Delete => {
-            Ok(StorageResponse::ok(store.delete(kind, ns, name, &delete).await.map_err(interpret)?))
-        }
+        Verb::Delete => Ok(StorageResponse::ok(store.delete(kind, ns, name, &delete).await?)),
         Verb::DeleteCollection => {
-            let page = store.list_shared(kind, ns, &list_options(&req, None)).await.map_err(interpret)?;
+            let page = store.list_shared(kind, ns, &list_options(&req, None)).await?;
             let mut deleted = Vec::with_capacity(page.items.len());
             for item in &page.items {
                 let name = item.pointer("/metadata/name").and_then(serde_json::Value::as_str).unwrap_or("");
@@ -170,7 +137,7 @@ async fn serve(store: Store, kind: StoredKind, req: StorageRequest) -> Result<St
                 match store.delete(kind, ns, name, &delete).await {
                     Ok(obj) => deleted.push(Arc::new(obj)),
                     Err(StoreError::NotFound { .. }) => {}
-                    Err(e) => return Err(interpret(e)),
+                    Err(e) => return Err(e.into()),
                 }
             }
             let metadata = serde_json::json!({"resourceVersion": store.resource_version().to_string()});

@@ -3,7 +3,7 @@
 //! nothing of either.
 
 use porch_layers::{
-    AdmissionLayer, ApiError, CanonicalizeLayer, ErrorTranslationLayer, StorageRequest, StorageResponse,
+    AdmissionLayer, CanonicalizeLayer, ErrorTranslationLayer, IntoApiError, StorageRequest, StorageResponse,
     Strategy, TableConversionLayer, ValidationLayer,
 };
 use std::convert::Infallible;
@@ -26,12 +26,9 @@ pub(crate) type ResourceStack = BoxCloneSyncService<StorageRequest, StorageRespo
 pub(crate) fn resource_stack<St, S>(strategy: Arc<St>, storage: S) -> ResourceStack
 where
     St: Strategy + ?Sized,
-    S: tower::Service<StorageRequest, Response = StorageResponse, Error = ApiError>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
+    S: tower::Service<StorageRequest, Response = StorageResponse> + Clone + Send + Sync + 'static,
     S::Future: Send + 'static,
+    S::Error: IntoApiError + Send + 'static,
 {
     let svc = ServiceBuilder::new()
         .layer(ErrorTranslationLayer::new())

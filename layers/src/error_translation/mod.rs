@@ -5,9 +5,13 @@
 //! failure of REST storage (or of the engine below it). [`ErrorTranslation`] maps it through
 //! [`IntoApiError`]: a typed storage error names its API error (404, 409, 422, …), and a boxed
 //! [`StorageError`](crate::StorageError) is searched along its cause chain
-//! ([`std::error::Error::source`]) for an [`ApiError`](crate::ApiError). Anything else is logged
-//! with `tracing::warn!` and answered with a generic 500 `InternalError` that reveals nothing
-//! internal. The service's error type is [`Infallible`](std::convert::Infallible).
+//! ([`std::error::Error::source`]) for an [`ApiError`](crate::ApiError). Anything else is answered
+//! with a generic 500 `InternalError` that reveals nothing internal. The service's error type is
+//! [`Infallible`](std::convert::Infallible).
+//!
+//! This is also the one place that logs a failed request: server failures (5xx and untranslatable
+//! errors) at `warn!` with the error's cause chain, refusals (4xx) at `debug!` with code and
+//! reason only. Translators ([`IntoApiError`] implementations) do not log.
 //!
 //! ```
 //! use porch_layers::{ErrorTranslationLayer, RequestContext, StorageError, StorageRequest, StorageResponse, Verb};

@@ -34,16 +34,30 @@ impl<S> ErrorTranslation<S> {
     define_inner_service_accessors!();
 }
 
-/// The `Status` response for `err`: its API error, or — logged with `warn!` — a generic 500.
+/// The `Status` response for `err`: its API error, or a generic 500. Logged: see [`api_error`].
 pub(super) fn translate<E: IntoApiError>(err: &E) -> StorageResponse {
     StorageResponse::status(api_error(err))
 }
 
+/// The API error for `err`, logged here and nowhere else: a server failure (5xx, or an error
+/// with no API error, answered with a generic 500) at `warn!` with its cause chain
+/// ([`IntoApiError::detail`]); a refusal (4xx) at `debug!` with its code and reason only, so no
+/// request content reaches the log.
 fn api_error<E: IntoApiError>(err: &E) -> ApiError {
-    err.api_error().unwrap_or_else(|| {
-        tracing::warn!(error = %err.detail(), "internal error answered with 500");
-        ApiError::internal(INTERNAL_MESSAGE)
-    })
+    match err.api_error() {
+        Some(api) if api.code() >= 500 => {
+            tracing::warn!(code = api.code(), error = %err.detail(), "request failed");
+            api
+        }
+        Some(api) => {
+            tracing::debug!(code = api.code(), reason = api.reason(), "request refused");
+            api
+        }
+        None => {
+            tracing::warn!(error = %err.detail(), "internal error answered with 500");
+            ApiError::internal(INTERNAL_MESSAGE)
+        }
+    }
 }
 
 impl<S, Req> Service<Req> for ErrorTranslation<S>

@@ -26,10 +26,7 @@ pub(crate) fn cache_error(e: &CacheError, info: &ResourceInfo, name: &str) -> Ap
             ApiError::optimistic_lock(info.group, info.plural, name, Some(&with_causes(e)))
         }
         ErrorKind::Closed => ApiError::new(404, "NotFound", e.to_string()),
-        ErrorKind::Internal => {
-            tracing::warn!(object = name, error = %with_causes(e), "git operation failed");
-            ApiError::unavailable(with_causes(e))
-        }
+        ErrorKind::Internal => ApiError::unavailable(with_causes(e)),
     }
 }
 
