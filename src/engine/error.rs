@@ -3,11 +3,11 @@
 //!
 //! Decision: the engine returns its own `thiserror` enum rather than `ApiError`, because the
 //! object name and resource (needed for `Invalid`/`Forbidden` statuses) belong to the REST
-//! layer. [`EngineError::to_api_error`] does the mapping once the name is known.
+//! layer. `rest/errors.rs` does the mapping once the name is known; nothing in `engine/` knows
+//! HTTP status codes.
 
-use porch_api::gvk::ResourceInfo;
 use porch_api::porch::RenderStatus;
-use porch_layers::{ApiError, FieldCause};
+use porch_layers::FieldCause;
 
 /// The result of an engine step.
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
@@ -96,60 +96,10 @@ impl EngineError {
             Self::Internal { .. } => ErrorKind::Internal,
         }
     }
-
-    /// The API error for this failure on object `name` of `resource` (e.g.
-    /// `porch_api::gvk::PACKAGE_REVISION`): 422 with causes, 403
-    /// `<plural>.<group> "<name>" is forbidden: <why>`, 400 with the message, 500 otherwise.
-    /// Used by the REST layer once the object name is known.
-    pub fn to_api_error(&self, resource: &ResourceInfo, name: &str) -> ApiError {
-        match self {
-            Self::Invalid { causes } => ApiError::invalid(resource.group, resource.kind, name, causes),
-            Self::Forbidden { why } => ApiError::forbidden(resource.group, resource.plural, name, why),
-            Self::BadRequest { message } | Self::RenderFailed { message, .. } => {
-                ApiError::bad_request(message.clone())
-            }
-            Self::Internal { message } => ApiError::internal(message),
-        }
-    }
 }
 
 /// Go's `field.Invalid(path, value, detail)` for a string value: the cause message is
 /// `"<value>": <detail>`, so the cause body reads `Invalid value: "<value>": <detail>`.
 pub(crate) fn invalid_value(field: &str, value: &str, detail: &str) -> FieldCause {
     FieldCause::invalid(field, format!("{value:?}: {detail}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use porch_api::gvk::PACKAGE_REVISION;
-
-    use super::*;
-
-    #[test]
-    fn forbidden_becomes_a_403_naming_the_qualified_resource() {
-        let e = EngineError::forbidden("no");
-        let api = e.to_api_error(&PACKAGE_REVISION, "r.p.ws");
-        assert_eq!(api.code(), 403);
-        assert_eq!(api.message(), "packagerevisions.porch.kpt.dev \"r.p.ws\" is forbidden: no");
-    }
-
-    #[test]
-    fn invalid_becomes_a_422_with_field_causes() {
-        let e = EngineError::invalid(FieldCause::invalid("spec.tasks", "too many"));
-        assert_eq!(e.kind(), ErrorKind::Invalid);
-        assert_eq!(e.to_string(), "too many");
-        let api = e.to_api_error(&PACKAGE_REVISION, "r.p.ws");
-        assert_eq!(api.code(), 422);
-        assert_eq!(
-            api.message(),
-            "PackageRevision.porch.kpt.dev \"r.p.ws\" is invalid: spec.tasks: Invalid value: too many"
-        );
-    }
-
-    #[test]
-    fn bad_request_and_internal_keep_the_message() {
-        assert_eq!(EngineError::bad_request("x").to_api_error(&PACKAGE_REVISION, "n").code(), 400);
-        let internal = EngineError::internal("boom").to_api_error(&PACKAGE_REVISION, "n");
-        assert_eq!(internal.message(), "Internal error occurred: boom");
-    }
 }

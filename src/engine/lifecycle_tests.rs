@@ -172,7 +172,7 @@ fn create_accepts_only_an_unset_or_draft_lifecycle() {
 #[test]
 fn deleting_a_published_revision_is_forbidden_with_porchs_message() {
     let e = check_delete(Some(&Lifecycle::Published)).unwrap_err();
-    let api = e.to_api_error(&porch_api::gvk::PACKAGE_REVISION, "repo.pkg.v1");
+    let api = crate::rest::errors::engine_error(&e, &porch_api::gvk::PACKAGE_REVISION, "repo.pkg.v1");
     assert_eq!(api.code(), 403);
     assert_eq!(
         api.message(),

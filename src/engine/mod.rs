@@ -14,8 +14,8 @@
 //! - [`render`]: the render step's frame (pipeline check, `Rendered` condition, render status).
 //!
 //! Every function here is synchronous and deterministic; the ones that change something take
-//! `&mut` and say so. Errors are [`EngineError`] values with a [`ErrorKind`]; see
-//! [`EngineError::to_api_error`] for the API status each kind becomes.
+//! `&mut` and say so. Errors are [`EngineError`] values with a [`ErrorKind`]; `rest/errors.rs`
+//! maps each kind to its API status.
 
 mod error;
 pub(crate) mod events;

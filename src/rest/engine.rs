@@ -17,7 +17,7 @@ use crate::engine::filter::{RevisionFilter, Target};
 use crate::engine::service::{Caller, Engine};
 
 /// The future of every engine-backed storage call.
-pub(crate) type StorageFuture = BoxFuture<'static, Result<StorageResponse, ApiError>>;
+pub(crate) type StorageFuture = BoxFuture<'static, Result<StorageResponse, RestError>>;
 
 /// The REST storage of one engine-backed resource: `serve` answers one request. Each call runs
 /// as its own task, so that a client that goes away mid-request cannot cancel a write between
@@ -54,7 +54,7 @@ impl tower::Service<StorageRequest> for EngineStorage {
         let task = tokio::spawn((self.serve)(self.engine.clone(), req));
         Box::pin(async move {
             match task.await {
-                Ok(answer) => answer.map_err(RestError::from),
+                Ok(answer) => answer,
                 Err(e) => Err(RestError::Panicked(e)),
             }
         })

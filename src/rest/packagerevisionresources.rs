@@ -8,6 +8,7 @@ use super::columns::PACKAGE_REVISION_RESOURCES as COLUMNS;
 use super::engine::{
     EngineStorage, caller, decode, filter, list_response, name_of, options, to_json, watch_request,
 };
+use super::errors::RestError;
 use super::list;
 use crate::engine::filter::Target;
 use crate::engine::service::Engine;
@@ -40,7 +41,7 @@ pub(crate) fn storage(engine: Engine) -> EngineStorage {
     EngineStorage::new(engine, |engine, req| Box::pin(serve(engine, req)))
 }
 
-async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, ApiError> {
+async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, RestError> {
     let ctx = &req.ctx;
     let caller = caller(ctx);
     match ctx.verb {
@@ -52,7 +53,7 @@ async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, A
             let filter = filter(&req, Target::Revisions)?;
             let resource_version = engine.read_version(req.list.read_at).await?;
             let listed = list::resources(&engine, &options(&req, &filter)).await?;
-            list_response(&PACKAGE_REVISION_RESOURCES, listed, resource_version)
+            Ok(list_response(&PACKAGE_REVISION_RESOURCES, listed, resource_version)?)
         }
         Verb::Update | Verb::Patch if req.old.is_some() => {
             let prr = decode(req.body, &PACKAGE_REVISION_RESOURCES)?;
@@ -66,9 +67,11 @@ async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, A
             PACKAGE_REVISION_RESOURCES.group,
             PACKAGE_REVISION_RESOURCES.plural,
             ctx.name.as_deref().unwrap_or_default(),
-        )),
+        )
+        .into()),
         other => {
-            Err(ApiError::method_not_allowed(format!("{other} of packagerevisionresources is not supported")))
+            Err(ApiError::method_not_allowed(format!("{other} of packagerevisionresources is not supported"))
+                .into())
         }
     }
 }

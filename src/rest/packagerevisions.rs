@@ -16,6 +16,7 @@ use super::columns::PACKAGE_REVISIONS;
 use super::engine::{
     EngineStorage, caller, decode, filter, json_list_response, name_of, options, to_json, watch_request,
 };
+use super::errors::RestError;
 use super::list;
 use crate::engine::filter::Target;
 use crate::engine::lifecycle;
@@ -123,7 +124,7 @@ pub(crate) fn storage(engine: Engine) -> EngineStorage {
     EngineStorage::new(engine, |engine, req| Box::pin(serve(engine, req)))
 }
 
-async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, ApiError> {
+async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, RestError> {
     let ctx = &req.ctx;
     let caller = caller(ctx);
     let approval = ctx.subresource.as_deref() == Some(APPROVAL);
@@ -158,7 +159,7 @@ async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, A
             Ok(StorageResponse::watch(engine.watches().revisions.watch(request)?))
         }
         Verb::DeleteCollection => {
-            Err(ApiError::method_not_allowed("deletecollection of packagerevisions is not supported"))
+            Err(ApiError::method_not_allowed("deletecollection of packagerevisions is not supported").into())
         }
     }
 }

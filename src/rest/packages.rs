@@ -6,6 +6,7 @@ use porch_layers::{ApiError, Column, StorageRequest, StorageResponse, Strategy, 
 
 use super::columns::PACKAGES;
 use super::engine::{EngineStorage, caller, filter, list_response, name_of, options, to_json, watch_request};
+use super::errors::RestError;
 use super::list;
 use crate::engine::filter::Target;
 use crate::engine::service::Engine;
@@ -37,7 +38,7 @@ pub(crate) fn storage(engine: Engine) -> EngineStorage {
     EngineStorage::new(engine, |engine, req| Box::pin(serve(engine, req)))
 }
 
-async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, ApiError> {
+async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, RestError> {
     let ctx = &req.ctx;
     match ctx.verb {
         Verb::Get => {
@@ -49,17 +50,17 @@ async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, A
             let filter = filter(&req, Target::Packages)?;
             let resource_version = engine.read_version(req.list.read_at).await?;
             let listed = list::packages(&engine, &options(&req, &filter)).await?;
-            list_response(&PORCH_PACKAGE, listed, resource_version)
+            Ok(list_response(&PORCH_PACKAGE, listed, resource_version)?)
         }
         Verb::Create => Err(ApiError::method_not_allowed(
             "create or clone a PackageRevision resource to create a package as direct package creation",
-        )),
+        ).into()),
         Verb::Update | Verb::Patch => Err(ApiError::method_not_allowed(
             "update a PackageRevision resource to update a package as direct package update",
-        )),
+        ).into()),
         Verb::Delete | Verb::DeleteCollection => Err(ApiError::method_not_allowed(
             "delete all PackageRevisions resources of a package to delete a package as direct package deletion",
-        )),
+        ).into()),
         Verb::Watch => {
             let request = watch_request(&req, Target::Packages)?;
             Ok(StorageResponse::watch(engine.watches().packages.watch(request)?))

@@ -12,9 +12,10 @@ use porch_api::gvk::PACKAGE_REVISION;
 use porch_api::names::package_revision_name;
 use porch_api::porch::{GitLock, PackageRevisionLifecycle};
 use porch_api::{PackageRevision, package_revision_uid};
-use porch_layers::{ApiError, FieldCause};
+use porch_layers::FieldCause;
 
-use super::{Caller, Engine, Found, files_of, translate};
+use super::error::{Result, ServiceError};
+use super::{Caller, Engine, Found, files_of};
 use crate::cache::RepositoryCache;
 use crate::engine::metadata::UserMeta;
 use crate::engine::objects::RepoFacts;
@@ -104,15 +105,12 @@ fn check_new_package(
 }
 
 impl Engine {
-    /// The revision a clone or edit task names, or 422 naming the task field.
-    async fn task_source(&self, namespace: &str, name: &str, field: &str) -> Result<Found, ApiError> {
+    /// The revision a clone or edit task names, or an invalid task field when it is not found.
+    async fn task_source(&self, namespace: &str, name: &str, field: &str) -> Result<Found> {
         match self.find(&PACKAGE_REVISION, namespace, name).await {
             Ok(found) => Ok(found),
-            Err(e) if e.code() == 404 => Err(ApiError::invalid(
-                PACKAGE_REVISION.group,
-                PACKAGE_REVISION.kind,
-                "",
-                &[FieldCause::invalid(field, format!("cannot find package revision {name:?}"))],
+            Err(e) if e.is_not_found() => Err(ServiceError::on_engine("create", &PACKAGE_REVISION, "")(
+                invalid(field, format!("cannot find package revision {name:?}")),
             )),
             Err(e) => Err(e),
         }
@@ -127,10 +125,10 @@ impl Engine {
         facts: &RepoFacts,
         pr: &PackageRevision,
         name: &str,
-    ) -> Result<Files, ApiError> {
+    ) -> Result<Files> {
         let spec = &pr.spec;
         let (package, repo) = (spec.package_name.as_str(), spec.repository_name.as_str());
-        let on_engine = translate::on_engine(&PACKAGE_REVISION, name);
+        let on_engine = ServiceError::on_engine("create", &PACKAGE_REVISION, name);
         match kind {
             TaskKind::Init(init) => {
                 check_new_package(cache, package, repo, false).map_err(&on_engine)?;
@@ -183,8 +181,12 @@ impl Engine {
         &self,
         caller: &Caller,
         mut pr: PackageRevision,
-    ) -> Result<PackageRevision, ApiError> {
-        validate::require_repository(&pr.spec).map_err(translate::on_engine(&PACKAGE_REVISION, ""))?;
+    ) -> Result<PackageRevision> {
+        validate::require_repository(&pr.spec).map_err(ServiceError::on_engine(
+            "create",
+            &PACKAGE_REVISION,
+            "",
+        ))?;
         let ns = caller.namespace.as_str();
         let spec = pr.spec.clone();
         let (repo_name, package, workspace) =
@@ -194,15 +196,14 @@ impl Engine {
         let name = package_revision_name(repo_name, package, workspace);
         let (key, busy) = creation_lock(ns, repo_name, package, workspace);
         let _lock = self.lock(key, &PACKAGE_REVISION, "(new creation)", &busy)?;
-        let on_engine = translate::on_engine(&PACKAGE_REVISION, &name);
+        let on_engine = ServiceError::on_engine("create", &PACKAGE_REVISION, &name);
 
         let task = select_task(&spec).map_err(&on_engine)?;
         if cache.find(package, workspace).is_some() {
-            return Err(ApiError::conflict(
-                PACKAGE_REVISION.group,
-                PACKAGE_REVISION.plural,
+            return Err(ServiceError::conflict(
+                &PACKAGE_REVISION,
                 &name,
-                &format!(
+                format!(
                     "package revision workspaceNames must be unique; package revision with name {package} in repo \
                      {repo_name} with workspaceName {workspace} already exists"
                 ),
@@ -254,7 +255,7 @@ impl Engine {
                         "removing the PackageRev of a failed create failed"
                     );
                 }
-                return Err(translate::cache_error(&e, &PACKAGE_REVISION, &name));
+                return Err(ServiceError::on_cache("create the draft", &PACKAGE_REVISION, &name)(e));
             }
         };
         let found = Found { repo, cache, rev: created, meta: None };

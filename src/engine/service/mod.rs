@@ -8,16 +8,17 @@
 //! - [`update`]: updates of the main resource and of `approval`;
 //! - [`delete`]: delete, finalizers included;
 //! - [`resources`]: PackageRevisionResources reads and updates (render);
-//! - [`translate`]: cache, metadata and engine errors as API errors, once per verb.
+//! - [`error`]: [`ServiceError`], the typed failure of every call (the step, the object, the
+//!   cause), which `rest/errors.rs` maps to API errors.
 //!
 //! Every write holds the object's try-lock for its whole git operation (§8.4) and answers only
 //! once the remote accepted it.
 
 mod create;
 mod delete;
+mod error;
 mod read;
 mod resources;
-mod translate;
 mod update;
 mod upstream;
 
@@ -25,12 +26,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub(crate) use error::ServiceError;
 use kube::Api;
 use porch_api::gvk::{PACKAGE_REVISION, REPOSITORY, ResourceInfo};
 use porch_api::{PackageRev, Repository, package_revision_uid};
 use porch_controllers::Stored;
-use porch_layers::ApiError;
-
 pub(crate) use read::{ListedRevision, SortKey};
 
 use super::Files;
@@ -41,6 +41,7 @@ use super::registry::{Registry, RegistryConfig};
 use super::render::{FunctionRegistry, NoFunctions};
 use super::trylock::{TryLockGuard, TryLocks};
 use crate::cache::{CachedRevision, RepositoryCache, ResourceVersions};
+use error::Result;
 
 /// Who asks, where, and whether anything may change.
 #[derive(Debug, Clone)]
@@ -168,60 +169,60 @@ impl Engine {
         &self.client
     }
 
-    /// Repository `namespace/name`, or 404 `repositories.config.porch.kpt.dev "name" not found`;
-    /// 503 naming the field when its stored object does not decode.
-    pub(crate) async fn repository(&self, namespace: &str, name: &str) -> Result<Repository, ApiError> {
+    /// Repository `namespace/name`: [`ServiceError::NotFound`] when it does not exist,
+    /// [`ServiceError::UndecodableRepository`] when its stored object does not decode.
+    pub(crate) async fn repository(&self, namespace: &str, name: &str) -> Result<Repository> {
         let api: Api<Stored<Repository>> = Api::namespaced(self.client.clone(), namespace);
-        match api.get_opt(name).await {
-            Ok(Some(stored)) => stored.into_object().map_err(|e| {
-                ApiError::unavailable(format!(
-                    "repository {namespace}/{name} cannot be served: the stored object does not decode: {e}"
-                ))
+        match api.get_opt(name).await? {
+            Some(stored) => stored.into_object().map_err(|e| ServiceError::UndecodableRepository {
+                namespace: namespace.to_string(),
+                name: name.to_string(),
+                reason: e.to_string(),
             }),
-            Ok(None) => Err(not_found(&REPOSITORY, name)),
-            Err(e) => Err(translate::kube_error(&e)),
+            None => Err(ServiceError::not_found(&REPOSITORY, name)),
         }
     }
 
     /// The open cache of `repo`.
-    pub(crate) async fn cache(&self, repo: &Repository) -> Result<RepositoryCache, ApiError> {
-        self.registry.get(repo).await.map_err(|e| translate::open_error(&e))
+    pub(crate) async fn cache(&self, repo: &Repository) -> Result<RepositoryCache> {
+        Ok(self.registry.get(repo).await?)
     }
 
-    /// The revision named `name` in `namespace`: 404 when the name cannot be a revision's or no
-    /// such revision exists; 404 for its Repository when that is missing (as Porch answers).
+    /// The revision named `name` in `namespace`: not found when the name cannot be a revision's
+    /// or no such revision exists; its Repository not found when that is missing (as Porch
+    /// answers).
     pub(crate) async fn find(
         &self,
-        info: &ResourceInfo,
+        info: &'static ResourceInfo,
         namespace: &str,
         name: &str,
-    ) -> Result<Found, ApiError> {
+    ) -> Result<Found> {
         let key = porch_api::parse_package_revision_name(name).map_err(|_| not_found(info, name))?;
         let repo = self.repository(namespace, &key.repository).await?;
         let cache = self.cache(&repo).await?;
         let rev = cache.get(name).ok_or_else(|| not_found(info, name))?;
-        self.metadata.ready().await.map_err(|e| translate::metadata_error(&e))?;
+        self.metadata.ready().await?;
         let meta = self.metadata.get(namespace, name);
         Ok(Found { repo, cache, rev, meta })
     }
 
     /// Re-reads a found revision after a write.
-    pub(crate) fn refound(&self, found: &Found, name: &str) -> Result<Found, ApiError> {
+    pub(crate) fn refound(&self, found: &Found, name: &str) -> Result<Found> {
         let rev = found.cache.get(name).ok_or_else(|| not_found(&PACKAGE_REVISION, name))?;
         let meta = self.metadata.get(&found.rev.namespace, name);
         Ok(Found { repo: found.repo.clone(), cache: found.cache.clone(), rev, meta })
     }
 
     /// The try-lock of revision `namespace/name` (one for its PackageRevision and its
-    /// PackageRevisionResources), or 409 on `info`/`name` with Porch's reason
+    /// PackageRevisionResources), or a conflict on `info`/`name` with Porch's reason
     /// `another request is already in progress on <what> "<namespace>/<name>"`.
     fn lock_revision(
         &self,
-        info: &ResourceInfo,
+        info: &'static ResourceInfo,
         what: &str,
         namespace: &str,
         name: &str,
-    ) -> Result<TryLockGuard, ApiError> {
+    ) -> Result<TryLockGuard> {
         let key = format!("{namespace}/{name}");
         let busy = format!("another request is already in progress on {what} \"{key}\"");
         self.lock(key, info, name, &busy)
@@ -229,43 +230,33 @@ impl Engine {
 
     /// Writes `user` as the PackageRev of revision `namespace/name` in `repository` (owned by the
     /// PackageRevision's uid).
-    async fn put_meta(
-        &self,
-        namespace: &str,
-        name: &str,
-        repository: &str,
-        user: &UserMeta,
-    ) -> Result<(), ApiError> {
+    async fn put_meta(&self, namespace: &str, name: &str, repository: &str, user: &UserMeta) -> Result<()> {
         let uid = package_revision_uid(namespace, name).to_string();
-        self.metadata
-            .put(namespace, name, repository, &uid, user)
-            .await
-            .map_err(|e| translate::metadata_error(&e))?;
+        self.metadata.put(namespace, name, repository, &uid, user).await?;
         Ok(())
     }
 
-    /// The try-lock of `key`, or 409 on `resource`/`name` with `busy` as the reason.
+    /// The try-lock of `key`, or a conflict on `resource`/`name` with `busy` as the reason.
     pub(crate) fn lock(
         &self,
         key: String,
-        info: &ResourceInfo,
+        info: &'static ResourceInfo,
         name: &str,
         busy: &str,
-    ) -> Result<TryLockGuard, ApiError> {
-        self.locks.try_lock(key).ok_or_else(|| ApiError::conflict(info.group, info.plural, name, busy))
+    ) -> Result<TryLockGuard> {
+        self.locks.try_lock(key).ok_or_else(|| ServiceError::conflict(info, name, busy))
     }
 }
 
-/// The files of a revision, read from its repository's mirror (503 when git fails).
-pub(super) async fn files_of(cache: &RepositoryCache, rev: &CachedRevision) -> Result<Files, ApiError> {
-    cache
-        .git()
-        .read_tree(rev.revision.tree)
-        .await
-        .map_err(|e| ApiError::unavailable(crate::error_chain::with_causes(&e)))
+/// The files of a revision, read from its repository's mirror.
+pub(super) async fn files_of(cache: &RepositoryCache, rev: &CachedRevision) -> Result<Files> {
+    cache.git().read_tree(rev.revision.tree).await.map_err(|source| ServiceError::Git {
+        step: format!("read the files of package revision {}", rev.name),
+        source,
+    })
 }
 
-/// 404 for `name` of `info`.
-pub(crate) fn not_found(info: &ResourceInfo, name: &str) -> ApiError {
-    ApiError::not_found(info.group, info.plural, name)
+/// Not found: `name` of `info`.
+pub(crate) fn not_found(info: &'static ResourceInfo, name: &str) -> ServiceError {
+    ServiceError::not_found(info, name)
 }

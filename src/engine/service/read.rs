@@ -13,12 +13,12 @@ use kube::api::ListParams;
 use porch_api::gvk::{PACKAGE_REVISION_RESOURCES, PORCH_PACKAGE};
 use porch_api::{PackageRev, PackageRevision, PackageRevisionResources, PorchPackage, Repository};
 use porch_controllers::Stored;
-use porch_layers::ApiError;
 use porch_layers::object_meta::names::dns1123_label;
 use porch_layers::request::ReadAt;
 use serde::{Deserialize, Serialize};
 
-use super::{Engine, files_of, not_found, translate};
+use super::error::{Result, ServiceError};
+use super::{Engine, files_of, not_found};
 use crate::cache::{CachedPackage, CachedRevision, RepositoryCache};
 use crate::engine::filter::RevisionFilter;
 use crate::engine::objects::{self, RepoFacts};
@@ -67,9 +67,9 @@ impl Engine {
     /// seconds at most.
     ///
     /// # Errors
-    /// 504 "Too large resource version" for a version still not reached, 410 for an exact read of
-    /// an older state.
-    pub(crate) async fn read_version(&self, read_at: ReadAt) -> Result<u64, ApiError> {
+    /// [`ServiceError::ResourceVersion`]: a version still not reached ("Too large resource
+    /// version"), or an exact read of an older state.
+    pub(crate) async fn read_version(&self, read_at: ReadAt) -> Result<u64> {
         Ok(crate::freshness::settle(read_at, || self.resource_version()).await?)
     }
 
@@ -84,8 +84,8 @@ impl Engine {
     }
 
     /// Waits until the PackageRev metadata has been read once (revisions are listed with it).
-    pub(crate) async fn metadata_ready(&self) -> Result<(), ApiError> {
-        self.metadata.ready().await.map_err(|e| translate::metadata_error(&e))
+    pub(crate) async fn metadata_ready(&self) -> Result<()> {
+        Ok(self.metadata.ready().await?)
     }
 
     /// The Repositories a list in `namespace` (`None`: all) with field selector `filter` visits,
@@ -95,7 +95,7 @@ impl Engine {
         &self,
         namespace: Option<&str>,
         filter: &RevisionFilter,
-    ) -> Result<(Vec<Repository>, Vec<Undecodable>), ApiError> {
+    ) -> Result<(Vec<Repository>, Vec<Undecodable>)> {
         let namespace = filter.namespace().or(namespace);
         // A selector may name anything (`spec.repository=a b`); what no stored Repository can be
         // called matches nothing, and never reaches the client as a request it cannot build.
@@ -106,14 +106,14 @@ impl Engine {
         let stored: Vec<Stored<Repository>> = match (filter.repository(), namespace) {
             (Some(name), Some(ns)) => {
                 let api: Api<Stored<Repository>> = Api::namespaced(self.client.clone(), ns);
-                api.get_opt(name).await.map_err(|e| translate::kube_error(&e))?.into_iter().collect()
+                api.get_opt(name).await?.into_iter().collect()
             }
             (only, ns) => {
                 let api: Api<Stored<Repository>> = match ns {
                     Some(ns) => Api::namespaced(self.client.clone(), ns),
                     None => Api::all(self.client.clone()),
                 };
-                let list = api.list(&ListParams::default()).await.map_err(|e| translate::kube_error(&e))?;
+                let list = api.list(&ListParams::default()).await?;
                 list.items
                     .into_iter()
                     .filter(|r| only.is_none_or(|n| r.meta().name.as_deref() == Some(n)))
@@ -164,11 +164,7 @@ impl Engine {
     }
 
     /// GET of a PackageRevision.
-    pub(crate) async fn get_revision(
-        &self,
-        namespace: &str,
-        name: &str,
-    ) -> Result<PackageRevision, ApiError> {
+    pub(crate) async fn get_revision(&self, namespace: &str, name: &str) -> Result<PackageRevision> {
         Ok(self.find(&porch_api::gvk::PACKAGE_REVISION, namespace, name).await?.object())
     }
 
@@ -178,11 +174,11 @@ impl Engine {
         cache: &RepositoryCache,
         rev: &CachedRevision,
         meta: Option<&PackageRev>,
-    ) -> Result<PackageRevisionResources, ApiError> {
+    ) -> Result<PackageRevisionResources> {
         let name = rev.name.as_str();
         let files = files_of(cache, rev).await?;
         let resources =
-            from_files(&files).map_err(translate::on_engine(&PACKAGE_REVISION_RESOURCES, name))?;
+            from_files(&files).map_err(ServiceError::on_engine("read", &PACKAGE_REVISION_RESOURCES, name))?;
         Ok(objects::package_revision_resources(rev, meta, resources))
     }
 
@@ -191,13 +187,13 @@ impl Engine {
         &self,
         namespace: &str,
         name: &str,
-    ) -> Result<PackageRevisionResources, ApiError> {
+    ) -> Result<PackageRevisionResources> {
         let found = self.find(&PACKAGE_REVISION_RESOURCES, namespace, name).await?;
         self.resources_of(&found.cache, &found.rev, found.meta.as_deref()).await
     }
 
     /// GET of a PorchPackage.
-    pub(crate) async fn get_package(&self, namespace: &str, name: &str) -> Result<PorchPackage, ApiError> {
+    pub(crate) async fn get_package(&self, namespace: &str, name: &str) -> Result<PorchPackage> {
         let key = porch_api::names::parse_package_name(name).map_err(|_| not_found(&PORCH_PACKAGE, name))?;
         let repo = self.repository(namespace, &key.repository).await?;
         let cache = self.cache(&repo).await?;

@@ -7,10 +7,10 @@ use porch_api::PackageRevisionResources;
 use porch_api::gvk::PACKAGE_REVISION_RESOURCES;
 use porch_api::labels::PUSH_ON_RENDER_FAILURE_ANNOTATION;
 use porch_api::porch::PackageRevisionLifecycle as Lifecycle;
-use porch_layers::ApiError;
 
+use super::error::{Result, ServiceError};
 use super::update::{check_resource_version, render_task};
-use super::{Caller, Engine, Found, translate};
+use super::{Caller, Engine, Found};
 use crate::engine::EngineError;
 use crate::engine::render::{RENDER_FAILED_PREFIX, RenderRequest, render};
 use crate::engine::resources::{to_files, validate_resources};
@@ -21,14 +21,14 @@ use crate::git::DraftContent;
 const PUSHED_DESPITE_FAILURE: &str = "error rendering package in kpt function pipeline. Package pushed to remote despite render failure. Details: ";
 
 impl Engine {
-    async fn commit_files(&self, caller: &Caller, found: &Found, files: Files) -> Result<(), ApiError> {
+    async fn commit_files(&self, caller: &Caller, found: &Found, files: Files) -> Result<()> {
         let d = &found.rev.revision;
         let content = DraftContent { files, task: Some(render_task()), user: caller.user.clone() };
-        found
-            .cache
-            .update_draft(&d.package, &d.workspace, content)
-            .await
-            .map_err(translate::on_cache(&PACKAGE_REVISION_RESOURCES, &found.rev.name))?;
+        found.cache.update_draft(&d.package, &d.workspace, content).await.map_err(ServiceError::on_cache(
+            "update the draft",
+            &PACKAGE_REVISION_RESOURCES,
+            &found.rev.name,
+        ))?;
         Ok(())
     }
 
@@ -37,7 +37,7 @@ impl Engine {
         &self,
         caller: &Caller,
         new: PackageRevisionResources,
-    ) -> Result<PackageRevisionResources, ApiError> {
+    ) -> Result<PackageRevisionResources> {
         let info = &PACKAGE_REVISION_RESOURCES;
         let ns = caller.namespace.as_str();
         let name = new.metadata.name.clone().unwrap_or_default();
@@ -46,17 +46,16 @@ impl Engine {
         check_resource_version(&new.metadata, found.resource_version(), info, &name)?;
         let lifecycle = &found.rev.revision.lifecycle;
         if *lifecycle != Lifecycle::Draft {
-            return Err(ApiError::conflict(
-                info.group,
-                info.plural,
+            return Err(ServiceError::conflict(
+                info,
                 &name,
-                &format!(
+                format!(
                     "cannot update a package revision with lifecycle value {:?}; package must be Draft",
                     lifecycle.as_str()
                 ),
             ));
         }
-        let on_engine = translate::on_engine(info, &name);
+        let on_engine = ServiceError::on_engine("render", info, &name);
         validate_resources(&new.spec.resources).map_err(&on_engine)?;
         let files = to_files(&new.spec.resources);
         let rendered = match render(&files, self.functions.as_ref(), RenderRequest::Resources) {
@@ -72,7 +71,9 @@ impl Engine {
                     self.commit_files(caller, &found, files).await?;
                 }
                 let details = message.strip_prefix(RENDER_FAILED_PREFIX).unwrap_or(&message);
-                return Err(ApiError::bad_request(format!("{PUSHED_DESPITE_FAILURE}{details}")));
+                return Err(on_engine(EngineError::bad_request(format!(
+                    "{PUSHED_DESPITE_FAILURE}{details}"
+                ))));
             }
             Err(other) => return Err(on_engine(other)),
         };

@@ -7,10 +7,10 @@ use porch_api::PackageRevision;
 use porch_api::gvk::PACKAGE_REVISION;
 use porch_api::labels::LATEST_REVISION_LABEL;
 use porch_api::porch::{PackageRevisionLifecycle as Lifecycle, Task, TaskType};
-use porch_layers::ApiError;
 use porch_layers::request::precondition::{check_version, same_number};
 
-use super::{Caller, Engine, Found, files_of, translate};
+use super::error::{Result, ServiceError};
+use super::{Caller, Engine, Found, files_of};
 use crate::engine::lifecycle::{self, Transition};
 use crate::engine::metadata::UserMeta;
 use crate::engine::render::{RenderRequest, render};
@@ -25,18 +25,18 @@ pub(super) fn render_task() -> Task {
 }
 
 /// The update's optimistic lock ([`check_version`]): its resourceVersion is required (Porch's
-/// 422) and, read as a number, must be the current one (409). Checked under the revision's
+/// invalid field) and, read as a number, must be the current one (else [`ServiceError::Stale`]). Checked under the revision's
 /// try-lock, so nothing writes the revision between the check and the update.
 pub(super) fn check_resource_version(
     meta: &ObjectMeta,
     current: u64,
-    info: &ResourceInfo,
+    info: &'static ResourceInfo,
     name: &str,
-) -> Result<(), ApiError> {
-    validate::require_resource_version(meta).map_err(translate::on_engine(info, name))?;
+) -> Result<()> {
+    validate::require_resource_version(meta).map_err(ServiceError::on_engine("update", info, name))?;
     // The version is there (checked above): any failure is a stale one.
     check_version(meta.resource_version.as_deref(), false, |given| same_number(given, current))
-        .map_err(|_| ApiError::optimistic_lock(info.group, info.plural, name, None))
+        .map_err(|_| ServiceError::Stale { resource: info, name: name.to_string() })
 }
 
 /// The user metadata an update asks for (the computed latest label is not the user's).
@@ -53,7 +53,7 @@ impl Engine {
         caller: &Caller,
         new: PackageRevision,
         approval: bool,
-    ) -> Result<PackageRevision, ApiError> {
+    ) -> Result<PackageRevision> {
         let ns = caller.namespace.as_str();
         let name = new.metadata.name.clone().unwrap_or_default();
         let _lock = self.lock_revision(&PACKAGE_REVISION, "package revision", ns, &name)?;
@@ -61,7 +61,7 @@ impl Engine {
         check_resource_version(&new.metadata, found.resource_version(), &PACKAGE_REVISION, &name)?;
         let current = found.object();
         let invalid = |causes: Vec<porch_layers::FieldCause>| {
-            ApiError::invalid(PACKAGE_REVISION.group, PACKAGE_REVISION.kind, &name, &causes)
+            ServiceError::on_engine("update", &PACKAGE_REVISION, &name)(EngineError::Invalid { causes })
         };
         if let Some(cause) =
             validate::latest_label_on_update(current.metadata.labels.as_ref(), new.metadata.labels.as_ref())
@@ -86,7 +86,7 @@ impl Engine {
             self.remove(caller, &found).await?;
             return Ok(current);
         }
-        let on_cache = translate::on_cache(&PACKAGE_REVISION, &name);
+
         let (package, workspace) =
             (found.rev.revision.package.as_str(), found.rev.revision.workspace.as_str());
         let cache = &found.cache;
@@ -94,24 +94,30 @@ impl Engine {
             Transition::None | Transition::Propose if found.rev.revision.lifecycle == Lifecycle::Draft => {
                 self.rewrite_draft(caller, &found, &new).await?;
                 if transition == Transition::Propose {
-                    cache.propose(package, workspace).await.map_err(&on_cache)?;
+                    let on_cache = ServiceError::on_cache("propose", &PACKAGE_REVISION, &name);
+                    cache.propose(package, workspace).await.map_err(on_cache)?;
                 }
             }
             Transition::None | Transition::MetadataOnly => {}
             Transition::Propose => {
-                cache.propose(package, workspace).await.map_err(&on_cache)?;
+                let on_cache = ServiceError::on_cache("propose", &PACKAGE_REVISION, &name);
+                cache.propose(package, workspace).await.map_err(on_cache)?;
             }
             Transition::Reject => {
-                cache.reject(package, workspace).await.map_err(&on_cache)?;
+                let on_cache = ServiceError::on_cache("reject", &PACKAGE_REVISION, &name);
+                cache.reject(package, workspace).await.map_err(on_cache)?;
             }
             Transition::Approve => {
-                cache.approve(package, workspace, caller.user.clone()).await.map_err(&on_cache)?;
+                let on_cache = ServiceError::on_cache("approve", &PACKAGE_REVISION, &name);
+                cache.approve(package, workspace, caller.user.clone()).await.map_err(on_cache)?;
             }
             Transition::ProposeDeletion => {
-                cache.propose_deletion(package, workspace).await.map_err(&on_cache)?;
+                let on_cache = ServiceError::on_cache("propose the deletion of", &PACKAGE_REVISION, &name);
+                cache.propose_deletion(package, workspace).await.map_err(on_cache)?;
             }
             Transition::CancelDeletion => {
-                cache.cancel_deletion(package, workspace).await.map_err(&on_cache)?;
+                let on_cache = ServiceError::on_cache("cancel the deletion of", &PACKAGE_REVISION, &name);
+                cache.cancel_deletion(package, workspace).await.map_err(on_cache)?;
             }
         }
         if user != stored {
@@ -122,14 +128,9 @@ impl Engine {
 
     /// Recomputes a Draft's root Kptfile from `new` (package metadata, readiness gates,
     /// conditions), renders, and commits when the files changed.
-    async fn rewrite_draft(
-        &self,
-        caller: &Caller,
-        found: &Found,
-        new: &PackageRevision,
-    ) -> Result<(), ApiError> {
+    async fn rewrite_draft(&self, caller: &Caller, found: &Found, new: &PackageRevision) -> Result<()> {
         let name = found.rev.name.as_str();
-        let on_engine = translate::on_engine(&PACKAGE_REVISION, name);
+        let on_engine = ServiceError::on_engine("render", &PACKAGE_REVISION, name);
         let before = files_of(&found.cache, &found.rev).await?;
         let mut files = before.clone();
         let Some(mut root) = kptfile::read_root(&files).map_err(EngineError::from).map_err(&on_engine)?
@@ -150,11 +151,11 @@ impl Engine {
         let d = &found.rev.revision;
         let content =
             DraftContent { files: rendered.files, task: Some(render_task()), user: caller.user.clone() };
-        found
-            .cache
-            .update_draft(&d.package, &d.workspace, content)
-            .await
-            .map_err(translate::on_cache(&PACKAGE_REVISION, name))?;
+        found.cache.update_draft(&d.package, &d.workspace, content).await.map_err(ServiceError::on_cache(
+            "update the draft",
+            &PACKAGE_REVISION,
+            name,
+        ))?;
         Ok(())
     }
 }

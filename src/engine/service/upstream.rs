@@ -8,10 +8,12 @@ use std::path::Path;
 use git2::{ObjectType, Oid};
 use porch_api::gvk::PACKAGE_REVISION;
 use porch_api::porch::GitPackage;
-use porch_layers::{ApiError, FieldCause};
+use porch_layers::FieldCause;
 
 use super::Engine;
+use super::error::{Result, ServiceError};
 use crate::cache::credentials;
+use crate::engine::EngineError;
 use crate::engine::Files;
 use crate::engine::tasks::clone::git_ref_candidates;
 use crate::error_chain::with_causes;
@@ -19,23 +21,16 @@ use crate::git::{GitRepository, RepoConfig};
 
 const FIELD: &str = "spec.tasks[0].clone.upstreamRef.git";
 
-fn invalid(field: &str, message: String) -> ApiError {
-    ApiError::invalid(
-        PACKAGE_REVISION.group,
-        PACKAGE_REVISION.kind,
-        "",
-        &[FieldCause::invalid(field, message)],
-    )
+/// The clone task's `field` is wrong (the object has no name yet).
+fn invalid(field: &str, message: String) -> ServiceError {
+    ServiceError::on_engine("clone", &PACKAGE_REVISION, "")(EngineError::invalid(FieldCause::invalid(
+        field, message,
+    )))
 }
 
 impl Engine {
     /// The mirror of `url` read with the Secret `secret` (empty: none), opened once and shared.
-    async fn upstream_mirror(
-        &self,
-        namespace: &str,
-        url: &str,
-        secret: &str,
-    ) -> Result<GitRepository, ApiError> {
+    async fn upstream_mirror(&self, namespace: &str, url: &str, secret: &str) -> Result<GitRepository> {
         let key = format!("{url}\n{namespace}/{secret}");
         if let Some(found) = self.upstreams.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
             return Ok(found.clone());
@@ -48,12 +43,15 @@ impl Engine {
                     .map_err(|e| invalid(&format!("{FIELD}.secretRef.name"), with_causes(&e)))?,
             ),
         };
-        let dir_name =
-            Oid::hash_object(ObjectType::Blob, key.as_bytes()).map_err(ApiError::internal)?.to_string();
+        let dir_name = Oid::hash_object(ObjectType::Blob, key.as_bytes())
+            .map_err(|e| {
+                ServiceError::on_engine("clone", &PACKAGE_REVISION, "")(EngineError::internal(e.to_string()))
+            })?
+            .to_string();
         let dir = self.data_dir.join("git").join("_upstreams").join(dir_name);
         let repo = GitRepository::open(Path::new(&dir), RepoConfig::new(url), creds)
             .await
-            .map_err(|e| ApiError::unavailable(with_causes(&e)))?;
+            .map_err(|source| ServiceError::Git { step: "open the upstream mirror".to_string(), source })?;
         let mut upstreams = self.upstreams.lock().unwrap_or_else(|e| e.into_inner());
         Ok(upstreams.entry(key).or_insert(repo).clone())
     }
@@ -64,7 +62,7 @@ impl Engine {
         &self,
         namespace: &str,
         package: &GitPackage,
-    ) -> Result<(String, Files), ApiError> {
+    ) -> Result<(String, Files)> {
         if package.repo.is_empty() {
             return Err(invalid(&format!("{FIELD}.repo"), "the upstream repository is required".into()));
         }

@@ -32,7 +32,7 @@ fn no_task_means_the_default_init_with_the_package_description() {
 fn more_than_one_task_is_refused() {
     let init = default_init_task("p");
     let e = select_task(&spec_with(vec![init.clone(), init])).unwrap_err();
-    let api = e.to_api_error(&porch_api::gvk::PACKAGE_REVISION, "r.p.ws");
+    let api = crate::rest::errors::engine_error(&e, &porch_api::gvk::PACKAGE_REVISION, "r.p.ws");
     assert_eq!(api.code(), 422);
     assert!(
         api.message().ends_with("spec.tasks: Invalid value: task list must not contain more than one task")
