@@ -210,4 +210,37 @@ mod tests {
         let internal = engine_error(&EngineError::internal("boom"), &PACKAGE_REVISION, "n");
         assert_eq!(internal.message(), "Internal error occurred: boom");
     }
+
+    #[test]
+    fn a_stale_write_is_an_optimistic_lock_conflict_known_by_its_type() {
+        let e = ServiceError::Stale { resource: &PACKAGE_REVISION, name: "r.p.ws".into() };
+        let api = ApiError::from(e);
+        assert_eq!(api.code(), 409);
+        assert!(api.is_optimistic_lock());
+        let busy = ApiError::from(ServiceError::conflict(&PACKAGE_REVISION, "r.p.ws", "busy"));
+        assert_eq!((busy.code(), busy.is_optimistic_lock()), (409, false));
+    }
+
+    #[test]
+    fn service_errors_name_the_resource_and_object() {
+        let e = ServiceError::not_found(&PACKAGE_REVISION, "r.p.ws");
+        assert!(e.is_not_found());
+        assert_eq!(ApiError::from(e).message(), "packagerevisions.porch.kpt.dev \"r.p.ws\" not found");
+        let on_engine = ServiceError::on_engine("delete", &PACKAGE_REVISION, "r.p.ws");
+        let e = on_engine(EngineError::forbidden("no"));
+        assert_eq!(e.to_string(), "failed to delete packagerevisions \"r.p.ws\"");
+        assert_eq!(
+            RestError::from(e).api_error().map(|a| a.message().to_string()).as_deref(),
+            Some("packagerevisions.porch.kpt.dev \"r.p.ws\" is forbidden: no")
+        );
+    }
+
+    #[test]
+    fn an_internal_store_failure_reveals_nothing_but_logs_its_causes() {
+        let e =
+            RestError::from(StoreError::Storage(std::sync::Arc::new(std::io::Error::other("disk /var/x"))));
+        let api = e.api_error().unwrap();
+        assert_eq!(api.message(), "Internal error occurred: the object store failed; see the server log");
+        assert!(e.detail().contains("disk /var/x"), "{}", e.detail());
+    }
 }

@@ -32,7 +32,7 @@ fn invalid(field: &str, message: impl Into<String>) -> EngineError {
     EngineError::invalid(FieldCause::invalid(field, message))
 }
 
-/// The lock key of a creation and its 409 text (Porch's, word for word).
+/// The lock key of a creation and its conflict text (Porch's, word for word).
 fn creation_lock(ns: &str, repo: &str, package: &str, workspace: &str) -> (String, String) {
     (
         format!("{ns}-{repo}-{package}-{workspace}"),
@@ -54,7 +54,7 @@ fn new_package(kind: &TaskKind) -> Option<bool> {
 }
 
 /// The files a create would write pass the checks of a PackageRevisionResources update's keys
-/// (a clone brings whatever names its upstream has, and adds its own files next to them): 422
+/// (a clone brings whatever names its upstream has, and adds its own files next to them): invalid
 /// on `spec.tasks[0]` quoting each cause.
 fn check_package_files(files: &Files) -> Result<(), EngineError> {
     let causes = validate_file_set(files.keys().map(String::as_str));

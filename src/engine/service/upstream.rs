@@ -57,7 +57,7 @@ impl Engine {
     }
 
     /// Fetches `package.repo` and returns the commit `package.ref` resolves to and the files of
-    /// `package.directory` in it; 422 naming the field when the remote, ref or directory is wrong.
+    /// `package.directory` in it; an invalid field naming it when the remote, ref or directory is wrong.
     pub(super) async fn git_upstream(
         &self,
         namespace: &str,
