@@ -4,6 +4,16 @@
 use futures::future::BoxFuture;
 use porch_api::Repository;
 
+/// Why a sync failed: the server's typed error, kept whole. Its text with its causes
+/// (`outer: inner: innermost`) is what the `Ready` condition shows.
+pub type SyncError = Box<dyn std::error::Error + Send + Sync>;
+
+/// An error followed by each of its causes, `outer: inner: innermost`.
+pub(crate) fn with_causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let chain = std::iter::successors(Some(err), |e| (*e).source());
+    chain.map(ToString::to_string).collect::<Vec<_>>().join(": ")
+}
+
 /// The outcome of one sync of a repository.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncSummary {
@@ -32,8 +42,9 @@ pub trait RepositoryBackend: Send + Sync + 'static {
     fn is_open(&self, namespace: &str, name: &str) -> bool;
 
     /// Opens the repository (fetch and index everything) or, when open, refreshes it (fetch and
-    /// re-index what changed). The error is the text to show in the `Ready` condition.
-    fn sync(&self, repo: &Repository) -> BoxFuture<'static, Result<SyncSummary, String>>;
+    /// re-index what changed). The error, with its causes, is the text to show in the `Ready`
+    /// condition.
+    fn sync(&self, repo: &Repository) -> BoxFuture<'static, Result<SyncSummary, SyncError>>;
 
     /// Closes the repository: its revisions go away (DELETED for each) and its local mirror is
     /// removed.

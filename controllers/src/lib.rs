@@ -13,6 +13,6 @@ pub mod repository;
 pub mod schedule;
 mod stored;
 
-pub use backend::{RepositoryBackend, RevisionRef, SyncSummary};
+pub use backend::{RepositoryBackend, RevisionRef, SyncError, SyncSummary};
 pub use conditions::{ReadyReason, ready_condition};
 pub use stored::{Stored, Undecodable};

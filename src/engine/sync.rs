@@ -5,10 +5,9 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use porch_api::{Repository, package_revision_uid};
-use porch_controllers::{RepositoryBackend, RevisionRef, SyncSummary};
+use porch_controllers::{RepositoryBackend, RevisionRef, SyncError, SyncSummary};
 
 use super::registry::Registry;
-use crate::error_chain::with_causes;
 
 /// The registry as the controller sees it.
 #[derive(Debug, Clone)]
@@ -28,10 +27,10 @@ impl RepositoryBackend for RegistryBackend {
         self.registry.get_open(namespace, name).is_some()
     }
 
-    fn sync(&self, repo: &Repository) -> BoxFuture<'static, Result<SyncSummary, String>> {
+    fn sync(&self, repo: &Repository) -> BoxFuture<'static, Result<SyncSummary, SyncError>> {
         let (registry, repo) = (self.registry.clone(), repo.clone());
         Box::pin(async move {
-            let cache = registry.sync(&repo).await.map_err(|e| with_causes(&e))?;
+            let cache = registry.sync(&repo).await?;
             Ok(SyncSummary {
                 package_count: i32::try_from(cache.len()).unwrap_or(i32::MAX),
                 git_commit_hash: cache.branch_head().map(|h| h.to_string()).unwrap_or_default(),

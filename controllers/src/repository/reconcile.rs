@@ -21,7 +21,7 @@ use porch_api::labels::REPOSITORY_FINALIZER;
 
 use super::Settings;
 use super::status::{self, Observed};
-use crate::backend::RepositoryBackend;
+use crate::backend::{RepositoryBackend, SyncError, with_causes};
 use crate::conditions::ReadyReason;
 use crate::gc;
 use crate::schedule::{Decision, Due, Periodic, decide};
@@ -40,13 +40,15 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The repository could not be synced; the text is in its `Ready` condition.
-    #[error("failed to sync repository {repository}: {message}")]
+    /// The repository could not be synced; the text (with the causes) is in its `Ready`
+    /// condition.
+    #[error("failed to sync repository {repository}: {}", with_causes(source.as_ref()))]
     Sync {
         /// `<namespace>/<name>`.
         repository: String,
-        /// The error.
-        message: String,
+        /// The server's error.
+        #[source]
+        source: SyncError,
     },
     /// The status could not be written.
     #[error("failed to write the status of repository {repository}")]
@@ -239,9 +241,10 @@ async fn apply(api: &Api<Stored<Repository>>, repo: &Repository, ctx: &Context) 
                 .filter(|t| *t > done);
             Ok(requeue_at(pending.map_or(next_periodic, |t| t.min(next_periodic)), done))
         }
-        Err(message) => {
-            write_status(api, repo, &Observed::condition(ReadyReason::Error, message.clone())).await?;
-            Err(Error::Sync { repository, message })
+        Err(source) => {
+            let message = with_causes(source.as_ref());
+            write_status(api, repo, &Observed::condition(ReadyReason::Error, message)).await?;
+            Err(Error::Sync { repository, source })
         }
     }
 }
