@@ -5,7 +5,7 @@
 //! Repository is not taken for gone) but is never written; the PackageRev metadata store and the
 //! Repository controller report it.
 //!
-//! What to do is decided by pure functions ([`plan`], [`orphans`]) over what was listed; the
+//! What to do is decided by pure functions (`plan`, `orphans`) over what was listed; the
 //! shadow objects are built by [`PackageRev::shadow`], as the server's metadata store builds
 //! them.
 

@@ -33,7 +33,8 @@ pub mod tasks;
 pub(crate) mod trylock;
 pub mod validate;
 
-/// The PackageRev metadata store, reachable as before.
+/// The PackageRev metadata store lives in [`crate::metadata`]; re-exported so that the engine's
+/// call sites keep their `engine::metadata` paths.
 pub(crate) use crate::metadata;
 pub use error::{EngineError, ErrorKind};
 pub use lifecycle::Transition;

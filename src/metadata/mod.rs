@@ -6,7 +6,7 @@
 //!   ([`watch`]), and beside it a small read-your-writes [`overlay`] holding the API's answer
 //!   to each write made here until the watch delivers it (so a request sees its own write at
 //!   once). Only a newer resourceVersion replaces what is seen.
-//! - Writes ([`write`]) build the PackageRev with porch-api's one shape function
+//! - Writes ([`write`](mod@write)) build the PackageRev with porch-api's one shape function
 //!   ([`set_shadow_meta`](porch_api::config::set_shadow_meta), which the PackageRev GC uses
 //!   too) and retry a lost race through the one [`retry`] helper.
 //!
