@@ -21,8 +21,8 @@ pub(crate) enum Verb {
 pub(crate) enum StrategicMerge {
     /// 415, as kube-apiserver answers for custom resources (kubectl then uses a merge patch).
     Unsupported,
-    /// 415, where kube-apiserver applies it (built-in kinds: kubectl sends one by default).
-    UnsupportedUnlikeKube,
+    /// Applied, as kube-apiserver applies it to built-in kinds (kubectl sends one by default).
+    Applied,
 }
 
 /// The static description of a served resource.
