@@ -21,7 +21,8 @@ pub(crate) enum Verb {
 pub(crate) enum StrategicMerge {
     /// 415, as kube-apiserver answers for custom resources (kubectl then uses a merge patch).
     Unsupported,
-    /// Applied, as kube-apiserver applies it to built-in kinds (kubectl sends one by default).
+    /// Applied, as kube-apiserver applies it to built-in kinds (kubectl sends one by default)
+    /// and Porch's k8s.io/apiserver to its own types.
     Applied,
 }
 

@@ -186,6 +186,8 @@ async fn packagerevisions() {
         // PackageRevision is made of its package and workspace, and Porch's uniqueness message
         // comes as a 409 Conflict.
         duplicate: "Conflict",
+        // Porch's k8s.io/apiserver applies strategic merge patches to its own Go types.
+        strategic_merge: StrategicMerge::Applied,
         ..Info::new(PORCH, "v1alpha1", "packagerevisions", "PackageRevision")
     };
     suite::run(&PackageRevisions(info)).await;
@@ -240,6 +242,7 @@ async fn packagerevisionresources() {
     let info = Info {
         verbs: &[Verb::Update, Verb::Patch],
         status_in_update_answer_only: true,
+        strategic_merge: StrategicMerge::Applied,
         ..Info::new(PORCH, "v1alpha1", "packagerevisionresources", "PackageRevisionResources")
     };
     suite::run(&MadeByDrafts { info, name_of: wire::name, change: file }).await;

@@ -23,8 +23,8 @@ const TARGETS: &[&str] = &[
 ];
 
 /// Patch content types (the second byte's low three bits pick one; apply with and without a
-/// field manager, and strategic merge, applied to Secrets and Namespaces and refused with 415
-/// elsewhere).
+/// field manager, and strategic merge, applied to Secrets, Namespaces and the porch.kpt.dev
+/// resources and refused with 415 on the custom resources).
 const PATCH_TYPES: &[(&str, &str)] = &[
     ("application/merge-patch+json", ""),
     ("application/json-patch+json", ""),
