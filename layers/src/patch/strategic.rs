@@ -24,6 +24,7 @@
 //! no directive and no `null` is ever stored.
 
 use serde_json::{Map, Value};
+use std::collections::{HashMap, HashSet};
 use thiserror::Error;
 
 const PATCH: &str = "$patch";
@@ -277,29 +278,40 @@ impl Merger<'_> {
         }
         match merge {
             ListMerge::Set => {
-                for item in items {
-                    if !original.contains(item) {
-                        original.push(item.clone());
-                    }
-                }
+                let mut seen: HashSet<String> = original.iter().map(Value::to_string).collect();
+                original.extend(items.into_iter().filter(|item| seen.insert(item.to_string())).cloned());
             }
             ListMerge::ByKey(key) => {
+                let mut elements = Vec::with_capacity(items.len());
                 for item in items {
                     let Value::Object(element) = item else { return Err(missing_key(item, key)) };
                     let Some(id) = element.get(key) else { return Err(missing_key(item, key)) };
-                    let at = original.iter().position(|o| o.get(key) == Some(id));
-                    if map_directive(element)? == MapDirective::Delete {
-                        original.retain(|o| o.get(key) != Some(id));
+                    elements.push((id.to_string(), element, map_directive(element)? == MapDirective::Delete));
+                }
+                // Deletions first, then merges, each element found through an index by key.
+                let deleted: HashSet<&str> =
+                    elements.iter().filter(|(_, _, delete)| *delete).map(|(id, _, _)| id.as_str()).collect();
+                original.retain(|o| o.get(key).is_none_or(|id| !deleted.contains(id.to_string().as_str())));
+                let mut index: HashMap<String, usize> = HashMap::new();
+                for (at, o) in original.iter().enumerate() {
+                    if let Some(id) = o.get(key) {
+                        index.entry(id.to_string()).or_insert(at);
+                    }
+                }
+                for (id, element, delete) in elements {
+                    if delete {
                         continue;
                     }
-                    let base = match at.map(|i| original.remove(i)) {
-                        Some(Value::Object(map)) => map,
+                    let at = *index.entry(id).or_insert_with(|| {
+                        original.push(Value::Object(Map::new()));
+                        original.len() - 1
+                    });
+                    let base = match std::mem::take(&mut original[at]) {
+                        Value::Object(map) => map,
                         _ => Map::new(),
                     };
-                    if let Some(merged) = self.map(base, element, path)? {
-                        let at = at.unwrap_or(original.len());
-                        original.insert(at, Value::Object(merged));
-                    }
+                    // A merge key is never deleted, so neither is an element merged by key.
+                    original[at] = Value::Object(self.map(base, element, path)?.unwrap_or_default());
                 }
             }
         }
@@ -317,10 +329,16 @@ fn set_element_order(list: &mut Vec<Value>, order: &[Value], before: &[Value], m
             ListMerge::ByKey(key) => v.get(key).cloned(),
         }
     };
-    let order: Vec<Value> = order.iter().filter_map(id).collect();
-    let before: Vec<Value> = before.iter().filter_map(id).collect();
-    let rank = |v: &Value| id(v).and_then(|i| order.iter().position(|o| *o == i));
-    let place = |v: &Value| id(v).and_then(|i| before.iter().position(|b| *b == i));
+    let positions = |list: &[Value]| {
+        let mut positions = HashMap::new();
+        for (at, key) in list.iter().filter_map(id).enumerate() {
+            positions.entry(key.to_string()).or_insert(at);
+        }
+        positions
+    };
+    let (order, before) = (positions(order), positions(before));
+    let rank = |v: &Value| id(v).and_then(|i| order.get(&i.to_string()).copied());
+    let place = |v: &Value| id(v).and_then(|i| before.get(&i.to_string()).copied());
     let (mut named, others): (Vec<Value>, Vec<Value>) =
         std::mem::take(list).into_iter().partition(|v| rank(v).is_some());
     named.sort_by_key(rank);
@@ -340,7 +358,7 @@ fn missing_key(item: &Value, key: &'static str) -> StrategicMergeError {
 /// `$retainKeys`: drops the keys of `original` it does not name; the patch may set no others.
 fn retain_keys(original: &mut Map<String, Value>, patch: &Map<String, Value>, retain: &Value) -> Result<()> {
     let Value::Array(keys) = retain else { return Err(StrategicMergeError::RetainKeys) };
-    let keys: Vec<&str> =
+    let keys: HashSet<&str> =
         keys.iter().map(|k| k.as_str().ok_or(StrategicMergeError::RetainKeys)).collect::<Result<_>>()?;
     let named = |k: &str| keys.contains(&k);
     if patch.iter().any(|(k, v)| !is_directive(k) && !v.is_null() && !named(k)) {
@@ -356,7 +374,8 @@ fn delete_from_primitive_list(original: &mut Map<String, Value>, field: &str, va
     match original.get_mut(field) {
         None | Some(Value::Null) => Ok(()),
         Some(Value::Array(list)) => {
-            list.retain(|v| !values.contains(v));
+            let values: HashSet<String> = values.iter().map(Value::to_string).collect();
+            list.retain(|v| !values.contains(&v.to_string()));
             Ok(())
         }
         Some(_) => Err(StrategicMergeError::PrimitiveList),

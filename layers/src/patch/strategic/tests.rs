@@ -270,3 +270,26 @@ fn the_patch_must_be_an_object() {
     let e = refused(json!({"a": 1}), json!([1]));
     assert_eq!((e.code(), e), (400, StrategicMergeError::NotAnObject));
 }
+
+#[test]
+fn long_lists_merge_without_quadratic_work() {
+    // 20 000 elements each way: comparing them pairwise would take hundreds of millions of steps.
+    let n = 20_000;
+    let values: Vec<Value> = (0..n).map(|i| json!(format!("f{i}"))).collect();
+    let refs: Vec<Value> = (0..n).map(|i| json!({"uid": format!("u{i}")})).collect();
+    let o = json!({"metadata": {"finalizers": values, "ownerReferences": refs}});
+    let reversed = |list: &[Value]| list.iter().rev().cloned().collect::<Vec<_>>();
+    let p = json!({"metadata": {
+        "finalizers": (0..n).map(|i| json!(format!("g{i}"))).collect::<Vec<_>>(),
+        "$deleteFromPrimitiveList/finalizers": values[..n / 2].to_vec(),
+        "ownerReferences": refs[n / 2..].iter().map(|r| json!({"uid": r["uid"], "name": "x"})).collect::<Vec<_>>(),
+        "$setElementOrder/ownerReferences": reversed(&refs),
+        "$retainKeys": (0..n).map(|i| json!(format!("k{i}"))).chain([json!("finalizers"), json!("ownerReferences")]).collect::<Vec<_>>(),
+    }});
+    let out = patched(o, p);
+    assert_eq!(out["metadata"]["finalizers"].as_array().unwrap().len(), n / 2 + n);
+    let owners = out["metadata"]["ownerReferences"].as_array().unwrap();
+    assert_eq!(owners.len(), n);
+    assert_eq!(owners[0], json!({"uid": format!("u{}", n - 1), "name": "x"}));
+    assert_eq!(owners[n - 1], json!({"uid": "u0"}));
+}
