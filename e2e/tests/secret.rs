@@ -77,3 +77,26 @@ fn kubectl_patch_label_and_annotate_send_strategic_merge_patches() -> Result<()>
     k.run(&["delete", "secret", &name]).success()?;
     Ok(())
 }
+
+/// Client-side `kubectl apply` of an existing Secret sends a three-way strategic merge patch:
+/// keys the configuration dropped go, keys others added stay.
+#[test]
+fn kubectl_apply_updates_an_existing_secret() -> Result<()> {
+    let ep = Endpoint::start()?;
+    let k = ep.kubectl();
+    let name = unique_name("applied");
+    let manifest = |data: &str| {
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  labels:\n    app: x\ndata:\n{data}"
+        )
+    };
+    k.with_manifest(&["apply", "-f", "-"], &manifest("  a: MQ==\n  b: Mg==\n")).success()?;
+    k.run(&["label", "secret", &name, "added=by-hand"]).success()?;
+    let out = k.with_manifest(&["apply", "-f", "-"], &manifest("  a: MTE=\n  c: Mw==\n")).success()?;
+    assert_eq!(out.trim(), format!("secret/{name} configured"));
+    let get = |path: &str| k.run(&["get", "secret", &name, "-o", &format!("jsonpath={path}")]).success();
+    assert_eq!(get("{.data.a},{.data.b},{.data.c}")?, "MTE=,,Mw==");
+    assert_eq!(get("{.metadata.labels.app},{.metadata.labels.added}")?, "x,by-hand");
+    k.run(&["delete", "secret", &name]).success()?;
+    Ok(())
+}
