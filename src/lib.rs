@@ -15,6 +15,7 @@ mod freshness;
 pub mod fuzzing;
 pub mod git;
 pub mod logging;
+mod metadata;
 mod rest;
 mod rv_window;
 mod server;

@@ -22,7 +22,6 @@ pub(crate) mod events;
 pub(crate) mod filter;
 pub mod kptfile;
 pub mod lifecycle;
-pub(crate) mod metadata;
 pub(crate) mod objects;
 pub mod pipeline;
 pub(crate) mod registry;
@@ -34,6 +33,9 @@ pub mod tasks;
 pub(crate) mod trylock;
 pub mod validate;
 
+/// The PackageRev metadata store lives in [`crate::metadata`]; re-exported so that the engine's
+/// call sites keep their `engine::metadata` paths.
+pub(crate) use crate::metadata;
 pub use error::{EngineError, ErrorKind, Result};
 pub use lifecycle::Transition;
 

@@ -19,7 +19,7 @@
 //! | [`selectors`] | `labelSelector`, newline, `fieldSelector` | the parsers, matching, lists of every resource |
 //! | [`continue_tokens`] | a mode byte, then a token | `continue` decoding in the store and the engine |
 //! | [`names`] | an object name or file path | name parsing, path validation, gets, creates |
-//! | [`patch`] | target and patch-type bytes, then a patch | merge, JSON patch, apply, strategic merge (415) |
+//! | [`patch`] | target and patch-type bytes, then a patch | merge, JSON patch, apply, strategic merge |
 //! | [`kptfile`] | a Kptfile | Kptfile parsing and writing, a PackageRevisionResources update |
 //!
 //! [`Harness::check`] holds the invariant: a status of 500 or above fails, except the two

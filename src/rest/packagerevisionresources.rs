@@ -2,6 +2,7 @@
 //! or delete (the router answers 405).
 
 use porch_api::gvk::PACKAGE_REVISION_RESOURCES;
+use porch_layers::patch::strategic::StrategicSchema;
 use porch_layers::{ApiError, Column, StorageRequest, StorageResponse, Strategy, Verb};
 
 use super::columns::PACKAGE_REVISION_RESOURCES as COLUMNS;
@@ -33,6 +34,13 @@ impl Strategy for PackageRevisionResourcesStrategy {
 
     fn columns(&self) -> &[Column] {
         COLUMNS
+    }
+
+    /// Porch serves this Go type through k8s.io/apiserver, which applies strategic merge
+    /// patches to it; its own fields carry no `patchStrategy` tags, so only `ObjectMeta`'s
+    /// lists merge.
+    fn strategic_merge(&self) -> Option<&'static StrategicSchema> {
+        Some(&StrategicSchema::OBJECT_META)
     }
 }
 

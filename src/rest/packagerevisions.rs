@@ -7,6 +7,7 @@ use porch_api::PackageRevision;
 use porch_api::gvk::PACKAGE_REVISION;
 use porch_api::names::package_revision_name;
 use porch_layers::json_pointer::at;
+use porch_layers::patch::strategic::StrategicSchema;
 use porch_layers::{
     ApiError, Column, FieldCause, RequestContext, StorageRequest, StorageResponse, Strategy, Verb,
 };
@@ -116,6 +117,13 @@ impl Strategy for PackageRevisionStrategy {
 
     fn columns(&self) -> &[Column] {
         PACKAGE_REVISIONS
+    }
+
+    /// Porch serves this Go type through k8s.io/apiserver, which applies strategic merge
+    /// patches to it; its own fields carry no `patchStrategy` tags, so only `ObjectMeta`'s
+    /// lists merge.
+    fn strategic_merge(&self) -> Option<&'static StrategicSchema> {
+        Some(&StrategicSchema::OBJECT_META)
     }
 }
 

@@ -11,8 +11,13 @@ use std::sync::Arc;
 use tower::ServiceBuilder;
 use tower::util::BoxCloneSyncService;
 
-/// The storage stack of one resource, one cloneable service that never fails.
-pub(crate) type ResourceStack = BoxCloneSyncService<StorageRequest, StorageResponse, Infallible>;
+/// The storage stack of one resource: one cloneable service that never fails, and the strategy
+/// its layers apply (the verb handler reads the resource's PATCH rules from it).
+#[derive(Clone)]
+pub(crate) struct ResourceStack {
+    pub(crate) service: BoxCloneSyncService<StorageRequest, StorageResponse, Infallible>,
+    pub(crate) strategy: Arc<dyn Strategy>,
+}
 
 /// Builds the storage stack of one resource over its REST storage, in DESIGN.md's order
 /// (outermost first):
@@ -23,9 +28,8 @@ pub(crate) type ResourceStack = BoxCloneSyncService<StorageRequest, StorageRespo
 /// 3. `Admission` — `prepare_for_*` normalizes the incoming object first…
 /// 4. `Validation` — …so that validation sees it normalized, and answers 422 before storage;
 /// 5. `Canonicalize` — only valid objects are brought into normal form, just before storage.
-pub(crate) fn resource_stack<St, S>(strategy: Arc<St>, storage: S) -> ResourceStack
+pub(crate) fn resource_stack<S>(strategy: Arc<dyn Strategy>, storage: S) -> ResourceStack
 where
-    St: Strategy + ?Sized,
     S: tower::Service<StorageRequest, Response = StorageResponse> + Clone + Send + Sync + 'static,
     S::Future: Send + 'static,
     S::Error: IntoApiError + Send + 'static,
@@ -35,7 +39,7 @@ where
         .layer(TableConversionLayer::new(strategy.clone()))
         .layer(AdmissionLayer::new(strategy.clone()))
         .layer(ValidationLayer::new(strategy.clone()))
-        .layer(CanonicalizeLayer::new(strategy))
+        .layer(CanonicalizeLayer::new(strategy.clone()))
         .service(storage);
-    BoxCloneSyncService::new(svc)
+    ResourceStack { service: BoxCloneSyncService::new(svc), strategy }
 }

@@ -21,8 +21,9 @@ pub(crate) enum Verb {
 pub(crate) enum StrategicMerge {
     /// 415, as kube-apiserver answers for custom resources (kubectl then uses a merge patch).
     Unsupported,
-    /// 415, where kube-apiserver applies it (built-in kinds: kubectl sends one by default).
-    UnsupportedUnlikeKube,
+    /// Applied, as kube-apiserver applies it to built-in kinds (kubectl sends one by default)
+    /// and Porch's k8s.io/apiserver to its own types.
+    Applied,
 }
 
 /// The static description of a served resource.

@@ -98,9 +98,9 @@ async fn packagerevs() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets() {
     let info = Info {
-        // divergence: kube-apiserver applies strategic merge patches to Secrets (the default of
-        // `kubectl patch`, and what `kubectl apply` sends for an existing Secret).
-        strategic_merge: StrategicMerge::UnsupportedUnlikeKube,
+        // kube-apiserver applies strategic merge patches to Secrets (the default of `kubectl
+        // patch`, and what `kubectl apply` sends for an existing Secret).
+        strategic_merge: StrategicMerge::Applied,
         ..Info::new("", "v1", "secrets", "Secret")
     };
     // divergence: kube-apiserver answers the delete of a Secret with a Status (Success), not the
@@ -114,8 +114,8 @@ async fn namespaces() {
     let info = Info {
         namespaced: false,
         verbs: &[Verb::Create, Verb::Update, Verb::Patch, Verb::Delete],
-        // divergence: as for Secrets, kube-apiserver applies strategic merge patches here.
-        strategic_merge: StrategicMerge::UnsupportedUnlikeKube,
+        // As for Secrets, kube-apiserver applies strategic merge patches here.
+        strategic_merge: StrategicMerge::Applied,
         ..Info::new("", "v1", "namespaces", "Namespace")
     };
     suite::run(&Stored { info, body: |_| json!({}) }).await;
@@ -186,6 +186,8 @@ async fn packagerevisions() {
         // PackageRevision is made of its package and workspace, and Porch's uniqueness message
         // comes as a 409 Conflict.
         duplicate: "Conflict",
+        // Porch's k8s.io/apiserver applies strategic merge patches to its own Go types.
+        strategic_merge: StrategicMerge::Applied,
         ..Info::new(PORCH, "v1alpha1", "packagerevisions", "PackageRevision")
     };
     suite::run(&PackageRevisions(info)).await;
@@ -240,6 +242,7 @@ async fn packagerevisionresources() {
     let info = Info {
         verbs: &[Verb::Update, Verb::Patch],
         status_in_update_answer_only: true,
+        strategic_merge: StrategicMerge::Applied,
         ..Info::new(PORCH, "v1alpha1", "packagerevisionresources", "PackageRevisionResources")
     };
     suite::run(&MadeByDrafts { info, name_of: wire::name, change: file }).await;

@@ -5,7 +5,7 @@ use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use porch_api::PackageRev;
 use serde_json::json;
 
-use super::common::{Env, NS, api_error};
+use super::common::{Env, NS, api_error, step};
 use super::support::{blueprints, file_url, git};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -107,4 +107,44 @@ async fn server_side_apply_creates_then_updates_and_json_patches_apply() {
         env.prs().patch("deploy.app.ws", &PatchParams::default(), &Patch::<()>::Json(ops)).await.unwrap();
     assert_eq!(patched.metadata.annotations.as_ref().unwrap()["via"], "json-patch");
     assert_eq!(patched.spec.lifecycle.as_ref().map(|l| l.as_str()), Some("Draft"));
+}
+
+/// A PackageRev changed by another writer (another replica, or kubectl on the CR) reaches its
+/// PackageRevision through the watch; a later update through the PackageRevision starts from
+/// that change (or, if the watch is behind, from a fresh read after the 409) and keeps what it
+/// does not touch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_package_rev_changed_elsewhere_shows_and_is_updated_from() {
+    let env = Env::start();
+    let remote = blueprints(env.scratch.path());
+    env.register("blueprints", &file_url(&remote)).await;
+    let pr = env.init("blueprints", "elsewhere", "w").await;
+    let name = pr.metadata.name.clone().unwrap();
+    let revs: Api<PackageRev> = Api::namespaced(env.client.clone(), NS);
+    let by_hand = Patch::Merge(json!({"metadata": {"annotations": {"set-by": "hand"}}}));
+    revs.patch(&name, &PatchParams::default(), &by_hand).await.unwrap();
+    step("the PackageRevision shows the change", async {
+        loop {
+            let got = env.prs().get(&name).await.unwrap();
+            if got.metadata.annotations.as_ref().and_then(|a| a.get("set-by")).is_some_and(|v| v == "hand") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+
+    let patch = Patch::Merge(json!({"metadata": {"labels": {"team": "b"}}}));
+    let patched = env.prs().patch(&name, &PatchParams::default(), &patch).await.unwrap();
+    assert_eq!(patched.metadata.labels.as_ref().unwrap()["team"], "b");
+    assert_eq!(patched.metadata.annotations.as_ref().unwrap()["set-by"], "hand");
+    let rev = revs.get(&name).await.unwrap();
+    assert_eq!(
+        (
+            rev.metadata.labels.as_ref().unwrap()["team"].as_str(),
+            rev.metadata.annotations.unwrap()["set-by"].as_str()
+        ),
+        ("b", "hand")
+    );
+    assert_eq!(rev.metadata.finalizers.as_deref().unwrap(), ["internal.porch.kpt.dev/packagerevision"]);
 }

@@ -2,9 +2,11 @@
 
 mod package_rev;
 mod repository;
+mod shadow;
 
 pub use package_rev::{PackageRev, PackageRevSpec, PackageRevStatus};
 pub use repository::{
     CONDITION_READY, DEFAULT_BRANCH, DEFAULT_CONTENT, GitRepository, OciRepository, REASON_ERROR,
     REASON_READY, REASON_RECONCILING, Repository, RepositorySpec, RepositoryStatus, RepositorySync,
 };
+pub use shadow::{UserMeta, set_shadow_meta, user_finalizers};

@@ -1,10 +1,16 @@
-//! PATCH bodies: JSON merge patch (RFC 7386), JSON patch (RFC 6902) and server-side apply.
+//! PATCH bodies: JSON merge patch (RFC 7386), JSON patch (RFC 6902), strategic merge patch
+//! ([`strategic`]) and server-side apply.
 //!
-//! Strategic merge patch is refused with 415, as kube-apiserver does for custom resources, so
-//! kubectl falls back to a JSON merge patch for client-side apply.
+//! Strategic merge patch is accepted only for a resource whose strategy describes its merge
+//! lists ([`Strategy::strategic_merge`](crate::Strategy::strategic_merge)); elsewhere it is
+//! refused with 415, as kube-apiserver does for custom resources, so kubectl falls back to a
+//! JSON merge patch for client-side apply.
+
+pub mod strategic;
 
 use crate::ApiError;
 use serde_json::Value;
+use strategic::StrategicSchema;
 
 /// The PATCH flavours this server understands, from the request Content-Type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,22 +21,34 @@ pub enum PatchType {
     Json,
     /// `application/apply-patch+yaml`: server-side apply.
     Apply,
+    /// `application/strategic-merge-patch+json`, with the resource's merge lists.
+    Strategic(&'static StrategicSchema),
 }
 
 const ACCEPTED: &str =
     "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml";
+const ACCEPTED_WITH_STRATEGIC: &str = "application/json-patch+json, application/merge-patch+json, \
+    application/strategic-merge-patch+json, application/apply-patch+yaml";
 
 impl PatchType {
-    /// Picks the patch type from a Content-Type; anything else (strategic merge patch included) is 415.
-    pub fn from_content_type(content_type: &str) -> Result<Self, ApiError> {
+    /// Picks the patch type from a Content-Type. A strategic merge patch is accepted when the
+    /// resource has a `strategic` schema; it and any other type are 415 otherwise.
+    pub fn from_content_type(
+        content_type: &str,
+        strategic: Option<&'static StrategicSchema>,
+    ) -> Result<Self, ApiError> {
         let media = content_type.split(';').next().unwrap_or("").trim();
-        match media {
-            "application/merge-patch+json" => Ok(Self::Merge),
-            "application/json-patch+json" => Ok(Self::Json),
-            "application/apply-patch+yaml" => Ok(Self::Apply),
-            _ => Err(ApiError::unsupported_media_type(format!(
-                "the body of the request was in an unknown format - accepted media types include: {ACCEPTED}"
-            ))),
+        match (media, strategic) {
+            ("application/merge-patch+json", _) => Ok(Self::Merge),
+            ("application/json-patch+json", _) => Ok(Self::Json),
+            ("application/apply-patch+yaml", _) => Ok(Self::Apply),
+            ("application/strategic-merge-patch+json", Some(schema)) => Ok(Self::Strategic(schema)),
+            _ => {
+                let accepted = if strategic.is_some() { ACCEPTED_WITH_STRATEGIC } else { ACCEPTED };
+                Err(ApiError::unsupported_media_type(format!(
+                    "the body of the request was in an unknown format - accepted media types include: {accepted}"
+                )))
+            }
         }
     }
 }
@@ -39,9 +57,17 @@ fn patch_error(message: String) -> ApiError {
     ApiError::new(422, "Invalid", message)
 }
 
-/// Applies a merge or JSON patch `body` to `target`.
+/// Applies a merge, JSON, strategic merge or apply patch `body` to `target`.
 pub fn apply(patch_type: PatchType, target: &mut Value, body: &[u8]) -> Result<(), ApiError> {
     match patch_type {
+        PatchType::Strategic(schema) => {
+            let patch: Value = serde_json::from_slice(body)
+                .map_err(|e| ApiError::bad_request(format!("error decoding strategic merge patch: {e}")))?;
+            strategic::apply(target, &patch, schema).map_err(|e| match e.code() {
+                400 => ApiError::bad_request(e.to_string()),
+                code => ApiError::new(code, "Invalid", e.to_string()),
+            })
+        }
         PatchType::Merge => {
             let patch: Value = serde_json::from_slice(body)
                 .map_err(|e| ApiError::bad_request(format!("error decoding merge patch: {e}")))?;
@@ -120,13 +146,37 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn strategic_merge_patch_is_415() {
-        let e = PatchType::from_content_type("application/strategic-merge-patch+json").unwrap_err();
+    fn strategic_merge_patch_is_415_without_a_schema() {
+        let e = PatchType::from_content_type("application/strategic-merge-patch+json", None).unwrap_err();
         assert_eq!(e.code(), 415);
+        assert!(!e.to_string().contains("strategic"), "{e}");
         assert_eq!(
-            PatchType::from_content_type("application/merge-patch+json; charset=utf-8").unwrap(),
+            PatchType::from_content_type("application/merge-patch+json; charset=utf-8", None).unwrap(),
             PatchType::Merge
         );
+    }
+
+    static SCHEMA: StrategicSchema = StrategicSchema::OBJECT_META;
+
+    #[test]
+    fn strategic_merge_patch_is_accepted_with_a_schema_and_then_listed_as_accepted() {
+        let smp = "application/strategic-merge-patch+json; charset=utf-8";
+        assert_eq!(PatchType::from_content_type(smp, Some(&SCHEMA)).unwrap(), PatchType::Strategic(&SCHEMA));
+        let e = PatchType::from_content_type("text/plain", Some(&SCHEMA)).unwrap_err();
+        assert_eq!(e.code(), 415);
+        assert!(e.to_string().contains("application/strategic-merge-patch+json"), "{e}");
+    }
+
+    #[test]
+    fn strategic_merge_patch_applies_and_malformed_ones_are_4xx() {
+        let smp = PatchType::Strategic(&SCHEMA);
+        let mut o = json!({"metadata": {"finalizers": ["a"], "labels": {"x": "1"}}});
+        apply(smp, &mut o, br#"{"metadata": {"finalizers": ["b"], "labels": {"x": null}}}"#).unwrap();
+        assert_eq!(o, json!({"metadata": {"finalizers": ["a", "b"], "labels": {}}}));
+        assert_eq!(apply(smp, &mut o, b"{not json").unwrap_err().code(), 400);
+        assert_eq!(apply(smp, &mut o, b"[]").unwrap_err().code(), 400);
+        let e = apply(smp, &mut o, br#"{"metadata": {"finalizers": [["a"]]}}"#).unwrap_err();
+        assert_eq!((e.code(), e.reason()), (422, "Invalid"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use super::table::{Column, TableList, TableOptions};
 use crate::object_meta::{NameRule, names};
+use crate::patch::strategic::StrategicSchema;
 use crate::request::RequestContext;
 use crate::selector::{FieldOperator, FieldSelector};
 use crate::status::{ApiError, FieldCause};
@@ -72,6 +73,16 @@ pub trait Strategy: Send + Sync + 'static {
     /// resource (aggregated resources with rules of their own check them in `validate`).
     fn name_rule(&self) -> NameRule {
         names::path_segment_name
+    }
+
+    /// The merge lists of the kind when it accepts strategic merge patches (a Go type that
+    /// kube-apiserver or an aggregated apiserver built on k8s.io/apiserver serves:
+    /// its `patchStrategy`/`patchMergeKey` tags); `None` answers them with 415, as
+    /// kube-apiserver does for custom resources.
+    ///
+    /// Default: `None`.
+    fn strategic_merge(&self) -> Option<&'static StrategicSchema> {
+        None
     }
 
     /// Whether REST storage applies this strategy itself, inside its write transaction, so that

@@ -3,6 +3,7 @@
 
 use porch_layers::json_pointer;
 use porch_layers::object_meta::names;
+use porch_layers::patch::strategic::{ListField, ListMerge, StrategicSchema};
 use porch_layers::{Column, RequestContext, Strategy};
 use serde_json::{Value, json};
 
@@ -19,6 +20,12 @@ const COLUMNS: &[Column] = &[
     },
     Column::AGE,
 ];
+
+/// Namespace's merge lists besides `ObjectMeta`'s (k8s.io/api `core/v1`): `status.conditions`
+/// (`patchStrategy:"merge" patchMergeKey:"type"`); `spec.finalizers` has no strategy (it is
+/// `+listType=atomic`) and is replaced.
+static STRATEGIC: StrategicSchema =
+    StrategicSchema::new(&[ListField { path: "status.conditions", merge: ListMerge::ByKey("type") }]);
 
 /// The Namespace strategy.
 #[derive(Debug)]
@@ -44,6 +51,11 @@ impl Strategy for NamespaceStrategy {
 
     fn columns(&self) -> &[Column] {
         COLUMNS
+    }
+
+    /// kube-apiserver applies strategic merge patches to Namespaces.
+    fn strategic_merge(&self) -> Option<&'static StrategicSchema> {
+        Some(&STRATEGIC)
     }
 }
 

@@ -5,6 +5,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use porch_layers::json_pointer;
 use porch_layers::object_meta::names;
+use porch_layers::patch::strategic::StrategicSchema;
 use porch_layers::{Column, FieldCause, RequestContext, Strategy};
 use serde_json::{Map, Value};
 
@@ -151,6 +152,13 @@ impl Strategy for SecretStrategy {
 
     fn columns(&self) -> &[Column] {
         COLUMNS
+    }
+
+    /// kube-apiserver applies strategic merge patches to Secrets (`kubectl patch`'s default);
+    /// a Secret's own fields (`data`, `stringData`, `type`, `immutable`) hold no lists, so
+    /// only `ObjectMeta`'s merge.
+    fn strategic_merge(&self) -> Option<&'static StrategicSchema> {
+        Some(&StrategicSchema::OBJECT_META)
     }
 }
 

@@ -1,6 +1,7 @@
 //! The `patch` target: PATCH of every resource in every patch type.
 
 use http::{HeaderValue, Method, header};
+use porch_layers::patch::strategic::StrategicSchema;
 use porch_layers::patch::{self, PatchType};
 use serde_json::json;
 
@@ -22,7 +23,8 @@ const TARGETS: &[&str] = &[
 ];
 
 /// Patch content types (the second byte's low three bits pick one; apply with and without a
-/// field manager, and strategic merge, which must be refused with 415).
+/// field manager, and strategic merge, applied to Secrets, Namespaces and the porch.kpt.dev
+/// resources and refused with 415 on the custom resources).
 const PATCH_TYPES: &[(&str, &str)] = &[
     ("application/merge-patch+json", ""),
     ("application/json-patch+json", ""),
@@ -43,7 +45,8 @@ const PATCH_TYPES: &[(&str, &str)] = &[
 /// When a direct patch fails with a status outside 4xx, or as [`super::http`].
 pub fn patch(harness: &Harness, data: &[u8]) {
     let [target, kind, body @ ..] = data else { return };
-    for patch_type in [PatchType::Merge, PatchType::Json, PatchType::Apply] {
+    let strategic = PatchType::Strategic(&StrategicSchema::OBJECT_META);
+    for patch_type in [PatchType::Merge, PatchType::Json, PatchType::Apply, strategic] {
         let mut object =
             json!({"metadata": {"name": "x", "labels": {"a": "b"}}, "spec": {"list": [1, {"k": "v"}]}});
         if let Err(e) = patch::apply(patch_type, &mut object, body) {

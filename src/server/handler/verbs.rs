@@ -87,7 +87,7 @@ impl Call<'_> {
     }
 
     async fn send(&self, req: StorageRequest) -> StorageResponse {
-        match self.stack.clone().oneshot(req).await {
+        match self.stack.service.clone().oneshot(req).await {
             Ok(res) => res,
             Err(never) => match never {},
         }
@@ -246,7 +246,8 @@ fn delete_options(call: &mut Call<'_>, body: &[u8]) -> Result<DeleteOptions, Api
 /// writer got in between (unless the patch itself pinned a resourceVersion). Server-side apply
 /// creates the object when it does not exist.
 async fn patch_object(call: &Call<'_>, body: &[u8]) -> Result<(StorageResponse, Vec<String>), ApiError> {
-    let patch_type = PatchType::from_content_type(call.header(header::CONTENT_TYPE))?;
+    let strategic = call.stack.strategy.strategic_merge();
+    let patch_type = PatchType::from_content_type(call.header(header::CONTENT_TYPE), strategic)?;
     if patch_type == PatchType::Apply && call.api.query.field_manager.is_none() {
         return Err(ApiError::invalid(
             call.def.group,

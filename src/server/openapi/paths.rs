@@ -153,8 +153,10 @@ static DELETE_COLLECTION_PARAMS: &[&Param] = &[
     &TIMEOUT_SECONDS,
 ];
 
-/// The PATCH content types the server accepts. Strategic merge patch is deliberately absent:
-/// kubectl then computes JSON merge patches for these kinds, as it does for CRDs.
+/// The PATCH content types advertised. Strategic merge patch is deliberately absent, though
+/// Secrets, Namespaces and the porch.kpt.dev resources accept it: kubectl then computes JSON
+/// merge patches for the kinds it does not know, as it does for CRDs (for the built-in kinds it
+/// sends strategic merge patches whatever the document says).
 pub(super) const PATCH_CONTENT_TYPES: &[&str] =
     &["application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml"];
 const OBJECT_CONTENT_TYPES: &[&str] = &["*/*"];

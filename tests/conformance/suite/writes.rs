@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::{assert_changed, assert_later, changed, gone, settled};
 use crate::env::Env;
-use crate::fixture::{Change, Fixture, Info, Verb};
+use crate::fixture::{Change, Fixture, Info, StrategicMerge, Verb};
 use crate::served::Response;
 use crate::wire::{self, failure, names, query, rv};
 
@@ -111,7 +111,7 @@ const PATCH_TYPES: [&str; 3] =
 const STRATEGIC: &str = "application/strategic-merge-patch+json";
 
 /// Merge, JSON and apply patches each answer 200 with the change made and a later
-/// resourceVersion; a strategic merge patch is 415 (see [`StrategicMerge`]); a merge patch
+/// resourceVersion; a strategic merge patch too, or 415 (see [`StrategicMerge`]); a merge patch
 /// pinning a replaced resourceVersion is 409 Conflict; a patch of a missing object is 404.
 /// 405 for every patch type where patch is not served.
 pub(crate) async fn patch_of_each_type<F: Fixture>(fixture: &F, env: &Env) {
@@ -133,15 +133,23 @@ pub(crate) async fn patch_of_each_type<F: Fixture>(fixture: &F, env: &Env) {
         return;
     }
 
-    // divergence, for StrategicMerge::UnsupportedUnlikeKube: kube-apiserver applies strategic
-    // merge patches to built-in kinds (and kubectl sends them by default).
     let what = format!("{}: strategic merge patch ({:?})", info.resource, info.strategic_merge);
-    let body = serde_json::to_vec(&changed(&json!({}), &fixture.change(200))).unwrap();
-    let st = failure(&env.send("PATCH", &item, STRATEGIC, &body).await, 415, "UnsupportedMediaType", &what);
-    assert!(
-        st["message"].as_str().unwrap_or_default().contains("application/merge-patch+json"),
-        "{what}: {st}"
-    );
+    let change = fixture.change(200);
+    let body = serde_json::to_vec(&changed(&json!({}), &change)).unwrap();
+    let r = env.send("PATCH", &item, STRATEGIC, &body).await;
+    match info.strategic_merge {
+        StrategicMerge::Applied => {
+            written(&r, true, &current, &change, &what);
+            current = settled(fixture, env, &name).await;
+        }
+        StrategicMerge::Unsupported => {
+            let st = failure(&r, 415, "UnsupportedMediaType", &what);
+            assert!(
+                st["message"].as_str().unwrap_or_default().contains("application/merge-patch+json"),
+                "{what}: {st}"
+            );
+        }
+    }
 
     let what = format!("{}: a patch pinning a replaced resourceVersion", info.resource);
     let mut pinned = changed(&json!({}), &fixture.change(201));

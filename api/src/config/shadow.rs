@@ -1,0 +1,157 @@
+//! The shape of a PackageRev: the metadata a user gives its PackageRevision ([`UserMeta`]) plus
+//! what the server adds — the label naming the Repository, the server's finalizer and an owner
+//! reference to the PackageRevision (porch-api.md §2.6). Built in one place,
+//! [`set_shadow_meta`], for the server's metadata store and the PackageRev GC alike.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+
+use super::{PackageRev, PackageRevSpec, PackageRevStatus};
+use crate::gvk::PACKAGE_REVISION;
+use crate::labels::{INTERNAL_REPOSITORY_LABEL, PACKAGE_REVISION_FINALIZER};
+
+/// The user-visible metadata of a PackageRevision, as kept in its PackageRev (without the
+/// server's own label, finalizer and owner reference).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserMeta {
+    /// Labels.
+    pub labels: BTreeMap<String, String>,
+    /// Annotations.
+    pub annotations: BTreeMap<String, String>,
+    /// Finalizers.
+    pub finalizers: Vec<String>,
+    /// Owner references.
+    pub owner_references: Vec<OwnerReference>,
+}
+
+impl UserMeta {
+    /// The user metadata of a request object.
+    #[must_use]
+    pub fn from_object(meta: &ObjectMeta) -> Self {
+        Self {
+            labels: meta.labels.clone().unwrap_or_default(),
+            annotations: meta.annotations.clone().unwrap_or_default(),
+            finalizers: meta.finalizers.clone().unwrap_or_default(),
+            owner_references: meta.owner_references.clone().unwrap_or_default(),
+        }
+    }
+
+    /// The user metadata kept in a PackageRev: its own minus what the server adds.
+    #[must_use]
+    pub fn of(rev: &PackageRev) -> Self {
+        let meta = &rev.metadata;
+        let mut labels = meta.labels.clone().unwrap_or_default();
+        labels.remove(INTERNAL_REPOSITORY_LABEL);
+        let owner_references = meta
+            .owner_references
+            .iter()
+            .flatten()
+            .filter(|o| !(o.kind == PACKAGE_REVISION.kind && Some(&o.name) == meta.name.as_ref()))
+            .cloned()
+            .collect();
+        Self {
+            labels,
+            annotations: meta.annotations.clone().unwrap_or_default(),
+            finalizers: user_finalizers(meta),
+            owner_references,
+        }
+    }
+}
+
+/// The finalizers of `meta` other than the server's.
+#[must_use]
+pub fn user_finalizers(meta: &ObjectMeta) -> Vec<String> {
+    meta.finalizers.iter().flatten().filter(|f| *f != PACKAGE_REVISION_FINALIZER).cloned().collect()
+}
+
+/// Writes `user` into `meta`, the metadata of the PackageRev of PackageRevision `meta.name`,
+/// with the server's label (naming `repository`), finalizer (first) and owner reference (to
+/// the PackageRevision `uid`, first). What `user` holds of the server's parts is not doubled.
+/// Every other field of `meta` (resourceVersion, uid, timestamps) is left as it is.
+pub fn set_shadow_meta(meta: &mut ObjectMeta, repository: &str, uid: &str, user: &UserMeta) {
+    let name = meta.name.clone().unwrap_or_default();
+    let mut labels = user.labels.clone();
+    labels.insert(INTERNAL_REPOSITORY_LABEL.into(), repository.into());
+    let mut finalizers = vec![PACKAGE_REVISION_FINALIZER.to_string()];
+    finalizers.extend(user.finalizers.iter().filter(|f| *f != PACKAGE_REVISION_FINALIZER).cloned());
+    let mut owners = vec![OwnerReference {
+        api_version: PACKAGE_REVISION.api_version.into(),
+        kind: PACKAGE_REVISION.kind.into(),
+        name: name.clone(),
+        uid: uid.into(),
+        ..OwnerReference::default()
+    }];
+    owners.extend(
+        user.owner_references.iter().filter(|o| o.name != name || o.kind != PACKAGE_REVISION.kind).cloned(),
+    );
+    meta.labels = Some(labels);
+    meta.annotations = (!user.annotations.is_empty()).then(|| user.annotations.clone());
+    meta.finalizers = Some(finalizers);
+    meta.owner_references = Some(owners);
+}
+
+impl PackageRev {
+    /// A new PackageRev for PackageRevision `namespace/name` (with `uid`, in `repository`)
+    /// carrying `user` (see [`set_shadow_meta`]).
+    #[must_use]
+    pub fn shadow(namespace: &str, name: &str, repository: &str, uid: &str, user: &UserMeta) -> Self {
+        let mut metadata = ObjectMeta {
+            name: Some(name.into()),
+            namespace: Some(namespace.into()),
+            ..ObjectMeta::default()
+        };
+        set_shadow_meta(&mut metadata, repository, uid, user);
+        Self { metadata, spec: PackageRevSpec {}, status: Some(PackageRevStatus {}) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_server_parts_are_added_on_write_and_hidden_on_read() {
+        let user = UserMeta {
+            labels: BTreeMap::from([("team".into(), "a".into())]),
+            finalizers: vec!["example.com/keep".into()],
+            ..UserMeta::default()
+        };
+        let r = PackageRev::shadow("ns", "repo.pkg.ws", "repo", "uid-1", &user);
+        let labels = r.metadata.labels.as_ref().unwrap();
+        assert_eq!(labels[INTERNAL_REPOSITORY_LABEL], "repo");
+        assert_eq!(
+            r.metadata.finalizers.as_deref().unwrap(),
+            [PACKAGE_REVISION_FINALIZER.to_string(), "example.com/keep".to_string()]
+        );
+        let owner = &r.metadata.owner_references.as_ref().unwrap()[0];
+        assert_eq!(
+            (owner.kind.as_str(), owner.name.as_str(), owner.uid.as_str()),
+            ("PackageRevision", "repo.pkg.ws", "uid-1")
+        );
+        assert_eq!(r.metadata.annotations, None);
+        assert_eq!(UserMeta::of(&r), user);
+    }
+
+    #[test]
+    fn the_server_parts_given_by_a_user_are_not_doubled() {
+        let server = PackageRev::shadow("ns", "r.p.w", "repo", "uid-1", &UserMeta::default());
+        let again =
+            PackageRev::shadow("ns", "r.p.w", "repo", "uid-1", &UserMeta::from_object(&server.metadata));
+        assert_eq!(again, server);
+        assert_eq!(UserMeta::of(&server), UserMeta::default());
+    }
+
+    #[test]
+    fn rewriting_keeps_the_other_fields() {
+        let mut meta = ObjectMeta {
+            name: Some("r.p.w".into()),
+            resource_version: Some("7".into()),
+            labels: Some(BTreeMap::from([("old".into(), "x".into())])),
+            ..ObjectMeta::default()
+        };
+        set_shadow_meta(&mut meta, "repo", "u", &UserMeta::default());
+        assert_eq!(meta.resource_version.as_deref(), Some("7"));
+        assert_eq!(meta.labels.unwrap().keys().collect::<Vec<_>>(), [INTERNAL_REPOSITORY_LABEL]);
+    }
+}
