@@ -8,9 +8,9 @@ use porch_layers::{ApiError, IntoApiError};
 use crate::cache::{CacheError, ErrorKind};
 use crate::crdstore::StoreError;
 use crate::engine::EngineError;
-use crate::engine::metadata::MetadataError;
 use crate::engine::service::ServiceError;
 use crate::error_chain::with_causes;
+use crate::metadata::MetadataError;
 
 /// A failed REST storage call.
 #[derive(Debug, thiserror::Error)]

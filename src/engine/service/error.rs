@@ -7,9 +7,9 @@ use porch_layers::request::Unservable;
 
 use crate::cache::CacheError;
 use crate::engine::EngineError;
-use crate::engine::metadata::MetadataError;
 use crate::engine::registry::OpenError;
 use crate::git::GitError;
+use crate::metadata::MetadataError;
 
 /// The result of an engine service call.
 pub(crate) type Result<T, E = ServiceError> = std::result::Result<T, E>;
