@@ -3,9 +3,9 @@
 //! `spec.repository` and `metadata.namespace` also prune which repositories a list visits.
 
 use porch_api::porch::PackageRevisionLifecycle as Lifecycle;
+use porch_layers::FieldSelector;
 use porch_layers::json_pointer::at;
 use porch_layers::selector::FieldOperator;
-use porch_layers::{ApiError, FieldSelector};
 use serde_json::Value;
 
 use crate::cache::{CachedPackage, CachedRevision};
@@ -50,8 +50,37 @@ pub(crate) struct RevisionFilter {
     terms: Vec<Term>,
 }
 
-fn unsupported_value(value: &str, field: &str) -> ApiError {
-    ApiError::bad_request(format!("unsupported fieldSelector value {value:?} for field {field:?}"))
+/// A field selector a list or watch cannot serve; the texts are Porch's, word for word (REST
+/// storage answers them as bad requests).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub(crate) enum FilterError {
+    /// The selector names a field the resource cannot be selected by.
+    #[error("unknown fieldSelector field {field:?}")]
+    UnknownField {
+        /// The field, e.g. `spec.nope`.
+        field: String,
+    },
+    /// The value cannot select anything of the field.
+    #[error("unsupported fieldSelector value {value:?} for field {field:?}")]
+    UnsupportedValue {
+        /// The value given.
+        value: String,
+        /// The field it was given for.
+        field: String,
+    },
+    /// The selector's namespace is not the request's.
+    #[error("conflicting namespaces specified: {selected:?} and {request:?}")]
+    ConflictingNamespaces {
+        /// The namespace the selector names.
+        selected: String,
+        /// The request's namespace.
+        request: String,
+    },
+}
+
+fn unsupported_value(value: &str, field: &str) -> FilterError {
+    FilterError::UnsupportedValue { value: value.to_string(), field: field.to_string() }
 }
 
 /// `spec.revision` values as Porch reads them: `1` or `v1` is 1, anything else -1 — except `0`,
@@ -64,14 +93,14 @@ impl RevisionFilter {
     /// Checks `selector` for `target` in the request's namespace (`None` for all namespaces).
     ///
     /// # Errors
-    /// 400 with Porch's messages: `unknown fieldSelector field "X"`, `unsupported fieldSelector
-    /// value "X" for field "Y"` (empty values, unknown lifecycles, an empty label key), and
-    /// `conflicting namespaces specified: "a" and "b"`.
+    /// [`FilterError`] with Porch's messages: `unknown fieldSelector field "X"`, `unsupported
+    /// fieldSelector value "X" for field "Y"` (empty values, unknown lifecycles, an empty label
+    /// key), and `conflicting namespaces specified: "a" and "b"`.
     pub(crate) fn parse(
         selector: Option<&FieldSelector>,
         namespace: Option<&str>,
         target: Target,
-    ) -> Result<Self, ApiError> {
+    ) -> Result<Self, FilterError> {
         let mut terms = Vec::new();
         for r in selector.map(FieldSelector::requirements).unwrap_or_default() {
             let name = r.field.as_str();
@@ -92,7 +121,7 @@ impl RevisionFilter {
                             }
                             Field::KptfileLabel(key.to_string())
                         }
-                        _ => return Err(porch_layers::strategy::unknown_field(name)),
+                        _ => return Err(FilterError::UnknownField { field: name.to_string() }),
                     }
                 }
             };
@@ -107,10 +136,10 @@ impl RevisionFilter {
                 && equals
                 && let Some(ns) = namespace.filter(|ns| **ns != r.value)
             {
-                return Err(ApiError::bad_request(format!(
-                    "conflicting namespaces specified: {:?} and {:?}",
-                    r.value, ns
-                )));
+                return Err(FilterError::ConflictingNamespaces {
+                    selected: r.value.clone(),
+                    request: ns.to_string(),
+                });
             }
             terms.push(Term { field, equals, value: r.value.clone() });
         }
@@ -205,20 +234,23 @@ impl RevisionFilter {
 mod tests {
     use super::*;
 
-    fn parse(s: &str) -> Result<RevisionFilter, ApiError> {
+    fn parse(s: &str) -> Result<RevisionFilter, FilterError> {
         RevisionFilter::parse(Some(&FieldSelector::parse(s).unwrap()), Some("ns"), Target::Revisions)
     }
 
     #[test]
-    fn unknown_fields_and_bad_values_are_400_with_porchs_text() {
-        assert_eq!(parse("spec.nope=x").unwrap_err().message(), "unknown fieldSelector field \"spec.nope\"");
+    fn unknown_fields_and_bad_values_are_refused_with_porchs_text() {
         assert_eq!(
-            parse("spec.lifecycle=Done").unwrap_err().message(),
+            parse("spec.nope=x").unwrap_err().to_string(),
+            "unknown fieldSelector field \"spec.nope\""
+        );
+        assert_eq!(
+            parse("spec.lifecycle=Done").unwrap_err().to_string(),
             "unsupported fieldSelector value \"Done\" for field \"spec.lifecycle\""
         );
-        assert_eq!(parse("spec.packageName=").unwrap_err().code(), 400);
+        assert!(matches!(parse("spec.packageName=").unwrap_err(), FilterError::UnsupportedValue { .. }));
         assert_eq!(
-            parse("metadata.namespace=other").unwrap_err().message(),
+            parse("metadata.namespace=other").unwrap_err().to_string(),
             "conflicting namespaces specified: \"other\" and \"ns\""
         );
         let packages = RevisionFilter::parse(
@@ -226,7 +258,7 @@ mod tests {
             None,
             Target::Packages,
         );
-        assert_eq!(packages.unwrap_err().code(), 400);
+        assert!(matches!(packages.unwrap_err(), FilterError::UnknownField { .. }));
     }
 
     #[test]

@@ -87,9 +87,11 @@ pub(crate) fn name_of(ctx: &RequestContext) -> Result<String, ApiError> {
     ctx.name.clone().ok_or_else(ApiError::path_not_found)
 }
 
-/// The checked field selector of a list, for `target`'s fields.
+/// The checked field selector of a list, for `target`'s fields; 400 with Porch's text when it
+/// cannot be served.
 pub(crate) fn filter(req: &StorageRequest, target: Target) -> Result<RevisionFilter, ApiError> {
     RevisionFilter::parse(req.list.field_selector.as_ref(), req.ctx.namespace.as_deref(), target)
+        .map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
 /// The engine's list options of a request.
