@@ -19,10 +19,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use git2::{Repository, Signature};
-use porch_server::cache::{CacheOptions, RepositoryCache, RepositorySpec, ResourceVersions};
-use porch_server::crdstore::{Store, StoreOptions};
+use porch_server::cache::{CacheOptions, ChangeLog, RepositoryCache, RepositorySpec};
 use porch_server::git::{DraftContent, GitRepository, Libgit2Options, RepoConfig, init_libgit2};
 
+#[path = "../tests/support/change_log.rs"]
+mod change_log;
 mod support;
 use support::git::{git as git_cli, kptfile};
 use support::{build_template, copies, env_usize, ms, package_tree, quantile};
@@ -68,7 +69,7 @@ struct ApproveBench {
 }
 
 impl ApproveBench {
-    async fn new(root: &Path, label: &str, revisions: usize, versions: Arc<dyn ResourceVersions>) -> Self {
+    async fn new(root: &Path, label: &str, revisions: usize, versions: Arc<dyn ChangeLog>) -> Self {
         let remote = root.join(format!("approve-{label}.git"));
         {
             let repo = Repository::init_bare(&remote).unwrap();
@@ -141,8 +142,9 @@ async fn main() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    let store = Store::open(&root.join("store"), StoreOptions::default()).unwrap();
-    let versions: Arc<dyn ResourceVersions> = Arc::new(store);
+    // The caches alone: resourceVersions from a counter (the server's PackageRev writes are in
+    // the `engine` bench).
+    let versions: Arc<dyn ChangeLog> = change_log::Sequence::default().log();
 
     // Fixture.
     let start = Instant::now();

@@ -88,13 +88,14 @@ impl App {
             },
         )?;
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let (start, sequence) = store.follow_sequence();
+        // The porch.kpt.dev watches start where the store is; the event pump follows the
+        // PackageRevs from there.
+        let start = store.resource_version();
         let watches = Watches::new(start, config.watch_event_window, &budget, bookmark_interval);
         let state = Arc::new_cyclic(|state| {
             let engine = Engine::new(EngineConfig {
                 client: loopback::client(state.clone()),
                 data_dir: config.data_dir.clone(),
-                versions: Arc::new(store.clone()),
                 retry_attempts: config.repo_operation_retry_attempts,
                 max_concurrent_syncs: config.max_concurrent_syncs as usize,
                 max_concurrent_lists: config.max_concurrent_lists as usize,
@@ -119,7 +120,7 @@ impl App {
         let mut background = Vec::new();
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let engine = &state.engine.engine;
-            let pump = events::run(watches, engine.registry().clone(), store, sequence);
+            let pump = events::run(watches, engine.registry().clone(), engine.client().clone());
             background.push(runtime.spawn(pump));
             if config.repository_controller {
                 let settings = repository::Settings {

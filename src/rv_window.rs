@@ -148,6 +148,14 @@ impl<T: Versioned + Charged> RvWindow<T> {
         self.trim();
     }
 
+    /// Drops every item: a watch may resume only after `rv` from now on.
+    pub(crate) fn restart(&mut self, rv: u64) {
+        for slot in self.items.drain(..) {
+            self.budget.release(slot.ticket);
+        }
+        self.horizon = self.horizon.max(rv);
+    }
+
     /// Drops the items the budget evicted.
     pub(crate) fn trim(&mut self) {
         let evicted = self.budget.evicted(self.id);

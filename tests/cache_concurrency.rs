@@ -2,14 +2,14 @@
 //! package get revisions 1..=20 exactly once each; concurrent creates of one workspace let
 //! exactly one through.
 
+#[path = "support/change_log.rs"]
+mod change_log;
 #[path = "support/git.rs"]
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 use porch_server::cache::{CacheOptions, ErrorKind, EventType, RepositoryCache, RepositorySpec};
-use porch_server::crdstore::{Store, StoreOptions};
 use porch_server::git::{DraftContent, RepoConfig};
 use support::{bare_repo, file_url, git, kptfile, remote_refs};
 
@@ -25,7 +25,7 @@ fn content(data: &str) -> DraftContent {
 async fn concurrent_approvals_of_one_package_number_uniquely() {
     let tmp = tempfile::tempdir().unwrap();
     let remote = bare_repo(tmp.path(), "r.git");
-    let store = Store::open(&tmp.path().join("store"), StoreOptions::default()).unwrap();
+    let store = change_log::Sequence::default();
     let mut config = RepoConfig::new(file_url(&remote));
     config.create_branch = true;
     config.directory = "deploy".into();
@@ -38,7 +38,7 @@ async fn concurrent_approvals_of_one_package_number_uniquely() {
     };
     let cache = RepositoryCache::new(
         spec,
-        Arc::new(store),
+        store.log(),
         CacheOptions { event_capacity: 4096, ..CacheOptions::default() },
     )
     .await

@@ -2,19 +2,19 @@
 //! (revisions, lifecycles, workspaces, order, latest flags, packages), incremental refresh after
 //! CLI pushes (only changed refs re-discovered, minimal events), and close.
 
+#[path = "support/change_log.rs"]
+mod change_log;
 #[path = "support/git.rs"]
 mod support;
 
 use std::path::Path;
-use std::sync::Arc;
 
 use porch_api::porch::PackageRevisionLifecycle as L;
 use porch_server::cache::{CacheEvent, CacheOptions, ErrorKind, EventType, RepositoryCache, RepositorySpec};
-use porch_server::crdstore::{Store, StoreOptions};
 use porch_server::git::RepoConfig;
 use support::{blueprints, file_url, git};
 
-async fn cache_for(root: &Path, remote: &Path, store: &Store) -> RepositoryCache {
+async fn cache_for(root: &Path, remote: &Path, store: &change_log::Sequence) -> RepositoryCache {
     let spec = RepositorySpec {
         namespace: "ns".into(),
         name: "blueprints".into(),
@@ -22,13 +22,9 @@ async fn cache_for(root: &Path, remote: &Path, store: &Store) -> RepositoryCache
         credentials: None,
         data_dir: root.join("data"),
     };
-    RepositoryCache::new(
-        spec,
-        Arc::new(store.clone()),
-        CacheOptions { event_capacity: 4096, ..CacheOptions::default() },
-    )
-    .await
-    .unwrap()
+    RepositoryCache::new(spec, store.log(), CacheOptions { event_capacity: 4096, ..CacheOptions::default() })
+        .await
+        .unwrap()
 }
 
 fn summary(events: &[CacheEvent]) -> Vec<(EventType, String, bool)> {
@@ -49,7 +45,7 @@ fn assert_consecutive(events: &[CacheEvent]) {
 async fn open_indexes_a_cli_made_repository() {
     let tmp = tempfile::tempdir().unwrap();
     let remote = blueprints(tmp.path());
-    let store = Store::open(&tmp.path().join("store"), StoreOptions::default()).unwrap();
+    let store = change_log::Sequence::default();
     let cache = cache_for(tmp.path(), &remote, &store).await;
     assert_eq!(cache.mirror_dir(), tmp.path().join("data/git/ns/blueprints"));
     let mut rx = cache.subscribe();
@@ -58,7 +54,7 @@ async fn open_indexes_a_cli_made_repository() {
     assert_eq!(events.len(), 12);
     assert!(events.iter().all(|e| e.event_type == EventType::Added));
     assert_consecutive(&events);
-    assert!(store.resource_version() >= events.last().unwrap().resource_version);
+    assert!(store.current() >= events.last().unwrap().resource_version);
     for e in &events {
         assert_eq!(rx.recv().await.unwrap().resource_version, e.resource_version);
     }
@@ -111,7 +107,7 @@ async fn refresh_rediscovers_only_changed_refs() {
     let tmp = tempfile::tempdir().unwrap();
     let remote = blueprints(tmp.path());
     let work = tmp.path().join("blueprints-work");
-    let store = Store::open(&tmp.path().join("store"), StoreOptions::default()).unwrap();
+    let store = change_log::Sequence::default();
     let cache = cache_for(tmp.path(), &remote, &store).await;
     cache.open().await.unwrap();
     let placeholder_rv = cache.find("basens", "main").unwrap().resource_version;
@@ -177,7 +173,7 @@ async fn refresh_rediscovers_only_changed_refs() {
 async fn close_deletes_everything_and_the_mirror() {
     let tmp = tempfile::tempdir().unwrap();
     let remote = blueprints(tmp.path());
-    let store = Store::open(&tmp.path().join("store"), StoreOptions::default()).unwrap();
+    let store = change_log::Sequence::default();
     let cache = cache_for(tmp.path(), &remote, &store).await;
     let opened = cache.open().await.unwrap();
     let mut rx = cache.subscribe();

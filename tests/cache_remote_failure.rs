@@ -2,14 +2,14 @@
 //! the index and the event stream stay exactly as they were, and once the remote is back the same
 //! approval lands with the revision number it would have had.
 
+#[path = "support/change_log.rs"]
+mod change_log;
 #[path = "support/git.rs"]
 mod support;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use porch_server::cache::{CacheOptions, ErrorKind, RepositoryCache, RepositorySpec};
-use porch_server::crdstore::{Store, StoreOptions};
 use porch_server::git::{DraftContent, RepoConfig};
 use support::{GitDaemon, blueprints, kptfile, remote_refs};
 
@@ -29,7 +29,7 @@ async fn a_vanished_remote_leaves_index_and_events_untouched() {
     let remote = blueprints(&base);
     let mut daemon = GitDaemon::start(&base);
     let port = daemon.port;
-    let store = Store::open(&tmp.path().join("store"), StoreOptions::default()).unwrap();
+    let store = change_log::Sequence::default();
     let spec = RepositorySpec {
         namespace: "ns".into(),
         name: "blueprints".into(),
@@ -39,7 +39,7 @@ async fn a_vanished_remote_leaves_index_and_events_untouched() {
     };
     let cache = RepositoryCache::new(
         spec,
-        Arc::new(store.clone()),
+        store.log(),
         CacheOptions { event_capacity: 4096, ..CacheOptions::default() },
     )
     .await

@@ -2,22 +2,22 @@
 //! matches a fresh full discovery afterwards), workspace uniqueness, revision numbering, latest
 //! moves, placeholders, deletes — and an observer sees every event in resourceVersion order.
 
+#[path = "support/change_log.rs"]
+mod change_log;
 #[path = "support/git.rs"]
 mod support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
 
 use porch_api::porch::PackageRevisionLifecycle as L;
 use porch_server::cache::{
     CacheError, CacheEvent, CacheOptions, ErrorKind, EventType, RepositoryCache, RepositorySpec,
 };
-use porch_server::crdstore::{Store, StoreOptions};
 use porch_server::git::{DraftContent, RepoConfig};
 use support::{blueprints, file_url, git, kptfile, remote_refs};
 
-async fn cache_for(root: &Path, dir: &str, remote: &Path, store: &Store) -> RepositoryCache {
+async fn cache_for(root: &Path, dir: &str, remote: &Path, store: &change_log::Sequence) -> RepositoryCache {
     let spec = RepositorySpec {
         namespace: "ns".into(),
         name: "blueprints".into(),
@@ -25,13 +25,9 @@ async fn cache_for(root: &Path, dir: &str, remote: &Path, store: &Store) -> Repo
         credentials: None,
         data_dir: root.join(dir),
     };
-    RepositoryCache::new(
-        spec,
-        Arc::new(store.clone()),
-        CacheOptions { event_capacity: 4096, ..CacheOptions::default() },
-    )
-    .await
-    .unwrap()
+    RepositoryCache::new(spec, store.log(), CacheOptions { event_capacity: 4096, ..CacheOptions::default() })
+        .await
+        .unwrap()
 }
 
 fn content(name: &str, data: &str) -> DraftContent {
@@ -74,7 +70,7 @@ fn observed(rx: &mut tokio::sync::broadcast::Receiver<CacheEvent>) -> Vec<CacheE
 async fn own_writes_update_the_index_in_place() {
     let tmp = tempfile::tempdir().unwrap();
     let remote = blueprints(tmp.path());
-    let store = Store::open(&tmp.path().join("store"), StoreOptions::default()).unwrap();
+    let store = change_log::Sequence::default();
     let cache = cache_for(tmp.path(), "data", &remote, &store).await;
     let mut rx = cache.subscribe();
     cache.open().await.unwrap();

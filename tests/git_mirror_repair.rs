@@ -4,15 +4,15 @@
 //! (a `git daemon`), the repair reported once, and lists and package reads never showing what the
 //! broken mirror happened to hold.
 
+#[path = "support/change_log.rs"]
+mod change_log;
 #[path = "support/git.rs"]
 mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use porch_server::cache::{CacheOptions, RepositoryCache, RepositorySpec};
-use porch_server::crdstore::{Store, StoreOptions};
 use porch_server::git::{DraftContent, RepoConfig};
 use support::{GitDaemon, blueprints, git, kptfile};
 
@@ -27,7 +27,7 @@ fn content(name: &str) -> DraftContent {
 struct Fixture {
     tmp: tempfile::TempDir,
     _daemon: GitDaemon,
-    store: Store,
+    store: change_log::Sequence,
     spec: RepositorySpec,
 }
 
@@ -37,7 +37,7 @@ impl Fixture {
         let base = tmp.path().join("served");
         blueprints(&base);
         let daemon = GitDaemon::start(&base);
-        let store = Store::open(&tmp.path().join("store"), StoreOptions::default()).unwrap();
+        let store = change_log::Sequence::default();
         let spec = RepositorySpec {
             namespace: "ns".into(),
             name: "blueprints".into(),
@@ -50,9 +50,7 @@ impl Fixture {
 
     /// A cache over the mirror in the data directory (a restart when one existed before).
     async fn cache(&self) -> RepositoryCache {
-        RepositoryCache::new(self.spec.clone(), Arc::new(self.store.clone()), CacheOptions::default())
-            .await
-            .unwrap()
+        RepositoryCache::new(self.spec.clone(), self.store.log(), CacheOptions::default()).await.unwrap()
     }
 
     fn mirror(&self) -> PathBuf {

@@ -64,10 +64,12 @@ pub enum CacheError {
         #[source]
         source: GitError,
     },
-    /// The server-wide resourceVersion counter could not hand out numbers.
-    #[error("failed to reserve resource versions")]
-    ResourceVersions {
-        /// The counter's error.
+    /// The changes could not be recorded (their PackageRevs not written).
+    #[error("failed to record the changes of repository {repository}")]
+    Record {
+        /// `<namespace>/<name>` of the Repository.
+        repository: String,
+        /// The change log's error.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
@@ -99,9 +101,7 @@ impl CacheError {
             Self::Git { source, .. } if source.is_conflict() => ErrorKind::Conflict,
             Self::Git { source: GitError::NotFound { .. }, .. } => ErrorKind::NotFound,
             Self::Git { source: GitError::Invalid { .. }, .. } => ErrorKind::Invalid,
-            Self::Git { .. } | Self::ResourceVersions { .. } | Self::RemoveMirror { .. } => {
-                ErrorKind::Internal
-            }
+            Self::Git { .. } | Self::Record { .. } | Self::RemoveMirror { .. } => ErrorKind::Internal,
         }
     }
 

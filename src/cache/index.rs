@@ -34,9 +34,9 @@ impl Change {
 /// One event-to-be of a planned batch.
 #[derive(Debug, Clone)]
 pub(crate) struct Planned {
-    event_type: EventType,
-    revision: DiscoveredRevision,
-    latest: bool,
+    pub(super) event_type: EventType,
+    pub(super) revision: DiscoveredRevision,
+    pub(super) latest: bool,
 }
 
 /// List order inside a package: revision number, lifecycle, name.
@@ -150,7 +150,8 @@ impl Index {
             .collect()
     }
 
-    fn name_of(&self, revision: &DiscoveredRevision) -> String {
+    /// The object name of `revision` in this repository.
+    pub(super) fn name_of(&self, revision: &DiscoveredRevision) -> String {
         package_revision_name(&self.repository, &revision.package, &revision.workspace)
     }
 
@@ -259,10 +260,11 @@ impl Index {
         out
     }
 
-    /// Applies a planned batch with resourceVersions `first_rv..`, returning its events.
-    pub(crate) fn apply(&mut self, planned: Vec<Planned>, first_rv: u64) -> Vec<CacheEvent> {
+    /// Applies a planned batch with the resourceVersions its changes were recorded at (one
+    /// each, in order), returning its events.
+    pub(crate) fn apply(&mut self, planned: Vec<Planned>, rvs: Vec<u64>) -> Vec<CacheEvent> {
         let mut events = Vec::with_capacity(planned.len());
-        for (rv, p) in (first_rv..).zip(planned) {
+        for (rv, p) in rvs.into_iter().zip(planned) {
             let key = RevisionKey::of(&p.revision);
             let old = self.remove(&key);
             let cached = Arc::new(CachedRevision {

@@ -35,7 +35,7 @@ fn rev(package: &str, workspace: &str, revision: i32, lifecycle: L) -> Discovere
 fn commit(index: &mut Index, changes: Vec<Change>, rv: &mut u64) -> Vec<(EventType, String, bool)> {
     let planned = index.plan(changes);
     let n = planned.len() as u64;
-    let events = index.apply(planned, *rv);
+    let events = index.apply(planned, (*rv..*rv + n).collect());
     *rv += n;
     events.iter().map(|e| (e.event_type, e.revision.name.clone(), e.revision.latest)).collect()
 }

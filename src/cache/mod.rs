@@ -11,8 +11,9 @@
 //!   (§3.3), and update the index in place from the git backend's [`WriteOutcome`].
 //! - `latest` (§3.5) compares the full package path (Porch's bare-name comparison is a bug) and
 //!   is recomputed on every change; a move emits MODIFIED for the old and the new latest.
-//! - Events go out on a broadcast channel ([`RepositoryCache::subscribe`]) in resourceVersion
-//!   order, one [`ResourceVersions::reserve`] per batch.
+//! - Every change is recorded through a [`ChangeLog`] (the revision's PackageRev), which gives
+//!   it its resourceVersion; events go out on a broadcast channel
+//!   ([`RepositoryCache::subscribe`]) and to the server's event pump ([`CacheMessage`]).
 //!
 //! [`WriteOutcome`]: crate::git::WriteOutcome
 
@@ -20,15 +21,15 @@ pub mod credentials;
 mod error;
 mod index;
 mod locks;
+mod record;
 mod refresh;
 mod repository;
 mod revision;
-mod versions;
 pub mod watch;
 mod writes;
 
 pub use error::{CacheError, ErrorKind, Result};
+pub use record::{CacheMessage, ChangeLog, RevisionChange, cached_state, state_of};
 pub use repository::{CacheOptions, CacheStats, RepositoryCache, RepositorySpec};
 pub use revision::{CacheEvent, CachedPackage, CachedRevision, EventType, Memo, RevisionKey};
 pub(crate) use revision::{latest_candidate, lifecycle_rank};
-pub use versions::ResourceVersions;

@@ -9,10 +9,10 @@ use git2::Oid;
 use tokio::sync::broadcast;
 
 use super::error::CacheError;
-use super::index::{Change, Index};
+use super::index::{Change, Index, Planned};
 use super::locks::{NewPackageLocks, PackageLocks};
+use super::record::{CacheMessage, ChangeLog, RevisionChange};
 use super::revision::{CacheEvent, CachedPackage, CachedRevision, RevisionKey};
-use super::versions::ResourceVersions;
 use crate::cache::Result;
 use crate::git::{Credentials, GitRepository, RefSet, RepoConfig};
 
@@ -44,9 +44,9 @@ pub struct CacheOptions {
     /// Capacity of the event channel; a subscriber that falls further behind gets
     /// `RecvError::Lagged` and must re-list. Default 1024.
     pub event_capacity: usize,
-    /// Also sends every event here, never dropping one (the server's watch machinery, which
-    /// must see every change of every repository in order). Default none.
-    pub sink: Option<tokio::sync::mpsc::UnboundedSender<CacheEvent>>,
+    /// Also tells every batch and event here, never dropping one (the server's event pump,
+    /// which must see every change of every repository). Default none.
+    pub sink: Option<tokio::sync::mpsc::UnboundedSender<CacheMessage>>,
 }
 
 impl Default for CacheOptions {
@@ -98,7 +98,7 @@ pub(super) struct Inner {
     pub(super) name: String,
     pub(super) git: GitRepository,
     pub(super) mirror_dir: PathBuf,
-    pub(super) versions: Arc<dyn ResourceVersions>,
+    pub(super) log: Arc<dyn ChangeLog>,
     pub(super) index: RwLock<Index>,
     /// The ref set the index reflects; `None` until the first discovery.
     pub(super) refs: Mutex<Option<RefSet>>,
@@ -110,7 +110,7 @@ pub(super) struct Inner {
     /// The paths of new packages being created (see [`RepositoryCache::lock_new_package`]).
     pub(super) new_packages: NewPackageLocks,
     pub(super) events: broadcast::Sender<CacheEvent>,
-    pub(super) sink: Option<tokio::sync::mpsc::UnboundedSender<CacheEvent>>,
+    pub(super) sink: Option<tokio::sync::mpsc::UnboundedSender<CacheMessage>>,
     pub(super) counters: Counters,
 }
 
@@ -128,11 +128,7 @@ impl std::fmt::Debug for RepositoryCache {
 impl RepositoryCache {
     /// A cache for `spec` with an empty index: opens (creating) the mirror, touches no remote.
     /// Subscribe, then call [`RepositoryCache::open`] to fetch and index.
-    pub async fn new(
-        spec: RepositorySpec,
-        versions: Arc<dyn ResourceVersions>,
-        options: CacheOptions,
-    ) -> Result<Self> {
+    pub async fn new(spec: RepositorySpec, log: Arc<dyn ChangeLog>, options: CacheOptions) -> Result<Self> {
         let mirror_dir = spec.mirror_dir();
         let git = GitRepository::open(&mirror_dir, spec.config, spec.credentials).await.map_err(
             CacheError::git(format!("open the mirror of repository {}/{}", spec.namespace, spec.name)),
@@ -144,7 +140,7 @@ impl RepositoryCache {
             name: spec.name,
             git,
             mirror_dir,
-            versions,
+            log,
             refs: Mutex::new(None),
             publish: tokio::sync::Mutex::new(()),
             ops: tokio::sync::RwLock::new(false),
@@ -247,18 +243,19 @@ impl RepositoryCache {
         CacheError::Closed { repository: format!("{}/{}", self.inner.namespace, self.inner.name) }
     }
 
-    /// Plans `changes` against the index, reserves one resourceVersion per event, applies them,
-    /// records the new ref set and sends the events — all under the publish lock, so events
-    /// leave in resourceVersion order. Nothing changes if the reservation fails.
+    /// Plans `changes` against the index, records them (each gets its resourceVersion from
+    /// its PackageRev write), applies them, records the new ref set and sends the events — all
+    /// under the publish lock, so one repository's events leave in order. Nothing changes in
+    /// the index if recording fails.
     pub(super) async fn commit(&self, changes: Vec<Change>, refs: RefsUpdate) -> Result<Vec<CacheEvent>> {
         let _publish = self.inner.publish.lock().await;
         let planned = self.index().plan(changes);
         let events = if planned.is_empty() {
             Vec::new()
         } else {
-            let first = self.inner.versions.reserve(planned.len() as u64).await?;
+            let rvs = self.record(&planned).await?;
             let mut index = self.inner.index.write().unwrap_or_else(|e| e.into_inner());
-            index.apply(planned, first)
+            index.apply(planned, rvs)
         };
         {
             let mut cached = self.inner.refs.lock().unwrap_or_else(|e| e.into_inner());
@@ -274,13 +271,47 @@ impl RepositoryCache {
             }
         }
         for event in &events {
-            if let Some(sink) = &self.inner.sink {
-                let _ = sink.send(event.clone());
-            }
+            self.tell(CacheMessage::Event(event.clone()));
             // No receiver is fine: nobody watches yet.
             let _ = self.inner.events.send(event.clone());
         }
+        if !events.is_empty() {
+            self.tell(CacheMessage::Recorded(events.iter().map(|e| self.key_of(&e.revision.name)).collect()));
+        }
         Ok(events)
+    }
+
+    fn key_of(&self, name: &str) -> (String, String) {
+        (self.inner.namespace.clone(), name.to_string())
+    }
+
+    fn tell(&self, message: CacheMessage) {
+        if let Some(sink) = &self.inner.sink {
+            let _ = sink.send(message);
+        }
+    }
+
+    /// Records a planned batch through the change log, announced to the event pump first;
+    /// returns the resourceVersion of each change.
+    async fn record(&self, planned: &[Planned]) -> Result<Vec<u64>> {
+        let (ns, repo) = (&self.inner.namespace, &self.inner.name);
+        let changes: Vec<RevisionChange> = {
+            let index = self.index();
+            planned
+                .iter()
+                .map(|p| {
+                    let name = index.name_of(&p.revision);
+                    RevisionChange::of(ns, repo, &name, p.event_type, &p.revision, p.latest)
+                })
+                .collect()
+        };
+        let keys: Vec<(String, String)> = changes.iter().map(|c| self.key_of(&c.name)).collect();
+        self.tell(CacheMessage::Recording(keys.clone()));
+        let recorded = self.inner.log.record(changes).await;
+        if recorded.is_err() {
+            self.tell(CacheMessage::Recorded(keys));
+        }
+        recorded
     }
 
     /// Closes the cache (its Repository is being deleted): emits DELETED for every revision,

@@ -1,6 +1,7 @@
 //! watch: each watcher reads the shared event window after its own last resourceVersion and sleeps on a
 //! `tokio::sync::watch` channel in between, so writers never wait for watchers and a slow watcher only
-//! costs its own position and one chunk of events. A watcher that falls out of the window gets one ERROR
+//! costs its own position and one chunk of events. A watcher that allows bookmarks gets one every
+//! bookmark interval, and one whenever the window moved on with nothing for it (progress). A watcher that falls out of the window gets one ERROR
 //! event (410 Expired); one from a resourceVersion the store has not reached waits for it a little, then
 //! gets one ERROR event (`Too large resource version`).
 
@@ -129,6 +130,13 @@ impl Watcher {
             }
             self.rx.borrow_and_update();
             if self.fill() {
+                // Only other objects changed: a watcher that takes bookmarks learns the
+                // progress at once (the porch.kpt.dev watches follow the PackageRevs' watch, and
+                // a read at a resourceVersion another kind reported waits for it).
+                if self.pending.is_empty() && self.bookmarks.is_some() {
+                    let b = self.bookmark(false);
+                    self.pending.push_back(b);
+                }
                 continue;
             }
             match idle(&mut self.rx, self.bookmarks.as_mut()).await {

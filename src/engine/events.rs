@@ -1,27 +1,37 @@
 //! The event pump: every change of a PackageRevision, its resources and its package, exactly
 //! once and in resourceVersion order, into the three [`WatcherManager`]s.
 //!
-//! Changes come from two places: the repository caches (their events carry resourceVersions the
-//! caches reserved from the store's counter) and the PackageRev objects in the store (metadata).
-//! The pump follows the store's resourceVersion sequence ([`Store::follow_sequence`]), in which
-//! every number appears once — as a store change or inside a reservation — and, at each
-//! reservation, waits for the caches' events carrying those numbers. So the managers publish in
-//! strict resourceVersion order whatever the interleaving of concurrent writers, and a watch that
-//! resumes from any resourceVersion gets exactly the changes after it.
+//! Every change of a revision is a write of its PackageRev ([`crate::cache::ChangeLog`]), so
+//! the pump follows one list+watch of PackageRevs through `kube::Api` (the embedded store in
+//! standalone mode, kube-apiserver in a cluster): their order is the total order of the
+//! porch.kpt.dev resources, their resourceVersions are the revisions', and bookmarks move the
+//! watches on. Each PackageRev change is joined with what the caches tell ([`CacheMessage`]):
+//! a cache announces the revisions a batch will write before writing them, so a PackageRev
+//! change of an announced revision waits for the batch's event with the same resourceVersion
+//! (the content, from the cache); any other PackageRev change is one of metadata (labels,
+//! annotations, finalizers, deletion), published as MODIFIED of the revision when users see it.
+//! A cache event that no PackageRev change matches (a state recorded before, such as every
+//! revision found unchanged on a restart) only updates what the pump knows.
+//!
+//! The watch resumes from the last resourceVersion; if the PackageRevs' window has moved past
+//! it (`410 Expired`), the pump lists again and restarts the managers' windows there, so every
+//! watch that could have missed a change gets its own 410 and lists again.
 //!
 //! Events produced, per cache event: the PackageRevision (ADDED/MODIFIED/DELETED), its
 //! PackageRevisionResources (the same, files read only if someone watches them), and the
-//! PorchPackage when it appears, disappears or its latest revision moves; per PackageRev change
+//! PorchPackage when it appears, disappears or its latest revision moves; per metadata change
 //! of an existing revision: MODIFIED of the PackageRevision and its resources.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::StreamExt;
+use kube::api::{Api, ListParams, WatchEvent, WatchParams};
 use porch_api::PackageRev;
 use porch_api::gvk::{PACKAGE_REVISION, PACKAGE_REVISION_RESOURCES, PORCH_PACKAGE};
 use porch_api::names::package_name;
-use serde::Deserialize;
+use porch_controllers::Stored;
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -30,14 +40,21 @@ use super::objects::{self, RepoFacts};
 use super::registry::Registry;
 use super::resources::from_files;
 use crate::cache::watch::{Change, ChangeType, WatcherManager};
-use crate::cache::{CacheEvent, CachedPackage, CachedRevision, RepositoryCache, latest_candidate};
-use crate::crdstore::{ListOptions, Sequenced, Store, StoredKind, WatchEventType};
+use crate::cache::{
+    CacheEvent, CacheMessage, CachedPackage, CachedRevision, RepositoryCache, latest_candidate,
+};
 use crate::git::GitRepository;
 use crate::rv_window::EventBudget;
 
-/// How long the pump waits for the cache event of a reserved resourceVersion before it gives
-/// it up (a write cancelled between reserving and publishing; never expected).
+/// How long the pump waits for the event of an announced batch before it takes a PackageRev
+/// change for one of metadata (a batch stuck writing; never expected).
 const GAP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long the pump waits before it lists or watches again after a failure.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// How long one watch request of PackageRevs lasts before it is renewed.
+const WATCH_TIMEOUT_SECONDS: u32 = 290;
 
 /// The watch managers of the porch.kpt.dev resources.
 #[derive(Clone, Debug)]
@@ -77,6 +94,13 @@ impl Watches {
         self.resources.advance(rv);
         self.packages.advance(rv);
     }
+
+    /// Starts the windows afresh after `rv`: every watch from before it gets 410 Expired.
+    fn restart(&self, rv: u64) {
+        self.revisions.restart(rv);
+        self.resources.restart(rv);
+        self.packages.restart(rv);
+    }
 }
 
 type Key = (String, String);
@@ -90,104 +114,246 @@ struct PackageState {
     latest: i32,
 }
 
+/// How the watch of PackageRevs ended.
+enum Ended {
+    /// Renew it from the last resourceVersion.
+    Renew,
+    /// Its resourceVersion is too old: list again.
+    Expired,
+}
+
 struct Pump {
     watches: Watches,
     registry: Registry,
-    store: Store,
-    caches: UnboundedReceiver<CacheEvent>,
+    caches: UnboundedReceiver<CacheMessage>,
+    /// The resourceVersion the watches are complete up to.
+    position: u64,
+    /// The last watch of PackageRevs ended with 410: the next list restarts the windows.
+    expired: bool,
+    /// Cache events ahead of `position`, waiting for their PackageRev change.
     early: BTreeMap<u64, CacheEvent>,
+    /// Revisions of batches announced and not over, with how many batches.
+    in_flight: HashMap<Key, usize>,
     metas: HashMap<Key, Arc<PackageRev>>,
     revisions: HashMap<Key, Arc<CachedRevision>>,
     packages: HashMap<Key, PackageState>,
     facts: HashMap<Key, RepoFacts>,
 }
 
-/// Runs the pump: `sequence` from [`Store::follow_sequence`] (taken when `watches` were made),
-/// the caches' events from the registry. Ends when the store goes away.
-pub(crate) async fn run(
-    watches: Watches,
-    registry: Registry,
-    store: Store,
-    mut sequence: UnboundedReceiver<Sequenced>,
-) {
+/// Runs the pump over `client`'s PackageRevs and the registry's caches, publishing into
+/// `watches` (whose resourceVersion is where it starts). Runs until aborted.
+pub(crate) async fn run(watches: Watches, registry: Registry, client: kube::Client) {
     let Some(caches) = registry.take_events() else {
         tracing::error!("the cache events are already consumed; watches get no events");
         return;
     };
+    let position = watches.revisions.resource_version();
     let mut pump = Pump {
         watches,
         registry,
-        store,
         caches,
+        position,
+        expired: false,
         early: BTreeMap::new(),
+        in_flight: HashMap::new(),
         metas: HashMap::new(),
         revisions: HashMap::new(),
         packages: HashMap::new(),
         facts: HashMap::new(),
     };
-    pump.load_metas().await;
-    while let Some(step) = sequence.recv().await {
-        match step {
-            Sequenced::Reserved { first, count } => {
-                for rv in first..first + count {
-                    if let Some(event) = pump.cache_event(rv).await {
-                        pump.on_cache_event(event);
-                    }
-                    pump.watches.advance(rv);
+    let api: Api<Stored<PackageRev>> = Api::all(client);
+    loop {
+        if let Err(e) = pump.list(&api).await {
+            tracing::warn!(error = %crate::error_chain::with_causes(&e), "listing PackageRevs for the watches failed; retrying");
+            tokio::time::sleep(RETRY_AFTER).await;
+            continue;
+        }
+        loop {
+            match pump.follow(&api).await {
+                Ok(Ended::Renew) => {}
+                Ok(Ended::Expired) => break,
+                Err(e) => {
+                    tracing::warn!(error = %crate::error_chain::with_causes(&e), "watching PackageRevs for the watches failed; retrying");
+                    tokio::time::sleep(RETRY_AFTER).await;
                 }
             }
-            Sequenced::Change { rv, kind: StoredKind::PackageRev, namespace, name, event_type, object } => {
-                pump.on_meta(rv, (namespace, name), event_type, &object);
-                pump.watches.advance(rv);
-            }
-            Sequenced::Change { rv, .. } => pump.watches.advance(rv),
         }
     }
 }
 
-fn parse_rev(object: &Value) -> Option<PackageRev> {
-    PackageRev::deserialize(object).ok()
+fn parse_rev(object: Stored<PackageRev>) -> Option<PackageRev> {
+    object.into_object().ok()
 }
 
 impl Pump {
-    /// The PackageRevs as the store holds them now (the sequence brings every later change).
-    async fn load_metas(&mut self) {
-        match self.store.list(StoredKind::PackageRev, None, &ListOptions::default()).await {
-            Ok(page) => {
-                for object in &page.items {
-                    if let Some(rev) = parse_rev(object) {
-                        self.metas.insert(key_of(&rev), Arc::new(rev));
+    /// Lists the PackageRevs: what they are now, and (when the list is newer than what the
+    /// watches have) the point the windows start afresh from.
+    async fn list(&mut self, api: &Api<Stored<PackageRev>>) -> Result<(), kube::Error> {
+        let list = api.list(&ListParams::default()).await?;
+        let rv = list.metadata.resource_version.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0);
+        self.metas =
+            list.items.into_iter().filter_map(parse_rev).map(|rev| (key_of(&rev), Arc::new(rev))).collect();
+        // On the first list the watch resumes from where the watches start (the changes in
+        // between are replayed); after a 410 that point is gone and so is every watch's.
+        if self.position == 0 || self.expired {
+            self.expired = false;
+            if rv > self.position {
+                self.watches.restart(rv);
+                self.moved_to(rv);
+            }
+        }
+        Ok(())
+    }
+
+    /// Watches the PackageRevs from the current position until the watch ends.
+    async fn follow(&mut self, api: &Api<Stored<PackageRev>>) -> Result<Ended, kube::Error> {
+        let params = WatchParams::default().timeout(WATCH_TIMEOUT_SECONDS);
+        let mut stream = std::pin::pin!(api.watch(&params, &self.position.to_string()).await?);
+        while let Some(event) = stream.next().await {
+            match event? {
+                WatchEvent::Added(rev) | WatchEvent::Modified(rev) => self.on_package_rev(rev, false).await,
+                WatchEvent::Deleted(rev) => self.on_package_rev(rev, true).await,
+                WatchEvent::Bookmark(mark) => {
+                    if let Ok(rv) = mark.metadata.resource_version.parse::<u64>() {
+                        self.drain();
+                        self.moved_to(rv);
+                    }
+                }
+                WatchEvent::Error(status) if status.code == 410 => {
+                    tracing::info!("the PackageRevs' watch expired; listing again");
+                    self.expired = true;
+                    return Ok(Ended::Expired);
+                }
+                WatchEvent::Error(status) => {
+                    tracing::warn!(code = status.code, reason = %status.reason, message = %status.message, "the PackageRevs' watch failed; renewing it");
+                    tokio::time::sleep(RETRY_AFTER).await;
+                    return Ok(Ended::Renew);
+                }
+            }
+        }
+        Ok(Ended::Renew)
+    }
+
+    /// The watches are complete up to `rv`: cache events at or before it that no PackageRev
+    /// change matched only update what the pump knows.
+    fn moved_to(&mut self, rv: u64) {
+        if rv <= self.position {
+            return;
+        }
+        self.position = rv;
+        let later = self.early.split_off(&(rv + 1));
+        for (_, event) in std::mem::replace(&mut self.early, later) {
+            self.on_cache_event(event, false);
+        }
+        self.watches.advance(rv);
+    }
+
+    /// Takes one message of the caches.
+    fn take(&mut self, message: CacheMessage) {
+        match message {
+            CacheMessage::Recording(keys) => {
+                for key in keys {
+                    *self.in_flight.entry(key).or_default() += 1;
+                }
+            }
+            CacheMessage::Recorded(keys) => {
+                for key in keys {
+                    if let Some(n) = self.in_flight.get_mut(&key) {
+                        *n -= 1;
+                        if *n == 0 {
+                            self.in_flight.remove(&key);
+                        }
                     }
                 }
             }
-            Err(e) => tracing::error!(error = %e.with_causes(), "listing PackageRevs for the watches failed"),
+            CacheMessage::Event(event) if event.resource_version > self.position => {
+                self.early.insert(event.resource_version, event);
+            }
+            CacheMessage::Event(event) => self.on_cache_event(event, false),
         }
     }
 
-    /// The cache event carrying `rv`, waiting for it if it has not arrived yet.
-    async fn cache_event(&mut self, rv: u64) -> Option<CacheEvent> {
+    /// Takes every message of the caches already sent.
+    fn drain(&mut self) {
+        while let Ok(message) = self.caches.try_recv() {
+            self.take(message);
+        }
+    }
+
+    /// The cache event of the PackageRev change of `key` at `rv`, if a cache made it: waits
+    /// while a batch announced for `key` may still bring it.
+    async fn cache_event(&mut self, rv: u64, key: &Key) -> Option<CacheEvent> {
+        self.drain();
         loop {
             if let Some(event) = self.early.remove(&rv) {
                 return Some(event);
             }
+            let later = self
+                .early
+                .range(rv..)
+                .any(|(_, e)| e.revision.namespace == key.0 && e.revision.name == key.1);
+            if later || !self.in_flight.contains_key(key) {
+                return None;
+            }
             match tokio::time::timeout(GAP_TIMEOUT, self.caches.recv()).await {
-                Ok(Some(event)) if event.resource_version == rv => return Some(event),
-                Ok(Some(event)) if event.resource_version > rv => {
-                    self.early.insert(event.resource_version, event);
-                }
-                Ok(Some(event)) => {
-                    tracing::warn!(
-                        rv = event.resource_version,
-                        "a cache event arrived after its turn; dropped"
-                    );
-                }
+                Ok(Some(message)) => self.take(message),
                 Ok(None) => return None,
                 Err(_) => {
-                    tracing::warn!(rv, "no cache event for a reserved resourceVersion; skipped");
+                    tracing::warn!(rv, revision = %key.1, "no cache event for a PackageRev change of a revision being written; taken for metadata");
                     return None;
                 }
             }
         }
+    }
+
+    /// A PackageRev changed (or went away): publish the cache's change it records, or the
+    /// metadata change users see.
+    async fn on_package_rev(&mut self, stored: Stored<PackageRev>, deleted: bool) {
+        let meta = kube::Resource::meta(&stored);
+        let Some(rv) = meta.resource_version.as_deref().and_then(|v| v.parse::<u64>().ok()) else { return };
+        if rv <= self.position {
+            return;
+        }
+        let key = (meta.namespace.clone().unwrap_or_default(), meta.name.clone().unwrap_or_default());
+        let event = self.cache_event(rv, &key).await;
+        let visible_before = self.visible(&key);
+        let rev = if deleted { None } else { parse_rev(stored) };
+        self.remember_meta(key.clone(), rev);
+        match event {
+            Some(event) => self.on_cache_event(event, true),
+            None if self.visible(&key) != visible_before => {
+                if let Some(rev) = self.revisions.get(&key).cloned() {
+                    self.publish_revision(rv, ChangeType::Modified, &rev);
+                }
+            }
+            None => {}
+        }
+        self.moved_to(rv);
+    }
+
+    /// Keeps `rev` as the PackageRev of `key` (forgets it when `None`), unless what is kept is
+    /// newer (the list came after this change).
+    fn remember_meta(&mut self, key: Key, rev: Option<PackageRev>) {
+        match rev {
+            Some(rev) => {
+                let rv_of = |m: &PackageRev| meta_rv(m).unwrap_or(0);
+                if self.metas.get(&key).is_some_and(|old| rv_of(old) >= rv_of(&rev)) {
+                    return;
+                }
+                self.metas.insert(key, Arc::new(rev));
+            }
+            None => {
+                self.metas.remove(&key);
+            }
+        }
+    }
+
+    /// What users see of the metadata of `key`.
+    fn visible(&self, key: &Key) -> (UserMeta, Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>) {
+        self.metas
+            .get(key)
+            .map(|m| (UserMeta::of(m), m.metadata.deletion_timestamp.clone()))
+            .unwrap_or_default()
     }
 
     /// The Repository facts of a revision's objects, remembered for when its cache is gone.
@@ -202,17 +368,20 @@ impl Pump {
         (self.facts.get(&key).cloned().unwrap_or_default(), cache)
     }
 
-    fn on_cache_event(&mut self, event: CacheEvent) {
+    /// A change of a cache: kept, and published when `publish` (its PackageRev change came).
+    fn on_cache_event(&mut self, event: CacheEvent, publish: bool) {
         let rev = event.revision;
         let key = (rev.namespace.clone(), rev.name.clone());
         let change_type = ChangeType::from(event.event_type);
         if change_type == ChangeType::Deleted {
             self.revisions.remove(&key);
         } else {
-            self.revisions.insert(key.clone(), rev.clone());
+            self.revisions.insert(key, rev.clone());
         }
-        self.publish_revision(event.resource_version, change_type, &rev);
-        self.on_package(event.resource_version, &rev, change_type == ChangeType::Deleted);
+        if publish {
+            self.publish_revision(event.resource_version, change_type, &rev);
+        }
+        self.on_package(event.resource_version, &rev, change_type == ChangeType::Deleted, publish);
     }
 
     /// Publishes a change of a revision's PackageRevision and PackageRevisionResources.
@@ -247,9 +416,9 @@ impl Pump {
             .publish(Change::new(rv, change_type, ns, name, object, prev).delivering(loader));
     }
 
-    /// Keeps the package of `rev` up to date; publishes it when it appears, disappears or its
-    /// latest revision moves.
-    fn on_package(&mut self, rv: u64, rev: &CachedRevision, deleted: bool) {
+    /// Keeps the package of `rev` up to date; publishes it (when `publish`) when it appears,
+    /// disappears or its latest revision moves.
+    fn on_package(&mut self, rv: u64, rev: &CachedRevision, deleted: bool, publish: bool) {
         let d = &rev.revision;
         let key = (rev.namespace.clone(), package_name(&rev.repository, &d.package));
         let state = self.packages.entry(key.clone()).or_insert_with(|| PackageState {
@@ -273,7 +442,7 @@ impl Pump {
             _ => None,
         };
         state.latest = latest;
-        if let Some(change_type) = change_type {
+        if let Some(change_type) = change_type.filter(|_| publish) {
             let package = CachedPackage {
                 namespace: key.0.clone(),
                 repository: state.repository.clone(),
@@ -290,35 +459,6 @@ impl Pump {
         }
         if !exists {
             self.packages.remove(&key);
-        }
-    }
-
-    /// A PackageRev changed: remember it and, if its revision exists and what users see of its
-    /// metadata changed, publish the revision again. (The server's own bookkeeping — a
-    /// PackageRev made for a discovered revision — changes nothing users see.)
-    fn on_meta(&mut self, rv: u64, key: Key, event_type: WatchEventType, object: &Value) {
-        let old = self.metas.get(&key).cloned();
-        let new = if event_type == WatchEventType::Deleted {
-            self.metas.remove(&key);
-            None
-        } else {
-            let Some(rev) = parse_rev(object) else { return };
-            let rv_of = |m: &PackageRev| meta_rv(m).unwrap_or(0);
-            if old.as_ref().is_some_and(|old| rv_of(old) >= rv_of(&rev)) {
-                return; // the initial list was newer already
-            }
-            let rev = Arc::new(rev);
-            self.metas.insert(key.clone(), rev.clone());
-            Some(rev)
-        };
-        let visible = |m: &Option<Arc<PackageRev>>| {
-            m.as_deref().map(|m| (UserMeta::of(m), m.metadata.deletion_timestamp.clone())).unwrap_or_default()
-        };
-        if visible(&old) == visible(&new) {
-            return;
-        }
-        if let Some(rev) = self.revisions.get(&key).cloned() {
-            self.publish_revision(rv, ChangeType::Modified, &rev);
         }
     }
 }

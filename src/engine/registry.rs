@@ -20,7 +20,7 @@ use porch_api::porch::RepositoryType;
 use tokio::sync::Semaphore;
 
 use crate::cache::credentials::{self, CredentialsError};
-use crate::cache::{CacheError, CacheEvent, CacheOptions, RepositoryCache, RepositorySpec, ResourceVersions};
+use crate::cache::{CacheError, CacheMessage, CacheOptions, ChangeLog, RepositoryCache, RepositorySpec};
 use crate::git::RepoConfig;
 
 /// How long a failed open is answered from memory before it is tried again.
@@ -82,8 +82,8 @@ pub(crate) struct RegistryConfig {
     pub(crate) client: kube::Client,
     /// The server's data directory (mirrors live under `<data-dir>/git/`).
     pub(crate) data_dir: PathBuf,
-    /// The server-wide resourceVersion counter.
-    pub(crate) versions: Arc<dyn ResourceVersions>,
+    /// Where the caches record their changes (the PackageRevs).
+    pub(crate) log: Arc<dyn ChangeLog>,
     /// `--repo-operation-retry-attempts`.
     pub(crate) retry_attempts: u32,
     /// `--max-concurrent-syncs`: fetches running at once.
@@ -100,10 +100,10 @@ struct Inner {
     config: RegistryConfig,
     syncs: Arc<Semaphore>,
     entries: Mutex<HashMap<(String, String), Entry>>,
-    /// Every cache sends its events here (the watch machinery consumes them, in order).
-    events: tokio::sync::mpsc::UnboundedSender<CacheEvent>,
-    /// The receiving end, until the watch machinery takes it.
-    receiver: Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<CacheEvent>>>,
+    /// Every cache tells its batches and events here (the event pump consumes them).
+    events: tokio::sync::mpsc::UnboundedSender<CacheMessage>,
+    /// The receiving end, until the event pump takes it.
+    receiver: Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<CacheMessage>>>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -153,9 +153,9 @@ impl Registry {
         }
     }
 
-    /// Every change of every cache, in resourceVersion order per repository; for its one
-    /// consumer (the watch machinery), which takes it once.
-    pub(crate) fn take_events(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<CacheEvent>> {
+    /// Every batch and change of every cache, in order per repository; for its one consumer
+    /// (the event pump), which takes it once.
+    pub(crate) fn take_events(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<CacheMessage>> {
         self.inner.receiver.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 
@@ -283,8 +283,7 @@ async fn open_cache(
     let cache_err =
         |source: CacheError| OpenError::Cache { repository: repository.clone(), source: Arc::new(source) };
     let options = CacheOptions { sink: Some(inner.events.clone()), ..CacheOptions::default() };
-    let cache =
-        RepositoryCache::new(spec, inner.config.versions.clone(), options).await.map_err(cache_err)?;
+    let cache = RepositoryCache::new(spec, inner.config.log.clone(), options).await.map_err(cache_err)?;
     let started = Instant::now();
     cache.open().await.map_err(cache_err)?;
     tracing::info!(

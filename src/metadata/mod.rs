@@ -16,6 +16,7 @@
 //! with exponential backoff.
 
 mod overlay;
+mod record;
 mod retry;
 mod watch;
 mod write;
@@ -57,7 +58,7 @@ fn decoded_or_fresh(stored: Stored<PackageRev>) -> PackageRev {
     let metadata = kube::Resource::meta(&stored).clone();
     stored.into_object().unwrap_or_else(|_| PackageRev {
         metadata,
-        spec: PackageRevSpec {},
+        spec: PackageRevSpec::default(),
         status: Some(PackageRevStatus {}),
     })
 }

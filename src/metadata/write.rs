@@ -15,18 +15,18 @@ use super::{Metadata, MetadataError, decoded_or_fresh, non_empty};
 
 impl MetadataError {
     /// The failed API call `action` on PackageRev `namespace/name`.
-    fn api(action: &'static str, namespace: &str, name: &str, source: kube::Error) -> Self {
+    pub(super) fn api(action: &'static str, namespace: &str, name: &str, source: kube::Error) -> Self {
         Self::Api { action, name: format!("{namespace}/{name}"), source }
     }
 
     /// Whether this is a lost race, worth retrying from a fresh read.
-    fn is_conflict(&self) -> bool {
+    pub(super) fn is_conflict(&self) -> bool {
         matches!(self, Self::Api { source, .. } if is_conflict(source))
     }
 }
 
 /// The numeric resourceVersion of a stored object.
-fn stored_rv(stored: &Stored<PackageRev>) -> Option<u64> {
+pub(super) fn stored_rv(stored: &Stored<PackageRev>) -> Option<u64> {
     stored.meta().resource_version.as_deref().and_then(|v| v.parse().ok())
 }
 

@@ -4,7 +4,7 @@ mod package_rev;
 mod repository;
 mod shadow;
 
-pub use package_rev::{PackageRev, PackageRevSpec, PackageRevStatus};
+pub use package_rev::{PackageRev, PackageRevSpec, PackageRevStatus, RevisionState};
 pub use repository::{
     CONDITION_READY, DEFAULT_BRANCH, DEFAULT_CONTENT, GitRepository, OciRepository, REASON_ERROR,
     REASON_READY, REASON_RECONCILING, Repository, RepositorySpec, RepositoryStatus, RepositorySync,

@@ -102,7 +102,7 @@ impl PackageRev {
             ..ObjectMeta::default()
         };
         set_shadow_meta(&mut metadata, repository, uid, user);
-        Self { metadata, spec: PackageRevSpec {}, status: Some(PackageRevStatus {}) }
+        Self { metadata, spec: PackageRevSpec::default(), status: Some(PackageRevStatus {}) }
     }
 }
 

@@ -96,6 +96,19 @@ impl WatcherManager {
         self.inner.progress.send_replace(rv);
     }
 
+    /// Starts the window afresh after `rv` (its source lost track of the changes before): every
+    /// watch from an earlier resourceVersion gets 410 Expired and lists again.
+    pub fn restart(&self, rv: u64) {
+        let rv = {
+            let mut state = self.inner.write();
+            state.window.restart(rv);
+            state.rv = state.rv.max(rv);
+            state.rv
+        };
+        self.inner.notify.send_replace(rv);
+        self.inner.progress.send_replace(rv);
+    }
+
     /// The object `namespace/name` as last published, if it exists.
     pub fn current(&self, namespace: &str, name: &str) -> Option<Arc<Value>> {
         let state = self.inner.read();

@@ -1,6 +1,7 @@
 //! Delete (porch-api.md §4.4, §7.4): Published revisions must first be proposed for deletion,
 //! revisions used as an upstream stay, user finalizers keep the object (terminating) until an
-//! update removes them; otherwise the git refs go first, then the PackageRev.
+//! update removes them; otherwise the git refs go, and with the cache's record of that, the
+//! PackageRev.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -52,7 +53,8 @@ impl Engine {
         Ok(current)
     }
 
-    /// Removes a revision for good: its git refs, then its PackageRev.
+    /// Removes a revision for good: its git refs (the cache records the change by deleting its
+    /// PackageRev, see `metadata/record.rs`).
     pub(super) async fn remove(&self, caller: &Caller, found: &Found) -> Result<()> {
         let d = &found.rev.revision;
         let name = found.rev.name.as_str();
@@ -61,15 +63,6 @@ impl Engine {
             .delete(&d.package, &d.workspace, caller.user.clone())
             .await
             .map_err(ServiceError::on_cache("delete", &PACKAGE_REVISION, name))?;
-        let gone = match self.metadata.delete(&caller.namespace, name).await {
-            Ok(Some(_)) => self.metadata.release(&caller.namespace, name).await,
-            Ok(None) => Ok(()),
-            Err(e) => Err(e),
-        };
-        if let Err(e) = gone {
-            // The revision is gone from git; an orphaned PackageRev is collected later.
-            tracing::warn!(revision = name, error = %crate::error_chain::with_causes(&e), "deleting a PackageRev failed");
-        }
         Ok(())
     }
 }

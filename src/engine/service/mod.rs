@@ -40,7 +40,7 @@ use super::objects::{self, RepoFacts};
 use super::registry::{Registry, RegistryConfig};
 use super::render::{FunctionRegistry, NoFunctions};
 use super::trylock::{TryLockGuard, TryLocks};
-use crate::cache::{CachedRevision, RepositoryCache, ResourceVersions};
+use crate::cache::{CachedRevision, RepositoryCache};
 use error::Result;
 
 /// Who asks, where, and whether anything may change.
@@ -61,8 +61,6 @@ pub(crate) struct EngineConfig {
     pub(crate) client: kube::Client,
     /// The server's data directory.
     pub(crate) data_dir: PathBuf,
-    /// The server-wide resourceVersion counter.
-    pub(crate) versions: Arc<dyn ResourceVersions>,
     /// `--repo-operation-retry-attempts`.
     pub(crate) retry_attempts: u32,
     /// `--max-concurrent-syncs`.
@@ -83,7 +81,6 @@ pub(crate) struct Engine {
     metadata: Metadata,
     locks: TryLocks,
     functions: Arc<dyn FunctionRegistry>,
-    versions: Arc<dyn ResourceVersions>,
     watches: Watches,
     data_dir: PathBuf,
     /// Read-only mirrors of unregistered clone upstreams, by remote and credentials.
@@ -126,20 +123,20 @@ impl Found {
 impl Engine {
     /// An engine over `config`.
     pub(crate) fn new(config: EngineConfig) -> Self {
+        let metadata = Metadata::new(config.client.clone());
         let registry = Registry::new(RegistryConfig {
             client: config.client.clone(),
             data_dir: config.data_dir.clone(),
-            versions: config.versions.clone(),
+            log: Arc::new(metadata.clone()),
             retry_attempts: config.retry_attempts,
             max_concurrent_syncs: config.max_concurrent_syncs,
         });
         Self {
-            metadata: Metadata::new(config.client.clone()),
+            metadata,
             client: config.client,
             registry,
             locks: TryLocks::default(),
             functions: Arc::new(NoFunctions),
-            versions: config.versions,
             watches: config.watches,
             data_dir: config.data_dir,
             upstreams: Arc::default(),
@@ -156,7 +153,7 @@ impl Engine {
     /// The resourceVersion a list reports: the newest one whose changes the watches have
     /// published (a watch from it misses nothing, at worst repeats a change the list showed).
     pub(crate) fn resource_version(&self) -> u64 {
-        self.watches.revisions.resource_version().min(self.versions.current())
+        self.watches.revisions.resource_version()
     }
 
     /// The watch managers of the porch.kpt.dev resources.
