@@ -31,7 +31,7 @@ mod meta;
 mod ops;
 mod options;
 mod persist;
-mod sequence;
+pub(crate) mod rest;
 mod state;
 mod store;
 mod strategy;
@@ -46,7 +46,6 @@ pub use options::{
     WatchOptions, WriteOptions,
 };
 pub use porch_layers::{CauseReason, FieldCause};
-pub use sequence::Sequenced;
 pub use store::Store;
 pub use watch::WatchStream;
 

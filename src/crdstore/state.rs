@@ -118,8 +118,6 @@ pub(crate) struct Shared {
     pub(crate) notify: tokio::sync::watch::Sender<u64>,
     /// The options the store was opened with.
     pub(crate) opts: StoreOptions,
-    /// Who follows the resourceVersion sequence (published under the state's write lock).
-    pub(crate) followers: super::sequence::Followers,
 }
 
 impl Shared {
@@ -129,12 +127,7 @@ impl Shared {
         let (notify, _) = tokio::sync::watch::channel(rv);
         Arc::new_cyclic(|me: &Weak<Shared>| {
             log.attach(me.clone());
-            Shared {
-                state: RwLock::new(State { index, log, rv }),
-                notify,
-                opts,
-                followers: Default::default(),
-            }
+            Shared { state: RwLock::new(State { index, log, rv }), notify, opts }
         })
     }
 

@@ -10,7 +10,6 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 use super::ops::Op;
-use super::sequence::Sequenced;
 use super::state::Shared;
 use super::watch::{self, WatchStream};
 use super::writer::{Request, Writer};
@@ -94,26 +93,6 @@ impl Store {
         let tx = self.inner.tx.as_ref().ok_or_else(writer_gone)?;
         tx.send(Request { op, dry_run, reply }).map_err(|_| writer_gone())?;
         rx.await.map_err(|_| writer_gone())?
-    }
-
-    /// Takes `n` (at least one) consecutive resourceVersions from the server-wide counter for
-    /// changes kept outside the store, such as package revisions in the cache, and returns the
-    /// first. The reservation is durable before this returns (group-committed with other writes),
-    /// so a restart never hands the same numbers out again.
-    ///
-    /// # Errors
-    /// `Storage` when the commit fails.
-    pub async fn reserve_resource_versions(&self, n: u64) -> Result<u64> {
-        let first = self.submit(Op::Reserve(n), false).await?;
-        first.as_u64().ok_or_else(|| StoreError::storage(std::io::Error::other("bad reservation reply")))
-    }
-
-    /// Follows the resourceVersion sequence: returns the current resourceVersion and a receiver
-    /// of every later step (changes and reservations) in order, with no gap and no repeat.
-    pub fn follow_sequence(&self) -> (u64, tokio::sync::mpsc::UnboundedReceiver<Sequenced>) {
-        let state = self.inner.shared.read();
-        let rx = self.inner.shared.followers.follow();
-        (state.rv, rx)
     }
 
     /// Creates an object (`metadata.namespace` set for namespaced kinds; `metadata.name` or

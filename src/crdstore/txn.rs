@@ -37,23 +37,12 @@ pub(crate) struct Batch {
     pub(crate) changes: Vec<Change>,
     /// The next free resourceVersion.
     pub(crate) next_rv: u64,
-    /// The reservations, `(first, count)`, in order: resourceVersions taken with no object and
-    /// no event, to persist all the same.
-    pub(crate) reservations: Vec<(u64, u64)>,
 }
 
 impl Batch {
     /// An empty batch after resourceVersion `rv`.
     pub(crate) fn new(rv: u64) -> Batch {
-        Batch { overlay: Overlay::new(), changes: Vec::new(), next_rv: rv + 1, reservations: Vec::new() }
-    }
-
-    /// Takes `n` (at least one) resourceVersions without a change; returns the first.
-    pub(crate) fn reserve(&mut self, n: u64) -> u64 {
-        let first = self.next_rv;
-        self.next_rv += n;
-        self.reservations.push((first, n));
-        first
+        Batch { overlay: Overlay::new(), changes: Vec::new(), next_rv: rv + 1 }
     }
 
     /// Keeps a successful request's changes.

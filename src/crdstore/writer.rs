@@ -17,7 +17,6 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use super::ops::{self, Op};
-use super::sequence::Sequenced;
 use super::state::Shared;
 use super::txn::{Batch, Txn};
 use super::{StoreError, persist};
@@ -75,12 +74,6 @@ impl Writer {
         let state = self.shared.read();
         let mut batch = Batch::new(state.rv);
         for (op, dry_run) in ops {
-            if let Op::Reserve(n) = op {
-                let first = batch.reserve(n.max(1));
-                durable.push(results.len());
-                results.push(Ok(Value::from(first)));
-                continue;
-            }
             let mut txn = Txn::new(&state.index, &batch, dry_run);
             let result = catch_unwind(AssertUnwindSafe(|| ops::apply(&mut txn, op))).unwrap_or_else(|_| {
                 tracing::error!("crdstore: a write panicked");
@@ -94,7 +87,7 @@ impl Writer {
             results.push(result);
         }
         drop(state);
-        if batch.changes.is_empty() && batch.reservations.is_empty() {
+        if batch.changes.is_empty() {
             return results;
         }
         let rv = batch.next_rv - 1;
@@ -106,9 +99,6 @@ impl Writer {
             return results;
         }
         let mut state = self.shared.write();
-        // Under the write lock, so that a new follower (who reads the resourceVersion under the
-        // read lock) gets exactly the steps after it.
-        self.shared.followers.publish(|| steps(&batch));
         for change in batch.changes {
             state.apply(change.entry, &change.name);
         }
@@ -119,23 +109,4 @@ impl Writer {
         self.shared.notify.send_replace(rv);
         results
     }
-}
-
-/// The steps of a committed batch, in resourceVersion order.
-fn steps(batch: &Batch) -> Vec<Sequenced> {
-    let mut steps: Vec<Sequenced> = batch
-        .reservations
-        .iter()
-        .map(|&(first, count)| Sequenced::Reserved { first, count })
-        .chain(batch.changes.iter().map(|c| Sequenced::Change {
-            rv: c.entry.rv,
-            kind: c.entry.kind,
-            namespace: c.entry.namespace.clone(),
-            name: c.name.clone(),
-            event_type: c.entry.event_type,
-            object: c.entry.object.clone(),
-        }))
-        .collect();
-    steps.sort_by_key(Sequenced::rv);
-    steps
 }

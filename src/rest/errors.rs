@@ -6,7 +6,6 @@ use porch_api::gvk::ResourceInfo;
 use porch_layers::{ApiError, IntoApiError};
 
 use crate::cache::{CacheError, ErrorKind};
-use crate::crdstore::StoreError;
 use crate::engine::EngineError;
 use crate::engine::service::ServiceError;
 use crate::error_chain::with_causes;
@@ -19,9 +18,6 @@ pub(crate) enum RestError {
     /// The answer is already decided (a client mistake found by the storage itself).
     #[error(transparent)]
     Api(#[from] ApiError),
-    /// The embedded CR store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
     /// The package engine failed.
     #[error(transparent)]
     Service(#[from] ServiceError),
@@ -34,7 +30,6 @@ impl IntoApiError for RestError {
     fn api_error(&self) -> Option<ApiError> {
         Some(match self {
             Self::Api(api) => api.clone(),
-            Self::Store(e) => store_error(e),
             Self::Service(e) => service_error(e),
             Self::Panicked(_) => ApiError::internal("the server failed while handling the request"),
         })
@@ -43,35 +38,6 @@ impl IntoApiError for RestError {
     /// The whole cause chain (free of secrets: every error below scrubs its own text).
     fn detail(&self) -> String {
         with_causes(self)
-    }
-}
-
-/// The API error kube-apiserver would answer for a store error.
-pub(crate) fn store_error(err: &StoreError) -> ApiError {
-    match err {
-        StoreError::NotFound { kind, name } => ApiError::not_found(kind.group(), kind.plural(), name),
-        StoreError::AlreadyExists { kind, name } => {
-            ApiError::already_exists(kind.group(), kind.plural(), name)
-        }
-        StoreError::Conflict { kind, name } => {
-            ApiError::optimistic_lock(kind.group(), kind.plural(), name, None)
-        }
-        StoreError::Invalid { kind, name, causes } => {
-            ApiError::invalid(kind.group(), kind.kind(), name, causes)
-        }
-        StoreError::BadRequest(message) => ApiError::bad_request(message.clone()),
-        StoreError::ResourceVersion(unservable) => (*unservable).into(),
-        StoreError::NamespaceNotFound(ns) => ApiError::not_found("", "namespaces", ns),
-        StoreError::NamespaceTerminating(ns) => ApiError::forbidden(
-            "",
-            "namespaces",
-            ns,
-            &format!("unable to create new content in namespace {ns} because it is being terminated"),
-        ),
-        StoreError::ImmortalNamespace(ns) => {
-            ApiError::forbidden("", "namespaces", ns, "this namespace may not be deleted")
-        }
-        _ => ApiError::internal("the object store failed; see the server log"),
     }
 }
 
@@ -233,14 +199,5 @@ mod tests {
             RestError::from(e).api_error().map(|a| a.message().to_string()).as_deref(),
             Some("packagerevisions.porch.kpt.dev \"r.p.ws\" is forbidden: no")
         );
-    }
-
-    #[test]
-    fn an_internal_store_failure_reveals_nothing_but_logs_its_causes() {
-        let e =
-            RestError::from(StoreError::Storage(std::sync::Arc::new(std::io::Error::other("disk /var/x"))));
-        let api = e.api_error().unwrap();
-        assert_eq!(api.message(), "Internal error occurred: the object store failed; see the server log");
-        assert!(e.detail().contains("disk /var/x"), "{}", e.detail());
     }
 }

@@ -1,12 +1,10 @@
 //! REST storage: the verbs of each resource over its backend. Storage fails with a typed
-//! [`errors::RestError`] (store and engine errors as they are); [`errors`] holds the one mapping
+//! [`errors::RestError`] (engine errors as they are); [`errors`] holds the one mapping
 //! of each to its API error (apiserver `InterpretCreateError` and friends), which the
 //! `ErrorTranslation` layer applies, and logs, once per request.
 //!
 //! Every resource's storage is a `tower::Service<StorageRequest>` wrapped by the same layers
 //! (`server/resource_stack.rs`) with its [`Strategy`](porch_layers::Strategy):
-//! - [`store`]: the resources of the embedded CR store (standalone mode), whose strategies the
-//!   store applies itself;
 //! - [`packagerevisions`], [`packagerevisionresources`], [`packages`]: the porch.kpt.dev
 //!   resources, each a strategy and a storage service over the engine;
 //! - [`errors`]: what storage fails with, and the API error each failure means;
@@ -20,4 +18,3 @@ pub(crate) mod list;
 pub(crate) mod packagerevisionresources;
 pub(crate) mod packagerevisions;
 pub(crate) mod packages;
-pub(crate) mod store;

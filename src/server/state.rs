@@ -3,12 +3,12 @@
 use super::openapi::OpenApi;
 use super::resource_stack::{ResourceStack, resource_stack};
 use super::resources::{Backend, ResourceDef};
+use crate::crdstore::rest::StoreStorage;
 use crate::crdstore::{Store, StoredKind};
 use crate::engine::service::Engine;
 use crate::rest::packagerevisionresources::{self, PackageRevisionResourcesStrategy};
 use crate::rest::packagerevisions;
 use crate::rest::packages::{self, PackageStrategy};
-use crate::rest::store::StoreStorage;
 use metrics_exporter_prometheus::PrometheusHandle;
 use porch_api::gvk::{PACKAGE_REVISION, PACKAGE_REVISION_RESOURCES, PORCH_PACKAGE};
 use std::sync::Arc;

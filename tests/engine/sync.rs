@@ -215,6 +215,36 @@ async fn after_a_restart_every_repository_is_opened_again_unasked() {
     assert_eq!(names(&env).await, ["a.app.main", "a.app.v1", "b.app.main", "b.app.v1"]);
 }
 
+/// `name → resourceVersion` of every PackageRevision, and of every PackageRev.
+async fn versions(env: &Env) -> (Vec<(String, String)>, Vec<(String, String)>) {
+    let pair = |m: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta| {
+        (m.name.clone().unwrap_or_default(), m.resource_version.clone().unwrap_or_default())
+    };
+    let prs = env.prs().list(&ListParams::default()).await.unwrap().items;
+    let revs: Api<PackageRev> = Api::namespaced(env.client.clone(), NS);
+    let revs = revs.list(&ListParams::default()).await.unwrap().items;
+    (prs.iter().map(|p| pair(&p.metadata)).collect(), revs.iter().map(|r| pair(&r.metadata)).collect())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_writes_no_package_rev_and_keeps_every_resource_version() {
+    let mut env = Env::start();
+    let (a, _) = remote_with_app(env.scratch.path(), "a");
+    env.register("a", &file_url(&a)).await;
+    let before = versions(&env).await;
+    assert_eq!(before.0.len(), 2, "{before:?}");
+    // Each revision's resourceVersion is its PackageRev's.
+    assert_eq!(before.0, before.1);
+    env.restart().await;
+    step("the repository opened again", async {
+        while env.app().open_repositories() < 1 || names(&env).await.len() < 2 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert_eq!(versions(&env).await, before);
+}
+
 /// The server's finalizer of PackageRevs.
 const SERVER_FINALIZER: &str = "internal.porch.kpt.dev/packagerevision";
 /// A user's finalizer.

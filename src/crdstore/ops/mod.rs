@@ -29,9 +29,6 @@ pub(crate) enum Op {
     UpdateStatus(StoredKind, Value),
     /// Delete an object by namespace (`""` when cluster-scoped) and name.
     Delete(StoredKind, String, String, DeleteOptions),
-    /// Take `n` resourceVersions for changes kept outside the store (the package cache); answers
-    /// with the first of them. Handled by the writer itself, never by [`apply`].
-    Reserve(u64),
 }
 
 /// Runs one request against `txn`; returns the object to answer with.
@@ -41,7 +38,6 @@ pub(crate) fn apply(txn: &mut Txn<'_>, op: Op) -> Result<Value> {
         Op::Update(kind, obj) => update::update(txn, kind, obj),
         Op::UpdateStatus(kind, obj) => update::update_status(txn, kind, obj),
         Op::Delete(kind, ns, name, opts) => delete::delete(txn, kind, &ns, &name, &opts),
-        Op::Reserve(_) => Err(StoreError::BadRequest("reservations are handled by the writer".into())),
     }
 }
 

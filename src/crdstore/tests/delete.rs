@@ -123,6 +123,6 @@ async fn the_system_namespaces_may_not_be_deleted() {
         );
     }
     assert_eq!(store.get(StoredKind::Namespace, None, "default").await.unwrap()["status"]["phase"], "Active");
-    let e = crate::rest::errors::store_error(&StoreError::ImmortalNamespace("default".into()));
+    let e = crate::crdstore::rest::store_error(&StoreError::ImmortalNamespace("default".into()));
     assert_eq!(e.code(), 403);
 }

@@ -4,7 +4,6 @@ mod crud;
 mod delete;
 mod list;
 mod restart;
-mod sequence;
 mod update;
 mod validation;
 mod watch;

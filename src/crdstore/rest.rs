@@ -1,24 +1,79 @@
-//! REST storage for the resources of the embedded CR store (standalone mode): Repository,
-//! PackageRev, Secret and Namespace, one [`StoreStorage`] per kind, wrapped by the same layers
-//! as the porch.kpt.dev resources (`server/resource_stack.rs`).
+//! The store served as REST storage (standalone mode): Repository, PackageRev, Secret and
+//! Namespace, one [`StoreStorage`] per kind, wrapped by the same layers as the porch.kpt.dev
+//! resources (`server/resource_stack.rs`). Only `app.rs` and the server's wiring know it.
 //!
 //! Thin by design: the store already has Kubernetes semantics, and applies each kind's
 //! [`Strategy`](porch_layers::Strategy) itself, under its writer lock (the strategies say
 //! [`applied_by_storage`](porch_layers::Strategy::applied_by_storage), so the write layers above
 //! leave them alone). This module maps a [`StorageRequest`] to a store call and turns the
-//! store's neutral [`StoreError`]s into [`RestError`]s, which the `ErrorTranslation` layer
-//! turns into `Status` errors naming the resource (`rest/errors.rs`).
+//! store's neutral [`StoreError`]s into the API errors kube-apiserver answers
+//! ([`StoreCallError`], which the `ErrorTranslation` layer translates and logs).
 
-use super::errors::RestError;
 use crate::crdstore::{
     self, ListOptions, SharedListPage, Store, StoreError, StoredKind, WatchOptions, WriteOptions,
 };
+use crate::error_chain::with_causes;
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use porch_layers::request::{check_send_initial_events, list_metadata};
-use porch_layers::{ApiError, ObjectList, StorageRequest, StorageResponse, Verb};
+use porch_layers::{ApiError, IntoApiError, ObjectList, StorageRequest, StorageResponse, Verb};
 use std::sync::Arc;
 use std::task::{Context, Poll};
+
+/// A failed call of the store's REST storage.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub(crate) enum StoreCallError {
+    /// The answer is already decided (a client mistake found before the store was called).
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl IntoApiError for StoreCallError {
+    fn api_error(&self) -> Option<ApiError> {
+        Some(match self {
+            Self::Api(api) => api.clone(),
+            Self::Store(e) => store_error(e),
+        })
+    }
+
+    /// The whole cause chain (free of secrets: the store's errors name objects, never data).
+    fn detail(&self) -> String {
+        with_causes(self)
+    }
+}
+
+/// The API error kube-apiserver would answer for a store error.
+pub(crate) fn store_error(err: &StoreError) -> ApiError {
+    match err {
+        StoreError::NotFound { kind, name } => ApiError::not_found(kind.group(), kind.plural(), name),
+        StoreError::AlreadyExists { kind, name } => {
+            ApiError::already_exists(kind.group(), kind.plural(), name)
+        }
+        StoreError::Conflict { kind, name } => {
+            ApiError::optimistic_lock(kind.group(), kind.plural(), name, None)
+        }
+        StoreError::Invalid { kind, name, causes } => {
+            ApiError::invalid(kind.group(), kind.kind(), name, causes)
+        }
+        StoreError::BadRequest(message) => ApiError::bad_request(message.clone()),
+        StoreError::ResourceVersion(unservable) => (*unservable).into(),
+        StoreError::NamespaceNotFound(ns) => ApiError::not_found("", "namespaces", ns),
+        StoreError::NamespaceTerminating(ns) => ApiError::forbidden(
+            "",
+            "namespaces",
+            ns,
+            &format!("unable to create new content in namespace {ns} because it is being terminated"),
+        ),
+        StoreError::ImmortalNamespace(ns) => {
+            ApiError::forbidden("", "namespaces", ns, "this namespace may not be deleted")
+        }
+        _ => ApiError::internal("the object store failed; see the server log"),
+    }
+}
 
 /// The REST storage of one stored kind: a `tower::Service<StorageRequest>` over the store.
 #[derive(Clone, Debug)]
@@ -36,10 +91,10 @@ impl StoreStorage {
 
 impl tower::Service<StorageRequest> for StoreStorage {
     type Response = StorageResponse;
-    type Error = RestError;
-    type Future = BoxFuture<'static, Result<StorageResponse, RestError>>;
+    type Error = StoreCallError;
+    type Future = BoxFuture<'static, Result<StorageResponse, StoreCallError>>;
 
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), RestError>> {
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), StoreCallError>> {
         Poll::Ready(Ok(()))
     }
 
@@ -73,7 +128,11 @@ fn list(
     })
 }
 
-async fn serve(store: Store, kind: StoredKind, req: StorageRequest) -> Result<StorageResponse, RestError> {
+async fn serve(
+    store: Store,
+    kind: StoredKind,
+    req: StorageRequest,
+) -> Result<StorageResponse, StoreCallError> {
     let ctx = &req.ctx;
     let ns = ctx.namespace.as_deref();
     let name = ctx.name.as_deref().unwrap_or_default();
@@ -143,5 +202,20 @@ async fn serve(store: Store, kind: StoredKind, req: StorageRequest) -> Result<St
             let metadata = serde_json::json!({"resourceVersion": store.resource_version().to_string()});
             Ok(list(kind, metadata, deleted))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_store_failure_reveals_nothing_but_logs_its_causes() {
+        let e = StoreCallError::from(StoreError::Storage(std::sync::Arc::new(std::io::Error::other(
+            "disk /var/x",
+        ))));
+        let api = e.api_error().unwrap();
+        assert_eq!(api.message(), "Internal error occurred: the object store failed; see the server log");
+        assert!(e.detail().contains("disk /var/x"), "{}", e.detail());
     }
 }
