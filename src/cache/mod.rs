@@ -29,7 +29,7 @@ pub mod watch;
 mod writes;
 
 pub use error::{CacheError, ErrorKind, Result};
-pub use record::{CacheMessage, ChangeLog, RevisionChange, cached_state, state_of};
+pub use record::{CacheMessage, ChangeLog, RevisionChange};
 pub use repository::{CacheOptions, CacheStats, RepositoryCache, RepositorySpec};
 pub use revision::{CacheEvent, CachedPackage, CachedRevision, EventType, Memo, RevisionKey};
 pub(crate) use revision::{latest_candidate, lifecycle_rank};

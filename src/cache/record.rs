@@ -6,7 +6,7 @@
 use futures::future::BoxFuture;
 use porch_api::config::RevisionState;
 
-use super::revision::{CachedRevision, EventType};
+use super::revision::EventType;
 use crate::cache::Result;
 use crate::git::DiscoveredRevision;
 
@@ -40,7 +40,7 @@ impl RevisionChange {
 }
 
 /// The state of an indexed revision: what changes whenever the API shows it differently.
-pub fn state_of(revision: &DiscoveredRevision, latest: bool) -> RevisionState {
+fn state_of(revision: &DiscoveredRevision, latest: bool) -> RevisionState {
     RevisionState {
         ref_: revision.ref_name.clone(),
         commit: revision.commit.to_string(),
@@ -48,11 +48,6 @@ pub fn state_of(revision: &DiscoveredRevision, latest: bool) -> RevisionState {
         revision: revision.revision,
         latest,
     }
-}
-
-/// The state of a cached revision.
-pub fn cached_state(revision: &CachedRevision) -> RevisionState {
-    state_of(&revision.revision, revision.latest)
 }
 
 /// Records changes of revisions. Implementations write each change to the revision's PackageRev

@@ -250,12 +250,12 @@ impl RepositoryCache {
     pub(super) async fn commit(&self, changes: Vec<Change>, refs: RefsUpdate) -> Result<Vec<CacheEvent>> {
         let _publish = self.inner.publish.lock().await;
         let planned = self.index().plan(changes);
-        let events = if planned.is_empty() {
-            Vec::new()
+        let (events, recorded) = if planned.is_empty() {
+            (Vec::new(), None)
         } else {
-            let rvs = self.record(&planned).await?;
+            let (keys, rvs) = self.record(&planned).await?;
             let mut index = self.inner.index.write().unwrap_or_else(|e| e.into_inner());
-            index.apply(planned, rvs)
+            (index.apply(planned, rvs), Some(keys))
         };
         {
             let mut cached = self.inner.refs.lock().unwrap_or_else(|e| e.into_inner());
@@ -275,14 +275,10 @@ impl RepositoryCache {
             // No receiver is fine: nobody watches yet.
             let _ = self.inner.events.send(event.clone());
         }
-        if !events.is_empty() {
-            self.tell(CacheMessage::Recorded(events.iter().map(|e| self.key_of(&e.revision.name)).collect()));
+        if let Some(keys) = recorded {
+            self.tell(CacheMessage::Recorded(keys));
         }
         Ok(events)
-    }
-
-    fn key_of(&self, name: &str) -> (String, String) {
-        (self.inner.namespace.clone(), name.to_string())
     }
 
     fn tell(&self, message: CacheMessage) {
@@ -292,8 +288,9 @@ impl RepositoryCache {
     }
 
     /// Records a planned batch through the change log, announced to the event pump first;
-    /// returns the resourceVersion of each change.
-    async fn record(&self, planned: &[Planned]) -> Result<Vec<u64>> {
+    /// returns the announced `(namespace, name)`s (for the pump's end of the batch) and the
+    /// resourceVersion of each change.
+    async fn record(&self, planned: &[Planned]) -> Result<(Vec<(String, String)>, Vec<u64>)> {
         let (ns, repo) = (&self.inner.namespace, &self.inner.name);
         let changes: Vec<RevisionChange> = {
             let index = self.index();
@@ -305,13 +302,15 @@ impl RepositoryCache {
                 })
                 .collect()
         };
-        let keys: Vec<(String, String)> = changes.iter().map(|c| self.key_of(&c.name)).collect();
+        let keys: Vec<(String, String)> = changes.iter().map(|c| (ns.clone(), c.name.clone())).collect();
         self.tell(CacheMessage::Recording(keys.clone()));
-        let recorded = self.inner.log.record(changes).await;
-        if recorded.is_err() {
-            self.tell(CacheMessage::Recorded(keys));
+        match self.inner.log.record(changes).await {
+            Ok(rvs) => Ok((keys, rvs)),
+            Err(e) => {
+                self.tell(CacheMessage::Recorded(keys));
+                Err(e)
+            }
         }
-        recorded
     }
 
     /// Closes the cache (its Repository is being deleted): emits DELETED for every revision,

@@ -68,36 +68,20 @@ impl Metadata {
         state: &RevisionState,
     ) -> Result<u64, MetadataError> {
         let (ns, name) = (change.namespace.as_str(), change.name.as_str());
-        let api = &self.api(ns);
-        let err = |action| move |e| MetadataError::api(action, ns, name, e);
-        retry_on_conflict(MetadataError::is_conflict, |attempt| async move {
-            // The first attempt starts from memory; a retry reads afresh (someone else wrote).
-            let current = match self.get(ns, name) {
-                Some(current) if attempt == 1 => Some((*current).clone()),
-                _ => api.get_opt(name).await.map_err(err("read"))?.map(decoded_or_fresh),
-            };
-            let written = match current {
-                Some(rev) if rev.spec.state.as_ref() == Some(state) => return Ok(meta_rv(&rev).unwrap_or(0)),
-                Some(mut rev) => {
-                    rev.spec.state = Some(state.clone());
-                    rev.metadata.managed_fields = None;
-                    api.replace(name, &PostParams::default(), &Stored::new(rev))
-                        .await
-                        .map_err(err("update"))?
-                }
-                None => {
-                    let uid = package_revision_uid(ns, name).to_string();
-                    let mut rev =
-                        PackageRev::shadow(ns, name, &change.repository, &uid, &UserMeta::default());
-                    rev.spec.state = Some(state.clone());
-                    api.create(&PostParams::default(), &Stored::new(rev)).await.map_err(err("create"))?
-                }
-            };
-            let rv = stored_rv(&written).unwrap_or(0);
-            self.remember(decoded_or_fresh(written));
-            Ok(rv)
-        })
-        .await
+        let fresh = || {
+            let uid = package_revision_uid(ns, name).to_string();
+            let mut rev = PackageRev::shadow(ns, name, &change.repository, &uid, &UserMeta::default());
+            rev.spec.state = Some(state.clone());
+            rev
+        };
+        let written = self
+            .upsert(ns, name, fresh, |rev| {
+                let changed = rev.spec.state.as_ref() != Some(state);
+                rev.spec.state = Some(state.clone());
+                changed
+            })
+            .await?;
+        Ok(meta_rv(&written).unwrap_or(0))
     }
 
     /// Records that the revision of `change` is gone: clears its state and the server's

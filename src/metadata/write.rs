@@ -41,28 +41,55 @@ impl Metadata {
         uid: &str,
         user: &UserMeta,
     ) -> Result<Arc<PackageRev>, MetadataError> {
+        self.upsert(
+            namespace,
+            name,
+            || PackageRev::shadow(namespace, name, repository, uid, user),
+            |rev| {
+                set_shadow_meta(&mut rev.metadata, repository, uid, user);
+                true
+            },
+        )
+        .await
+    }
+
+    /// Updates the PackageRev `namespace/name` with `edit` (which answers whether it changed
+    /// anything; nothing is written when not), or creates `fresh()` when there is none. The
+    /// first attempt starts from memory; a retry after a lost race reads afresh. Returns what
+    /// is seen of it afterwards.
+    pub(super) async fn upsert(
+        &self,
+        namespace: &str,
+        name: &str,
+        fresh: impl Fn() -> PackageRev,
+        edit: impl Fn(&mut PackageRev) -> bool,
+    ) -> Result<Arc<PackageRev>, MetadataError> {
         let api = &self.api(namespace);
         let err = |action| move |e| MetadataError::api(action, namespace, name, e);
-        let written = retry_on_conflict(MetadataError::is_conflict, |attempt| async move {
-            // The first attempt starts from memory; a retry reads afresh (someone else wrote).
+        let (fresh, edit) = (&fresh, &edit);
+        retry_on_conflict(MetadataError::is_conflict, |attempt| async move {
             let current = match self.get(namespace, name) {
-                Some(current) if attempt == 1 => Some((*current).clone()),
-                _ => api.get_opt(name).await.map_err(err("read"))?.map(decoded_or_fresh),
+                Some(current) if attempt == 1 => Some(current),
+                _ => api.get_opt(name).await.map_err(err("read"))?.map(|r| Arc::new(decoded_or_fresh(r))),
             };
-            match current {
-                Some(mut rev) => {
-                    set_shadow_meta(&mut rev.metadata, repository, uid, user);
+            let written = match current {
+                Some(current) => {
+                    let mut rev = (*current).clone();
+                    if !edit(&mut rev) {
+                        return Ok(current);
+                    }
                     rev.metadata.managed_fields = None;
-                    api.replace(name, &PostParams::default(), &Stored::new(rev)).await.map_err(err("update"))
+                    api.replace(name, &PostParams::default(), &Stored::new(rev))
+                        .await
+                        .map_err(err("update"))?
                 }
                 None => {
-                    let rev = PackageRev::shadow(namespace, name, repository, uid, user);
-                    api.create(&PostParams::default(), &Stored::new(rev)).await.map_err(err("create"))
+                    api.create(&PostParams::default(), &Stored::new(fresh())).await.map_err(err("create"))?
                 }
-            }
+            };
+            Ok(self.remember(decoded_or_fresh(written)))
         })
-        .await?;
-        Ok(self.remember(decoded_or_fresh(written)))
+        .await
     }
 
     /// Deletes the PackageRev of `namespace/name`. With user finalizers left it stays, marked
