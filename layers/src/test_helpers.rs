@@ -110,12 +110,12 @@ pub(crate) fn answer(req: StorageRequest) -> StorageResponse {
     match (req.ctx.verb, req.body) {
         (Verb::Create, Some(body)) => StorageResponse::created(body),
         (_, Some(body)) => StorageResponse::ok(body),
-        (Verb::List, None) => StorageResponse::list(ObjectList {
-            api_version: "example.dev/v1".into(),
-            kind: "WidgetList".into(),
-            metadata: json!({"resourceVersion": "9", "continue": "next"}),
-            items: vec![Arc::new(named("a")), Arc::new(named("b"))],
-        }),
+        (Verb::List, None) => StorageResponse::list(ObjectList::new(
+            "example.dev/v1",
+            "WidgetList",
+            json!({"resourceVersion": "9", "continue": "next"}),
+            vec![Arc::new(named("a")), Arc::new(named("b"))],
+        )),
         (_, None) => StorageResponse::ok(named(req.ctx.name.as_deref().unwrap_or("a"))),
     }
 }

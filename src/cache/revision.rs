@@ -49,35 +49,59 @@ pub struct CachedRevision {
     /// Whether this is the latest published revision of its package (`kpt.dev/latest-revision`).
     pub latest: bool,
     /// The revision's API object, built once by the engine (lists serve it without rebuilding).
-    pub object: Memo<Arc<serde_json::Value>>,
+    pub object: Memo<porch_layers::EncodedObject>,
 }
 
 /// A value computed at most once per key for an immutable revision, such as its API object,
-/// which also depends on a few facts outside the revision (summarised by the key). Not copied by
+/// which also depends on a few facts outside the revision (summarised by the key). Each use
+/// also stamps it with the caller's view of those facts (a generation counter), so that a later
+/// caller at the same generation may take it without computing the key again. Not copied by
 /// `clone` and never part of a comparison.
-#[derive(Default)]
 pub struct Memo<T> {
-    slot: std::sync::Mutex<Option<(u64, T)>>,
+    slot: std::sync::Mutex<Option<Slot<T>>>,
+}
+
+impl<T> Default for Memo<T> {
+    fn default() -> Self {
+        Self { slot: std::sync::Mutex::new(None) }
+    }
+}
+
+/// What a [`Memo`] holds: the value, its key and the generation it was last confirmed at.
+struct Slot<T> {
+    key: u64,
+    stamp: u64,
+    value: T,
 }
 
 impl<T: Clone> Memo<T> {
-    /// The value for `key`, built by `build` the first time (or when the key changed).
-    pub fn get_or(&self, key: u64, build: impl FnOnce() -> T) -> T {
+    /// The value for `key`, built by `build` the first time (or when the key changed), now
+    /// confirmed at generation `stamp`.
+    pub fn get_or(&self, key: u64, stamp: u64, build: impl FnOnce() -> T) -> T {
         let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
-        match slot.as_ref() {
-            Some((k, value)) if *k == key => value.clone(),
+        match slot.as_mut() {
+            Some(held) if held.key == key => {
+                held.stamp = stamp;
+                held.value.clone()
+            }
             _ => {
                 let value = build();
-                *slot = Some((key, value.clone()));
+                *slot = Some(Slot { key, stamp, value: value.clone() });
                 value
             }
         }
+    }
+
+    /// The value, if it was built or confirmed at generation `stamp` with a key `same` accepts.
+    pub fn confirmed(&self, stamp: u64, same: impl FnOnce(u64) -> bool) -> Option<T> {
+        let slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
+        slot.as_ref().filter(|held| held.stamp == stamp && same(held.key)).map(|held| held.value.clone())
     }
 }
 
 impl<T> Clone for Memo<T> {
     fn clone(&self) -> Self {
-        Self { slot: std::sync::Mutex::new(None) }
+        Self::default()
     }
 }
 
@@ -182,4 +206,22 @@ pub struct CacheEvent {
     pub revision: Arc<CachedRevision>,
     /// The resourceVersion of the change (equals `revision.resource_version`).
     pub resource_version: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Memo;
+
+    #[test]
+    fn a_memo_builds_once_per_key_and_is_confirmed_only_at_its_last_stamp() {
+        let memo = Memo::default();
+        assert_eq!(memo.confirmed(1, |_| true), None, "nothing built yet");
+        assert_eq!(memo.get_or(10, 1, || "a"), "a");
+        assert_eq!(memo.get_or(10, 2, || "rebuilt"), "a", "same key: kept, now confirmed at 2");
+        assert_eq!(memo.confirmed(2, |key| key == 10), Some("a"));
+        assert_eq!(memo.confirmed(1, |_| true), None, "an older stamp is not confirmed");
+        assert_eq!(memo.confirmed(2, |key| key == 11), None, "the caller's facts differ");
+        assert_eq!(memo.get_or(11, 3, || "b"), "b", "a new key rebuilds");
+        assert_eq!(memo.confirmed(3, |_| true), Some("b"));
+    }
 }

@@ -120,12 +120,12 @@ fn list(
     metadata: serde_json::Value,
     items: Vec<Arc<serde_json::Value>>,
 ) -> StorageResponse {
-    StorageResponse::list(ObjectList {
-        api_version: kind.api_version().to_string(),
-        kind: format!("{}List", kind.kind()),
+    StorageResponse::list(ObjectList::new(
+        kind.api_version(),
+        format!("{}List", kind.kind()),
         metadata,
         items,
-    })
+    ))
 }
 
 async fn serve(

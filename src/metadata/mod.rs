@@ -21,6 +21,7 @@ mod retry;
 mod watch;
 mod write;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -77,6 +78,15 @@ struct Inner {
     writer: Mutex<Option<Writer<PackageRev>>>,
     /// This server's writes the store may not hold yet.
     overlay: RwLock<Overlay>,
+    /// Advanced after every change of what [`Metadata::get`] answers (never 0).
+    generation: AtomicU64,
+}
+
+impl Inner {
+    /// Announces a change of the store or the overlay, made before this call.
+    fn advance(&self) {
+        self.generation.fetch_add(1, Ordering::Release);
+    }
 }
 
 impl std::fmt::Debug for Metadata {
@@ -114,6 +124,7 @@ impl Metadata {
                 store,
                 writer: Mutex::new(Some(writer)),
                 overlay: RwLock::default(),
+                generation: AtomicU64::new(1),
             }),
         }
     }
@@ -142,19 +153,32 @@ impl Metadata {
         overlay.view(&key, self.inner.store.get(&key))
     }
 
+    /// The generation of what [`get`](Self::get) answers: while it stays the same, so do the
+    /// answers (a change is made before the generation advances past it).
+    pub(crate) fn generation(&self) -> u64 {
+        self.inner.generation.load(Ordering::Acquire)
+    }
+
     /// Records `rev`, the API's answer to a write; returns what is seen of it now.
     fn remember(&self, rev: PackageRev) -> Arc<PackageRev> {
-        let mut overlay = self.inner.overlay.write().unwrap_or_else(|e| e.into_inner());
-        let watched = self.inner.store.get(&overlay::key_of(&rev));
-        overlay.written(rev, watched)
+        let seen = {
+            let mut overlay = self.inner.overlay.write().unwrap_or_else(|e| e.into_inner());
+            let watched = self.inner.store.get(&overlay::key_of(&rev));
+            overlay.written(rev, watched)
+        };
+        self.inner.advance();
+        seen
     }
 
     /// Records that `namespace/name` is gone (its last answer having resourceVersion `last`).
     fn forget(&self, namespace: &str, name: &str, last: Option<u64>) {
         let key = overlay::key(namespace, name);
-        let mut overlay = self.inner.overlay.write().unwrap_or_else(|e| e.into_inner());
-        let watched = self.inner.store.get(&key);
-        overlay.gone(key, last, watched.as_deref());
+        {
+            let mut overlay = self.inner.overlay.write().unwrap_or_else(|e| e.into_inner());
+            let watched = self.inner.store.get(&key);
+            overlay.gone(key, last, watched.as_deref());
+        }
+        self.inner.advance();
     }
 }
 

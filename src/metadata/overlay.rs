@@ -65,6 +65,9 @@ pub(super) struct Overlay(HashMap<Key, Entry>);
 impl Overlay {
     /// What a reader sees of `key` while the store holds `watched`.
     pub(super) fn view(&self, key: &Key, watched: Option<Arc<PackageRev>>) -> Option<Arc<PackageRev>> {
+        if self.0.is_empty() {
+            return watched;
+        }
         match self.0.get(key) {
             None => watched,
             Some(entry) if watched.as_deref().is_some_and(|w| entry.settled_by(meta_rv(w))) => watched,
@@ -74,17 +77,24 @@ impl Overlay {
     }
 
     /// Records `rev`, the API's answer to a write, unless what is seen of it is newer already;
-    /// returns what is seen now.
+    /// returns what is seen now. Nothing is kept when the store `watched` holds the write (or
+    /// newer) already: the watch often delivers an object before the writer has its answer, and
+    /// an entry the watch has passed would never be settled.
     pub(super) fn written(&mut self, rev: PackageRev, watched: Option<Arc<PackageRev>>) -> Arc<PackageRev> {
         let key = key_of(&rev);
         let rev = Arc::new(rev);
-        match self.view(&key, watched) {
-            Some(seen) if matches!((meta_rv(&seen), meta_rv(&rev)), (Some(s), Some(r)) if s > r) => seen,
-            _ => {
-                self.0.insert(key, Entry::Written(rev.clone()));
-                rev
-            }
+        if let Some(seen) = self.view(&key, watched.clone())
+            && matches!((meta_rv(&seen), meta_rv(&rev)), (Some(s), Some(r)) if s > r)
+        {
+            return seen;
         }
+        let entry = Entry::Written(rev.clone());
+        if watched.as_deref().is_some_and(|w| entry.settled_by(meta_rv(w))) {
+            self.0.remove(&key);
+        } else {
+            self.0.insert(key, entry);
+        }
+        rev
     }
 
     /// Records that `key` is gone: last seen at resourceVersion `last` (the API's last answer),
@@ -191,6 +201,17 @@ mod tests {
         let seen = o.written(rev("6"), Some(Arc::new(rev("8"))));
         assert_eq!(rv_of(Some(seen)), Some("8".into()));
         assert_eq!(rv_of(Some(o.written(rev("x"), None))), Some("x".into()), "not a number: newer");
+    }
+
+    #[test]
+    fn a_write_the_store_has_already_is_not_kept() {
+        let mut o = Overlay::default();
+        o.written(rev("4"), None);
+        let seen = o.written(rev("5"), Some(Arc::new(rev("5"))));
+        assert_eq!(rv_of(Some(seen)), Some("5".into()));
+        assert_eq!(o.len(), 0, "the watch delivered it before the answer: nothing left to settle");
+        o.written(rev("6"), Some(Arc::new(rev("5"))));
+        assert_eq!(o.len(), 1, "the store is older than the write");
     }
 
     #[test]

@@ -124,8 +124,13 @@ pub(super) async fn run(inner: Weak<Inner>, client: kube::Client, writer: Writer
                 if matches!(event, Event::InitDone) {
                     last_error = None;
                 }
-                let mut overlay = inner.overlay.write().unwrap_or_else(|e| e.into_inner());
-                overlay.settle(&event, |key| inner.store.get(key));
+                inner
+                    .overlay
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .settle(&event, |key| inner.store.get(key));
+                // The reflector applied the event before yielding it.
+                inner.advance();
             }
             Err(e) => {
                 let text = e.to_string();

@@ -1,10 +1,11 @@
 //! What the REST storage of the porch.kpt.dev resources shares: the caller of a request,
 //! typed bodies, list options and the JSON responses.
 
+use bytes::Bytes;
 use futures::future::BoxFuture;
 use porch_api::gvk::ResourceInfo;
 use porch_layers::request::{check_send_initial_events, list_metadata};
-use porch_layers::{ApiError, ObjectList, RequestContext, StorageRequest, StorageResponse};
+use porch_layers::{ApiError, EncodedObject, ObjectList, RequestContext, StorageRequest, StorageResponse};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -113,24 +114,36 @@ pub(crate) fn list_response<T: Serialize>(
 ) -> Result<StorageResponse, ApiError> {
     let items = listed.items.iter().map(|o| to_json(o).map(Arc::new)).collect::<Result<Vec<_>, _>>()?;
     let Listed { continue_token, remaining, warnings, .. } = listed;
-    Ok(json_list_response(info, Listed { items, continue_token, remaining, warnings }, resource_version))
+    let list = Listed { items, continue_token, remaining, warnings };
+    Ok(json_list_response(info, list, None, resource_version))
 }
 
-/// A list response of shared JSON objects at `resource_version` (read before listing, so that
-/// a watch from it misses nothing the list did not show), with its skipped repositories as
-/// warnings.
-pub(crate) fn json_list_response(
+/// A list response of shared objects kept with their encodings (written by copying those).
+pub(crate) fn encoded_list_response(
+    info: &ResourceInfo,
+    listed: Listed<EncodedObject>,
+    resource_version: u64,
+) -> StorageResponse {
+    let Listed { items, continue_token, remaining, warnings } = listed;
+    let (items, encoded) = items.into_iter().map(|e| (e.object, e.json)).unzip();
+    let list = Listed { items, continue_token, remaining, warnings };
+    json_list_response(info, list, Some(encoded), resource_version)
+}
+
+/// A list response of shared JSON objects (and their encodings, if kept) at
+/// `resource_version` (read before listing, so that a watch from it misses nothing the list did
+/// not show), with its skipped repositories as warnings.
+fn json_list_response(
     info: &ResourceInfo,
     listed: Listed<Arc<Value>>,
+    encoded: Option<Vec<Bytes>>,
     resource_version: u64,
 ) -> StorageResponse {
     let metadata = list_metadata(resource_version, listed.continue_token.as_deref(), listed.remaining);
-    let list = ObjectList {
-        api_version: info.api_version.to_string(),
-        kind: info.list_kind.to_string(),
-        metadata,
-        items: listed.items,
-    };
+    let mut list = ObjectList::new(info.api_version, info.list_kind, metadata, listed.items);
+    if let Some(encoded) = encoded {
+        list = list.with_encoded(encoded);
+    }
     let mut response = StorageResponse::list(list);
     response.warnings = listed.warnings;
     response

@@ -8,14 +8,13 @@ use std::future::Future;
 use std::sync::Arc;
 
 use futures::StreamExt;
-use porch_api::{PackageRev, PackageRevisionResources, PorchPackage, Repository};
+use porch_api::{PackageRevisionResources, PorchPackage, Repository};
 use porch_layers::paging::{self, Page};
-use porch_layers::{ApiError, LabelSelector};
+use porch_layers::{ApiError, EncodedObject, LabelSelector};
 use serde_json::Value;
 
 use crate::cache::{CachedPackage, CachedRevision, RepositoryCache};
 use crate::engine::filter::RevisionFilter;
-use crate::engine::objects;
 use crate::engine::registry::repository_key;
 use crate::engine::service::{Engine, ListedRevision, SortKey};
 
@@ -166,17 +165,16 @@ pub(crate) async fn namespace_revisions(
     Ok(revisions.into_iter().map(|(rev, _, _)| rev).collect())
 }
 
-/// LIST of PackageRevisions, as their shared JSON objects.
+/// LIST of PackageRevisions, as their shared objects with their encodings.
 pub(crate) async fn revisions(
     engine: &Engine,
     options: &ListOptions<'_>,
-) -> Result<Listed<Arc<Value>>, ApiError> {
+) -> Result<Listed<EncodedObject>, ApiError> {
     let (revisions, warnings) = matching_revisions(engine, options).await?;
     let mut items = Vec::with_capacity(revisions.len());
     for (rev, facts, _) in revisions {
-        let meta = engine.revision_meta(&rev);
-        let object = objects::package_revision_json(&rev, meta.as_deref(), &facts);
-        if labels_match(options.labels, &object) {
+        let object = engine.revision_json(&rev, &facts);
+        if labels_match(options.labels, &object.object) {
             items.push((rev, object));
         }
     }
@@ -189,19 +187,18 @@ pub(crate) async fn resources(
     options: &ListOptions<'_>,
 ) -> Result<Listed<PackageRevisionResources>, ApiError> {
     let (revisions, warnings) = matching_revisions(engine, options).await?;
-    let mut matching: Vec<(Arc<CachedRevision>, RepositoryCache, Option<Arc<PackageRev>>)> =
-        Vec::with_capacity(revisions.len());
+    let mut matching: Vec<(Arc<CachedRevision>, RepositoryCache)> = Vec::with_capacity(revisions.len());
     for (rev, facts, cache) in revisions {
-        let meta = engine.revision_meta(&rev);
-        if labels_match(options.labels, &objects::package_revision_json(&rev, meta.as_deref(), &facts)) {
-            matching.push((rev, cache, meta));
+        if labels_match(options.labels, &engine.revision_json(&rev, &facts).object) {
+            matching.push((rev, cache));
         }
     }
-    // The files are read only for the revisions of the page.
+    // The files (and metadata) are read only for the revisions of the page.
     let Listed { items, continue_token, remaining, warnings } =
-        page(matching, |(rev, _, _)| SortKey::of(rev), |item| item, options, warnings)?;
+        page(matching, |(rev, _)| SortKey::of(rev), |item| item, options, warnings)?;
     let mut resources = Vec::with_capacity(items.len());
-    for (rev, cache, meta) in items {
+    for (rev, cache) in items {
+        let meta = engine.revision_meta(&rev);
         resources.push(engine.resources_of(&cache, &rev, meta.as_deref()).await?);
     }
     Ok(Listed { items: resources, continue_token, remaining, warnings })

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::columns::PACKAGE_REVISIONS;
 use super::engine::{
-    EngineStorage, caller, decode, filter, json_list_response, name_of, options, to_json, watch_request,
+    EngineStorage, caller, decode, encoded_list_response, filter, name_of, options, to_json, watch_request,
 };
 use super::errors::RestError;
 use super::list;
@@ -145,7 +145,7 @@ async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, R
             let filter = filter(&req, Target::Revisions)?;
             let resource_version = engine.read_version(req.list.read_at).await?;
             let listed = list::revisions(&engine, &options(&req, &filter)).await?;
-            Ok(json_list_response(&PACKAGE_REVISION, listed, resource_version))
+            Ok(encoded_list_response(&PACKAGE_REVISION, listed, resource_version))
         }
         Verb::Create | Verb::Update | Verb::Patch => {
             let pr = decode(req.body, &PACKAGE_REVISION)?;

@@ -67,22 +67,11 @@ pub(crate) fn add_warning(res: &mut Response<ResponseBody>, text: &str) {
     }
 }
 
-/// A list response serialized straight from shared items (no copies).
-pub(crate) fn list_response(
-    code: StatusCode,
-    api_version: &str,
-    kind: &str,
-    metadata: &serde_json::Value,
-    items: &[std::sync::Arc<serde_json::Value>],
-) -> Response<ResponseBody> {
-    #[derive(serde::Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct ListBody<'a> {
-        api_version: &'a str,
-        kind: &'a str,
-        metadata: &'a serde_json::Value,
-        items: Vec<&'a serde_json::Value>,
+/// A list response, written from the items' kept encodings where the storage has them
+/// ([`ObjectList::to_vec`]); 500 when an item does not serialize.
+pub(crate) fn list_response(code: StatusCode, list: &porch_layers::ObjectList) -> Response<ResponseBody> {
+    match list.to_vec() {
+        Ok(body) => bytes_response(code, JSON, body),
+        Err(e) => error_response(&ApiError::internal(e)),
     }
-    let list = ListBody { api_version, kind, metadata, items: items.iter().map(AsRef::as_ref).collect() };
-    json_response_typed(code, JSON, &list)
 }

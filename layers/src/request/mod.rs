@@ -11,12 +11,14 @@
 //! stream or a `Status`. Nothing here touches HTTP.
 
 mod context;
+mod encoded;
 mod options;
 pub mod precondition;
 mod resource_version;
 mod response;
 
 pub use context::{RequestContext, UserInfo, Verb};
+pub use encoded::EncodedObject;
 pub use options::{DeleteOptions, ListOptions, check_send_initial_events};
 pub use resource_version::{FRESHNESS_WAIT, ReadAt, Unservable, parse_resource_version};
 pub use response::{

@@ -99,9 +99,22 @@ pub struct ObjectList {
     pub metadata: Value,
     /// The objects of the page.
     pub items: Vec<Arc<Value>>,
+    /// The JSON of each item, when the storage keeps its objects encoded (see
+    /// [`with_encoded`](Self::with_encoded)). A layer that changes `items` clears it.
+    pub encoded: Option<Vec<bytes::Bytes>>,
 }
 
 impl ObjectList {
+    /// A page of `items` (without their encodings).
+    pub fn new(
+        api_version: impl Into<String>,
+        kind: impl Into<String>,
+        metadata: Value,
+        items: Vec<Arc<Value>>,
+    ) -> Self {
+        Self { api_version: api_version.into(), kind: kind.into(), metadata, items, encoded: None }
+    }
+
     /// The list as JSON (`apiVersion`, `kind`, `metadata`, `items`).
     pub fn to_json(&self) -> Value {
         serde_json::json!({

@@ -163,6 +163,15 @@ impl Engine {
         self.metadata.get(&rev.namespace, &rev.name)
     }
 
+    /// The PackageRevision of `rev` as JSON, with its metadata as this server sees it now.
+    pub(crate) fn revision_json(
+        &self,
+        rev: &CachedRevision,
+        repo: &RepoFacts,
+    ) -> porch_layers::EncodedObject {
+        objects::package_revision_json(rev, self.metadata.generation(), || self.revision_meta(rev), repo)
+    }
+
     /// GET of a PackageRevision.
     pub(crate) async fn get_revision(&self, namespace: &str, name: &str) -> Result<PackageRevision> {
         Ok(self.find(&porch_api::gvk::PACKAGE_REVISION, namespace, name).await?.object())

@@ -297,9 +297,7 @@ fn encode(res: StorageResponse, warnings: &[String]) -> Response<ResponseBody> {
     let code = StatusCode::from_u16(res.code).unwrap_or(StatusCode::OK);
     let mut http = match &res.payload {
         Payload::Object(obj) => json_response(code, obj),
-        Payload::List(list) => {
-            list_response(code, &list.api_version, &list.kind, &list.metadata, &list.items)
-        }
+        Payload::List(list) => list_response(code, list),
         Payload::Table(table) => json_response_typed(code, TABLE_CONTENT_TYPE, table),
         Payload::Status(e) => error_response(e),
         Payload::Watch(_) => {
