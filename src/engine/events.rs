@@ -485,3 +485,7 @@ async fn resources_json(git: Option<GitRepository>, rev: &CachedRevision, revisi
     object["metadata"] = metadata;
     Some(object)
 }
+
+#[cfg(test)]
+#[path = "events_tests.rs"]
+mod tests;
