@@ -147,20 +147,7 @@ pub(crate) async fn run(watches: Watches, registry: Registry, client: kube::Clie
         tracing::error!("the cache events are already consumed; watches get no events");
         return;
     };
-    let position = watches.revisions.resource_version();
-    let mut pump = Pump {
-        watches,
-        registry,
-        caches,
-        position,
-        expired: false,
-        early: BTreeMap::new(),
-        in_flight: HashMap::new(),
-        metas: HashMap::new(),
-        revisions: HashMap::new(),
-        packages: HashMap::new(),
-        facts: HashMap::new(),
-    };
+    let mut pump = Pump::new(watches, registry, caches);
     let api: Api<Stored<PackageRev>> = Api::all(client);
     loop {
         if let Err(e) = pump.list(&api).await {
@@ -186,6 +173,24 @@ fn parse_rev(object: Stored<PackageRev>) -> Option<PackageRev> {
 }
 
 impl Pump {
+    /// A pump that knows nothing yet, at the resourceVersion the watches start from.
+    fn new(watches: Watches, registry: Registry, caches: UnboundedReceiver<CacheMessage>) -> Self {
+        let position = watches.revisions.resource_version();
+        Self {
+            watches,
+            registry,
+            caches,
+            position,
+            expired: false,
+            early: BTreeMap::new(),
+            in_flight: HashMap::new(),
+            metas: HashMap::new(),
+            revisions: HashMap::new(),
+            packages: HashMap::new(),
+            facts: HashMap::new(),
+        }
+    }
+
     /// Lists the PackageRevs: what they are now, and (when the list is newer than what the
     /// watches have) the point the windows start afresh from.
     async fn list(&mut self, api: &Api<Stored<PackageRev>>) -> Result<(), kube::Error> {

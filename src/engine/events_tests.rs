@@ -30,18 +30,17 @@ fn pump(client: &kube::Client, data_dir: &std::path::Path, start: u64) -> Pump {
         max_concurrent_syncs: 1,
     });
     let caches = registry.take_events().expect("a new registry's events");
-    Pump {
-        watches,
-        registry,
-        caches,
-        position: start,
-        expired: false,
-        early: BTreeMap::new(),
-        in_flight: HashMap::new(),
-        metas: HashMap::new(),
-        revisions: HashMap::new(),
-        packages: HashMap::new(),
-        facts: HashMap::new(),
+    Pump::new(watches, registry, caches)
+}
+
+/// A watch of every PackageRevision from resourceVersion `rv`.
+fn from(rv: u64) -> WatchRequest {
+    WatchRequest {
+        namespace: None,
+        matches: Arc::new(|_| true),
+        resource_version: Some(rv.to_string()),
+        send_initial_events: false,
+        allow_bookmarks: false,
     }
 }
 
@@ -60,14 +59,7 @@ async fn an_expired_package_rev_watch_lists_again_and_restarts_the_windows() {
         kube::Resource::meta(&made).resource_version.as_deref().unwrap().parse::<u64>().unwrap()
     };
     let mut pump = pump(&client, tmp.path(), start);
-    let before = pump.watches.revisions.watch(WatchRequest {
-        namespace: None,
-        matches: Arc::new(|_| true),
-        resource_version: Some(start.to_string()),
-        send_initial_events: false,
-        allow_bookmarks: false,
-    });
-    let mut before = before.expect("a watch from the windows' start");
+    let mut before = pump.watches.revisions.watch(from(start)).expect("a watch from the windows' start");
 
     // Twice the store's window of changes after the pump's position: its watch is expired.
     for i in 1..=2 * WINDOW {
@@ -98,13 +90,6 @@ async fn an_expired_package_rev_watch_lists_again_and_restarts_the_windows() {
         .expect("an event before the end");
     assert_eq!(event.event_type, WatchEventType::Error);
     assert_eq!(event.object["code"], 410, "{:?}", event.object);
-    let after = pump.watches.revisions.watch(WatchRequest {
-        namespace: None,
-        matches: Arc::new(|_| true),
-        resource_version: Some(start.to_string()),
-        send_initial_events: false,
-        allow_bookmarks: false,
-    });
-    let first = after.unwrap().next().await.expect("an answer");
+    let first = pump.watches.revisions.watch(from(start)).unwrap().next().await.expect("an answer");
     assert_eq!((first.event_type, first.object["code"].clone()), (WatchEventType::Error, 410.into()));
 }
