@@ -8,7 +8,7 @@ mod app;
 pub mod cache;
 mod config;
 pub mod crdstore;
-pub mod engine;
+mod engine;
 mod error_chain;
 mod freshness;
 #[doc(hidden)]

@@ -1,5 +1,5 @@
-//! [`EngineError`]: why an engine step refused a request, with a [`ErrorKind`] the REST layer
-//! maps to an API status.
+//! [`EngineError`]: why an engine step refused a request; the REST layer maps each variant to an
+//! API status.
 //!
 //! Decision: the engine returns its own `thiserror` enum rather than `ApiError`, because the
 //! object name and resource (needed for `Invalid`/`Forbidden` statuses) belong to the REST
@@ -10,27 +10,12 @@ use porch_api::porch::RenderStatus;
 use porch_layers::FieldCause;
 
 /// The result of an engine step.
-pub type Result<T, E = EngineError> = std::result::Result<T, E>;
-
-/// What kind of failure an [`EngineError`] is, for callers that translate it into a status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ErrorKind {
-    /// The request is wrong in one or more fields: 422 `Invalid` with field causes.
-    Invalid,
-    /// The request is understood but not allowed on this object: 403 `Forbidden`.
-    Forbidden,
-    /// The request lacks something the server needs to route it: 400 `BadRequest`.
-    BadRequest,
-    /// The package's function pipeline failed: 400 `BadRequest` carrying Porch's message.
-    RenderFailed,
-    /// Stored content the engine cannot read: 500 `InternalError`.
-    Internal,
-}
+pub(crate) type Result<T, E = EngineError> = std::result::Result<T, E>;
 
 /// An engine failure. The `Display` text is the bare message (Porch's text where one exists).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
-pub enum EngineError {
+pub(crate) enum EngineError {
     /// One or more fields are invalid (422).
     #[error("{}", causes.iter().map(|c| c.message.as_str()).collect::<Vec<_>>().join("; "))]
     Invalid {
@@ -67,34 +52,23 @@ pub enum EngineError {
 
 impl EngineError {
     /// An [`EngineError::Invalid`] with a single cause.
-    pub fn invalid(cause: FieldCause) -> Self {
+    pub(crate) fn invalid(cause: FieldCause) -> Self {
         Self::Invalid { causes: vec![cause] }
     }
 
     /// An [`EngineError::Forbidden`].
-    pub fn forbidden(why: impl Into<String>) -> Self {
+    pub(crate) fn forbidden(why: impl Into<String>) -> Self {
         Self::Forbidden { why: why.into() }
     }
 
     /// An [`EngineError::BadRequest`].
-    pub fn bad_request(message: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         Self::BadRequest { message: message.into() }
     }
 
     /// An [`EngineError::Internal`].
-    pub fn internal(message: impl Into<String>) -> Self {
+    pub(crate) fn internal(message: impl Into<String>) -> Self {
         Self::Internal { message: message.into() }
-    }
-
-    /// The kind of failure.
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            Self::Invalid { .. } => ErrorKind::Invalid,
-            Self::Forbidden { .. } => ErrorKind::Forbidden,
-            Self::BadRequest { .. } => ErrorKind::BadRequest,
-            Self::RenderFailed { .. } => ErrorKind::RenderFailed,
-            Self::Internal { .. } => ErrorKind::Internal,
-        }
     }
 }
 

@@ -14,16 +14,16 @@ use super::pipeline::{Pipeline, PipelineFunction};
 use super::{EngineError, Files};
 
 /// File name of a Kptfile.
-pub const KPTFILE: &str = "Kptfile";
+pub(crate) const KPTFILE: &str = "Kptfile";
 /// Annotation marking a resource as local configuration (not applied to clusters).
-pub const LOCAL_CONFIG_ANNOTATION: &str = "config.kubernetes.io/local-config";
+pub(crate) const LOCAL_CONFIG_ANNOTATION: &str = "config.kubernetes.io/local-config";
 /// The condition kpt's renderer writes into the root Kptfile.
-pub const RENDERED_CONDITION: &str = "Rendered";
+pub(crate) const RENDERED_CONDITION: &str = "Rendered";
 
 /// A Kptfile that cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid Kptfile {path}: {message}")]
-pub struct KptfileError {
+pub(crate) struct KptfileError {
     /// Path of the Kptfile in the package, e.g. `Kptfile` or `sub/Kptfile`.
     pub path: String,
     /// The parse problem.
@@ -39,7 +39,7 @@ impl From<KptfileError> for EngineError {
 
 /// A parsed Kptfile. Mutating methods change only the fields they name.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Kptfile {
+pub(crate) struct Kptfile {
     doc: Map<String, Value>,
 }
 
@@ -89,14 +89,14 @@ fn typed<T: for<'de> Deserialize<'de>>(value: Option<&Value>) -> Vec<T> {
 
 impl Kptfile {
     /// A new `kpt.dev/v1` Kptfile with `metadata.name`.
-    pub fn new(name: &str) -> Self {
+    pub(crate) fn new(name: &str) -> Self {
         let doc = json!({"apiVersion": "kpt.dev/v1", "kind": "Kptfile", "metadata": {"name": name}});
         let Value::Object(doc) = doc else { unreachable!("json! of an object is an object") };
         Self { doc }
     }
 
     /// Parses the Kptfile at `path` (used in error messages). The document must be a mapping.
-    pub fn parse(path: &str, bytes: &[u8]) -> Result<Self, KptfileError> {
+    pub(crate) fn parse(path: &str, bytes: &[u8]) -> Result<Self, KptfileError> {
         let err = |message: String| KptfileError { path: path.to_string(), message };
         let text = std::str::from_utf8(bytes).map_err(|e| err(e.to_string()))?;
         match serde_saphyr::from_str::<Value>(text).map_err(|e| err(e.to_string()))? {
@@ -107,7 +107,7 @@ impl Kptfile {
     }
 
     /// The YAML text, keys in kpt's order. Does not mutate.
-    pub fn to_yaml(&self) -> String {
+    pub(crate) fn to_yaml(&self) -> String {
         let mut top = ordered(&self.doc, TOP_ORDER);
         for (key, order) in NESTED_ORDER {
             if let Some(Value::Object(m)) = top.get_mut(*key) {
@@ -123,7 +123,7 @@ impl Kptfile {
     }
 
     /// [`Kptfile::to_yaml`] as bytes, for a file set.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
         self.to_yaml().into_bytes()
     }
 
@@ -140,17 +140,17 @@ impl Kptfile {
     }
 
     /// `metadata.name` (empty when unset).
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         self.section("metadata").and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or("")
     }
 
     /// Sets `metadata.name`.
-    pub fn set_name(&mut self, name: &str) {
+    pub(crate) fn set_name(&mut self, name: &str) {
         self.object_mut("metadata").insert("name".into(), json!(name));
     }
 
     /// `metadata.labels` and `metadata.annotations`, for `spec.packageMetadata`.
-    pub fn package_metadata(&self) -> PackageMetadata {
+    pub(crate) fn package_metadata(&self) -> PackageMetadata {
         let meta = self.section("metadata");
         PackageMetadata {
             labels: string_map(meta.and_then(|m| m.get("labels"))),
@@ -169,7 +169,7 @@ impl Kptfile {
 
     /// Merges `spec.packageMetadata` into `metadata.labels/annotations` (create, §4.1): given
     /// keys win, other keys stay.
-    pub fn merge_package_metadata(&mut self, given: &PackageMetadata) {
+    pub(crate) fn merge_package_metadata(&mut self, given: &PackageMetadata) {
         let mut current = self.package_metadata();
         current.labels.extend(given.labels.clone());
         current.annotations.extend(given.annotations.clone());
@@ -178,13 +178,13 @@ impl Kptfile {
     }
 
     /// Replaces `metadata.labels/annotations` with `spec.packageMetadata` (Draft update, §4.2).
-    pub fn replace_package_metadata(&mut self, given: &PackageMetadata) {
+    pub(crate) fn replace_package_metadata(&mut self, given: &PackageMetadata) {
         self.write_map("labels", given.labels.clone());
         self.write_map("annotations", given.annotations.clone());
     }
 
     /// Sets one `metadata.annotations` entry.
-    pub fn set_annotation(&mut self, key: &str, value: &str) {
+    pub(crate) fn set_annotation(&mut self, key: &str, value: &str) {
         let mut annotations = self.package_metadata().annotations;
         annotations.insert(key.into(), value.into());
         self.write_map("annotations", annotations);
@@ -192,7 +192,7 @@ impl Kptfile {
 
     /// Sets `info.site`, `info.description` and `info.keywords` (empty values are omitted; no
     /// `info` is created when all are empty).
-    pub fn set_info(&mut self, site: &str, description: &str, keywords: &[String]) {
+    pub(crate) fn set_info(&mut self, site: &str, description: &str, keywords: &[String]) {
         if site.is_empty() && description.is_empty() && keywords.is_empty() {
             return;
         }
@@ -208,33 +208,33 @@ impl Kptfile {
     }
 
     /// `info.readinessGates`, for `spec.readinessGates`.
-    pub fn readiness_gates(&self) -> Vec<ReadinessGate> {
+    pub(crate) fn readiness_gates(&self) -> Vec<ReadinessGate> {
         typed(self.section("info").and_then(|i| i.get("readinessGates")))
     }
 
     /// Replaces `info.readinessGates` with `gates` (§4.1, §4.2); an empty list changes nothing,
     /// as in Porch.
-    pub fn set_readiness_gates(&mut self, gates: &[ReadinessGate]) {
+    pub(crate) fn set_readiness_gates(&mut self, gates: &[ReadinessGate]) {
         if !gates.is_empty() {
             self.object_mut("info").insert("readinessGates".into(), json!(gates));
         }
     }
 
     /// `status.conditions`, for the PackageRevision's `status.conditions`.
-    pub fn conditions(&self) -> Vec<Condition> {
+    pub(crate) fn conditions(&self) -> Vec<Condition> {
         typed(self.section("status").and_then(|s| s.get("conditions")))
     }
 
     /// Replaces `status.conditions` with `conditions` (Draft update, §4.2): types not listed
     /// are removed; an empty list changes nothing, as in Porch.
-    pub fn replace_conditions(&mut self, conditions: &[Condition]) {
+    pub(crate) fn replace_conditions(&mut self, conditions: &[Condition]) {
         if !conditions.is_empty() {
             self.object_mut("status").insert("conditions".into(), json!(conditions));
         }
     }
 
     /// Sets one condition: replaces the condition of the same type in place, or appends it.
-    pub fn set_condition(&mut self, condition: Condition) {
+    pub(crate) fn set_condition(&mut self, condition: Condition) {
         let mut all = self.conditions();
         match all.iter_mut().find(|c| c.type_ == condition.type_) {
             Some(slot) => *slot = condition,
@@ -245,7 +245,7 @@ impl Kptfile {
 
     /// Writes kpt's `Rendered` condition: `True`/`RenderSuccess` when `failure` is `None`,
     /// else `False`/`RenderFailed` with the message (§9).
-    pub fn set_rendered(&mut self, failure: Option<&str>) {
+    pub(crate) fn set_rendered(&mut self, failure: Option<&str>) {
         let (status, reason, message) = match failure {
             None => (ConditionStatus::True, "RenderSuccess", ""),
             Some(why) => (ConditionStatus::False, "RenderFailed", why),
@@ -259,7 +259,7 @@ impl Kptfile {
     }
 
     /// Sets `upstream` to `{type: git, git: {repo, directory, ref}, updateStrategy}` (§7.5).
-    pub fn set_upstream(&mut self, git: &GitLock, update_strategy: &str) {
+    pub(crate) fn set_upstream(&mut self, git: &GitLock, update_strategy: &str) {
         let upstream = json!({
             "type": "git",
             "git": {"repo": git.repo, "directory": git.directory, "ref": git.ref_},
@@ -269,20 +269,20 @@ impl Kptfile {
     }
 
     /// Sets `upstreamLock` to `{type: git, git: {repo, directory, ref, commit}}` (§7.5).
-    pub fn set_upstream_lock(&mut self, lock: &GitLock) {
+    pub(crate) fn set_upstream_lock(&mut self, lock: &GitLock) {
         let git =
             json!({"repo": lock.repo, "directory": lock.directory, "ref": lock.ref_, "commit": lock.commit});
         self.doc.insert("upstreamLock".into(), json!({"type": "git", "git": git}));
     }
 
     /// `upstreamLock`, when present and readable.
-    pub fn upstream_lock(&self) -> Option<Locator> {
+    pub(crate) fn upstream_lock(&self) -> Option<Locator> {
         self.doc.get("upstreamLock").cloned().and_then(|v| serde_json::from_value(v).ok())
     }
 
     /// `pipeline.mutators` and `pipeline.validators`. Every entry counts, even one of an
     /// unexpected shape (read as an unnamed function), so a pipeline never looks empty by mistake.
-    pub fn pipeline(&self) -> Pipeline {
+    pub(crate) fn pipeline(&self) -> Pipeline {
         let list = |key: &str| -> Vec<PipelineFunction> {
             let entries = self.section("pipeline").and_then(|p| p.get(key)).and_then(Value::as_array);
             entries
@@ -303,7 +303,7 @@ const DEPRECATED_VERSIONS: &[&str] = &["v1alpha1", "v1alpha2"];
 /// `unknown resource type "<group>/<version>, Kind=<kind>" found in Kptfile`, old versions
 /// kpt's `old resource version "<version>" found in Kptfile`. Pure; used on the Kptfile a
 /// client sends.
-pub fn check_kptfile(path: &str, bytes: &[u8]) -> Result<(), KptfileError> {
+pub(crate) fn check_kptfile(path: &str, bytes: &[u8]) -> Result<(), KptfileError> {
     let kptfile = Kptfile::parse(path, bytes)?;
     let err = |message: String| KptfileError { path: path.to_string(), message };
     if kptfile.doc.is_empty() {
@@ -326,12 +326,12 @@ pub fn check_kptfile(path: &str, bytes: &[u8]) -> Result<(), KptfileError> {
 }
 
 /// The root Kptfile of a file set, if there is one. Does not mutate.
-pub fn read_root(files: &Files) -> Result<Option<Kptfile>, KptfileError> {
+pub(crate) fn read_root(files: &Files) -> Result<Option<Kptfile>, KptfileError> {
     files.get(KPTFILE).map(|bytes| Kptfile::parse(KPTFILE, bytes)).transpose()
 }
 
 /// Writes `kptfile` as the root Kptfile of `files` (mutates `files`).
-pub fn write_root(files: &mut Files, kptfile: &Kptfile) {
+pub(crate) fn write_root(files: &mut Files, kptfile: &Kptfile) {
     files.insert(KPTFILE.to_string(), kptfile.to_bytes());
 }
 

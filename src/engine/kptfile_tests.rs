@@ -149,7 +149,7 @@ fn the_pipeline_lists_mutators_and_validators_counting_odd_entries() {
     assert_eq!(pipeline.mutators[0].display_name(), "set-namespace:v0.4");
     assert_eq!(pipeline.mutators[1].display_name(), "./fn");
     assert_eq!(pipeline.validators, [PipelineFunction::default()]);
-    assert!(Kptfile::new("p").pipeline().is_empty());
+    assert_eq!(Kptfile::new("p").pipeline(), Pipeline::default());
 }
 
 #[test]

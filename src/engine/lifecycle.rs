@@ -15,7 +15,7 @@ const LIFECYCLE_FIELD: &str = "spec.lifecycle";
 /// What an accepted update or approval does to the revision's lifecycle. The wiring matches on
 /// it exhaustively to pick the git operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Transition {
+pub(crate) enum Transition {
     /// Lifecycle unchanged on a Draft or Proposed revision (a Draft's content is still
     /// recomputed from the spec and re-rendered, §4.2).
     None,
@@ -45,7 +45,7 @@ fn or_draft(lifecycle: Option<&Lifecycle>) -> Lifecycle {
 
 /// Create-time rule (§4.1 step 2): `spec.lifecycle` must be unset or `Draft`, else
 /// `Invalid value: "<value>": value can be only created as Draft`. Used by create validation.
-pub fn validate_create_lifecycle(lifecycle: Option<&Lifecycle>) -> Result<(), FieldCause> {
+pub(crate) fn validate_create_lifecycle(lifecycle: Option<&Lifecycle>) -> Result<(), FieldCause> {
     match lifecycle {
         None | Some(Lifecycle::Draft) => Ok(()),
         Some(other) => {
@@ -58,7 +58,7 @@ pub fn validate_create_lifecycle(lifecycle: Option<&Lifecycle>) -> Result<(), Fi
 /// new lifecycle must be known; Draft/Proposed revisions move only between Draft and Proposed;
 /// Published/DeletionProposed revisions only flip between those two with every other spec
 /// field semantically equal. Call after `prepare_for_update`; does not mutate.
-pub fn update_transition(
+pub(crate) fn update_transition(
     old: &PackageRevisionSpec,
     new: &PackageRevisionSpec,
 ) -> Result<Transition, Vec<FieldCause>> {
@@ -140,7 +140,7 @@ fn specs_semantically_equal(a: &PackageRevisionSpec, b: &PackageRevisionSpec) ->
 /// Approval-subresource rules (§4.3, Porch's approval `ValidateUpdate`): Proposed → Draft or
 /// Published, Published → DeletionProposed, DeletionProposed → Published; everything else is
 /// refused with Porch's messages (which quote the *old* value for the first check).
-pub fn approval_transition(
+pub(crate) fn approval_transition(
     old: Option<&Lifecycle>,
     new: Option<&Lifecycle>,
 ) -> Result<Transition, Vec<FieldCause>> {
@@ -195,7 +195,7 @@ pub fn approval_transition(
 
 /// The delete rule (§4.4): a `Published` revision must first be proposed for deletion.
 /// Returns 403 with Porch's text; Draft, Proposed and DeletionProposed may be deleted.
-pub fn check_delete(lifecycle: Option<&Lifecycle>) -> Result<()> {
+pub(crate) fn check_delete(lifecycle: Option<&Lifecycle>) -> Result<()> {
     if lifecycle == Some(&Lifecycle::Published) {
         return Err(EngineError::forbidden(
             "published PackageRevisions must be proposed for deletion by setting spec.lifecycle to \
@@ -207,7 +207,7 @@ pub fn check_delete(lifecycle: Option<&Lifecycle>) -> Result<()> {
 
 /// Whether `tasks` use the revision `name` as upstream: a clone task's
 /// `upstreamRef.upstreamRef.name` or an upgrade task's `newUpstreamRef.name`.
-pub fn references_upstream(tasks: &[Task], name: &str) -> bool {
+pub(crate) fn references_upstream(tasks: &[Task], name: &str) -> bool {
     tasks.iter().any(|t| match t.type_ {
         TaskType::Clone => {
             t.clone.as_ref().and_then(|c| c.upstream.upstream_ref.as_ref()).is_some_and(|r| r.name == name)
@@ -219,7 +219,7 @@ pub fn references_upstream(tasks: &[Task], name: &str) -> bool {
 
 /// The second delete rule (§4.4): refuse (403) when a revision of the namespace (the caller
 /// passes `(name, tasks)` of every non-placeholder revision) uses `name` as its upstream.
-pub fn check_not_referenced<'a>(
+pub(crate) fn check_not_referenced<'a>(
     name: &str,
     revisions: impl IntoIterator<Item = (&'a str, &'a [Task])>,
 ) -> Result<()> {

@@ -14,30 +14,29 @@
 //! - [`render`]: the render step's frame (pipeline check, `Rendered` condition, render status).
 //!
 //! Every function here is synchronous and deterministic; the ones that change something take
-//! `&mut` and say so. Errors are [`EngineError`] values with a [`ErrorKind`]; `rest/errors.rs`
-//! maps each kind to its API status.
+//! `&mut` and say so. Errors are [`EngineError`] values; `rest/errors.rs` maps each
+//! variant to its API status.
 
 mod error;
 pub(crate) mod events;
 pub(crate) mod filter;
-pub mod kptfile;
-pub mod lifecycle;
+pub(crate) mod kptfile;
+pub(crate) mod lifecycle;
 pub(crate) mod objects;
-pub mod pipeline;
+pub(crate) mod pipeline;
 pub(crate) mod registry;
-pub mod render;
-pub mod resources;
+pub(crate) mod render;
+pub(crate) mod resources;
 pub(crate) mod service;
 pub(crate) mod sync;
-pub mod tasks;
+pub(crate) mod tasks;
 pub(crate) mod trylock;
-pub mod validate;
+pub(crate) mod validate;
 
 /// The PackageRev metadata store lives in [`crate::metadata`]; re-exported so that the engine's
 /// call sites keep their `engine::metadata` paths.
 pub(crate) use crate::metadata;
-pub use error::{EngineError, ErrorKind, Result};
-pub use lifecycle::Transition;
+pub(crate) use error::{EngineError, Result};
 
 /// The files of a package: path relative to the package root → content.
-pub type Files = std::collections::BTreeMap<String, Vec<u8>>;
+pub(crate) type Files = std::collections::BTreeMap<String, Vec<u8>>;

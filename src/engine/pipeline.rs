@@ -6,7 +6,7 @@ use serde::Deserialize;
 /// One function of a Kptfile `pipeline` (only what the render frame needs).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub struct PipelineFunction {
+pub(crate) struct PipelineFunction {
     /// Container image, e.g. `ghcr.io/kptdev/krm-functions-catalog/set-namespace:v0.4`.
     pub image: String,
     /// Executable path, the alternative to `image`.
@@ -17,23 +17,16 @@ pub struct PipelineFunction {
 
 impl PipelineFunction {
     /// The image, or the exec path when there is no image.
-    pub fn display_name(&self) -> &str {
+    pub(crate) fn display_name(&self) -> &str {
         if self.image.is_empty() { &self.exec } else { &self.image }
     }
 }
 
 /// The function pipeline of a Kptfile.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Pipeline {
+pub(crate) struct Pipeline {
     /// Functions that change the resources, run first.
     pub mutators: Vec<PipelineFunction>,
     /// Functions that check the resources, run after the mutators.
     pub validators: Vec<PipelineFunction>,
-}
-
-impl Pipeline {
-    /// Whether the pipeline names no function.
-    pub fn is_empty(&self) -> bool {
-        self.mutators.is_empty() && self.validators.is_empty()
-    }
 }

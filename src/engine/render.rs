@@ -11,13 +11,13 @@ use super::{EngineError, Files};
 use crate::engine::Result;
 
 /// Porch's render failure text (PackageRevisionResources update), before the details.
-pub const RENDER_FAILED_PREFIX: &str = "error rendering package in kpt function pipeline. Package NOT pushed \
+pub(crate) const RENDER_FAILED_PREFIX: &str = "error rendering package in kpt function pipeline. Package NOT pushed \
                                         to remote. Fix locally (until 'kpt fn render' succeeds) and retry. \
                                         Details: ";
 
 /// Which request renders: Porch capitalises the message on PackageRevision updates (§4.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RenderRequest {
+pub(crate) enum RenderRequest {
     /// Create or PackageRevisionResources update: "error rendering package …".
     Resources,
     /// Draft PackageRevision update: "Error rendering package …".
@@ -26,7 +26,7 @@ pub enum RenderRequest {
 
 /// What one function produced.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FunctionOutput {
+pub(crate) struct FunctionOutput {
     /// The package files after the function (ignored for validators).
     pub files: Files,
     /// The function's result entry for the render status.
@@ -35,7 +35,7 @@ pub struct FunctionOutput {
 
 /// Runs pipeline functions. Implementations (builtin Rust functions, exec, a function runner)
 /// come in a later issue.
-pub trait FunctionRegistry: Send + Sync + std::fmt::Debug {
+pub(crate) trait FunctionRegistry: Send + Sync + std::fmt::Debug {
     /// Runs `function` from the Kptfile of package directory `package_dir` (`""` for the root)
     /// over `files` (the whole package), or says why it cannot.
     fn run(
@@ -48,7 +48,7 @@ pub trait FunctionRegistry: Send + Sync + std::fmt::Debug {
 
 /// The registry with no functions: every function fails to run.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct NoFunctions;
+pub(crate) struct NoFunctions;
 
 impl FunctionRegistry for NoFunctions {
     fn run(&self, _dir: &str, function: &PipelineFunction, _files: &Files) -> Result<FunctionOutput, String> {
@@ -58,7 +58,7 @@ impl FunctionRegistry for NoFunctions {
 
 /// A successful render: the new files (root Kptfile with `Rendered` True) and the status.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Rendered {
+pub(crate) struct Rendered {
     /// The rendered files.
     pub files: Files,
     /// `status.renderStatus` for the response.
@@ -88,7 +88,11 @@ fn pipeline_steps(files: &Files) -> Result<Vec<(String, PipelineFunction, bool)>
 /// `Rendered` True into the root Kptfile and returns the files with the function results. On
 /// failure returns [`EngineError::RenderFailed`] with Porch's message and changes nothing. A
 /// file set without a root Kptfile is returned as is. Does not mutate `files`.
-pub fn render(files: &Files, registry: &dyn FunctionRegistry, request: RenderRequest) -> Result<Rendered> {
+pub(crate) fn render(
+    files: &Files,
+    registry: &dyn FunctionRegistry,
+    request: RenderRequest,
+) -> Result<Rendered> {
     let mut result = FunctionResultList::new();
     let Some(mut root) = kptfile::read_root(files)? else {
         return Ok(Rendered { files: files.clone(), status: RenderStatus { result, error: String::new() } });

@@ -77,7 +77,7 @@ fn a_function_in_a_subpackage_also_fails_the_render() {
     let mut input = files(PLAIN);
     input.insert("sub/Kptfile".into(), WITH_PIPELINE.as_bytes().to_vec());
     let e = render(&input, &NoFunctions, RenderRequest::Resources).unwrap_err();
-    assert_eq!(e.kind(), crate::engine::ErrorKind::RenderFailed);
+    assert!(matches!(e, crate::engine::EngineError::RenderFailed { .. }), "{e:?}");
 }
 
 #[test]

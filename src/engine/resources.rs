@@ -11,17 +11,17 @@ use super::{EngineError, Files};
 use crate::engine::Result;
 
 /// Longest accepted file path, in bytes.
-pub const MAX_PATH_BYTES: usize = 4096;
+pub(crate) const MAX_PATH_BYTES: usize = 4096;
 /// Longest accepted path segment (one file or directory name), in bytes: `NAME_MAX` of the
 /// usual filesystems, so every package can be checked out.
-pub const MAX_SEGMENT_BYTES: usize = 255;
+pub(crate) const MAX_SEGMENT_BYTES: usize = 255;
 /// Longest path shown in a cause's field name; longer ones are cut with `…`.
 const MAX_SHOWN_CHARS: usize = 256;
 
 /// Whether `c` changes the direction of the text around it (the "Trojan Source" characters):
 /// the embeddings and overrides U+202A–U+202E, the isolates U+2066–U+2069, and the marks
 /// U+200E, U+200F and U+061C. A file name holding one reads differently from what it is.
-pub fn is_bidi_control(c: char) -> bool {
+pub(crate) fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
@@ -29,7 +29,7 @@ pub fn is_bidi_control(c: char) -> bool {
 /// [`MAX_PATH_BYTES`], NUL or other control characters, bidi control characters, empty,
 /// absolute (`/…` or `\…`), a `..` segment, a trailing `/`, an empty or `.` segment, a `.git`
 /// segment (any case), or a segment longer than [`MAX_SEGMENT_BYTES`].
-pub fn path_problem(path: &str) -> Option<&'static str> {
+pub(crate) fn path_problem(path: &str) -> Option<&'static str> {
     if path.len() > MAX_PATH_BYTES {
         Some("file path must be at most 4096 bytes")
     } else if path.chars().any(char::is_control) {
@@ -66,14 +66,14 @@ fn segment_problem(segment: &str) -> Option<&'static str> {
 
 /// The field of a file in causes: `spec.resources[<path>]`, control characters escaped and
 /// very long paths shortened.
-pub fn resource_field(path: &str) -> String {
+pub(crate) fn resource_field(path: &str) -> String {
     let shown: String = path.chars().take(MAX_SHOWN_CHARS).collect::<String>().escape_debug().to_string();
     let ellipsis = if path.chars().count() > MAX_SHOWN_CHARS { "…" } else { "" };
     format!("spec.resources[{shown}{ellipsis}]")
 }
 
 /// One cause per bad path, in path order. Empty when every path is acceptable.
-pub fn validate_paths<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<FieldCause> {
+pub(crate) fn validate_paths<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<FieldCause> {
     paths
         .into_iter()
         .filter_map(|p| path_problem(p).map(|why| FieldCause::invalid(resource_field(p), why)))
@@ -83,7 +83,7 @@ pub fn validate_paths<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<Field
 /// One cause per path that lies under another path of the set that is a file (`notes.txt` and
 /// `notes.txt/child.yaml`): git can hold only one of them, so the other would be lost. The
 /// cause is on the inner path and names the file it conflicts with. Empty when there is none.
-pub fn file_directory_conflicts(paths: &BTreeSet<&str>) -> Vec<FieldCause> {
+pub(crate) fn file_directory_conflicts(paths: &BTreeSet<&str>) -> Vec<FieldCause> {
     let mut causes = Vec::new();
     for path in paths {
         let file = path.match_indices('/').map(|(at, _)| &path[..at]).find(|dir| paths.contains(dir));
@@ -102,7 +102,7 @@ pub fn file_directory_conflicts(paths: &BTreeSet<&str>) -> Vec<FieldCause> {
 
 /// The path checks of a whole file set: [`validate_paths`], then, when every path is clean,
 /// [`file_directory_conflicts`]. Empty when the set can be written as one git tree as it is.
-pub fn validate_file_set<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<FieldCause> {
+pub(crate) fn validate_file_set<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<FieldCause> {
     let paths: BTreeSet<&str> = paths.into_iter().collect();
     let causes = validate_paths(paths.iter().copied());
     if causes.is_empty() { file_directory_conflicts(&paths) } else { causes }
@@ -111,7 +111,7 @@ pub fn validate_file_set<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<Fi
 /// The checks of a PackageRevisionResources update: [`validate_file_set`], a root `Kptfile`
 /// ("package must contain Kptfile at root") that is a Kptfile ([`kptfile::check_kptfile`]);
 /// 422 with every cause. Does not mutate.
-pub fn validate_resources(resources: &BTreeMap<String, String>) -> Result<()> {
+pub(crate) fn validate_resources(resources: &BTreeMap<String, String>) -> Result<()> {
     let mut causes = validate_file_set(resources.keys().map(String::as_str));
     match resources.get(KPTFILE) {
         None => {
@@ -127,13 +127,13 @@ pub fn validate_resources(resources: &BTreeMap<String, String>) -> Result<()> {
 }
 
 /// `spec.resources` as a file set.
-pub fn to_files(resources: &BTreeMap<String, String>) -> Files {
+pub(crate) fn to_files(resources: &BTreeMap<String, String>) -> Files {
     resources.iter().map(|(k, v)| (k.clone(), v.clone().into_bytes())).collect()
 }
 
 /// A file set as `spec.resources`; a file that is not UTF-8 is an internal error (the API
 /// cannot carry it).
-pub fn from_files(files: &Files) -> Result<BTreeMap<String, String>> {
+pub(crate) fn from_files(files: &Files) -> Result<BTreeMap<String, String>> {
     files
         .iter()
         .map(|(path, bytes)| match std::str::from_utf8(bytes) {

@@ -172,5 +172,5 @@ fn resources_convert_to_files_and_back() {
     let res = BTreeMap::from([("Kptfile".to_string(), "kind: Kptfile\n".to_string())]);
     assert_eq!(from_files(&to_files(&res)), Ok(res));
     let binary = Files::from([("x.bin".to_string(), vec![0xff, 0xfe])]);
-    assert_eq!(from_files(&binary).unwrap_err().kind(), crate::engine::ErrorKind::Internal);
+    assert!(matches!(from_files(&binary), Err(crate::engine::EngineError::Internal { .. })));
 }

@@ -17,12 +17,12 @@ use super::lifecycle;
 use crate::engine::Result;
 
 /// The field path of the managed label in causes.
-pub const LATEST_LABEL_FIELD: &str = "metadata.labels[kpt.dev/latest-revision]";
+pub(crate) const LATEST_LABEL_FIELD: &str = "metadata.labels[kpt.dev/latest-revision]";
 
 /// The create-time checks of Porch's strategy `Validate` (§4.1 step 2), in Porch's order: the
 /// latest label, `spec.packageName`, `spec.workspaceName`, `spec.lifecycle`. Empty when valid.
 /// Used by the create strategy (→ 422).
-pub fn validate_create(pr: &PackageRevision) -> Vec<FieldCause> {
+pub(crate) fn validate_create(pr: &PackageRevision) -> Vec<FieldCause> {
     let mut causes = Vec::new();
     causes.extend(latest_label_on_create(pr.metadata.labels.as_ref()));
     causes.extend(check_package_name(&pr.spec.package_name));
@@ -34,7 +34,7 @@ pub fn validate_create(pr: &PackageRevision) -> Vec<FieldCause> {
 /// The update-time checks of Porch's strategy `ValidateUpdate` (§4.2): the latest label may not
 /// change, then the lifecycle rules of [`lifecycle::update_transition`]. Empty when valid.
 /// Used by the update strategy (→ 422); the engine calls `update_transition` for the decision.
-pub fn validate_update(old: &PackageRevision, new: &PackageRevision) -> Vec<FieldCause> {
+pub(crate) fn validate_update(old: &PackageRevision, new: &PackageRevision) -> Vec<FieldCause> {
     let mut causes = Vec::new();
     causes.extend(latest_label_on_update(old.metadata.labels.as_ref(), new.metadata.labels.as_ref()));
     if let Err(more) = lifecycle::update_transition(&old.spec, &new.spec) {
@@ -44,7 +44,7 @@ pub fn validate_update(old: &PackageRevision, new: &PackageRevision) -> Vec<Fiel
 }
 
 /// Forbidden when a create request carries `kpt.dev/latest-revision` (any value).
-pub fn latest_label_on_create(labels: Option<&BTreeMap<String, String>>) -> Option<FieldCause> {
+pub(crate) fn latest_label_on_create(labels: Option<&BTreeMap<String, String>>) -> Option<FieldCause> {
     labels.is_some_and(|l| l.contains_key(LATEST_REVISION_LABEL)).then(|| {
         FieldCause::forbidden(LATEST_LABEL_FIELD, "label is managed by porch and cannot be set by users")
     })
@@ -52,7 +52,7 @@ pub fn latest_label_on_create(labels: Option<&BTreeMap<String, String>>) -> Opti
 
 /// Forbidden when an update adds, changes or removes `kpt.dev/latest-revision` (an absent label
 /// equals an empty value, as in Porch).
-pub fn latest_label_on_update(
+pub(crate) fn latest_label_on_update(
     old: Option<&BTreeMap<String, String>>,
     new: Option<&BTreeMap<String, String>>,
 ) -> Option<FieldCause> {
@@ -68,7 +68,7 @@ pub fn latest_label_on_update(
 /// and — unlike Porch, whose git backend then fails — a path relative to the repository
 /// directory: no leading or trailing `/`. The one check of the package path, so a dry run
 /// refuses what the real create refuses.
-pub fn check_package_name(package_name: &str) -> Option<FieldCause> {
+pub(crate) fn check_package_name(package_name: &str) -> Option<FieldCause> {
     let mut problems: Vec<String> = validate_directory_name(package_name, true).err().into_iter().collect();
     if package_name.starts_with('/') || package_name.ends_with('/') {
         problems.push("must not start or end with '/'".to_string());
@@ -77,13 +77,13 @@ pub fn check_package_name(package_name: &str) -> Option<FieldCause> {
 }
 
 /// `spec.workspaceName` must be a DNS-1123 label (Porch's `ValidateK8SName`).
-pub fn check_workspace_name(workspace: &str) -> Option<FieldCause> {
+pub(crate) fn check_workspace_name(workspace: &str) -> Option<FieldCause> {
     let errs = dns1123_label(workspace);
     (!errs.is_empty()).then(|| invalid_value("spec.workspaceName", workspace, &errs.join(",")))
 }
 
 /// `spec.repository` must be set (§4.1 step 1): 400 "spec.repositoryName is required" (sic).
-pub fn require_repository(spec: &PackageRevisionSpec) -> Result<()> {
+pub(crate) fn require_repository(spec: &PackageRevisionSpec) -> Result<()> {
     if spec.repository_name.is_empty() {
         return Err(EngineError::bad_request("spec.repositoryName is required"));
     }
@@ -93,7 +93,7 @@ pub fn require_repository(spec: &PackageRevisionSpec) -> Result<()> {
 /// An update must carry `metadata.resourceVersion` (§4.2): 422 Required on
 /// `metadata.resourceVersion` with Porch's text. Comparing it with the current one is the
 /// cache's job (409).
-pub fn require_resource_version(meta: &ObjectMeta) -> Result<()> {
+pub(crate) fn require_resource_version(meta: &ObjectMeta) -> Result<()> {
     if meta.resource_version.as_deref().unwrap_or("").is_empty() {
         return Err(EngineError::invalid(FieldCause::required(
             "metadata.resourceVersion",
@@ -101,14 +101,6 @@ pub fn require_resource_version(meta: &ObjectMeta) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-/// Porch's `PrepareForUpdate` (§4.2): a request without `spec.packageMetadata` keeps the old
-/// value. Mutates `new`; used before validation of a main-resource update.
-pub fn prepare_for_update(new: &mut PackageRevision, old: &PackageRevision) {
-    if new.spec.package_metadata.is_none() {
-        new.spec.package_metadata.clone_from(&old.spec.package_metadata);
-    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-use porch_api::porch::{PackageMetadata, PackageRevisionLifecycle};
+use porch_api::porch::PackageRevisionLifecycle;
 use porch_layers::CauseReason;
 use porch_layers::object_meta::names::DNS1123_LABEL_ERROR_MSG;
 
@@ -108,7 +108,7 @@ fn a_missing_repository_is_a_bad_request_with_porchs_text() {
     assert_eq!(require_repository(&pr.spec), Ok(()));
     pr.spec.repository_name.clear();
     let e = require_repository(&pr.spec).unwrap_err();
-    assert_eq!(e.kind(), crate::engine::ErrorKind::BadRequest);
+    assert!(matches!(e, EngineError::BadRequest { .. }), "{e:?}");
     assert_eq!(e.to_string(), "spec.repositoryName is required");
 }
 
@@ -124,18 +124,4 @@ fn an_update_without_resource_version_names_the_field() {
     );
     meta.resource_version = Some("42".into());
     assert_eq!(require_resource_version(&meta), Ok(()));
-}
-
-#[test]
-fn prepare_for_update_keeps_the_old_package_metadata_when_none_is_given() {
-    let mut old = revision("pkg", "ws");
-    let meta = PackageMetadata { labels: BTreeMap::from([("a".into(), "b".into())]), ..Default::default() };
-    old.spec.package_metadata = Some(meta.clone());
-    let mut new = revision("pkg", "ws");
-    prepare_for_update(&mut new, &old);
-    assert_eq!(new.spec.package_metadata, Some(meta));
-    let mut given = revision("pkg", "ws");
-    given.spec.package_metadata = Some(PackageMetadata::default());
-    prepare_for_update(&mut given, &old);
-    assert_eq!(given.spec.package_metadata, Some(PackageMetadata::default()));
 }

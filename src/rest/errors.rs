@@ -146,7 +146,6 @@ mod tests {
     use porch_api::gvk::PACKAGE_REVISION;
 
     use super::*;
-    use crate::engine::ErrorKind;
     use porch_layers::FieldCause;
 
     #[test]
@@ -160,7 +159,6 @@ mod tests {
     #[test]
     fn invalid_becomes_a_422_with_field_causes() {
         let e = EngineError::invalid(FieldCause::invalid("spec.tasks", "too many"));
-        assert_eq!(e.kind(), ErrorKind::Invalid);
         assert_eq!(e.to_string(), "too many");
         let api = engine_error(&e, &PACKAGE_REVISION, "r.p.ws");
         assert_eq!(api.code(), 422);

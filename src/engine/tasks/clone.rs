@@ -11,7 +11,7 @@ use crate::engine::{EngineError, Files};
 
 /// Where a clone goes.
 #[derive(Debug, Clone, Copy)]
-pub struct CloneTarget<'a> {
+pub(crate) struct CloneTarget<'a> {
     /// Package path of the new package in its repository (may contain `/`).
     pub package_path: &'a str,
     /// Whether the target repository is a deployment repository (`spec.deployment`).
@@ -26,7 +26,7 @@ pub struct CloneTarget<'a> {
 /// deployment repositories `package-context.yaml` is (re)generated with the package's name and,
 /// for nested paths, `package-path`. Fails (422) when the upstream has no readable root
 /// Kptfile. Does not mutate its inputs.
-pub fn clone_package(upstream: &Files, lock: &GitLock, target: CloneTarget<'_>) -> Result<Files> {
+pub(crate) fn clone_package(upstream: &Files, lock: &GitLock, target: CloneTarget<'_>) -> Result<Files> {
     let Some(mut kptfile) = kptfile::read_root(upstream)? else {
         return Err(EngineError::invalid(FieldCause::invalid(
             "spec.tasks[0].clone.upstreamRef",
@@ -49,7 +49,7 @@ pub fn clone_package(upstream: &Files, lock: &GitLock, target: CloneTarget<'_>) 
 
 /// The lock of a clone from an unregistered git repository: the given repo and ref, the
 /// directory without leading/trailing `/`, and the commit the ref resolved to.
-pub fn raw_git_lock(package: &GitPackage, commit: &str) -> GitLock {
+pub(crate) fn raw_git_lock(package: &GitPackage, commit: &str) -> GitLock {
     GitLock {
         repo: package.repo.clone(),
         directory: package.directory.trim_matches('/').to_string(),
@@ -61,7 +61,7 @@ pub fn raw_git_lock(package: &GitPackage, commit: &str) -> GitLock {
 /// The refs to try, in order, when resolving `ref_` of a raw git clone (§7.5):
 /// `<dir>/<ref>`, `refs/remotes/origin/<dir>/<ref>`, `<ref>`, `refs/remotes/origin/<ref>`, with
 /// the directory trimmed of `/` (the directory-qualified ones are skipped for the root).
-pub fn git_ref_candidates(directory: &str, ref_: &str) -> Vec<String> {
+pub(crate) fn git_ref_candidates(directory: &str, ref_: &str) -> Vec<String> {
     let dir = directory.trim_matches('/');
     let mut refs = Vec::with_capacity(4);
     if !dir.is_empty() {

@@ -2,11 +2,11 @@
 //! (porch-api.md §7.5).
 
 /// File name of the package context.
-pub const PACKAGE_CONTEXT_FILE: &str = "package-context.yaml";
+pub(crate) const PACKAGE_CONTEXT_FILE: &str = "package-context.yaml";
 
 /// The package context ConfigMap with `data.name` and, when given, `data.package-path`. Used
 /// by init (`name: example`) and by clones into deployment repositories. Does not mutate.
-pub fn package_context(name: &str, package_path: Option<&str>) -> String {
+pub(crate) fn package_context(name: &str, package_path: Option<&str>) -> String {
     let mut out = format!(
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kptfile.kpt.dev\n  annotations:\n    \
          config.kubernetes.io/local-config: \"true\"\ndata:\n  name: {}\n",

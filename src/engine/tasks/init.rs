@@ -8,13 +8,13 @@ use crate::engine::Files;
 use crate::engine::kptfile::{KPTFILE, Kptfile, LOCAL_CONFIG_ANNOTATION};
 
 /// File name of the generated README.
-pub const README_FILE: &str = "README.md";
+pub(crate) const README_FILE: &str = "README.md";
 
 /// The files of a new package `package_path` initialised with `spec`: `Kptfile` (name = last
 /// path segment, local-config annotation, `info.site/description/keywords`), `README.md` and
 /// `package-context.yaml`. With `spec.subpackage` the three files go under that directory and
 /// the Kptfile is named after its last segment. Does not mutate; deterministic.
-pub fn init_package(package_path: &str, spec: &InitTaskSpec) -> Files {
+pub(crate) fn init_package(package_path: &str, spec: &InitTaskSpec) -> Files {
     let sub = spec.subpackage.trim_matches('/');
     let (prefix, name) = if sub.is_empty() {
         (String::new(), package_base_name(package_path))
@@ -33,7 +33,7 @@ pub fn init_package(package_path: &str, spec: &InitTaskSpec) -> Files {
 
 /// kpt's README template for a package, with Go `html/template` escaping of the values and
 /// `'` turned into backticks as kpt does.
-pub fn readme(name: &str, description: &str) -> String {
+pub(crate) fn readme(name: &str, description: &str) -> String {
     let (name, description) = (html_escape(name), html_escape(description));
     let text = format!(
         "# {name}\n\n## Description\n{description}\n\n## Usage\n\n### Fetch the package\n\

@@ -4,19 +4,19 @@
 //! - [`select`]: the task list rules, the default init task, per-type checks and the
 //!   placeholder/edit-source rules;
 //! - [`init`]: `kpt pkg init` output;
-//! - [`clone`]: an upstream's files with `upstream`/`upstreamLock` and package context;
-//! - [`edit`]: a copy of a published revision.
+//! - [`clone`]: an upstream's files with `upstream`/`upstreamLock` and package context.
+//!
+//! An `edit` produces the source revision's files unchanged (the engine's create reads them).
 
-pub mod clone;
-pub mod context;
-pub mod edit;
-pub mod init;
-pub mod select;
+pub(crate) mod clone;
+pub(crate) mod context;
+pub(crate) mod init;
+pub(crate) mod select;
 
-pub use select::{CloneSource, CreationTask, TaskKind, select_task};
+pub(crate) use select::{CloneSource, TaskKind, select_task};
 
 /// The last segment of a package path: the package's own name (`a/b/pkg` → `pkg`).
-pub fn package_base_name(package_path: &str) -> &str {
+pub(crate) fn package_base_name(package_path: &str) -> &str {
     let trimmed = package_path.trim_matches('/');
     trimmed.rsplit('/').next().unwrap_or(trimmed)
 }

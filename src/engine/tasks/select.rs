@@ -15,7 +15,7 @@ const TASK_FIELD: &str = "spec.tasks[0]";
 
 /// The chosen creation task: the task to record in `spec.tasks` and what it asks for.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CreationTask {
+pub(crate) struct CreationTask {
     /// The task as recorded on the revision (and in the commit annotation).
     pub task: Task,
     /// The task's parameters, checked.
@@ -24,7 +24,7 @@ pub struct CreationTask {
 
 /// The parameters of a creation task.
 #[derive(Debug, Clone, PartialEq)]
-pub enum TaskKind {
+pub(crate) enum TaskKind {
     /// Initialise a new package.
     Init(InitTaskSpec),
     /// Clone an upstream package.
@@ -45,7 +45,7 @@ pub enum TaskKind {
 
 /// The upstream of a clone task.
 #[derive(Debug, Clone, PartialEq)]
-pub enum CloneSource {
+pub(crate) enum CloneSource {
     /// A PackageRevision of a registered repository, by object name.
     Registered {
         /// Name of the upstream PackageRevision.
@@ -57,7 +57,7 @@ pub enum CloneSource {
 
 /// The init task Porch runs when a create request has no task: description
 /// `"<packageName> description"`.
-pub fn default_init_task(package_name: &str) -> Task {
+pub(crate) fn default_init_task(package_name: &str) -> Task {
     Task {
         type_: TaskType::Init,
         init: Some(InitTaskSpec { description: format!("{package_name} description"), ..Default::default() }),
@@ -73,7 +73,7 @@ fn invalid(field: &str, message: impl Into<String>) -> EngineError {
 /// list must not contain more than one task"; none → [`default_init_task`]; an unknown type →
 /// "task of type "X" not supported"; a missing sub-struct → "init not set for task of type
 /// "init"" (etc.); clone sources per [`clone_source`]. Does not mutate.
-pub fn select_task(spec: &PackageRevisionSpec) -> Result<CreationTask> {
+pub(crate) fn select_task(spec: &PackageRevisionSpec) -> Result<CreationTask> {
     let task = match spec.tasks.as_slice() {
         [] => default_init_task(&spec.package_name),
         [one] => one.clone(),
@@ -117,7 +117,7 @@ pub fn select_task(spec: &PackageRevisionSpec) -> Result<CreationTask> {
 /// The source of a clone task, in Porch's order: `upstreamRef` (its name is required), then
 /// `git`, then `oci` (not implemented); none → "invalid clone source (neither of git, oci, nor
 /// upstream were specified)".
-pub fn clone_source(upstream: &porch_api::porch::UpstreamPackage) -> Result<CloneSource> {
+pub(crate) fn clone_source(upstream: &porch_api::porch::UpstreamPackage) -> Result<CloneSource> {
     const FIELD: &str = "spec.tasks[0].clone.upstreamRef";
     if let Some(reference) = &upstream.upstream_ref {
         if reference.name.is_empty() {
@@ -153,26 +153,20 @@ fn placeholder_rule(field: &str, what: &str, is_placeholder: bool, repo: &str, n
 
 /// §3.4: a clone's upstream may not be a placeholder revision ("upstream revision may not be
 /// the placeholder package revision <repo>/<name>").
-pub fn check_clone_upstream(is_placeholder: bool, repository: &str, name: &str) -> Result<()> {
+pub(crate) fn check_clone_upstream(is_placeholder: bool, repository: &str, name: &str) -> Result<()> {
     let field = "spec.tasks[0].clone.upstreamRef.upstreamRef.name";
     placeholder_rule(field, "upstream revision", is_placeholder, repository, name)
 }
 
 /// §3.4: an edit's source may not be a placeholder revision.
-pub fn check_edit_source(is_placeholder: bool, repository: &str, name: &str) -> Result<()> {
+pub(crate) fn check_edit_source(is_placeholder: bool, repository: &str, name: &str) -> Result<()> {
     placeholder_rule("spec.tasks[0].edit.sourceRef.name", "source revision", is_placeholder, repository, name)
-}
-
-/// §3.4: an upgrade's new upstream may not be a placeholder revision.
-pub fn check_upgrade_target(is_placeholder: bool, repository: &str, name: &str) -> Result<()> {
-    let field = "spec.tasks[0].upgrade.newUpstreamRef.name";
-    placeholder_rule(field, "target upstream revision", is_placeholder, repository, name)
 }
 
 /// §4.1 edit rules: the source must be a revision of the same package (repository and path)
 /// and be published (`Published` or `DeletionProposed`). `target` and `source` are
 /// `(repository, package path)`.
-pub fn check_edit_source_package(
+pub(crate) fn check_edit_source_package(
     target: (&str, &str),
     source: (&str, &str),
     source_lifecycle: &PackageRevisionLifecycle,

@@ -111,7 +111,6 @@ fn placeholder_revisions_cannot_be_sources() {
     let cases = [
         (check_clone_upstream(true, "blueprints", "blueprints.basens.main"), "upstream revision"),
         (check_edit_source(true, "blueprints", "blueprints.basens.main"), "source revision"),
-        (check_upgrade_target(true, "blueprints", "blueprints.basens.main"), "target upstream revision"),
     ];
     for (result, what) in cases {
         assert_eq!(
