@@ -1,11 +1,12 @@
 //! The server as a value: open it on a data directory, then serve it on a listener or talk to it
 //! in-process through a `kube::Client`.
 
+use crate::cache::watch::Watches;
 use crate::config::Config;
 use crate::crdstore::{Store, StoreError, StoreOptions};
-use crate::engine::events::{self, Watches};
 use crate::engine::service::{Engine, EngineConfig};
 use crate::engine::sync::RegistryBackend;
+use crate::events;
 use crate::rv_window::EventBudget;
 use crate::server::openapi::OpenApi;
 use crate::server::state::{AppState, EngineBackend, StoreBackend};

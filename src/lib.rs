@@ -10,6 +10,7 @@ mod config;
 pub mod crdstore;
 mod engine;
 mod error_chain;
+mod events;
 mod freshness;
 #[doc(hidden)]
 pub mod fuzzing;

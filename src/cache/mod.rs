@@ -15,6 +15,8 @@
 //!   it its resourceVersion; events go out on a broadcast channel
 //!   ([`RepositoryCache::subscribe`]) and to the server's event pump ([`CacheMessage`]).
 //!
+//! - `registry`: the open caches, one per Repository, opened and synced with it.
+//!
 //! [`WriteOutcome`]: crate::git::WriteOutcome
 
 pub mod credentials;
@@ -23,6 +25,7 @@ mod index;
 mod locks;
 mod record;
 mod refresh;
+pub(crate) mod registry;
 mod repository;
 mod revision;
 pub mod watch;

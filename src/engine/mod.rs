@@ -13,18 +13,18 @@
 //! - [`resources`]: validation of PackageRevisionResources file paths;
 //! - [`render`]: the render step's frame (pipeline check, `Rendered` condition, render status).
 //!
-//! Every function here is synchronous and deterministic; the ones that change something take
-//! `&mut` and say so. Errors are [`EngineError`] values; `rest/errors.rs` maps each
+//! Every function of those modules is synchronous and deterministic; the ones that change
+//! something take `&mut` and say so. The orchestration over them is async and does I/O:
+//! [`service`] (the `Engine`: caches, git, PackageRev metadata), [`sync`] (the Repository
+//! controller's backend) and [`trylock`] (per-object locks). Errors are [`EngineError`] values; `rest/errors.rs` maps each
 //! variant to its API status.
 
 mod error;
-pub(crate) mod events;
 pub(crate) mod filter;
 pub(crate) mod kptfile;
 pub(crate) mod lifecycle;
 pub(crate) mod objects;
 pub(crate) mod pipeline;
-pub(crate) mod registry;
 pub(crate) mod render;
 pub(crate) mod resources;
 pub(crate) mod service;

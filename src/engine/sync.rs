@@ -7,7 +7,7 @@ use futures::future::BoxFuture;
 use porch_api::{Repository, package_revision_uid};
 use porch_controllers::{RepositoryBackend, RevisionRef, SyncError, SyncSummary};
 
-use super::registry::Registry;
+use crate::cache::registry::Registry;
 
 /// The registry as the controller sees it.
 #[derive(Debug, Clone)]

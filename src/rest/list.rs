@@ -13,9 +13,9 @@ use porch_layers::paging::{self, Page};
 use porch_layers::{ApiError, EncodedObject, LabelSelector};
 use serde_json::Value;
 
+use crate::cache::registry::repository_key;
 use crate::cache::{CachedPackage, CachedRevision, RepositoryCache};
 use crate::engine::filter::RevisionFilter;
-use crate::engine::registry::repository_key;
 use crate::engine::service::{Engine, ListedRevision, SortKey};
 
 /// What a list asks for.

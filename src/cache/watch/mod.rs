@@ -22,7 +22,9 @@ mod change;
 mod manager;
 mod state;
 mod watcher;
+mod watches;
 
 pub use change::{Change, ChangeType, Loader};
 pub use manager::WatcherManager;
 pub use state::{Matcher, WatchRequest};
+pub(crate) use watches::Watches;

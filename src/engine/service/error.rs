@@ -6,8 +6,8 @@ use porch_api::gvk::ResourceInfo;
 use porch_layers::request::Unservable;
 
 use crate::cache::CacheError;
+use crate::cache::registry::OpenError;
 use crate::engine::EngineError;
-use crate::engine::registry::OpenError;
 use crate::git::GitError;
 use crate::metadata::MetadataError;
 

@@ -34,12 +34,12 @@ use porch_controllers::Stored;
 pub(crate) use read::{ListedRevision, SortKey};
 
 use super::Files;
-use super::events::Watches;
 use super::metadata::{Metadata, UserMeta};
 use super::objects::{self, RepoFacts};
-use super::registry::{Registry, RegistryConfig};
 use super::render::{FunctionRegistry, NoFunctions};
 use super::trylock::{TryLockGuard, TryLocks};
+use crate::cache::registry::{Registry, RegistryConfig};
+use crate::cache::watch::Watches;
 use crate::cache::{CachedRevision, RepositoryCache};
 use error::Result;
 

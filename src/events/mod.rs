@@ -29,22 +29,20 @@ use std::time::Duration;
 use futures::StreamExt;
 use kube::api::{Api, ListParams, WatchEvent, WatchParams};
 use porch_api::PackageRev;
-use porch_api::gvk::{PACKAGE_REVISION, PACKAGE_REVISION_RESOURCES, PORCH_PACKAGE};
 use porch_api::names::package_name;
 use porch_controllers::Stored;
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use super::metadata::{UserMeta, key_of, meta_rv};
-use super::objects::{self, RepoFacts};
-use super::registry::Registry;
-use super::resources::from_files;
-use crate::cache::watch::{Change, ChangeType, WatcherManager};
+use crate::cache::registry::Registry;
+use crate::cache::watch::{Change, ChangeType, Watches};
 use crate::cache::{
     CacheEvent, CacheMessage, CachedPackage, CachedRevision, RepositoryCache, latest_candidate,
 };
+use crate::engine::objects::{self, RepoFacts};
+use crate::engine::resources::from_files;
 use crate::git::GitRepository;
-use crate::rv_window::EventBudget;
+use crate::metadata::{UserMeta, key_of, meta_rv};
 
 /// How long the pump waits for the event of an announced batch before it takes a PackageRev
 /// change for one of metadata (a batch stuck writing; never expected).
@@ -55,53 +53,6 @@ const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// How long one watch request of PackageRevs lasts before it is renewed.
 const WATCH_TIMEOUT_SECONDS: u32 = 290;
-
-/// The watch managers of the porch.kpt.dev resources.
-#[derive(Clone, Debug)]
-pub(crate) struct Watches {
-    /// `packagerevisions`.
-    pub(crate) revisions: WatcherManager,
-    /// `packagerevisionresources`.
-    pub(crate) resources: WatcherManager,
-    /// `packages`.
-    pub(crate) packages: WatcherManager,
-}
-
-impl Watches {
-    /// Empty managers starting after resourceVersion `start`, each keeping `window` changes, all
-    /// of them within `budget` (shared with the store's window).
-    pub(crate) fn new(start: u64, window: usize, budget: &EventBudget, bookmark_interval: Duration) -> Self {
-        let m = |info: &porch_api::gvk::ResourceInfo| {
-            WatcherManager::new(
-                info.plural,
-                info.api_version,
-                info.kind,
-                window,
-                budget,
-                bookmark_interval,
-                start,
-            )
-        };
-        Self {
-            revisions: m(&PACKAGE_REVISION),
-            resources: m(&PACKAGE_REVISION_RESOURCES),
-            packages: m(&PORCH_PACKAGE),
-        }
-    }
-
-    fn advance(&self, rv: u64) {
-        self.revisions.advance(rv);
-        self.resources.advance(rv);
-        self.packages.advance(rv);
-    }
-
-    /// Starts the windows afresh after `rv`: every watch from before it gets 410 Expired.
-    fn restart(&self, rv: u64) {
-        self.revisions.restart(rv);
-        self.resources.restart(rv);
-        self.packages.restart(rv);
-    }
-}
 
 type Key = (String, String);
 
@@ -492,5 +443,4 @@ async fn resources_json(git: Option<GitRepository>, rev: &CachedRevision, revisi
 }
 
 #[cfg(test)]
-#[path = "events_tests.rs"]
 mod tests;

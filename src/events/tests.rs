@@ -12,10 +12,11 @@ use porch_controllers::Stored;
 use porch_layers::WatchEventType;
 
 use super::*;
+use crate::cache::registry::RegistryConfig;
 use crate::cache::watch::WatchRequest;
 use crate::config::Config;
-use crate::engine::metadata::Metadata;
-use crate::engine::registry::RegistryConfig;
+use crate::metadata::Metadata;
+use crate::rv_window::EventBudget;
 
 const WINDOW: usize = 8;
 
