@@ -244,7 +244,12 @@ impl Engine {
         let content =
             DraftContent { files: rendered.files, task: Some(task.task), user: caller.user.clone() };
         // The PackageRev first: the revision then appears (one ADDED event) with its metadata.
-        self.put_meta(ns, &name, repo_name, &UserMeta::from_object(&pr.metadata)).await?;
+        // With no metadata to give and no PackageRev of that name, the draft's recorded state
+        // creates it: one durable write per create instead of two.
+        let user = UserMeta::from_object(&pr.metadata);
+        if user != UserMeta::default() || self.metadata.get(ns, &name).is_some() {
+            self.put_meta(ns, &name, repo_name, &user).await?;
+        }
         let created = match cache.create_draft(package, workspace, content).await {
             Ok(created) => created,
             Err(e) => {
