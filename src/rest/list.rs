@@ -189,7 +189,10 @@ pub(crate) async fn resources(
     let (revisions, warnings) = matching_revisions(engine, options).await?;
     let mut matching: Vec<(Arc<CachedRevision>, RepositoryCache)> = Vec::with_capacity(revisions.len());
     for (rev, facts, cache) in revisions {
-        if labels_match(options.labels, &engine.revision_json(&rev, &facts).object) {
+        // The object is needed only to match labels.
+        if options.labels.is_none()
+            || labels_match(options.labels, &engine.revision_json(&rev, &facts).object)
+        {
             matching.push((rev, cache));
         }
     }

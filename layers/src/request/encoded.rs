@@ -20,8 +20,7 @@ pub struct EncodedObject {
 }
 
 impl EncodedObject {
-    /// `typed` encoded once; the object is parsed back from those bytes, so that its tree is
-    /// allocated in one pass (which keeps it compact in memory for later reads).
+    /// `typed` as a JSON object and that object's encoding.
     ///
     /// # Errors
     /// When `typed` does not serialize to JSON.
