@@ -221,8 +221,15 @@ async fn list_bench(app: &App, client: &Client, root: &Path, repos: usize, per_r
 // ---------------------------------------------------------------------------------------------
 // 2. init → propose → approve
 
-/// One API cycle for `package`: POST init, PATCH Proposed, GET, PUT approval Published.
-async fn api_cycle(client: &Client, repository: &str, package: &str) {
+/// One API cycle for `package`: POST init, PATCH Proposed, GET, PUT approval Published; returns
+/// how long each of the four requests took.
+async fn api_cycle(client: &Client, repository: &str, package: &str) -> [Duration; 4] {
+    let mut steps = [Duration::ZERO; 4];
+    let mut clock = Instant::now();
+    let mut lap = |step: usize| {
+        steps[step] = clock.elapsed();
+        clock = Instant::now();
+    };
     let json = (header::CONTENT_TYPE.as_str(), "application/json");
     let pr = json!({
         "apiVersion": "porch.kpt.dev/v1alpha1", "kind": "PackageRevision",
@@ -231,23 +238,29 @@ async fn api_cycle(client: &Client, repository: &str, package: &str) {
     });
     let created =
         client.expect(StatusCode::CREATED, Method::POST, PRS, &[json], Bytes::from(pr.to_string())).await;
+    lap(0);
     let created: Value = serde_json::from_slice(&created).expect("the created object is JSON");
     let name = created["metadata"]["name"].as_str().expect("the created object has a name").to_string();
     let uri = format!("{PRS}/{name}");
 
     let patch = Bytes::from_static(br#"{"spec":{"lifecycle":"Proposed"}}"#);
     let merge = (header::CONTENT_TYPE.as_str(), "application/merge-patch+json");
-    client.expect(StatusCode::OK, Method::PATCH, &uri, &[merge], patch).await;
+    let patch = client.expect(StatusCode::OK, Method::PATCH, &uri, &[merge], patch).await;
+    lap(1);
+    drop(patch);
 
     let got = client.expect(StatusCode::OK, Method::GET, &uri, &[], Bytes::new()).await;
+    lap(2);
     let mut pr: Value = serde_json::from_slice(&got).expect("the revision is JSON");
     assert_eq!(pr["spec"]["lifecycle"], "Proposed", "{name} after the patch");
     pr["spec"]["lifecycle"] = json!("Published");
     let approval = format!("{uri}/approval");
     let body = Bytes::from(serde_json::to_vec(&pr).expect("serializing the revision"));
     let published = client.expect(StatusCode::OK, Method::PUT, &approval, &[json], body).await;
+    lap(3);
     let published: Value = serde_json::from_slice(&published).expect("the approved revision is JSON");
     assert_eq!(published["spec"]["lifecycle"], "Published", "{name} after approval");
+    steps
 }
 
 /// The same git work with the CLI: a draft commit pushed as a branch, then a merge on main, a
@@ -296,11 +309,16 @@ async fn lifecycle_bench(app: &App, client: &Client, root: &Path, runs: usize) {
     wait_ready(&api, already).await;
 
     let mut server = Vec::with_capacity(runs);
+    let mut steps: [Vec<Duration>; 4] = Default::default();
     for i in 0..runs {
         let start = Instant::now();
-        api_cycle(client, "lifecycle", &format!("app{i:03}")).await;
+        let took = api_cycle(client, "lifecycle", &format!("app{i:03}")).await;
         server.push(start.elapsed());
+        for (all, one) in steps.iter_mut().zip(took) {
+            all.push(one);
+        }
     }
+    let [create, propose, get, approve] = steps.map(|s| ms(percentiles(s).0));
     let work = git_work_tree(root);
     let mut baseline = Vec::with_capacity(runs);
     for i in 0..runs {
@@ -315,6 +333,10 @@ async fn lifecycle_bench(app: &App, client: &Client, root: &Path, runs: usize) {
         ms(server.1) / ms(baseline.1)
     );
     print_pair(&format!("init -> propose -> approve ({runs} cycles)"), server, &ratio);
+    println!(
+        "  per request, p50: POST init {create:.2} ms, PATCH Proposed {propose:.2} ms, GET {get:.2} ms, \
+         PUT approval {approve:.2} ms"
+    );
     print_pair("git CLI commit + push draft, merge --no-ff + tag + atomic push (baseline)", baseline, "");
 }
 

@@ -270,7 +270,10 @@ impl RepositoryCache {
                 }
             }
         }
-        for event in &events {
+        // A batch's writes may commit in any order: its events leave in resourceVersion order.
+        let mut in_order: Vec<&CacheEvent> = events.iter().collect();
+        in_order.sort_by_key(|e| e.resource_version);
+        for event in in_order {
             self.tell(CacheMessage::Event(event.clone()));
             // No receiver is fine: nobody watches yet.
             let _ = self.inner.events.send(event.clone());

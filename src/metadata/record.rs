@@ -25,12 +25,11 @@ use super::write::stored_rv;
 use super::{Metadata, MetadataError, UserMeta, decoded_or_fresh, meta_rv, non_empty};
 use crate::cache::{CacheError, ChangeLog, RevisionChange};
 
-/// How many PackageRev writes of one large batch (a discovery) run at once.
+/// How many PackageRev writes of one batch run at once. A request's few changes (an approval
+/// moves the revision and the package's main placeholder, and maybe the previous latest) go
+/// out together, so the store commits them as one; their resourceVersions, and so the order
+/// watchers see them in, are the order they are committed in.
 const CONCURRENCY: usize = 16;
-
-/// Batches up to this size (what one request changes) are written one after another, in the
-/// cache's order, so watchers see their changes in that order.
-const IN_ORDER: usize = 8;
 
 impl ChangeLog for Metadata {
     fn record(&self, changes: Vec<RevisionChange>) -> BoxFuture<'static, crate::cache::Result<Vec<u64>>> {
@@ -41,7 +40,6 @@ impl ChangeLog for Metadata {
             let fail =
                 |e: MetadataError| CacheError::Record { repository: repository.clone(), source: Box::new(e) };
             this.ready().await.map_err(fail)?;
-            let concurrency = if changes.len() <= IN_ORDER { 1 } else { CONCURRENCY };
             futures::stream::iter(changes)
                 .map(|change| {
                     let this = this.clone();
@@ -52,7 +50,7 @@ impl ChangeLog for Metadata {
                         }
                     }
                 })
-                .buffered(concurrency)
+                .buffered(CONCURRENCY)
                 .try_collect()
                 .await
                 .map_err(fail)

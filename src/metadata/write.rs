@@ -55,8 +55,9 @@ impl Metadata {
 
     /// Updates the PackageRev `namespace/name` with `edit` (which answers whether it changed
     /// anything; nothing is written when not), or creates `fresh()` when there is none. The
-    /// first attempt starts from memory; a retry after a lost race reads afresh. Returns what
-    /// is seen of it afterwards.
+    /// first attempt starts from memory (nothing there: a create, without a read first); a
+    /// retry after a lost race (a conflict, or one created in between) reads afresh. Returns
+    /// what is seen of it afterwards.
     pub(super) async fn upsert(
         &self,
         namespace: &str,
@@ -68,9 +69,10 @@ impl Metadata {
         let err = |action| move |e| MetadataError::api(action, namespace, name, e);
         let (fresh, edit) = (&fresh, &edit);
         retry_on_conflict(MetadataError::is_conflict, |attempt| async move {
-            let current = match self.get(namespace, name) {
-                Some(current) if attempt == 1 => Some(current),
-                _ => api.get_opt(name).await.map_err(err("read"))?.map(|r| Arc::new(decoded_or_fresh(r))),
+            let current = if attempt == 1 {
+                self.get(namespace, name)
+            } else {
+                api.get_opt(name).await.map_err(err("read"))?.map(|r| Arc::new(decoded_or_fresh(r)))
             };
             let written = match current {
                 Some(current) => {
