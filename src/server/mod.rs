@@ -4,6 +4,7 @@
 //! [`handler`], which parses it once into an `ApiRequest` and hands it to discovery, health,
 //! OpenAPI or a resource's REST storage.
 
+pub(crate) mod auth;
 mod body;
 mod discovery;
 mod handler;
