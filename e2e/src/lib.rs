@@ -8,12 +8,18 @@
 //!
 //! [`Kubectl`] runs the `kubectl` on `PATH` (or `PORCH_E2E_KUBECTL`) with a fresh `HOME` and
 //! discovery cache, aimed at the endpoint, and returns what it printed.
+//!
+//! [`ControlPlane`] is a real etcd + kube-apiserver on 127.0.0.1 (from `../shared/tools/k8s`), for
+//! the tests of aggregated mode and of the deployment manifests; they are skipped where the tools
+//! are absent.
 
+pub mod cluster;
 pub mod git;
 mod http;
 mod kubectl;
 mod server;
 
+pub use cluster::{ControlPlane, K8S_TOOLS_ENV};
 pub use http::{HttpResponse, http_request};
 pub use kubectl::{Background, KUBECTL_ENV, Kubectl, Output};
 pub use server::{Endpoint, KUBECONFIG_ENV, SERVER_BIN_ENV, server_binary};
