@@ -172,7 +172,7 @@ mod tests {
         let smp = PatchType::Strategic(&SCHEMA);
         let mut o = json!({"metadata": {"finalizers": ["a"], "labels": {"x": "1"}}});
         apply(smp, &mut o, br#"{"metadata": {"finalizers": ["b"], "labels": {"x": null}}}"#).unwrap();
-        assert_eq!(o, json!({"metadata": {"finalizers": ["a", "b"], "labels": {}}}));
+        assert_eq!(o, json!({"metadata": {"finalizers": ["b", "a"], "labels": {}}}));
         assert_eq!(apply(smp, &mut o, b"{not json").unwrap_err().code(), 400);
         assert_eq!(apply(smp, &mut o, b"[]").unwrap_err().code(), 400);
         let e = apply(smp, &mut o, br#"{"metadata": {"finalizers": [["a"]]}}"#).unwrap_err();

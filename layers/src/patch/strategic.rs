@@ -4,8 +4,9 @@
 //! - Maps merge key by key, recursively; a `null` value deletes the key.
 //! - A list is replaced by the patch's list, unless the field's patch strategy is `merge`
 //!   ([`StrategicSchema`]): then a list of maps merges element by element, matched by the
-//!   field's `patchMergeKey` (new elements are appended), and a list of primitives merges as a
-//!   set (the patch's new values are appended).
+//!   field's `patchMergeKey`, and a list of primitives merges as a set; the merged list is
+//!   ordered as kube-apiserver orders it (the patch's elements in the patch's order, new ones
+//!   before the object's others; see `set_element_order`).
 //! - Directives:
 //!   - `$patch: replace` in a map replaces the whole map; as an element of a merge list, the
 //!     whole list becomes the patch's other elements;
@@ -276,6 +277,8 @@ impl Merger<'_> {
             items.remove(at);
             original.clear();
         }
+        let before = original.clone();
+        let order: Vec<Value> = items.iter().map(|v| (*v).clone()).collect();
         match merge {
             ListMerge::Set => {
                 let mut seen: HashSet<String> = original.iter().map(Value::to_string).collect();
@@ -315,13 +318,17 @@ impl Merger<'_> {
                 }
             }
         }
+        // As kube-apiserver orders a merged list: the patch's elements in the patch's order,
+        // each element only the object had placed before them when it came first there.
+        set_element_order(&mut original, &order, &before, merge);
         Ok(original)
     }
 }
 
-/// `$setElementOrder`: orders the merged `list` (which was `before` the patch) by `order`: the
-/// elements `order` names come in its order; each other element goes before the next named
-/// one when both were in the list before and it came first there.
+/// Orders the merged `list` (which was `before` the patch) by `order` (the patch's list, or its
+/// `$setElementOrder`), as apimachinery's `normalizeElementOrder`: the elements `order` names
+/// come in its order; each other element goes before the next named one when both were in the
+/// list before and it came first there (so an element new to the list comes before the others).
 fn set_element_order(list: &mut Vec<Value>, order: &[Value], before: &[Value], merge: ListMerge) {
     let id = |v: &Value| -> Option<Value> {
         match merge {

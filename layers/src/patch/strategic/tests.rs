@@ -96,9 +96,10 @@ fn the_kind_s_own_merge_lists_are_described_by_its_schema() {
         json!({"status": {"conditions": [{"type": "B", "status": "False"}, {"type": "A", "reason": "r"}]}});
     assert_eq!(
         patched(o, p),
+        // In the patch's order, as kube-apiserver orders a merged list.
         json!({"status": {"phase": "Active", "conditions": [
-            {"type": "A", "status": "True", "reason": "r"},
             {"type": "B", "status": "False"},
+            {"type": "A", "status": "True", "reason": "r"},
         ]}})
     );
     // Under another schema, the same list is replaced.
@@ -182,7 +183,8 @@ fn delete_from_primitive_list_removes_values() {
     let o = json!({"metadata": {"finalizers": ["a", "b", "c"]}});
     let p =
         json!({"metadata": {"$deleteFromPrimitiveList/finalizers": ["a", "c", "z"], "finalizers": ["d"]}});
-    assert_eq!(patched(o, p), json!({"metadata": {"finalizers": ["b", "d"]}}));
+    // A value new to the list comes first, as kube-apiserver orders it.
+    assert_eq!(patched(o, p), json!({"metadata": {"finalizers": ["d", "b"]}}));
     // On an absent list it does nothing; a malformed one is 400.
     assert_eq!(
         patched(json!({}), json!({"metadata": {"$deleteFromPrimitiveList/finalizers": ["a"]}})),
