@@ -8,7 +8,9 @@ use crate::engine::service::{Engine, EngineConfig};
 use crate::engine::sync::RegistryBackend;
 use crate::events;
 use crate::rv_window::EventBudget;
+use crate::server::auth::Auth;
 use crate::server::openapi::OpenApi;
+use crate::server::serve::tls::{self, CertSource, TlsError};
 use crate::server::state::{AppState, EngineBackend, StoreBackend};
 use crate::server::{self, ApiStack, ConnectionLimits, loopback};
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -20,6 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +43,12 @@ pub enum StartError {
     /// The embedded store could not be opened.
     #[error("failed to open the object store")]
     Store(#[from] StoreError),
+    /// No client of the cluster could be made (aggregated mode).
+    #[error("failed to configure the client of the cluster: {0}")]
+    Cluster(String),
+    /// The serving certificate could not be loaded or made.
+    #[error("failed to set up HTTPS")]
+    Tls(#[from] TlsError),
     /// The listen address could not be bound.
     #[error("failed to listen on {addr}")]
     Listen {
@@ -53,7 +62,6 @@ pub enum StartError {
 
 /// An opened server: its state, the switch that ends its watches, and its background tasks
 /// (stopped when the App is dropped).
-#[derive(Debug)]
 pub struct App {
     state: Arc<AppState>,
     shutdown: watch::Sender<bool>,
@@ -61,6 +69,47 @@ pub struct App {
     connections: ConnectionLimits,
     /// The event pump and the Repository controller: aborted when the App goes.
     background: Vec<tokio::task::JoinHandle<()>>,
+    /// HTTPS (aggregated mode); plain HTTP without.
+    tls: Option<TlsAcceptor>,
+}
+
+/// What differs between the modes when a server is assembled.
+struct Parts<'a> {
+    /// The embedded store (standalone mode).
+    store: Option<&'a Store>,
+    /// The resourceVersion the porch.kpt.dev watches start at.
+    start: u64,
+    /// The memory budget of every event window.
+    budget: EventBudget,
+    /// HTTPS (aggregated mode).
+    tls: Option<TlsAcceptor>,
+    /// Authentication and authorization by the cluster (aggregated mode).
+    auth: Option<Auth>,
+}
+
+/// A client of the cluster of `kubeconfig`, or of the inferred one (`KUBECONFIG`,
+/// `~/.kube/config`, then the in-cluster service account).
+async fn cluster_client(kubeconfig: Option<&std::path::Path>) -> Result<kube::Client, StartError> {
+    let config = match kubeconfig {
+        Some(path) => {
+            let file =
+                kube::config::Kubeconfig::read_from(path).map_err(|e| StartError::Cluster(e.to_string()))?;
+            kube::Config::from_custom_kubeconfig(file, &kube::config::KubeConfigOptions::default())
+                .await
+                .map_err(|e| StartError::Cluster(e.to_string()))?
+        }
+        None => kube::Config::infer().await.map_err(|e| StartError::Cluster(e.to_string()))?,
+    };
+    kube::Client::try_from(config).map_err(|e| StartError::Cluster(e.to_string()))
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("data_dir", &self.data_dir)
+            .field("https", &self.tls.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Drop for App {
@@ -79,23 +128,73 @@ impl App {
             .map_err(|source| StartError::DataDir { path: config.data_dir.clone(), source })?;
         // One memory budget for every event window: the store's and the porch.kpt.dev ones.
         let budget = EventBudget::new(config.watch_event_window_bytes);
-        let bookmark_interval = Duration::from_secs(config.bookmark_interval_seconds);
         let store = Store::open(
             &config.data_dir,
             StoreOptions {
                 event_window: config.watch_event_window,
                 event_budget: budget.clone(),
-                bookmark_interval,
+                bookmark_interval: Duration::from_secs(config.bookmark_interval_seconds),
             },
         )?;
-        let (shutdown, shutdown_rx) = watch::channel(false);
         // The porch.kpt.dev watches start where the store is; the event pump follows the
         // PackageRevs from there.
         let start = store.resource_version();
-        let watches = Watches::new(start, config.watch_event_window, &budget, bookmark_interval);
+        let parts = Parts { store: Some(&store), start, budget, tls: None, auth: None };
+        Ok(Self::assemble(config, metrics, parts, loopback::client))
+    }
+
+    /// Opens the data directory (git caches only) and connects to the cluster of `--kubeconfig`
+    /// (aggregated mode): every object but the porch.kpt.dev ones lives there. Serving is HTTPS
+    /// with the configured or a self-signed certificate, and every request is authenticated and
+    /// authorized by the cluster.
+    pub async fn open_aggregated(
+        config: &Config,
+        metrics: Option<PrometheusHandle>,
+    ) -> Result<Self, StartError> {
+        config.check().map_err(StartError::Config)?;
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|source| StartError::DataDir { path: config.data_dir.clone(), source })?;
+        let client = cluster_client(config.kubeconfig.as_deref()).await?;
+        let source = match (&config.tls_cert_file, &config.tls_private_key_file) {
+            (Some(cert), Some(key)) => CertSource::Files { cert: cert.clone(), key: key.clone() },
+            _ => CertSource::SelfSigned(
+                config.cert_dir.clone().unwrap_or_else(|| config.data_dir.join("certificates")),
+            ),
+        };
+        let (tls, reload) = tls::server_config(&source)?;
+        let auth = Auth::start(client.clone(), config.authorization_always_allow_paths.clone());
+        // Requests the front proxy forwards authenticate only once its CA is known.
+        if !auth.ready().await {
+            tracing::warn!(
+                "kube-system/extension-apiserver-authentication is not read yet; serving anyway (/readyz says 503 until it is)"
+            );
+        }
+        // The porch.kpt.dev watches start where the pump's first list of PackageRevs is.
+        let budget = EventBudget::new(config.watch_event_window_bytes);
+        let parts =
+            Parts { store: None, start: 0, budget, tls: Some(TlsAcceptor::from(tls)), auth: Some(auth) };
+        let mut app = Self::assemble(config, metrics, parts, |_| client);
+        if let (Some(reload), Ok(runtime)) = (reload, tokio::runtime::Handle::try_current()) {
+            app.background.push(runtime.spawn(reload));
+        }
+        Ok(app)
+    }
+
+    /// The server over `parts`, its engine talking to the API through the client `client`
+    /// makes (given the state, which the standalone client serves in-process).
+    fn assemble(
+        config: &Config,
+        metrics: Option<PrometheusHandle>,
+        parts: Parts<'_>,
+        client: impl FnOnce(std::sync::Weak<AppState>) -> kube::Client,
+    ) -> Self {
+        let bookmark_interval = Duration::from_secs(config.bookmark_interval_seconds);
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let watches = Watches::new(parts.start, config.watch_event_window, &parts.budget, bookmark_interval);
+        let standalone = parts.store.is_some();
         let state = Arc::new_cyclic(|state| {
             let engine = Engine::new(EngineConfig {
-                client: loopback::client(state.clone()),
+                client: client(state.clone()),
                 data_dir: config.data_dir.clone(),
                 retry_attempts: config.repo_operation_retry_attempts,
                 max_concurrent_syncs: config.max_concurrent_syncs as usize,
@@ -104,12 +203,13 @@ impl App {
                 watches: watches.clone(),
             });
             AppState {
-                store: StoreBackend::new(&store),
+                store: parts.store.map(StoreBackend::new),
                 engine: EngineBackend::new(engine),
-                openapi: OpenApi::build(true),
+                openapi: OpenApi::build(standalone),
                 max_body: config.max_request_body_size,
                 body_read_timeout: config.body_read_timeout,
-                standalone: true,
+                standalone,
+                auth: parts.auth,
                 shutdown: shutdown_rx,
                 metrics,
                 default_watch_timeout: Duration::from_secs(config.default_watch_timeout_seconds),
@@ -139,7 +239,7 @@ impl App {
             idle_timeout: config.idle_connection_timeout,
             max_connections: config.max_connections as usize,
         };
-        Ok(Self { state, shutdown, data_dir: config.data_dir.clone(), connections, background })
+        Self { state, shutdown, data_dir: config.data_dir.clone(), connections, background, tls: parts.tls }
     }
 
     /// The API as a tower service over any request body (in-process use, tests).
@@ -169,13 +269,18 @@ impl App {
         kube::Client::new(self.service::<kube::client::Body>(), "default")
     }
 
-    /// Binds `addr` and writes `<data-dir>/kubeconfig` pointing at the bound address.
+    /// Binds `addr` and writes `<data-dir>/kubeconfig` pointing at the bound address (standalone).
     pub async fn bind(&self, addr: SocketAddr) -> Result<(TcpListener, PathBuf), StartError> {
-        let listener = TcpListener::bind(addr).await.map_err(|source| StartError::Listen { addr, source })?;
+        let listener = Self::listen(addr).await?;
         let local = listener.local_addr().map_err(|source| StartError::Listen { addr, source })?;
         let kubeconfig = crate::standalone::write_kubeconfig(&self.data_dir, local)
             .map_err(|source| StartError::DataDir { path: self.data_dir.clone(), source })?;
         Ok((listener, kubeconfig))
+    }
+
+    /// Binds `addr` (aggregated mode: `--bind-address` and `--secure-port`).
+    pub async fn listen(addr: SocketAddr) -> Result<TcpListener, StartError> {
+        TcpListener::bind(addr).await.map_err(|source| StartError::Listen { addr, source })
     }
 
     /// Serves `listener` until `shutdown` resolves; then watches end and connections drain.
@@ -188,7 +293,7 @@ impl App {
             shutdown.await;
             let _ = stop.send(true);
         };
-        server::serve(listener, self.service(), self.connections, signal).await;
+        server::serve(listener, self.service(), self.connections, self.tls.clone(), signal).await;
         for task in std::mem::take(&mut self.background) {
             task.abort();
             let _ = task.await;

@@ -15,11 +15,27 @@ pub enum LogFormat {
     Json,
 }
 
+/// How the server runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Mode {
+    /// Plain HTTP on loopback with the embedded object store: Repository, PackageRev, Secret and
+    /// Namespace are served here too. No authentication.
+    #[default]
+    Standalone,
+    /// The aggregated API server of `porch.kpt.dev` behind a kube-apiserver: HTTPS, requests
+    /// authenticated and authorized by the cluster, every other object in the cluster.
+    Aggregated,
+}
+
 /// The server's configuration. Every flag can also be set through the environment variable named
 /// in `--help`.
 #[derive(Clone, Debug, Parser)]
 #[command(name = "porch-server", version, about = "The Porch API server, in Rust")]
 pub struct Config {
+    /// `standalone`: one process with its own object store; `aggregated`: behind a kube-apiserver.
+    #[arg(long, env = "PORCH_MODE", value_enum, default_value_t = Mode::Standalone)]
+    pub mode: Mode,
+
     /// Address to serve plain HTTP on (standalone mode).
     #[arg(long, env = "PORCH_LISTEN", default_value = "127.0.0.1:7007")]
     pub listen: SocketAddr,
@@ -32,6 +48,43 @@ pub struct Config {
     /// can reach the port can read and change everything.
     #[arg(long, env = "PORCH_ALLOW_REMOTE")]
     pub allow_remote: bool,
+
+    /// The kubeconfig of the cluster (aggregated mode); without it, `KUBECONFIG`,
+    /// `~/.kube/config` or the in-cluster service account, in that order.
+    #[arg(long, env = "PORCH_KUBECONFIG")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Address to serve HTTPS on (aggregated mode), with `--secure-port`.
+    #[arg(long, env = "PORCH_BIND_ADDRESS", default_value = "0.0.0.0")]
+    pub bind_address: std::net::IpAddr,
+
+    /// Port to serve HTTPS on (aggregated mode); 0 picks a free one.
+    #[arg(long, env = "PORCH_SECURE_PORT", default_value_t = 8443)]
+    pub secure_port: u16,
+
+    /// The serving certificate (PEM, with its chain), re-read when the file changes (aggregated
+    /// mode). Without it, a self-signed pair is made in `--cert-dir`.
+    #[arg(long, env = "PORCH_TLS_CERT_FILE", requires = "tls_private_key_file")]
+    pub tls_cert_file: Option<PathBuf>,
+
+    /// The serving certificate's private key (PEM), re-read with it.
+    #[arg(long, env = "PORCH_TLS_PRIVATE_KEY_FILE", requires = "tls_cert_file")]
+    pub tls_private_key_file: Option<PathBuf>,
+
+    /// Where the self-signed serving pair is kept when no certificate files are given
+    /// (`apiserver.crt`, `apiserver.key`; reused when present). Default: `<data-dir>/certificates`.
+    #[arg(long, env = "PORCH_CERT_DIR")]
+    pub cert_dir: Option<PathBuf>,
+
+    /// Paths served without asking the cluster who may (aggregated mode): exact paths, or
+    /// prefixes ending in `*`.
+    #[arg(
+        long,
+        env = "PORCH_AUTHORIZATION_ALWAYS_ALLOW_PATHS",
+        value_delimiter = ',',
+        default_value = "/healthz,/readyz,/livez"
+    )]
+    pub authorization_always_allow_paths: Vec<String>,
 
     /// Log format.
     #[arg(long, env = "PORCH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -145,9 +198,12 @@ impl Config {
         config
     }
 
-    /// Refuses a non-loopback listen address unless `--allow-remote` is given.
+    /// Refuses a non-loopback listen address unless `--allow-remote` is given (standalone mode),
+    /// and an always-allow path with a `*` anywhere but at its end (as kube-apiserver does).
     pub fn check(&self) -> Result<(), String> {
-        if !self.listen.ip().is_loopback() && !self.allow_remote {
+        crate::server::auth::check_always_allow_paths(&self.authorization_always_allow_paths)
+            .map_err(|e| format!("--authorization-always-allow-paths: {e}"))?;
+        if self.mode == Mode::Standalone && !self.listen.ip().is_loopback() && !self.allow_remote {
             return Err(format!(
                 "refusing to listen on {}: standalone mode has no authentication; pass --allow-remote to serve \
                  other hosts",
@@ -204,5 +260,19 @@ mod tests {
         assert!(c.check().unwrap_err().contains("--allow-remote"));
         let c = Config::parse_from(["porch-server", "--listen", "0.0.0.0:7007", "--allow-remote"]);
         assert!(c.check().is_ok());
+    }
+
+    #[test]
+    fn aggregated_mode_serves_https_on_8443_and_needs_both_certificate_files() {
+        let c = Config::parse_from(["porch-server", "--mode", "aggregated", "--listen", "0.0.0.0:7007"]);
+        assert_eq!((c.mode, c.secure_port), (Mode::Aggregated, 8443));
+        assert_eq!(c.authorization_always_allow_paths, ["/healthz", "/readyz", "/livez"]);
+        assert!(c.check().is_ok(), "--listen is not used in aggregated mode");
+        assert!(Config::try_parse_from(["porch-server", "--tls-cert-file", "a.crt"]).is_err());
+        let c =
+            Config::parse_from(["porch-server", "--authorization-always-allow-paths", "/healthz,/metrics"]);
+        assert_eq!(c.authorization_always_allow_paths, ["/healthz", "/metrics"]);
+        let c = Config::parse_from(["porch-server", "--authorization-always-allow-paths", "/a*b"]);
+        assert!(c.check().unwrap_err().contains("--authorization-always-allow-paths"));
     }
 }

@@ -25,6 +25,6 @@ mod time;
 mod version;
 
 pub use app::{App, StartError};
-pub use config::{Config, LogFormat};
+pub use config::{Config, LogFormat, Mode};
 pub use rv_window::EventBudget;
 pub use server::{ApiStack, ResponseBody};

@@ -4,7 +4,8 @@
 use anyhow::Context;
 use clap::Parser;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
-use porch_server::{App, Config, logging};
+use porch_server::{App, Config, Mode, logging};
+use std::net::SocketAddr;
 use std::process::ExitCode;
 
 /// Raises the soft open-file limit to the hard one: connections, watches and git repositories
@@ -86,14 +87,28 @@ async fn run(config: Config) -> anyhow::Result<()> {
         .context("configuring metric buckets")?
         .install_recorder()
         .context("installing the metrics recorder")?;
-    let app = App::open(&config, Some(metrics))?;
-    let (listener, kubeconfig) = app.bind(config.listen).await?;
-    let addr = listener.local_addr()?;
-    tracing::info!(
-        "porch-server listening on http://{addr} (standalone; data in {}; kubectl: KUBECONFIG={})",
-        config.data_dir.display(),
-        kubeconfig.display()
-    );
-    app.serve(listener, shutdown_signal()).await;
+    match config.mode {
+        Mode::Standalone => {
+            let app = App::open(&config, Some(metrics))?;
+            let (listener, kubeconfig) = app.bind(config.listen).await?;
+            let addr = listener.local_addr()?;
+            tracing::info!(
+                "porch-server listening on http://{addr} (standalone; data in {}; kubectl: KUBECONFIG={})",
+                config.data_dir.display(),
+                kubeconfig.display()
+            );
+            app.serve(listener, shutdown_signal()).await;
+        }
+        Mode::Aggregated => {
+            let app = App::open_aggregated(&config, Some(metrics)).await?;
+            let listener = App::listen(SocketAddr::new(config.bind_address, config.secure_port)).await?;
+            let addr = listener.local_addr()?;
+            tracing::info!(
+                "porch-server listening on https://{addr} (aggregated API server of porch.kpt.dev; git caches in {})",
+                config.data_dir.display()
+            );
+            app.serve(listener, shutdown_signal()).await;
+        }
+    }
     Ok(())
 }

@@ -13,12 +13,14 @@
 //! the tests of aggregated mode and of the deployment manifests; they are skipped where the tools
 //! are absent.
 
+pub mod aggregated;
 pub mod cluster;
 pub mod git;
 mod http;
 mod kubectl;
 mod server;
 
+pub use aggregated::{API_SERVICE, Aggregated, MODE_ENV};
 pub use cluster::{ControlPlane, K8S_TOOLS_ENV};
 pub use http::{HttpResponse, http_request};
 pub use kubectl::{Background, KUBECTL_ENV, Kubectl, Output};

@@ -1,6 +1,8 @@
-//! The endpoint under test: a `porch-server` child process of our own, or the one named by
-//! `PORCH_E2E_KUBECONFIG`.
+//! The endpoint under test: a `porch-server` child process of our own, the one named by
+//! `PORCH_E2E_KUBECONFIG`, or (`PORCH_E2E_MODE=aggregated`) a namespace of the local
+//! kube-apiserver that serves porch.kpt.dev from an aggregated porch-server of ours.
 
+use crate::aggregated::{Aggregated, MODE_ENV, aggregated_requested};
 use crate::http::http_request;
 use crate::kubectl::Kubectl;
 use crate::{unique_name, wait_until};
@@ -34,9 +36,11 @@ pub struct Endpoint {
 }
 
 #[derive(Debug)]
-struct LocalServer {
+pub(crate) struct LocalServer {
     child: Child,
     logs: Arc<Mutex<String>>,
+    /// The reaper and its stdin (see [`spawn_reaper`]).
+    _reaper: Option<(Child, std::process::ChildStdin)>,
 }
 
 impl Endpoint {
@@ -52,6 +56,14 @@ impl Endpoint {
         let dir = tempfile::Builder::new().prefix("porch-e2e-").tempdir()?;
         match std::env::var_os(KUBECONFIG_ENV).filter(|v| !v.is_empty()) {
             Some(kubeconfig) => Self::external(PathBuf::from(kubeconfig), dir),
+            None if aggregated_requested() => {
+                let setup = Aggregated::shared()?.with_context(|| {
+                    format!(
+                        "{MODE_ENV}=aggregated needs the control-plane tools (see the SKIPPED line above)"
+                    )
+                })?;
+                Self::external(setup.plane().kubeconfig().to_path_buf(), dir)
+            }
             None => Self::local(args, dir),
         }
     }
@@ -184,12 +196,12 @@ impl Drop for Endpoint {
 }
 
 impl LocalServer {
-    fn logs(&self) -> String {
+    pub(crate) fn logs(&self) -> String {
         self.logs.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// SIGTERM, then SIGKILL if it has not exited within 15 s.
-    fn terminate(&mut self) -> Result<ExitStatus> {
+    pub(crate) fn terminate(&mut self) -> Result<ExitStatus> {
         if let Some(status) = self.child.try_wait()? {
             return Ok(status);
         }
@@ -206,40 +218,12 @@ impl LocalServer {
 /// Starts `porch-server` on a free loopback port with `data_dir` and `args`, its output appended
 /// to `logs`, and waits until it answers `/readyz`; returns it and its `host:port`.
 fn spawn_local(data_dir: &Path, args: &[String], logs: Arc<Mutex<String>>) -> Result<(LocalServer, String)> {
-    let binary = server_binary()?;
-    let mut child = Command::new(&binary)
-        .arg("--listen")
-        .arg("127.0.0.1:0")
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("starting {}", binary.display()))?;
-    let start = logs.lock().unwrap_or_else(|e| e.into_inner()).len();
-    for pipe in [child.stdout.take().map(boxed), child.stderr.take().map(boxed)].into_iter().flatten() {
-        let logs = logs.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                let mut l = logs.lock().unwrap_or_else(|e| e.into_inner());
-                l.push_str(&line);
-                l.push('\n');
-            }
-        });
-    }
-    let mut server = LocalServer { child, logs };
-    let addr = wait_until(START_TIMEOUT, || {
-        if let Ok(Some(status)) = server.child.try_wait() {
-            return Some(Err(anyhow!("porch-server exited with {status}")));
-        }
-        listening_address(server.logs().get(start..).unwrap_or_default()).map(Ok)
-    })
-    .unwrap_or_else(|| Err(anyhow!("porch-server did not log `listening on http://…` in time")))
-    .map_err(|e| e.context(format!("server log:\n{}", server.logs())))?;
+    let flags = [
+        vec!["--listen".into(), "127.0.0.1:0".into(), "--data-dir".into(), data_dir.display().to_string()],
+        args.to_vec(),
+    ]
+    .concat();
+    let (server, addr) = spawn_server(&flags, &logs, "http")?;
     let ready = wait_until(START_TIMEOUT, || {
         http_request(&addr, "GET", "/readyz", &[], b"").ok().filter(|r| r.status == 200)
     });
@@ -253,13 +237,74 @@ fn spawn_local(data_dir: &Path, args: &[String], logs: Arc<Mutex<String>>) -> Re
     Ok((server, addr))
 }
 
+/// Starts `porch-server` with `args`, its output appended to `logs`, and waits until it logs
+/// `listening on <scheme>://ADDR`; returns it and `ADDR`. A reaper stops it (SIGTERM) if this
+/// process ends without stopping it.
+pub(crate) fn spawn_server(
+    args: &[String],
+    logs: &Arc<Mutex<String>>,
+    scheme: &str,
+) -> Result<(LocalServer, String)> {
+    let binary = server_binary()?;
+    let mut child = Command::new(&binary)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("starting {}", binary.display()))?;
+    let reaper = spawn_reaper(child.id());
+    let start = logs.lock().unwrap_or_else(|e| e.into_inner()).len();
+    for pipe in [child.stdout.take().map(boxed), child.stderr.take().map(boxed)].into_iter().flatten() {
+        let logs = logs.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                let mut l = logs.lock().unwrap_or_else(|e| e.into_inner());
+                l.push_str(&line);
+                l.push('\n');
+            }
+        });
+    }
+    let mut server = LocalServer { child, logs: logs.clone(), _reaper: reaper.ok() };
+    let addr = wait_until(START_TIMEOUT, || {
+        if let Ok(Some(status)) = server.child.try_wait() {
+            return Some(Err(anyhow!("porch-server exited with {status}")));
+        }
+        listening_address(server.logs().get(start..).unwrap_or_default(), scheme).map(Ok)
+    })
+    .unwrap_or_else(|| Err(anyhow!("porch-server did not log `listening on {scheme}://…` in time")))
+    .map_err(|e| e.context(format!("server log:\n{}", server.logs())))?;
+    Ok((server, addr))
+}
+
+/// A `bash` that blocks reading its stdin, a pipe only this process writes to; when the pipe
+/// closes (the [`LocalServer`] is dropped, or this process ends however it ends) it sends SIGTERM
+/// to `pid`, so no server outlives its tests.
+fn spawn_reaper(pid: u32) -> Result<(Child, std::process::ChildStdin)> {
+    let mut reaper = Command::new("bash")
+        .arg("-c")
+        .arg(r#"while read -r _; do :; done; kill -TERM "$1" 2>/dev/null"#)
+        .arg("porch-server-reaper")
+        .arg(pid.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("starting the server's reaper (bash)")?;
+    let pipe = reaper.stdin.take().context("the reaper has no stdin pipe")?;
+    Ok((reaper, pipe))
+}
+
 fn boxed(r: impl Read + Send + 'static) -> Box<dyn Read + Send> {
     Box::new(r)
 }
 
-/// The `ADDR` of the first `listening on http://ADDR` in the log.
-fn listening_address(logs: &str) -> Option<String> {
-    let rest = &logs[logs.find("listening on http://")? + "listening on http://".len()..];
+/// The `ADDR` of the first `listening on <scheme>://ADDR` in the log.
+fn listening_address(logs: &str, scheme: &str) -> Option<String> {
+    let marker = format!("listening on {scheme}://");
+    let rest = &logs[logs.find(&marker)? + marker.len()..];
     let addr: String =
         rest.chars().take_while(|c| !c.is_whitespace() && !matches!(c, ')' | ',' | '"')).collect();
     (!addr.is_empty()).then_some(addr)
@@ -328,10 +373,11 @@ mod tests {
     #[test]
     fn finds_the_listening_address_in_text_and_json_logs() {
         let text = "2026-11-25T00:00:00Z  INFO porch_server: porch-server listening on http://127.0.0.1:41234 (standalone; …)";
-        assert_eq!(listening_address(text).as_deref(), Some("127.0.0.1:41234"));
+        assert_eq!(listening_address(text, "http").as_deref(), Some("127.0.0.1:41234"));
+        assert_eq!(listening_address(text, "https"), None);
         let json = r#"{"fields":{"message":"porch-server listening on http://127.0.0.1:5 (x)"}}"#;
-        assert_eq!(listening_address(json).as_deref(), Some("127.0.0.1:5"));
-        assert_eq!(listening_address("starting"), None);
+        assert_eq!(listening_address(json, "http").as_deref(), Some("127.0.0.1:5"));
+        assert_eq!(listening_address("starting", "http"), None);
     }
 
     #[test]

@@ -55,6 +55,15 @@ pub(crate) fn service_error(e: &ServiceError) -> ApiError {
         ServiceError::NotFound { resource, name } => {
             ApiError::not_found(resource.group, resource.plural, name)
         }
+        ServiceError::NamespaceClosed { namespace, terminating: false } => {
+            ApiError::not_found("", "namespaces", namespace)
+        }
+        ServiceError::NamespaceClosed { namespace, terminating: true } => ApiError::forbidden(
+            "",
+            "namespaces",
+            namespace,
+            &format!("unable to create new content in namespace {namespace} because it is being terminated"),
+        ),
         ServiceError::Conflict { resource, name, reason } => {
             ApiError::conflict(resource.group, resource.plural, name, reason)
         }

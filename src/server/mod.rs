@@ -17,7 +17,7 @@ mod request;
 mod resource_stack;
 pub(crate) mod resources;
 mod response;
-mod serve;
+pub(crate) mod serve;
 mod stack;
 pub(crate) mod state;
 mod watch;

@@ -3,9 +3,12 @@
 //! 1. `TraceLayer` — a span per request; latency and failures logged (at debug).
 //! 2. [`MetricsLayer`] — request count and latency by verb, resource and code; it sits inside
 //!    tracing so a request is timed the same way it is logged.
-//! 3. [`ApiService`] — routing, body limits, the resource verbs; it never fails, every error is a
+//! 3. [`AuthLayer`] (aggregated mode) — who is calling (401 when nobody the cluster knows) and
+//!    whether they may (403), asked of the cluster; the user goes into the request's extensions.
+//! 4. [`ApiService`] — routing, body limits, the resource verbs; it never fails, every error is a
 //!    `Status` response, and a panic in a handler is caught there and answered with a 500.
 
+use super::auth::AuthLayer;
 use super::handler::ApiService;
 use super::metrics::MetricsLayer;
 use super::response::ResponseBody;
@@ -33,6 +36,7 @@ where
         .map_response(unify_body)
         .layer(TraceLayer::new_for_http())
         .layer(MetricsLayer)
+        .option_layer(state.auth.clone().map(AuthLayer::new))
         .service(ApiService::new(state));
     BoxCloneSyncService::new(svc)
 }

@@ -1,5 +1,6 @@
 //! The state shared by every request.
 
+use super::auth::Auth;
 use super::openapi::OpenApi;
 use super::resource_stack::{ResourceStack, resource_stack};
 use super::resources::{Backend, ResourceDef};
@@ -19,7 +20,7 @@ use tokio::sync::watch;
 #[derive(Debug)]
 pub(crate) struct AppState {
     /// The storage stacks of the embedded CR store's kinds (standalone mode).
-    pub(crate) store: StoreBackend,
+    pub(crate) store: Option<StoreBackend>,
     /// The package engine and the storage stacks of the porch.kpt.dev resources.
     pub(crate) engine: EngineBackend,
     pub(crate) openapi: OpenApi,
@@ -29,6 +30,8 @@ pub(crate) struct AppState {
     pub(crate) body_read_timeout: Duration,
     /// Whether the server serves Repository, PackageRev, Secret and Namespace itself.
     pub(crate) standalone: bool,
+    /// Authentication and authorization by the cluster (aggregated mode).
+    pub(crate) auth: Option<Auth>,
     /// Flips to `true` on shutdown; watches end when it does.
     pub(crate) shutdown: watch::Receiver<bool>,
     /// Renders `/metrics`; `None` when no recorder is installed (tests).
@@ -41,7 +44,7 @@ impl AppState {
     /// The storage stack of `def`, whichever backend stores it.
     pub(crate) fn stack(&self, def: &ResourceDef) -> Option<&ResourceStack> {
         match def.backend {
-            Backend::Store(kind) => self.store.stack(kind),
+            Backend::Store(kind) => self.store.as_ref()?.stack(kind),
             Backend::Engine => self.engine.stack(def.resource),
         }
     }

@@ -188,6 +188,7 @@ impl Engine {
             "",
         ))?;
         let ns = caller.namespace.as_str();
+        self.admit_namespace(ns).await?;
         let spec = pr.spec.clone();
         let (repo_name, package, workspace) =
             (&spec.repository_name, &spec.package_name, &spec.workspace_name);

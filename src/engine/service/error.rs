@@ -45,6 +45,15 @@ pub(crate) enum ServiceError {
         /// The object name.
         name: String,
     },
+    /// The namespace takes no new objects: it does not exist, or it is being deleted
+    /// (kube-apiserver's NamespaceLifecycle admission).
+    #[error("namespace {namespace} takes no new objects")]
+    NamespaceClosed {
+        /// The namespace.
+        namespace: String,
+        /// Whether it exists and is being deleted (else it does not exist).
+        terminating: bool,
+    },
     /// A Repository's stored object does not decode.
     #[error("failed to decode repository {namespace}/{name}: {reason}")]
     UndecodableRepository {

@@ -166,6 +166,25 @@ impl Engine {
         &self.client
     }
 
+    /// Refuses new objects in `namespace` when it does not exist or is being deleted, as
+    /// kube-apiserver's NamespaceLifecycle admission does (the PackageRev written for the new
+    /// revision would be refused after the git commit otherwise).
+    pub(crate) async fn admit_namespace(&self, namespace: &str) -> Result<()> {
+        let api: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(self.client.clone());
+        let closed =
+            |terminating| ServiceError::NamespaceClosed { namespace: namespace.to_string(), terminating };
+        match api.get_opt(namespace).await? {
+            None => Err(closed(false)),
+            Some(ns)
+                if ns.metadata.deletion_timestamp.is_some()
+                    || ns.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Terminating") =>
+            {
+                Err(closed(true))
+            }
+            Some(_) => Ok(()),
+        }
+    }
+
     /// Repository `namespace/name`: [`ServiceError::NotFound`] when it does not exist,
     /// [`ServiceError::UndecodableRepository`] when its stored object does not decode.
     pub(crate) async fn repository(&self, namespace: &str, name: &str) -> Result<Repository> {

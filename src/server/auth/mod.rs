@@ -24,8 +24,7 @@ mod responses;
 mod review;
 mod token;
 
-pub(crate) use identity::Identity;
-pub(crate) use layer::{AuthLayer, AuthService};
+pub(crate) use layer::AuthLayer;
 pub(crate) use paths::PathPatternError;
 
 use authorize::Authorizer;

@@ -48,7 +48,15 @@ pub(super) fn handle(state: &AppState, parts: &Parts) -> Option<Response<Respons
             discovery::api_group_list(standalone),
         ),
         "/version" => json_response(StatusCode::OK, &crate::version::info()),
-        "/healthz" | "/livez" | "/readyz" => text("ok"),
+        "/healthz" | "/livez" => text("ok"),
+        // Aggregated mode: ready once the front proxy's CA is known (before, every request
+        // kube-apiserver forwards would get 401).
+        "/readyz" if state.auth.as_ref().is_some_and(|auth| !auth.is_ready()) => bytes_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "text/plain; charset=utf-8",
+            "not ready: kube-system/extension-apiserver-authentication has not been read",
+        ),
+        "/readyz" => text("ok"),
         "/metrics" => {
             let body = state.metrics.as_ref().map(|h| h.render()).unwrap_or_default();
             bytes_response(StatusCode::OK, "text/plain; version=0.0.4", body)

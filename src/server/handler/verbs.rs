@@ -39,6 +39,15 @@ use crate::time::now_rfc3339;
 /// The user of every request in standalone mode (no authentication).
 pub(crate) const STANDALONE_USER: &str = "standalone";
 
+/// The user the authenticator put in the request's extensions (aggregated mode), else the
+/// standalone user.
+fn user(parts: &Parts) -> UserInfo {
+    parts.extensions.get::<UserInfo>().cloned().unwrap_or_else(|| UserInfo {
+        username: STANDALONE_USER.into(),
+        groups: vec!["system:authenticated".into()],
+    })
+}
+
 struct Call<'a> {
     state: &'a AppState,
     def: &'static ResourceDef,
@@ -67,7 +76,7 @@ impl Call<'_> {
     fn context(&self, verb: Verb, table: bool) -> RequestContext {
         let path = &self.api.path;
         let mut ctx = RequestContext::new(verb)
-            .user(UserInfo { username: STANDALONE_USER.into(), groups: vec!["system:authenticated".into()] })
+            .user(user(self.parts))
             .dry_run(self.dry_run)
             .field_manager(self.manager());
         if let Some(ns) = &path.namespace {

@@ -20,6 +20,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use super::super::ApiStack;
+use super::super::auth::PeerCertificates;
 
 /// What a connection is doing.
 #[derive(Clone, Copy, Debug, Default)]
@@ -111,12 +112,18 @@ impl Body for TrackedBody {
 pub(super) struct Tracked {
     inner: ApiStack<Incoming>,
     activity: Activity,
+    certs: Option<PeerCertificates>,
 }
 
 impl Tracked {
-    /// `inner`, counting its requests in `activity`.
-    pub(super) fn new(inner: ApiStack<Incoming>, activity: Activity) -> Self {
-        Self { inner, activity }
+    /// `inner`, counting its requests in `activity`; `certs`, the client's TLS certificates,
+    /// go into every request's extensions.
+    pub(super) fn new(
+        inner: ApiStack<Incoming>,
+        activity: Activity,
+        certs: Option<PeerCertificates>,
+    ) -> Self {
+        Self { inner, activity, certs }
     }
 }
 
@@ -129,7 +136,10 @@ impl tower::Service<Request<Incoming>> for Tracked {
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, req: Request<Incoming>) -> Self::Future {
+    fn call(&mut self, mut req: Request<Incoming>) -> Self::Future {
+        if let Some(certs) = &self.certs {
+            req.extensions_mut().insert(certs.clone());
+        }
         let busy = self.activity.begin();
         let response = self.inner.call(req);
         Box::pin(async move {

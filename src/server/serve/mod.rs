@@ -1,6 +1,9 @@
-//! Serving connections: hyper 1 (HTTP/1.1 and h2c) over a TCP listener, with graceful shutdown
-//! and bounded connections.
+//! Serving connections: hyper 1 over a TCP listener — HTTP/1.1 and h2c in standalone mode,
+//! HTTPS ([`tls`]) with HTTP/2 and HTTP/1.1 in aggregated mode — with graceful shutdown and
+//! bounded connections.
 //!
+//! - A TLS handshake must finish within `--header-read-timeout`; the client's certificate
+//!   chain, if it sent one, goes into each request's extensions ([`PeerCertificates`]).
 //! - A client must send each request's headers within `--header-read-timeout` (hyper's HTTP/1.1
 //!   timer, and [`idle`] until the first request, which also covers the HTTP version sniffing);
 //!   an idle HTTP/1.1 keep-alive connection is closed after the same time.
@@ -14,7 +17,9 @@
 mod accept;
 mod idle;
 mod limit;
+pub(crate) mod tls;
 
+use super::auth::PeerCertificates;
 use super::stack::ApiStack;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -25,8 +30,10 @@ use idle::{Activity, Tracked};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
 
 /// How long in-flight requests may take to finish once shutdown begins.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -63,6 +70,7 @@ pub(crate) async fn serve(
     listener: TcpListener,
     svc: ApiStack<Incoming>,
     limits: ConnectionLimits,
+    tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();
@@ -91,19 +99,31 @@ pub(crate) async fn serve(
             tracing::info!("below the connection cap again");
         }
         let _ = stream.set_nodelay(true);
-        let activity = Activity::new();
-        let service = TowerToHyperService::new(Tracked::new(svc.clone(), activity.clone()));
-        let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-        let conn = graceful.watch(conn.into_owned());
-        let (first, later) = (limits.header_read_timeout, limits.idle_timeout);
+        let connection = Connection {
+            builder: builder.clone(),
+            graceful: graceful.watcher(),
+            svc: svc.clone(),
+            limits,
+            peer,
+        };
+        let tls = tls.clone();
         tokio::spawn(async move {
             let open = metrics::gauge!("porch_connections");
             open.increment(1.0);
-            tokio::select! {
-                result = conn => if let Err(e) = result {
-                    tracing::debug!(%peer, error = %e, "connection closed with an error");
-                },
-                () = activity.idle(first, later) => tracing::debug!(%peer, "closed an idle connection"),
+            match tls {
+                None => connection.serve(stream, None).await,
+                Some(acceptor) => {
+                    match tokio::time::timeout(limits.header_read_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => {
+                            let certs = stream.get_ref().1.peer_certificates().map(|chain| {
+                                PeerCertificates(chain.iter().map(|c| c.clone().into_owned()).collect())
+                            });
+                            connection.serve(stream, certs).await;
+                        }
+                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                    }
+                }
             }
             open.decrement(1.0);
             drop(slot);
@@ -112,5 +132,36 @@ pub(crate) async fn serve(
     drop(listener);
     if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
         tracing::warn!("some connections did not finish within {DRAIN_TIMEOUT:?}");
+    }
+}
+
+/// What one accepted connection is served with.
+struct Connection {
+    builder: auto::Builder<TokioExecutor>,
+    graceful: hyper_util::server::graceful::Watcher,
+    svc: ApiStack<Incoming>,
+    limits: ConnectionLimits,
+    peer: std::net::SocketAddr,
+}
+
+impl Connection {
+    /// Serves `io` until the client goes, it idles out, or shutdown drains it; `certs` (the
+    /// client's TLS certificates) go into every request's extensions.
+    async fn serve<I>(self, io: I, certs: Option<PeerCertificates>)
+    where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let activity = Activity::new();
+        let service = TowerToHyperService::new(Tracked::new(self.svc, activity.clone(), certs));
+        let conn = self.builder.serve_connection_with_upgrades(TokioIo::new(io), service);
+        let conn = self.graceful.watch(conn.into_owned());
+        let (first, later) = (self.limits.header_read_timeout, self.limits.idle_timeout);
+        let peer = self.peer;
+        tokio::select! {
+            result = conn => if let Err(e) = result {
+                tracing::debug!(%peer, error = %e, "connection closed with an error");
+            },
+            () = activity.idle(first, later) => tracing::debug!(%peer, "closed an idle connection"),
+        }
     }
 }
