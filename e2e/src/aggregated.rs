@@ -75,22 +75,27 @@ impl Aggregated {
         let crds = workspace().join("manifests").join("crds");
         admin.run(&["apply", "--server-side", "-f", &crds.display().to_string()]).success()?;
         admin.run(&["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]).success()?;
-        admin
-            .with_manifest(
-                &["apply", "-f", "-"],
-                "apiVersion: v1\nkind: Namespace\nmetadata: {name: porch-system}\n",
-            )
+        // porch-server runs as the ServiceAccount of manifests/, with that RBAC only, so the
+        // suite proves the deployment's permissions suffice.
+        for file in ["namespace.yaml", "service-account.yaml", "rbac-server.yaml"] {
+            let path = workspace().join("manifests").join(file);
+            admin.run(&["apply", "-f", &path.display().to_string()]).success()?;
+        }
+        let token = admin
+            .run(&["-n", "porch-system", "create", "token", "porch-server", "--duration=24h"])
             .success()?;
+        let data = tempfile::Builder::new().prefix("porch-e2e-aggregated-").tempdir()?;
+        let kubeconfig = data.path().join("porch-server.kubeconfig");
+        std::fs::write(&kubeconfig, token_kubeconfig(plane, token.trim()))?;
         let (cert, key) = plane
             .issue_serving_cert("porch-server", "DNS:api.porch-system.svc,DNS:localhost,IP:127.0.0.1")?;
-        let data = tempfile::Builder::new().prefix("porch-e2e-aggregated-").tempdir()?;
         let mut args: Vec<String> = [
             "--mode",
             "aggregated",
             "--bind-address",
             "127.0.0.1",
             "--kubeconfig",
-            &plane.kubeconfig().display().to_string(),
+            &kubeconfig.display().to_string(),
             "--tls-cert-file",
             &cert.display().to_string(),
             "--tls-private-key-file",
@@ -209,6 +214,17 @@ impl Aggregated {
         self.wait_available()?;
         Ok(status)
     }
+}
+
+/// A kubeconfig for kube-apiserver of `plane` that authenticates with `token` only.
+pub fn token_kubeconfig(plane: &ControlPlane, token: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {}\n    \
+         certificate-authority: {}\ncontexts:\n- name: c\n  context: {{cluster: c, user: u}}\n\
+         current-context: c\nusers:\n- name: u\n  user:\n    token: {token}\n",
+        plane.url(),
+        plane.ca_cert().display()
+    )
 }
 
 /// The workspace root (the parent of `e2e/`).

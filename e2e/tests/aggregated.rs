@@ -107,16 +107,10 @@ fn client_cert(
     Ok((cert, key))
 }
 
-/// A kubeconfig for kube-apiserver that authenticates with `token` only.
+/// A kubeconfig file for kube-apiserver that authenticates with `token` only.
 fn token_kubeconfig(setup: &Aggregated, dir: &Path, token: &str) -> Result<PathBuf> {
     let path = dir.join("token.kubeconfig");
-    let text = format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {}\n    certificate-authority: {}\n\
-         contexts:\n- name: c\n  context: {{cluster: c, user: u}}\ncurrent-context: c\nusers:\n- name: u\n  user:\n    token: {token}\n",
-        setup.plane().url(),
-        setup.plane().ca_cert().display()
-    );
-    std::fs::write(&path, text)?;
+    std::fs::write(&path, porch_e2e::aggregated::token_kubeconfig(setup.plane(), token))?;
     Ok(path)
 }
 
