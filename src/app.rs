@@ -289,8 +289,11 @@ impl App {
     /// none of their subtasks cancelled under it) when the runtime goes.
     pub async fn serve(mut self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send) {
         let stop = self.shutdown.clone();
+        let watches = self.state.engine.engine.watches().clone();
         let signal = async move {
             shutdown.await;
+            // The porch.kpt.dev watches send what is left and a last BOOKMARK, then end.
+            watches.close();
             let _ = stop.send(true);
         };
         server::serve(listener, self.service(), self.connections, self.tls.clone(), signal).await;

@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result, ensure};
 use porch_e2e::{Endpoint, repository_manifest, unique_name, wait_until};
-use std::io::Read;
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
@@ -18,12 +18,23 @@ fn sigterm_stops_the_server_cleanly() -> Result<()> {
     ep.kubectl().with_manifest(&["apply", "-f", "-"], &manifest).success()?;
     let mut watch = ep.kubectl().spawn(&["get", "repositories", "-w"])?;
     watch.wait_for_stdout(Duration::from_secs(30), "the listed row", |out| out.contains(&name))?;
+    // A raw watch of PackageRevisions that asked for bookmarks.
+    let addr = ep.host_port().context("a local server serves plain HTTP")?.to_string();
+    let mut raw = TcpStream::connect(&addr)?;
+    let path = "/apis/porch.kpt.dev/v1alpha1/namespaces/default/packagerevisions?watch=true&allowWatchBookmarks=true";
+    write!(raw, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")?;
+    std::thread::sleep(Duration::from_millis(300));
     let status = ep.stop()?.context("local server")?;
     ensure!(status.success(), "porch-server exited with {status}; log:\n{}", ep.server_logs());
     // The open watch ended with the server instead of keeping it alive.
     let exited = watch.wait_exit(Duration::from_secs(20));
     let out = watch.stop();
     ensure!(exited.is_some(), "kubectl get -w was still running after the server stopped: {out:?}");
+    // The PackageRevision watch ended with a last BOOKMARK: its client resumes from there.
+    let mut text = String::new();
+    raw.read_to_string(&mut text)?;
+    let last = text.lines().filter(|l| l.starts_with('{')).last().unwrap_or_default();
+    ensure!(last.contains(r#""type":"BOOKMARK""#), "the watch's last event is not a BOOKMARK:\n{text}");
     Ok(())
 }
 

@@ -1,8 +1,10 @@
 //! Encoding watch streams: one JSON object per event, newline-terminated, flushed at once.
 //!
 //! Events come out of the resource's storage stack as they are to be sent (a Table request's
-//! carry one-row Tables). The stream ends cleanly at `timeoutSeconds` (or the server default, also for 0) and when the server shuts
-//! down; dropping it releases the watch at its source.
+//! carry one-row Tables). The stream ends cleanly at `timeoutSeconds` (or the server default,
+//! also for 0) and when the server shuts down: then a stream that ends itself (the porch.kpt.dev
+//! watches send what is left and a last BOOKMARK) is let finish for [`CLOSE_GRACE`], others are
+//! cut. Dropping it releases the watch at its source.
 
 use super::negotiate::{Negotiated, TABLE_CONTENT_TYPE};
 use super::response::{JSON, ResponseBody};
@@ -14,6 +16,9 @@ use porch_layers::request::WatchEvent;
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio::sync::watch;
+
+/// How long a watch may take to end itself once the server shuts down.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// How long a watch lasts: its `timeoutSeconds`, or the server default when none is given — and,
 /// as in kube-apiserver, `timeoutSeconds=0` means none given.
@@ -39,7 +44,10 @@ pub(crate) fn response(
     let stop = async move {
         tokio::select! {
             () = tokio::time::sleep(params.timeout) => {}
-            _ = shutdown.wait_for(|down| *down) => {}
+            () = async {
+                let _ = shutdown.wait_for(|down| *down).await.map(drop);
+                tokio::time::sleep(CLOSE_GRACE).await;
+            } => {}
         }
     };
     let content_type = if params.negotiated.table { TABLE_CONTENT_TYPE } else { JSON };

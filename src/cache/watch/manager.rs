@@ -60,9 +60,17 @@ impl WatcherManager {
                 budget: budget.clone(),
                 bookmark_interval,
                 watchers: AtomicUsize::new(0),
+                closing: watch::channel(false).0,
             }
         });
         Self { inner }
+    }
+
+    /// Ends every watch, now and later: each sends the changes it has not sent yet, then a
+    /// BOOKMARK at the resourceVersion it is complete up to (when it asked for bookmarks), so
+    /// that its client resumes from there without a new list (server shutdown).
+    pub fn close(&self) {
+        self.inner.closing.send_replace(true);
     }
 
     /// Publishes a change (its resourceVersion above every earlier one) to every watcher.

@@ -69,6 +69,9 @@ pub(super) struct Inner {
     pub(super) budget: EventBudget,
     pub(super) bookmark_interval: Duration,
     pub(super) watchers: AtomicUsize,
+    /// Turns true when the server shuts down: each watcher sends what is left, a last BOOKMARK
+    /// (when asked for bookmarks), and ends.
+    pub(super) closing: watch::Sender<bool>,
 }
 
 impl Inner {

@@ -59,6 +59,8 @@ struct Watcher {
     pending: VecDeque<Pending>,
     rx: watch::Receiver<u64>,
     bookmarks: Option<Interval>,
+    /// The server's shutdown: send what is left, a last bookmark, and end.
+    closing: watch::Receiver<bool>,
     /// A resourceVersion the manager has not reached, to wait for before `start`.
     waiting: Option<(u64, Start)>,
     done: bool,
@@ -82,6 +84,7 @@ pub(super) fn open(
         pending: VecDeque::new(),
         rx,
         bookmarks,
+        closing: inner.closing.subscribe(),
         waiting: None,
         done: false,
     };
@@ -121,7 +124,11 @@ impl Watcher {
     async fn next_event(&mut self) -> Option<WatchEvent> {
         if let Some((wanted, start)) = self.waiting.take() {
             let mut progress = self.registered.inner.progress.subscribe();
-            match rv_window::wait_for(&mut progress, wanted).await {
+            let reached = tokio::select! {
+                reached = rv_window::wait_for(&mut progress, wanted) => reached,
+                _ = self.closing.wait_for(|c| *c) => return None,
+            };
+            match reached {
                 Ok(()) => self.begin(start),
                 Err(current) => {
                     self.done = true;
@@ -145,8 +152,16 @@ impl Watcher {
             if self.fill() {
                 continue;
             }
-            match idle(&mut self.rx, self.bookmarks.as_mut()).await {
-                Woken::Changed => {}
+            if *self.closing.borrow() {
+                // Everything up to the position is sent: say so, and end.
+                self.done = true;
+                if self.bookmarks.is_some() {
+                    return Some(self.bookmark(false));
+                }
+                continue;
+            }
+            match idle(&mut self.rx, self.bookmarks.as_mut(), Some(&mut self.closing)).await {
+                Woken::Changed | Woken::Closing => {}
                 Woken::Closed => self.done = true,
                 Woken::Bookmark => {
                     let bookmark = self.bookmark(false);

@@ -191,3 +191,32 @@ async fn a_consumer_that_falls_out_of_the_window_gets_410_and_never_holds_anyone
     assert_eq!(e.object["code"], 410);
     assert!(slow.next().await.is_none());
 }
+
+#[tokio::test]
+async fn closing_sends_what_is_left_then_a_last_bookmark_and_ends() {
+    let m = manager(100);
+    let bookmarks = WatchRequest { allow_bookmarks: true, ..request(all(), Some("10")) };
+    let mut with = m.watch(bookmarks).unwrap();
+    let mut without = m.watch(request(all(), Some("10"))).unwrap();
+    // A watch waiting for a resourceVersion not reached yet just ends.
+    let mut waiting = m.watch(request(all(), Some("99"))).unwrap();
+    publish(&m, 11, ChangeType::Added, "a", "x", None);
+    publish(&m, 12, ChangeType::Added, "b", "x", None);
+    m.advance(13);
+    m.close();
+
+    assert_eq!(seen(&next(&mut with).await), (WatchEventType::Added, "a".into()));
+    assert_eq!(seen(&next(&mut with).await), (WatchEventType::Added, "b".into()));
+    let last = next(&mut with).await;
+    assert_eq!(last.event_type, WatchEventType::Bookmark);
+    assert_eq!(last.object["metadata"]["resourceVersion"], "13", "complete up to the manager's position");
+    assert!(with.next().await.is_none(), "then it ends");
+
+    assert_eq!(seen(&next(&mut without).await), (WatchEventType::Added, "a".into()));
+    assert_eq!(seen(&next(&mut without).await), (WatchEventType::Added, "b".into()));
+    assert!(without.next().await.is_none(), "no bookmark unless asked for");
+    assert!(waiting.next().await.is_none());
+    // A watch opened after closing ends at once.
+    let mut late = m.watch(request(all(), Some("13"))).unwrap();
+    assert!(late.next().await.is_none());
+}

@@ -41,6 +41,13 @@ impl Watches {
         }
     }
 
+    /// Ends every watch of the three resources (server shutdown; see [`WatcherManager::close`]).
+    pub(crate) fn close(&self) {
+        self.revisions.close();
+        self.resources.close();
+        self.packages.close();
+    }
+
     /// Every watch is complete up to `rv`.
     pub(crate) fn advance(&self, rv: u64) {
         self.revisions.advance(rv);
