@@ -33,7 +33,7 @@ fn sigterm_stops_the_server_cleanly() -> Result<()> {
     // The PackageRevision watch ended with a last BOOKMARK: its client resumes from there.
     let mut text = String::new();
     raw.read_to_string(&mut text)?;
-    let last = text.lines().filter(|l| l.starts_with('{')).last().unwrap_or_default();
+    let last = text.lines().rfind(|l| l.starts_with('{')).unwrap_or_default();
     ensure!(last.contains(r#""type":"BOOKMARK""#), "the watch's last event is not a BOOKMARK:\n{text}");
     Ok(())
 }
