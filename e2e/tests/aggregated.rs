@@ -351,3 +351,33 @@ fn no_new_revisions_in_a_terminating_namespace() -> Result<()> {
         k.run(&["patch", "configmap", "hold", "--type=merge", "-p", r#"{"metadata":{"finalizers":null}}"#]);
     Ok(())
 }
+
+#[test]
+fn kube_controller_manager_collects_a_revision_whose_owner_is_deleted() -> Result<()> {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(setup) = setup()? else { return Ok(()) };
+    let scratch = tempfile::tempdir()?;
+    let (_ns, k) = namespace_with_repository(setup, scratch.path())?;
+    k.run(&["create", "configmap", "owner"]).success()?;
+    let uid = k.run(&["get", "configmap", "owner", "-o", "jsonpath={.metadata.uid}"]).success()?;
+    let mut pr: Value = serde_json::from_str(&draft("owned"))?;
+    pr["metadata"]["ownerReferences"] =
+        json!([{"apiVersion": "v1", "kind": "ConfigMap", "name": "owner", "uid": uid}]);
+    k.with_manifest(&["create", "-f", "-"], &pr.to_string()).success()?;
+    let name = "blue.new-owned.ws";
+    k.run(&["get", "packagerevision", name]).success()?;
+
+    // The garbage collector of kube-controller-manager finds the revision through the
+    // aggregated API (metadata lists and watches) and deletes it once its owner is gone.
+    k.run(&["delete", "configmap", "owner"]).success()?;
+    let gone = wait_until(std::time::Duration::from_secs(60), || {
+        let out = k.run(&["get", "packagerevision", name, "--ignore-not-found", "-o", "name"]);
+        (out.ok() && out.stdout.trim().is_empty()).then_some(())
+    });
+    assert!(
+        gone.is_some(),
+        "the garbage collector did not delete {name}; porch-server log:\n{}",
+        setup.server_logs()
+    );
+    Ok(())
+}
