@@ -15,7 +15,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use base64::Engine;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 /// Environment variable choosing what [`Endpoint::start`](crate::Endpoint::start) starts:
@@ -199,21 +199,45 @@ impl Aggregated {
         self.logs.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// Stops porch-server with SIGTERM (its exit status is returned), starts it again on the same
-    /// port, certificate and data directory, and waits until kube-apiserver reaches it again.
+    /// Stops porch-server with SIGTERM, starts it again on the same port, certificate and data
+    /// directory, and waits until kube-apiserver reaches it again.
     ///
     /// # Errors
     /// It did not stop or did not come back.
-    pub fn restart(&self) -> Result<std::process::ExitStatus> {
+    pub fn restart(&self) -> Result<Restart> {
         let mut server = self.server.lock().unwrap_or_else(|e| e.into_inner());
         let status = server.terminate()?;
         self.logs.lock().unwrap_or_else(|e| e.into_inner()).push_str("---- restart ----\n");
+        let started = Instant::now();
         let (new, _) = spawn_server(&self.args, &self.logs, "https")?;
+        let listening = started.elapsed();
         *server = new;
         drop(server);
         self.wait_available()?;
-        Ok(status)
+        Ok(Restart { status, listening, reachable: started.elapsed() })
     }
+
+    /// A kubeconfig that reaches porch-server directly (not through kube-apiserver), as the
+    /// cluster admin: a client certificate of the cluster CA in `system:masters`.
+    ///
+    /// # Errors
+    /// The admin kubeconfig could not be read.
+    pub fn direct_kubeconfig(&self) -> Result<String> {
+        let admin = std::fs::read_to_string(self.plane.kubeconfig())?;
+        let direct = format!("https://127.0.0.1:{}", self.port);
+        Ok(admin.replace(self.plane.url(), &direct))
+    }
+}
+
+/// How a [`Aggregated::restart`] went.
+#[derive(Debug)]
+pub struct Restart {
+    /// How the old server exited on SIGTERM.
+    pub status: std::process::ExitStatus,
+    /// From starting the new process to its `listening on https://` line.
+    pub listening: Duration,
+    /// From starting the new process to kube-apiserver serving porch.kpt.dev from it again.
+    pub reachable: Duration,
 }
 
 /// A kubeconfig for kube-apiserver of `plane` that authenticates with `token` only.

@@ -20,7 +20,7 @@ mod http;
 mod kubectl;
 mod server;
 
-pub use aggregated::{API_SERVICE, Aggregated, MODE_ENV};
+pub use aggregated::{API_SERVICE, Aggregated, MODE_ENV, Restart};
 pub use cluster::{ControlPlane, K8S_TOOLS_ENV};
 pub use http::{HttpResponse, http_request};
 pub use kubectl::{Background, KUBECTL_ENV, Kubectl, Output};

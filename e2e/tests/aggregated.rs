@@ -291,7 +291,7 @@ fn a_restart_keeps_every_object_and_resource_versions_never_go_back() -> Result<
         .collect();
     assert_eq!(items.len(), 4, "v1, v2, main and the draft");
 
-    let status = setup.restart()?;
+    let status = setup.restart()?.status;
     assert!(status.success(), "SIGTERM ends the server cleanly: {status}");
 
     let after: Value = serde_json::from_str(&k.run(&["get", "packagerevisions", "-o", "json"]).success()?)?;
