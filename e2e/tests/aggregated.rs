@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use anyhow::{Context, Result, bail};
 use porch_e2e::git::{file_url, remote_with_packages};
@@ -18,92 +18,127 @@ use serde_json::{Value, json};
 /// One test at a time: one of them restarts the server the others use.
 static SERIAL: Mutex<()> = Mutex::new(());
 
-/// The setup, or `None` (skip) where the control-plane tools are absent.
-fn setup() -> Result<Option<&'static Aggregated>> {
-    Aggregated::shared()
+/// One test's world: the shared setup (held by this test alone), a namespace of its own with a
+/// Repository `blue` holding package `app` (revisions 1 and 2, so 3 PackageRevisions with
+/// `main`), an admin kubectl in it, and scratch space.
+struct Case {
+    setup: &'static Aggregated,
+    ns: String,
+    k: Kubectl,
+    scratch: tempfile::TempDir,
+    _serial: MutexGuard<'static, ()>,
 }
 
-/// A namespace of its own, with a Repository `blue` holding package `app` (revisions 1 and 2).
-fn namespace_with_repository(setup: &Aggregated, scratch: &Path) -> Result<(String, Kubectl)> {
+/// The [`Case`] of a test, or `None` (skip) where the control-plane tools are absent.
+fn case() -> Result<Option<Case>> {
+    let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(setup) = Aggregated::shared()? else { return Ok(None) };
+    let scratch = tempfile::tempdir()?;
     let ns = unique_name("agg");
     setup.kubectl(None).run(&["create", "namespace", &ns]).success()?;
     let k = setup.kubectl(Some(&ns));
-    let remote = remote_with_packages(scratch, "blue", &[("app", &[1, 2])])?;
+    let remote = remote_with_packages(scratch.path(), "blue", &[("app", &[1, 2])])?;
     register(&k, "blue", &file_url(&remote))?;
-    Ok((ns, k))
+    Ok(Some(Case { setup, ns, k, scratch, _serial: serial }))
 }
 
-/// An HTTPS request straight to porch-server (not through kube-apiserver), with `curl`; its
-/// status and body.
-fn direct(setup: &Aggregated, method: &str, path: &str, extra: &[&str]) -> Result<(u16, String)> {
+/// How a direct request proves who it is.
+enum Credential<'a> {
+    None,
+    /// A client certificate and its key.
+    Cert(&'a Path, &'a Path),
+    Bearer(&'a str),
+}
+
+/// An HTTPS request straight to porch-server (not through kube-apiserver), with `curl`, carrying
+/// `credential`, the extra `headers` and a JSON `body`; its status and body.
+fn direct(
+    setup: &Aggregated,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    credential: Credential<'_>,
+    headers: &[&str],
+) -> Result<(u16, String)> {
     let url = format!("https://127.0.0.1:{}{path}", setup.port());
-    let out = Command::new("curl")
-        .args(["-s", "-k", "-o", "-", "-w", "\n%{http_code}", "-X", method])
-        .args(extra)
-        .arg(&url)
-        .output()
-        .context("running curl")?;
+    let mut curl = Command::new("curl");
+    curl.args(["-s", "-k", "-o", "-", "-w", "\n%{http_code}", "-X", method]);
+    if let Some(body) = body {
+        curl.args(["-H", "Content-Type: application/json", "-d", body]);
+    }
+    match credential {
+        Credential::None => {}
+        Credential::Cert(cert, key) => {
+            curl.arg("--cert").arg(cert).arg("--key").arg(key);
+        }
+        Credential::Bearer(token) => {
+            curl.arg("-H").arg(format!("Authorization: Bearer {token}"));
+        }
+    }
+    for header in headers {
+        curl.arg("-H").arg(header);
+    }
+    let out = curl.arg(&url).output().context("running curl")?;
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     let (body, code) = text.rsplit_once('\n').context("curl printed no status")?;
     Ok((code.trim().parse().with_context(|| format!("curl status of {url}: {text}"))?, body.to_string()))
 }
 
-/// A client certificate for `user` in `groups`, signed by the CA named `ca` (`ca` or
-/// `front-proxy-ca`) of the cluster's PKI; its (cert, key) paths.
+/// Who signs a test's client certificate.
+enum Signer<'a> {
+    /// The CA of that name in the cluster's PKI (`ca`, `front-proxy-ca`).
+    Cluster(&'a str),
+    /// Nobody the cluster knows: the certificate signs itself.
+    Itself,
+}
+
+/// A client certificate (clientAuth) for `user` in `groups`, signed by `signer`; its (cert, key)
+/// paths in `dir`.
 fn client_cert(
     setup: &Aggregated,
     dir: &Path,
-    ca: &str,
+    signer: Signer<'_>,
     user: &str,
     groups: &[&str],
 ) -> Result<(PathBuf, PathBuf)> {
-    let pki = setup.plane().pki_dir();
-    let (key, csr, cert) =
-        (dir.join(format!("{user}.key")), dir.join(format!("{user}.csr")), dir.join(format!("{user}.crt")));
+    let file = |ext: &str| dir.join(format!("{user}-{}.{ext}", groups.len()));
+    let (key, csr, cert, ext) = (file("key"), file("csr"), file("crt"), file("ext"));
     let subject: String =
         std::iter::once(format!("/CN={user}")).chain(groups.iter().map(|g| format!("/O={g}"))).collect();
-    let ext = dir.join(format!("{user}.ext"));
     std::fs::write(&ext, "extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n")?;
-    let run = |args: &[&str]| -> Result<()> {
-        let out = Command::new("openssl").args(args).output().context("running openssl")?;
+    let openssl = |args: &[&str], paths: &[(&str, &Path)]| -> Result<()> {
+        let mut cmd = Command::new("openssl");
+        cmd.args(args);
+        for (flag, path) in paths {
+            cmd.arg(flag).arg(path);
+        }
+        let out = cmd.output().context("running openssl")?;
         if !out.status.success() {
             bail!("openssl {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
         }
         Ok(())
     };
-    let p = |p: &Path| p.display().to_string();
-    run(&[
-        "req",
-        "-new",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-subj",
-        &subject,
-        "-keyout",
-        &p(&key),
-        "-out",
-        &p(&csr),
-    ])?;
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        &p(&csr),
-        "-CA",
-        &p(&pki.join(format!("{ca}.crt"))),
-        "-CAkey",
-        &p(&pki.join(format!("{ca}.key"))),
-        "-CAcreateserial",
-        "-days",
-        "1",
-        "-extfile",
-        &p(&ext),
-        "-out",
-        &p(&cert),
-    ])?;
+    let new_key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", &subject];
+    match signer {
+        Signer::Itself => openssl(
+            &[&["req", "-x509", "-days", "1"][..], &new_key].concat(),
+            &[("-keyout", &key), ("-out", &cert)],
+        )?,
+        Signer::Cluster(ca) => {
+            let pki = setup.plane().pki_dir();
+            openssl(&[&["req", "-new"][..], &new_key].concat(), &[("-keyout", &key), ("-out", &csr)])?;
+            openssl(
+                &["x509", "-req", "-CAcreateserial", "-days", "1"],
+                &[
+                    ("-in", &csr),
+                    ("-CA", &pki.join(format!("{ca}.crt"))),
+                    ("-CAkey", &pki.join(format!("{ca}.key"))),
+                    ("-extfile", &ext),
+                    ("-out", &cert),
+                ],
+            )?;
+        }
+    }
     Ok((cert, key))
 }
 
@@ -118,11 +153,8 @@ fn token_kubeconfig(setup: &Aggregated, dir: &Path, token: &str) -> Result<PathB
 /// else; a token of it.
 fn viewer_token(k: &Kubectl, ns: &str) -> Result<String> {
     k.run(&["create", "serviceaccount", "viewer"]).success()?;
-    k.run(&[
-        "create", "role", "porch-reader", "--verb=get,list,watch",
-        "--resource=packagerevisions.porch.kpt.dev,packagerevisionresources.porch.kpt.dev,packages.porch.kpt.dev",
-    ])
-    .success()?;
+    let resources = "--resource=packagerevisions.porch.kpt.dev,packagerevisionresources.porch.kpt.dev,packages.porch.kpt.dev";
+    k.run(&["create", "role", "porch-reader", "--verb=get,list,watch", resources]).success()?;
     k.run(&[
         "create",
         "rolebinding",
@@ -135,21 +167,37 @@ fn viewer_token(k: &Kubectl, ns: &str) -> Result<String> {
     Ok(k.run(&["create", "token", "viewer", "--duration=1h"]).success()?.trim().to_string())
 }
 
-fn draft(name_suffix: &str) -> String {
+fn draft(package: &str) -> String {
     json!({"apiVersion": "porch.kpt.dev/v1alpha1", "kind": "PackageRevision", "metadata": {"name": "x"},
-           "spec": {"repository": "blue", "packageName": format!("new-{name_suffix}"), "workspaceName": "ws",
+           "spec": {"repository": "blue", "packageName": format!("new-{package}"), "workspaceName": "ws",
                     "tasks": [{"type": "init", "init": {"description": "d"}}]}})
     .to_string()
 }
 
+/// A list's resourceVersion, and each item's name and resourceVersion.
+fn versions(list: &Value) -> (u64, Vec<(String, u64)>) {
+    let rv = |v: &Value| v["metadata"]["resourceVersion"].as_str().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let items = list["items"].as_array().map(Vec::as_slice).unwrap_or_default();
+    (
+        rv(list),
+        items
+            .iter()
+            .map(|i| (i["metadata"]["name"].as_str().unwrap_or_default().to_string(), rv(i)))
+            .collect(),
+    )
+}
+
+fn get_json(k: &Kubectl, args: &[&str]) -> Result<Value> {
+    let out = k.run(&[&["get"][..], args, &["-o", "json"]].concat()).success()?;
+    Ok(serde_json::from_str(&out)?)
+}
+
 #[test]
 fn a_view_only_user_lists_through_kube_apiserver_and_may_not_create() -> Result<()> {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(setup) = setup()? else { return Ok(()) };
-    let scratch = tempfile::tempdir()?;
-    let (ns, admin) = namespace_with_repository(setup, scratch.path())?;
-    let token = viewer_token(&admin, &ns)?;
-    let viewer = Kubectl::new(&token_kubeconfig(setup, scratch.path(), &token)?, Some(&ns));
+    let Some(case) = case()? else { return Ok(()) };
+    let Case { setup, ns, k, scratch, .. } = &case;
+    let token = viewer_token(k, ns)?;
+    let viewer = Kubectl::new(&token_kubeconfig(setup, scratch.path(), &token)?, Some(ns));
 
     let listed = viewer.run(&["get", "packagerevisions", "-o", "name"]).success()?;
     assert_eq!(listed.lines().count(), 3, "v1, v2 and main: {listed}");
@@ -164,179 +212,90 @@ fn a_view_only_user_lists_through_kube_apiserver_and_may_not_create() -> Result<
 
 #[test]
 fn direct_requests_are_authenticated_by_the_cluster_and_forged_headers_are_nobody() -> Result<()> {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(setup) = setup()? else { return Ok(()) };
-    let scratch = tempfile::tempdir()?;
-    let (ns, admin) = namespace_with_repository(setup, scratch.path())?;
+    let Some(case) = case()? else { return Ok(()) };
+    let Case { setup, ns, k, scratch, .. } = &case;
     let list = format!("/apis/porch.kpt.dev/v1alpha1/namespaces/{ns}/packagerevisions");
-    let forged = ["-H", "X-Remote-User: admin", "-H", "X-Remote-Group: system:masters"];
+    let forged = ["X-Remote-User: admin", "X-Remote-Group: system:masters"];
+    let get = |credential, headers: &[&str]| direct(setup, "GET", &list, None, credential, headers);
 
     // No credentials, or forged front-proxy headers without the front-proxy certificate: nobody.
-    let (code, body) = direct(setup, "GET", &list, &[])?;
+    let (code, body) = get(Credential::None, &[])?;
     assert_eq!(code, 401, "{body}");
-    let (code, body) = direct(setup, "GET", &list, &forged)?;
+    let (code, body) = get(Credential::None, &forged)?;
     assert_eq!(code, 401, "forged headers alone must not authenticate: {body}");
     assert_eq!(serde_json::from_str::<Value>(&body)?["reason"], "Unauthorized", "{body}");
 
     // A certificate of the cluster CA names its user; the forged headers beside it are ignored.
-    let (cert, key) = client_cert(setup, scratch.path(), "ca", "mallory", &["devs"])?;
-    let with_cert = |extra: &[&str]| -> Vec<String> {
-        let mut v: Vec<String> = ["--cert", &cert.display().to_string(), "--key", &key.display().to_string()]
-            .map(String::from)
-            .to_vec();
-        v.extend(extra.iter().map(|s| s.to_string()));
-        v
-    };
-    let args = with_cert(&forged);
-    let (code, body) = direct(setup, "GET", &list, &args.iter().map(String::as_str).collect::<Vec<_>>())?;
+    let (cert, key) = client_cert(setup, scratch.path(), Signer::Cluster("ca"), "mallory", &["devs"])?;
+    let (code, body) = get(Credential::Cert(&cert, &key), &forged)?;
     assert_eq!(code, 403, "{body}");
     assert!(body.contains(r#"User \"mallory\" cannot list resource \"packagerevisions\""#), "{body}");
 
-    // A certificate of an unknown CA is nobody either.
-    let (self_cert, self_key) =
-        client_cert(setup, scratch.path(), "front-proxy-ca", "front-proxy-client", &[])?;
-    let rogue = scratch.path().join("rogue");
-    std::fs::create_dir_all(&rogue)?;
-    let status = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=front-proxy-client",
-        ])
-        .arg("-keyout")
-        .arg(rogue.join("k.pem"))
-        .arg("-out")
-        .arg(rogue.join("c.pem"))
-        .output()?;
-    assert!(status.status.success());
-    let rogue_args = [
-        "--cert",
-        &rogue.join("c.pem").display().to_string(),
-        "--key",
-        &rogue.join("k.pem").display().to_string(),
-        "-H",
-        "X-Remote-User: admin",
-        "-H",
-        "X-Remote-Group: system:masters",
-    ]
-    .map(String::from);
-    let (code, body) =
-        direct(setup, "GET", &list, &rogue_args.iter().map(String::as_str).collect::<Vec<_>>())?;
+    // A look-alike of the front proxy's certificate that signs itself is nobody.
+    let (cert, key) = client_cert(setup, scratch.path(), Signer::Itself, "front-proxy-client", &[])?;
+    let (code, body) = get(Credential::Cert(&cert, &key), &forged)?;
     assert_eq!(code, 401, "a self-signed front-proxy look-alike must not authenticate: {body}");
 
-    // The front proxy's certificate makes the headers authoritative.
-    let proxy_args = [
-        "--cert",
-        &self_cert.display().to_string(),
-        "--key",
-        &self_key.display().to_string(),
-        "-H",
-        "X-Remote-User: admin",
-        "-H",
-        "X-Remote-Group: system:masters",
-    ]
-    .map(String::from);
-    let (code, body) =
-        direct(setup, "GET", &list, &proxy_args.iter().map(String::as_str).collect::<Vec<_>>())?;
+    // The front proxy's own certificate makes the headers authoritative.
+    let (cert, key) =
+        client_cert(setup, scratch.path(), Signer::Cluster("front-proxy-ca"), "front-proxy-client", &["x"])?;
+    let (code, body) = get(Credential::Cert(&cert, &key), &forged)?;
     assert_eq!(code, 200, "{body}");
     assert_eq!(serde_json::from_str::<Value>(&body)?["items"].as_array().map(Vec::len), Some(3), "{body}");
 
     // A bearer token is checked with a TokenReview; what it may do, with a SubjectAccessReview.
-    let token = viewer_token(&admin, &ns)?;
-    let bearer = format!("Authorization: Bearer {token}");
-    let (code, body) = direct(setup, "GET", &list, &["-H", &bearer])?;
+    let token = viewer_token(k, ns)?;
+    let (code, body) = get(Credential::Bearer(&token), &[])?;
     assert_eq!(code, 200, "{body}");
-    let (code, body) = direct(
-        setup,
-        "POST",
-        &list,
-        &["-H", &bearer, "-H", "Content-Type: application/json", "-d", &draft("t")],
-    )?;
+    let (code, body) = direct(setup, "POST", &list, Some(&draft("t")), Credential::Bearer(&token), &[])?;
     assert_eq!(code, 403, "{body}");
     assert!(body.contains(&format!(r#"User \"system:serviceaccount:{ns}:viewer\" cannot create"#)), "{body}");
-    let (code, body) = direct(setup, "GET", &list, &["-H", "Authorization: Bearer not-a-token"])?;
+    let (code, body) = get(Credential::Bearer("not-a-token"), &[])?;
     assert_eq!(code, 401, "{body}");
 
     // Health needs no credentials (--authorization-always-allow-paths).
-    let (code, body) = direct(setup, "GET", "/readyz", &[])?;
+    let (code, body) = direct(setup, "GET", "/readyz", None, Credential::None, &[])?;
     assert_eq!((code, body.as_str()), (200, "ok"));
     Ok(())
 }
 
 #[test]
 fn a_restart_keeps_every_object_and_resource_versions_never_go_back() -> Result<()> {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(setup) = setup()? else { return Ok(()) };
-    let scratch = tempfile::tempdir()?;
-    let (_ns, k) = namespace_with_repository(setup, scratch.path())?;
+    let Some(case) = case()? else { return Ok(()) };
+    let Case { setup, k, .. } = &case;
     k.with_manifest(&["create", "-f", "-"], &draft("r")).success()?;
-    let before: Value = serde_json::from_str(&k.run(&["get", "packagerevisions", "-o", "json"]).success()?)?;
-    let rv = |v: &Value| {
-        v["metadata"]["resourceVersion"].as_str().and_then(|s| s.parse::<u64>().ok()).unwrap_or(0)
-    };
-    let list_rv = rv(&before);
-    let items: Vec<(String, u64)> = before["items"]
-        .as_array()
-        .context("items")?
-        .iter()
-        .map(|i| (i["metadata"]["name"].as_str().unwrap_or_default().to_string(), rv(i)))
-        .collect();
+    let (list_rv, items) = versions(&get_json(k, &["packagerevisions"])?);
     assert_eq!(items.len(), 4, "v1, v2, main and the draft");
 
     let status = setup.restart()?.status;
     assert!(status.success(), "SIGTERM ends the server cleanly: {status}");
 
-    let after: Value = serde_json::from_str(&k.run(&["get", "packagerevisions", "-o", "json"]).success()?)?;
-    assert!(rv(&after) >= list_rv, "the list's resourceVersion went back: {} < {list_rv}", rv(&after));
-    let again: Vec<(String, u64)> = after["items"]
-        .as_array()
-        .context("items")?
-        .iter()
-        .map(|i| (i["metadata"]["name"].as_str().unwrap_or_default().to_string(), rv(i)))
-        .collect();
+    let (again_rv, again) = versions(&get_json(k, &["packagerevisions"])?);
+    assert!(again_rv >= list_rv, "the list's resourceVersion went back: {again_rv} < {list_rv}");
     assert_eq!(again, items, "the same objects at the same resourceVersions");
     // A change after the restart gets a newer resourceVersion.
-    let draft_name =
-        items.iter().find(|(n, _)| n.contains("new-r")).map(|(n, _)| n.clone()).context("the draft")?;
-    k.run(&[
-        "patch",
-        "packagerevision",
-        &draft_name,
-        "--type=merge",
-        "-p",
-        r#"{"spec":{"lifecycle":"Proposed"}}"#,
-    ])
-    .success()?;
-    let proposed: Value =
-        serde_json::from_str(&k.run(&["get", "packagerevision", &draft_name, "-o", "json"]).success()?)?;
-    assert!(rv(&proposed) > list_rv, "{} <= {list_rv}", rv(&proposed));
+    let draft_name = "blue.new-r.ws";
+    let proposed = r#"{"spec":{"lifecycle":"Proposed"}}"#;
+    k.run(&["patch", "packagerevision", draft_name, "--type=merge", "-p", proposed]).success()?;
+    let (rv, _) = versions(&json!({"metadata": get_json(k, &["packagerevision", draft_name])?["metadata"]}));
+    assert!(rv > list_rv, "{rv} <= {list_rv}");
     Ok(())
 }
 
 #[test]
 fn no_new_revisions_in_a_terminating_namespace() -> Result<()> {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(setup) = setup()? else { return Ok(()) };
-    let scratch = tempfile::tempdir()?;
-    let (ns, k) = namespace_with_repository(setup, scratch.path())?;
+    let Some(case) = case()? else { return Ok(()) };
+    let Case { setup, ns, k, .. } = &case;
     // A ConfigMap with a finalizer nobody removes keeps the namespace Terminating.
     k.with_manifest(
         &["create", "-f", "-"],
         r#"{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "hold", "finalizers": ["example.com/hold"]}}"#,
     )
     .success()?;
-    setup.kubectl(None).run(&["delete", "namespace", &ns, "--wait=false"]).success()?;
+    setup.kubectl(None).run(&["delete", "namespace", ns, "--wait=false"]).success()?;
     let terminating = wait_until(std::time::Duration::from_secs(30), || {
         let phase =
-            setup.kubectl(None).run(&["get", "namespace", &ns, "-o", "jsonpath={.status.phase}"]).stdout;
+            setup.kubectl(None).run(&["get", "namespace", ns, "-o", "jsonpath={.status.phase}"]).stdout;
         (phase == "Terminating").then_some(())
     });
     assert!(terminating.is_some(), "the namespace never became Terminating");
@@ -354,10 +313,8 @@ fn no_new_revisions_in_a_terminating_namespace() -> Result<()> {
 
 #[test]
 fn kube_controller_manager_collects_a_revision_whose_owner_is_deleted() -> Result<()> {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(setup) = setup()? else { return Ok(()) };
-    let scratch = tempfile::tempdir()?;
-    let (_ns, k) = namespace_with_repository(setup, scratch.path())?;
+    let Some(case) = case()? else { return Ok(()) };
+    let Case { setup, k, .. } = &case;
     k.run(&["create", "configmap", "owner"]).success()?;
     let uid = k.run(&["get", "configmap", "owner", "-o", "jsonpath={.metadata.uid}"]).success()?;
     let mut pr: Value = serde_json::from_str(&draft("owned"))?;
