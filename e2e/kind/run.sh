@@ -7,7 +7,8 @@
 #   2. build the image from ./Dockerfile and load it into the cluster's node
 #   3. apply the CRDs, wait until they are Established, then `kubectl apply -k manifests/`
 #   4. wait for the Deployment to roll out and for APIService v1alpha1.porch.kpt.dev to be Available
-#   5. PORCH_E2E_KUBECONFIG=<the cluster's kubeconfig> cargo test -p porch-e2e ARGS...
+#   5. PORCH_E2E_KUBECONFIG=<the cluster's kubeconfig> PORCH_E2E_GIT_HOST=<the kind network's
+#      gateway> cargo test -p porch-e2e ARGS...
 #   6. delete the cluster, unless KEEP_CLUSTER=1 or it existed before
 #
 # Needs docker, kind, kubectl and cargo on PATH. It never touches ~/.kube/config: the cluster's
@@ -95,7 +96,11 @@ kubectl rollout status deployment/porch-server -n "$NAMESPACE" --timeout="$TIMEO
 kubectl wait --for=condition=Available --timeout="$TIMEOUT" apiservice/"$APISERVICE"
 kubectl api-resources --api-group=porch.kpt.dev
 
-# 5. The e2e suite, each test in a namespace of its own (see e2e/src/lib.rs).
-log "cargo test -p porch-e2e $*"
+# 5. The e2e suite, each test in a namespace of its own (see e2e/src/lib.rs). The pod cannot open
+#    this machine's file:// paths nor its 127.0.0.1: the suite serves its git remotes with
+#    git daemon on every interface and names them by the kind network's gateway, which is this
+#    machine as the cluster's nodes see it (PORCH_E2E_GIT_HOST, e2e/src/git.rs).
+GIT_HOST="${PORCH_E2E_GIT_HOST:-$(docker network inspect kind -f '{{range .IPAM.Config}}{{if .Gateway}}{{.Gateway}} {{end}}{{end}}' | tr ' ' '\n' | grep -E '^[0-9]+\.' | head -n1)}"
+log "cargo test -p porch-e2e $* (git remotes served on $GIT_HOST)"
 cd "$ROOT"
-PORCH_E2E_KUBECONFIG="$KUBECONFIG_FILE" cargo test -p porch-e2e "$@"
+PORCH_E2E_KUBECONFIG="$KUBECONFIG_FILE" PORCH_E2E_GIT_HOST="$GIT_HOST" cargo test -p porch-e2e "$@"

@@ -4,6 +4,7 @@
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 /// Runs git in `dir` with a clean configuration; returns trimmed stdout.
@@ -68,9 +69,29 @@ pub fn unreachable_url(name: &str) -> Result<String> {
     Ok(format!("git://127.0.0.1:{port}/{name}"))
 }
 
-/// `file://` URL of a path.
+/// Environment variable naming the address a cluster reaches this machine at (for kind, the
+/// gateway of its docker network). When it is set, a pod cannot open this machine's `file://`
+/// paths nor its 127.0.0.1, so remotes are served by `git daemon` on every interface and named
+/// with that host: [`file_url`] and [`GitDaemon::url`] give `git://<host>:<port>/…` URLs.
+pub const GIT_HOST_ENV: &str = "PORCH_E2E_GIT_HOST";
+
+fn git_host() -> Option<String> {
+    std::env::var(GIT_HOST_ENV).ok().filter(|h| !h.is_empty())
+}
+
+/// The URL of the repository at `path`: `file://<path>`, or with [`GIT_HOST_ENV`] set, that path
+/// served by one `git daemon` of this process (for the whole file system).
 pub fn file_url(path: &Path) -> String {
-    format!("file://{}", path.display())
+    match git_host() {
+        None => format!("file://{}", path.display()),
+        Some(host) => {
+            static ROOT: OnceLock<Result<GitDaemon, String>> = OnceLock::new();
+            match ROOT.get_or_init(|| GitDaemon::start(Path::new("/")).map_err(|e| format!("{e:#}"))) {
+                Ok(daemon) => format!("git://{host}:{}{}", daemon.port, path.display()),
+                Err(e) => panic!("serving {} over git daemon for {GIT_HOST_ENV}: {e}", path.display()),
+            }
+        }
+    }
 }
 
 /// Makes every push to `remote` wait `seconds` in a pre-receive hook (served by `git daemon`).
@@ -82,23 +103,27 @@ pub fn slow_down_pushes(remote: &Path, seconds: u32) -> Result<()> {
     Ok(())
 }
 
-/// `git daemon` serving every repository under a directory (pushes enabled); killed on drop.
+/// `git daemon` serving every repository under a directory (pushes enabled); killed on drop, or
+/// when this process ends.
 #[derive(Debug)]
 pub struct GitDaemon {
     child: Child,
     port: u16,
+    _reaper: Option<crate::server::Reaper>,
 }
 
 impl GitDaemon {
-    /// Serves the repositories under `base` on a free port of 127.0.0.1.
+    /// Serves the repositories under `base` on a free port of 127.0.0.1 (of every interface with
+    /// [`GIT_HOST_ENV`] set).
     pub fn start(base: &Path) -> Result<Self> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let listen = if git_host().is_some() { "0.0.0.0" } else { "127.0.0.1" };
+        let port = std::net::TcpListener::bind((listen, 0))?.local_addr()?.port();
         let exec_path = git(base, &["--exec-path"])?;
         // git-daemon itself: `git daemon` would run it as a child that outlives a kill.
         let child = Command::new(Path::new(&exec_path).join("git-daemon"))
             .args(["--reuseaddr", "--enable=receive-pack", "--export-all"])
             .arg(format!("--base-path={}", base.display()))
-            .args(["--listen=127.0.0.1", &format!("--port={port}")])
+            .args([&format!("--listen={listen}"), &format!("--port={port}")])
             .arg(base)
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("GIT_CONFIG_NOSYSTEM", "1")
@@ -106,7 +131,8 @@ impl GitDaemon {
             .stderr(Stdio::null())
             .spawn()
             .context("starting git daemon")?;
-        let daemon = Self { child, port };
+        let reaper = crate::server::spawn_reaper(child.id()).ok();
+        let daemon = Self { child, port, _reaper: reaper };
         let up = crate::wait_until(Duration::from_secs(10), || {
             std::net::TcpStream::connect(("127.0.0.1", port)).ok()
         });
@@ -116,9 +142,9 @@ impl GitDaemon {
         Ok(daemon)
     }
 
-    /// `git://127.0.0.1:<port>/<name>`.
+    /// `git://127.0.0.1:<port>/<name>` (the [`GIT_HOST_ENV`] host instead of 127.0.0.1 when set).
     pub fn url(&self, name: &str) -> String {
-        format!("git://127.0.0.1:{}/{name}", self.port)
+        format!("git://{}:{}/{name}", git_host().unwrap_or_else(|| "127.0.0.1".into()), self.port)
     }
 }
 

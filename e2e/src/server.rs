@@ -39,8 +39,8 @@ pub struct Endpoint {
 pub(crate) struct LocalServer {
     child: Child,
     logs: Arc<Mutex<String>>,
-    /// The reaper and its stdin (see [`spawn_reaper`]).
-    _reaper: Option<(Child, std::process::ChildStdin)>,
+    /// Stops the server if this process ends without stopping it.
+    _reaper: Option<Reaper>,
 }
 
 impl Endpoint {
@@ -279,10 +279,14 @@ pub(crate) fn spawn_server(
     Ok((server, addr))
 }
 
+/// A `bash` blocked reading its stdin and the write end of that pipe, which only this process
+/// holds: see [`spawn_reaper`].
+pub(crate) type Reaper = (Child, std::process::ChildStdin);
+
 /// A `bash` that blocks reading its stdin, a pipe only this process writes to; when the pipe
-/// closes (the [`LocalServer`] is dropped, or this process ends however it ends) it sends SIGTERM
-/// to `pid`, so no server outlives its tests.
-fn spawn_reaper(pid: u32) -> Result<(Child, std::process::ChildStdin)> {
+/// closes (the [`Reaper`] is dropped, or this process ends however it ends) it sends SIGTERM to
+/// `pid`, so no server or daemon outlives its tests.
+pub(crate) fn spawn_reaper(pid: u32) -> Result<Reaper> {
     let mut reaper = Command::new("bash")
         .arg("-c")
         .arg(r#"while read -r _; do :; done; kill -TERM "$1" 2>/dev/null"#)
