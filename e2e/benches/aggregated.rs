@@ -74,8 +74,7 @@ async fn cycle(api: &Api<DynamicObject>, package: &str) -> Result<[Duration; 3]>
     let mut approval = proposed;
     approval.data["spec"]["lifecycle"] = json!("Published");
     let started = Instant::now();
-    api.replace_subresource("approval", &name, &PostParams::default(), &approval)
-        .await?;
+    api.replace_subresource("approval", &name, &PostParams::default(), &approval).await?;
     Ok([create, propose, started.elapsed()])
 }
 
@@ -146,6 +145,13 @@ fn main() -> Result<()> {
         anyhow::Ok(())
     })?;
 
+    let started = Instant::now();
+    let listed = k.run(&["get", "packagerevisions", "-o", "name"]).success()?;
+    println!(
+        "a kubectl list of {} in {} (a fresh kubectl: discovery, then pages of 500)",
+        listed.lines().count(),
+        ms(started.elapsed())
+    );
     for _ in 0..env("BENCH_RESTARTS", 3) {
         let restart = setup.restart()?;
         let started = Instant::now();
@@ -157,6 +163,10 @@ fn main() -> Result<()> {
             listed.lines().count(),
             ms(started.elapsed())
         );
+        if std::env::var_os("BENCH_DEBUG").is_some() {
+            let logs = setup.server_logs();
+            println!("{}", logs.rsplit("---- restart ----").next().unwrap_or_default());
+        }
     }
     Ok(())
 }

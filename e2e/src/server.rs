@@ -249,7 +249,7 @@ pub(crate) fn spawn_server(
     let mut child = Command::new(&binary)
         .args(args)
         .env("NO_COLOR", "1")
-        .env("RUST_LOG", "info")
+        .env("RUST_LOG", std::env::var("PORCH_E2E_SERVER_LOG").unwrap_or_else(|_| "info".into()))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -80,6 +80,9 @@ struct Inner {
     overlay: RwLock<Overlay>,
     /// Advanced after every change of what [`Metadata::get`] answers (never 0).
     generation: AtomicU64,
+    /// Turns true when the first list of PackageRevs is in the store. (kube-runtime's
+    /// `Store::wait_until_ready` wakes only the last of several waiting tasks; this wakes all.)
+    loaded: tokio::sync::watch::Sender<bool>,
 }
 
 impl Inner {
@@ -125,6 +128,7 @@ impl Metadata {
                 writer: Mutex::new(Some(writer)),
                 overlay: RwLock::default(),
                 generation: AtomicU64::new(1),
+                loaded: tokio::sync::watch::Sender::new(false),
             }),
         }
     }
@@ -139,8 +143,9 @@ impl Metadata {
         if let Some(writer) = writer {
             tokio::spawn(watch::run(Arc::downgrade(&self.inner), self.inner.client.clone(), writer));
         }
-        match tokio::time::timeout(READY_TIMEOUT, self.inner.store.wait_until_ready()).await {
-            Ok(Ok(())) => Ok(()),
+        let mut loaded = self.inner.loaded.subscribe();
+        match tokio::time::timeout(READY_TIMEOUT, loaded.wait_for(|loaded| *loaded)).await {
+            Ok(Ok(_)) => Ok(()),
             _ => Err(MetadataError::NotReady),
         }
     }
@@ -185,6 +190,47 @@ impl Metadata {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A kube-apiserver stand-in that is slow to list PackageRevs (as a large list through a real
+    /// one is) and keeps every watch open.
+    fn slow_lister(delay: Duration) -> kube::Client {
+        use http_body_util::{BodyExt, Full, StreamBody};
+        let service = tower::service_fn(move |req: http::Request<kube::client::Body>| async move {
+            let watch = req.uri().query().is_some_and(|q| q.contains("watch=true"));
+            let body = if watch {
+                let open = futures::stream::pending::<
+                    Result<http_body::Frame<bytes::Bytes>, std::convert::Infallible>,
+                >();
+                StreamBody::new(open).boxed_unsync()
+            } else {
+                tokio::time::sleep(delay).await;
+                let list = r#"{"apiVersion":"config.porch.kpt.dev/v1alpha1","kind":"PackageRevList","metadata":{"resourceVersion":"7"},"items":[]}"#;
+                Full::new(bytes::Bytes::from_static(list.as_bytes())).boxed_unsync()
+            };
+            Ok::<_, std::convert::Infallible>(http::Response::new(body))
+        });
+        kube::Client::new(service, "default")
+    }
+
+    #[tokio::test]
+    async fn every_request_waiting_for_the_first_list_goes_on_when_it_arrives() {
+        let metadata = Metadata::new(slow_lister(Duration::from_millis(300)));
+        let started = tokio::time::Instant::now();
+        let waiters: Vec<_> = (0..8)
+            .map(|_| {
+                let metadata = metadata.clone();
+                tokio::spawn(async move { metadata.ready().await.is_ok() })
+            })
+            .collect();
+        for waiter in waiters {
+            assert!(waiter.await.unwrap(), "every waiter is released");
+        }
+        assert!(
+            started.elapsed() < READY_TIMEOUT / 2,
+            "released by the list, not the timeout: {:?}",
+            started.elapsed()
+        );
+    }
 
     #[test]
     fn a_bad_package_rev_is_replaced_by_a_good_one_with_its_metadata() {

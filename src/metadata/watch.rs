@@ -131,6 +131,9 @@ pub(super) async fn run(inner: Weak<Inner>, client: kube::Client, writer: Writer
                     .settle(&event, |key| inner.store.get(key));
                 // The reflector applied the event before yielding it.
                 inner.advance();
+                if matches!(event, Event::InitDone) {
+                    inner.loaded.send_replace(true);
+                }
             }
             Err(e) => {
                 let text = e.to_string();
