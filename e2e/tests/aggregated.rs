@@ -29,6 +29,14 @@ struct Case {
     _serial: MutexGuard<'static, ()>,
 }
 
+impl Drop for Case {
+    /// Deletes the namespace (its Repository first of all) while its remote still exists, so no
+    /// broken repository is left behind for the tests after it.
+    fn drop(&mut self) {
+        let _ = self.setup.kubectl(None).run(&["delete", "namespace", &self.ns, "--wait=false"]);
+    }
+}
+
 /// The [`Case`] of a test, or `None` (skip) where the control-plane tools are absent.
 fn case() -> Result<Option<Case>> {
     let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());

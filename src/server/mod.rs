@@ -12,6 +12,7 @@ pub(crate) mod loopback;
 mod metrics;
 mod negotiate;
 pub(crate) mod openapi;
+mod partial;
 mod protobuf;
 mod request;
 mod resource_stack;

@@ -5,8 +5,8 @@
 //! the first one the server can produce wins. JSON matches `application/json`, `application/*` and
 //! `*/*`; a clause converting the object (`as=…;g=…;v=…`) is producible only for
 //! `meta.k8s.io/v1` or `v1beta1` `Table` (served as a Table) and `PartialObjectMetadata[List]`
-//! (served as the full objects, a superset). No header means JSON; a header with no producible
-//! clause is a 406 `NotAcceptable` listing what is.
+//! (served as metadata only, [`super::partial`]). No header means JSON; a header with no
+//! producible clause is a 406 `NotAcceptable` listing what is.
 
 use porch_layers::ApiError;
 use porch_layers::strategy::IncludeObject;
@@ -19,7 +19,21 @@ pub(crate) const TABLE_CONTENT_TYPE: &str = "application/json;as=Table;v=v1;g=me
 pub(crate) struct Negotiated {
     /// `Accept: application/json;as=Table;g=meta.k8s.io;v=v1` (or v1beta1).
     pub(crate) table: bool,
+    /// `Accept: application/json;as=PartialObjectMetadata[List];g=meta.k8s.io;v=…`: the
+    /// meta.k8s.io version (`v1`, `v1beta1`) to reduce objects to metadata in.
+    pub(crate) partial: Option<&'static str>,
     pub(crate) include_object: IncludeObject,
+}
+
+/// What one `Accept` clause asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Output {
+    /// The objects as JSON.
+    Json,
+    /// A Table.
+    Table,
+    /// The objects reduced to metadata, in this meta.k8s.io version.
+    Partial(&'static str),
 }
 
 /// One clause of an `Accept` header (goautoneg's `Accept`).
@@ -60,9 +74,8 @@ fn clauses(header: &str) -> Vec<Clause<'_>> {
     out
 }
 
-/// What a clause asks for, if the server can produce it: `Some(true)` for a Table, `Some(false)`
-/// for the objects as JSON, `None` when the clause must be skipped.
-fn producible(clause: &Clause<'_>) -> Option<bool> {
+/// What a clause asks for, if the server can produce it; `None` when the clause must be skipped.
+fn producible(clause: &Clause<'_>) -> Option<Output> {
     if !matches!((clause.ty, clause.sub), ("application", "json" | "*") | ("*", "*")) {
         return None;
     }
@@ -78,14 +91,16 @@ fn producible(clause: &Clause<'_>) -> Option<bool> {
         }
     }
     if !convert {
-        return Some(false);
+        return Some(Output::Json);
     }
-    if group != "meta.k8s.io" || !matches!(version, "v1" | "v1beta1") {
-        return None;
-    }
+    let version = match (group, version) {
+        ("meta.k8s.io", "v1") => "v1",
+        ("meta.k8s.io", "v1beta1") => "v1beta1",
+        _ => return None,
+    };
     match kind {
-        "Table" => Some(true),
-        "PartialObjectMetadata" | "PartialObjectMetadataList" => Some(false),
+        "Table" => Some(Output::Table),
+        "PartialObjectMetadata" | "PartialObjectMetadataList" => Some(Output::Partial(version)),
         _ => None,
     }
 }
@@ -104,10 +119,17 @@ impl Negotiated {
         let include_object = IncludeObject::parse(include_object);
         let header = accept.map(str::trim).unwrap_or("");
         if header.is_empty() {
-            return Ok(Self { table: false, include_object });
+            return Ok(Self { table: false, partial: None, include_object });
         }
         match clauses(header).iter().find_map(producible) {
-            Some(table) => Ok(Self { table, include_object }),
+            Some(output) => Ok(Self {
+                table: output == Output::Table,
+                partial: match output {
+                    Output::Partial(version) => Some(version),
+                    _ => None,
+                },
+                include_object,
+            }),
             None => {
                 let supported = if stream { "application/json;stream=watch" } else { "application/json" };
                 Err(ApiError::not_acceptable(format!(
@@ -158,6 +180,18 @@ mod tests {
         ] {
             assert!(!table(accept), "{accept}");
         }
+    }
+
+    #[test]
+    fn partial_object_metadata_is_served_in_the_version_asked_for() {
+        let partial = |accept: &str| Negotiated::from_accept(Some(accept), None, false).unwrap().partial;
+        assert_eq!(partial("application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"), Some("v1"));
+        assert_eq!(
+            partial("application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1beta1"),
+            Some("v1beta1")
+        );
+        assert_eq!(partial("application/json;as=Table;g=meta.k8s.io;v=v1"), None);
+        assert_eq!(partial("application/json"), None);
     }
 
     #[test]

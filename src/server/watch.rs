@@ -51,8 +51,16 @@ pub(crate) fn response(
         }
     };
     let content_type = if params.negotiated.table { TABLE_CONTENT_TYPE } else { JSON };
-    // Table requests get their events converted by the storage stack already.
-    let frames = events.take_until(stop).map(|event| Ok::<_, Infallible>(Frame::data(event.encode())));
+    // Table requests get their events converted by the storage stack already; metadata-only
+    // ones are reduced here.
+    let partial = params.negotiated.partial;
+    let frames = events.take_until(stop).map(move |event| {
+        let event = match partial {
+            Some(version) => super::partial::event(event, version),
+            None => event,
+        };
+        Ok::<_, Infallible>(Frame::data(event.encode()))
+    });
     let mut res = Response::new(StreamBody::new(frames).boxed_unsync());
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, private"));

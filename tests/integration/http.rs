@@ -206,6 +206,42 @@ async fn table_output_for_lists_and_single_objects() {
     s.shutdown().await;
 }
 
+/// client-go's metadata client (kube-controller-manager's garbage collector and namespace
+/// controller) asks for `PartialObjectMetadata[List]`: gets, lists and watch events carry only
+/// the metadata, as kube-apiserver serves them (a full object in a watch event breaks its decoder).
+#[tokio::test]
+async fn metadata_only_gets_lists_and_watches() {
+    let s = Served::start().await;
+    assert_eq!(s.post_json(REPOS, &repository("slim")).await.status, 201);
+    let partial = |kind: &str| format!("application/json;as={kind};g=meta.k8s.io;v=v1");
+
+    let one = s.get(&format!("{REPOS}/slim"), &partial("PartialObjectMetadata")).await;
+    assert_eq!(one.status, 200);
+    let o = one.json();
+    assert_eq!(
+        (o["kind"].as_str(), o["apiVersion"].as_str()),
+        (Some("PartialObjectMetadata"), Some("meta.k8s.io/v1"))
+    );
+    assert_eq!(o["metadata"]["name"], "slim");
+    assert!(o.get("spec").is_none(), "{o}");
+
+    let list = s.get(REPOS, &partial("PartialObjectMetadataList")).await.json();
+    assert_eq!(list["kind"], "PartialObjectMetadataList");
+    assert!(list["metadata"]["resourceVersion"].as_str().is_some(), "{list}");
+    assert_eq!(list["items"][0]["kind"], "PartialObjectMetadata");
+    assert!(list["items"][0].get("spec").is_none(), "{list}");
+
+    let watch = format!("{REPOS}?watch=true&resourceVersion=0");
+    let streamed =
+        s.stream_until(&watch, &partial("PartialObjectMetadata"), |body| body.ends_with(b"\n")).await;
+    let event: Value = serde_json::from_slice(streamed.body.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    assert_eq!(event["type"], "ADDED");
+    assert_eq!(event["object"]["kind"], "PartialObjectMetadata", "{event}");
+    assert_eq!(event["object"]["metadata"]["name"], "slim");
+    assert!(event["object"].get("spec").is_none(), "{event}");
+    s.shutdown().await;
+}
+
 /// Reliability probe D1/D3/D10: ill-typed objects are refused with kube-apiserver's 422 on every
 /// write path (POST, merge and JSON PATCH, server-side apply, the status subresource), custom
 /// resources must name their kind, and nothing is stored.

@@ -25,6 +25,7 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 use super::super::negotiate::{Negotiated, TABLE_CONTENT_TYPE};
+use super::super::partial;
 use super::super::request::{ApiRequest, Verb};
 use super::super::resource_stack::ResourceStack;
 use super::super::resources::ResourceDef;
@@ -188,7 +189,7 @@ pub(super) async fn handle(
         let params = WatchParams { negotiated: call.negotiated, timeout, shutdown: state.shutdown.clone() };
         return Ok(watch::response(events, params));
     }
-    Ok(encode(res, &warnings))
+    Ok(encode(res, &warnings, call.negotiated.partial))
 }
 
 /// A get (or delete) of the path's object, read as of the request's resourceVersion.
@@ -301,10 +302,28 @@ async fn patch_object(call: &Call<'_>, body: &[u8]) -> Result<(StorageResponse, 
     }
 }
 
-/// The HTTP response of a storage response.
-fn encode(res: StorageResponse, warnings: &[String]) -> Response<ResponseBody> {
+/// The HTTP response of a storage response; `partial`: objects reduced to metadata in that
+/// meta.k8s.io version.
+fn encode(res: StorageResponse, warnings: &[String], partial: Option<&str>) -> Response<ResponseBody> {
     let code = StatusCode::from_u16(res.code).unwrap_or(StatusCode::OK);
-    let mut http = match &res.payload {
+    let mut http = match (&res.payload, partial) {
+        (Payload::Object(obj), Some(v)) => {
+            json_response_typed(code, &partial::content_type(v), &partial::object(obj, v))
+        }
+        (Payload::List(list), Some(v)) => {
+            json_response_typed(code, &partial::list_content_type(v), &partial::list(list, v))
+        }
+        (payload, _) => encode_payload(code, payload),
+    };
+    for w in warnings.iter().chain(&res.warnings) {
+        add_warning(&mut http, w);
+    }
+    http
+}
+
+/// The HTTP response of a payload as it is.
+fn encode_payload(code: StatusCode, payload: &Payload) -> Response<ResponseBody> {
+    match payload {
         Payload::Object(obj) => json_response(code, obj),
         Payload::List(list) => list_response(code, list),
         Payload::Table(table) => json_response_typed(code, TABLE_CONTENT_TYPE, table),
@@ -313,9 +332,5 @@ fn encode(res: StorageResponse, warnings: &[String]) -> Response<ResponseBody> {
             error_response(&ApiError::internal("a watch cannot be encoded as a single response"))
         }
         _ => error_response(&ApiError::internal("unknown response payload")),
-    };
-    for w in warnings.iter().chain(&res.warnings) {
-        add_warning(&mut http, w);
     }
-    http
 }
