@@ -264,6 +264,14 @@ fn direct_requests_are_authenticated_by_the_cluster_and_forged_headers_are_nobod
     // Health needs no credentials (--authorization-always-allow-paths).
     let (code, body) = direct(setup, "GET", "/readyz", None, Credential::None, &[])?;
     assert_eq!((code, body.as_str()), (200, "ok"));
+    // HTTP/2 and HTTP/1.1, as the client offers them by ALPN.
+    for (flag, version) in [("--http2", "2"), ("--http1.1", "1.1")] {
+        let url = format!("https://127.0.0.1:{}/readyz", setup.port());
+        let out = Command::new("curl")
+            .args(["-sk", flag, "-o", "/dev/null", "-w", "%{http_version}", &url])
+            .output()?;
+        assert_eq!(String::from_utf8_lossy(&out.stdout), version, "{flag}");
+    }
     Ok(())
 }
 
@@ -342,6 +350,29 @@ fn kube_controller_manager_collects_a_revision_whose_owner_is_deleted() -> Resul
     assert!(
         gone.is_some(),
         "the garbage collector did not delete {name}; porch-server log:\n{}",
+        setup.server_logs()
+    );
+    Ok(())
+}
+
+#[test]
+fn a_deleted_namespace_goes_with_its_repository_and_published_revisions() -> Result<()> {
+    let Some(case) = case()? else { return Ok(()) };
+    let Case { setup, ns, k, .. } = &case;
+    assert_eq!(k.run(&["get", "packagerevisions", "-o", "name"]).success()?.lines().count(), 3);
+    // kube-controller-manager's namespace controller deletes what the namespace holds, the
+    // porch.kpt.dev resources through the aggregated API among them; published revisions go
+    // with their Repository.
+    setup.kubectl(None).run(&["delete", "namespace", ns, "--wait=false"]).success()?;
+    let gone = wait_until(std::time::Duration::from_secs(90), || {
+        let out = setup.kubectl(None).run(&["get", "namespace", ns, "--ignore-not-found", "-o", "name"]);
+        (out.ok() && out.stdout.trim().is_empty()).then_some(())
+    });
+    let conditions =
+        setup.kubectl(None).run(&["get", "namespace", ns, "-o", "jsonpath={.status.conditions}"]).stdout;
+    assert!(
+        gone.is_some(),
+        "namespace {ns} was not finalized: {conditions}\nporch-server log:\n{}",
         setup.server_logs()
     );
     Ok(())
