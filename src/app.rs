@@ -44,8 +44,8 @@ pub enum StartError {
     #[error("failed to open the object store")]
     Store(#[from] StoreError),
     /// No client of the cluster could be made (aggregated mode).
-    #[error("failed to configure the client of the cluster: {0}")]
-    Cluster(String),
+    #[error("failed to configure the client of the cluster")]
+    Cluster(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The serving certificate could not be loaded or made.
     #[error("failed to set up HTTPS")]
     Tls(#[from] TlsError),
@@ -90,17 +90,17 @@ struct Parts<'a> {
 /// A client of the cluster of `kubeconfig`, or of the inferred one (`KUBECONFIG`,
 /// `~/.kube/config`, then the in-cluster service account).
 async fn cluster_client(kubeconfig: Option<&std::path::Path>) -> Result<kube::Client, StartError> {
+    let failed = |e: Box<dyn std::error::Error + Send + Sync>| StartError::Cluster(e);
     let config = match kubeconfig {
         Some(path) => {
-            let file =
-                kube::config::Kubeconfig::read_from(path).map_err(|e| StartError::Cluster(e.to_string()))?;
+            let file = kube::config::Kubeconfig::read_from(path).map_err(|e| failed(e.into()))?;
             kube::Config::from_custom_kubeconfig(file, &kube::config::KubeConfigOptions::default())
                 .await
-                .map_err(|e| StartError::Cluster(e.to_string()))?
+                .map_err(|e| failed(e.into()))?
         }
-        None => kube::Config::infer().await.map_err(|e| StartError::Cluster(e.to_string()))?,
+        None => kube::Config::infer().await.map_err(|e| failed(e.into()))?,
     };
-    kube::Client::try_from(config).map_err(|e| StartError::Cluster(e.to_string()))
+    kube::Client::try_from(config).map_err(|e| failed(e.into()))
 }
 
 impl std::fmt::Debug for App {
