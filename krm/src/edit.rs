@@ -46,9 +46,13 @@ impl Node {
         self.as_mapping().into_iter().flatten().filter_map(|p| p.key.as_str())
     }
 
-    /// Sets a mapping's `key` to `value`, returning the old value. A new key goes last. A
-    /// replaced value hands its comments to a new value that has none (so a replaced scalar
-    /// keeps its line comment). A null node becomes a block mapping first.
+    /// Sets a mapping's `key` to `value`, returning the old value. A new key goes last, with
+    /// the head comment of `value` above it. A replaced value hands its comments to a new value
+    /// that has none (so a replaced scalar keeps its line comment). A null node becomes a block
+    /// mapping first.
+    ///
+    /// The comments of an entry are on its key ([`Node::pair_mut`]); a head comment on a
+    /// scalar value keeps that value on the line below its key.
     pub fn set(&mut self, key: &str, mut value: Node) -> Result<Option<Node>> {
         self.make_mapping()?;
         let Some(pairs) = self.as_mapping_mut() else { unreachable_mapping() };
@@ -60,7 +64,10 @@ impl Node {
                 Ok(Some(std::mem::replace(&mut pair.value, value)))
             }
             None => {
-                pairs.push(Pair::new(Node::string(key), value));
+                // Lines above a new entry go above its key.
+                let mut k = Node::string(key);
+                k.comments.head = std::mem::take(&mut value.comments.head);
+                pairs.push(Pair::new(k, value));
                 Ok(None)
             }
         }

@@ -9,37 +9,27 @@ use crate::scalar::{analyze, double_quoted, single_quoted};
 /// Writes one YAML document; `first` is false when a `---` must separate it from the text
 /// before.
 pub(crate) fn emit_document(out: &mut String, doc: &Document, first: bool) {
-    lines(out, 0, &doc.prelude);
+    let mut e = Emitter { out, seq: doc.seq_indent, keep_open: false };
+    e.lines(0, &doc.prelude);
     for d in &doc.directives {
-        out.push_str(d);
-        out.push('\n');
+        e.out.push_str(d);
+        e.out.push('\n');
     }
     if doc.explicit_start || !first || !doc.directives.is_empty() {
-        out.push_str("---");
+        e.out.push_str("---");
         if let Some(c) = &doc.start_comment {
-            out.push(' ');
-            out.push_str(c);
+            e.out.push(' ');
+            e.out.push_str(c);
         }
-        out.push('\n');
+        e.out.push('\n');
     }
-    lines(out, 0, &doc.head);
+    e.lines(0, &doc.head);
     if let Some(root) = &doc.root {
-        Emitter { out, seq: doc.seq_indent }.root(root);
+        e.root(root);
     }
-    lines(out, 0, &doc.foot);
+    e.lines(0, &doc.foot);
     if doc.explicit_end {
-        out.push_str("...\n");
-    }
-}
-
-/// Comment and blank lines at `indent`.
-fn lines(out: &mut String, indent: usize, lines: &[String]) {
-    for l in lines {
-        if !l.is_empty() {
-            spaces(out, indent);
-            out.push_str(l);
-        }
-        out.push('\n');
+        e.out.push_str("...\n");
     }
 }
 
@@ -95,11 +85,36 @@ enum Place {
 struct Emitter<'a> {
     out: &'a mut String,
     seq: SeqIndent,
+    /// A `|+` / `>+` scalar was just written: a blank line now would read as part of it.
+    keep_open: bool,
 }
 
 impl Emitter<'_> {
+    /// Comment and blank lines at `indent` (blank lines right after a kept block scalar are
+    /// left out, or they would read as its content).
+    fn lines(&mut self, indent: usize, lines: &[String]) {
+        for l in lines {
+            if l.is_empty() {
+                if !self.keep_open {
+                    self.out.push('\n');
+                }
+            } else {
+                self.keep_open = false;
+                spaces(self.out, indent);
+                self.out.push_str(l);
+                self.out.push('\n');
+            }
+        }
+    }
+
+    /// The indentation of a line with content.
+    fn indent(&mut self, n: usize) {
+        self.keep_open = false;
+        spaces(self.out, n);
+    }
+
     fn root(&mut self, node: &Node) {
-        lines(self.out, 0, &node.comments.head);
+        self.lines(0, &node.comments.head);
         if is_block_collection(node) {
             let p = props(node);
             if !p.is_empty() || node.comments.line.is_some() {
@@ -108,12 +123,18 @@ impl Emitter<'_> {
                 self.out.push('\n');
             }
             self.collection_body(node, 0);
-            lines(self.out, 0, &node.comments.foot);
+            self.lines(0, &node.comments.foot);
         } else {
             let p = props(node);
             let (text, skip) = self.text(node, -1, Place::Block);
             self.out.push_str(&p);
             match text {
+                // An empty document would have no root: write the null.
+                Text::Inline(t) if t.is_empty() && p.is_empty() => {
+                    self.out.push_str("null");
+                    line_comment(self.out, &node.comments);
+                    self.out.push('\n');
+                }
                 Text::Inline(t) => {
                     if !p.is_empty() && !t.is_empty() {
                         self.out.push(' ');
@@ -124,7 +145,7 @@ impl Emitter<'_> {
                 }
                 Text::Block { header, body } => self.block(&p, header, body, &node.comments),
             }
-            lines(self.out, 0, &node.comments.foot[skip..]);
+            self.lines(0, &node.comments.foot[skip..]);
         }
     }
 
@@ -140,12 +161,12 @@ impl Emitter<'_> {
     fn entries(&mut self, pairs: &[Pair], indent: usize, first_inline: bool) {
         for (i, pair) in pairs.iter().enumerate() {
             if !(i == 0 && first_inline) {
-                lines(self.out, indent, &pair.key.comments.head);
-                spaces(self.out, indent);
+                self.lines(indent, &pair.key.comments.head);
+                self.indent(indent);
             }
             self.key(&pair.key, indent);
             self.value(pair, indent);
-            lines(self.out, indent, &pair.key.comments.foot);
+            self.lines(indent, &pair.key.comments.foot);
         }
     }
 
@@ -188,15 +209,15 @@ impl Emitter<'_> {
             self.out.push('\n');
             match &value.content {
                 Content::Mapping(pairs) => {
-                    lines(self.out, indent + 2, &value.comments.head);
+                    self.lines(indent + 2, &value.comments.head);
                     self.entries(pairs, indent + 2, false);
-                    lines(self.out, indent + 2, &value.comments.foot);
+                    self.lines(indent + 2, &value.comments.foot);
                 }
                 Content::Sequence(items) => {
                     let dash = if self.seq == SeqIndent::Wide { indent + 2 } else { indent };
-                    lines(self.out, dash, &value.comments.head);
+                    self.lines(dash, &value.comments.head);
                     self.items(items, dash, false);
-                    lines(self.out, dash, &value.comments.foot);
+                    self.lines(dash, &value.comments.foot);
                 }
                 _ => {}
             }
@@ -208,8 +229,8 @@ impl Emitter<'_> {
                 // Comments above the value keep it on the line below its key.
                 line_comment(self.out, &comments);
                 self.out.push('\n');
-                lines(self.out, indent + 2, &value.comments.head);
-                spaces(self.out, indent + 2);
+                self.lines(indent + 2, &value.comments.head);
+                self.indent(indent + 2);
                 if !p.is_empty() {
                     self.out.push_str(&p);
                     self.out.push(' ');
@@ -234,7 +255,7 @@ impl Emitter<'_> {
                 self.block(&p, header, body, &comments);
             }
         }
-        lines(self.out, indent, &value.comments.foot[skip..]);
+        self.lines(indent, &value.comments.foot[skip..]);
     }
 
     /// A block scalar after its indicator position: header, comment, body.
@@ -243,6 +264,7 @@ impl Emitter<'_> {
             self.out.push_str(props);
             self.out.push(' ');
         }
+        self.keep_open = header.contains('+');
         self.out.push_str(&header);
         line_comment(self.out, comments);
         self.out.push('\n');
@@ -263,13 +285,13 @@ impl Emitter<'_> {
                 _ => &[],
             };
             if !inline {
-                lines(self.out, dash, &item.comments.head);
-                lines(self.out, dash, first_key_head);
-                spaces(self.out, dash);
+                self.lines(dash, &item.comments.head);
+                self.lines(dash, first_key_head);
+                self.indent(dash);
             }
             self.out.push('-');
             let skip = self.item(item, dash);
-            lines(self.out, dash, &item.comments.foot[skip..]);
+            self.lines(dash, &item.comments.foot[skip..]);
         }
     }
 
@@ -434,7 +456,8 @@ fn scalar_text(value: &str, style: Style, raw: Option<&Raw>, parent: isize, plac
         if value.contains('\n') && place == Place::Block {
             style = Style::Literal;
         } else if value.is_empty() {
-            return Text::Inline(if place == Place::Key { "\"\"".into() } else { String::new() });
+            // Empty plain is null: written as nothing after a key or dash, as `null` elsewhere.
+            return Text::Inline(if place == Place::Block { String::new() } else { "null".into() });
         } else if (place == Place::Block && !a.block_plain) || (place != Place::Block && !a.flow_plain) {
             style = Style::SingleQuoted;
         }

@@ -34,6 +34,9 @@ enum Ctx {
     SeqItemNextLine,
 }
 
+/// An anchor and a tag read before a node.
+type Props = (Option<String>, Option<String>);
+
 struct Parser<'a> {
     c: Cursor<'a>,
     /// The sequence indentation of the current document, once a sequence decided it.
@@ -157,8 +160,7 @@ impl<'a> Parser<'a> {
     /// it that it did not take.
     fn node(&mut self, parent: isize, ctx: Ctx, head: Vec<Gap>) -> crate::Result<(Node, Vec<Gap>)> {
         let (anchor, tag) = self.properties()?;
-        let has_props = anchor.is_some() || tag.is_some();
-        let (mut node, rest) = if self.c.at_eol() || (self.c.peek() == Some(b'#') && self.after_blank()) {
+        if self.c.at_eol() || (self.c.peek() == Some(b'#') && self.after_blank()) {
             // Nothing more on this line: the node is on the next lines, or empty.
             let comment = self.c.end_of_line("a comment")?;
             let mut gap = head;
@@ -174,17 +176,15 @@ impl<'a> Parser<'a> {
                 n.comments.line = Some(text);
                 n.comments.line_gap = g;
             }
-            (n, rest)
-        } else {
-            self.content(parent, ctx, head, has_props)?
-        };
-        if anchor.is_some() {
-            node.anchor = anchor;
+            if anchor.is_some() {
+                n.anchor = anchor;
+            }
+            if tag.is_some() {
+                n.tag = tag;
+            }
+            return Ok((n, rest));
         }
-        if tag.is_some() {
-            node.tag = tag;
-        }
-        Ok((node, rest))
+        self.content(parent, ctx, head, (anchor, tag))
     }
 
     fn after_blank(&self) -> bool {
@@ -221,14 +221,21 @@ impl<'a> Parser<'a> {
         Ok((Node::scalar("", Style::Plain), gap))
     }
 
-    /// A node with content on this line.
+    /// A node with content on this line; `props` go to it, or to its first key when it is a
+    /// mapping (`&a key: v` anchors the key).
     fn content(
         &mut self,
         parent: isize,
         ctx: Ctx,
         head: Vec<Gap>,
-        has_props: bool,
+        props: Props,
     ) -> crate::Result<(Node, Vec<Gap>)> {
+        let has_props = props.0.is_some() || props.1.is_some();
+        let with = |mut n: Node| {
+            n.anchor = props.0.clone();
+            n.tag = props.1.clone();
+            n
+        };
         let col = self.c.col();
         let block_ok = ctx != Ctx::MapValueInline;
         let start = self.c.pos;
@@ -238,12 +245,8 @@ impl<'a> Parser<'a> {
                 if !block_ok {
                     return Err(self.c.err("block sequence entries are not allowed in this context"));
                 }
-                if has_props
-                    && ctx != Ctx::MapValueNextLine
-                    && ctx != Ctx::SeqItemNextLine
-                    && ctx != Ctx::Root
-                {
-                    return Err(self.c.err("anchors and tags before an inline sequence are not supported"));
+                if has_props {
+                    return Err(self.c.err("block sequence entries are not allowed in this context"));
                 }
                 let compact = ctx == Ctx::MapValueNextLine && col as isize == parent;
                 if ctx == Ctx::MapValueNextLine && self.seq_indent.is_none() {
@@ -256,13 +259,13 @@ impl<'a> Parser<'a> {
                 return self.sequence(col, compact, head);
             }
             b'|' | b'>' => {
-                let mut node = scalars::block(&mut self.c, parent)?;
+                let mut node = with(scalars::block(&mut self.c, parent)?);
                 node.comments.head = gap_lines(head, col);
                 let rest = self.c.read_gap();
                 return Ok((node, rest));
             }
             b'[' | b'{' => {
-                let node = flow::collection(&mut self.c, parent, true)?;
+                let node = with(flow::collection(&mut self.c, parent, true)?);
                 self.c.skip_blanks();
                 if self.c.peek() == Some(b':') {
                     return Err(self.c.err("flow collections as mapping keys are not supported"));
@@ -283,21 +286,19 @@ impl<'a> Parser<'a> {
             _ => {
                 let (text, colon) = scalars::plain_line(&mut self.c, false);
                 if !colon {
-                    let node = scalars::plain_continuation(&mut self.c, text, start, parent)?;
+                    let node = with(scalars::plain_continuation(&mut self.c, text, start, parent)?);
                     return self.finish_line(node, head, col);
                 }
                 scalars::scalar_with_raw(text.to_string(), Style::Plain, text, parent)
             }
         };
         // A quoted scalar, alias or plain text: a key when `:` follows.
+        let key_candidate = with(key_candidate);
         let m = self.c.mark();
         self.c.skip_blanks();
         if self.c.peek() == Some(b':') && self.c.blank_at(1) {
             if !block_ok {
                 return Err(self.c.err("mapping values are not allowed in this context"));
-            }
-            if has_props && ctx != Ctx::MapValueNextLine && ctx != Ctx::SeqItemNextLine && ctx != Ctx::Root {
-                return Err(self.c.err("anchors and tags before an inline mapping are not supported"));
             }
             return self.mapping(col, key_candidate, head);
         }
