@@ -187,10 +187,17 @@ fn key_text(key: &Node) -> Option<String> {
 }
 
 fn merge_mapping(pairs: &mut Vec<Pair>, map: &Map<String, Value>, anchors: &Anchors) {
-    pairs.retain(|p| key_text(&p.key).is_some_and(|k| map.contains_key(&k)));
+    let old = std::mem::take(pairs);
+    let mut keys = Vec::with_capacity(old.len());
+    for p in old {
+        if let Some(k) = key_text(&p.key).filter(|k| map.contains_key(k)) {
+            keys.push(k);
+            pairs.push(p);
+        }
+    }
     let mut after: Option<usize> = None;
     for (k, v) in map {
-        match pairs.iter().position(|p| key_text(&p.key).as_deref() == Some(k.as_str())) {
+        match keys.iter().position(|existing| existing == k) {
             Some(i) => {
                 merge(&mut pairs[i].value, v, anchors);
                 after = Some(i);
@@ -198,6 +205,7 @@ fn merge_mapping(pairs: &mut Vec<Pair>, map: &Map<String, Value>, anchors: &Anch
             None => {
                 let at = after.map_or(0, |i| i + 1);
                 pairs.insert(at, Pair::new(Node::string(k.as_str()), Node::from_json(v)));
+                keys.insert(at, k.clone());
                 after = Some(at);
             }
         }

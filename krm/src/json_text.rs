@@ -87,7 +87,9 @@ fn scalar(node: &Node, v: &str) -> String {
         ScalarType::Null => "null".into(),
         ScalarType::Bool => if v.eq_ignore_ascii_case("true") { "true" } else { "false" }.into(),
         ScalarType::Int | ScalarType::Float => {
-            if let Some(t) = raw.filter(|t| node.style == Style::Plain && is_json_number(t)) {
+            // A plain number is written as read when JSON allows it (`1.0` stays `1.0`).
+            let token = if node.style == Style::Plain { raw.or(Some(v)) } else { None };
+            if let Some(t) = token.filter(|t| is_json_number(t)) {
                 return t.to_string();
             }
             match parse_number(v) {

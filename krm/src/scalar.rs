@@ -320,9 +320,11 @@ pub(crate) fn analyze(value: &str) -> Analysis {
     let (mut break_space, mut space_break) = (false, false);
     let (mut prev_space, mut prev_break) = (false, false);
     let mut preceded_by_ws = true;
-    let chars: Vec<char> = value.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        let next = chars.get(i + 1).copied();
+    let mut chars = value.chars().peekable();
+    let mut i = 0;
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
+        let last = next.is_none();
         let followed_by_ws = is_blank_or_end(next);
         if i == 0 {
             match c {
@@ -369,7 +371,7 @@ pub(crate) fn analyze(value: &str) -> Analysis {
             if i == 0 {
                 leading_space = true;
             }
-            if i + 1 == chars.len() {
+            if last {
                 trailing_space = true;
             }
             if prev_break {
@@ -381,7 +383,7 @@ pub(crate) fn analyze(value: &str) -> Analysis {
             if i == 0 {
                 leading_break = true;
             }
-            if i + 1 == chars.len() {
+            if last {
                 trailing_break = true;
             }
             if prev_space {
@@ -394,6 +396,7 @@ pub(crate) fn analyze(value: &str) -> Analysis {
             prev_break = false;
         }
         preceded_by_ws = c == ' ' || c == '\t' || is_break(c);
+        i += 1;
     }
     let mut a = Analysis {
         multiline: line_breaks,

@@ -62,8 +62,19 @@ fn other_root_kinds() {
         "[1, 2]\n",
         "&x a: 1\n",
         "&top\na: 1\n",
+        "a: 1\n\n---\nb: 2\n",
+        "---\n---\n",
+        "a: 1\n---\n",
+        "",
+        "\n\n",
+        "- - a\n  - b\n- - c\n",
+        "a:\n- - x\n",
+        "a: !!map\n  b: c\n",
+        "a: &anchor\n- b\n",
+        "- &i\n  a: 1\n- *i\n",
+        "- # about\n  a: 1\n",
     ] {
-        assert_eq!(emit(text), text);
+        assert_eq!(emit(text), text, "{text:?}");
     }
 }
 

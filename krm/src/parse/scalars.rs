@@ -100,7 +100,15 @@ pub(super) fn plain_continuation(
     Ok(scalar_with_raw(value, Style::Plain, &c.src[start..raw_end], parent))
 }
 
+/// A scalar read from `text`. Its source text is kept unless it is a plain scalar that the
+/// emitter would write the same way.
 pub(super) fn scalar_with_raw(value: String, style: Style, text: &str, ctx: isize) -> Node {
+    if style == Style::Plain && text == value {
+        let a = crate::scalar::analyze(&value);
+        if a.block_plain && a.flow_plain {
+            return Node::scalar(value, style);
+        }
+    }
     let mut node = Node::scalar(value.clone(), style);
     node.raw = Some(Box::new(Raw::Scalar { text: text.to_string(), body: None, ctx, value, style }));
     node
