@@ -227,7 +227,7 @@ impl Emitter<'_> {
         match text {
             Text::Inline(t) if !value.comments.head.is_empty() && !t.is_empty() => {
                 // Comments above the value keep it on the line below its key.
-                line_comment(self.out, &comments);
+                line_comment(self.out, &pair.key.comments);
                 self.out.push('\n');
                 self.lines(indent + 2, &value.comments.head);
                 self.indent(indent + 2);
@@ -236,6 +236,7 @@ impl Emitter<'_> {
                     self.out.push(' ');
                 }
                 self.out.push_str(&t);
+                line_comment(self.out, &value.comments);
                 self.out.push('\n');
             }
             Text::Inline(t) => {
@@ -273,20 +274,8 @@ impl Emitter<'_> {
 
     fn items(&mut self, items: &[Node], dash: usize, first_inline: bool) {
         for (i, item) in items.iter().enumerate() {
-            let inline = i == 0 && first_inline;
-            let first_key_head = match &item.content {
-                Content::Mapping(pairs)
-                    if is_block_collection(item)
-                        && props(item).is_empty()
-                        && item.comments.line.is_none() =>
-                {
-                    &pairs[0].key.comments.head[..]
-                }
-                _ => &[],
-            };
-            if !inline {
+            if !(i == 0 && first_inline) {
                 self.lines(dash, &item.comments.head);
-                self.lines(dash, first_key_head);
                 self.indent(dash);
             }
             self.out.push('-');
@@ -299,7 +288,9 @@ impl Emitter<'_> {
     fn item(&mut self, item: &Node, dash: usize) -> usize {
         let p = props(item);
         if is_block_collection(item) {
-            if p.is_empty() && item.comments.line.is_none() {
+            // `- key: v` / `- - v`, unless something must sit between the dash and the first
+            // entry.
+            if p.is_empty() && item.comments.line.is_none() && !first_has_head(item) {
                 self.out.push(' ');
                 match &item.content {
                     Content::Mapping(pairs) => self.entries(pairs, dash + 2, true),
@@ -414,6 +405,18 @@ impl Emitter<'_> {
             }
         };
         if p.is_empty() { t } else { format!("{p} {t}") }
+    }
+}
+
+/// True when the first entry of a block collection has comment lines above it.
+fn first_has_head(node: &Node) -> bool {
+    match &node.content {
+        Content::Mapping(pairs) => pairs.first().is_some_and(|p| !p.key.comments.head.is_empty()),
+        Content::Sequence(items) => items.first().is_some_and(|i| {
+            !i.comments.head.is_empty()
+                || (is_block_collection(i) && props(i).is_empty() && first_has_head(i))
+        }),
+        _ => false,
     }
 }
 

@@ -102,3 +102,15 @@ fn errors_point_at_the_line() {
     let e = Stream::parse("a: b: c\n").unwrap_err();
     assert!(e.to_string().starts_with("yaml: line 1: "), "{e}");
 }
+
+#[test]
+fn comments_between_an_indicator_and_its_node_stay_there() {
+    for text in [
+        "-\n  # about a\n  a: 1\n",
+        "- - x\n-\n  # about y\n  - y\n",
+        "key:\n  # about the value\n  value # and a line comment\n",
+        "key: # on the key\n  # above\n  value\n",
+    ] {
+        assert_eq!(emit(text), text, "{text:?}");
+    }
+}

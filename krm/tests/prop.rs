@@ -166,3 +166,75 @@ proptest! {
         prop_assert_eq!(common::stream_events(&back), reference, "{}", text);
     }
 }
+
+/// Applies edit `op` with `text` to the `k`-th node (pre-order, modulo the count).
+fn edit_nth(root: &mut Node, k: usize, op: u8, text: &str) {
+    fn count(n: &Node) -> usize {
+        1 + match &n.content {
+            Content::Mapping(p) => p.iter().map(|p| count(&p.value)).sum(),
+            Content::Sequence(i) => i.iter().map(count).sum(),
+            _ => 0,
+        }
+    }
+    fn nth<'a>(n: &'a mut Node, k: &mut usize) -> Option<&'a mut Node> {
+        if *k == 0 {
+            return Some(n);
+        }
+        *k -= 1;
+        match &mut n.content {
+            Content::Mapping(p) => p.iter_mut().find_map(|p| nth(&mut p.value, k)),
+            Content::Sequence(i) => i.iter_mut().find_map(|i| nth(i, k)),
+            _ => None,
+        }
+    }
+    let mut k = k % count(root);
+    let Some(n) = nth(root, &mut k) else { return };
+    match (&mut n.content, op % 4) {
+        (Content::Scalar(_), 0 | 1) => n.set_str_value(text),
+        (Content::Scalar(_), _) => *n = Node::scalar(text, Style::Plain),
+        (Content::Mapping(p), 0) if !p.is_empty() => {
+            p.remove(0);
+        }
+        (Content::Mapping(_), _) => {
+            if n.get(text).is_none() {
+                n.set(text, Node::string(text)).unwrap();
+            }
+        }
+        (Content::Sequence(i), 0) if !i.is_empty() => {
+            i.pop();
+        }
+        (Content::Sequence(i), _) => i.push(Node::string(text)),
+        (Content::Alias(_), _) => {}
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn edited_fixtures_read_back(
+        file in 0usize..100,
+        edits in proptest::collection::vec((any::<usize>(), any::<u8>(), text()), 1..6),
+        wide in any::<bool>(),
+    ) {
+        let all = common::fixtures();
+        let (name, text) = &all[file % all.len()];
+        let mut s = common::parse(name, text);
+        for d in &mut s.documents {
+            if let Some(r) = &mut d.root {
+                for (k, op, t) in &edits {
+                    edit_nth(r, *k, *op, t);
+                }
+            }
+            if wide {
+                d.seq_indent = SeqIndent::Wide;
+            }
+        }
+        let want: Vec<_> = s.documents.iter().map(|d| d.to_json().ok()).collect();
+        let out = s.to_text();
+        let back = Stream::parse_file(name, &out).map_err(|e| TestCaseError::fail(format!("{name}: {e}\n{out}")))?;
+        let got: Vec<_> = back.documents.iter().map(|d| d.to_json().ok()).collect();
+        prop_assert_eq!(got, want, "{}:\n{}", name, out);
+        prop_assert_eq!(back.to_text(), out.clone(), "{} not stable:\n{}", name, out);
+    }
+}
