@@ -140,6 +140,19 @@ impl Node {
         self.content = Content::Scalar(value.to_string());
     }
 
+    /// Sorts the keys of every mapping in the tree by their text (byte order), as Go's
+    /// `encoding/json` orders a map: kpt writes `.json` files so.
+    pub fn sort_keys(&mut self) {
+        match &mut self.content {
+            Content::Mapping(pairs) => {
+                pairs.sort_by(|a, b| a.key.as_str().cmp(&b.key.as_str()));
+                pairs.iter_mut().for_each(|p| p.value.sort_keys());
+            }
+            Content::Sequence(items) => items.iter_mut().for_each(Node::sort_keys),
+            _ => {}
+        }
+    }
+
     fn make_mapping(&mut self) -> Result<()> {
         match &self.content {
             Content::Mapping(_) => Ok(()),

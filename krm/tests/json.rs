@@ -232,3 +232,13 @@ fn infinity_is_not_json() {
     let s = Stream::parse("a: *nope\n").unwrap();
     assert_eq!(s.documents[0].to_json().unwrap_err(), porch_krm::Error::UnknownAnchor("nope".into()));
 }
+
+#[test]
+fn keys_sort_as_go_writes_a_map() {
+    let mut s = Stream::parse_json("{\"kind\": \"A\", \"apiVersion\": \"v1\", \"b\": {\"z\": 1, \"Z\": 2, \"a\": [{\"y\": 1, \"x\": 2}]}}\n").unwrap();
+    s.documents[0].root.as_mut().unwrap().sort_keys();
+    assert_eq!(
+        s.to_text(),
+        "{\n  \"apiVersion\": \"v1\",\n  \"b\": {\n    \"Z\": 2,\n    \"a\": [\n      {\n        \"x\": 2,\n        \"y\": 1\n      }\n    ],\n    \"z\": 1\n  },\n  \"kind\": \"A\"\n}\n"
+    );
+}
