@@ -114,3 +114,15 @@ fn comments_between_an_indicator_and_its_node_stay_there() {
         assert_eq!(emit(text), text, "{text:?}");
     }
 }
+
+#[test]
+fn a_mapping_starts_at_its_first_keys_properties() {
+    for text in ["&x a: 1\nb: 2\n", "- !t a:\n    b: 1\n  c: 2\n", "k:\n  &a x:\n    y: 1\n  z: 2\n"] {
+        let s = Stream::parse(text).unwrap();
+        assert_eq!(s.to_text(), text, "{text:?}");
+    }
+    let s = Stream::parse("k:\n  &a x:\n    y: 1\n  z: 2\n").unwrap();
+    let k = s.documents[0].root.as_ref().unwrap().get("k").unwrap();
+    assert_eq!(k.keys().collect::<Vec<_>>(), ["x", "z"]);
+    assert_eq!(k.pair("x").unwrap().key.anchor.as_deref(), Some("a"));
+}

@@ -159,6 +159,7 @@ impl<'a> Parser<'a> {
     /// the top). `head` are the gap lines above it. Returns the node and the gap lines after
     /// it that it did not take.
     fn node(&mut self, parent: isize, ctx: Ctx, head: Vec<Gap>) -> crate::Result<(Node, Vec<Gap>)> {
+        let node_col = self.c.col();
         let (anchor, tag) = self.properties()?;
         if self.c.at_eol() || (self.c.peek() == Some(b'#') && self.after_blank()) {
             // Nothing more on this line: the node is on the next lines, or empty.
@@ -184,7 +185,7 @@ impl<'a> Parser<'a> {
             }
             return Ok((n, rest));
         }
-        self.content(parent, ctx, head, (anchor, tag))
+        self.content(parent, ctx, head, (anchor, tag), node_col)
     }
 
     fn after_blank(&self) -> bool {
@@ -229,6 +230,7 @@ impl<'a> Parser<'a> {
         ctx: Ctx,
         head: Vec<Gap>,
         props: Props,
+        node_col: usize,
     ) -> crate::Result<(Node, Vec<Gap>)> {
         let has_props = props.0.is_some() || props.1.is_some();
         let with = |mut n: Node| {
@@ -237,6 +239,8 @@ impl<'a> Parser<'a> {
             n
         };
         let col = self.c.col();
+        // A mapping's column is where its first key starts, properties included.
+        let map_col = if has_props { node_col } else { col };
         let block_ok = ctx != Ctx::MapValueInline;
         let start = self.c.pos;
         let b = self.c.peek().unwrap_or(b'\n');
@@ -300,7 +304,7 @@ impl<'a> Parser<'a> {
             if !block_ok {
                 return Err(self.c.err("mapping values are not allowed in this context"));
             }
-            return self.mapping(col, key_candidate, head);
+            return self.mapping(map_col, key_candidate, head);
         }
         self.c.reset(m);
         self.finish_line(key_candidate, head, col)
