@@ -264,9 +264,9 @@ proptest! {
                 text.insert_str(at, s);
             }
         }
-        if let Ok(s) = Stream::parse(&text) {
+        if let Ok(s) = Stream::parse_file(name, &text) {
             let out = s.to_text();
-            let back = Stream::parse(&out).map_err(|e| TestCaseError::fail(format!("{e}\nfrom:\n{text}\nwrote:\n{out}")))?;
+            let back = Stream::parse_file(name, &out).map_err(|e| TestCaseError::fail(format!("{e}\nfrom:\n{text}\nwrote:\n{out}")))?;
             // Documents without a node (comments or blank lines only) may merge or vanish.
             let json = |s: &Stream| -> Vec<_> { s.documents.iter().filter(|d| d.root.is_some()).map(|d| d.to_json().ok()).collect() };
             prop_assert_eq!(json(&back), json(&s), "from:\n{}\nwrote:\n{}", text, out);
