@@ -176,7 +176,7 @@ fn merge(node: &mut Node, value: &Value, anchors: &Anchors) {
 }
 
 /// The text of a key as JSON sees it.
-fn key_text(key: &Node) -> Option<String> {
+pub(crate) fn key_text(key: &Node) -> Option<String> {
     match convert(key, &mut Anchors::new(), 0).ok()? {
         Value::String(s) => Some(s),
         Value::Null => Some("null".into()),

@@ -41,12 +41,9 @@ fn write<'a>(
             out.push_str("{\n");
             for (i, p) in pairs.iter().enumerate() {
                 out.extend(std::iter::repeat_n(' ', indent + 2));
-                match &p.key.content {
-                    Content::Scalar(k) => match raw_token(&p.key) {
-                        Some(t) if is_json_string(t) => out.push_str(t),
-                        _ => out.push_str(&go_json_string(k)),
-                    },
-                    _ => out.push_str("\"\""),
+                match raw_token(&p.key) {
+                    Some(t) if is_json_string(t) => out.push_str(t),
+                    _ => out.push_str(&go_json_string(&crate::json::key_text(&p.key).unwrap_or_default())),
                 }
                 out.push_str(": ");
                 write(out, &p.value, indent + 2, anchors, depth);
