@@ -31,6 +31,7 @@ use kube::Api;
 use porch_api::gvk::{PACKAGE_REVISION, REPOSITORY, ResourceInfo};
 use porch_api::{PackageRev, Repository, package_revision_uid};
 use porch_controllers::Stored;
+use porch_layers::object_meta::names::dns1123_label;
 pub(crate) use read::{ListedRevision, SortKey};
 
 use super::Files;
@@ -185,9 +186,14 @@ impl Engine {
         }
     }
 
-    /// Repository `namespace/name`: [`ServiceError::NotFound`] when it does not exist,
-    /// [`ServiceError::UndecodableRepository`] when its stored object does not decode.
+    /// Repository `namespace/name`: [`ServiceError::NotFound`] when it does not exist (or no
+    /// Repository can be called so: such a name never reaches the client as a request it cannot
+    /// build, or as another path), [`ServiceError::UndecodableRepository`] when its stored object
+    /// does not decode.
     pub(crate) async fn repository(&self, namespace: &str, name: &str) -> Result<Repository> {
+        if !dns1123_label(name).is_empty() || !dns1123_label(namespace).is_empty() {
+            return Err(ServiceError::not_found(&REPOSITORY, name));
+        }
         let api: Api<Stored<Repository>> = Api::namespaced(self.client.clone(), namespace);
         match api.get_opt(name).await? {
             Some(stored) => stored.into_object().map_err(|e| ServiceError::UndecodableRepository {
