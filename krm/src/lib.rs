@@ -83,7 +83,15 @@
 //! indentation and a final line break, unchanged tokens as read, new strings escaped as Go's
 //! `encoding/json` escapes them. Keys stay in document order; kpt writes them sorted (it
 //! writes through a Go map): [`Node::sort_keys`] does that.
+//!
+//! # Functions' wire format
+//! [`ResourceList`] reads and writes `config.kubernetes.io/v1` ResourceLists (and reads
+//! `List`s), YAML or JSON, each item a [`Document`] that keeps its comments and its sequence
+//! style. [`annotations`] holds kpt's bookkeeping annotations (path, index, seqindent, id,
+//! package-path, internal and legacy keys): set where a package is read, stripped, with a map
+//! they alone made, where it is written.
 
+pub mod annotations;
 mod document;
 mod edit;
 mod emit;
@@ -92,11 +100,13 @@ mod json;
 mod json_text;
 mod node;
 mod parse;
+pub mod resource_list;
 mod scalar;
 
 pub use document::{Document, Format, SeqIndent, Stream, derive_seq_indent};
 pub use error::{Error, Result};
 pub use node::{Comments, Content, Node, NodeKind, Pair, Style};
+pub use resource_list::ResourceList;
 pub use scalar::{Number, ScalarType, needs_type_quotes, parse_number, resolve};
 
 /// Parses a YAML stream.
