@@ -89,7 +89,9 @@
 //! `List`s), YAML or JSON, each item a [`Document`] that keeps its comments and its sequence
 //! style. [`annotations`] holds kpt's bookkeeping annotations (path, index, seqindent, id,
 //! package-path, internal and legacy keys): set where a package is read, stripped, with a map
-//! they alone made, where it is written.
+//! they alone made, where it is written. [`package`] reads a package's resource files into
+//! annotated items and writes items back into files (unchanged files keep their exact text,
+//! emptied ones are deleted, new resources get kyaml's `<kind>_<name>.yaml`).
 
 pub mod annotations;
 mod document;
@@ -99,6 +101,7 @@ mod error;
 mod json;
 mod json_text;
 mod node;
+pub mod package;
 mod parse;
 pub mod resource_list;
 mod scalar;
