@@ -240,14 +240,8 @@ impl Emitter<'_> {
                 self.out.push('\n');
             }
             Text::Inline(t) => {
-                if !p.is_empty() {
-                    self.out.push(' ');
-                    self.out.push_str(&p);
-                }
-                if !t.is_empty() {
-                    self.out.push(' ');
-                    self.out.push_str(&t);
-                }
+                push_spaced(self.out, &p);
+                push_spaced(self.out, &t);
                 line_comment(self.out, &comments);
                 self.out.push('\n');
             }
@@ -315,14 +309,8 @@ impl Emitter<'_> {
         let (text, skip) = self.text(item, dash as isize, Place::Block);
         match text {
             Text::Inline(t) => {
-                if !p.is_empty() {
-                    self.out.push(' ');
-                    self.out.push_str(&p);
-                }
-                if !t.is_empty() {
-                    self.out.push(' ');
-                    self.out.push_str(&t);
-                }
+                push_spaced(self.out, &p);
+                push_spaced(self.out, &t);
                 line_comment(self.out, &item.comments);
                 self.out.push('\n');
             }
@@ -515,4 +503,12 @@ fn block_text(value: &str, folded: bool, parent: isize) -> Text {
         body.push('\n');
     }
     Text::Block { header, body }
+}
+
+/// Appends ` text` unless `text` is empty.
+fn push_spaced(out: &mut String, text: &str) {
+    if !text.is_empty() {
+        out.push(' ');
+        out.push_str(text);
+    }
 }
