@@ -341,15 +341,18 @@ fn kube_controller_manager_collects_a_revision_whose_owner_is_deleted() -> Resul
     k.run(&["get", "packagerevision", name]).success()?;
 
     // The garbage collector of kube-controller-manager finds the revision through the
-    // aggregated API (metadata lists and watches) and deletes it once its owner is gone.
+    // aggregated API (metadata lists and watches) and deletes it once its owner is gone. It
+    // picks up new API groups on its 30 s discovery resync, and its informers relist with
+    // backoff after a restart of the server (another test may just have made one).
     k.run(&["delete", "configmap", "owner"]).success()?;
-    let gone = wait_until(std::time::Duration::from_secs(60), || {
+    let gone = wait_until(std::time::Duration::from_secs(180), || {
         let out = k.run(&["get", "packagerevision", name, "--ignore-not-found", "-o", "name"]);
         (out.ok() && out.stdout.trim().is_empty()).then_some(())
     });
     assert!(
         gone.is_some(),
-        "the garbage collector did not delete {name}; porch-server log:\n{}",
+        "the garbage collector did not delete {name}; kube-controller-manager log:\n{}\nporch-server log:\n{}",
+        setup.plane().log_tail(40),
         setup.server_logs()
     );
     Ok(())
