@@ -152,6 +152,7 @@ impl App {
         metrics: Option<PrometheusHandle>,
     ) -> Result<Self, StartError> {
         config.check().map_err(StartError::Config)?;
+        let always_allow = config.always_allow_paths().map_err(StartError::Config)?;
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|source| StartError::DataDir { path: config.data_dir.clone(), source })?;
         let client = cluster_client(config.kubeconfig.as_deref()).await?;
@@ -162,7 +163,7 @@ impl App {
             ),
         };
         let (tls, reload) = tls::server_config(&source)?;
-        let auth = Auth::start(client.clone(), config.authorization_always_allow_paths.clone());
+        let auth = Auth::start(client.clone(), always_allow);
         // Requests the front proxy forwards authenticate only once its CA is known.
         if !auth.ready().await {
             tracing::warn!(

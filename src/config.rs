@@ -1,5 +1,6 @@
 //! Command-line configuration (`porch-server --help`), parsed by clap.
 
+use crate::server::auth::AlwaysAllowPaths;
 use clap::{Parser, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -198,11 +199,16 @@ impl Config {
         config
     }
 
+    /// `--authorization-always-allow-paths`, parsed.
+    pub(crate) fn always_allow_paths(&self) -> Result<AlwaysAllowPaths, String> {
+        AlwaysAllowPaths::parse(&self.authorization_always_allow_paths)
+            .map_err(|e| format!("--authorization-always-allow-paths: {e}"))
+    }
+
     /// Refuses a non-loopback listen address unless `--allow-remote` is given (standalone mode),
     /// and an always-allow path with a `*` anywhere but at its end (as kube-apiserver does).
     pub fn check(&self) -> Result<(), String> {
-        crate::server::auth::check_always_allow_paths(&self.authorization_always_allow_paths)
-            .map_err(|e| format!("--authorization-always-allow-paths: {e}"))?;
+        self.always_allow_paths()?;
         if self.mode == Mode::Standalone && !self.listen.ip().is_loopback() && !self.allow_remote {
             return Err(format!(
                 "refusing to listen on {}: standalone mode has no authentication; pass --allow-remote to serve \

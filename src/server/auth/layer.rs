@@ -163,7 +163,7 @@ mod tests {
                 ..RequestHeaderNames::kube_defaults()
             },
         };
-        let paths = vec!["/healthz".into(), "/readyz".into(), "/livez".into()];
+        let paths = super::super::AlwaysAllowPaths::parse(&["/healthz", "/readyz", "/livez"]).unwrap();
         Setup { client_ca, front_proxy, auth: Auth::with_config(unreachable_client(), paths, &config) }
     }
 

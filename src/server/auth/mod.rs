@@ -24,12 +24,10 @@ mod responses;
 mod review;
 mod token;
 
-pub(crate) use layer::AuthLayer;
-pub(crate) use paths::PathPatternError;
-
-use authorize::Authorizer;
+pub(crate) use authorize::Authorizer;
 use config::SharedConfig;
-use paths::AlwaysAllowPaths;
+pub(crate) use layer::AuthLayer;
+pub(crate) use paths::AlwaysAllowPaths;
 use std::sync::Arc;
 use std::time::Duration;
 use token::TokenAuthenticator;
@@ -70,44 +68,26 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// Checks `--authorization-always-allow-paths` patterns: exact paths, or prefixes ending in `*`.
-///
-/// # Errors
-/// [`PathPatternError`] for a `*` anywhere but at the end (kube-apiserver refuses those too).
-pub(crate) fn check_always_allow_paths(patterns: &[String]) -> Result<(), PathPatternError> {
-    AlwaysAllowPaths::parse(patterns).map(drop)
-}
-
 impl Auth {
     /// Starts following the ConfigMap through `client` (its changes apply from the next request)
     /// and uses `client` for TokenReviews and SubjectAccessReviews.
     ///
-    /// `always_allow_paths` is `--authorization-always-allow-paths` (kube's default:
-    /// `/healthz`, `/readyz`, `/livez`): non-resource paths, exact or prefixes ending in `*`,
-    /// that anyone may request, even anonymously. A malformed pattern (see
-    /// [`check_always_allow_paths`]) is logged and left out.
+    /// `always_allow` is `--authorization-always-allow-paths` (kube's default: `/healthz`,
+    /// `/readyz`, `/livez`): non-resource paths that anyone may request, even anonymously.
     ///
     /// Must be called within a tokio runtime (it spawns the watcher).
-    pub(crate) fn start(client: kube::Client, always_allow_paths: Vec<String>) -> Auth {
+    pub(crate) fn start(client: kube::Client, always_allow: AlwaysAllowPaths) -> Auth {
         let config = Arc::new(SharedConfig::new());
         let follower = tokio::spawn(config::follow(client.clone(), Arc::downgrade(&config)));
-        Self::assemble(client, always_allow_paths, config, Some(AbortOnDrop(follower.abort_handle())))
+        Self::assemble(client, always_allow, config, Some(AbortOnDrop(follower.abort_handle())))
     }
 
     fn assemble(
         client: kube::Client,
-        always_allow_paths: Vec<String>,
+        always_allow: AlwaysAllowPaths,
         config: Arc<SharedConfig>,
         follower: Option<AbortOnDrop>,
     ) -> Auth {
-        let always_allow = AlwaysAllowPaths::parse(&always_allow_paths).unwrap_or_else(|e| {
-            tracing::error!(error = %e, "--authorization-always-allow-paths: leaving out malformed patterns");
-            let good: Vec<&String> = always_allow_paths
-                .iter()
-                .filter(|p| AlwaysAllowPaths::parse(&[p.as_str()]).is_ok())
-                .collect();
-            AlwaysAllowPaths::parse(&good).unwrap_or_default()
-        });
         Auth {
             inner: Arc::new(Inner {
                 config,
@@ -142,12 +122,12 @@ impl Auth {
     /// An `Auth` with `config` in force and no watcher; its reviews go to `client`.
     fn with_config(
         client: kube::Client,
-        always_allow_paths: Vec<String>,
+        always_allow: AlwaysAllowPaths,
         config: &config::AuthConfig,
     ) -> Auth {
         let shared = Arc::new(SharedConfig::new());
         shared.set_for_tests(config.clone());
-        Self::assemble(client, always_allow_paths, shared, None)
+        Self::assemble(client, always_allow, shared, None)
     }
 }
 
