@@ -47,6 +47,20 @@ impl ApiError {
         }
     }
 
+    /// The same error with `details` naming `group`, `kind` (a resource, as kube-apiserver puts
+    /// it) and `name`, each left out when empty (an empty `details` when all are).
+    #[must_use]
+    pub fn with_details(mut self, group: &str, kind: &str, name: &str) -> Self {
+        let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        self.details = Some(Box::new(StatusDetails {
+            group: some(group),
+            kind: some(kind),
+            name: some(name),
+            ..Default::default()
+        }));
+        self
+    }
+
     /// 404 `NotFound`: `repositories.config.porch.kpt.dev "x" not found`.
     pub fn not_found(group: &str, resource: &str, name: &str) -> Self {
         let mut e =

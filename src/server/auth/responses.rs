@@ -1,8 +1,8 @@
 //! The Status answers of authentication and authorization, worded as kube-apiserver words them.
 
-use super::super::response::{ResponseBody, error_response, json_response};
+use super::super::response::{ResponseBody, error_response};
 use super::attributes::Attributes;
-use http::{HeaderValue, Response, StatusCode};
+use http::{HeaderValue, Response};
 use porch_layers::ApiError;
 
 /// 401 `Unauthorized`, message `Unauthorized` (kube's `responsewriters.Unauthorized`).
@@ -54,25 +54,13 @@ pub(crate) fn forbidden_message(attrs: &Attributes, user: &str, reason: &str) ->
 /// 403 `Forbidden` for `user` refused `attrs`: kube's message, and `details` with the group,
 /// the resource as `kind` and the name (each left out when empty).
 pub(crate) fn forbidden(attrs: &Attributes, user: &str, reason: &str) -> Response<ResponseBody> {
-    let mut details = serde_json::Map::new();
-    if let Attributes::Resource(r) = attrs {
-        for (key, value) in [("name", &r.name), ("group", &r.group), ("kind", &r.resource)] {
-            if !value.is_empty() {
-                details.insert(key.to_string(), value.as_str().into());
-            }
-        }
-    }
-    let status = serde_json::json!({
-        "kind": "Status",
-        "apiVersion": "v1",
-        "metadata": {},
-        "status": "Failure",
-        "message": forbidden_message(attrs, user, reason),
-        "reason": "Forbidden",
-        "details": details,
-        "code": 403,
-    });
-    let mut res = json_response(StatusCode::FORBIDDEN, &status);
+    let (group, resource, name) = match attrs {
+        Attributes::Resource(r) => (r.group.as_str(), r.resource.as_str(), r.name.as_str()),
+        Attributes::NonResource { .. } => ("", "", ""),
+    };
+    let error = ApiError::new(403, "Forbidden", forbidden_message(attrs, user, reason))
+        .with_details(group, resource, name);
+    let mut res = error_response(&error);
     res.headers_mut().insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     res
 }
