@@ -10,10 +10,9 @@
 use crate::cluster::ControlPlane;
 use crate::kubectl::Kubectl;
 use crate::server::{LocalServer, spawn_server};
-use crate::wait_until;
+use crate::{manifests_dir, wait_until};
 use anyhow::{Context, Result, anyhow, bail};
 use base64::Engine;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
@@ -72,13 +71,13 @@ impl Aggregated {
 
     fn start(plane: &'static ControlPlane) -> Result<Self> {
         let admin = plane.kubectl(None);
-        let crds = workspace().join("manifests").join("crds");
+        let crds = manifests_dir().join("crds");
         admin.run(&["apply", "--server-side", "-f", &crds.display().to_string()]).success()?;
         admin.run(&["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]).success()?;
         // porch-server runs as the ServiceAccount of manifests/, with that RBAC only, so the
         // suite proves the deployment's permissions suffice.
         for file in ["namespace.yaml", "service-account.yaml", "rbac-server.yaml"] {
-            let path = workspace().join("manifests").join(file);
+            let path = manifests_dir().join(file);
             admin.run(&["apply", "-f", &path.display().to_string()]).success()?;
         }
         let token = admin
@@ -249,9 +248,4 @@ pub fn token_kubeconfig(plane: &ControlPlane, token: &str) -> String {
         plane.url(),
         plane.ca_cert().display()
     )
-}
-
-/// The workspace root (the parent of `e2e/`).
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }

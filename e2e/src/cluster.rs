@@ -250,8 +250,7 @@ fn candidate_tools_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os(K8S_TOOLS_ENV).filter(|v| !v.is_empty()) {
         return Some(PathBuf::from(dir));
     }
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
-    Some(workspace.parent()?.join("shared").join("tools").join("k8s"))
+    Some(crate::workspace_root().parent()?.join("shared").join("tools").join("k8s"))
 }
 
 /// Starts a `bash` that blocks reading its stdin (a pipe whose only write end this process holds,

@@ -26,6 +26,7 @@ pub use http::{HttpResponse, http_request};
 pub use kubectl::{Background, KUBECTL_ENV, Kubectl, Output};
 pub use server::{Endpoint, KUBECONFIG_ENV, SERVER_BIN_ENV, server_binary};
 
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -41,6 +42,17 @@ pub fn unique_name(prefix: &str) -> String {
 /// Collapses every run of whitespace into one space and trims the ends (for table headers).
 pub fn normalize_ws(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The root of this workspace (the parent of `e2e/`).
+pub fn workspace_root() -> PathBuf {
+    let e2e = Path::new(env!("CARGO_MANIFEST_DIR"));
+    e2e.parent().map_or_else(|| e2e.join(".."), Path::to_path_buf)
+}
+
+/// The deployment manifests, `<workspace>/manifests` (the CRDs in `crds/` below it).
+pub fn manifests_dir() -> PathBuf {
+    workspace_root().join("manifests")
 }
 
 /// Polls `check` every 100 ms until it returns `Some` or `timeout` passes.

@@ -344,7 +344,7 @@ fn build_server() -> Result<PathBuf> {
         .to_path_buf();
     let profile = profile_dir.file_name().and_then(|n| n.to_str()).unwrap_or("debug").to_string();
     let target_dir = profile_dir.parent().context("test binary is not inside a target directory")?;
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("e2e/ has no parent")?;
+    let workspace = crate::workspace_root();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.args(["build", "--quiet", "-p", "porch-server", "--bin", "porch-server"])

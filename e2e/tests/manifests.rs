@@ -6,19 +6,15 @@
 //! runs behind it, and an unavailable APIService would disturb discovery for the other tests.
 
 use anyhow::{Context, Result, bail};
-use porch_e2e::{ControlPlane, Kubectl};
+use porch_e2e::{ControlPlane, Kubectl, manifests_dir};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
 /// The ServiceAccount porch-server runs as.
 const SERVER_USER: &str = "system:serviceaccount:porch-system:porch-server";
-
-fn manifests_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("manifests")
-}
 
 /// `kubectl kustomize manifests/` (offline: it reads no kubeconfig).
 fn build() -> Result<String> {
