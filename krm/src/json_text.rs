@@ -170,19 +170,13 @@ fn is_json_number(t: &str) -> bool {
     match b.get(i) {
         Some(b'0') => i += 1,
         Some(b'1'..=b'9') => {
-            while b.get(i).is_some_and(u8::is_ascii_digit) {
-                i += 1;
-            }
+            digits(b, &mut i);
         }
         _ => return false,
     }
     if b.get(i) == Some(&b'.') {
         i += 1;
-        let s = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        if i == s {
+        if !digits(b, &mut i) {
             return false;
         }
     }
@@ -191,15 +185,20 @@ fn is_json_number(t: &str) -> bool {
         if matches!(b.get(i), Some(b'+' | b'-')) {
             i += 1;
         }
-        let s = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        if i == s {
+        if !digits(b, &mut i) {
             return false;
         }
     }
     i == b.len()
+}
+
+/// Moves `i` past the ASCII digits at it; whether there was at least one.
+fn digits(b: &[u8], i: &mut usize) -> bool {
+    let start = *i;
+    while b.get(*i).is_some_and(u8::is_ascii_digit) {
+        *i += 1;
+    }
+    *i > start
 }
 
 #[cfg(test)]
