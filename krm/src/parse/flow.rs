@@ -154,11 +154,7 @@ fn plain(c: &mut Cursor<'_>, ctx: isize) -> crate::Result<Node> {
             c.reset(m);
             break;
         }
-        if breaks == 1 {
-            value.push(' ');
-        } else {
-            value.extend(std::iter::repeat_n('\n', breaks - 1));
-        }
+        scalars::fold(&mut value, breaks);
         value.push_str(text);
         end = s + text.len();
     }

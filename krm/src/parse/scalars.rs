@@ -39,6 +39,16 @@ pub(super) fn plain_line<'a>(c: &mut Cursor<'a>, flow: bool) -> (&'a str, bool) 
     (&c.src[start..end], colon)
 }
 
+/// Folds `line_breaks` (at least 1) line breaks between two lines of a plain or quoted scalar
+/// into `value`, as YAML does: one becomes a space, each further one a line break.
+pub(super) fn fold(value: &mut String, line_breaks: usize) {
+    if line_breaks <= 1 {
+        value.push(' ');
+    } else {
+        value.extend(std::iter::repeat_n('\n', line_breaks - 1));
+    }
+}
+
 /// A plain scalar in block context that is not a key: `first` (its first line, starting at
 /// `start`) is read; continuation lines indented more than `parent` are folded in (one break →
 /// a space, n blank lines → n breaks). Stops before a comment, a document marker or a less
@@ -89,11 +99,7 @@ pub(super) fn plain_continuation(
         if colon {
             return Err(c.err("mapping values are not allowed in this context"));
         }
-        if breaks == 0 {
-            value.push(' ');
-        } else {
-            value.extend(std::iter::repeat_n('\n', breaks));
-        }
+        fold(&mut value, breaks + 1);
         value.push_str(text);
         raw_end = text_start + text.len();
     }
@@ -180,10 +186,8 @@ pub(super) fn quoted(c: &mut Cursor<'_>, ctx: isize) -> crate::Result<Node> {
         if escaped_break {
             value.extend(std::iter::repeat_n('\n', breaks));
             escaped_break = false;
-        } else if breaks == 1 {
-            value.push(' ');
-        } else if breaks > 1 {
-            value.extend(std::iter::repeat_n('\n', breaks - 1));
+        } else if breaks >= 1 {
+            fold(&mut value, breaks);
         } else {
             value.push_str(&ws);
         }
