@@ -3,6 +3,7 @@
 //! included). Pure data: no git, no locks, no awaits.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Bound;
 use std::sync::Arc;
 
 use porch_api::names::{package_name, package_revision_name};
@@ -134,6 +135,23 @@ impl Index {
     /// its Published/DeletionProposed revisions, 1 when there is none.
     pub(crate) fn next_revision(&self, package: &str) -> i32 {
         self.latest(package).map_or(0, |r| r.revision.revision) + 1
+    }
+
+    /// A package that `package` would nest in or that would nest in it (packages cannot be
+    /// nested): its ancestors are looked up one by one, its descendants in one range of the
+    /// sorted paths (`a/b/…` sort together, right after `a/b/`).
+    pub(crate) fn nesting(&self, package: &str) -> Option<&str> {
+        let ancestor = package
+            .match_indices('/')
+            .map(|(i, _)| &package[..i])
+            .find_map(|ancestor| self.packages.get_key_value(ancestor).map(|(k, _)| k.as_str()));
+        if ancestor.is_some() {
+            return ancestor;
+        }
+        let prefix = format!("{package}/");
+        let (next, _) =
+            self.packages.range::<str, _>((Bound::Included(prefix.as_str()), Bound::Unbounded)).next()?;
+        next.starts_with(&prefix).then_some(next.as_str())
     }
 
     /// One entry per package path (§2.4).

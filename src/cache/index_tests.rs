@@ -124,3 +124,30 @@ fn placeholder_commit_alone_is_not_a_change() {
     moved.tree = oid(78);
     assert_eq!(commit(&mut index, vec![Change::put(moved)], &mut rv).len(), 1);
 }
+
+#[test]
+fn nesting_finds_ancestors_and_descendants_only() {
+    let mut index = Index::new("ns", "r");
+    let mut rv = 1;
+    commit(
+        &mut index,
+        vec![
+            Change::put(rev("a/b", "v1", 1, L::Published)),
+            // Sort between "a/b" and "a/b/": siblings, not descendants.
+            Change::put(rev("a/b-c", "v1", 1, L::Published)),
+            Change::put(rev("a/b.c", "v1", 1, L::Published)),
+            Change::put(rev("x/y/z", "v1", 1, L::Published)),
+        ],
+        &mut rv,
+    );
+    assert_eq!(index.nesting("a/b/c"), Some("a/b"), "an ancestor");
+    assert_eq!(index.nesting("a/b/c/d"), Some("a/b"), "a grand-ancestor");
+    assert_eq!(index.nesting("a"), Some("a/b"), "a descendant");
+    assert_eq!(index.nesting("x"), Some("x/y/z"), "a grand-descendant");
+    assert_eq!(index.nesting("x/y"), Some("x/y/z"));
+    assert_eq!(index.nesting("a/b"), None, "the package itself is not nested in itself");
+    assert_eq!(index.nesting("a/bc"), None);
+    assert_eq!(index.nesting("a/b-"), None);
+    assert_eq!(index.nesting("x/y/zz"), None);
+    assert_eq!(index.nesting("y"), None);
+}

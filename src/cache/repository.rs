@@ -208,6 +208,11 @@ impl RepositoryCache {
         self.index().packages()
     }
 
+    /// An existing package that `package` would nest in or that would nest in it.
+    pub fn nesting(&self, package: &str) -> Option<String> {
+        self.index().nesting(package).map(str::to_string)
+    }
+
     /// The latest revision of a package (full-path comparison, §3.5).
     pub fn latest(&self, package: &str) -> Option<Arc<CachedRevision>> {
         self.index().latest(package)

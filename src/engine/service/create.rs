@@ -89,17 +89,13 @@ fn check_new_package(
             invalid(field, format!("package {package:?} already exists in repository {repo:?}"))
         });
     }
-    for other in cache.packages() {
-        let nested = |a: &str, b: &str| a.strip_prefix(b).is_some_and(|rest| rest.starts_with('/'));
-        if nested(package, &other.package) || nested(&other.package, package) {
-            return Err(invalid(
-                field,
-                format!(
-                    "package path {package:?} conflicts with existing package {:?}: packages cannot be nested",
-                    other.package
-                ),
-            ));
-        }
+    if let Some(other) = cache.nesting(package) {
+        return Err(invalid(
+            field,
+            format!(
+                "package path {package:?} conflicts with existing package {other:?}: packages cannot be nested"
+            ),
+        ));
     }
     Ok(())
 }

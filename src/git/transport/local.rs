@@ -37,7 +37,7 @@ use std::path::Path;
 use git2::{ErrorCode, Oid, Repository};
 
 use super::journal::Journal;
-use super::odb::{copy_missing, is_empty, link_objects};
+use super::odb::{Objects, copy_missing, is_empty, link_objects};
 use super::update::RefUpdate;
 use crate::git::Result;
 use crate::git::error::{GitError, Scrubber, redact_userinfo};
@@ -50,7 +50,7 @@ pub(super) fn push(repo: &Repository, url: &str, remote: &Path, updates: &[RefUp
     let push_err =
         |source: git2::Error| GitError::Push { url: redact_userinfo(url), source: scrub.error(&source) };
     let target = Repository::open(remote).map_err(push_err)?;
-    let (from, to) = (repo.odb().map_err(push_err)?, target.odb().map_err(push_err)?);
+    let (from, to) = (Objects::of(repo).map_err(push_err)?, Objects::of(&target).map_err(push_err)?);
     for oid in updates.iter().filter_map(|u| u.new) {
         copy_missing(&from, &to, oid).map_err(push_err)?;
     }
@@ -94,7 +94,7 @@ pub(super) fn fetch(repo: &Repository, url: &str, remote: &Path) -> Result<Vec<(
     if !from_dir.join("info/alternates").exists() && is_empty(&to_dir).map_err(io_err)? {
         link_objects(&from_dir, &to_dir).map_err(io_err)?;
     }
-    let (from, to) = (source.odb().map_err(fetch_err)?, repo.odb().map_err(fetch_err)?);
+    let (from, to) = (Objects::of(&source).map_err(fetch_err)?, Objects::of(repo).map_err(fetch_err)?);
     to.refresh().map_err(fetch_err)?;
     for (_, oid) in &advertised {
         copy_missing(&from, &to, *oid).map_err(fetch_err)?;
@@ -270,5 +270,43 @@ mod tests {
         push(&local, &url, &path, &moves).unwrap();
         assert_eq!(remote.refname_to_id("refs/heads/main").unwrap(), base);
         assert!(remote.find_reference("refs/tags/t").is_err());
+    }
+
+    #[test]
+    fn push_links_loose_objects_and_writes_packed_ones() {
+        use std::os::unix::fs::MetadataExt;
+
+        init_for_tests();
+        let dir = tempfile::tempdir().unwrap();
+        let local = Repository::init_bare(dir.path().join("local")).unwrap();
+        let remote = Repository::init_bare(dir.path().join("remote")).unwrap();
+        let packed = commit(&local, "packed", b"packed", &[]);
+        local.reference("refs/heads/main", packed, true, "").unwrap();
+        git(local.path(), &["repack", "-adq"]);
+        let loose = commit(&local, "loose", b"loose", &[packed]);
+        let loose_blob = local.find_commit(loose).unwrap().tree().unwrap().get_name("loose").unwrap().id();
+        let path_of = |repo: &Repository, oid: Oid| {
+            let hex = oid.to_string();
+            repo.path().join("objects").join(&hex[..2]).join(&hex[2..])
+        };
+        assert!(!path_of(&local, packed).exists(), "the first commit is packed");
+
+        let url = format!("file://{}", remote.path().display());
+        let path = transport::remote_path(&url).unwrap();
+        push(&local, &url, &path, &[RefUpdate::set("refs/heads/main", loose, Expect::Absent)]).unwrap();
+        for oid in [loose, loose_blob] {
+            let (ours, theirs) = (path_of(&local, oid), path_of(&remote, oid));
+            assert_eq!(
+                fs::metadata(&ours).unwrap().ino(),
+                fs::metadata(&theirs).unwrap().ino(),
+                "{oid} linked"
+            );
+        }
+        // The packed commit was written loose into the remote, and reads back whole.
+        assert!(path_of(&remote, packed).exists());
+        let tree = remote.find_commit(loose).unwrap().parent(0).unwrap().tree().unwrap();
+        let blob = remote.find_blob(tree.get_name("packed").unwrap().id()).unwrap();
+        assert_eq!(blob.content(), b"packed");
+        assert_eq!(remote.find_blob(loose_blob).unwrap().content(), b"loose");
     }
 }

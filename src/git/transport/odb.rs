@@ -3,7 +3,8 @@
 //!
 //! - [`copy_missing`] copies every object reachable from a tip that the target lacks, reading
 //!   the links of raw commits, trees and tags itself; a tree or commit the target has is not
-//!   descended into (a repository holds everything reachable from its objects);
+//!   descended into (a repository holds everything reachable from its objects); loose objects
+//!   are linked, as below, rather than inflated and written again;
 //! - [`link_objects`] hard-links every pack (`.pack` then its `.idx`) and loose object of one
 //!   object directory into another (copied, through a temporary file and a rename, when linking
 //!   fails, e.g. across devices). Pack and loose object files are immutable and named by their
@@ -11,26 +12,71 @@
 
 use std::fs;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use git2::{ObjectType, Oid};
+use git2::{ObjectType, OdbLookupFlags, Oid};
 
-/// Copies every object reachable from `start` that `to` does not have.
-pub(super) fn copy_missing(from: &git2::Odb<'_>, to: &git2::Odb<'_>, start: Oid) -> Result<(), git2::Error> {
+/// A repository's object database and the directory of its own object files.
+pub(super) struct Objects<'r> {
+    odb: git2::Odb<'r>,
+    dir: PathBuf,
+}
+
+impl<'r> Objects<'r> {
+    /// The objects of `repo`.
+    pub(super) fn of(repo: &'r git2::Repository) -> Result<Self, git2::Error> {
+        Ok(Self { odb: repo.odb()?, dir: repo.commondir().join("objects") })
+    }
+
+    /// Rescans the object directory for packs written since it was first read.
+    pub(super) fn refresh(&self) -> Result<(), git2::Error> {
+        self.odb.refresh()
+    }
+
+    /// Where `oid` lives when it is a loose object of this repository.
+    fn loose_path(&self, oid: Oid) -> PathBuf {
+        let hex = oid.to_string();
+        self.dir.join(&hex[..2]).join(&hex[2..])
+    }
+}
+
+/// Copies every object reachable from `start` that `to` does not have. A loose object of
+/// `from` is linked into `to` (its file, the zlib stream of the object, is the same in any
+/// repository); a packed one (or one that cannot be linked) is read and written. Blobs are
+/// never inflated when linked; commits, trees and tags are read for their links.
+///
+/// Lookups in `to` do not rescan its packs on a miss: it was opened (or refreshed) just before,
+/// and an object packed there meanwhile is merely written once more.
+pub(super) fn copy_missing(from: &Objects<'_>, to: &Objects<'_>, start: Oid) -> Result<(), git2::Error> {
     let mut pending = vec![start];
     while let Some(oid) = pending.pop() {
-        if to.exists(oid) {
+        if to.odb.exists_ext(oid, OdbLookupFlags::NO_REFRESH) {
             continue;
         }
-        let object = from.read(oid)?;
-        let data = object.data();
-        match object.kind() {
-            ObjectType::Commit => pending.extend(commit_links(data)),
-            ObjectType::Tree => pending.extend(tree_links(data)),
-            ObjectType::Tag => pending.extend(header_oid(data, b"object ")),
-            _ => {}
+        let (_, kind) = from.odb.read_header(oid)?;
+        let object = match kind {
+            ObjectType::Blob => None,
+            _ => Some(from.odb.read(oid)?),
+        };
+        if let Some(object) = &object {
+            let data = object.data();
+            match kind {
+                ObjectType::Commit => pending.extend(commit_links(data)),
+                ObjectType::Tree => pending.extend(tree_links(data)),
+                ObjectType::Tag => pending.extend(header_oid(data, b"object ")),
+                _ => {}
+            }
         }
-        to.write(object.kind(), data)?;
+        let (source, target) = (from.loose_path(oid), to.loose_path(oid));
+        let linked = target.parent().is_some_and(|fanout| fs::create_dir_all(fanout).is_ok())
+            && link_or_copy(&source, &target).unwrap_or(false);
+        if !linked {
+            let object = match object {
+                Some(object) => object,
+                None => from.odb.read(oid)?,
+            };
+            to.odb.write(kind, object.data())?;
+        }
     }
     Ok(())
 }
