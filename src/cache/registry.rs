@@ -7,6 +7,12 @@
 //! request finds it further along. Concurrent requests for one Repository share one open. A
 //! failed open is remembered for [`RETRY_FAILED_AFTER`] so a broken remote is not hammered by
 //! every list; after that the next request tries again.
+//!
+//! Requests may name a Repository as a cache of Repositories saw it a moment ago. So the
+//! registry follows the newest Repository it has been given: an older resourceVersion than its
+//! entry's is served by the entry as it is (never reopened with older settings); a Repository
+//! that is being deleted opens nothing new; and once a cache is closed, only a Repository newer
+//! than the last one it served opens that name again (fixed, or created anew).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -52,6 +58,12 @@ pub(crate) enum OpenError {
         #[source]
         source: Arc<CredentialsError>,
     },
+    /// The Repository is being deleted, or was: its cache is closed, or is not opened for it.
+    #[error("repository {repository} is being deleted")]
+    Closed {
+        /// `<namespace>/<name>`.
+        repository: String,
+    },
     /// The mirror could not be opened, fetched or indexed.
     #[error("failed to open repository {repository}")]
     Cache {
@@ -69,6 +81,8 @@ type OpenFuture = Shared<BoxFuture<'static, Result<RepositoryCache, OpenError>>>
 #[derive(Clone)]
 struct Entry {
     uid: String,
+    /// The resourceVersion of the Repository it follows (`None` when not a number).
+    resource_version: Option<u64>,
     config: RepoConfig,
     deployment: bool,
     started: Instant,
@@ -100,6 +114,8 @@ struct Inner {
     config: RegistryConfig,
     syncs: Arc<Semaphore>,
     entries: Mutex<HashMap<(String, String), Entry>>,
+    /// For each closed cache, the resourceVersion of the last Repository it served.
+    closed: Mutex<HashMap<(String, String), u64>>,
     /// Every cache tells its batches and events here (the event pump consumes them).
     events: tokio::sync::mpsc::UnboundedSender<CacheMessage>,
     /// The receiving end, until the event pump takes it.
@@ -149,7 +165,14 @@ impl Registry {
         let (events, receiver) = tokio::sync::mpsc::unbounded_channel();
         let receiver = Mutex::new(Some(receiver));
         Self {
-            inner: Arc::new(Inner { config, syncs, entries: Mutex::new(HashMap::new()), events, receiver }),
+            inner: Arc::new(Inner {
+                config,
+                syncs,
+                entries: Mutex::new(HashMap::new()),
+                closed: Mutex::new(HashMap::new()),
+                events,
+                receiver,
+            }),
         }
     }
 
@@ -193,30 +216,59 @@ impl Registry {
         let config = repo_config(repo, self.inner.config.retry_attempts)?;
         let key = repository_key(repo);
         let uid = repo.metadata.uid.clone().unwrap_or_default();
+        let resource_version = repo.metadata.resource_version.as_deref().and_then(|v| v.parse().ok());
         let deployment = repo.spec.deployment;
+        let closed = || OpenError::Closed { repository: format!("{}/{}", key.0, key.1) };
+        let closed_at = self.inner.closed.lock().unwrap_or_else(|e| e.into_inner()).get(&key).copied();
+        if closed_at.is_some_and(|last| resource_version.is_none_or(|given| given <= last)) {
+            return Err(closed());
+        }
         let mut entries = self.inner.entries.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(entry) = entries.get_mut(&key) {
+            if let (Some(seen), Some(given)) = (entry.resource_version, resource_version)
+                && given < seen
+            {
+                return Ok(entry.open.clone());
+            }
             let failed = matches!(entry.open.peek(), Some(Err(_)));
             let stale = failed && entry.started.elapsed() >= RETRY_FAILED_AFTER;
             if entry.uid == uid && entry.config == config && !stale {
                 entry.deployment = deployment;
+                entry.resource_version = resource_version.or(entry.resource_version);
                 return Ok(entry.open.clone());
             }
         }
-        let open = self.spawn_open(repo, key.clone(), config.clone());
-        let entry = Entry { uid, config, deployment, started: Instant::now(), open: open.clone() };
-        let old = entries.insert(key, entry);
-        drop(entries);
-        if let Some(old) = old {
-            tokio::spawn(close_entry(old));
+        if repo.metadata.deletion_timestamp.is_some() {
+            return Err(closed());
         }
+        if closed_at.is_some() {
+            self.inner.closed.lock().unwrap_or_else(|e| e.into_inner()).remove(&key);
+        }
+        // The old cache (other settings, or another object of that name) is closed first: it
+        // removes the mirror directory the new one opens.
+        let old = entries.get(&key).cloned();
+        let closing = old.map(|old| tokio::spawn(close_entry(old)));
+        let open = self.spawn_open(repo, key.clone(), config.clone(), closing);
+        let entry =
+            Entry { uid, resource_version, config, deployment, started: Instant::now(), open: open.clone() };
+        entries.insert(key, entry);
+        drop(entries);
         Ok(open)
     }
 
-    fn spawn_open(&self, repo: &Repository, key: (String, String), config: RepoConfig) -> OpenFuture {
+    fn spawn_open(
+        &self,
+        repo: &Repository,
+        key: (String, String),
+        config: RepoConfig,
+        after: Option<tokio::task::JoinHandle<()>>,
+    ) -> OpenFuture {
         let inner = self.inner.clone();
         let secret = secret_name(repo);
         let task = tokio::spawn(async move {
+            if let Some(closing) = after {
+                let _ = closing.await;
+            }
             let _permit = inner.syncs.clone().acquire_owned().await;
             open_cache(&inner, key, config, secret).await
         });
@@ -263,6 +315,13 @@ impl Registry {
             .unwrap_or_else(|e| e.into_inner())
             .remove(&(namespace.into(), name.into()));
         if let Some(entry) = entry {
+            if let Some(last) = entry.resource_version {
+                self.inner
+                    .closed
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert((namespace.into(), name.into()), last);
+            }
             close_entry(entry).await;
         }
     }
@@ -325,3 +384,7 @@ async fn close_entry(entry: Entry) {
         tracing::warn!(error = %crate::error_chain::with_causes(&e), "closing a repository cache failed");
     }
 }
+
+#[cfg(test)]
+#[path = "registry_tests.rs"]
+mod tests;

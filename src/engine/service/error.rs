@@ -160,8 +160,16 @@ impl From<MetadataError> for ServiceError {
 }
 
 impl From<OpenError> for ServiceError {
+    /// A Repository being deleted is one that is not found; any other failure to open is the
+    /// server's trouble.
     fn from(e: OpenError) -> Self {
-        Self::Open(e)
+        match e {
+            OpenError::Closed { repository } => {
+                let name = repository.rsplit('/').next().unwrap_or_default();
+                Self::not_found(&porch_api::gvk::REPOSITORY, name)
+            }
+            e => Self::Open(e),
+        }
     }
 }
 

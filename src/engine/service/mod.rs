@@ -14,6 +14,7 @@
 //! Every write holds the object's try-lock for its whole git operation (§8.4) and answers only
 //! once the remote accepted it.
 
+mod cluster;
 mod create;
 mod delete;
 mod error;
@@ -27,10 +28,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub(crate) use error::ServiceError;
-use kube::Api;
 use porch_api::gvk::{PACKAGE_REVISION, REPOSITORY, ResourceInfo};
 use porch_api::{PackageRev, Repository, package_revision_uid};
-use porch_controllers::Stored;
 use porch_layers::object_meta::names::dns1123_label;
 pub(crate) use read::{ListedRevision, SortKey};
 
@@ -42,6 +41,7 @@ use super::trylock::{TryLockGuard, TryLocks};
 use crate::cache::registry::{Registry, RegistryConfig};
 use crate::cache::watch::Watches;
 use crate::cache::{CachedRevision, RepositoryCache};
+use cluster::Cluster;
 use error::Result;
 
 /// Who asks, where, and whether anything may change.
@@ -78,6 +78,7 @@ pub(crate) struct EngineConfig {
 #[derive(Clone)]
 pub(crate) struct Engine {
     client: kube::Client,
+    cluster: Arc<Cluster>,
     registry: Registry,
     metadata: Metadata,
     locks: TryLocks,
@@ -134,6 +135,7 @@ impl Engine {
         });
         Self {
             metadata,
+            cluster: Arc::new(Cluster::new(config.client.clone())),
             client: config.client,
             registry,
             locks: TryLocks::default(),
@@ -171,10 +173,9 @@ impl Engine {
     /// kube-apiserver's NamespaceLifecycle admission does (the PackageRev written for the new
     /// revision would be refused after the git commit otherwise).
     pub(crate) async fn admit_namespace(&self, namespace: &str) -> Result<()> {
-        let api: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(self.client.clone());
         let closed =
             |terminating| ServiceError::NamespaceClosed { namespace: namespace.to_string(), terminating };
-        match api.get_opt(namespace).await? {
+        match self.cluster.namespace(namespace).await? {
             None => Err(closed(false)),
             Some(ns)
                 if ns.metadata.deletion_timestamp.is_some()
@@ -194,8 +195,7 @@ impl Engine {
         if !dns1123_label(name).is_empty() || !dns1123_label(namespace).is_empty() {
             return Err(ServiceError::not_found(&REPOSITORY, name));
         }
-        let api: Api<Stored<Repository>> = Api::namespaced(self.client.clone(), namespace);
-        match api.get_opt(name).await? {
+        match self.cluster.repository(namespace, name).await? {
             Some(stored) => stored.into_object().map_err(|e| ServiceError::UndecodableRepository {
                 namespace: namespace.to_string(),
                 name: name.to_string(),

@@ -1,0 +1,114 @@
+//! The Repositories and Namespaces the engine reads on every request, answered from kube-runtime
+//! reflector stores rather than by an API call each (one read per request, each a round trip
+//! through whatever serves them).
+//!
+//! As kube-apiserver's NamespaceLifecycle admission does with its informer, an object the store
+//! does not hold is read live: one created a moment ago, or any while the store is not loaded
+//! yet. An object the store holds may be a moment old; the registry of caches never goes back to
+//! an older Repository than it has seen, and never reopens a closed one for it
+//! (`cache::registry`). Each store is filled by its own list+watch, started on first use and
+//! ended when the engine is gone.
+
+use std::fmt::Debug;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+use futures::StreamExt;
+use k8s_openapi::api::core::v1::Namespace;
+use kube::Api;
+use kube::Resource;
+use kube::runtime::reflector::{self, ObjectRef, Store, store::Writer};
+use kube::runtime::{WatchStreamExt, watcher};
+use porch_api::Repository;
+use porch_controllers::Stored;
+use serde::de::DeserializeOwned;
+
+/// The reflected Repositories and Namespaces, and the client that fills them.
+pub(crate) struct Cluster {
+    client: kube::Client,
+    repositories: Reflected<Stored<Repository>>,
+    namespaces: Reflected<Namespace>,
+}
+
+impl Cluster {
+    /// Stores over `client`'s Repositories and Namespaces, empty until first used.
+    pub(crate) fn new(client: kube::Client) -> Self {
+        Self { client, repositories: Reflected::new(), namespaces: Reflected::new() }
+    }
+
+    /// Repository `namespace/name`, from the store, else read live (`None`: there is none).
+    pub(crate) async fn repository(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Option<Stored<Repository>>, kube::Error> {
+        if let Some(found) = self.repositories.get(&self.client, Some(namespace), name) {
+            return Ok(Some((*found).clone()));
+        }
+        Api::namespaced(self.client.clone(), namespace).get_opt(name).await
+    }
+
+    /// Namespace `name`, from the store, else read live (`None`: there is none).
+    pub(crate) async fn namespace(&self, name: &str) -> Result<Option<Arc<Namespace>>, kube::Error> {
+        if let Some(found) = self.namespaces.get(&self.client, None, name) {
+            return Ok(Some(found));
+        }
+        Ok(Api::all(self.client.clone()).get_opt(name).await?.map(Arc::new))
+    }
+}
+
+/// One kind's reflector store, whether its first list has arrived, and the writer until the
+/// watch that fills it starts.
+struct Reflected<K: Resource<DynamicType = ()> + Clone + 'static> {
+    store: Store<K>,
+    loaded: Arc<AtomicBool>,
+    writer: Mutex<Option<Writer<K>>>,
+}
+
+impl<K> Reflected<K>
+where
+    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+{
+    fn new() -> Self {
+        let (store, writer) = reflector::store();
+        Self { store, loaded: Arc::default(), writer: Mutex::new(Some(writer)) }
+    }
+
+    /// `namespace/name` if the store is loaded and holds it; the first call starts the watch
+    /// (inside a Tokio runtime; outside one nothing is ever reflected).
+    fn get(&self, client: &kube::Client, namespace: Option<&str>, name: &str) -> Option<Arc<K>> {
+        if !self.loaded.load(Ordering::Acquire) {
+            self.start(client);
+            return None;
+        }
+        let key = ObjectRef::new(name);
+        self.store.get(&match namespace {
+            Some(ns) => key.within(ns),
+            None => key,
+        })
+    }
+
+    fn start(&self, client: &kube::Client) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+        let Some(writer) = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take() else { return };
+        runtime.spawn(follow(Api::all(client.clone()), writer, Arc::downgrade(&self.loaded)));
+    }
+}
+
+/// Keeps `writer`'s store in step with every object of `api` (retrying with kube-runtime's
+/// backoff), marking it loaded at the end of its first list, until `loaded` is dropped.
+async fn follow<K>(api: Api<K>, writer: Writer<K>, loaded: Weak<AtomicBool>)
+where
+    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+{
+    let events = watcher(api, watcher::Config::default()).default_backoff().reflect(writer);
+    let mut events = std::pin::pin!(events);
+    while let Some(event) = events.next().await {
+        let Some(loaded) = loaded.upgrade() else { return };
+        match event {
+            Ok(watcher::Event::InitDone) => loaded.store(true, Ordering::Release),
+            Ok(_) => {}
+            Err(e) => tracing::debug!(kind = %K::kind(&()), error = %e, "watch failed; retrying"),
+        }
+    }
+}
