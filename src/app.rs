@@ -7,6 +7,7 @@ use crate::crdstore::{Store, StoreError, StoreOptions};
 use crate::engine::service::{Engine, EngineConfig};
 use crate::engine::sync::RegistryBackend;
 use crate::events;
+use crate::own_thread;
 use crate::rv_window::EventBudget;
 use crate::server::auth::Auth;
 use crate::server::openapi::OpenApi;
@@ -223,7 +224,13 @@ impl App {
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let engine = &state.engine.engine;
             let pump = events::run(watches, engine.registry().clone(), engine.client().clone());
-            background.push(runtime.spawn(pump));
+            // On its own thread: every watcher waits on it, so it must not queue behind them.
+            match own_thread::spawn(&runtime, "event-pump", pump) {
+                Ok(task) => background.push(task),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot start the event pump's thread; watches get no events")
+                }
+            }
             if config.repository_controller {
                 let settings = repository::Settings {
                     frequency: config.repo_sync_frequency,

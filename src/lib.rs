@@ -17,6 +17,7 @@ pub mod fuzzing;
 pub mod git;
 pub mod logging;
 mod metadata;
+mod own_thread;
 mod rest;
 mod rv_window;
 mod server;

@@ -283,16 +283,13 @@ pub(crate) enum Woken {
     Closed,
     /// The bookmark interval ticked: send a BOOKMARK.
     Bookmark,
-    /// The server is shutting down: send what is left (and a last BOOKMARK), then end.
-    Closing,
 }
 
-/// Waits for the window behind `rx` to move, for `closing` to turn true (when given) or, when
-/// bookmarks were asked for, the next tick.
+/// Waits for the window behind `rx` to move or, when bookmarks were asked for, the next tick.
+/// (A watch that must end early is woken through `rx` too, and checks why itself.)
 pub(crate) async fn idle(
     rx: &mut tokio::sync::watch::Receiver<u64>,
     bookmarks: Option<&mut tokio::time::Interval>,
-    closing: Option<&mut tokio::sync::watch::Receiver<bool>>,
 ) -> Woken {
     let tick = async {
         match bookmarks {
@@ -302,16 +299,9 @@ pub(crate) async fn idle(
             None => std::future::pending().await,
         }
     };
-    let closed = async {
-        let Some(closing) = closing else { return std::future::pending().await };
-        if closing.wait_for(|c| *c).await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
     tokio::select! {
         changed = rx.changed() => if changed.is_ok() { Woken::Changed } else { Woken::Closed },
         () = tick => Woken::Bookmark,
-        () = closed => Woken::Closing,
     }
 }
 

@@ -139,8 +139,8 @@ impl Watcher {
                 }
                 continue;
             }
-            match idle(&mut self.rx, self.bookmarks.as_mut(), None).await {
-                Woken::Changed | Woken::Closing => {}
+            match idle(&mut self.rx, self.bookmarks.as_mut()).await {
+                Woken::Changed => {}
                 Woken::Closed => self.done = true,
                 Woken::Bookmark => {
                     let b = self.bookmark(false);

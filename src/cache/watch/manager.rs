@@ -71,6 +71,9 @@ impl WatcherManager {
     /// that its client resumes from there without a new list (server shutdown).
     pub fn close(&self) {
         self.inner.closing.send_replace(true);
+        // Wake every waiting watcher through the channel it waits on anyway (one registration
+        // per wait, not two on channels shared by every watcher); each then sees `closing`.
+        self.inner.notify.send_modify(|_| {});
     }
 
     /// Publishes a change (its resourceVersion above every earlier one) to every watcher.

@@ -160,8 +160,8 @@ impl Watcher {
                 }
                 continue;
             }
-            match idle(&mut self.rx, self.bookmarks.as_mut(), Some(&mut self.closing)).await {
-                Woken::Changed | Woken::Closing => {}
+            match idle(&mut self.rx, self.bookmarks.as_mut()).await {
+                Woken::Changed => {}
                 Woken::Closed => self.done = true,
                 Woken::Bookmark => {
                     let bookmark = self.bookmark(false);

@@ -1,5 +1,7 @@
 //! update (main resource) and update_status.
 
+use std::sync::Arc;
+
 use porch_layers::Verb;
 use serde_json::Value;
 
@@ -21,7 +23,7 @@ const SYSTEM_FIELDS: [&str; 7] = [
 ];
 
 /// Looks up the object an update targets and checks its resourceVersion precondition.
-fn current(txn: &Txn<'_>, kind: StoredKind, obj: &Value) -> Result<Value> {
+fn current(txn: &Txn<'_>, kind: StoredKind, obj: &Value) -> Result<Arc<Value>> {
     let ns = namespace_of(kind, obj)?;
     let name = meta::name(obj);
     if name.is_empty() {
@@ -30,12 +32,12 @@ fn current(txn: &Txn<'_>, kind: StoredKind, obj: &Value) -> Result<Value> {
     let old =
         txn.get(kind, &ns, name).ok_or_else(|| StoreError::NotFound { kind, name: name.to_string() })?;
     check_resource_version(kind, obj, &old)?;
-    Ok((*old).clone())
+    Ok(old)
 }
 
 /// The incoming object of an update, decoded as [`super::decoded`] does but ratcheted against
 /// the stored object it replaces (see [`strategy::decode_update`]), and that stored object.
-fn decoded_with_current(txn: &Txn<'_>, kind: StoredKind, obj: Value) -> Result<(Value, Value)> {
+fn decoded_with_current(txn: &Txn<'_>, kind: StoredKind, obj: Value) -> Result<(Value, Arc<Value>)> {
     let mut new = with_type_meta(kind, obj)?;
     let old = current(txn, kind, &new)?;
     let causes = strategy::decode_update(kind, &mut new, &old);
@@ -78,8 +80,8 @@ pub(super) fn update(txn: &mut Txn<'_>, kind: StoredKind, obj: Value) -> Result<
             meta::meta(&old).and_then(|m| m.get("generation")).and_then(Value::as_i64).unwrap_or(0);
         meta::meta_mut(&mut new).insert("generation".into(), Value::from(generation + 1));
     }
-    if new == old {
-        return Ok(old);
+    if new == *old {
+        return Ok(Arc::unwrap_or_clone(old));
     }
     Ok(put_or_finish(txn, kind, new))
 }
@@ -90,10 +92,10 @@ pub(super) fn update_status(txn: &mut Txn<'_>, kind: StoredKind, obj: Value) -> 
         return Err(StoreError::BadRequest(format!("{} have no status subresource", kind.plural())));
     }
     let (incoming, old) = decoded_with_current(txn, kind, obj)?;
-    let mut new = old.clone();
+    let mut new = (*old).clone();
     copy_field(new.as_object_mut().expect("an object"), incoming.as_object(), "status");
-    if new == old {
-        return Ok(old);
+    if new == *old {
+        return Ok(Arc::unwrap_or_clone(old));
     }
     let causes = strategy::validate_status_update(kind, &new, &old);
     if !causes.is_empty() {
