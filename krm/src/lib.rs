@@ -103,12 +103,14 @@ mod json_text;
 mod node;
 pub mod package;
 mod parse;
+pub mod path;
 pub mod resource_list;
 mod scalar;
 
 pub use document::{Document, Format, SeqIndent, Stream, derive_seq_indent};
 pub use error::{Error, Result};
 pub use node::{Comments, Content, Node, NodeKind, Pair, Style};
+pub use path::{Path, PathError, Segment};
 pub use resource_list::ResourceList;
 pub use scalar::{Number, ScalarType, needs_type_quotes, parse_number, resolve};
 
