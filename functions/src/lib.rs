@@ -1,0 +1,35 @@
+//! The KRM functions porch-rs runs in-process ("builtins"): Rust implementations of functions of
+//! the kpt catalog (`ghcr.io/kptdev/krm-functions-catalog`), each behaving as the catalog
+//! function of the same tag does — its config kinds, what it changes, its results and error
+//! messages.
+//!
+//! A [`Function`] takes a [`ResourceList`] (items, `functionConfig`) and changes its items in
+//! place, returning its [`FnResult`]s and its exit code (a catalog function may report an
+//! error result and still exit 0, as set-namespace does for a bad configuration). [`object`] reads and writes the parts of a KRM object the
+//! functions share (identity, annotations, scope, upstream origin), keeping comments and styles.
+//!
+//! Functions:
+//! - [`set_namespace`]: `set-namespace` v0.4.
+
+pub mod object;
+pub mod result;
+pub mod scope;
+pub mod set_namespace;
+
+pub use porch_krm::ResourceList;
+pub use result::{FnResult, ResourceRef, Severity};
+
+/// What a run reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Its results, in the order it made them.
+    pub results: Vec<FnResult>,
+    /// 0 when it succeeded; otherwise its items must not be used.
+    pub exit_code: i32,
+}
+
+/// A KRM function run in-process.
+pub trait Function: Send + Sync {
+    /// Runs over `list`, changing its items in place.
+    fn run(&self, list: &mut ResourceList) -> Outcome;
+}

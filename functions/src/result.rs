@@ -1,0 +1,135 @@
+//! What a function reports: kpt's `results` items (`{message, severity, resourceRef, field,
+//! file, tags}`), typed, and written into a ResourceList as kpt reads them.
+
+use porch_krm::{Node, ResourceList};
+
+/// How bad a result is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// The function failed.
+    Error,
+    /// Worth a look.
+    Warning,
+    /// For the record.
+    Info,
+}
+
+impl Severity {
+    /// As written in a result.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Warning => "warning",
+            Self::Info => "info",
+        }
+    }
+}
+
+/// The object a result is about.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResourceRef {
+    /// `apiVersion`.
+    pub api_version: String,
+    /// `kind`.
+    pub kind: String,
+    /// `metadata.name`.
+    pub name: String,
+    /// `metadata.namespace` (empty when none).
+    pub namespace: String,
+}
+
+/// The file of the object a result is about.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileRef {
+    /// Path in the package.
+    pub path: String,
+    /// Index of the object in the file (-1: unknown).
+    pub index: i64,
+}
+
+/// One result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FnResult {
+    /// What happened.
+    pub message: String,
+    /// How bad it is.
+    pub severity: Severity,
+    /// The object concerned, if one is.
+    pub resource_ref: Option<ResourceRef>,
+    /// Its file, if known.
+    pub file: Option<FileRef>,
+}
+
+impl FnResult {
+    /// A result about no object in particular.
+    pub fn general(message: impl Into<String>, severity: Severity) -> Self {
+        Self { message: message.into(), severity, resource_ref: None, file: None }
+    }
+
+    /// A result about `object` (its identity and file).
+    pub fn about(message: impl Into<String>, severity: Severity, object: &Node) -> Self {
+        Self {
+            message: message.into(),
+            severity,
+            resource_ref: Some(crate::object::resource_ref(object)),
+            file: Some(crate::object::file_ref(object)),
+        }
+    }
+
+    /// Whether this result fails the run.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// The result as a `results` item.
+    pub fn to_node(&self) -> Node {
+        let mut item = Node::mapping();
+        let put = |node: &mut Node, key: &str, value: &str| {
+            // Fresh mappings take any key.
+            let _ = node.set(key, Node::string(value));
+        };
+        put(&mut item, "message", &self.message);
+        put(&mut item, "severity", self.severity.as_str());
+        if let Some(r) = &self.resource_ref {
+            // Every field is left out when empty, as kpt writes it (`resourceRef: {}`).
+            let mut node = Node::mapping();
+            for (key, value) in [
+                ("apiVersion", &r.api_version),
+                ("kind", &r.kind),
+                ("name", &r.name),
+                ("namespace", &r.namespace),
+            ] {
+                if !value.is_empty() {
+                    put(&mut node, key, value);
+                }
+            }
+            let _ = item.set("resourceRef", node);
+        }
+        if let Some(f) = self.file.as_ref().filter(|f| !f.path.is_empty() || f.index != 0) {
+            let mut node = Node::mapping();
+            if !f.path.is_empty() {
+                put(&mut node, "path", &f.path);
+            }
+            if f.index != 0 {
+                let _ = node.set("index", Node::int(f.index));
+            }
+            let _ = item.set("file", node);
+        }
+        item
+    }
+}
+
+/// Appends `results` to `list.results` (made a list when there is none).
+pub fn record(list: &mut ResourceList, results: &[FnResult]) {
+    if results.is_empty() {
+        return;
+    }
+    let node = list.results.get_or_insert_with(Node::sequence);
+    if node.as_sequence().is_none() {
+        *node = Node::sequence();
+    }
+    for result in results {
+        // A sequence takes any item.
+        let _ = node.push(result.to_node());
+    }
+}
