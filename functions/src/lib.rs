@@ -11,6 +11,7 @@
 //! Functions:
 //! - [`set_namespace`]: `set-namespace` v0.4.
 
+pub mod catalog;
 pub mod object;
 pub mod result;
 pub mod scope;

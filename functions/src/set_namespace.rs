@@ -2,8 +2,8 @@
 //!
 //! Configuration: a `ConfigMap` with `data.namespace` (and optionally `data.namespaceMatcher`),
 //! the `kptfile.kpt.dev` ConfigMap with `data.name`, or `fn.kpt.dev/v1alpha1 SetNamespace`
-//! with `namespace` (and `namespaceMatcher`). A bad configuration is an error result, and the
-//! run still exits 0 (as the catalog function does).
+//! with `namespace` (and `namespaceMatcher`). A bad configuration is an error result; the run
+//! still exits 0 from v0.4.2 on, and fails (exit 1) in v0.4.1 and before.
 //!
 //! Local-config resources are left alone. What changes, in this order:
 //! - cluster-scoped resources with namespace fields: a `Namespace`'s name (matched by its
@@ -36,15 +36,20 @@ const EXPECTED_CONFIG: &str = "expect `ConfigMap.v1` or `SetNamespace.v1alpha1.f
 
 /// The function.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct SetNamespace;
+pub struct SetNamespace {
+    /// Whether a bad configuration fails the run (v0.4.1 and before).
+    pub fails_on_bad_config: bool,
+}
 
 impl Function for SetNamespace {
     fn run(&self, list: &mut ResourceList) -> Outcome {
-        let results = match Config::read(list.function_config.as_ref()) {
-            Ok(config) => config.transform(&mut list.items),
-            Err(message) => vec![config_error(message, list.function_config.as_ref())],
-        };
-        Outcome { results, exit_code: 0 }
+        match Config::read(list.function_config.as_ref()) {
+            Ok(config) => Outcome { results: config.transform(&mut list.items), exit_code: 0 },
+            Err(message) => Outcome {
+                results: vec![config_error(message, list.function_config.as_ref())],
+                exit_code: i32::from(self.fails_on_bad_config),
+            },
+        }
     }
 }
 

@@ -61,8 +61,8 @@ functionConfig:
 
 fn run(input: &str) -> (ResourceList, Vec<FnResult>) {
     let mut list = ResourceList::parse(input).unwrap();
-    let outcome = SetNamespace.run(&mut list);
-    assert_eq!(outcome.exit_code, 0, "set-namespace exits 0 whatever it reports");
+    let outcome = SetNamespace::default().run(&mut list);
+    assert_eq!(outcome.exit_code, 0, "set-namespace (v0.4.2 on) exits 0 whatever it reports");
     (list, outcome.results)
 }
 
@@ -225,6 +225,8 @@ fn a_bad_configuration_is_an_error_result_about_it() {
         let input = format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n{config}");
         let (_, results) = run(&input);
         assert_eq!(messages(&results), [(Severity::Error, message.to_string())], "{config}");
+        let old = SetNamespace { fails_on_bad_config: true }.run(&mut ResourceList::parse(&input).unwrap());
+        assert_eq!(old.exit_code, 1, "v0.4.1 fails on it");
     }
     // The package's own ConfigMap names the namespace in `data.name`.
     let input = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata:\n    name: s\n    namespace: x\nfunctionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: kptfile.kpt.dev\n  data:\n    name: pkg\n";

@@ -1,0 +1,79 @@
+//! Which image a builtin answers: Porch's builtin keys (`<id>:<tag>`,
+//! `ghcr.io/kptdev/krm-functions-catalog/<id>:<tag>`, `<default-image-prefix>/<id>:<tag>`), plus
+//! the older catalog registry `gcr.io/kpt-fn/<id>:<tag>` that published packages name.
+//!
+//! An image is first completed as kpt completes it: without a `/` the default prefix is put in
+//! front, without a tag or digest `:latest` is put behind. A builtin answers the tags of the
+//! catalog versions it implements, their `vX.Y` short forms, and — only when no function runner
+//! is configured to run the real image — `latest` and `unstable`. Anything else (another tag, a
+//! digest, another registry) is not found here and falls through to the next runtime.
+
+use crate::Function;
+use crate::set_namespace::SetNamespace;
+
+/// The registry the catalog publishes to today.
+pub const CATALOG_PREFIX: &str = "ghcr.io/kptdev/krm-functions-catalog/";
+/// The registry older packages name.
+pub const LEGACY_PREFIX: &str = "gcr.io/kpt-fn/";
+
+/// One builtin: its catalog id, the tags it answers and the function for each.
+struct Builtin {
+    id: &'static str,
+    versions: fn(&str) -> Option<Box<dyn Function>>,
+}
+
+/// The builtins.
+const BUILTINS: &[Builtin] = &[Builtin { id: "set-namespace", versions: set_namespace }];
+
+fn set_namespace(tag: &str) -> Option<Box<dyn Function>> {
+    let fails_on_bad_config = match tag {
+        "v0.4.1" => true,
+        "v0.4" | "v0.4.2" | "v0.4.3" | "v0.4.4" | "v0.4.5" | "latest" | "unstable" => false,
+        _ => return None,
+    };
+    Some(Box::new(SetNamespace { fails_on_bad_config }))
+}
+
+/// The builtins as a runtime sees them.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    default_prefix: String,
+    floating_tags: bool,
+}
+
+impl Catalog {
+    /// Builtins under `default_prefix` (`--default-image-prefix`); `floating_tags`: answer
+    /// `latest` and `unstable` too (no function runner is configured).
+    pub fn new(default_prefix: &str, floating_tags: bool) -> Self {
+        let mut default_prefix = default_prefix.to_string();
+        if !default_prefix.is_empty() && !default_prefix.ends_with('/') {
+            default_prefix.push('/');
+        }
+        Self { default_prefix, floating_tags }
+    }
+
+    /// `image` as kpt completes it before looking it up.
+    pub fn complete(&self, image: &str) -> String {
+        let mut image =
+            if image.contains('/') { image.to_string() } else { format!("{}{image}", self.default_prefix) };
+        let last = image.rsplit('/').next().unwrap_or_default();
+        if !last.contains(':') && !image.contains('@') {
+            image.push_str(":latest");
+        }
+        image
+    }
+
+    /// The builtin that runs `image`, if one does.
+    pub fn find(&self, image: &str) -> Option<Box<dyn Function>> {
+        let image = self.complete(image);
+        let name = [CATALOG_PREFIX, LEGACY_PREFIX, self.default_prefix.as_str()]
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .find_map(|prefix| image.strip_prefix(prefix))?;
+        let (id, tag) = name.split_once(':')?;
+        if matches!(tag, "latest" | "unstable") && !self.floating_tags {
+            return None;
+        }
+        BUILTINS.iter().find(|b| b.id == id).and_then(|b| (b.versions)(tag))
+    }
+}
