@@ -203,6 +203,7 @@ impl App {
                 max_concurrent_lists: config.max_concurrent_lists as usize,
                 list_timeout: config.list_timeout_per_repository,
                 watches: watches.clone(),
+                default_image_prefix: config.default_image_prefix.clone(),
             });
             AppState {
                 store: parts.store.map(StoreBackend::new),

@@ -137,6 +137,11 @@ pub struct Config {
     #[arg(long, env = "PORCH_REPO_OPERATION_RETRY_ATTEMPTS", default_value_t = 3)]
     pub repo_operation_retry_attempts: u32,
 
+    /// The registry an image without one is taken from (`set-namespace:v0.4` →
+    /// `<prefix>/set-namespace:v0.4`); the built-in functions also answer images under it.
+    #[arg(long, env = "PORCH_DEFAULT_IMAGE_PREFIX", default_value = "ghcr.io/kptdev/krm-functions-catalog/")]
+    pub default_image_prefix: String,
+
     /// How many repositories a package revision list reads at once.
     #[arg(long, env = "PORCH_MAX_CONCURRENT_LISTS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_concurrent_lists: u32,

@@ -146,8 +146,9 @@ fn the_pipeline_lists_mutators_and_validators_counting_odd_entries() {
                 validators:\n  - image: [odd]\n";
     let pipeline = Kptfile::parse(KPTFILE, text.as_bytes()).unwrap().pipeline();
     assert_eq!(pipeline.mutators.len(), 2);
-    assert_eq!(pipeline.mutators[0].display_name(), "set-namespace:v0.4");
-    assert_eq!(pipeline.mutators[1].display_name(), "./fn");
+    assert_eq!(pipeline.mutators[0].image, "set-namespace:v0.4");
+    assert_eq!(pipeline.mutators[0].config_map, [("namespace".to_string(), "x".to_string())].into());
+    assert_eq!(pipeline.mutators[1].exec, "./fn");
     assert_eq!(pipeline.validators, [PipelineFunction::default()]);
     assert_eq!(Kptfile::new("p").pipeline(), Pipeline::default());
 }

@@ -19,6 +19,7 @@
 //! controller's backend) and [`trylock`] (per-object locks). Errors are [`EngineError`] values; `rest/errors.rs` maps each
 //! variant to its API status.
 
+pub(crate) mod builtins;
 mod error;
 pub(crate) mod filter;
 pub(crate) mod kptfile;

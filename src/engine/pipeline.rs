@@ -1,6 +1,8 @@
 //! The function pipeline of a Kptfile (`pipeline.mutators`, `pipeline.validators`), as far as
 //! the render frame needs it (porch-api.md §9).
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 /// One function of a Kptfile `pipeline` (only what the render frame needs).
@@ -13,13 +15,10 @@ pub(crate) struct PipelineFunction {
     pub exec: String,
     /// Optional name of the step.
     pub name: String,
-}
-
-impl PipelineFunction {
-    /// The image, or the exec path when there is no image.
-    pub(crate) fn display_name(&self) -> &str {
-        if self.image.is_empty() { &self.exec } else { &self.image }
-    }
+    /// `configMap`: the function's configuration as the data of a ConfigMap.
+    pub config_map: BTreeMap<String, String>,
+    /// `configPath`: the package file holding the function's configuration.
+    pub config_path: String,
 }
 
 /// The function pipeline of a Kptfile.

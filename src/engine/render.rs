@@ -1,7 +1,6 @@
 //! The render step's frame (porch-api.md §9): run the Kptfile pipelines of a package through a
 //! [`FunctionRegistry`], write kpt's `Rendered` condition into the root Kptfile and report a
-//! [`RenderStatus`]. Functions themselves arrive later; today's only registry is
-//! [`NoFunctions`], so an empty pipeline succeeds and any named function fails.
+//! [`RenderStatus`]. The server runs functions through [`super::builtins::Builtins`].
 
 use porch_api::porch::{FunctionResult, FunctionResultList, RenderStatus};
 
@@ -33,8 +32,23 @@ pub(crate) struct FunctionOutput {
     pub result: FunctionResult,
 }
 
-/// Runs pipeline functions. Implementations (builtin Rust functions, exec, a function runner)
-/// come in a later issue.
+/// A function that failed: why, and its result entry when it ran.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FunctionFailure {
+    /// What went wrong (goes after Porch's render failure text).
+    pub message: String,
+    /// The function's result entry, when it ran and failed.
+    pub result: Option<Box<FunctionResult>>,
+}
+
+impl FunctionFailure {
+    /// A function that did not run.
+    pub(crate) fn not_run(message: String) -> Self {
+        Self { message, result: None }
+    }
+}
+
+/// Runs pipeline functions.
 pub(crate) trait FunctionRegistry: Send + Sync + std::fmt::Debug {
     /// Runs `function` from the Kptfile of package directory `package_dir` (`""` for the root)
     /// over `files` (the whole package), or says why it cannot.
@@ -43,17 +57,7 @@ pub(crate) trait FunctionRegistry: Send + Sync + std::fmt::Debug {
         package_dir: &str,
         function: &PipelineFunction,
         files: &Files,
-    ) -> Result<FunctionOutput, String>;
-}
-
-/// The registry with no functions: every function fails to run.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct NoFunctions;
-
-impl FunctionRegistry for NoFunctions {
-    fn run(&self, _dir: &str, function: &PipelineFunction, _files: &Files) -> Result<FunctionOutput, String> {
-        Err(format!("function {:?} cannot run: no function runtime is available", function.display_name()))
-    }
+    ) -> Result<FunctionOutput, FunctionFailure>;
 }
 
 /// A successful render: the new files (root Kptfile with `Rendered` True) and the status.
@@ -106,8 +110,9 @@ pub(crate) fn render(
                     current = output.files;
                 }
             }
-            Err(details) => {
-                let mut message = format!("{RENDER_FAILED_PREFIX}{details}");
+            Err(failure) => {
+                result.items.extend(failure.result.map(|r| *r));
+                let mut message = format!("{RENDER_FAILED_PREFIX}{}", failure.message);
                 if request == RenderRequest::DraftUpdate {
                     message.replace_range(..1, "E");
                 }

@@ -2,6 +2,29 @@ use porch_api::porch::ConditionStatus;
 
 use super::*;
 
+/// The registry with no functions: every function fails to run.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct NoFunctions;
+
+impl FunctionRegistry for NoFunctions {
+    fn run(
+        &self,
+        _dir: &str,
+        function: &PipelineFunction,
+        _files: &Files,
+    ) -> Result<FunctionOutput, FunctionFailure> {
+        Err(FunctionFailure::not_run(format!(
+            "function {:?} cannot run: no function runtime is available",
+            display_name(function)
+        )))
+    }
+}
+
+/// The image, or the exec path when there is no image.
+fn display_name(function: &PipelineFunction) -> &str {
+    if function.image.is_empty() { &function.exec } else { &function.image }
+}
+
 const PLAIN: &str = "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: pkg\n";
 const WITH_PIPELINE: &str = "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: pkg\npipeline:\n  \
                              mutators:\n  - image: ghcr.io/kptdev/krm-functions-catalog/set-namespace:v0.4\n";
@@ -18,9 +41,9 @@ fn files(kptfile: &str) -> Files {
 struct Touch;
 
 impl FunctionRegistry for Touch {
-    fn run(&self, dir: &str, f: &PipelineFunction, files: &Files) -> Result<FunctionOutput, String> {
+    fn run(&self, dir: &str, f: &PipelineFunction, files: &Files) -> Result<FunctionOutput, FunctionFailure> {
         let mut files = files.clone();
-        files.insert(format!("{dir}touched-by-{}", f.display_name()), Vec::new());
+        files.insert(format!("{dir}touched-by-{}", display_name(f)), Vec::new());
         Ok(FunctionOutput { files, result: FunctionResult { image: f.image.clone(), ..Default::default() } })
     }
 }

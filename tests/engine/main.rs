@@ -18,6 +18,7 @@ mod lifecycle;
 mod lists;
 mod metadata;
 mod package_rules;
+mod render;
 mod slow_remotes;
 mod sync;
 mod validation;

@@ -34,9 +34,10 @@ use porch_layers::object_meta::names::dns1123_label;
 pub(crate) use read::{ListedRevision, SortKey};
 
 use super::Files;
+use super::builtins::Builtins;
 use super::metadata::{Metadata, UserMeta};
 use super::objects::{self, RepoFacts};
-use super::render::{FunctionRegistry, NoFunctions};
+use super::render::FunctionRegistry;
 use super::trylock::{TryLockGuard, TryLocks};
 use crate::cache::registry::{Registry, RegistryConfig};
 use crate::cache::watch::Watches;
@@ -72,6 +73,8 @@ pub(crate) struct EngineConfig {
     pub(crate) list_timeout: Duration,
     /// The watch managers the event pump feeds.
     pub(crate) watches: Watches,
+    /// `--default-image-prefix`.
+    pub(crate) default_image_prefix: String,
 }
 
 /// The package engine. Cheap to clone.
@@ -139,7 +142,7 @@ impl Engine {
             client: config.client,
             registry,
             locks: TryLocks::default(),
-            functions: Arc::new(NoFunctions),
+            functions: Arc::new(Builtins::new(&config.default_image_prefix, true)),
             watches: config.watches,
             data_dir: config.data_dir,
             upstreams: Arc::default(),

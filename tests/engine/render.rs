@@ -1,0 +1,66 @@
+//! Render through the API: a PackageRevisionResources update whose Kptfile runs set-namespace
+//! is rendered in-process and stored rendered, with the function's results in the status; a
+//! step no runtime serves fails and stores nothing.
+
+use kube::api::PostParams;
+use serde_json::json;
+
+use super::common::{Env, api_error};
+use super::support::file_url;
+
+const KPTFILE: &str = "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: app\n  annotations:\n    \
+                       config.kubernetes.io/local-config: \"true\"\npipeline:\n  mutators:\n  - image: \
+                       set-namespace:v0.4\n    configMap:\n      namespace: prod\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_set_namespace_pipeline_renders_on_update() {
+    let env = Env::start();
+    let remote = super::support::bare_repo(env.scratch.path(), "deploy.git");
+    env.register_with(
+        "deploy",
+        json!({"type": "git", "git": {"repo": file_url(&remote), "branch": "main", "createBranch": true}}),
+    )
+    .await;
+    env.init("deploy", "app", "v1").await;
+    let name = "deploy.app.v1";
+    let mut prr = env.prrs().get(name).await.unwrap();
+    prr.spec.resources.insert("Kptfile".into(), KPTFILE.into());
+    prr.spec.resources.insert(
+        "deployment.yaml".into(),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web # the web tier\nspec:\n  replicas: 2\n".into(),
+    );
+    let rendered = env.prrs().replace(name, &PostParams::default(), &prr).await.unwrap();
+    assert_eq!(
+        rendered.spec.resources["deployment.yaml"],
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web # the web tier\n  namespace: prod\nspec:\n  \
+         replicas: 2\n"
+    );
+    assert!(rendered.spec.resources["Kptfile"].contains("RenderSuccess"));
+    let status = &rendered.status.render_status;
+    assert_eq!(status.error, "");
+    let step = &status.result.items[0];
+    assert_eq!(
+        (step.image.as_str(), step.exit_code),
+        ("ghcr.io/kptdev/krm-functions-catalog/set-namespace:v0.4", 0)
+    );
+    assert!(
+        step.results.iter().any(|r| r.message.contains("updated to \"prod\"") && r.severity == "info"),
+        "{:?}",
+        step.results
+    );
+    // Stored as rendered.
+    let stored = env.prrs().get(name).await.unwrap();
+    assert!(stored.spec.resources["deployment.yaml"].contains("namespace: prod"));
+
+    // A step no runtime serves fails the update, and nothing is stored.
+    let mut prr = stored.clone();
+    prr.spec.resources.insert("Kptfile".into(), KPTFILE.replace("set-namespace:v0.4", "set-labels:v0.2"));
+    let err = api_error(env.prrs().replace(name, &PostParams::default(), &prr).await);
+    assert_eq!(err.code, 400);
+    assert!(
+        err.message.contains("function \"ghcr.io/kptdev/krm-functions-catalog/set-labels:v0.2\" not found"),
+        "{}",
+        err.message
+    );
+    assert_eq!(env.prrs().get(name).await.unwrap().spec.resources, stored.spec.resources);
+}
