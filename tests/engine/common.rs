@@ -94,6 +94,15 @@ impl Env {
         self.register_with(name, json!({"type": "git", "git": {"repo": url, "branch": "main"}})).await
     }
 
+    /// A new bare remote `name.git` under the scratch directory, registered as Repository `name`
+    /// (its branch `main` made on first use), Ready.
+    pub(crate) async fn register_empty(&self, name: &str) -> std::path::PathBuf {
+        let remote = super::support::bare_repo(self.scratch.path(), &format!("{name}.git"));
+        let spec = json!({"type": "git", "git": {"repo": super::support::file_url(&remote), "branch": "main", "createBranch": true}});
+        self.register_with(name, spec).await;
+        remote
+    }
+
     /// Registers Repository `name` with `spec` and waits until it is Ready.
     pub(crate) async fn register_with(&self, name: &str, spec: Value) -> Repository {
         self.create_repository(name, spec).await;

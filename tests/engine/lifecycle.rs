@@ -52,12 +52,7 @@ async fn discovered_revisions_are_listed_in_porchs_order_with_latest_marked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_package_is_created_edited_proposed_approved_copied_and_deleted() {
     let env = Env::start();
-    let remote = super::support::bare_repo(env.scratch.path(), "deploy.git");
-    env.register_with(
-        "deploy",
-        json!({"type": "git", "git": {"repo": file_url(&remote), "branch": "main", "createBranch": true}}),
-    )
-    .await;
+    let remote = env.register_empty("deploy").await;
 
     // Create with the default init task.
     let pr = env.init("deploy", "app", "v1-draft").await;
@@ -183,12 +178,7 @@ async fn a_clone_of_a_registered_upstream_records_upstream_and_lock() {
 async fn a_clone_of_an_unregistered_git_repository_resolves_the_ref_like_porch() {
     let env = Env::start();
     let upstream = blueprints(env.scratch.path());
-    let downstream = super::support::bare_repo(env.scratch.path(), "deploy.git");
-    env.register_with(
-        "deploy",
-        json!({"type": "git", "git": {"repo": file_url(&downstream), "branch": "main", "createBranch": true}}),
-    )
-    .await;
+    env.register_empty("deploy").await;
     let clone = |workspace: &str, git: serde_json::Value| {
         env.create(json!({"repository": "deploy", "packageName": format!("ns-{workspace}"), "workspaceName": workspace,
             "tasks": [{"type": "clone", "clone": {"upstreamRef": {"type": "git", "git": git}}}]}))

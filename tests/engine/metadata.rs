@@ -75,12 +75,7 @@ async fn labels_annotations_and_finalizers_are_kept_in_the_packagerev() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_side_apply_creates_then_updates_and_json_patches_apply() {
     let env = Env::start();
-    let remote = super::support::bare_repo(env.scratch.path(), "deploy.git");
-    env.register_with(
-        "deploy",
-        json!({"type": "git", "git": {"repo": file_url(&remote), "branch": "main", "createBranch": true}}),
-    )
-    .await;
+    env.register_empty("deploy").await;
     let applied = json!({
         "apiVersion": "porch.kpt.dev/v1alpha1", "kind": "PackageRevision",
         "metadata": {"name": "deploy.app.ws", "labels": {"owner": "ssa"}},

@@ -14,16 +14,6 @@ use serde_json::{Value, json};
 use super::common::{Env, api_error, step};
 use super::support::{GitDaemon, WorkTree, bare_repo, file_url, kptfile, remote_refs};
 
-/// A remote `name.git` under the test's scratch directory, registered as Repository `name`
-/// (the branch is created on first use).
-async fn empty_remote(env: &Env, name: &str) -> std::path::PathBuf {
-    let remote = bare_repo(env.scratch.path(), &format!("{name}.git"));
-    let spec =
-        json!({"type": "git", "git": {"repo": file_url(&remote), "branch": "main", "createBranch": true}});
-    env.register_with(name, spec).await;
-    remote
-}
-
 /// A PackageRevision create of `spec`, for real or as a dry run.
 async fn post(env: &Env, spec: Value, dry_run: bool) -> Result<PackageRevision, kube::Error> {
     let pr: PackageRevision = serde_json::from_value(json!({
@@ -70,7 +60,7 @@ fn assert_invalid(status: &kube::core::Status, parts: &[&str]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_path_that_is_both_a_file_and_a_directory_is_refused_and_nothing_is_written() {
     let env = Env::start();
-    let remote = empty_remote(&env, "r1").await;
+    let remote = env.register_empty("r1").await;
     env.init("r1", "paths", "w1").await;
     let name = "r1.paths.w1";
     let before = (remote_refs(&remote), env.prrs().get(name).await.unwrap().spec.resources);
@@ -119,7 +109,7 @@ async fn a_path_that_is_both_a_file_and_a_directory_is_refused_and_nothing_is_wr
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_file_names_are_422_naming_the_key_and_nothing_is_written() {
     let env = Env::start();
-    let remote = empty_remote(&env, "r1").await;
+    let remote = env.register_empty("r1").await;
     env.init("r1", "paths", "w1").await;
     let name = "r1.paths.w1";
     let refs = remote_refs(&remote);
@@ -180,7 +170,7 @@ async fn bad_file_names_are_422_naming_the_key_and_nothing_is_written() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_root_kptfile_that_is_empty_or_not_a_kptfile_is_refused() {
     let env = Env::start();
-    let remote = empty_remote(&env, "r1").await;
+    let remote = env.register_empty("r1").await;
     env.init("r1", "pkg", "w1").await;
     let name = "r1.pkg.w1";
     let before = (remote_refs(&remote), env.prrs().get(name).await.unwrap().spec.resources);
@@ -206,7 +196,7 @@ async fn a_root_kptfile_that_is_empty_or_not_a_kptfile_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dry_run_refuses_exactly_what_the_create_refuses() {
     let env = Env::start();
-    let remote = empty_remote(&env, "r1").await;
+    let remote = env.register_empty("r1").await;
     env.init("r1", "existing", "w0").await;
     let spec = |package: &str, workspace: &str| json!({"repository": "r1", "packageName": package, "workspaceName": workspace});
     let cases = [

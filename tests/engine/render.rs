@@ -2,11 +2,8 @@
 //! is rendered in-process and stored rendered, with the function's results in the status; a
 //! step no runtime serves fails and stores nothing.
 
-use kube::api::PostParams;
-use serde_json::json;
-
 use super::common::{Env, api_error};
-use super::support::file_url;
+use kube::api::PostParams;
 
 const KPTFILE: &str = "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: app\n  annotations:\n    \
                        config.kubernetes.io/local-config: \"true\"\npipeline:\n  mutators:\n  - image: \
@@ -15,12 +12,7 @@ const KPTFILE: &str = "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name:
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_set_namespace_pipeline_renders_on_update() {
     let env = Env::start();
-    let remote = super::support::bare_repo(env.scratch.path(), "deploy.git");
-    env.register_with(
-        "deploy",
-        json!({"type": "git", "git": {"repo": file_url(&remote), "branch": "main", "createBranch": true}}),
-    )
-    .await;
+    env.register_empty("deploy").await;
     env.init("deploy", "app", "v1").await;
     let name = "deploy.app.v1";
     let mut prr = env.prrs().get(name).await.unwrap();

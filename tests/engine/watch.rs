@@ -10,16 +10,10 @@ use porch_api::{PackageRevision, PorchPackage};
 use serde_json::json;
 
 use super::common::{Env, NS, is_latest, step};
-use super::support::{bare_repo, file_url};
 
 async fn deploy_env(tweak: impl FnOnce(&mut porch_server::Config)) -> Env {
     let env = Env::with(tweak);
-    let remote = bare_repo(env.scratch.path(), "deploy.git");
-    env.register_with(
-        "deploy",
-        json!({"type": "git", "git": {"repo": file_url(&remote), "branch": "main", "createBranch": true}}),
-    )
-    .await;
+    env.register_empty("deploy").await;
     env
 }
 
