@@ -83,6 +83,8 @@ struct Inner {
     /// Turns true when the first list of PackageRevs is in the store. (kube-runtime's
     /// `Store::wait_until_ready` wakes only the last of several waiting tasks; this wakes all.)
     loaded: tokio::sync::watch::Sender<bool>,
+    /// The newest resourceVersion a PackageRev write of this server was answered with.
+    written: AtomicU64,
 }
 
 impl Inner {
@@ -129,6 +131,7 @@ impl Metadata {
                 overlay: RwLock::default(),
                 generation: AtomicU64::new(1),
                 loaded: tokio::sync::watch::Sender::new(false),
+                written: AtomicU64::new(0),
             }),
         }
     }
@@ -166,6 +169,7 @@ impl Metadata {
 
     /// Records `rev`, the API's answer to a write; returns what is seen of it now.
     fn remember(&self, rev: PackageRev) -> Arc<PackageRev> {
+        self.wrote(meta_rv(&rev));
         let seen = {
             let mut overlay = self.inner.overlay.write().unwrap_or_else(|e| e.into_inner());
             let watched = self.inner.store.get(&overlay::key_of(&rev));
@@ -175,8 +179,21 @@ impl Metadata {
         seen
     }
 
+    /// The newest resourceVersion a PackageRev write of this server was answered with (0: none
+    /// yet): what a read that must see this server's writes waits for the watches to reach.
+    pub(crate) fn last_written(&self) -> u64 {
+        self.inner.written.load(Ordering::Acquire)
+    }
+
+    fn wrote(&self, rv: Option<u64>) {
+        if let Some(rv) = rv {
+            self.inner.written.fetch_max(rv, Ordering::AcqRel);
+        }
+    }
+
     /// Records that `namespace/name` is gone (its last answer having resourceVersion `last`).
     fn forget(&self, namespace: &str, name: &str, last: Option<u64>) {
+        self.wrote(last);
         let key = overlay::key(namespace, name);
         {
             let mut overlay = self.inner.overlay.write().unwrap_or_else(|e| e.into_inner());

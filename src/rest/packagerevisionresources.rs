@@ -59,7 +59,7 @@ async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, R
         }
         Verb::List => {
             let filter = filter(&req, Target::Revisions)?;
-            let resource_version = engine.read_version(req.list.read_at).await?;
+            let resource_version = engine.list_version(req.list.read_at).await?;
             let listed = list::resources(&engine, &options(&req, &filter)).await?;
             Ok(list_response(&PACKAGE_REVISION_RESOURCES, listed, resource_version)?)
         }

@@ -143,7 +143,7 @@ async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, R
         }
         Verb::List => {
             let filter = filter(&req, Target::Revisions)?;
-            let resource_version = engine.read_version(req.list.read_at).await?;
+            let resource_version = engine.list_version(req.list.read_at).await?;
             let listed = list::revisions(&engine, &options(&req, &filter)).await?;
             Ok(encoded_list_response(&PACKAGE_REVISION, listed, resource_version))
         }

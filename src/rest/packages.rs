@@ -48,7 +48,7 @@ async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, R
         }
         Verb::List => {
             let filter = filter(&req, Target::Packages)?;
-            let resource_version = engine.read_version(req.list.read_at).await?;
+            let resource_version = engine.list_version(req.list.read_at).await?;
             let listed = list::packages(&engine, &options(&req, &filter)).await?;
             Ok(list_response(&PORCH_PACKAGE, listed, resource_version)?)
         }

@@ -131,6 +131,16 @@ impl WatcherManager {
         self.inner.read().rv
     }
 
+    /// Waits until the resourceVersion has reached `rv`, [`rv_window::TOO_LARGE_WAIT`] at most;
+    /// whether it did.
+    pub async fn reached(&self, rv: u64) -> bool {
+        if self.resource_version() >= rv {
+            return true;
+        }
+        let mut progress = self.inner.progress.subscribe();
+        rv_window::wait_for(&mut progress, rv).await.is_ok()
+    }
+
     /// How many watches are open.
     pub fn watchers(&self) -> usize {
         self.inner.watchers.load(Ordering::Relaxed)

@@ -73,6 +73,18 @@ impl Engine {
         Ok(crate::freshness::settle(read_at, || self.resource_version()).await?)
     }
 
+    /// The resourceVersion a list at `read_at` reports: as [`Engine::read_version`], once the
+    /// watches have also published every PackageRev write this server has been answered, so that
+    /// a list made after a write is at least as new as every item it shows (the caches index a
+    /// write before the event pump publishes it).
+    ///
+    /// # Errors
+    /// As [`Engine::read_version`].
+    pub(crate) async fn list_version(&self, read_at: ReadAt) -> Result<u64> {
+        self.watches.revisions.reached(self.metadata.last_written()).await;
+        self.read_version(read_at).await
+    }
+
     /// `--max-concurrent-lists`: how many Repositories a list visits at once.
     pub(crate) fn max_concurrent_lists(&self) -> usize {
         self.max_concurrent_lists
