@@ -1,12 +1,10 @@
 //! The parts of a KRM object the functions share, read from and written into its node tree
 //! (so comments and styles of what is not changed stay): identity, annotations, scope,
-//! upstream origin, and where it came from.
+//! upstream origin.
 
-use porch_krm::annotations;
 use porch_krm::path::Path;
 use porch_krm::{Node, NodeKind};
 
-use crate::result::{FileRef, ResourceRef};
 use crate::scope::builtin_namespaced;
 
 /// The annotation that keeps an object out of what is applied to a cluster.
@@ -155,26 +153,4 @@ fn parse_identifier(text: &str) -> Option<Identity> {
         namespace: namespace.into(),
         name: name.into(),
     })
-}
-
-/// The object as a result names it.
-pub fn resource_ref(object: &Node) -> ResourceRef {
-    ResourceRef {
-        api_version: api_version(object).into(),
-        kind: kind(object).into(),
-        name: name(object).into(),
-        namespace: namespace(object).unwrap_or_default().into(),
-    }
-}
-
-/// The object's file, from kpt's path and index annotations (internal, else legacy); index -1
-/// when it has none.
-pub fn file_ref(object: &Node) -> FileRef {
-    let either = |new: &str, legacy: &str| annotation(object, new).or_else(|| annotation(object, legacy));
-    FileRef {
-        path: either(annotations::PATH, annotations::LEGACY_PATH).unwrap_or_default().into(),
-        index: either(annotations::INDEX, annotations::LEGACY_INDEX)
-            .and_then(|i| i.parse().ok())
-            .unwrap_or(-1),
-    }
 }

@@ -1,7 +1,9 @@
 //! What a function reports: kpt's `results` items (`{message, severity, resourceRef, field,
 //! file, tags}`), typed, and written into a ResourceList as kpt reads them.
 
-use porch_krm::{Node, ResourceList};
+use porch_krm::{Node, ResourceList, annotations};
+
+use crate::object;
 
 /// How bad a result is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +49,34 @@ pub struct FileRef {
     pub index: i64,
 }
 
+impl ResourceRef {
+    /// `object` as a result names it.
+    pub fn of(object: &Node) -> Self {
+        Self {
+            api_version: object::api_version(object).into(),
+            kind: object::kind(object).into(),
+            name: object::name(object).into(),
+            namespace: object::namespace(object).unwrap_or_default().into(),
+        }
+    }
+}
+
+impl FileRef {
+    /// The file of `object`, from kpt's path and index annotations (internal, else legacy);
+    /// index -1 when it has none.
+    pub fn of(object: &Node) -> Self {
+        let either = |new: &str, legacy: &str| {
+            object::annotation(object, new).or_else(|| object::annotation(object, legacy))
+        };
+        Self {
+            path: either(annotations::PATH, annotations::LEGACY_PATH).unwrap_or_default().into(),
+            index: either(annotations::INDEX, annotations::LEGACY_INDEX)
+                .and_then(|i| i.parse().ok())
+                .unwrap_or(-1),
+        }
+    }
+}
+
 /// One result.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FnResult {
@@ -71,8 +101,8 @@ impl FnResult {
         Self {
             message: message.into(),
             severity,
-            resource_ref: Some(crate::object::resource_ref(object)),
-            file: Some(crate::object::file_ref(object)),
+            resource_ref: Some(ResourceRef::of(object)),
+            file: Some(FileRef::of(object)),
         }
     }
 
