@@ -244,3 +244,22 @@ fn results_are_written_as_kpt_reads_them() {
         "{text}"
     );
 }
+
+#[test]
+fn like_the_catalog_function_it_writes_the_crd_webhook_namespace_even_where_missing() {
+    let input = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: apiextensions.k8s.io/v1\n  \
+                 kind: CustomResourceDefinition\n  metadata:\n    name: carts.shop.example.com\n  spec:\n    group: \
+                 shop.example.com\nfunctionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: c\n  data:\n    \
+                 namespace: market\n";
+    let (list, results) = run(input);
+    assert!(
+        item(&list, 0).contains(
+            "  group: shop.example.com\n  conversion:\n    webhook:\n      clientConfig:\n        service:\n          namespace: market\n"
+        ),
+        "{}",
+        item(&list, 0)
+    );
+    assert!(
+        results.iter().any(|r| r.message == r#"namespace [default] updated to "market", 1 value(s) changed"#)
+    );
+}

@@ -220,3 +220,19 @@ async fn closing_sends_what_is_left_then_a_last_bookmark_and_ends() {
     let mut late = m.watch(request(all(), Some("13"))).unwrap();
     assert!(late.next().await.is_none());
 }
+
+#[tokio::test(start_paused = true)]
+async fn reached_waits_for_a_published_version_and_gives_up_after_the_wait() {
+    let m = manager(8);
+    assert!(m.reached(10).await, "the start version is reached at once");
+    let later = m.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        later.advance(12);
+    });
+    let started = tokio::time::Instant::now();
+    assert!(m.reached(12).await);
+    assert_eq!(started.elapsed(), Duration::from_millis(500), "woken by the advance, not by polling");
+    assert!(!m.reached(13).await, "never published: the wait ends");
+    assert_eq!(started.elapsed(), Duration::from_millis(500) + crate::rv_window::TOO_LARGE_WAIT);
+}
