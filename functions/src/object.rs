@@ -61,7 +61,7 @@ pub fn is(object: &Node, api_version_: &str, kind_: &str) -> bool {
 
 /// Annotation `key`, if set.
 pub fn annotation<'a>(object: &'a Node, key: &str) -> Option<&'a str> {
-    nested_str(object, &["metadata", "annotations", key])
+    porch_krm::annotations::of(object, key)
 }
 
 /// Sets annotation `key`.

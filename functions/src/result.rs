@@ -65,14 +65,9 @@ impl FileRef {
     /// The file of `object`, from kpt's path and index annotations (internal, else legacy);
     /// index -1 when it has none.
     pub fn of(object: &Node) -> Self {
-        let either = |new: &str, legacy: &str| {
-            object::annotation(object, new).or_else(|| object::annotation(object, legacy))
-        };
         Self {
-            path: either(annotations::PATH, annotations::LEGACY_PATH).unwrap_or_default().into(),
-            index: either(annotations::INDEX, annotations::LEGACY_INDEX)
-                .and_then(|i| i.parse().ok())
-                .unwrap_or(-1),
+            path: annotations::path_of(object).unwrap_or_default().into(),
+            index: annotations::index_of(object).and_then(|i| i.parse().ok()).unwrap_or(-1),
         }
     }
 }

@@ -29,7 +29,22 @@ pub const INTERNAL: [&str; 8] =
 
 /// The value of annotation `key` of the document's resource, if it has one.
 pub fn get<'a>(doc: &'a Document, key: &str) -> Option<&'a str> {
-    doc.root.as_ref()?.get_path(&["metadata", "annotations", key])?.as_str()
+    of(doc.root.as_ref()?, key)
+}
+
+/// The value of annotation `key` of `resource`, if it has one.
+pub fn of<'a>(resource: &'a Node, key: &str) -> Option<&'a str> {
+    resource.get_path(&["metadata", "annotations", key])?.as_str()
+}
+
+/// The file `resource` records it lives in: the internal key, else the legacy one.
+pub fn path_of(resource: &Node) -> Option<&str> {
+    of(resource, PATH).or_else(|| of(resource, LEGACY_PATH))
+}
+
+/// Its index in that file, as recorded: the internal key, else the legacy one.
+pub fn index_of(resource: &Node) -> Option<&str> {
+    of(resource, INDEX).or_else(|| of(resource, LEGACY_INDEX))
 }
 
 /// Sets annotation `key` to `value` on the document's resource, creating `metadata` and

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::annotations::{self, INDEX, LEGACY_INDEX, LEGACY_PATH, PATH};
+use crate::annotations;
 use crate::{Document, Error, Node, Result, Stream};
 
 /// Whether kpt reads `path` as a resource file.
@@ -43,9 +43,18 @@ pub fn read(files: &BTreeMap<String, String>) -> Result<Vec<Document>> {
 pub fn write(items: Vec<Document>, files: &BTreeMap<String, String>) -> Result<BTreeMap<String, String>> {
     let mut by_path: BTreeMap<String, Vec<(usize, Document)>> = BTreeMap::new();
     for mut doc in items {
-        let path =
-            location(&doc, PATH, LEGACY_PATH).map(str::to_string).unwrap_or_else(|| default_path(&doc));
-        let index = location(&doc, INDEX, LEGACY_INDEX).and_then(|i| i.parse().ok()).unwrap_or(usize::MAX);
+        let path = doc
+            .root
+            .as_ref()
+            .and_then(annotations::path_of)
+            .map(str::to_string)
+            .unwrap_or_else(|| default_path(&doc));
+        let index = doc
+            .root
+            .as_ref()
+            .and_then(annotations::index_of)
+            .and_then(|i| i.parse().ok())
+            .unwrap_or(usize::MAX);
         annotations::strip(&mut doc);
         by_path.entry(path).or_default().push((index, doc));
     }
@@ -92,11 +101,6 @@ fn in_file(path: &str, e: Error) -> Error {
     Error::Convert(format!("{path}: {e}"))
 }
 
-/// The value of the internal annotation, or of the legacy one.
-fn location<'a>(doc: &'a Document, internal: &str, legacy: &str) -> Option<&'a str> {
-    annotations::get(doc, internal).or_else(|| annotations::get(doc, legacy))
-}
-
 /// Where kyaml puts a resource that names no file: `<kind>_<name>.yaml`, lowercased.
 fn default_path(doc: &Document) -> String {
     let field = |path: &[&str]| {
@@ -113,6 +117,7 @@ fn default_path(doc: &Document) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::annotations::{INDEX, PATH};
 
     fn files(entries: &[(&str, &str)]) -> BTreeMap<String, String> {
         entries.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect()

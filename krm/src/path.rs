@@ -207,7 +207,8 @@ fn new_element(field: &str, value: &str) -> Node {
         return Node::scalar(value, Style::Plain);
     }
     let mut element = Node::mapping();
-    element.set_str_value_at(field, value);
+    // A fresh mapping takes any key.
+    let _ = element.set_string(field, value);
     element
 }
 
@@ -217,13 +218,6 @@ fn compared<'a>(element: &'a Node, field: &str) -> Option<&'a str> {
 }
 
 impl Node {
-    fn set_str_value_at(&mut self, key: &str, value: &str) {
-        let mut scalar = Node::scalar("", Style::Plain);
-        scalar.set_str_value(value);
-        // A fresh mapping: `set` cannot fail on it.
-        let _ = self.set(key, scalar);
-    }
-
     fn sequence_items(&self) -> Result<&Vec<Node>, PathError> {
         self.as_sequence().ok_or(PathError::WrongKind { expected: "SequenceNode", found: kind_name(self) })
     }

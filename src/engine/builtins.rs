@@ -110,19 +110,13 @@ fn resource_texts(files: &Files, prefix: &str) -> Result<BTreeMap<String, String
 fn function_config(function: &PipelineFunction, list: &ResourceList) -> Result<Option<Node>, String> {
     if !function.config_path.is_empty() {
         let wanted = function.config_path.trim_start_matches("./");
-        let found = list.items.iter().find(|doc| {
-            let path = annotations::get(doc, annotations::PATH)
-                .or_else(|| annotations::get(doc, annotations::LEGACY_PATH));
-            path == Some(wanted)
-        });
-        return match found.and_then(|doc| doc.root.clone()) {
+        let found =
+            list.items.iter().find(|doc| doc.root.as_ref().and_then(annotations::path_of) == Some(wanted));
+        return match found.cloned() {
             Some(mut config) => {
-                for key in annotations::INTERNAL {
-                    if let Some(annotations) = config.get_path_mut(&["metadata", "annotations"]) {
-                        annotations.remove(key);
-                    }
-                }
-                Ok(Some(config))
+                // The function sees its configuration as written, without kpt's bookkeeping.
+                annotations::strip(&mut config);
+                Ok(config.root)
             }
             None => {
                 Err(format!("functionConfig must exist in the current package: {}", function.config_path))
