@@ -59,10 +59,12 @@ pub(crate) enum OpenError {
         source: Arc<CredentialsError>,
     },
     /// The Repository is being deleted, or was: its cache is closed, or is not opened for it.
-    #[error("repository {repository} is being deleted")]
+    #[error("repository {namespace}/{name} is being deleted")]
     Closed {
-        /// `<namespace>/<name>`.
-        repository: String,
+        /// Its namespace.
+        namespace: String,
+        /// Its name.
+        name: String,
     },
     /// The mirror could not be opened, fetched or indexed.
     #[error("failed to open repository {repository}")]
@@ -218,7 +220,7 @@ impl Registry {
         let uid = repo.metadata.uid.clone().unwrap_or_default();
         let resource_version = repo.metadata.resource_version.as_deref().and_then(|v| v.parse().ok());
         let deployment = repo.spec.deployment;
-        let closed = || OpenError::Closed { repository: format!("{}/{}", key.0, key.1) };
+        let closed = || OpenError::Closed { namespace: key.0.clone(), name: key.1.clone() };
         let closed_at = self.inner.closed.lock().unwrap_or_else(|e| e.into_inner()).get(&key).copied();
         if closed_at.is_some_and(|last| resource_version.is_none_or(|given| given <= last)) {
             return Err(closed());
@@ -246,8 +248,7 @@ impl Registry {
         }
         // The old cache (other settings, or another object of that name) is closed first: it
         // removes the mirror directory the new one opens.
-        let old = entries.get(&key).cloned();
-        let closing = old.map(|old| tokio::spawn(close_entry(old)));
+        let closing = entries.remove(&key).map(|old| tokio::spawn(close_entry(old)));
         let open = self.spawn_open(repo, key.clone(), config.clone(), closing);
         let entry =
             Entry { uid, resource_version, config, deployment, started: Instant::now(), open: open.clone() };

@@ -164,10 +164,7 @@ impl From<OpenError> for ServiceError {
     /// server's trouble.
     fn from(e: OpenError) -> Self {
         match e {
-            OpenError::Closed { repository } => {
-                let name = repository.rsplit('/').next().unwrap_or_default();
-                Self::not_found(&porch_api::gvk::REPOSITORY, name)
-            }
+            OpenError::Closed { name, .. } => Self::not_found(&porch_api::gvk::REPOSITORY, &name),
             e => Self::Open(e),
         }
     }
