@@ -23,7 +23,13 @@ struct Builtin {
 }
 
 /// The builtins.
-const BUILTINS: &[Builtin] = &[Builtin { id: "set-namespace", versions: set_namespace }];
+const BUILTINS: &[Builtin] = &[
+    Builtin { id: "set-namespace", versions: set_namespace },
+    Builtin { id: "apply-setters", versions: apply_setters },
+    Builtin { id: "create-setters", versions: create_setters },
+    Builtin { id: "remove-local-config-resources", versions: remove_local_config_resources },
+    Builtin { id: "upsert-resource", versions: upsert_resource },
+];
 
 fn set_namespace(tag: &str) -> Option<Box<dyn Function>> {
     let fails_on_bad_config = match tag {
@@ -32,6 +38,39 @@ fn set_namespace(tag: &str) -> Option<Box<dyn Function>> {
         _ => return None,
     };
     Some(Box::new(SetNamespace { fails_on_bad_config }))
+}
+
+fn apply_setters(tag: &str) -> Option<Box<dyn Function>> {
+    let strict = match tag {
+        "v0.1" | "v0.1.1" => true,
+        "v0.2" | "v0.2.0" | "v0.2.1" | "latest" | "unstable" => false,
+        _ => return None,
+    };
+    Some(Box::new(crate::apply_setters::ApplySetters { strict }))
+}
+
+fn create_setters(tag: &str) -> Option<Box<dyn Function>> {
+    let main = match tag {
+        "v0.1" | "v0.1.0" | "latest" => false,
+        "unstable" => true,
+        _ => return None,
+    };
+    Some(Box::new(crate::create_setters::CreateSetters { main }))
+}
+
+fn remove_local_config_resources(tag: &str) -> Option<Box<dyn Function>> {
+    matches!(tag, "v0.1" | "v0.1.0" | "latest" | "unstable").then(|| {
+        Box::new(crate::remove_local_config_resources::RemoveLocalConfigResources) as Box<dyn Function>
+    })
+}
+
+fn upsert_resource(tag: &str) -> Option<Box<dyn Function>> {
+    let v0_1 = match tag {
+        "v0.1" | "v0.1.0" => true,
+        "v0.2" | "v0.2.0" | "latest" | "unstable" => false,
+        _ => return None,
+    };
+    Some(Box::new(crate::upsert_resource::UpsertResource { v0_1 }))
 }
 
 /// The builtins as a runtime sees them.

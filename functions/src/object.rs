@@ -75,6 +75,24 @@ pub fn is_local_config(object: &Node) -> bool {
     annotation(object, LOCAL_CONFIG).is_some_and(|v| !v.is_empty() && v != "false")
 }
 
+/// Whether kyaml reads metadata from `object` (`GetMeta` fails with "missing Resource metadata"
+/// otherwise): a mapping with a non-empty `apiVersion` or `kind`, or a `metadata` with a
+/// non-empty `name`, `namespace`, `labels` or `annotations` (empty: null, `{}` or `[]`).
+pub fn has_meta(object: &Node) -> bool {
+    let set = |node: &Node, key: &str| {
+        node.get(key).is_some_and(|v| {
+            !(v.is_null()
+                || v.as_mapping().is_some_and(Vec::is_empty)
+                || v.as_sequence().is_some_and(Vec::is_empty))
+        })
+    };
+    set(object, "apiVersion")
+        || set(object, "kind")
+        || object
+            .get("metadata")
+            .is_some_and(|m| ["name", "namespace", "labels", "annotations"].iter().any(|k| set(m, k)))
+}
+
 /// Whether the object is namespaced: as the table of built-in kinds says, else when it has
 /// `metadata.namespace`.
 pub fn is_namespaced(object: &Node) -> bool {

@@ -72,6 +72,17 @@ impl FileRef {
     }
 }
 
+/// The field of the object a result is about (kpt's `field`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldRef {
+    /// Its path in the object (`spec.template.spec.containers[0].image`).
+    pub path: String,
+    /// Its value before the function ran, when reported.
+    pub current_value: Option<String>,
+    /// The value the function set or proposes, when reported.
+    pub proposed_value: Option<String>,
+}
+
 /// One result.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FnResult {
@@ -81,6 +92,8 @@ pub struct FnResult {
     pub severity: Severity,
     /// The object concerned, if one is.
     pub resource_ref: Option<ResourceRef>,
+    /// The field concerned, if one is.
+    pub field: Option<FieldRef>,
     /// Its file, if known.
     pub file: Option<FileRef>,
 }
@@ -88,7 +101,7 @@ pub struct FnResult {
 impl FnResult {
     /// A result about no object in particular.
     pub fn general(message: impl Into<String>, severity: Severity) -> Self {
-        Self { message: message.into(), severity, resource_ref: None, file: None }
+        Self { message: message.into(), severity, resource_ref: None, field: None, file: None }
     }
 
     /// A result about `object` (its identity and file).
@@ -97,6 +110,7 @@ impl FnResult {
             message: message.into(),
             severity,
             resource_ref: Some(ResourceRef::of(object)),
+            field: None,
             file: Some(FileRef::of(object)),
         }
     }
@@ -129,6 +143,20 @@ impl FnResult {
                 }
             }
             let _ = item.set("resourceRef", node);
+        }
+        if let Some(f) = &self.field {
+            // kpt's `field` is written when set; its fields are left out when empty.
+            let mut node = Node::mapping();
+            for (key, value) in [
+                ("path", Some(&f.path)),
+                ("currentValue", f.current_value.as_ref()),
+                ("proposedValue", f.proposed_value.as_ref()),
+            ] {
+                if let Some(value) = value.filter(|v| !v.is_empty()) {
+                    put(&mut node, key, value);
+                }
+            }
+            let _ = item.set("field", node);
         }
         if let Some(f) = self.file.as_ref().filter(|f| !f.path.is_empty() || f.index != 0) {
             let mut node = Node::mapping();
