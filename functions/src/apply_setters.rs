@@ -15,7 +15,9 @@
 //!   empty value is written `""`) and loses any explicit tag, so a plain `3` stays a number;
 //! - a sequence field whose key (block style) or value (flow style) has the comment
 //!   `# kpt-set: ${name}` takes the setter's value read as a YAML list: an empty value gives
-//!   `[] # kpt-set: ${name}`, a list a block sequence with the comment on the key.
+//!   `[] # kpt-set: ${name}`, a list a block sequence with the comment on the key (and none on
+//!   the sequence: go-yaml does not write it there, and by our reading of its emitter carries
+//!   it on to the next uncommented scalar it writes, which is not reproduced).
 //!
 //! Results, in walk order: `set field value to "<value>"` with `field.path` and `file.path` (the
 //! item's legacy `config.kubernetes.io/path`, as the kyaml the function is built on reads it),
@@ -234,7 +236,7 @@ fn pattern_of(comment: &str) -> &str {
 }
 
 /// The `${...}` references in `text`, in order, repeats included.
-pub(crate) fn unresolved(text: &str) -> Vec<&str> {
+fn unresolved(text: &str) -> Vec<&str> {
     static REFERENCE: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"\$\{[^}]*\}").expect("a valid expression"));
     REFERENCE.find_iter(text).map(|m| m.as_str()).collect()

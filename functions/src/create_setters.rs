@@ -14,12 +14,14 @@
 //!   the key of a block sequence; on a flow sequence itself, unless it has items, when it becomes
 //!   a block sequence with the comment on its key;
 //! - a flow sequence with an item containing a scalar setter value becomes a block sequence, so
-//!   that its items can take comments.
+//!   that its items can take comments (a line comment it had is dropped, as for apply-setters).
 //!
 //! The two versions differ in the scalar patterns. v0.1.0 replaces the setters one after the
 //! other (every occurrence, in the text already replaced), in an order its sort makes from the
 //! configuration's; main skips values with line breaks and replaces in one left-to-right pass,
-//! the longest setter value first where several match.
+//! the longest setter value first where several match. For a multi-line value v0.1.0 reports the
+//! whole pattern and writes its first line as the comment (go-yaml writes the further lines as
+//! comment lines of their own, which the node tree cannot hold; they are dropped).
 //!
 //! Results, in walk order: `Added line comment "kpt-set: <pattern>" for field with value
 //! "<value>"` (a sequence's value written `[a b]`) with `field.path` and `file.path` (the item's
@@ -120,7 +122,7 @@ impl CreateSetters {
     /// insertion).
     fn order(&self, scalars: &mut [Scalar]) {
         if self.main {
-            scalars.sort_by(|a, b| b.value.len().cmp(&a.value.len()));
+            scalars.sort_by_key(|s| std::cmp::Reverse(s.value.len()));
             return;
         }
         let less = |s: &[Scalar], i: usize, j: usize| !s[i].value.contains(s[j].name.as_str());
@@ -211,7 +213,9 @@ impl Walk<'_> {
         let pattern = if self.main { self.replace_in_one_pass(value) } else { self.replace_in_turn(value) };
         let Some(pattern) = pattern else { return };
         let (comment, value) = (format!("kpt-set: {pattern}"), value.to_string());
-        node.comments.line = Some(format!("# {comment}"));
+        // go-yaml ends a comment at its first line break (v0.1.0 marks multi-line values too).
+        let first_line = comment.split(['\n', '\r']).next().unwrap_or_default();
+        node.comments.line = Some(format!("# {first_line}"));
         self.record(trim_dot(path), &value, &comment);
     }
 
