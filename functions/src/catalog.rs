@@ -29,6 +29,9 @@ const BUILTINS: &[Builtin] = &[
     Builtin { id: "create-setters", versions: create_setters },
     Builtin { id: "remove-local-config-resources", versions: remove_local_config_resources },
     Builtin { id: "upsert-resource", versions: upsert_resource },
+    Builtin { id: "set-labels", versions: set_labels },
+    Builtin { id: "set-annotations", versions: set_annotations },
+    Builtin { id: "apply-replacements", versions: apply_replacements },
 ];
 
 fn set_namespace(tag: &str) -> Option<Box<dyn Function>> {
@@ -71,6 +74,32 @@ fn upsert_resource(tag: &str) -> Option<Box<dyn Function>> {
         _ => return None,
     };
     Some(Box::new(crate::upsert_resource::UpsertResource { v0_1 }))
+}
+
+fn apply_replacements(tag: &str) -> Option<Box<dyn Function>> {
+    use crate::apply_replacements::{Api, ApplyReplacements};
+    let api = match tag {
+        "v0.1.1" => Api::V0_10,
+        "v0.1.2" => Api::V0_19,
+        "v0.1" | "v0.1.3" | "v0.1.4" | "v0.1.5" | "latest" | "unstable" => Api::V0_20,
+        _ => return None,
+    };
+    Some(Box::new(ApplyReplacements { api }))
+}
+
+fn set_labels(tag: &str) -> Option<Box<dyn Function>> {
+    use crate::set_labels::SetLabels;
+    let version = match tag {
+        "v0.1" | "v0.1.5" => SetLabels::V0_1,
+        "v0.2" | "v0.2.0" | "v0.2.1" | "latest" | "unstable" => SetLabels::V0_2,
+        _ => return None,
+    };
+    Some(Box::new(version))
+}
+
+fn set_annotations(tag: &str) -> Option<Box<dyn Function>> {
+    matches!(tag, "v0.1" | "v0.1.4" | "latest" | "unstable")
+        .then(|| Box::new(crate::set_annotations::SetAnnotations) as Box<dyn Function>)
 }
 
 /// The builtins as a runtime sees them.

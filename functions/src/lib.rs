@@ -9,15 +9,20 @@
 //! functions share (identity, annotations, scope, upstream origin), keeping comments and styles.
 //!
 //! Functions:
+//! - [`apply_replacements`]: `apply-replacements` v0.1.1 to v0.1.5.
 //! - [`apply_setters`]: `apply-setters` v0.1.1, v0.2.
 //! - [`create_setters`]: `create-setters` v0.1.0.
 //! - [`remove_local_config_resources`]: `remove-local-config-resources` v0.1.0.
+//! - [`set_annotations`]: `set-annotations` v0.1.4.
+//! - [`set_labels`]: `set-labels` v0.1.5, v0.2.0, v0.2.1.
 //! - [`set_namespace`]: `set-namespace` v0.4.
 //! - [`upsert_resource`]: `upsert-resource` v0.1.0, v0.2.0.
 
+pub mod apply_replacements;
 pub mod apply_setters;
 pub mod catalog;
 pub mod create_setters;
+pub mod labels;
 pub mod object;
 pub mod remove_local_config_resources;
 pub mod result;
@@ -25,6 +30,7 @@ pub mod scope;
 pub mod set_namespace;
 pub mod upsert_resource;
 
+pub use labels::{set_annotations, set_labels};
 pub use porch_krm::ResourceList;
 pub use result::{FnResult, ResourceRef, Severity};
 

@@ -16,6 +16,7 @@
 //! - [`Node::visit_path`] (kyaml's `PathMatcher`, what kustomize replacements write through):
 //!   every node the path reaches; an element match's value is a regular expression searched in
 //!   the field's value (unanchored, as kyaml does); with `create`, what is missing is made.
+//!   `-` and negative numbers are mapping keys there, as PathMatcher reads them.
 //!
 //! When creating, a missing field becomes the kind of node the next segment needs (a sequence
 //! before an index or an element match, else a mapping) and the last one the kind asked for.
@@ -192,12 +193,14 @@ fn kind_before(next: Option<&Segment>, leaf: NodeKind) -> NodeKind {
     }
 }
 
-/// An empty node of `kind` (a null scalar for a scalar).
+/// An empty node of `kind`: a null scalar for a scalar, an alias with an empty name for an
+/// alias (a placeholder a caller replaces, telling made nodes from null ones it found).
 fn empty(kind: NodeKind) -> Node {
     match kind {
         NodeKind::Mapping => Node::mapping(),
         NodeKind::Sequence => Node::sequence(),
-        NodeKind::Scalar | NodeKind::Alias => Node::scalar("", Style::Plain),
+        NodeKind::Scalar => Node::scalar("", Style::Plain),
+        NodeKind::Alias => Node::alias(""),
     }
 }
 
@@ -313,7 +316,10 @@ impl Node {
     /// Calls `visit` on every node `path` reaches (kyaml's `PathMatcher`) and returns how many
     /// it did. With `create`, a missing field is made (the last one a node of that kind), an
     /// index one past the end appends an element, and an element match that matches nothing
-    /// appends `{field: value}`. A scalar reached before the path ends matches nothing.
+    /// appends `{field: value}`. A scalar reached before the path ends matches nothing. `-` and
+    /// a negative number are mapping keys (PathMatcher has no append and no negative index).
+    /// A leaf made for [`NodeKind::Alias`] is an alias with an empty name, for `visit` to
+    /// replace: it tells a made node from a null one found.
     ///
     /// # Errors
     /// An element segment on a node that is not a sequence, an index past the end, a match
@@ -331,6 +337,15 @@ impl Node {
     }
 }
 
+/// kyaml's PathMatcher knows no `-` and no negative index: they are mapping keys.
+fn matcher_key(segment: &Segment) -> Option<Segment> {
+    match segment {
+        Segment::Append => Some(Segment::Field("-".into())),
+        Segment::Index(index) if *index < 0 => Some(Segment::Field(index.to_string())),
+        _ => None,
+    }
+}
+
 fn visit_from<E: From<PathError>>(
     node: &mut Node,
     segments: &[Segment],
@@ -341,7 +356,10 @@ fn visit_from<E: From<PathError>>(
         visit(node)?;
         return Ok(1);
     };
-    match segment {
+    let as_key = matcher_key(segment);
+    // What a missing field becomes depends on the segment after it, as PathMatcher reads it.
+    let next = rest.first().map(|s| matcher_key(s).unwrap_or_else(|| s.clone()));
+    match as_key.as_ref().unwrap_or(segment) {
         Segment::Field(key) => {
             if let Some(kind) = create {
                 if node.is_null() {
@@ -352,7 +370,7 @@ fn visit_from<E: From<PathError>>(
                     Some(value) => value.is_null() && !rest.is_empty(),
                 };
                 if missing {
-                    let _ = node.set(key, empty(kind_before(rest.first(), kind)));
+                    let _ = node.set(key, empty(kind_before(next.as_ref(), kind)));
                 }
             }
             match node.get_mut(key) {
@@ -369,19 +387,13 @@ fn visit_from<E: From<PathError>>(
             if items.len() == index
                 && let Some(kind) = create
             {
-                items.push(empty(kind_before(rest.first(), kind)));
+                items.push(empty(kind_before(next.as_ref(), kind)));
             }
             let len = items.len();
             let item = items.get_mut(index).ok_or(PathError::IndexOutOfRange { index, len })?;
             visit_from(item, rest, create, visit)
         }
-        Segment::Append => {
-            let Some(kind) = create else { return Ok(0) };
-            let items = node.sequence_items_mut()?;
-            items.push(empty(kind_before(rest.first(), kind)));
-            let item = items.last_mut().expect("just pushed");
-            visit_from(item, rest, create, visit)
-        }
+        Segment::Append => Ok(0),
         Segment::Wildcard => {
             let mut n = 0;
             for item in node.sequence_items_mut()? {
@@ -407,5 +419,50 @@ fn visit_from<E: From<PathError>>(
             }
             Ok(n)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(text: &str) -> Node {
+        crate::Stream::parse(text).unwrap().documents.remove(0).root.unwrap()
+    }
+
+    #[test]
+    fn visit_path_reads_dash_and_negative_numbers_as_keys() {
+        let mut root = doc("a:\n  '-': x\n  '-1': y\nlist: [p, q]\n");
+        let mut seen = Vec::new();
+        for text in ["a.-", "a.-1", "list.-"] {
+            let n = root
+                .visit_path::<PathError>(&Path::parse(text).unwrap(), None, &mut |node| {
+                    seen.push(node.as_str().unwrap_or_default().to_string());
+                    Ok(())
+                })
+                .unwrap();
+            assert_eq!(n, usize::from(text != "list.-"), "{text}");
+        }
+        assert_eq!(seen, ["x", "y"]);
+        let made =
+            root.visit_path::<PathError>(&Path::parse("b.-").unwrap(), Some(NodeKind::Scalar), &mut |_| {
+                Ok(())
+            });
+        assert_eq!(made, Ok(1), "created as a key, not appended");
+        assert!(root.get("b").and_then(|b| b.get("-")).is_some());
+    }
+
+    #[test]
+    fn a_made_alias_leaf_is_an_empty_alias() {
+        let mut root = doc("a: {}\nb:\n");
+        let mut kinds = Vec::new();
+        for text in ["a.x", "b"] {
+            root.visit_path::<PathError>(&Path::parse(text).unwrap(), Some(NodeKind::Alias), &mut |node| {
+                kinds.push(node.kind());
+                Ok(())
+            })
+            .unwrap();
+        }
+        assert_eq!(kinds, [NodeKind::Alias, NodeKind::Scalar], "made, then found (null)");
     }
 }
