@@ -578,10 +578,13 @@ fn catalog_v0_1_1_skips_missing_targets_and_copies_the_source_node() {
       - spec.missing.field
       - spec.template.spec.containers.7.image
       - spec.template.spec.containers.[name=cart].env.[name=OWNER].value
+      - spec.replicas
 "#;
     let out = run_with(Api::V0_10, APP, config).unwrap();
-    // The field takes the source node as it is: a quoted string (and its comments).
+    // The field takes the source node as it is: a quoted string, with its comments (none here,
+    // so the target's line comment goes).
     let expected = APP
+        .replace("replicas: 1 # scaled by HPA", "replicas: \"8080\"")
         .replace("containerPort: 80", "containerPort: \"8080\"")
         .replace("value: nobody", "value: \"8080\"");
     assert_eq!(out, expected);
@@ -655,6 +658,49 @@ fn replacements_apply_in_order() {
     assert_eq!(
         run(items, config),
         items.replace("name: first", "name: second").replace("copy: x", "copy: second")
+    );
+}
+
+#[test]
+fn catalog_v0_1_2_writes_as_later_versions_do() {
+    let config = r#"  - source:
+      kind: ConfigMap
+      fieldPath: data.debug
+    targets:
+    - select:
+        kind: Deployment
+      fieldPaths:
+      - spec.template.spec.containers.*.tty
+      options:
+        create: true
+"#;
+    let expected = APP
+        .replace("            value: nobody\n", "            value: nobody\n          tty: true\n")
+        .replace("image: proxy:1\n", "image: proxy:1\n          tty: true\n");
+    assert_eq!(run_with(Api::V0_19, APP, config).unwrap(), expected);
+    assert_eq!(run(APP, config), expected);
+}
+
+#[test]
+fn null_entries_fail_as_the_go_code_does() {
+    let null_target = "  - source:\n      kind: ConfigMap\n    targets:\n    - null\n";
+    assert_eq!(
+        error(Api::V0_20, APP, null_target),
+        "runtime error: invalid memory address or nil pointer dereference"
+    );
+    let null_source = "  - source: null\n    targets: []\n";
+    assert_eq!(
+        error(Api::V0_20, APP, null_source),
+        "replacements must specify a source and at least one target"
+    );
+    let bad_annotations =
+        "  - sourceValue: x\n    targets:\n    - select:\n        annotationSelector: a=-x\n";
+    assert_eq!(
+        error(Api::V0_20, APP, bad_annotations),
+        "unable to parse requirement: invalid label value: \"-x\": at key: \"a\": a valid label must be an empty string \
+         or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character \
+         (e.g. 'MyValue', or 'my_value', or '12345', regex used for validation is \
+         '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
     );
 }
 

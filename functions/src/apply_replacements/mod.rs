@@ -1,7 +1,7 @@
 //! `apply-replacements` (catalog v0.1.1 to v0.1.5): kustomize's replacements as a KRM function.
 //!
 //! Configuration: only `fn.kpt.dev/v1alpha1 ApplyReplacements` with `replacements`, kustomize's
-//! list of `{source, sourceValue, targets}` ([`config`] reads it as the catalog's Go does).
+//! list of `{source, sourceValue, targets}` (`config.rs` reads it as the catalog's Go does).
 //! Anything else fails: no configuration ("FunctionConfig is missing. Expect
 //! `ApplyReplacements`"), another kind ("received functionConfig of kind %s and apiVersion %s,
 //! only functionConfig of kind ApplyReplacements and apiVersion fn.kpt.dev/v1alpha1 is
@@ -9,22 +9,23 @@
 //!
 //! Each replacement in turn reads one value and writes it into target fields of every item
 //! (local-config ones included):
-//! - the source must select exactly one resource ([`select`]: group, version, kind, name and
+//! - the source must select exactly one resource (`select.rs`: group, version, kind, name and
 //!   namespace compared exactly); `fieldPath` defaults to `metadata.name`, must hold something
 //!   (not null, `{}` or `[]`), and may be cut with `options.delimiter` / `options.index`;
 //!   `sourceValue` gives a string instead (not with `source`; kustomize api 0.20, catalog
 //!   v0.1.3 on);
 //! - each target's `select` (ids, `labelSelector`, `annotationSelector`), minus its `reject`s,
 //!   chooses resources; each of its `fieldPaths` (default `metadata.name`; kyaml syntax:
-//!   `a.[name=x].b`, `[=v]`, `0`, `*`, `[a.b/c]`) is written as [`write`] describes, made
+//!   `a.[name=x].b`, `[=v]`, `0`, `*`, `[a.b/c]`) is written as `write.rs` describes, made
 //!   when missing with `options.create`.
 //!
 //! On any error the function fails (exit 1) with one error result carrying the message, and the
 //! items are left as they were. It reports nothing when it succeeds.
 //!
-//! Versions ([`Api`]): v0.1.1 is built on kustomize api 0.10, v0.1.2 on api 0.19, and v0.1.3 to
-//! v0.1.5 (v0.1.5 is what Porch compiles in, against api 0.20.1) on api 0.20. None of them edits
-//! structured data inside strings (kustomize's later `setValueInStructuredData`).
+//! Versions ([`Api`]): v0.1.1 is built on kustomize api 0.10, v0.1.2 on api 0.19, v0.1.5 (what
+//! Porch compiles in) on api 0.20.1; v0.1.3 and v0.1.4 (released after api 0.20.0) are answered
+//! as v0.1.5. None of them edits structured data inside strings (kustomize's later
+//! `setValueInStructuredData`).
 
 mod apply;
 mod config;
@@ -48,7 +49,7 @@ pub enum Api {
     /// api v0.19.0 (catalog v0.1.2): `*`, index creation, errors for missing targets, target
     /// scalars keep their type; no `sourceValue`.
     V0_19,
-    /// api v0.20 (catalog v0.1.3 to v0.1.5): as v0.19, with `sourceValue`.
+    /// api v0.20 (catalog v0.1.5, and v0.1.3 / v0.1.4): as v0.19, with `sourceValue`.
     V0_20,
 }
 
