@@ -158,10 +158,9 @@ impl FieldSpec {
     }
 
     /// Whether the spec is about `object`: its kind, and the group and version of its
-    /// `apiVersion` (split at the first `/`; without one, all of it is the version).
+    /// `apiVersion`.
     fn selects(&self, object: &Node) -> bool {
-        let api_version = object::api_version(object);
-        let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+        let (group, version) = group_version(object::api_version(object));
         (self.kind.is_empty() || self.kind == object::kind(object))
             && (self.group.is_empty() || self.group == group)
             && (self.version.is_empty() || self.version == version)
@@ -183,6 +182,12 @@ impl FieldSpec {
             .walk(object, &path, &[])
             .map_err(|e| format!("considering field '{}' of object\n{}: {e}", self.path, yaml_text(object)))
     }
+}
+
+/// kyaml's `resid.ParseGroupVersion`: `apiVersion` split at its first `/`; without one, all of
+/// it is the version.
+pub(super) fn group_version(api_version: &str) -> (&str, &str) {
+    api_version.split_once('/').unwrap_or(("", api_version))
 }
 
 /// kustomize's `PathSplitter`: `/` separates, `\/` does not.

@@ -1,7 +1,7 @@
 //! Go behaviour the catalog's configuration reading and messages depend on: how a YAML value
 //! reaches a typed Go field through JSON (`sigs.k8s.io/yaml` reading YAML 1.1 and making
 //! numbers and booleans strings where a string is expected; kyaml reading YAML 1.2 and not),
-//! `encoding/json`'s type errors, and `%#v` of a string.
+//! and `encoding/json`'s type errors.
 
 use porch_krm::{Node, NodeKind, ScalarType, Style};
 
@@ -208,36 +208,6 @@ pub(super) fn yaml12(node: &Node) -> Json {
     }
 }
 
-/// A string as Go's `%#v` writes it (`strconv.Quote`).
-pub(super) fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if c.is_control() || c == '\u{feff}' => {
-                if (c as u32) < 0x10000 {
-                    out.push_str(&format!("\\u{:04x}", c as u32));
-                } else {
-                    out.push_str(&format!("\\U{:08x}", c as u32));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,11 +240,5 @@ mod tests {
         assert_eq!(plain("2021-01-01"), Json::String("2021-01-01".into()));
         assert_eq!(plain("1.2.3"), Json::String("1.2.3".into()));
         assert_eq!(plain("orange"), Json::String("orange".into()));
-    }
-
-    #[test]
-    fn quoting_is_strconv_quote() {
-        assert_eq!(quote("a: \"b\"\n\tc\\"), r#""a: \"b\"\n\tc\\""#);
-        assert_eq!(quote("é\u{1}"), "\"é\\x01\"");
     }
 }

@@ -21,9 +21,10 @@ use std::fmt;
 
 use porch_krm::{Node, NodeKind, ResourceList};
 
-use super::field_specs::{FieldSpec, Row};
+use super::field_specs::{FieldSpec, Row, group_version};
 use super::go::{self, Json};
 use super::{CONFIG_API_VERSION, yaml_text};
+use crate::apply_setters::go_quote;
 use crate::result::{FnResult, Severity};
 use crate::{Outcome, object, scope};
 
@@ -129,7 +130,7 @@ impl Transformer {
         if let Some(e) = first_error {
             return Err(format!(
                 "failed to unmarshal config {}: error unmarshaling JSON: while decoding JSON: {e}",
-                go::quote(&yaml_text(config))
+                go_quote(&yaml_text(config))
             ));
         }
         if additional.is_some() && field_specs.is_some() {
@@ -266,7 +267,7 @@ struct ResId {
 impl ResId {
     fn of(object: &Node) -> Self {
         let api_version = object::api_version(object);
-        let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+        let (group, version) = group_version(api_version);
         let kind = object::kind(object);
         Self {
             group: group.into(),
