@@ -41,6 +41,8 @@ pub(crate) enum EngineError {
         message: String,
         /// The render status to report alongside (`status.renderStatus`).
         status: Box<RenderStatus>,
+        /// What Porch stores when asked to push despite the failure.
+        failed: Box<super::render::Failed>,
     },
     /// Stored content is unreadable (500).
     #[error("{message}")]

@@ -10,7 +10,7 @@ use porch_layers::FieldCause;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::pipeline::{Pipeline, PipelineFunction};
+use super::render::pipeline::{Pipeline, PipelineFunction};
 use super::{EngineError, Files};
 
 /// File name of a Kptfile.
@@ -256,6 +256,25 @@ impl Kptfile {
             reason: reason.into(),
             message: message.into(),
         });
+    }
+
+    /// Sets `status.renderStatus` (kpt's render steps), or removes it when `None`.
+    pub(crate) fn set_render_status(&mut self, render_status: Option<Value>) {
+        match render_status {
+            Some(value) => {
+                self.object_mut("status").insert("renderStatus".into(), value);
+            }
+            None => {
+                if let Some(Value::Object(status)) = self.doc.get_mut("status") {
+                    status.remove("renderStatus");
+                }
+            }
+        }
+    }
+
+    /// `metadata.annotations[key]` is `"true"`.
+    pub(crate) fn annotation_is_true(&self, key: &str) -> bool {
+        self.package_metadata().annotations.get(key).is_some_and(|v| v == "true")
     }
 
     /// Sets `upstream` to `{type: git, git: {repo, directory, ref}, updateStrategy}` (§7.5).

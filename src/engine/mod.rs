@@ -9,9 +9,9 @@
 //! - [`tasks`]: choosing the creation task (§4.1 step 4) and the file set each task produces;
 //! - [`kptfile`]: reading and editing a Kptfile (package metadata, readiness gates, conditions,
 //!   upstream) with stable key order;
-//! - [`pipeline`]: the Kptfile function pipeline;
 //! - [`resources`]: validation of PackageRevisionResources file paths;
-//! - [`render`]: the render step's frame (pipeline check, `Rendered` condition, render status).
+//! - [`render`]: kpt's render: the Kptfile pipelines of a package and its subpackages run
+//!   through the function runtimes (builtins first), with kpt's results and failure contract.
 //!
 //! Every function of those modules is synchronous and deterministic; the ones that change
 //! something take `&mut` and say so. The orchestration over them is async and does I/O:
@@ -19,13 +19,11 @@
 //! controller's backend) and [`trylock`] (per-object locks). Errors are [`EngineError`] values; `rest/errors.rs` maps each
 //! variant to its API status.
 
-pub(crate) mod builtins;
 mod error;
 pub(crate) mod filter;
 pub(crate) mod kptfile;
 pub(crate) mod lifecycle;
 pub(crate) mod objects;
-pub(crate) mod pipeline;
 pub(crate) mod render;
 pub(crate) mod resources;
 pub(crate) mod service;

@@ -249,7 +249,7 @@ async fn update_and_delete_errors_carry_porchs_messages() {
     let before = prr.spec.resources.clone();
     prr.spec.resources.insert(
         "Kptfile".into(),
-        "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: fresh\npipeline:\n  mutators:\n  - image: set-labels:v0.2\n".into(),
+        "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: fresh\npipeline:\n  mutators:\n  - image: no-such-fn:v0.2\n".into(),
     );
     let err = api_error(env.prrs().replace(&name, &PostParams::default(), &prr).await);
     assert_eq!(err.code, 400);

@@ -159,7 +159,10 @@ async fn bad_file_names_are_422_naming_the_key_and_nothing_is_written() {
     let longest = "y".repeat(255);
     replace_resources(&env, name, |r| {
         r.insert(longest.clone(), "x: 1\n".into());
-        r.insert("ünïcödé/文件.yaml".into(), "x: 1\n".into());
+        r.insert(
+            "ünïcödé/文件.yaml".into(),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n".into(),
+        );
     })
     .await
     .unwrap();
@@ -235,7 +238,7 @@ fn upstream_with_a_colliding_directory(root: &Path) -> std::path::PathBuf {
     let remote = bare_repo(root, "ups.git");
     let w = WorkTree::new(root.join("ups-work"), &remote);
     w.write("up/Kptfile", &kptfile("up"));
-    w.write("up/package-context.yaml/cm.yaml", "kind: ConfigMap\n");
+    w.write("up/package-context.yaml/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n");
     w.commit("up v1");
     w.git(&["tag", "up/v1"]);
     w.push_all();

@@ -46,11 +46,11 @@ async fn a_set_namespace_pipeline_renders_on_update() {
 
     // A step no runtime serves fails the update, and nothing is stored.
     let mut prr = stored.clone();
-    prr.spec.resources.insert("Kptfile".into(), KPTFILE.replace("set-namespace:v0.4", "set-labels:v0.2"));
+    prr.spec.resources.insert("Kptfile".into(), KPTFILE.replace("set-namespace:v0.4", "no-such-fn:v0.2"));
     let err = api_error(env.prrs().replace(name, &PostParams::default(), &prr).await);
     assert_eq!(err.code, 400);
     assert!(
-        err.message.contains("function \"ghcr.io/kptdev/krm-functions-catalog/set-labels:v0.2\" not found"),
+        err.message.contains("function \"ghcr.io/kptdev/krm-functions-catalog/no-such-fn:v0.2\" not found"),
         "{}",
         err.message
     );

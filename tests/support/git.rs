@@ -161,17 +161,17 @@ pub(crate) fn blueprints(root: &Path) -> PathBuf {
          annotations:\n    owner: ops\ninfo:\n  description: base namespace\n  readinessGates:\n    - conditionType: Ready\n\
          status:\n  conditions:\n    - type: Rendered\n      status: \"True\"\n      reason: RenderSuccess\n";
     w.write("basens/Kptfile", basens_kptfile);
-    w.write("basens/ns.yaml", "kind: Namespace\nmetadata:\n  name: v1\n");
+    w.write("basens/ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: v1\n");
     let init = r#"{"type":"init","init":{"description":"base namespace"}}"#;
     w.commit(&format!("Creating new empty revision\n\n{}", trailer("basens", "ws1", "0", Some(init))));
     w.commit(&format!("Approving package revision basens/1\n\n{}", trailer("basens", "ws1", "1", None)));
     w.git(&["tag", "basens/v1"]);
 
-    w.write("basens/ns.yaml", "kind: Namespace\nmetadata:\n  name: v2\n");
+    w.write("basens/ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: v2\n");
     w.commit("hand edit of basens");
     w.git(&["tag", "basens/v2"]);
 
-    w.write("basens/ns.yaml", "kind: Namespace\nmetadata:\n  name: v3\n");
+    w.write("basens/ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: v3\n");
     let edit = r#"{"type":"edit","edit":{"sourceRef":{"name":"blueprints.basens.v2"}}}"#;
     w.commit(&format!(
         "Creating new revision by copying previous revision\n\n{}",
@@ -179,12 +179,12 @@ pub(crate) fn blueprints(root: &Path) -> PathBuf {
     ));
     w.git(&["tag", "basens/v3"]);
 
-    w.write("basens/ns.yaml", "kind: Namespace\nmetadata:\n  name: v4\n");
+    w.write("basens/ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: v4\n");
     w.commit(&format!("unrelated trailer\n\n{}", trailer("bucket", "other", "0", None)));
     w.git(&["tag", "basens/v4"]);
 
     w.write("bucket/Kptfile", &kptfile("bucket"));
-    w.write("bucket/bucket.yaml", "kind: Bucket\n");
+    w.write("bucket/bucket.yaml", "apiVersion: example.com/v1\nkind: Bucket\nmetadata:\n  name: b\n");
     w.commit("add bucket");
     w.git(&["tag", "bucket/release"]);
 
@@ -205,13 +205,16 @@ pub(crate) fn blueprints(root: &Path) -> PathBuf {
     w.git(&["branch", "feature"]);
 
     w.git(&["checkout", "-q", "-b", "drafts/basens/ws5"]);
-    w.write("basens/ns.yaml", "kind: Namespace\nmetadata:\n  name: ws5\n");
+    w.write("basens/ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ws5\n");
     let clone = r#"{"type":"clone","clone":{"upstreamRef":{"upstreamRef":{"name":"up.basens.v1"}}}}"#;
     w.commit(&format!("Creating new revision by cloning\n\n{}", trailer("basens", "ws5", "0", Some(clone))));
 
     w.git(&["checkout", "-q", "main"]);
     w.git(&["checkout", "-q", "-b", "proposed/bucket/ws2"]);
-    w.write("bucket/bucket.yaml", "kind: Bucket\nspec: {}\n");
+    w.write(
+        "bucket/bucket.yaml",
+        "apiVersion: example.com/v1\nkind: Bucket\nmetadata:\n  name: b\nspec: {}\n",
+    );
     w.commit("bucket proposal without trailer");
 
     w.git(&["checkout", "-q", "main"]);

@@ -34,10 +34,9 @@ use porch_layers::object_meta::names::dns1123_label;
 pub(crate) use read::{ListedRevision, SortKey};
 
 use super::Files;
-use super::builtins::Builtins;
 use super::metadata::{Metadata, UserMeta};
 use super::objects::{self, RepoFacts};
-use super::render::FunctionRegistry;
+use super::render::Functions;
 use super::trylock::{TryLockGuard, TryLocks};
 use crate::cache::registry::{Registry, RegistryConfig};
 use crate::cache::watch::Watches;
@@ -85,7 +84,7 @@ pub(crate) struct Engine {
     registry: Registry,
     metadata: Metadata,
     locks: TryLocks,
-    functions: Arc<dyn FunctionRegistry>,
+    functions: Arc<Functions>,
     watches: Watches,
     data_dir: PathBuf,
     /// Read-only mirrors of unregistered clone upstreams, by remote and credentials.
@@ -142,7 +141,7 @@ impl Engine {
             client: config.client,
             registry,
             locks: TryLocks::default(),
-            functions: Arc::new(Builtins::new(&config.default_image_prefix, true)),
+            functions: Arc::new(Functions::builtins(&config.default_image_prefix)),
             watches: config.watches,
             data_dir: config.data_dir,
             upstreams: Arc::default(),

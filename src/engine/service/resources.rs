@@ -60,15 +60,15 @@ impl Engine {
         let files = to_files(&new.spec.resources);
         let rendered = match render(&files, self.functions.as_ref(), RenderRequest::Resources) {
             Ok(rendered) => rendered,
-            Err(EngineError::RenderFailed { message, status }) => {
+            Err(EngineError::RenderFailed { message, status, failed }) => {
                 let push = found.meta.as_deref().map(UserMeta::of).is_some_and(|u| {
                     u.annotations.get(PUSH_ON_RENDER_FAILURE_ANNOTATION).map(String::as_str) == Some("true")
                 });
                 if !push {
-                    return Err(on_engine(EngineError::RenderFailed { message, status }));
+                    return Err(on_engine(EngineError::RenderFailed { message, status, failed }));
                 }
                 if !caller.dry_run {
-                    self.commit_files(caller, &found, files).await?;
+                    self.commit_files(caller, &found, failed.files).await?;
                 }
                 let details = message.strip_prefix(RENDER_FAILED_PREFIX).unwrap_or(&message);
                 return Err(on_engine(EngineError::bad_request(format!(
