@@ -5,6 +5,8 @@
 //! and runs it.
 
 mod app;
+#[doc(hidden)]
+pub mod bench;
 pub mod cache;
 mod config;
 pub mod crdstore;

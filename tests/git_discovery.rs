@@ -95,7 +95,7 @@ async fn cli_made_repository_is_discovered_like_porch() {
     let by_tree = repo.read_tree(find(&revs, "withsub", "main").tree).await.unwrap();
     assert_eq!(files, by_tree);
     let v2 = repo.read_package(find(&revs, "basens", "v2").commit, "basens".into()).await.unwrap();
-    assert_eq!(v2["ns.yaml"], b"kind: Namespace\nmetadata:\n  name: v2\n");
+    assert_eq!(v2["ns.yaml"], b"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: v2\n");
     assert!(matches!(
         repo.read_package(fetched.branch_head.unwrap(), "nothere".into()).await,
         Err(GitError::NotFound { .. })

@@ -47,4 +47,8 @@ impl Runtime for Builtins {
             if outcome.exit_code == 0 { String::new() } else { "error: function failure".to_string() };
         Ok(Exit { code: outcome.exit_code, stderr: String::new(), error })
     }
+
+    fn name(&self) -> &'static str {
+        "builtin"
+    }
 }

@@ -8,7 +8,8 @@
 //!   `functionConfig`; [`select`]: `selectors` / `exclude`; [`checks`]: KRM-ness and the path
 //!   invariants of a function's output; [`krmignore`]: files kpt does not read;
 //! - [`runtime`]: function runtimes tried in order; [`builtins`]: the functions built in;
-//! - [`status`]: what a render reports.
+//!   [`grpc`]: Porch's function runner (`--function-runner`);
+//! - [`status`]: what a render reports; [`metrics`]: render and function durations.
 //!
 //! On failure nothing is returned for storing unless the caller asks for the failed files
 //! ([`Failed::files`]: the unrendered input, or the partial output when the root Kptfile says
@@ -18,8 +19,10 @@
 pub(crate) mod builtins;
 mod checks;
 mod config;
+pub(crate) mod grpc;
 mod hydrate;
 mod krmignore;
+mod metrics;
 pub(crate) mod pipeline;
 pub(crate) mod runtime;
 mod select;
@@ -29,6 +32,7 @@ use porch_api::porch::RenderStatus;
 use porch_functions::catalog::Catalog;
 
 use self::builtins::Builtins;
+use self::grpc::GrpcRunner;
 use self::hydrate::Hydration;
 use self::runtime::{Runtime, Runtimes};
 use super::kptfile::{self, Kptfile};
@@ -70,6 +74,12 @@ impl Functions {
         Self::new(default_prefix, vec![Box::new(Builtins::new(default_prefix, true))])
     }
 
+    /// The builtins, then Porch's function runner: the builtins serve pinned tags only, so
+    /// `latest` and `unstable` go to the runner.
+    pub(crate) fn with_function_runner(default_prefix: &str, runner: GrpcRunner) -> Self {
+        Self::new(default_prefix, vec![Box::new(Builtins::new(default_prefix, false)), Box::new(runner)])
+    }
+
     /// `image` as kpt completes it (default prefix, `:latest`).
     fn complete(&self, image: &str) -> String {
         self.images.complete(image)
@@ -97,6 +107,13 @@ pub(crate) struct Failed {
 /// status and the [`Failed`] files. A file set without a root Kptfile is returned as is. Does
 /// not mutate `files`.
 pub(crate) fn render(files: &Files, functions: &Functions, request: RenderRequest) -> Result<Rendered> {
+    let started = std::time::Instant::now();
+    let rendered = render_files(files, functions, request);
+    metrics::render(started.elapsed(), rendered.is_ok());
+    rendered
+}
+
+fn render_files(files: &Files, functions: &Functions, request: RenderRequest) -> Result<Rendered> {
     let Some(root) = kptfile::read_root(files)? else {
         let status = RenderStatus { result: status::Report::new().functions, error: String::new() };
         return Ok(Rendered { files: files.clone(), status });

@@ -2,8 +2,11 @@
 //! that knows a function runs it; one that does not answers [`RunError::NotFound`] and the next
 //! is asked. A function no runtime knows fails with kpt's `function "<image>" not found`.
 
+use std::time::Instant;
+
 use porch_functions::ResourceList;
 
+use super::metrics;
 use super::pipeline::PipelineFunction;
 
 /// How a function run ended, when it ran.
@@ -33,6 +36,11 @@ pub(crate) trait Runtime: Send + Sync + std::fmt::Debug {
     /// the function's output and appending its results to `list.results`. The items are only
     /// used when the exit code is 0.
     fn run(&self, function: &PipelineFunction, list: &mut ResourceList) -> Result<Exit, RunError>;
+
+    /// The runtime's name in metrics (`builtin`, `grpc`, `exec`).
+    fn name(&self) -> &'static str {
+        "other"
+    }
 }
 
 /// Runtimes tried in order.
@@ -51,9 +59,13 @@ impl Runtimes {
 impl Runtime for Runtimes {
     fn run(&self, function: &PipelineFunction, list: &mut ResourceList) -> Result<Exit, RunError> {
         for runtime in &self.runtimes {
+            let started = Instant::now();
             match runtime.run(function, list) {
                 Err(RunError::NotFound) => continue,
-                other => return other,
+                other => {
+                    metrics::function(&function.image, runtime.name(), started.elapsed());
+                    return other;
+                }
             }
         }
         Err(RunError::NotFound)
