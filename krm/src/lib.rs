@@ -92,8 +92,11 @@
 //! they alone made, where it is written. [`package`] reads a package's resource files into
 //! annotated items and writes items back into files (unchanged files keep their exact text,
 //! emptied ones are deleted, new resources get kyaml's `<kind>_<name>.yaml`).
+//! [`comments`] copies the comments of one version of a resource into another where they are
+//! empty (how kpt restores what a function dropped).
 
 pub mod annotations;
+pub mod comments;
 mod document;
 mod edit;
 mod emit;
