@@ -1,0 +1,172 @@
+//! An item as set-image v0.1 hands it back to kpt: its catalog code sends every item through
+//! JSON (kyaml's `filtersutil.ApplyToJSON`: YAML → Go values → JSON → Go `map[string]any` →
+//! YAML), and kpt then copies the input's comments back and restores its field order (kyaml's
+//! `FunctionFilter`). What stays changed is what the round trip does to values:
+//! - a string is written as go-yaml writes a new one (plain when it reads back as that string,
+//!   else double-quoted; a multi-line one as a literal block); a timestamp is a quoted string;
+//! - a number becomes a float64 written as Go's `%g` writes it (`3`, `0.5`, `1e+06`);
+//! - a boolean is `true`/`false`, a null `null` (an empty value too);
+//! - flow collections become block ones; anchors go, aliases are expanded, `<<` merges are
+//!   applied (merged fields last); tags go.
+//!
+//! It fails as `encoding/json` does on a mapping with a key that is not a string
+//! (`json: unsupported type: map[interface {}]interface {}`) and on `.inf`/`.nan`
+//! (`json: unsupported value: +Inf`).
+
+use std::collections::HashMap;
+
+use porch_krm::{Content, Node, Number, Pair, ScalarType, Style, parse_number};
+
+/// Aliases are expanded at most this deep.
+const MAX_DEPTH: usize = 64;
+
+/// `item` after the round trip, its comments and order kept.
+pub(super) fn normalize(item: &Node) -> Result<Node, String> {
+    let mut anchors = HashMap::new();
+    collect_anchors(item, &mut anchors);
+    convert(item, &anchors, 0)
+}
+
+fn collect_anchors<'a>(node: &'a Node, anchors: &mut HashMap<&'a str, &'a Node>) {
+    if let Some(anchor) = &node.anchor {
+        anchors.entry(anchor.as_str()).or_insert(node);
+    }
+    match &node.content {
+        Content::Mapping(pairs) => pairs.iter().for_each(|p| {
+            collect_anchors(&p.key, anchors);
+            collect_anchors(&p.value, anchors);
+        }),
+        Content::Sequence(items) => items.iter().for_each(|i| collect_anchors(i, anchors)),
+        _ => {}
+    }
+}
+
+fn convert(node: &Node, anchors: &HashMap<&str, &Node>, depth: usize) -> Result<Node, String> {
+    let mut out = match &node.content {
+        Content::Scalar(text) => scalar(node, text)?,
+        Content::Sequence(items) => Node::new(
+            Content::Sequence(items.iter().map(|i| convert(i, anchors, depth)).collect::<Result<_, _>>()?),
+            Style::Plain,
+        ),
+        Content::Mapping(pairs) => mapping(pairs, anchors, depth)?,
+        Content::Alias(name) => match anchors.get(name.as_str()) {
+            Some(target) if depth < MAX_DEPTH => {
+                let mut expanded = convert(target, anchors, depth + 1)?;
+                expanded.comments = node.comments.clone();
+                return Ok(expanded);
+            }
+            _ => Node::null(),
+        },
+    };
+    out.comments = node.comments.clone();
+    Ok(out)
+}
+
+fn mapping(pairs: &[Pair], anchors: &HashMap<&str, &Node>, depth: usize) -> Result<Node, String> {
+    let mut out: Vec<Pair> = Vec::new();
+    let mut merged: Vec<Pair> = Vec::new();
+    for pair in pairs {
+        let key = pair.key.as_str().unwrap_or_default();
+        if key == "<<" && pair.key.style == Style::Plain {
+            let sources = match &pair.value.content {
+                Content::Sequence(items) => items.iter().collect(),
+                _ => vec![&pair.value],
+            };
+            for source in sources {
+                let source = convert(source, anchors, depth + 1)?;
+                for p in source.as_mapping().into_iter().flatten() {
+                    merged.push(p.clone());
+                }
+            }
+            continue;
+        }
+        if pair.key.scalar_type() != Some(ScalarType::Str) {
+            return Err("json: unsupported type: map[interface {}]interface {}".into());
+        }
+        let mut new_key = Node::string(key);
+        new_key.comments = pair.key.comments.clone();
+        let value = convert(&pair.value, anchors, depth)?;
+        match out.iter_mut().find(|p| p.key.as_str() == Some(key)) {
+            Some(existing) => existing.value = value,
+            None => out.push(Pair::new(new_key, value)),
+        }
+    }
+    for pair in merged {
+        if !out.iter().any(|p| p.key.as_str() == pair.key.as_str()) {
+            out.push(pair);
+        }
+    }
+    Ok(Node::new(Content::Mapping(out), Style::Plain))
+}
+
+/// A scalar as it comes back from JSON.
+fn scalar(node: &Node, text: &str) -> Result<Node, String> {
+    Ok(match node.scalar_type() {
+        Some(ScalarType::Null) => Node::null(),
+        Some(ScalarType::Bool) => Node::bool(matches!(text, "true" | "True" | "TRUE")),
+        Some(ScalarType::Int | ScalarType::Float) => {
+            let value = match parse_number(text) {
+                Some(Number::Int(i)) => i as f64,
+                Some(Number::Uint(u)) => u as f64,
+                Some(Number::Float(f)) => f,
+                None => return Ok(Node::string(text)),
+            };
+            if !value.is_finite() {
+                return Err(format!("json: unsupported value: {}", go_g(value)));
+            }
+            Node::scalar(go_g(value), Style::Plain)
+        }
+        _ => Node::string(text),
+    })
+}
+
+/// Go's `strconv.FormatFloat(f, 'g', -1, 64)`: the shortest digits that read back as `f`, in
+/// `%e` form when the decimal exponent is below -4 or at least 6.
+pub(super) fn go_g(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "+Inf".into() } else { "-Inf".into() };
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0".into() } else { "0".into() };
+    }
+    let sci = format!("{f:e}");
+    let (sign, sci) = sci.strip_prefix('-').map_or(("", sci.as_str()), |s| ("-", s));
+    let (mantissa, exponent) = sci.split_once('e').unwrap_or((sci, "0"));
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    if !(-4..6).contains(&exponent) {
+        let fraction = if digits.len() > 1 { format!(".{}", &digits[1..]) } else { String::new() };
+        let exp_sign = if exponent < 0 { '-' } else { '+' };
+        return format!("{sign}{}{fraction}e{exp_sign}{:02}", &digits[..1], exponent.unsigned_abs());
+    }
+    let point = usize::try_from(exponent + 1).unwrap_or(0);
+    if exponent < 0 {
+        let zeros = "0".repeat(usize::try_from(-exponent - 1).unwrap_or(0));
+        format!("{sign}0.{zeros}{digits}")
+    } else if digits.len() <= point {
+        format!("{sign}{digits}{}", "0".repeat(point - digits.len()))
+    } else {
+        format!("{sign}{}.{}", &digits[..point], &digits[point..])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::go_g;
+
+    #[test]
+    fn floats_are_written_as_go_writes_them() {
+        assert_eq!(go_g(3.0), "3");
+        assert_eq!(go_g(0.5), "0.5");
+        assert_eq!(go_g(123456.0), "123456");
+        assert_eq!(go_g(1_000_000.0), "1e+06");
+        assert_eq!(go_g(1234567.0), "1.234567e+06");
+        assert_eq!(go_g(0.0001), "0.0001");
+        assert_eq!(go_g(0.00001), "1e-05");
+        assert_eq!(go_g(-2.5), "-2.5");
+        assert_eq!(go_g(1e21), "1e+21");
+    }
+}
