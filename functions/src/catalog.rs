@@ -32,6 +32,10 @@ const BUILTINS: &[Builtin] = &[
     Builtin { id: "set-labels", versions: set_labels },
     Builtin { id: "set-annotations", versions: set_annotations },
     Builtin { id: "apply-replacements", versions: apply_replacements },
+    Builtin { id: "starlark", versions: starlark },
+    Builtin { id: "search-replace", versions: search_replace },
+    Builtin { id: "set-image", versions: set_image },
+    Builtin { id: "ensure-name-substring", versions: ensure_name_substring },
 ];
 
 fn set_namespace(tag: &str) -> Option<Box<dyn Function>> {
@@ -95,6 +99,49 @@ fn set_labels(tag: &str) -> Option<Box<dyn Function>> {
         _ => return None,
     };
     Some(Box::new(version))
+}
+
+fn search_replace(tag: &str) -> Option<Box<dyn Function>> {
+    use crate::search_replace::{SearchReplace, Version};
+    let version = match tag {
+        "v0.1.0" => Version::V0_1_0,
+        "v0.1" | "v0.1.1" => Version::V0_1_1,
+        "v0.2" | "v0.2.0" | "latest" | "unstable" => Version::V0_2,
+        _ => return None,
+    };
+    Some(Box::new(SearchReplace { version }))
+}
+
+/// v0.5.2 to v0.5.5 (tags Porch names; the catalog's source of v0.5.1 on is that of its main
+/// branch) are answered as v0.5.1.
+fn starlark(tag: &str) -> Option<Box<dyn Function>> {
+    use crate::starlark::{Starlark, Version};
+    let version = match tag {
+        "v0.4" | "v0.4.3" | "v0.5.0" => Version::V0_4,
+        "v0.5" | "v0.5.1" | "v0.5.2" | "v0.5.3" | "v0.5.4" | "v0.5.5" | "latest" | "unstable" => Version::V0_5_1,
+        _ => return None,
+    };
+    Some(Box::new(Starlark::new(version)))
+}
+
+fn set_image(tag: &str) -> Option<Box<dyn Function>> {
+    use crate::set_image::{SetImage, Version};
+    let version = match tag {
+        "v0.1.0" => Version::V0_1_0,
+        "v0.1" | "v0.1.1" | "latest" => Version::V0_1_1,
+        _ => return None,
+    };
+    Some(Box::new(SetImage { version }))
+}
+
+fn ensure_name_substring(tag: &str) -> Option<Box<dyn Function>> {
+    use crate::ensure_name_substring::{EnsureNameSubstring, Version};
+    let version = match tag {
+        "v0.1" | "v0.1.1" => Version::V0_1_1,
+        "v0.2" | "v0.2.0" | "latest" | "unstable" => Version::V0_2,
+        _ => return None,
+    };
+    Some(Box::new(EnsureNameSubstring { version }))
 }
 
 fn set_annotations(tag: &str) -> Option<Box<dyn Function>> {

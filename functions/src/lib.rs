@@ -12,22 +12,30 @@
 //! - [`apply_replacements`]: `apply-replacements` v0.1.1 to v0.1.5.
 //! - [`apply_setters`]: `apply-setters` v0.1.1, v0.2.
 //! - [`create_setters`]: `create-setters` v0.1.0.
+//! - [`ensure_name_substring`]: `ensure-name-substring` v0.1.1, v0.2.0.
 //! - [`remove_local_config_resources`]: `remove-local-config-resources` v0.1.0.
+//! - [`search_replace`]: `search-replace` v0.1.0, v0.1.1, v0.2.0.
 //! - [`set_annotations`]: `set-annotations` v0.1.4.
+//! - [`set_image`]: `set-image` v0.1.0, v0.1.1.
 //! - [`set_labels`]: `set-labels` v0.1.5, v0.2.0, v0.2.1.
 //! - [`set_namespace`]: `set-namespace` v0.4.
+//! - [`starlark`]: `starlark` v0.4.3, v0.5.0 to v0.5.5.
 //! - [`upsert_resource`]: `upsert-resource` v0.1.0, v0.2.0.
 
 pub mod apply_replacements;
 pub mod apply_setters;
 pub mod catalog;
 pub mod create_setters;
+pub mod ensure_name_substring;
 pub mod labels;
 pub mod object;
 pub mod remove_local_config_resources;
 pub mod result;
 pub mod scope;
+pub mod search_replace;
+pub mod set_image;
 pub mod set_namespace;
+pub mod starlark;
 pub mod upsert_resource;
 
 pub use labels::{set_annotations, set_labels};
