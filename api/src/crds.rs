@@ -17,7 +17,9 @@ pub fn crd_yaml_files() -> Vec<(&'static str, String)> {
 }
 
 fn to_yaml<T: serde::Serialize>(value: &T) -> String {
-    let yaml = serde_saphyr::to_string(value).expect("a CRD always serialises to YAML");
+    let value = serde_json::to_value(value).expect("a CRD always serialises to JSON");
+    let yaml = serde_saphyr::to_string(&crate::plain_numbers::PlainNumbers(&value))
+        .expect("a CRD always serialises to YAML");
     format!("{HEADER}{yaml}")
 }
 

@@ -20,6 +20,7 @@ mod crds;
 pub mod gvk;
 pub mod labels;
 pub mod names;
+pub mod plain_numbers;
 pub mod porch;
 pub mod uid;
 

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use porch_api::plain_numbers::PlainNumbers;
 use porch_api::porch::{Condition, ConditionStatus, GitLock, Locator, PackageMetadata, ReadinessGate};
 use porch_layers::FieldCause;
 use serde::Deserialize;
@@ -118,7 +119,7 @@ impl Kptfile {
             }
         }
         let options = serde_saphyr::ser_options! { folded_wrap_chars: usize::MAX, };
-        serde_saphyr::to_string_with_options(&Value::Object(top), options)
+        serde_saphyr::to_string_with_options(&PlainNumbers(&Value::Object(top)), options)
             .expect("a JSON value always serialises to YAML")
     }
 
