@@ -65,7 +65,7 @@ impl FieldSpec {
             return Ok(());
         }
         let path = split_path(&self.path);
-        let mut walk = Walk { create: create_leaf.filter(|_| self.create), set };
+        let mut walk = Walk { create: create_leaf.filter(|_| self.create), wording, set };
         let context = match wording {
             ObjectYaml => format!("\n{}", porch_krm::Document::new(object.clone()).to_text()),
             Wording::ResId => format!(" {}", res_id(object)),
@@ -113,6 +113,8 @@ pub(crate) fn res_id(object: &Node) -> String {
 struct Walk<'a, 'b> {
     /// The kind of a missing last field to make, when making.
     create: Option<NodeKind>,
+    /// api v0.8.11 starts the field names afresh in each sequence element; v0.11.0 keeps them.
+    wording: Wording,
     set: &'a mut Setter<'b>,
 }
 
@@ -125,7 +127,7 @@ impl Walk<'_, '_> {
         match node.kind() {
             NodeKind::Sequence => {
                 for item in node.as_sequence_mut().into_iter().flatten() {
-                    let mut at = fields.clone();
+                    let mut at = if self.wording == ObjectYaml { Vec::new() } else { fields.clone() };
                     self.walk(item, path, &mut at)
                         .map_err(|e| format!("visit traversal on path: [{}]: {e}", path.join(" ")))?;
                 }
