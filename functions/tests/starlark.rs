@@ -328,6 +328,24 @@ spec:
 }
 
 #[test]
+fn a_copy_of_an_item_is_matched_by_kpts_annotations() {
+    let original = ResourceList::parse(&format!("{ITEMS}{}", starlark_run("x", "pass", ""))).unwrap();
+    let (list, outcome) = run(r#"
+load("encoding/json.star", "json")
+copies = [json.decode(json.encode(r)) for r in ctx.resource_list["items"]]
+copies[0]["spec"]["replicas"] = 4
+ctx.resource_list["items"] = copies
+"#);
+    assert_eq!(outcome.exit_code, 0, "{outcome:?}");
+    assert_eq!(
+        text(&list, 0),
+        text(&original, 0).replace("replicas: 3 #", "replicas: 4 #"),
+        "matched by its id annotation: comments and key order come back"
+    );
+    assert_eq!(text(&list, 1), text(&original, 1));
+}
+
+#[test]
 fn function_config_changes_are_not_kept() {
     let (list, outcome) = run("ctx.resource_list['functionConfig']['source'] = 'changed'\n");
     assert_eq!(outcome.exit_code, 0);

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use porch_krm::{Document, Node, ResourceList};
+use porch_krm::{Document, Node, ResourceList, annotations};
 use serde_json::{Map, Number, Value as Json};
 use starlark::values::dict::{AllocDict, DictRef};
 use starlark::values::float::StarlarkFloat;
@@ -180,13 +180,15 @@ fn key_text(key: Value, depth: usize) -> Result<String, String> {
     }
 }
 
-/// The output documents: an input item the script kept is its input document with what
-/// differs merged in (the rest keeps its text); another item is a new document.
+/// The output documents: an input item the script kept (the same dict, else one with the
+/// same kpt id or file and index annotations, as kpt matches a function's output to its input)
+/// is its input document with what differs merged in (the rest keeps its text); another item
+/// is a new document.
 pub(super) fn write_back(originals: &[Document], items: Vec<Item>) -> Vec<Document> {
     items
         .into_iter()
         .map(|Item { mut json, origin }| {
-            let original = origin.and_then(|i| originals.get(i));
+            let original = origin.and_then(|i| originals.get(i)).or_else(|| same_place(originals, &json));
             order::arrange(&mut json, original.and_then(|d| d.root.as_ref()));
             if let Some(original) = original {
                 let mut doc = original.clone();
@@ -197,4 +199,36 @@ pub(super) fn write_back(originals: &[Document], items: Vec<Item>) -> Vec<Docume
             Document::new(Node::from_json(&json))
         })
         .collect()
+}
+
+/// The input document with the same kpt id as `json`, else with the same file and index.
+fn same_place<'a>(originals: &'a [Document], json: &Json) -> Option<&'a Document> {
+    let place = Place::of(|key| {
+        json.pointer(&format!("/metadata/annotations/{}", key.replace('/', "~1")))?.as_str()
+    })?;
+    originals.iter().find(|d| {
+        d.root.as_ref().is_some_and(|root| Place::of(|key| annotations::of(root, key)) == Some(place))
+    })
+}
+
+/// Where kpt's annotations place a resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place<'a> {
+    /// Its id in a function call.
+    Id(&'a str),
+    /// Its file and index there.
+    File(&'a str, &'a str),
+}
+
+impl<'a> Place<'a> {
+    /// The place the annotations read by `get` give: the id, else the file and index
+    /// (internal keys, else legacy ones).
+    fn of(get: impl Fn(&str) -> Option<&'a str>) -> Option<Self> {
+        let either = |key: &str, legacy: &str| get(key).or_else(|| get(legacy));
+        if let Some(id) = either(annotations::ID, annotations::LEGACY_ID) {
+            return Some(Self::Id(id));
+        }
+        let path = either(annotations::PATH, annotations::LEGACY_PATH)?;
+        Some(Self::File(path, either(annotations::INDEX, annotations::LEGACY_INDEX)?))
+    }
 }

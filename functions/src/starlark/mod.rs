@@ -17,10 +17,13 @@
 //! builtin does not show the server's environment to scripts), `ctx.open_api` a dict (empty
 //! here: kyaml's embedded Kubernetes OpenAPI document is not carried). Scripts change the items
 //! in place, or put another list under `items`; what `functionConfig` becomes is ignored. After
-//! the script, items the script kept are written back changing only what differs (comments,
-//! quoting and key order of the rest stay byte-identical); keys the script added go last, in
-//! go-yaml's key order, and new items are written with all keys in that order — where kpt puts
-//! them after the catalog function re-marshals its output.
+//! the script, an input item it kept (the same dict; else a dict with the same kpt id, or file
+//! and index, annotations — as kpt matches a function's output to its input) is written back
+//! changing only what differs: comments, quoting and key order of the rest stay byte-identical,
+//! keys the script added go last in go-yaml's key order. Other items are new, all their keys
+//! in that order: where kpt puts them after the catalog function re-marshals its output.
+//! Items are not re-sorted. The catalog re-marshals every item, so it also drops quoting that
+//! go-yaml would not choose; here untouched text stays as it was.
 //!
 //! Dialect: go-starlark with the options the catalog turns on (`set`, reassigning globals,
 //! `for`/`if` at top level, recursion). `while` loops are read too: see [`while_loop`].
@@ -28,14 +31,15 @@
 //! `encoding/yaml.star`, `encoding/base64.star`, `re.star`, `math.star` (see [`load`]).
 //!
 //! Results: each `print()` is an info result (the catalog prints to stderr, which a builtin
-//! does not have). A failing script — an error, `fail("…")` (`fail: …`), a syntax error
-//! (`<name>:<line>:<column>: …`), a value the catalog cannot write back (a set: `sets aren't
-//! yet supported`) — is one error result and exit 1. The interpreter is starlark-rust, so
-//! messages of runtime errors are its own.
+//! does not have), kept when the run fails. A failing script — an error, `fail("…")` (`fail:
+//! …`), a syntax or name error (`<name>:<line>:<column>: …`), a value the catalog cannot write
+//! back (a set: `sets aren't yet supported`, with `unmarshaling starlark value: ` per dict
+//! around it) — adds one error result, exits 1 and leaves the items as they were. The
+//! interpreter is starlark-rust, so the text of runtime, syntax and name errors is its own.
 //!
 //! Versions: v0.4.3 and v0.5.0 (the 2022 function SDK) read only `v1` ConfigMaps and
 //! `fn.kpt.dev/v1alpha1` StarlarkRuns, and `krmfn.match_gvk(r, apiVersion, kind)` compares
-//! `apiVersion` and `kind` as written (an empty argument matches anything). v0.5.1 on (the
+//! `apiVersion` and `kind` as written (an empty one of the two matches anything). v0.5.1 on (the
 //! 2025 SDK) take any version of the core group's ConfigMap and of `fn.kpt.dev`'s StarlarkRun,
 //! and `match_gvk` compares the resource's group, version and kind with group `""`, version
 //! `apiVersion`: only a core-group resource (`apiVersion: v1`) can match, as in the catalog.
@@ -43,8 +47,9 @@
 //! Limits ([`Limits`]), so that a script can neither hang nor crash the server: it runs on a
 //! thread of its own with a large stack, with at most 50 million function calls and loop
 //! iterations, 512 MiB allocated, 1000 nested calls, 30 s, 256 KiB of source and 1000 levels of
-//! nested syntax. One operation that allocates a huge value at once (`"x" * 2000000000`) is
-//! not stopped before it allocates: the heap limit is checked between operations.
+//! nested syntax; the garbage collector is off (it recurses over deep values); values deeper
+//! than 200 are not written back. Not stopped: one operation that allocates a huge value at
+//! once (`"x" * 2000000000`) — the heap limit is checked between operations.
 
 mod config;
 mod context;
