@@ -312,3 +312,36 @@ fn the_catalog_answers_the_tags_implemented() {
         assert!(catalog.find(&format!("set-image:{tag}")).is_none(), "{tag}");
     }
 }
+
+#[test]
+fn anchors_are_expanded_merges_applied_and_values_retyped() {
+    let input = format!(
+        "{HEADER}items:\n- apiVersion: example.com/v1\n  kind: Thing\n  metadata:\n    name: t\n  spec:\n    defaults: &d {{a: 1.0, b: two}}\n    merged:\n      <<: *d\n      b: three\n    copy: *d # shared\n    when: 2021-01-01\n    empty:\n    flag: 'on'\n    big: 123456789\n{CONFIG_MAP}"
+    );
+    let (out, _, code) = run(Version::V0_1_1, &input);
+    assert_eq!(code, 0);
+    let expected = r#"apiVersion: example.com/v1
+kind: Thing
+metadata:
+  name: t
+spec:
+  defaults:
+    a: 1
+    b: two
+  merged:
+    b: three
+    a: 1
+  copy: # shared
+    a: 1
+    b: two
+  when: "2021-01-01"
+  empty: null
+  flag: "on"
+  big: 1.23456789e+08
+"#;
+    assert_eq!(out, expected);
+    let laughs = format!(
+        "{HEADER}items:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: lol\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n  d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n  e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n{CONFIG_MAP}"
+    );
+    assert_eq!(run(Version::V0_1_1, &laughs).1, [error("yaml: document contains excessive aliasing")]);
+}

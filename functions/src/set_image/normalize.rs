@@ -19,12 +19,14 @@ use porch_krm::{Content, Node, Number, Pair, ScalarType, Style, parse_number};
 
 /// Aliases are expanded at most this deep.
 const MAX_DEPTH: usize = 64;
+/// Nodes made by expanding aliases, at most (beyond, as go-yaml refuses it: excessive aliasing).
+const MAX_EXPANDED: usize = 100_000;
 
 /// `item` after the round trip, its comments and order kept.
 pub(super) fn normalize(item: &Node) -> Result<Node, String> {
     let mut anchors = HashMap::new();
     collect_anchors(item, &mut anchors);
-    convert(item, &anchors, 0)
+    Round { anchors, expanded: 0 }.convert(item, 0)
 }
 
 fn collect_anchors<'a>(node: &'a Node, anchors: &mut HashMap<&'a str, &'a Node>) {
@@ -41,62 +43,78 @@ fn collect_anchors<'a>(node: &'a Node, anchors: &mut HashMap<&'a str, &'a Node>)
     }
 }
 
-fn convert(node: &Node, anchors: &HashMap<&str, &Node>, depth: usize) -> Result<Node, String> {
-    let mut out = match &node.content {
-        Content::Scalar(text) => scalar(node, text)?,
-        Content::Sequence(items) => Node::new(
-            Content::Sequence(items.iter().map(|i| convert(i, anchors, depth)).collect::<Result<_, _>>()?),
-            Style::Plain,
-        ),
-        Content::Mapping(pairs) => mapping(pairs, anchors, depth)?,
-        Content::Alias(name) => match anchors.get(name.as_str()) {
-            Some(target) if depth < MAX_DEPTH => {
-                let mut expanded = convert(target, anchors, depth + 1)?;
-                expanded.comments = node.comments.clone();
-                return Ok(expanded);
-            }
-            _ => Node::null(),
-        },
-    };
-    out.comments = node.comments.clone();
-    Ok(out)
+/// One item's round trip.
+struct Round<'a> {
+    anchors: HashMap<&'a str, &'a Node>,
+    /// Nodes made for aliases so far.
+    expanded: usize,
 }
 
-fn mapping(pairs: &[Pair], anchors: &HashMap<&str, &Node>, depth: usize) -> Result<Node, String> {
-    let mut out: Vec<Pair> = Vec::new();
-    let mut merged: Vec<Pair> = Vec::new();
-    for pair in pairs {
-        let key = pair.key.as_str().unwrap_or_default();
-        if key == "<<" && pair.key.style == Style::Plain {
-            let sources = match &pair.value.content {
-                Content::Sequence(items) => items.iter().collect(),
-                _ => vec![&pair.value],
-            };
-            for source in sources {
-                let source = convert(source, anchors, depth + 1)?;
-                for p in source.as_mapping().into_iter().flatten() {
-                    merged.push(p.clone());
+impl Round<'_> {
+    /// `node`, `depth` aliases deep.
+    fn convert(&mut self, node: &Node, depth: usize) -> Result<Node, String> {
+        if depth > 0 {
+            self.expanded += 1;
+            if self.expanded > MAX_EXPANDED {
+                return Err("yaml: document contains excessive aliasing".into());
+            }
+        }
+        let mut out = match &node.content {
+            Content::Scalar(text) => scalar(node, text)?,
+            Content::Sequence(items) => {
+                let items = items.iter().map(|i| self.convert(i, depth)).collect::<Result<_, _>>()?;
+                Node::new(Content::Sequence(items), Style::Plain)
+            }
+            Content::Mapping(pairs) => self.mapping(pairs, depth)?,
+            Content::Alias(name) => match self.anchors.get(name.as_str()).copied() {
+                Some(target) if depth < MAX_DEPTH => {
+                    let mut expanded = self.convert(target, depth + 1)?;
+                    expanded.comments = node.comments.clone();
+                    return Ok(expanded);
+                }
+                _ => Node::null(),
+            },
+        };
+        out.comments = node.comments.clone();
+        Ok(out)
+    }
+
+    fn mapping(&mut self, pairs: &[Pair], depth: usize) -> Result<Node, String> {
+        let mut out: Vec<Pair> = Vec::new();
+        let mut merged: Vec<Pair> = Vec::new();
+        for pair in pairs {
+            let key = pair.key.as_str().unwrap_or_default();
+            if key == "<<" && pair.key.style == Style::Plain {
+                let sources = match &pair.value.content {
+                    Content::Sequence(items) => items.iter().collect(),
+                    _ => vec![&pair.value],
+                };
+                for source in sources {
+                    let source = self.convert(source, depth + 1)?;
+                    merged.extend(source.as_mapping().into_iter().flatten().cloned());
+                }
+                continue;
+            }
+            if pair.key.scalar_type() != Some(ScalarType::Str) {
+                return Err("json: unsupported type: map[interface {}]interface {}".into());
+            }
+            let value = self.convert(&pair.value, depth)?;
+            match out.iter_mut().find(|p| p.key.as_str() == Some(key)) {
+                Some(existing) => existing.value = value,
+                None => {
+                    let mut new_key = Node::string(key);
+                    new_key.comments = pair.key.comments.clone();
+                    out.push(Pair::new(new_key, value));
                 }
             }
-            continue;
         }
-        if pair.key.scalar_type() != Some(ScalarType::Str) {
-            return Err("json: unsupported type: map[interface {}]interface {}".into());
+        for pair in merged {
+            if !out.iter().any(|p| p.key.as_str() == pair.key.as_str()) {
+                out.push(pair);
+            }
         }
-        let mut new_key = Node::string(key);
-        new_key.comments = pair.key.comments.clone();
-        let value = convert(&pair.value, anchors, depth)?;
-        match out.iter_mut().find(|p| p.key.as_str() == Some(key)) {
-            Some(existing) => existing.value = value,
-            None => out.push(Pair::new(new_key, value)),
-        }
+        Ok(Node::new(Content::Mapping(out), Style::Plain))
     }
-    for pair in merged {
-        if !out.iter().any(|p| p.key.as_str() == pair.key.as_str()) {
-            out.push(pair);
-        }
-    }
-    Ok(Node::new(Content::Mapping(out), Style::Plain))
 }
 
 /// A scalar as it comes back from JSON.
