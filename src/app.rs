@@ -4,6 +4,7 @@
 use crate::cache::watch::Watches;
 use crate::config::Config;
 use crate::crdstore::{Store, StoreError, StoreOptions};
+use crate::engine::render::grpc::FunctionRunner;
 use crate::engine::service::{Engine, EngineConfig};
 use crate::engine::sync::RegistryBackend;
 use crate::events;
@@ -204,6 +205,9 @@ impl App {
                 list_timeout: config.list_timeout_per_repository,
                 watches: watches.clone(),
                 default_image_prefix: config.default_image_prefix.clone(),
+                function_runner: config
+                    .function_runner()
+                    .map(|address| FunctionRunner::new(address, config.max_request_body_size)),
             });
             AppState {
                 store: parts.store.map(StoreBackend::new),

@@ -151,6 +151,12 @@ pub struct Config {
     #[arg(long, env = "PORCH_LIST_TIMEOUT_PER_REPOSITORY", default_value = "20s", value_parser = parse_duration)]
     pub list_timeout_per_repository: Duration,
 
+    /// `host:port` of Porch's function runner (gRPC, plaintext): functions the builtins do not
+    /// serve run there, `latest` and `unstable` tags included. Empty: none, and the builtins
+    /// alone run functions. Messages are limited to `--max-request-body-size`, as in Porch.
+    #[arg(long, env = "PORCH_FUNCTION_RUNNER", default_value = "", value_parser = parse_function_runner)]
+    pub function_runner: String,
+
     /// How many repository fetches (opens and syncs) run at once.
     #[arg(long, env = "PORCH_MAX_CONCURRENT_SYNCS", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_concurrent_syncs: u32,
@@ -196,7 +202,30 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
+/// A function runner address: empty, or `host:port` (a DNS name, an IPv4 address or a
+/// bracketed IPv6 address, and a port).
+fn parse_function_runner(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(String::new());
+    }
+    let invalid = |why: &str| format!("invalid function runner address {text:?}: {why}");
+    let authority: http::uri::Authority = text.parse().map_err(|_| invalid("expected host:port"))?;
+    if authority.as_str().contains('@') {
+        return Err(invalid("expected host:port"));
+    }
+    match authority.port_u16() {
+        Some(port) if port != 0 && !authority.host().is_empty() => Ok(text.to_string()),
+        _ => Err(invalid("expected host:port")),
+    }
+}
+
 impl Config {
+    /// `--function-runner`, when one is set.
+    pub(crate) fn function_runner(&self) -> Option<&str> {
+        Some(self.function_runner.as_str()).filter(|a| !a.is_empty())
+    }
+
     /// The configuration with every default and the given data directory (for tests and tools).
     pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Self {
         let mut config = Self::parse_from(["porch-server"]);
@@ -263,6 +292,22 @@ mod tests {
         assert_eq!((c.header_read_timeout, c.max_connections), (Duration::from_millis(500), 10));
         assert!(Config::try_parse_from(["porch-server", "--body-read-timeout", "0"]).is_err());
         assert!(Config::try_parse_from(["porch-server", "--max-connections", "0"]).is_err());
+    }
+
+    #[test]
+    fn the_function_runner_is_off_by_default_and_takes_host_port() {
+        let c = Config::parse_from(["porch-server"]);
+        assert_eq!(c.function_runner(), None);
+        let c =
+            Config::parse_from(["porch-server", "--function-runner", "function-runner.porch-system:9445"]);
+        assert_eq!(c.function_runner(), Some("function-runner.porch-system:9445"));
+        let c = Config::parse_from(["porch-server", "--function-runner", "[::1]:9445"]);
+        assert_eq!(c.function_runner(), Some("[::1]:9445"));
+        assert_eq!(Config::parse_from(["porch-server", "--function-runner", ""]).function_runner(), None);
+        for bad in ["function-runner", "http://function-runner:9445", "runner:0", "user@runner:9445", ":9445"]
+        {
+            assert!(Config::try_parse_from(["porch-server", "--function-runner", bad]).is_err(), "{bad}");
+        }
     }
 
     #[test]

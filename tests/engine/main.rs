@@ -14,6 +14,7 @@ mod support;
 mod common;
 mod concurrency;
 mod errors;
+mod function_runner;
 mod lifecycle;
 mod lists;
 mod metadata;

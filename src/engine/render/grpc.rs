@@ -12,8 +12,9 @@
 //! fails with kpt's `func eval "<image>" failed: rpc error: code = <code> desc = <message>`.
 //! Like Porch, the call's `log` (the function's stderr) is not reported.
 //!
-//! The call blocks the thread that renders: renders run on tokio's blocking threads, and this
-//! runtime drives its call there with the runtime handle it was built with.
+//! The call blocks the thread that renders: the engine renders on tokio's blocking threads, and
+//! this runtime drives its call there with the runtime handle it was built with (tokio refuses,
+//! with a panic, to block an async worker thread so).
 
 mod wire;
 
@@ -86,7 +87,11 @@ pub(crate) struct GrpcRunner {
 impl GrpcRunner {
     /// A client of `runner`, completing images with `default_prefix` and calling from `handle`'s
     /// runtime. Connects on the first call (and again after a connection is lost).
-    pub(crate) fn new(runner: &FunctionRunner, default_prefix: &str, handle: Handle) -> Result<Self, GrpcError> {
+    pub(crate) fn new(
+        runner: &FunctionRunner,
+        default_prefix: &str,
+        handle: Handle,
+    ) -> Result<Self, GrpcError> {
         let invalid = |reason: String| GrpcError::Address { address: runner.address.clone(), reason };
         let endpoint = Endpoint::from_shared(format!("http://{}", runner.address))
             .map_err(|e| invalid(e.to_string()))?
@@ -109,23 +114,30 @@ impl GrpcRunner {
     /// A failed call as kpt reports it after `func eval "<image>" failed: ` (Go's
     /// `status.Error` text). A call that never reached the runner names its address.
     fn rpc_error(&self, status: &Status) -> String {
+        if causes(status).any(|cause| cause.is::<tonic::TimeoutExpired>()) {
+            return DEADLINE_EXCEEDED.to_string();
+        }
         let code = go_code_name(status.code());
         let mut desc = status.message().to_string();
-        if let Some(source) = std::error::Error::source(status) {
-            let mut causes = vec![desc];
-            let mut next = Some(source);
-            while let Some(cause) = next {
+        if std::error::Error::source(status).is_some() {
+            let mut texts = vec![desc];
+            for cause in causes(status) {
                 let text = cause.to_string();
-                if !causes.iter().any(|c| c.contains(&text)) {
-                    causes.push(text);
+                if !texts.iter().any(|t| t.contains(&text)) {
+                    texts.push(text);
                 }
-                next = cause.source();
             }
-            causes.retain(|c| !c.is_empty());
-            desc = format!("connection error: function runner {}: {}", self.address, causes.join(": "));
+            // tonic's transport error says only that.
+            texts.retain(|t| !t.is_empty() && t != "transport error");
+            desc = format!("connection error: function runner {}: {}", self.address, texts.join(": "));
         }
         format!("rpc error: code = {code} desc = {desc}")
     }
+}
+
+/// What `status` was made from, outermost first (none for a status the runner sent).
+fn causes(status: &Status) -> impl Iterator<Item = &(dyn std::error::Error + 'static)> {
+    std::iter::successors(std::error::Error::source(status), |cause| cause.source())
 }
 
 /// A step that ran and failed with `error`, as a failed gRPC call is recorded.
@@ -139,8 +151,10 @@ impl Runtime for GrpcRunner {
             return Err(RunError::NotFound);
         }
         let image = self.images.complete(&function.image);
-        let request =
-            wire::EvaluateFunctionRequest { resource_list: list.to_text().into_bytes(), image: image.clone() };
+        let request = wire::EvaluateFunctionRequest {
+            resource_list: list.to_text().into_bytes(),
+            image: image.clone(),
+        };
         let call = wire::evaluate(self.channel.clone(), self.max_message_size, self.timeout, request);
         let response = match self.handle.block_on(tokio::time::timeout(self.timeout, call)) {
             Err(_elapsed) => return Ok(failed(DEADLINE_EXCEEDED.to_string())),
@@ -148,7 +162,8 @@ impl Runtime for GrpcRunner {
             Ok(Ok(response)) => response,
         };
         if !response.log.is_empty() {
-            tracing::debug!(image = %image, bytes = response.log.len(), "the function logged to stderr (not reported)");
+            let bytes = response.log.len();
+            tracing::debug!(image = %image, bytes, "the function logged to stderr (not reported)");
         }
         let output = std::str::from_utf8(&response.resource_list)
             .map_err(|e| e.to_string())
@@ -160,6 +175,10 @@ impl Runtime for GrpcRunner {
             }
             Err(e) => Ok(failed(format!("the function runner's output is not a ResourceList: {e}"))),
         }
+    }
+
+    fn name(&self) -> &'static str {
+        "grpc"
     }
 }
 

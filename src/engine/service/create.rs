@@ -19,7 +19,7 @@ use super::{Caller, Engine, Found, files_of};
 use crate::cache::RepositoryCache;
 use crate::engine::metadata::UserMeta;
 use crate::engine::objects::RepoFacts;
-use crate::engine::render::{RenderRequest, render};
+use crate::engine::render::RenderRequest;
 use crate::engine::resources::validate_file_set;
 use crate::engine::tasks::clone::{CloneTarget, clone_package, raw_git_lock};
 use crate::engine::tasks::init::init_package;
@@ -218,8 +218,7 @@ impl Engine {
         }
         root.set_readiness_gates(&spec.readiness_gates);
         kptfile::write_root(&mut files, &root);
-        let rendered =
-            render(&files, self.functions.as_ref(), RenderRequest::Resources).map_err(&on_engine)?;
+        let rendered = self.render(files, RenderRequest::Resources).await.map_err(&on_engine)?;
         check_package_files(&rendered.files).map_err(&on_engine)?;
 
         if caller.dry_run {

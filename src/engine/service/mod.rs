@@ -19,6 +19,7 @@ mod create;
 mod delete;
 mod error;
 mod read;
+mod rendering;
 mod resources;
 mod update;
 mod upstream;
@@ -37,6 +38,7 @@ use super::Files;
 use super::metadata::{Metadata, UserMeta};
 use super::objects::{self, RepoFacts};
 use super::render::Functions;
+use super::render::grpc::FunctionRunner;
 use super::trylock::{TryLockGuard, TryLocks};
 use crate::cache::registry::{Registry, RegistryConfig};
 use crate::cache::watch::Watches;
@@ -74,6 +76,8 @@ pub(crate) struct EngineConfig {
     pub(crate) watches: Watches,
     /// `--default-image-prefix`.
     pub(crate) default_image_prefix: String,
+    /// `--function-runner`, when set: functions the builtins do not serve run there.
+    pub(crate) function_runner: Option<FunctionRunner>,
 }
 
 /// The package engine. Cheap to clone.
@@ -141,7 +145,7 @@ impl Engine {
             client: config.client,
             registry,
             locks: TryLocks::default(),
-            functions: Arc::new(Functions::builtins(&config.default_image_prefix)),
+            functions: Arc::new(functions(&config.default_image_prefix, config.function_runner.as_ref())),
             watches: config.watches,
             data_dir: config.data_dir,
             upstreams: Arc::default(),
@@ -269,6 +273,27 @@ impl Engine {
         busy: &str,
     ) -> Result<TryLockGuard> {
         self.locks.try_lock(key).ok_or_else(|| ServiceError::conflict(info, name, busy))
+    }
+}
+
+/// The runtimes of the engine's renders: the builtins, then the function runner when one is
+/// configured. A runner needs the async runtime the engine is built in; without one (a tool
+/// opening the server outside tokio) it is left out, with an error logged.
+fn functions(default_image_prefix: &str, runner: Option<&FunctionRunner>) -> Functions {
+    use super::render::grpc::GrpcRunner;
+    let Some(runner) = runner else { return Functions::builtins(default_image_prefix) };
+    let client = tokio::runtime::Handle::try_current()
+        .map_err(|e| e.to_string())
+        .and_then(|handle| GrpcRunner::new(runner, default_image_prefix, handle).map_err(|e| e.to_string()));
+    match client {
+        Ok(client) => {
+            tracing::info!(address = %runner.address, "functions the builtins do not serve go to the runner");
+            Functions::with_function_runner(default_image_prefix, client)
+        }
+        Err(e) => {
+            tracing::error!(address = %runner.address, error = %e, "the function runner cannot be used");
+            Functions::builtins(default_image_prefix)
+        }
     }
 }
 

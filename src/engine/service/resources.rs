@@ -12,7 +12,7 @@ use super::error::{Result, ServiceError};
 use super::update::{check_resource_version, render_task};
 use super::{Caller, Engine, Found};
 use crate::engine::EngineError;
-use crate::engine::render::{RENDER_FAILED_PREFIX, RenderRequest, render};
+use crate::engine::render::{RENDER_FAILED_PREFIX, RenderRequest};
 use crate::engine::resources::{to_files, validate_resources};
 use crate::engine::{Files, metadata::UserMeta};
 use crate::git::DraftContent;
@@ -58,7 +58,7 @@ impl Engine {
         let on_engine = ServiceError::on_engine("render", info, &name);
         validate_resources(&new.spec.resources).map_err(&on_engine)?;
         let files = to_files(&new.spec.resources);
-        let rendered = match render(&files, self.functions.as_ref(), RenderRequest::Resources) {
+        let rendered = match self.render(files, RenderRequest::Resources).await {
             Ok(rendered) => rendered,
             Err(EngineError::RenderFailed { message, status, failed }) => {
                 let push = found.meta.as_deref().map(UserMeta::of).is_some_and(|u| {

@@ -13,7 +13,7 @@ use super::error::{Result, ServiceError};
 use super::{Caller, Engine, Found, files_of};
 use crate::engine::lifecycle::{self, Transition};
 use crate::engine::metadata::UserMeta;
-use crate::engine::render::{RenderRequest, render};
+use crate::engine::render::RenderRequest;
 use crate::engine::{EngineError, kptfile, validate};
 use crate::git::DraftContent;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -143,8 +143,7 @@ impl Engine {
         root.set_readiness_gates(&new.spec.readiness_gates);
         root.replace_conditions(&new.status.conditions);
         kptfile::write_root(&mut files, &root);
-        let rendered =
-            render(&files, self.functions.as_ref(), RenderRequest::DraftUpdate).map_err(&on_engine)?;
+        let rendered = self.render(files, RenderRequest::DraftUpdate).await.map_err(&on_engine)?;
         if rendered.files == before {
             return Ok(());
         }

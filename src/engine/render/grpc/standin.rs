@@ -99,7 +99,8 @@ async fn evaluate(call: EvaluateFunctionRequest) -> Result<EvaluateFunctionRespo
     let echo = EvaluateFunctionResponse { resource_list: call.resource_list.clone(), log: Vec::new() };
     match call.image.as_str() {
         "example.com/fn/stamp:v1" => {
-            let text = String::from_utf8(call.resource_list).map_err(|e| Status::invalid_argument(e.to_string()))?;
+            let text =
+                String::from_utf8(call.resource_list).map_err(|e| Status::invalid_argument(e.to_string()))?;
             let mut list = ResourceList::parse(&text).map_err(|e| Status::invalid_argument(e.to_string()))?;
             for item in &mut list.items {
                 annotations::set(item, "example.com/stamped", "true")
@@ -112,7 +113,10 @@ async fn evaluate(call: EvaluateFunctionRequest) -> Result<EvaluateFunctionRespo
             let mut results = Node::sequence();
             results.push(result).map_err(|e| Status::internal(e.to_string()))?;
             list.results = Some(results);
-            Ok(EvaluateFunctionResponse { resource_list: list.to_text().into_bytes(), log: b"stamping".to_vec() })
+            Ok(EvaluateFunctionResponse {
+                resource_list: list.to_text().into_bytes(),
+                log: b"stamping".to_vec(),
+            })
         }
         "example.com/fn/fail:v1" => Err(Status::internal(
             "failed to evaluate function \"example.com/fn/fail:v1\" with structured results: [error]: bad \

@@ -84,20 +84,23 @@ async fn an_image_the_builtins_do_not_serve_runs_on_the_function_runner() {
     // As in Porch, the call's log is not reported.
     assert_eq!(step.stderr, "");
     assert_eq!(step.results.len(), 1);
-    assert_eq!((step.results[0].message.as_str(), step.results[0].severity.as_str()), ("stamped 2 resources", "info"));
+    assert_eq!(
+        (step.results[0].message.as_str(), step.results[0].severity.as_str()),
+        ("stamped 2 resources", "info")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn builtins_serve_their_pinned_images_first_and_floating_tags_go_to_the_runner() {
     let runner = StandIn::start().await;
     let functions = functions(&runner.address, Duration::from_secs(10));
-    let input = package(&["set-namespace:v0.4", "set-namespace", "gcr.io/kpt-fn/set-namespace:v0.4"]);
+    let input = package(&["set-namespace:v0.4", "set-namespace", "example.com/fn/set-namespace:v0.4"]);
     let out = render_blocking(input, &functions).await.unwrap();
     assert!(text(&out.files, "deployment.yaml").contains("namespace: prod"));
     // The builtin ran the pinned tag; the runner was asked for the completed names of the others.
     assert_eq!(
         runner.images(),
-        ["ghcr.io/kptdev/krm-functions-catalog/set-namespace:latest", "gcr.io/kpt-fn/set-namespace:v0.4"]
+        ["ghcr.io/kptdev/krm-functions-catalog/set-namespace:latest", "example.com/fn/set-namespace:v0.4"]
     );
     let images: Vec<_> = out.status.result.items.iter().map(|i| i.image.as_str()).collect();
     assert_eq!(
@@ -105,7 +108,7 @@ async fn builtins_serve_their_pinned_images_first_and_floating_tags_go_to_the_ru
         [
             "ghcr.io/kptdev/krm-functions-catalog/set-namespace:v0.4",
             "ghcr.io/kptdev/krm-functions-catalog/set-namespace:latest",
-            "gcr.io/kpt-fn/set-namespace:v0.4"
+            "example.com/fn/set-namespace:v0.4"
         ]
     );
     assert!(!out.status.result.items[0].results.is_empty(), "the builtin's results");
@@ -123,7 +126,10 @@ async fn a_function_that_fails_on_the_runner_fails_the_render_with_the_rpc_error
     assert_eq!(status.result.exit_code, 1);
     let step = &status.result.items[0];
     // A step that ran and exited 1, with no results (kptdev/kpt#3628).
-    assert_eq!((step.image.as_str(), step.exit_code, step.stderr.as_str()), ("example.com/fn/fail:v1", 1, ""));
+    assert_eq!(
+        (step.image.as_str(), step.exit_code, step.stderr.as_str()),
+        ("example.com/fn/fail:v1", 1, "")
+    );
     assert!(step.results.is_empty());
     assert_eq!(failed["deployment.yaml"], DEPLOYMENT.as_bytes());
     assert!(text(&failed, "Kptfile").contains("reason: RenderFailed"));
@@ -150,7 +156,10 @@ async fn exec_steps_are_not_sent_to_the_runner() {
     let runner = StandIn::start().await;
     let functions = functions(&runner.address, Duration::from_secs(10));
     let (message, status, _) = failure(render_blocking(package(&["exec: ./fn"]), &functions).await);
-    assert!(message.ends_with("must run with `--allow-exec` option to allow running function binaries"), "{message}");
+    assert!(
+        message.ends_with("must run with `--allow-exec` option to allow running function binaries"),
+        "{message}"
+    );
     assert!(status.result.items.is_empty());
     assert!(runner.images().is_empty());
 }
@@ -170,6 +179,7 @@ async fn an_unreachable_runner_is_named_in_the_failure() {
          function runner {address}: "
     );
     assert!(message.contains(&expected), "{message}");
+    assert!(message.ends_with("tcp connect error: Connection refused (os error 111)"), "{message}");
     assert_eq!(status.result.items[0].exit_code, 1);
 }
 
