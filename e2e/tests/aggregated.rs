@@ -357,11 +357,20 @@ fn kube_controller_manager_collects_a_revision_whose_owner_is_deleted() -> Resul
         // until the next change: make one, as installing any CRD would.
         println!("nudging the garbage collector with a CRD: {name} was not collected in 75 s");
         let _nudge = NudgeCrd::create(setup)?;
-        gone = wait_until(std::time::Duration::from_secs(120), collected);
+        // Its retries of the revision back off exponentially (5 ms doubling, up to 1000 s): after a
+        // minute of failures the next one may be minutes away.
+        gone = wait_until(std::time::Duration::from_secs(300), collected);
     }
+    let mentions = std::fs::read_to_string(setup.plane().log_dir().join("kube-controller-manager.log"))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains("new-owned") || l.contains("garbagecollector"))
+        .collect::<Vec<_>>()
+        .join("\n");
     assert!(
         gone.is_some(),
-        "the garbage collector did not delete {name}; kube-controller-manager log:\n{}\nporch-server log:\n{}",
+        "the garbage collector did not delete {name}; its kube-controller-manager lines:\n{mentions}\n\
+         kube-controller-manager log:\n{}\nporch-server log:\n{}",
         setup.plane().log_tail(40),
         setup.server_logs()
     );
