@@ -93,7 +93,7 @@
 //! annotated items and writes items back into files (unchanged files keep their exact text,
 //! emptied ones are deleted, new resources get kyaml's `<kind>_<name>.yaml`).
 //! [`comments`] copies the comments of one version of a resource into another where they are
-//! empty (how kpt restores what a function dropped).
+//! empty, and [`order`] its key order (how kpt restores what a function dropped).
 
 pub mod annotations;
 pub mod comments;
@@ -104,6 +104,7 @@ mod error;
 mod json;
 mod json_text;
 mod node;
+pub mod order;
 pub mod package;
 mod parse;
 pub mod path;

@@ -48,6 +48,10 @@ impl Runtime for Builtins {
         Ok(Exit { code: outcome.exit_code, stderr: String::new(), error })
     }
 
+    fn keeps_comments(&self) -> bool {
+        true
+    }
+
     fn name(&self) -> &'static str {
         "builtin"
     }

@@ -23,5 +23,6 @@ pub(crate) fn function(image: &str, runtime: &'static str, elapsed: Duration) {
     let name = image.rsplit('/').next().unwrap_or_default();
     let name = name.split(['@', ':']).next().unwrap_or_default();
     let function = if image.is_empty() { "exec".to_string() } else { name.to_string() };
-    metrics::histogram!(FUNCTION_DURATION, "function" => function, "runtime" => runtime).record(elapsed.as_secs_f64());
+    metrics::histogram!(FUNCTION_DURATION, "function" => function, "runtime" => runtime)
+        .record(elapsed.as_secs_f64());
 }

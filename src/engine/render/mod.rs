@@ -8,6 +8,7 @@
 //!   `functionConfig`; [`select`]: `selectors` / `exclude`; [`checks`]: KRM-ness and the path
 //!   invariants of a function's output; [`krmignore`]: files kpt does not read;
 //! - [`runtime`]: function runtimes tried in order; [`builtins`]: the functions built in;
+//!   [`restore`]: comments and key order restored after a runtime that rewrites resources;
 //!   [`grpc`]: Porch's function runner (`--function-runner`);
 //! - [`status`]: what a render reports; [`metrics`]: render and function durations.
 //!
@@ -24,6 +25,7 @@ mod hydrate;
 mod krmignore;
 mod metrics;
 pub(crate) mod pipeline;
+mod restore;
 pub(crate) mod runtime;
 mod select;
 mod status;

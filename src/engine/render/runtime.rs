@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use porch_functions::ResourceList;
 
-use super::metrics;
 use super::pipeline::PipelineFunction;
+use super::{metrics, restore};
 
 /// How a function run ended, when it ran.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -37,6 +37,12 @@ pub(crate) trait Runtime: Send + Sync + std::fmt::Debug {
     /// used when the exit code is 0.
     fn run(&self, function: &PipelineFunction, list: &mut ResourceList) -> Result<Exit, RunError>;
 
+    /// Whether the runtime edits resources in place, keeping their comments and key order
+    /// (else kpt's restoration by id runs around it, see `restore`).
+    fn keeps_comments(&self) -> bool {
+        false
+    }
+
     /// The runtime's name in metrics (`builtin`, `grpc`, `exec`).
     fn name(&self) -> &'static str {
         "other"
@@ -60,7 +66,7 @@ impl Runtime for Runtimes {
     fn run(&self, function: &PipelineFunction, list: &mut ResourceList) -> Result<Exit, RunError> {
         for runtime in &self.runtimes {
             let started = Instant::now();
-            match runtime.run(function, list) {
+            match restore::run(runtime.as_ref(), function, list) {
                 Err(RunError::NotFound) => continue,
                 other => {
                     metrics::function(&function.image, runtime.name(), started.elapsed());
