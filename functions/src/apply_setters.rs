@@ -39,8 +39,9 @@ use std::sync::LazyLock;
 use porch_krm::{Content, Node, Style, annotations};
 use regex::Regex;
 
-use crate::object;
-use crate::result::{FieldRef, FileRef, FnResult, Severity};
+use crate::go::go_quote;
+use crate::object::{self, data};
+use crate::result::{FieldRef, FileRef, FnResult, Severity, trim_dot};
 use crate::{Function, Outcome};
 
 /// The comment that marks a field, before its pattern.
@@ -94,23 +95,6 @@ impl ApplySetters {
         }
         Ok(walk.results)
     }
-}
-
-/// The string entries of the config's `data`, as kyaml's `GetDataMap` reads them (null and
-/// non-scalar values are empty; a repeated key keeps its first place and its last value).
-pub(crate) fn data(config: Option<&Node>) -> Vec<(String, String)> {
-    let text =
-        |n: &Node| if n.is_null() { String::new() } else { n.as_str().unwrap_or_default().to_string() };
-    let mut out: Vec<(String, String)> = Vec::new();
-    let pairs = config.and_then(|c| c.get("data")).and_then(Node::as_mapping);
-    for pair in pairs.into_iter().flatten() {
-        let (key, value) = (text(&pair.key), text(&pair.value));
-        match out.iter_mut().find(|(k, _)| *k == key) {
-            Some(entry) => entry.1 = value,
-            None => out.push((key, value)),
-        }
-    }
-    out
 }
 
 /// One walk over the items.
@@ -225,11 +209,6 @@ impl Walk<'_> {
     }
 }
 
-/// A walk path as the catalog reports it: without its first leading dot.
-pub(crate) fn trim_dot(path: &str) -> String {
-    path.strip_prefix('.').unwrap_or(path).to_string()
-}
-
 /// The pattern of a `# kpt-set: ` comment (trimmed), or empty.
 fn pattern_of(comment: &str) -> &str {
     comment.strip_prefix(MARKER).map(str::trim).unwrap_or_default()
@@ -282,44 +261,4 @@ fn parse_list(text: &str) -> Option<Vec<Node>> {
         Content::Sequence(items) => Some(items),
         _ => None,
     }
-}
-
-/// A string as Go's `%q` writes it: double-quoted, with `"` and `\` escaped, and control and
-/// invisible characters as `\n`, `\t`, `\x..`, `\u....`.
-pub(crate) fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if !printable(c) => {
-                let code = c as u32;
-                if code < 0x10000 {
-                    out.push_str(&format!("\\u{code:04x}"));
-                } else {
-                    out.push_str(&format!("\\U{code:08x}"));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// Go's `unicode.IsPrint` for the characters that matter in messages: not a control, not a
-/// space other than ' ', not an invisible format character.
-fn printable(c: char) -> bool {
-    !(c.is_control()
-        || (c.is_whitespace() && c != ' ')
-        || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}'))
 }

@@ -118,7 +118,9 @@ fn starlark(tag: &str) -> Option<Box<dyn Function>> {
     use crate::starlark::{Starlark, Version};
     let version = match tag {
         "v0.4" | "v0.4.3" | "v0.5.0" => Version::V0_4,
-        "v0.5" | "v0.5.1" | "v0.5.2" | "v0.5.3" | "v0.5.4" | "v0.5.5" | "latest" | "unstable" => Version::V0_5_1,
+        "v0.5" | "v0.5.1" | "v0.5.2" | "v0.5.3" | "v0.5.4" | "v0.5.5" | "latest" | "unstable" => {
+            Version::V0_5_1
+        }
         _ => return None,
     };
     Some(Box::new(Starlark::new(version)))

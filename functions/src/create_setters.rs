@@ -37,8 +37,10 @@
 
 use porch_krm::{Content, Node, Pair, Style, annotations};
 
-use crate::apply_setters::{data, go_quote, trim_dot};
+use crate::go::go_quote;
 use crate::object;
+use crate::object::data;
+use crate::result::trim_dot;
 use crate::result::{FieldRef, FileRef, FnResult, Severity};
 use crate::{Function, Outcome};
 

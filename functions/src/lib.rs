@@ -27,6 +27,7 @@ pub mod apply_setters;
 pub mod catalog;
 pub mod create_setters;
 pub mod ensure_name_substring;
+mod go;
 pub mod labels;
 pub mod object;
 pub mod remove_local_config_resources;

@@ -172,3 +172,20 @@ fn parse_identifier(text: &str) -> Option<Identity> {
         name: name.into(),
     })
 }
+
+/// The string entries of the config's `data`, as kyaml's `GetDataMap` reads them (null and
+/// non-scalar values are empty; a repeated key keeps its first place and its last value).
+pub(crate) fn data(config: Option<&Node>) -> Vec<(String, String)> {
+    let text =
+        |n: &Node| if n.is_null() { String::new() } else { n.as_str().unwrap_or_default().to_string() };
+    let mut out: Vec<(String, String)> = Vec::new();
+    let pairs = config.and_then(|c| c.get("data")).and_then(Node::as_mapping);
+    for pair in pairs.into_iter().flatten() {
+        let (key, value) = (text(&pair.key), text(&pair.value));
+        match out.iter_mut().find(|(k, _)| *k == key) {
+            Some(entry) => entry.1 = value,
+            None => out.push((key, value)),
+        }
+    }
+    out
+}

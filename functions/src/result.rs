@@ -186,3 +186,8 @@ pub fn record(list: &mut ResourceList, results: &[FnResult]) {
         let _ = node.push(result.to_node());
     }
 }
+
+/// A walk path as the catalog reports it: without its first leading dot.
+pub(crate) fn trim_dot(path: &str) -> String {
+    path.strip_prefix('.').unwrap_or(path).to_string()
+}

@@ -6,6 +6,7 @@
 
 use porch_krm::{Node, NodeKind, ScalarType};
 
+use crate::go;
 use crate::set_image::fieldspec::FieldSpec;
 
 const API_VERSION: &str = "fn.kpt.dev/v1alpha1";
@@ -187,7 +188,8 @@ fn own_kind(config: &Node, out: &mut Config) -> Result<Specs, String> {
     let mut fields = None;
     let mut legacy = None;
     let mut first_error: Option<String> = None;
-    for (name, value) in json_fields(config, &["additionalNameFields", "editMode", "fieldSpecs", "substring"])
+    for (name, value) in
+        go::struct_fields(config, &["additionalNameFields", "editMode", "fieldSpecs", "substring"])
     {
         let result = match name {
             "substring" => string_field(value, "substring", "string").map(|s| out.substring = s),
@@ -245,7 +247,7 @@ fn field_spec(item: &Node, field: &str) -> Result<FieldSpec, String> {
         _ => return Err(type_error(item, KIND, field, "types.FieldSpec")),
     }
     let mut first_error = None;
-    for (name, value) in json_fields(item, &["create", "group", "kind", "path", "version"]) {
+    for (name, value) in go::struct_fields(item, &["create", "group", "kind", "path", "version"]) {
         let at = format!("{field}.{name}");
         let result = if name == "create" {
             match (json_kind(value), value.as_str()) {
@@ -296,7 +298,10 @@ fn string_value(value: &Node) -> Option<String> {
     }
 }
 
-/// What `encoding/json` calls a value that `sigs.k8s.io/yaml` (YAML 1.1) made.
+/// What `encoding/json` calls a value that `sigs.k8s.io/yaml` (YAML 1.1) made, as this port
+/// approximates it: YAML 1.1's word booleans over the YAML 1.2 core types. Not
+/// [`go::yaml11`], which resolves more of YAML 1.1 (`1_000`, `0b1` numbers, tags): kept apart so
+/// ensure-name-substring's type errors stay as they are.
 fn json_kind(node: &Node) -> &'static str {
     match node.kind() {
         NodeKind::Mapping => "object",
@@ -335,29 +340,5 @@ fn json_kind(node: &Node) -> &'static str {
 
 /// `encoding/json`'s type error.
 fn type_error(node: &Node, strukt: &str, field: &str, go_type: &str) -> String {
-    format!(
-        "json: cannot unmarshal {} into Go struct field {strukt}.{field} of type {go_type}",
-        json_kind(node)
-    )
-}
-
-/// A mapping's pairs in key order, matched to `names` as `encoding/json` matches fields.
-fn json_fields<'a>(node: &'a Node, names: &[&'static str]) -> Vec<(&'static str, &'a Node)> {
-    let mut pairs: Vec<(&str, &Node)> = node
-        .as_mapping()
-        .into_iter()
-        .flatten()
-        .map(|p| (p.key.as_str().unwrap_or_default(), &p.value))
-        .collect();
-    pairs.sort_by_key(|(k, _)| *k);
-    pairs
-        .into_iter()
-        .filter_map(|(key, value)| {
-            let name = names
-                .iter()
-                .find(|n| **n == key)
-                .or_else(|| names.iter().find(|n| n.eq_ignore_ascii_case(key)));
-            name.map(|n| (*n, value))
-        })
-        .collect()
+    go::type_error(json_kind(node), strukt, field, go_type)
 }

@@ -22,9 +22,8 @@ use std::fmt;
 use porch_krm::{Node, NodeKind, ResourceList};
 
 use super::field_specs::{FieldSpec, Row, group_version};
-use super::go::{self, Json};
 use super::{CONFIG_API_VERSION, yaml_text};
-use crate::apply_setters::go_quote;
+use crate::go::{self, Json};
 use crate::result::{FnResult, Severity};
 use crate::{Outcome, object, scope};
 
@@ -130,7 +129,7 @@ impl Transformer {
         if let Some(e) = first_error {
             return Err(format!(
                 "failed to unmarshal config {}: error unmarshaling JSON: while decoding JSON: {e}",
-                go_quote(&yaml_text(config))
+                go::go_quote(&yaml_text(config))
             ));
         }
         if additional.is_some() && field_specs.is_some() {

@@ -12,7 +12,6 @@
 //! it was.
 
 mod field_specs;
-mod go;
 mod kustomize;
 mod sdk;
 pub mod set_annotations;

@@ -38,9 +38,9 @@ use std::collections::BTreeMap;
 use porch_krm::{Node, NodeKind, ResourceList};
 
 use super::field_specs::COMMON_LABELS;
-use super::go::{self, Json};
 use super::kustomize::Transformer;
 use super::sdk::{self, Gvk, Origin};
+use crate::go::{self, Json};
 use crate::result::{FnResult, Severity};
 use crate::{Function, Outcome, object};
 
@@ -203,15 +203,8 @@ fn read_config(config: &Node) -> Result<Option<BTreeMap<String, String>>, String
 /// `labels` decoded by `encoding/json` into a `map[string]string`: strings (and nulls, as
 /// empty) only; the first other value in key order is the error.
 fn decode_labels(labels: &Node) -> Result<BTreeMap<String, String>, String> {
-    let mut pairs: Vec<(&str, &Node)> = labels
-        .as_mapping()
-        .into_iter()
-        .flatten()
-        .map(|p| (p.key.as_str().unwrap_or_default(), &p.value))
-        .collect();
-    pairs.sort_by_key(|(k, _)| *k);
     let mut map = BTreeMap::new();
-    for (key, value) in pairs {
+    for (key, value) in go::sorted_pairs(labels) {
         match go::yaml12(value) {
             Json::String(s) => map.insert(key.to_string(), s),
             Json::Null => map.insert(key.to_string(), String::new()),

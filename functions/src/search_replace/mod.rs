@@ -43,7 +43,7 @@ mod walk;
 use porch_krm::{Node, ResourceList};
 use regex::Regex;
 
-use crate::apply_setters::go_quote;
+use crate::go::go_quote;
 use crate::result::{FieldRef, FileRef, FnResult, Severity};
 use crate::{Function, Outcome, object};
 
@@ -144,7 +144,7 @@ impl SearchReplace {
 
     /// The configuration, checked as the version checks it.
     fn config(&self, config: Option<&Node>) -> Result<Config, String> {
-        let data = crate::apply_setters::data(config);
+        let data = crate::object::data(config);
         let known: &[&str] = match self.version {
             Version::V0_1_0 => &[],
             Version::V0_1_1 => &[BY_VALUE, BY_VALUE_REGEX, BY_PATH, PUT_VALUE, PUT_COMMENT],

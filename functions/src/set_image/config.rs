@@ -2,11 +2,11 @@
 //! `data` is decoded by go-yaml (any scalar's text makes a string), or `fn.kpt.dev/v1alpha1
 //! SetImage` decoded through JSON (a string field takes only a string or null).
 
-use porch_krm::{Node, NodeKind, ScalarType};
+use porch_krm::{Node, NodeKind};
 
 use super::Version;
 use super::fieldspec::FieldSpec;
-use crate::object;
+use crate::{go, object};
 
 const WRONG_KIND: &str = "`functionConfig` must be a `ConfigMap` or `SetImage`";
 
@@ -102,47 +102,12 @@ fn config_map(config: &Node, version: Version) -> Result<Config, String> {
 
 /// What `encoding/json` calls a YAML value (go-yaml v3 types).
 fn json_kind(node: &Node) -> &'static str {
-    match node.kind() {
-        NodeKind::Mapping => "object",
-        NodeKind::Sequence => "array",
-        NodeKind::Alias => "null",
-        NodeKind::Scalar => match node.scalar_type() {
-            Some(ScalarType::Null) => "null",
-            Some(ScalarType::Bool) => "bool",
-            Some(ScalarType::Int | ScalarType::Float) => "number",
-            _ => "string",
-        },
-    }
+    go::yaml12(node).kind()
 }
 
 /// `encoding/json`'s type error.
 fn type_error(node: &Node, strukt: &str, field: &str, go_type: &str) -> String {
-    format!(
-        "json: cannot unmarshal {} into Go struct field {strukt}.{field} of type {go_type}",
-        json_kind(node)
-    )
-}
-
-/// A mapping's pairs in key order (JSON objects from Go maps are sorted), matched to `names`
-/// as `encoding/json` matches fields (exactly, else ignoring ASCII case).
-fn fields<'a>(node: &'a Node, names: &[&'static str]) -> Vec<(&'static str, &'a Node)> {
-    let mut pairs: Vec<(&str, &Node)> = node
-        .as_mapping()
-        .into_iter()
-        .flatten()
-        .map(|p| (p.key.as_str().unwrap_or_default(), &p.value))
-        .collect();
-    pairs.sort_by_key(|(k, _)| *k);
-    pairs
-        .into_iter()
-        .filter_map(|(key, value)| {
-            let name = names
-                .iter()
-                .find(|n| **n == key)
-                .or_else(|| names.iter().find(|n| n.eq_ignore_ascii_case(key)));
-            name.map(|n| (*n, value))
-        })
-        .collect()
+    go::type_error(json_kind(node), strukt, field, go_type)
 }
 
 /// A Go `string` field through JSON.
@@ -163,11 +128,11 @@ fn set_image(config: &Node) -> Result<Config, String> {
             first_error.get_or_insert(e);
         }
     };
-    for (name, value) in fields(config, &["additionalImageFields", "image"]) {
+    for (name, value) in go::struct_fields(config, &["additionalImageFields", "image"]) {
         match (name, json_kind(value)) {
             (_, "null") => {}
             ("image", "object") => {
-                for (field, v) in fields(value, &["digest", "name", "newName", "newTag"]) {
+                for (field, v) in go::struct_fields(value, &["digest", "name", "newName", "newTag"]) {
                     let target = match field {
                         "name" => &mut out.image.name,
                         "newName" => &mut out.image.new_name,
@@ -198,7 +163,7 @@ fn field_spec(item: &Node) -> Result<FieldSpec, String> {
         _ => return Err(type_error(item, "SetImage", "additionalImageFields", "types.FieldSpec")),
     }
     let mut first_error = None;
-    for (name, value) in fields(item, &["create", "group", "kind", "path", "version"]) {
+    for (name, value) in go::struct_fields(item, &["create", "group", "kind", "path", "version"]) {
         let field = format!("additionalImageFields.{name}");
         let result = match name {
             "create" => match json_kind(value) {

@@ -17,6 +17,8 @@ use std::collections::HashMap;
 
 use porch_krm::{Content, Node, Number, Pair, ScalarType, Style, parse_number};
 
+use crate::go::format_float64;
+
 /// Aliases are expanded at most this deep.
 const MAX_DEPTH: usize = 64;
 /// Nodes made by expanding aliases, at most (beyond, as go-yaml refuses it: excessive aliasing).
@@ -130,61 +132,10 @@ fn scalar(node: &Node, text: &str) -> Result<Node, String> {
                 None => return Ok(Node::string(text)),
             };
             if !value.is_finite() {
-                return Err(format!("json: unsupported value: {}", go_g(value)));
+                return Err(format!("json: unsupported value: {}", format_float64(value)));
             }
-            Node::scalar(go_g(value), Style::Plain)
+            Node::scalar(format_float64(value), Style::Plain)
         }
         _ => Node::string(text),
     })
-}
-
-/// Go's `strconv.FormatFloat(f, 'g', -1, 64)`: the shortest digits that read back as `f`, in
-/// `%e` form when the decimal exponent is below -4 or at least 6.
-pub(super) fn go_g(f: f64) -> String {
-    if f.is_nan() {
-        return "NaN".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "+Inf".into() } else { "-Inf".into() };
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() { "-0".into() } else { "0".into() };
-    }
-    let sci = format!("{f:e}");
-    let (sign, sci) = sci.strip_prefix('-').map_or(("", sci.as_str()), |s| ("-", s));
-    let (mantissa, exponent) = sci.split_once('e').unwrap_or((sci, "0"));
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    if !(-4..6).contains(&exponent) {
-        let fraction = if digits.len() > 1 { format!(".{}", &digits[1..]) } else { String::new() };
-        let exp_sign = if exponent < 0 { '-' } else { '+' };
-        return format!("{sign}{}{fraction}e{exp_sign}{:02}", &digits[..1], exponent.unsigned_abs());
-    }
-    let point = usize::try_from(exponent + 1).unwrap_or(0);
-    if exponent < 0 {
-        let zeros = "0".repeat(usize::try_from(-exponent - 1).unwrap_or(0));
-        format!("{sign}0.{zeros}{digits}")
-    } else if digits.len() <= point {
-        format!("{sign}{digits}{}", "0".repeat(point - digits.len()))
-    } else {
-        format!("{sign}{}.{}", &digits[..point], &digits[point..])
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::go_g;
-
-    #[test]
-    fn floats_are_written_as_go_writes_them() {
-        assert_eq!(go_g(3.0), "3");
-        assert_eq!(go_g(0.5), "0.5");
-        assert_eq!(go_g(123456.0), "123456");
-        assert_eq!(go_g(1_000_000.0), "1e+06");
-        assert_eq!(go_g(1234567.0), "1.234567e+06");
-        assert_eq!(go_g(0.0001), "0.0001");
-        assert_eq!(go_g(0.00001), "1e-05");
-        assert_eq!(go_g(-2.5), "-2.5");
-        assert_eq!(go_g(1e21), "1e+21");
-    }
 }

@@ -1,13 +1,14 @@
-//! Go behaviour the catalog's configuration reading and messages depend on: how a YAML value
-//! reaches a typed Go field through JSON (`sigs.k8s.io/yaml` reading YAML 1.1 and making
-//! numbers and booleans strings where a string is expected; kyaml reading YAML 1.2 and not),
-//! and `encoding/json`'s type errors.
+//! Go behaviour the catalog functions' configuration reading and messages depend on, shared by
+//! all of them: how a YAML value reaches a typed Go field through JSON (`sigs.k8s.io/yaml`
+//! reading YAML 1.1 and making numbers and booleans strings where a string is expected; kyaml
+//! reading YAML 1.2 and not), how `encoding/json` matches fields and words its type errors, and
+//! how Go writes floats (`strconv.FormatFloat`) and quoted strings (`%q`).
 
 use porch_krm::{Node, NodeKind, ScalarType, Style};
 
 /// A YAML value as JSON sees it.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Json {
+pub(crate) enum Json {
     /// `null`.
     Null,
     /// A string.
@@ -24,7 +25,7 @@ pub(super) enum Json {
 
 impl Json {
     /// What `encoding/json` calls the value in a type error.
-    pub(super) fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Self::Null => "null",
             Self::String(_) => "string",
@@ -38,7 +39,7 @@ impl Json {
     /// The value as a Go `string` field gets it from `sigs.k8s.io/yaml`, which makes numbers
     /// and booleans strings first: `None` for null (the field keeps its zero value), the
     /// value's JSON kind when it cannot be a string.
-    pub(super) fn coerced_string(self) -> Result<Option<String>, &'static str> {
+    pub(crate) fn coerced_string(self) -> Result<Option<String>, &'static str> {
         match self {
             Self::Null => Ok(None),
             Self::String(s) | Self::Number(s) => Ok(Some(s)),
@@ -50,8 +51,35 @@ impl Json {
 
 /// `encoding/json`'s message for a value of JSON kind `value` that field `field` of struct
 /// `strukt` (of Go type `go_type`) cannot hold.
-pub(super) fn type_error(value: &str, strukt: &str, field: &str, go_type: &str) -> String {
+pub(crate) fn type_error(value: &str, strukt: &str, field: &str, go_type: &str) -> String {
     format!("json: cannot unmarshal {value} into Go struct field {strukt}.{field} of type {go_type}")
+}
+
+/// A mapping's pairs in key order (a JSON object made from a Go map has its keys sorted).
+pub(crate) fn sorted_pairs(node: &Node) -> Vec<(&str, &Node)> {
+    let mut pairs: Vec<(&str, &Node)> = node
+        .as_mapping()
+        .into_iter()
+        .flatten()
+        .map(|p| (p.key.as_str().unwrap_or_default(), &p.value))
+        .collect();
+    pairs.sort_by_key(|(k, _)| *k);
+    pairs
+}
+
+/// A mapping's pairs in key order, matched to the struct fields `names` as `encoding/json`
+/// matches them (exactly, else ignoring ASCII case); pairs of no field are left out.
+pub(crate) fn struct_fields<'a>(node: &'a Node, names: &[&'static str]) -> Vec<(&'static str, &'a Node)> {
+    sorted_pairs(node)
+        .into_iter()
+        .filter_map(|(key, value)| {
+            let name = names
+                .iter()
+                .find(|n| **n == key)
+                .or_else(|| names.iter().find(|n| n.eq_ignore_ascii_case(key)));
+            name.map(|n| (*n, value))
+        })
+        .collect()
 }
 
 /// Whether a scalar is a string by its tag or its quoting.
@@ -62,7 +90,7 @@ fn tagged_or_quoted_string(node: &Node) -> bool {
 /// A value as `sigs.k8s.io/yaml` reads it: go-yaml v2, YAML 1.1 (`yes`, `on`, `0777` octal,
 /// `1_000`), numbers written as Go's `strconv` writes the `int`, `uint64` or `float64` it
 /// made (floats as float32 `%g`).
-pub(super) fn yaml11(node: &Node) -> Json {
+pub(crate) fn yaml11(node: &Node) -> Json {
     match node.kind() {
         NodeKind::Mapping => Json::Object,
         NodeKind::Sequence => Json::Array,
@@ -85,14 +113,15 @@ fn resolve11(text: &str) -> Json {
             return Json::Bool(false);
         }
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return Json::Number(float32_g(f64::INFINITY));
+            return Json::Number(format_float32(f64::INFINITY));
         }
-        "-.inf" | "-.Inf" | "-.INF" => return Json::Number(float32_g(f64::NEG_INFINITY)),
-        ".nan" | ".NaN" | ".NAN" => return Json::Number(float32_g(f64::NAN)),
+        "-.inf" | "-.Inf" | "-.INF" => return Json::Number(format_float32(f64::NEG_INFINITY)),
+        ".nan" | ".NaN" | ".NAN" => return Json::Number(format_float32(f64::NAN)),
         _ => {}
     }
     // Go's ParseFloat fails on overflow (where Rust's gives an infinity).
-    let float = |s: &str| s.parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| Json::Number(float32_g(f)));
+    let float =
+        |s: &str| s.parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| Json::Number(format_float32(f)));
     let number = match text.as_bytes()[0] {
         b'.' => float(text),
         b'0'..=b'9' | b'+' | b'-' => {
@@ -153,23 +182,38 @@ fn float_syntax(s: &str) -> bool {
     mantissa_ok && exponent_ok
 }
 
+/// Go's `strconv.FormatFloat(f, 'g', -1, 64)`: the shortest digits that read back as `f`, in
+/// `%e` form when the decimal exponent is below -4 or at least 6.
+pub(crate) fn format_float64(f: f64) -> String {
+    special_float(f).unwrap_or_else(|| g_from_exponential(&format!("{f:e}")))
+}
+
 /// Go's `strconv.FormatFloat(f, 'g', -1, 32)`: the shortest digits that read back as the same
 /// float32, in `%e` form when the exponent is below -4 or at least 6.
-fn float32_g(f: f64) -> String {
+pub(crate) fn format_float32(f: f64) -> String {
     #[allow(clippy::cast_possible_truncation)] // float32 precision is the point
     let f = f as f32;
+    special_float(f64::from(f)).unwrap_or_else(|| g_from_exponential(&format!("{f:e}")))
+}
+
+/// How Go writes NaN, the infinities and the zeros.
+fn special_float(f: f64) -> Option<String> {
     if f.is_nan() {
-        return "NaN".into();
+        return Some("NaN".into());
     }
     if f.is_infinite() {
-        return if f > 0.0 { "+Inf".into() } else { "-Inf".into() };
+        return Some(if f > 0.0 { "+Inf".into() } else { "-Inf".into() });
     }
     if f == 0.0 {
-        return if f.is_sign_negative() { "-0".into() } else { "0".into() };
+        return Some(if f.is_sign_negative() { "-0".into() } else { "0".into() });
     }
-    // Rust writes the same shortest digits: `-1.2345e-7`.
-    let sci = format!("{f:e}");
-    let (sign, sci) = sci.strip_prefix('-').map_or(("", sci.as_str()), |s| ("-", s));
+    None
+}
+
+/// `%g` of a finite non-zero float from Rust's `{:e}` of it, which has the same shortest
+/// digits: `-1.2345e-7`.
+fn g_from_exponential(sci: &str) -> String {
+    let (sign, sci) = sci.strip_prefix('-').map_or(("", sci), |s| ("-", s));
     let (mantissa, exponent) = sci.split_once('e').unwrap_or((sci, "0"));
     let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
     let exponent: i32 = exponent.parse().unwrap_or(0);
@@ -191,7 +235,7 @@ fn float32_g(f: f64) -> String {
 
 /// A value as kyaml's `MarshalJSON` gives it to `encoding/json`: go-yaml v3 types (YAML 1.2
 /// core; timestamps stay strings), no conversion.
-pub(super) fn yaml12(node: &Node) -> Json {
+pub(crate) fn yaml12(node: &Node) -> Json {
     match node.kind() {
         NodeKind::Mapping => Json::Object,
         NodeKind::Sequence => Json::Array,
@@ -206,6 +250,46 @@ pub(super) fn yaml12(node: &Node) -> Json {
             }
         }
     }
+}
+
+/// A string as Go's `%q` writes it: double-quoted, with `"` and `\` escaped, and control and
+/// invisible characters as `\n`, `\t`, `\x..`, `\u....`.
+pub(crate) fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{b}' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if !printable(c) => {
+                let code = c as u32;
+                if code < 0x10000 {
+                    out.push_str(&format!("\\u{code:04x}"));
+                } else {
+                    out.push_str(&format!("\\U{code:08x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Go's `unicode.IsPrint` for the characters that matter in messages: not a control, not a
+/// space other than ' ', not an invisible format character.
+fn printable(c: char) -> bool {
+    !(c.is_control()
+        || (c.is_whitespace() && c != ' ')
+        || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}'))
 }
 
 #[cfg(test)]
@@ -240,5 +324,18 @@ mod tests {
         assert_eq!(plain("2021-01-01"), Json::String("2021-01-01".into()));
         assert_eq!(plain("1.2.3"), Json::String("1.2.3".into()));
         assert_eq!(plain("orange"), Json::String("orange".into()));
+    }
+
+    #[test]
+    fn floats_are_written_as_go_writes_them() {
+        assert_eq!(format_float64(3.0), "3");
+        assert_eq!(format_float64(0.5), "0.5");
+        assert_eq!(format_float64(123456.0), "123456");
+        assert_eq!(format_float64(1_000_000.0), "1e+06");
+        assert_eq!(format_float64(1234567.0), "1.234567e+06");
+        assert_eq!(format_float64(0.0001), "0.0001");
+        assert_eq!(format_float64(0.00001), "1e-05");
+        assert_eq!(format_float64(-2.5), "-2.5");
+        assert_eq!(format_float64(1e21), "1e+21");
     }
 }
