@@ -28,6 +28,7 @@ pub mod catalog;
 pub mod create_setters;
 pub mod ensure_name_substring;
 mod go;
+mod kustomize;
 pub mod labels;
 pub mod object;
 pub mod remove_local_config_resources;

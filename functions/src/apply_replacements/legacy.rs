@@ -12,24 +12,9 @@
 
 use porch_krm::{Node, NodeKind, Path, Segment, Style};
 
-fn kind_name(node: &Node) -> &'static str {
-    match node.kind() {
-        NodeKind::Scalar => "ScalarNode",
-        NodeKind::Mapping => "MappingNode",
-        NodeKind::Sequence => "SequenceNode",
-        NodeKind::Alias => "AliasNode",
-    }
-}
-
 /// kyaml 0.13's `ErrorIfInvalid` message.
-fn wrong_kind(fields: &[&str], expected: &str, node: &Node) -> String {
-    let text = porch_krm::Document::new(node.clone()).to_text();
-    format!(
-        "wrong Node Kind for {} expected: {expected} was {}: value: {{{}}}",
-        fields.join("."),
-        kind_name(node),
-        text.trim()
-    )
+fn wrong_kind(fields: &[&str], expected: NodeKind, node: &Node) -> String {
+    crate::kustomize::wrong_kind(fields, expected, node)
 }
 
 fn empty(kind: NodeKind) -> Node {
@@ -92,7 +77,7 @@ pub(super) fn lookup<'a>(
                     _ => "*",
                 };
                 if node.kind() != NodeKind::Mapping {
-                    return Err(wrong_kind(&fields, "MappingNode", node));
+                    return Err(wrong_kind(&fields, NodeKind::Mapping, node));
                 }
                 fields.push(key);
                 if node.get(key).is_none() {
@@ -112,7 +97,7 @@ pub(super) fn lookup<'a>(
             }
             Segment::Index(_) | Segment::Append | Segment::Match { .. } => {
                 if node.kind() != NodeKind::Sequence {
-                    return Err(wrong_kind(&fields, "SequenceNode", node));
+                    return Err(wrong_kind(&fields, NodeKind::Sequence, node));
                 }
                 let Some(items) = node.as_sequence_mut() else { return Ok(None) };
                 let at = match segment {

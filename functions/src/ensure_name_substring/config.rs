@@ -7,7 +7,7 @@
 use porch_krm::{Node, NodeKind, ScalarType};
 
 use crate::go;
-use crate::set_image::fieldspec::FieldSpec;
+use crate::kustomize::field_spec::FieldSpec;
 
 const API_VERSION: &str = "fn.kpt.dev/v1alpha1";
 const KIND: &str = "EnsureNameSubstring";

@@ -8,8 +8,11 @@ use porch_krm::{Content, Document, Node, NodeKind};
 use super::Version;
 use super::config::{Config, EditMode};
 use super::resource::{Resource, Resources};
+use crate::kustomize::{
+    self,
+    field_spec::{FieldSpec, Wording},
+};
 use crate::object;
-use crate::set_image::fieldspec::{FieldSpec, Wording};
 
 const NAME_PATH: &str = "metadata/name";
 const DEPENDS_ON: &str = "config.kubernetes.io/depends-on";
@@ -79,26 +82,12 @@ pub(super) fn ensure(resources: &mut Resources, config: &Config, version: Versio
 /// kyaml's `FieldSetter` on a scalar: the value replaced, the style kept, any tag dropped.
 pub(super) fn set_scalar(node: &mut Node, value: &str, fields: &[String]) -> Result<(), String> {
     if node.kind() != NodeKind::Scalar && !node.is_null() {
-        return Err(format!(
-            "wrong Node Kind for {} expected: ScalarNode was {}: value: {{{}}}",
-            fields.join("."),
-            kind_name(node.kind()),
-            Document::new(node.clone()).to_text().trim()
-        ));
+        return Err(kustomize::wrong_kind(fields, NodeKind::Scalar, node));
     }
     node.content = Content::Scalar(value.to_string());
     node.tag = None;
     node.anchor = None;
     Ok(())
-}
-
-pub(super) fn kind_name(kind: NodeKind) -> &'static str {
-    match kind {
-        NodeKind::Mapping => "MappingNode",
-        NodeKind::Sequence => "SequenceNode",
-        NodeKind::Scalar => "ScalarNode",
-        NodeKind::Alias => "AliasNode",
-    }
 }
 
 /// The idempotency check: whether the field the spec names already holds the substring (the
@@ -131,13 +120,7 @@ fn lookup<'a>(root: &'a Node, path: &str) -> Result<Option<&'a Node>, String> {
         let want =
             if part.parse::<i64>().is_ok() || part == "-" { NodeKind::Sequence } else { NodeKind::Mapping };
         if node.kind() != want {
-            return Err(format!(
-                "wrong Node Kind for {} expected: {} was {}: value: {{{}}}",
-                fields.join("."),
-                kind_name(want),
-                kind_name(node.kind()),
-                Document::new(node.clone()).to_text().trim()
-            ));
+            return Err(kustomize::wrong_kind(&fields, want, node));
         }
         let next = match part.parse::<i64>() {
             Ok(index) if index < 0 => return Err(format!("array index {index} cannot be negative")),

@@ -16,8 +16,8 @@ use porch_krm::{Node, NodeKind, Style};
 use super::ensure::set_scalar;
 use super::name_references::{BACK_REFERENCES, Referrer};
 use super::resource::{Id, NOT_A_NAMESPACE, Resources};
+use crate::kustomize::field_spec::{FieldSpec, Wording};
 use crate::object;
-use crate::set_image::fieldspec::{FieldSpec, Wording};
 
 /// What the filters read of a resource (names do not change while they run).
 #[derive(Debug)]

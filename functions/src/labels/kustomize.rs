@@ -11,7 +11,7 @@
 //!
 //! Every resource is changed, local-config ones included (kustomize's resource factory is told
 //! to include them). For each entry, in key order, the configuration's field specs and then the
-//! built-in ones ([`super::field_specs`]) are written. Two resources with one identity fail the
+//! built-in ones (`crate::kustomize::common`) are written. Two resources with one identity fail the
 //! run, as kustomize's resource map refuses them. A failure is one error result
 //! (`failed to configure function: …`, `failed to run function: …`) and exit code 1; a
 //! successful run reports nothing.
@@ -21,9 +21,11 @@ use std::fmt;
 
 use porch_krm::{Node, NodeKind, ResourceList};
 
-use super::field_specs::{FieldSpec, Row, group_version};
 use super::{CONFIG_API_VERSION, yaml_text};
 use crate::go::{self, Json};
+use crate::kustomize::common::{self, Row};
+use crate::kustomize::field_spec::FieldSpec;
+use crate::kustomize::group_version;
 use crate::result::{FnResult, Severity};
 use crate::{Outcome, object, scope};
 
@@ -100,7 +102,7 @@ impl Transformer {
         if entries.is_empty() {
             return Err(format!("input {} list cannot be empty", self.noun));
         }
-        specs.extend(FieldSpec::table(self.defaults));
+        specs.extend(common::table(self.defaults));
         Ok(Config { entries, specs })
     }
 

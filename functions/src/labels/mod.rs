@@ -4,14 +4,13 @@
 //! The catalog has two generations of them, both built in:
 //! - kustomize's transformers ([`kustomize`]): set-labels v0.1.5 (LabelTransformer) and
 //!   set-annotations v0.1.4 (AnnotationsTransformer), which write the `commonLabels` /
-//!   `commonAnnotations` field specs ([`field_specs`]) plus those the configuration adds;
+//!   `commonAnnotations` field specs (`crate::kustomize::common`) plus those the configuration adds;
 //! - set-labels v0.2 ([`set_labels::SetLabels::V0_2`]), a fixed walk over the fields of the
 //!   built-in kinds written with the kpt function SDK ([`sdk`]).
 //!
 //! Each writes new values as strings and leaves every other node (comments, styles, order) as
 //! it was.
 
-mod field_specs;
 mod kustomize;
 mod sdk;
 pub mod set_annotations;

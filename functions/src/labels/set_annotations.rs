@@ -12,8 +12,8 @@
 
 use porch_krm::ResourceList;
 
-use super::field_specs::COMMON_ANNOTATIONS;
 use super::kustomize::Transformer;
+use crate::kustomize::common::COMMON_ANNOTATIONS;
 use crate::{Function, Outcome};
 
 /// The kustomize transformer.

@@ -37,10 +37,10 @@ use std::collections::BTreeMap;
 
 use porch_krm::{Node, NodeKind, ResourceList};
 
-use super::field_specs::COMMON_LABELS;
 use super::kustomize::Transformer;
 use super::sdk::{self, Gvk, Origin};
 use crate::go::{self, Json};
+use crate::kustomize::common::COMMON_LABELS;
 use crate::result::{FnResult, Severity};
 use crate::{Function, Outcome, object};
 

@@ -137,23 +137,7 @@ fn expect(node: &Node, kind: NodeKind, fields: &[&str]) -> Result<(), String> {
     if node.kind() == kind {
         return Ok(());
     }
-    let text = porch_krm::Document::new(node.clone()).to_text();
-    Err(format!(
-        "wrong Node Kind for {} expected: {} was {}: value: {{{}}}",
-        fields.join("."),
-        kind_name(kind),
-        kind_name(node.kind()),
-        text.trim()
-    ))
-}
-
-fn kind_name(kind: NodeKind) -> &'static str {
-    match kind {
-        NodeKind::Mapping => "MappingNode",
-        NodeKind::Sequence => "SequenceNode",
-        NodeKind::Scalar => "ScalarNode",
-        NodeKind::Alias => "AliasNode",
-    }
+    Err(crate::kustomize::wrong_kind(fields, kind, node))
 }
 
 #[cfg(test)]

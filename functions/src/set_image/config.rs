@@ -5,7 +5,7 @@
 use porch_krm::{Node, NodeKind};
 
 use super::Version;
-use super::fieldspec::FieldSpec;
+use crate::kustomize::field_spec::FieldSpec;
 use crate::{go, object};
 
 const WRONG_KIND: &str = "`functionConfig` must be a `ConfigMap` or `SetImage`";

@@ -10,7 +10,7 @@
 //! Each item (local-config ones too; CRDs are left alone) is walked along the configuration's
 //! field specs and then `spec/containers[]/image`, `spec/initContainers[]/image`,
 //! `spec/template/spec/containers[]/image` and `spec/template/spec/initContainers[]/image` (any
-//! kind) ([`fieldspec`]). An image matches when it is the name, optionally followed by
+//! kind) (`crate::kustomize::field_spec`). An image matches when it is the name, optionally followed by
 //! `@sha256` and a `:tag` (the name is read as a Go regular expression, as kustomize reads it);
 //! its name is replaced by `newName`, its tag by `:newTag` or `@digest`. A null `containers` or
 //! `initContainers` becomes `[]`. Every item also goes through JSON and back ([`normalize`]),
@@ -32,14 +32,16 @@
 //! is not a regular expression crashes the catalog function; here it fails the run.
 
 mod config;
-pub(crate) mod fieldspec;
 mod normalize;
 
 use porch_krm::{Document, Node, NodeKind, ResourceList, annotations};
 use regex::Regex;
 
 use self::config::{Config, Image};
-use self::fieldspec::{FieldSpec, Wording};
+use crate::kustomize::{
+    self,
+    field_spec::{FieldSpec, Wording},
+};
 use crate::result::{FieldRef, FileRef, FnResult, ResourceRef, Severity};
 use crate::{Function, Outcome, object};
 
@@ -161,11 +163,11 @@ fn set_image(
         let mut flow = node.clone();
         flow.style = porch_krm::Style::Flow;
         flow.forget_source();
-        return Err(format!(
-            "wrong Node Kind for {} expected: ScalarNode was {}: value: {{{}}}",
-            fields.join("."),
-            kind_name(node.kind()),
-            Document::new(flow).to_text().trim()
+        return Err(kustomize::wrong_kind_text(
+            fields,
+            NodeKind::Scalar,
+            node.kind(),
+            &Document::new(flow).to_text(),
         ));
     }
     let value = node.as_str().unwrap_or_default().to_string();
@@ -205,15 +207,6 @@ fn split(image: &str) -> (String, String) {
     match cut {
         None => (image.to_string(), String::new()),
         Some(i) => (image[..i].to_string(), image[i..].to_string()),
-    }
-}
-
-fn kind_name(kind: NodeKind) -> &'static str {
-    match kind {
-        NodeKind::Mapping => "MappingNode",
-        NodeKind::Sequence => "SequenceNode",
-        NodeKind::Scalar => "ScalarNode",
-        NodeKind::Alias => "AliasNode",
     }
 }
 

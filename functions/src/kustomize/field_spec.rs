@@ -1,6 +1,7 @@
-//! kustomize's `fieldspec.Filter` as set-image (kustomize api v0.11.0) and
-//! ensure-name-substring (api v0.8.11) use it: the fields a `FieldSpec` names in an object, each
-//! handed to a setter.
+//! kustomize's `fieldspec.Filter` as set-image (kustomize api v0.11.0), ensure-name-substring,
+//! set-labels v0.1 and set-annotations (api v0.8.11) use it: the fields a `FieldSpec` names in
+//! an object, each handed to a setter; for the transformers, an entry set in each (kustomize's
+//! `filtersutil.SetEntry`).
 //!
 //! A spec selects objects by group, version and kind of their `apiVersion`/`kind` (empty: any).
 //! Its path is `/`-separated (`\/` is a slash inside a key); a `name[]` segment names a sequence
@@ -10,8 +11,9 @@
 //! field named by `name[]` becomes an empty sequence; a null met before the path ends stops the
 //! walk; the setter gets whatever is at the end, null included.
 
-use porch_krm::{Node, NodeKind, Style};
+use porch_krm::{Document, Node, NodeKind, Style};
 
+use super::{group_version, res_id, split_path, wrong_kind};
 use crate::object;
 
 /// One field spec.
@@ -45,15 +47,15 @@ impl FieldSpec {
     /// Whether the spec is about `object`: the kind, and the group and version of its
     /// `apiVersion` (split at the first `/`; without one it is all version).
     pub(crate) fn selects(&self, object: &Node) -> bool {
-        let api_version = object::api_version(object);
-        let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+        let (group, version) = group_version(object::api_version(object));
         (self.kind.is_empty() || self.kind == object::kind(object))
             && (self.group.is_empty() || self.group == group)
             && (self.version.is_empty() || self.version == version)
     }
 
     /// Calls `set` on each field of `object` the spec names. `create_leaf`: the kind a missing
-    /// last field is made as when the spec says `create` (`None`: nothing is made).
+    /// last field is made as when the spec says `create` (`None`: nothing is made). An error
+    /// names the object as it was before the walk.
     pub(crate) fn apply(
         &self,
         object: &mut Node,
@@ -64,50 +66,71 @@ impl FieldSpec {
         if !self.selects(object) {
             return Ok(());
         }
-        let path = split_path(&self.path);
-        let mut walk = Walk { create: create_leaf.filter(|_| self.create), wording, set };
         let context = match wording {
-            ObjectYaml => format!("\n{}", porch_krm::Document::new(object.clone()).to_text()),
+            ObjectYaml => format!("\n{}", Document::new(object.clone()).to_text()),
             Wording::ResId => format!(" {}", res_id(object)),
         };
-        walk.walk(object, &path, &mut Vec::new())
+        self.walk(object, create_leaf, wording, false, set)
             .map_err(|e| format!("considering field '{}' of object{context}: {e}", self.path))
+    }
+
+    /// Sets entry `key` to `value` in the mappings of `object` the spec names, as kustomize's
+    /// label and annotation transformers do (api v0.8.11): what is missing is created as
+    /// mappings when the spec says `create`; at the end of the path the entry is added to the
+    /// mapping, or its value replaced (an existing value keeps its style, a new one is a
+    /// string); a null there takes nothing.
+    ///
+    /// # Errors
+    /// kustomize's, naming the object as it is then (partly set): a scalar where the path goes
+    /// on, a field at the end of the path that is not a mapping, an empty path segment.
+    pub(crate) fn set_entry(&self, object: &mut Node, key: &str, value: &str) -> Result<(), String> {
+        if !self.selects(object) {
+            return Ok(());
+        }
+        let mut set = |node: &mut Node, fields: &[String]| {
+            if node.is_null() {
+                return Ok(());
+            }
+            if node.kind() != NodeKind::Mapping {
+                return Err(wrong_kind(fields, NodeKind::Mapping, node));
+            }
+            match node.get_mut(key) {
+                Some(existing) if existing.kind() == NodeKind::Scalar => existing.set_str_value(value),
+                _ => {
+                    // A mapping takes any key.
+                    let _ = node.set(key, Node::string(value));
+                }
+            }
+            Ok(())
+        };
+        self.walk(object, Some(NodeKind::Mapping), ObjectYaml, true, &mut set).map_err(|e| {
+            format!(
+                "considering field '{}' of object\n{}: {e}",
+                self.path,
+                Document::new(object.clone()).to_text()
+            )
+        })
+    }
+
+    /// The walk of [`Self::apply`] and [`Self::set_entry`], its error not yet about the object.
+    /// `keep_anchor`: whether a null made a mapping or sequence keeps its anchor (the
+    /// transformers' port keeps it, as kyaml changes the node's kind in place; set-image's and
+    /// ensure-name-substring's drop it — kept apart so no function's output changes).
+    fn walk(
+        &self,
+        object: &mut Node,
+        create_leaf: Option<NodeKind>,
+        wording: Wording,
+        keep_anchor: bool,
+        set: &mut Setter<'_>,
+    ) -> Result<(), String> {
+        let path = split_path(&self.path);
+        let mut walk = Walk { create: create_leaf.filter(|_| self.create), wording, keep_anchor, set };
+        walk.walk(object, &path, &mut Vec::new())
     }
 }
 
 use Wording::ObjectYaml;
-
-/// kustomize's `PathSplitter`: `/` separates, `\/` does not.
-pub(crate) fn split_path(path: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for part in path.split('/') {
-        match out.last_mut() {
-            Some(last) if last.ends_with('\\') => {
-                last.pop();
-                last.push('/');
-                last.push_str(part);
-            }
-            _ => out.push(part.to_string()),
-        }
-    }
-    out
-}
-
-/// kyaml's `ResId.String()` of an object: `<group>_<version>_<kind>|<namespace>|<name>`, `~G`,
-/// `~V`, `~K`, `~X`, `~N` for empty parts.
-pub(crate) fn res_id(object: &Node) -> String {
-    let api_version = object::api_version(object);
-    let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
-    let or = |s: &str, none: &'static str| if s.is_empty() { none.to_string() } else { s.to_string() };
-    format!(
-        "{}_{}_{}|{}|{}",
-        or(group, "~G"),
-        or(version, "~V"),
-        or(object::kind(object), "~K"),
-        or(object::namespace(object).unwrap_or_default(), "~X"),
-        or(object::name(object), "~N")
-    )
-}
 
 /// One spec's walk.
 struct Walk<'a, 'b> {
@@ -115,6 +138,8 @@ struct Walk<'a, 'b> {
     create: Option<NodeKind>,
     /// api v0.8.11 starts the field names afresh in each sequence element; v0.11.0 keeps them.
     wording: Wording,
+    /// Whether a null made a mapping or sequence keeps its anchor.
+    keep_anchor: bool,
     set: &'a mut Setter<'b>,
 }
 
@@ -155,6 +180,9 @@ impl Walk<'_, '_> {
                         Some(field) if field.is_null() && kind != NodeKind::Scalar => {
                             let mut made = empty(kind);
                             made.comments = std::mem::take(&mut field.comments);
+                            if self.keep_anchor {
+                                made.anchor = field.anchor.take();
+                            }
                             *field = made;
                         }
                         Some(_) => {}
@@ -164,6 +192,9 @@ impl Walk<'_, '_> {
                 if sequence && field.is_null() {
                     let mut made = Node::sequence();
                     made.comments = std::mem::take(&mut field.comments);
+                    if self.keep_anchor {
+                        made.anchor = field.anchor.take();
+                    }
                     *field = made;
                 }
                 fields.push(name.to_string());
