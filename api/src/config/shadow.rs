@@ -2,6 +2,13 @@
 //! what the server adds — the label naming the Repository, the server's finalizer and an owner
 //! reference to the PackageRevision (porch-api.md §2.6). Built in one place,
 //! [`set_shadow_meta`], for the server's metadata store and the PackageRev GC alike.
+//!
+//! The PackageRevision's own owner references are kept in the annotation
+//! [`OWNER_REFERENCES_ANNOTATION`], not in the PackageRev's `ownerReferences` (where Porch keeps
+//! them): there kube-controller-manager's garbage collector would collect the PackageRev on its
+//! own when an owner goes, the revision would show the PackageRev's deletion and look
+//! terminating, and the collector, which leaves terminating objects alone, would never delete
+//! the revision itself. PackageRevs written with them in `ownerReferences` are still read.
 
 use std::collections::BTreeMap;
 
@@ -10,6 +17,9 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference}
 use super::{PackageRev, PackageRevSpec, PackageRevStatus};
 use crate::gvk::PACKAGE_REVISION;
 use crate::labels::{INTERNAL_REPOSITORY_LABEL, PACKAGE_REVISION_FINALIZER};
+
+/// The annotation of a PackageRev holding its PackageRevision's owner references (JSON).
+pub const OWNER_REFERENCES_ANNOTATION: &str = "internal.porch.kpt.dev/owner-references";
 
 /// The user-visible metadata of a PackageRevision, as kept in its PackageRev (without the
 /// server's own label, finalizer and owner reference).
@@ -43,16 +53,23 @@ impl UserMeta {
         let meta = &rev.metadata;
         let mut labels = meta.labels.clone().unwrap_or_default();
         labels.remove(INTERNAL_REPOSITORY_LABEL);
-        let owner_references = meta
-            .owner_references
-            .iter()
-            .flatten()
-            .filter(|o| !(o.kind == PACKAGE_REVISION.kind && Some(&o.name) == meta.name.as_ref()))
-            .cloned()
-            .collect();
+        let mut annotations = meta.annotations.clone().unwrap_or_default();
+        let kept = annotations.remove(OWNER_REFERENCES_ANNOTATION);
+        // Written by this server: the annotation; by an older one: `ownerReferences` besides the
+        // server's own.
+        let owner_references = match kept.and_then(|json| serde_json::from_str(&json).ok()) {
+            Some(owners) => owners,
+            None => meta
+                .owner_references
+                .iter()
+                .flatten()
+                .filter(|o| !(o.kind == PACKAGE_REVISION.kind && Some(&o.name) == meta.name.as_ref()))
+                .cloned()
+                .collect(),
+        };
         Self {
             labels,
-            annotations: meta.annotations.clone().unwrap_or_default(),
+            annotations,
             finalizers: user_finalizers(meta),
             owner_references,
         }
@@ -75,20 +92,26 @@ pub fn set_shadow_meta(meta: &mut ObjectMeta, repository: &str, uid: &str, user:
     labels.insert(INTERNAL_REPOSITORY_LABEL.into(), repository.into());
     let mut finalizers = vec![PACKAGE_REVISION_FINALIZER.to_string()];
     finalizers.extend(user.finalizers.iter().filter(|f| *f != PACKAGE_REVISION_FINALIZER).cloned());
-    let mut owners = vec![OwnerReference {
+    let owner = OwnerReference {
         api_version: PACKAGE_REVISION.api_version.into(),
         kind: PACKAGE_REVISION.kind.into(),
         name: name.clone(),
         uid: uid.into(),
         ..OwnerReference::default()
-    }];
-    owners.extend(
-        user.owner_references.iter().filter(|o| o.name != name || o.kind != PACKAGE_REVISION.kind).cloned(),
-    );
+    };
+    let user_owners: Vec<&OwnerReference> =
+        user.owner_references.iter().filter(|o| o.name != name || o.kind != PACKAGE_REVISION.kind).collect();
+    let mut annotations = user.annotations.clone();
+    annotations.remove(OWNER_REFERENCES_ANNOTATION);
+    if !user_owners.is_empty() {
+        // A list of owner references always serializes.
+        let json = serde_json::to_string(&user_owners).unwrap_or_default();
+        annotations.insert(OWNER_REFERENCES_ANNOTATION.into(), json);
+    }
     meta.labels = Some(labels);
-    meta.annotations = (!user.annotations.is_empty()).then(|| user.annotations.clone());
+    meta.annotations = (!annotations.is_empty()).then_some(annotations);
     meta.finalizers = Some(finalizers);
-    meta.owner_references = Some(owners);
+    meta.owner_references = Some(vec![owner]);
 }
 
 impl PackageRev {
@@ -131,6 +154,29 @@ mod tests {
         );
         assert_eq!(r.metadata.annotations, None);
         assert_eq!(UserMeta::of(&r), user);
+    }
+
+    #[test]
+    fn user_owner_references_are_kept_out_of_the_packagerevs_own() {
+        let cm = OwnerReference {
+            api_version: "v1".into(),
+            kind: "ConfigMap".into(),
+            name: "owner".into(),
+            uid: "uid-cm".into(),
+            ..OwnerReference::default()
+        };
+        let user = UserMeta { owner_references: vec![cm.clone()], ..UserMeta::default() };
+        let r = PackageRev::shadow("ns", "repo.pkg.ws", "repo", "uid-1", &user);
+        let owners = r.metadata.owner_references.as_deref().unwrap();
+        assert_eq!(owners.len(), 1, "only the PackageRevision owns the PackageRev: {owners:?}");
+        assert_eq!(owners[0].kind, "PackageRevision");
+        assert!(r.metadata.annotations.as_ref().unwrap()[OWNER_REFERENCES_ANNOTATION].contains("uid-cm"));
+        assert_eq!(UserMeta::of(&r), user, "read back as the revision's own");
+
+        // A PackageRev an older server wrote (user owners in ownerReferences) reads the same.
+        let mut old = PackageRev::shadow("ns", "repo.pkg.ws", "repo", "uid-1", &UserMeta::default());
+        old.metadata.owner_references.as_mut().unwrap().push(cm);
+        assert_eq!(UserMeta::of(&old), user);
     }
 
     #[test]
