@@ -85,7 +85,10 @@ fn package(count: usize) -> BTreeMap<String, Vec<u8>> {
     ]);
     for file in 0..count.div_ceil(10) {
         let docs: Vec<String> = (file * 10..((file + 1) * 10).min(count)).map(resource).collect();
-        files.insert(format!("resources-{file}.yaml"), format!("# part {file}\n{}", docs.join("---\n")).into_bytes());
+        files.insert(
+            format!("resources-{file}.yaml"),
+            format!("# part {file}\n{}", docs.join("---\n")).into_bytes(),
+        );
     }
     files
 }

@@ -1,5 +1,5 @@
 //! Render through kubectl, as a user meets it: clone a blueprint whose Kptfile runs catalog
-//! functions (set-namespace, apply-replacements, set-labels), see the rendered package and the
+//! functions (set-namespace, apply-replacements, set-labels, starlark), see the rendered package and the
 //! Kptfile's render status, edit a resource and see the pipeline run again, see a function that
 //! cannot run refuse the edit, and find the render in `/metrics`.
 
@@ -27,6 +27,25 @@ pipeline:
   - image: ghcr.io/kptdev/krm-functions-catalog/set-labels:v0.2.1
     configMap:
       app: shop
+  - image: gcr.io/kpt-fn/starlark:v0.5.5
+    configPath: scale.yaml
+";
+
+const STARLARK: &str = "\
+apiVersion: fn.kpt.dev/v1alpha1
+kind: StarlarkRun
+metadata:
+  name: scale
+  annotations:
+    config.kubernetes.io/local-config: \"true\"
+params:
+  replicas: 3
+source: |
+  def scale(resources, replicas):
+    for r in resources:
+      if r[\"kind\"] == \"Deployment\":
+        r[\"spec\"][\"replicas\"] = replicas
+  scale(ctx.resource_list[\"items\"], ctx.resource_list[\"functionConfig\"][\"params\"][\"replicas\"])
 ";
 
 const SETTINGS: &str = "\
@@ -87,6 +106,7 @@ fn blueprint_remote(dir: &Path) -> Result<std::path::PathBuf> {
         ("settings.yaml", SETTINGS),
         ("replacements.yaml", REPLACEMENTS),
         ("deployment.yaml", DEPLOYMENT),
+        ("scale.yaml", STARLARK),
     ] {
         std::fs::write(pkg.join(file), text)?;
     }
@@ -129,12 +149,14 @@ fn a_cloned_blueprint_renders_its_pipeline_and_renders_again_on_edit() -> Result
     assert!(deployment.contains("          value: db.example.com\n"), "{deployment}");
     assert!(deployment.contains("      - name: web # the storefront\n"), "comments stay: {deployment}");
     assert!(deployment.contains("  labels:\n    app: shop\n"), "{deployment}");
+    assert!(deployment.contains("  replicas: 3\n"), "{deployment}");
     let kptfile = resource(&prr, "Kptfile");
     assert!(kptfile.contains("reason: RenderSuccess"), "{kptfile}");
     for image in [
         "ghcr.io/kptdev/krm-functions-catalog/set-namespace:v0.4",
         "gcr.io/kpt-fn/apply-replacements:v0.1.5",
         "ghcr.io/kptdev/krm-functions-catalog/set-labels:v0.2.1",
+        "gcr.io/kpt-fn/starlark:v0.5.5",
     ] {
         assert!(kptfile.contains(&format!("- image: {image}\n      exitCode: 0\n")), "{image} in {kptfile}");
     }
@@ -146,7 +168,7 @@ fn a_cloned_blueprint_renders_its_pipeline_and_renders_again_on_edit() -> Result
     let out = k.with_manifest(&["replace", "-f", "-", "-o", "json"], &edited.to_string()).success()?;
     let replied: Value = serde_json::from_str(&out)?;
     let steps = replied["status"]["renderStatus"]["result"]["items"].as_array().cloned().unwrap_or_default();
-    assert_eq!(steps.len(), 3, "{out}");
+    assert_eq!(steps.len(), 4, "{out}");
     assert!(steps.iter().all(|s| s["exitCode"].as_i64().unwrap_or(0) == 0), "{out}");
     let after = get_json(&k, "packagerevisionresources", name)?;
     assert!(resource(&after, "deployment.yaml").contains("value: db.internal\n"));

@@ -196,7 +196,12 @@ fn only_a_kpt_dev_v1_kptfile_passes_the_check() {
 
 #[test]
 fn numbers_are_written_as_numbers() {
-    let mut k = Kptfile::parse("Kptfile", b"apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: p\n").unwrap();
+    let mut k =
+        Kptfile::parse("Kptfile", b"apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: p\n").unwrap();
     k.set_render_status(Some(serde_json::json!({"mutationSteps": [{"image": "x", "exitCode": 0}]})));
-    assert!(k.to_yaml().contains("  renderStatus:\n    mutationSteps:\n    - image: x\n      exitCode: 0\n"), "{}", k.to_yaml());
+    assert!(
+        k.to_yaml().contains("  renderStatus:\n    mutationSteps:\n    - image: x\n      exitCode: 0\n"),
+        "{}",
+        k.to_yaml()
+    );
 }

@@ -56,3 +56,35 @@ async fn a_set_namespace_pipeline_renders_on_update() {
     );
     assert_eq!(env.prrs().get(name).await.unwrap().spec.resources, stored.spec.resources);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_on_render_failure_stores_the_input_with_the_failed_render_recorded() {
+    use kube::api::{Patch, PatchParams};
+    let env = Env::start();
+    env.register_empty("deploy").await;
+    env.init("deploy", "app", "v1").await;
+    let name = "deploy.app.v1";
+    let annotate =
+        serde_json::json!({"metadata": {"annotations": {"porch.kpt.dev/push-on-render-failure": "true"}}});
+    env.prs().patch(name, &PatchParams::default(), &Patch::Merge(&annotate)).await.unwrap();
+    let mut prr = env.prrs().get(name).await.unwrap();
+    prr.spec.resources.insert("Kptfile".into(), KPTFILE.replace("set-namespace:v0.4", "no-such-fn:v0.2"));
+    prr.spec.resources.insert(
+        "cm.yaml".into(),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings # kept as sent\n".into(),
+    );
+    let err = api_error(env.prrs().replace(name, &PostParams::default(), &prr).await);
+    assert!(
+        err.message.starts_with(
+            "error rendering package in kpt function pipeline. Package pushed to remote despite render failure. \
+             Details: fn.render: pkg .:"
+        ),
+        "{}",
+        err.message
+    );
+    let stored = env.prrs().get(name).await.unwrap().spec.resources;
+    assert_eq!(stored["cm.yaml"], prr.spec.resources["cm.yaml"], "the input is stored unrendered");
+    let kptfile = &stored["Kptfile"];
+    assert!(kptfile.contains("reason: RenderFailed"), "{kptfile}");
+    assert!(kptfile.contains("errorSummary:"), "{kptfile}");
+}

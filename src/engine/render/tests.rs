@@ -362,3 +362,37 @@ fn files_without_a_root_kptfile_are_returned_unchanged() {
     let out = render(&input, &functions, RenderRequest::Resources).unwrap();
     assert_eq!(out.files, input);
 }
+
+#[test]
+fn a_failing_validator_fails_the_render_after_the_mutators_ran() {
+    fn reject(function: &PipelineFunction, list: &mut ResourceList) -> Result<Exit, RunError> {
+        if function.image.starts_with("check") {
+            list.results = Some(porch_krm::Node::sequence());
+            let item = porch_krm::parse("message: replicas must be set\nseverity: error\n")
+                .unwrap()
+                .documents
+                .remove(0)
+                .root
+                .unwrap();
+            list.results.as_mut().unwrap().push(item).unwrap();
+            return Ok(Exit { code: 1, stderr: String::new(), error: "error: function failure".into() });
+        }
+        touch(function, list)
+    }
+    let (functions, _) = functions(reject);
+    let k = "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: p\npipeline:\n  mutators:\n  - image: fix:v1\n  \
+             validators:\n  - image: check:v1\n";
+    let input = files(&[("Kptfile", k), ("a.yaml", &cm("a"))]);
+    let (message, status, failed) =
+        failure(render(&input, &functions, RenderRequest::Resources).unwrap_err());
+    assert!(
+        message.ends_with(
+            "func eval \"ghcr.io/kptdev/krm-functions-catalog/check:v1\" failed: error: function failure"
+        ),
+        "{message}"
+    );
+    assert_eq!(status.result.items.len(), 2);
+    assert_eq!(status.result.items[1].results[0].message, "replicas must be set");
+    let k = text(&failed, "Kptfile");
+    assert!(k.contains("validationSteps:\n    - image: ghcr.io/kptdev/krm-functions-catalog/check:v1\n      exitCode: 1\n      results:\n      - message: replicas must be set\n        severity: error\n      errorResults:\n"), "{k}");
+}
