@@ -2,11 +2,13 @@
 //! and the targets, field paths, delimiters, creation, value types, the errors, what differs
 //! between catalog versions, and which images run it.
 
+mod common;
+
 use porch_functions::apply_replacements::{Api, ApplyReplacements};
 use porch_functions::catalog::Catalog;
 use porch_functions::{Function, ResourceList, Severity};
 
-const HEADER: &str = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n";
+use common::HEADER;
 const CONFIG: &str = "functionConfig:\n  apiVersion: fn.kpt.dev/v1alpha1\n  kind: ApplyReplacements\n  metadata:\n    name: fn\n  replacements:\n";
 
 /// Runs `api` over `items` (list entries, as written under `items:`) with `replacements` (list

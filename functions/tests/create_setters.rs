@@ -1,23 +1,20 @@
 //! create-setters, from its documented behaviour: which fields get `# kpt-set:` comments, how the
 //! two versions build scalar patterns, what it reports, and which images run it.
 
+mod common;
+
 use porch_functions::catalog::Catalog;
 use porch_functions::create_setters::CreateSetters;
 use porch_functions::result::{FieldRef, FileRef};
-use porch_functions::{FnResult, Function, ResourceList, Severity};
+use porch_functions::{FnResult, ResourceList, Severity};
 
 /// A list with `items` (indented as list items) and a ConfigMap config with `data`.
 fn list(items: &str, data: &str) -> String {
-    format!(
-        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n{items}functionConfig:\n  apiVersion: v1\n  \
-         kind: ConfigMap\n  metadata:\n    name: setters\n  data:\n{data}"
-    )
+    common::config_map_list(items, data)
 }
 
 fn run(function: CreateSetters, input: &str) -> (String, Vec<FnResult>, i32) {
-    let mut list = ResourceList::parse(input).unwrap();
-    let outcome = function.run(&mut list);
-    (list.to_text(), outcome.results, outcome.exit_code)
+    common::run_list(&function, input)
 }
 
 /// A result as create-setters writes one.

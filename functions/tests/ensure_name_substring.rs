@@ -1,6 +1,8 @@
 //! ensure-name-substring, from its documented behaviour: names get the substring once,
 //! references and `depends-on` annotations follow, some kinds are left alone, and how it fails.
 
+mod common;
+
 use porch_functions::catalog::Catalog;
 use porch_functions::ensure_name_substring::{EnsureNameSubstring, Version};
 use porch_functions::{FnResult, Function, ResourceList, Severity};
@@ -181,9 +183,7 @@ fn config_map(data: &str) -> String {
 }
 
 fn run(version: Version, input: &str) -> (String, Vec<FnResult>, i32) {
-    let mut list = ResourceList::parse(input).unwrap();
-    let outcome = EnsureNameSubstring { version }.run(&mut list);
-    (porch_krm::Stream::new(list.items).to_text(), outcome.results, outcome.exit_code)
+    common::run_items(&EnsureNameSubstring { version }, input)
 }
 
 fn error(message: &str) -> FnResult {

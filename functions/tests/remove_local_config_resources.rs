@@ -1,17 +1,19 @@
 //! remove-local-config-resources, from its documented behaviour: which items go, which stay, what
 //! it reports, and which images run it.
 
+mod common;
+
+use common::HEADER;
 use porch_functions::catalog::Catalog;
 use porch_functions::remove_local_config_resources::RemoveLocalConfigResources;
 use porch_functions::result::FileRef;
-use porch_functions::{FnResult, Function, ResourceList, Severity};
+use porch_functions::{FnResult, Severity};
 
 fn run(items: &str) -> (String, Vec<FnResult>) {
-    let input = format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n{items}");
-    let mut list = ResourceList::parse(&input).unwrap();
-    let outcome = RemoveLocalConfigResources.run(&mut list);
-    assert_eq!(outcome.exit_code, 0, "it never fails");
-    (list.to_text(), outcome.results)
+    let (text, results, exit_code) =
+        common::run_list(&RemoveLocalConfigResources, &format!("{HEADER}{items}"));
+    assert_eq!(exit_code, 0, "it never fails");
+    (text, results)
 }
 
 fn pruned(name: &str, path: &str) -> FnResult {

@@ -1,10 +1,12 @@
 //! search-replace, from its documented behaviour: matchers ANDed, mutators applied, what it
 //! reports and how it fails, per catalog version.
 
+mod common;
+
 use porch_functions::catalog::Catalog;
 use porch_functions::result::{FieldRef, FileRef};
 use porch_functions::search_replace::{SearchReplace, Version};
-use porch_functions::{FnResult, Function, ResourceList, Severity};
+use porch_functions::{FnResult, ResourceList, Severity};
 
 const ITEMS: &str = r#"apiVersion: config.kubernetes.io/v1
 kind: ResourceList
@@ -46,10 +48,7 @@ fn with_config(items: &str, data: &str) -> String {
 }
 
 fn run(version: Version, input: &str) -> (String, Vec<FnResult>, i32) {
-    let mut list = ResourceList::parse(input).unwrap();
-    let outcome = SearchReplace { version }.run(&mut list);
-    let items: Vec<_> = list.items.clone();
-    (porch_krm::Stream::new(items).to_text(), outcome.results, outcome.exit_code)
+    common::run_items(&SearchReplace { version }, input)
 }
 
 /// A result as the catalog writes one for a field.

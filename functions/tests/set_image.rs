@@ -1,10 +1,12 @@
 //! set-image, from its documented behaviour: which image fields change and how, what the JSON
 //! round trip does to the rest, what it reports and how it fails.
 
+mod common;
+
 use porch_functions::catalog::Catalog;
 use porch_functions::result::{FieldRef, FileRef, ResourceRef};
 use porch_functions::set_image::{SetImage, Version};
-use porch_functions::{FnResult, Function, ResourceList, Severity};
+use porch_functions::{FnResult, Severity};
 
 const HEADER: &str = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n";
 
@@ -57,9 +59,7 @@ const CONFIG_MAP: &str = r#"functionConfig:
 "#;
 
 fn run(version: Version, input: &str) -> (String, Vec<FnResult>, i32) {
-    let mut list = ResourceList::parse(input).unwrap();
-    let outcome = SetImage { version }.run(&mut list);
-    (porch_krm::Stream::new(list.items).to_text(), outcome.results, outcome.exit_code)
+    common::run_items(&SetImage { version }, input)
 }
 
 fn set(resource: [&str; 4], field: &str, from: &str, to: &str, file: (&str, i64)) -> FnResult {

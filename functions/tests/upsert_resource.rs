@@ -1,11 +1,13 @@
 //! upsert-resource, from its documented behaviour: what matches, how a replaced or added resource
 //! is written, the List form, and which images run it.
 
+mod common;
+
 use porch_functions::catalog::Catalog;
 use porch_functions::upsert_resource::UpsertResource;
 use porch_functions::{FnResult, Function, ResourceList, Severity};
 
-const HEADER: &str = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n";
+use common::HEADER;
 
 /// The package: a Deployment (with kpt's annotations) and a ConfigMap.
 const ITEMS: &str = r#"- apiVersion: apps/v1
