@@ -4,6 +4,7 @@
 use crate::cache::watch::Watches;
 use crate::config::Config;
 use crate::crdstore::{Store, StoreError, StoreOptions};
+use crate::engine::render::exec::ExecSettings;
 use crate::engine::render::grpc::FunctionRunner;
 use crate::engine::service::{Engine, EngineConfig};
 use crate::engine::sync::RegistryBackend;
@@ -208,6 +209,9 @@ impl App {
                 function_runner: config
                     .function_runner()
                     .map(|address| FunctionRunner::new(address, config.max_request_body_size)),
+                exec: config
+                    .allow_exec
+                    .then(|| ExecSettings::new(&config.functions_dir, config.max_request_body_size)),
             });
             AppState {
                 store: parts.store.map(StoreBackend::new),

@@ -157,6 +157,18 @@ pub struct Config {
     #[arg(long, env = "PORCH_FUNCTION_RUNNER", default_value = "", value_parser = parse_function_runner)]
     pub function_runner: String,
 
+    /// Run KRM function images as binaries on the server when a FunctionConfig
+    /// (`config.porch.kpt.dev/v1alpha1`) names one for them (`spec.binaryExecutor`), as Porch's
+    /// function runner does; images no FunctionConfig names go on to the function runner. Off:
+    /// no binary is ever run. Kptfile `exec:` steps stay refused either way, as in Porch.
+    #[arg(long, env = "PORCH_ALLOW_EXEC")]
+    pub allow_exec: bool,
+
+    /// The directory a relative `binaryExecutor.path` of a FunctionConfig is below (with
+    /// `--allow-exec`), as the function runner's `--functions`.
+    #[arg(long, env = "PORCH_FUNCTIONS_DIR", default_value = "./functions")]
+    pub functions_dir: PathBuf,
+
     /// How many repository fetches (opens and syncs) run at once.
     #[arg(long, env = "PORCH_MAX_CONCURRENT_SYNCS", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_concurrent_syncs: u32,
@@ -292,6 +304,16 @@ mod tests {
         assert_eq!((c.header_read_timeout, c.max_connections), (Duration::from_millis(500), 10));
         assert!(Config::try_parse_from(["porch-server", "--body-read-timeout", "0"]).is_err());
         assert!(Config::try_parse_from(["porch-server", "--max-connections", "0"]).is_err());
+    }
+
+    #[test]
+    fn exec_is_off_by_default_and_binaries_are_below_the_functions_dir() {
+        let c = Config::parse_from(["porch-server"]);
+        assert!(!c.allow_exec);
+        assert_eq!(c.functions_dir, PathBuf::from("./functions"));
+        let c = Config::parse_from(["porch-server", "--allow-exec", "--functions-dir", "/opt/fns"]);
+        assert!(c.allow_exec);
+        assert_eq!(c.functions_dir, PathBuf::from("/opt/fns"));
     }
 
     #[test]

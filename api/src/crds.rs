@@ -2,17 +2,19 @@
 
 use kube::CustomResourceExt;
 
-use crate::config::{PackageRev, Repository};
+use crate::config::{FunctionConfig, PackageRev, Repository};
 
 const HEADER: &str = "# Generated from the porch-api crate (porch_api::crd_yaml_files); do not edit.\n\
                       # Regenerate with: UPDATE_CRDS=1 cargo test -p porch-api --test crds\n";
 
 /// The CustomResourceDefinitions of this crate, as `(file name, YAML)` pairs:
-/// `config.porch.kpt.dev_repositories.yaml` and `config.porch.kpt.dev_packagerevs.yaml`.
+/// `config.porch.kpt.dev_repositories.yaml`, `config.porch.kpt.dev_packagerevs.yaml` and
+/// `config.porch.kpt.dev_functionconfigs.yaml`.
 pub fn crd_yaml_files() -> Vec<(&'static str, String)> {
     vec![
         ("config.porch.kpt.dev_repositories.yaml", to_yaml(&Repository::crd())),
         ("config.porch.kpt.dev_packagerevs.yaml", to_yaml(&PackageRev::crd())),
+        ("config.porch.kpt.dev_functionconfigs.yaml", to_yaml(&FunctionConfig::crd())),
     ]
 }
 
@@ -112,8 +114,44 @@ mod tests {
     }
 
     #[test]
+    fn the_function_config_crd_has_porchs_names_columns_rule_and_limits() {
+        let crd = FunctionConfig::crd();
+        assert_eq!(crd.metadata.name.as_deref(), Some("functionconfigs.config.porch.kpt.dev"));
+        assert_eq!(crd.spec.scope, "Namespaced");
+        assert_eq!(crd.spec.names.singular.as_deref(), Some("functionconfig"));
+        let version = &crd.spec.versions[0];
+        assert!(version.subresources.as_ref().unwrap().status.is_some());
+        let columns: Vec<&str> =
+            version.additional_printer_columns.as_ref().unwrap().iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(columns, ["Server Applied", "FnRunner Applied", "Controller Applied"]);
+        let value = serde_json::to_value(&crd).unwrap();
+        let mut found = Vec::new();
+        rules(&value, &mut found);
+        assert_eq!(
+            found,
+            [(
+                "has(self.podExecutor) || has(self.binaryExecutor) || has(self.goExecutor)".to_string(),
+                crate::config::AT_LEAST_ONE_EXECUTOR.to_string()
+            )]
+        );
+        let spec = &value["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"];
+        assert_eq!(spec["required"], serde_json::json!(["image"]));
+        assert_eq!(spec["properties"]["image"]["minLength"], 1);
+        let binary = &spec["properties"]["binaryExecutor"];
+        assert_eq!(binary["properties"]["tags"]["minItems"], 1);
+        assert_eq!(binary["properties"]["path"]["minLength"], 1);
+        assert_eq!(binary["required"], serde_json::json!(["path", "tags"]));
+        assert_eq!(spec["properties"]["goExecutor"]["properties"]["tags"]["minItems"], 1);
+        let ttl = &spec["properties"]["podExecutor"]["properties"]["timeToLive"];
+        assert_eq!(ttl["default"], "30m");
+        assert_eq!(ttl["format"], "duration");
+    }
+
+    #[test]
     fn the_crd_yaml_parses_back_into_the_same_crd() {
-        for ((file, yaml), crd) in crd_yaml_files().into_iter().zip([Repository::crd(), PackageRev::crd()]) {
+        for ((file, yaml), crd) in
+            crd_yaml_files().into_iter().zip([Repository::crd(), PackageRev::crd(), FunctionConfig::crd()])
+        {
             let parsed: CustomResourceDefinition =
                 serde_saphyr::from_str(&yaml).unwrap_or_else(|e| panic!("{file}: {e}"));
             assert_eq!(parsed, crd, "{file}");

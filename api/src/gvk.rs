@@ -102,11 +102,24 @@ pub const PACKAGE_REV: ResourceInfo = ResourceInfo {
     namespaced: true,
 };
 
+/// `functionconfigs.config.porch.kpt.dev`: how a function image is run.
+pub const FUNCTION_CONFIG: ResourceInfo = ResourceInfo {
+    group: CONFIG_GROUP,
+    version: CONFIG_VERSION,
+    api_version: CONFIG_API_VERSION,
+    kind: "FunctionConfig",
+    list_kind: "FunctionConfigList",
+    plural: "functionconfigs",
+    singular: "functionconfig",
+    short_names: &[],
+    namespaced: true,
+};
+
 /// The resources of `porch.kpt.dev/v1alpha1`, in discovery order.
 pub const PORCH_RESOURCES: [ResourceInfo; 3] = [PACKAGE_REVISION, PACKAGE_REVISION_RESOURCES, PORCH_PACKAGE];
 
 /// The resources of `config.porch.kpt.dev/v1alpha1` defined here.
-pub const CONFIG_RESOURCES: [ResourceInfo; 2] = [REPOSITORY, PACKAGE_REV];
+pub const CONFIG_RESOURCES: [ResourceInfo; 3] = [REPOSITORY, PACKAGE_REV, FUNCTION_CONFIG];
 
 /// `apiVersion` of kpt's FunctionResultList (the render result).
 pub const FUNCTION_RESULT_LIST_API_VERSION: &str = "kpt.dev/v1";

@@ -2,7 +2,8 @@
 //!
 //! - [`porch`]: group `porch.kpt.dev/v1alpha1`, the aggregated resources (PackageRevision,
 //!   PackageRevisionResources, PorchPackage);
-//! - [`config`]: group `config.porch.kpt.dev/v1alpha1`, the CRDs (Repository, PackageRev);
+//! - [`config`]: group `config.porch.kpt.dev/v1alpha1`, the CRDs (Repository, PackageRev,
+//!   FunctionConfig);
 //! - [`names`]: object-name formation, parsing and validation (over the DNS-1123 rules of
 //!   `porch_layers::object_meta::names`, the server's one implementation of them);
 //! - [`uid`]: deterministic PackageRevision UIDs;
@@ -25,7 +26,7 @@ pub mod porch;
 pub mod uid;
 
 pub use crate::{
-    config::{PackageRev, Repository, RepositorySpec, RepositoryStatus},
+    config::{FunctionConfig, PackageRev, Repository, RepositorySpec, RepositoryStatus},
     crds::crd_yaml_files,
     names::{
         NameError, PackageRevisionKey, package_name, package_revision_name, parse_package_revision_name,

@@ -22,6 +22,7 @@ fn api_resources_lists_the_porch_and_core_resources() -> Result<()> {
     let expected: &[&[&str]] = &[
         &["repositories", "repo", "config.porch.kpt.dev/v1alpha1", "true", "Repository"],
         &["packagerevs", "config.porch.kpt.dev/v1alpha1", "true", "PackageRev"],
+        &["functionconfigs", "config.porch.kpt.dev/v1alpha1", "true", "FunctionConfig"],
         &["packagerevisions", "porch.kpt.dev/v1alpha1", "true", "PackageRevision"],
         &["packagerevisionresources", "porch.kpt.dev/v1alpha1", "true", "PackageRevisionResources"],
         &["packages", "porch.kpt.dev/v1alpha1", "true", "PorchPackage"],
@@ -39,7 +40,14 @@ fn api_resources_lists_the_porch_and_core_resources() -> Result<()> {
         ep.kubectl().run(&["api-resources", "--api-group=config.porch.kpt.dev", "-o", "name"]).success()?;
     let mut names: Vec<&str> = short.lines().collect();
     names.sort_unstable();
-    assert_eq!(names, ["packagerevs.config.porch.kpt.dev", "repositories.config.porch.kpt.dev"]);
+    assert_eq!(
+        names,
+        [
+            "functionconfigs.config.porch.kpt.dev",
+            "packagerevs.config.porch.kpt.dev",
+            "repositories.config.porch.kpt.dev"
+        ]
+    );
     Ok(())
 }
 

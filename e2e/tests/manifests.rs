@@ -74,6 +74,7 @@ const EXPECTED: &[&str] = &[
     "ClusterRole porch-view",
     "ClusterRoleBinding porch-server",
     "ClusterRoleBinding porch-server:system:auth-delegator",
+    "CustomResourceDefinition functionconfigs.config.porch.kpt.dev",
     "CustomResourceDefinition packagerevs.config.porch.kpt.dev",
     "CustomResourceDefinition repositories.config.porch.kpt.dev",
     "Deployment porch-system/porch-server",
@@ -131,6 +132,7 @@ fn cluster() -> Result<Option<&'static ControlPlane>> {
                     "--for=condition=Established",
                     "crd/repositories.config.porch.kpt.dev",
                     "crd/packagerevs.config.porch.kpt.dev",
+                    "crd/functionconfigs.config.porch.kpt.dev",
                     "--timeout=60s",
                 ])
                 .success()

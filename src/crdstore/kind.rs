@@ -7,6 +7,8 @@ pub enum StoredKind {
     Repository,
     /// `config.porch.kpt.dev/v1alpha1` PackageRev (namespaced, status subresource).
     PackageRev,
+    /// `config.porch.kpt.dev/v1alpha1` FunctionConfig (namespaced, status subresource).
+    FunctionConfig,
     /// Core `v1` Secret (namespaced).
     Secret,
     /// Core `v1` Namespace (cluster-scoped).
@@ -18,13 +20,18 @@ const CONFIG_GROUP: &str = "config.porch.kpt.dev";
 
 impl StoredKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [StoredKind; 4] =
-        [StoredKind::Repository, StoredKind::PackageRev, StoredKind::Secret, StoredKind::Namespace];
+    pub const ALL: [StoredKind; 5] = [
+        StoredKind::Repository,
+        StoredKind::PackageRev,
+        StoredKind::FunctionConfig,
+        StoredKind::Secret,
+        StoredKind::Namespace,
+    ];
 
     /// The API group: `config.porch.kpt.dev`, or `""` for the core group.
     pub fn group(self) -> &'static str {
         match self {
-            StoredKind::Repository | StoredKind::PackageRev => CONFIG_GROUP,
+            StoredKind::Repository | StoredKind::PackageRev | StoredKind::FunctionConfig => CONFIG_GROUP,
             StoredKind::Secret | StoredKind::Namespace => "",
         }
     }
@@ -32,7 +39,7 @@ impl StoredKind {
     /// The API version: `v1alpha1` or `v1`.
     pub fn version(self) -> &'static str {
         match self {
-            StoredKind::Repository | StoredKind::PackageRev => "v1alpha1",
+            StoredKind::Repository | StoredKind::PackageRev | StoredKind::FunctionConfig => "v1alpha1",
             StoredKind::Secret | StoredKind::Namespace => "v1",
         }
     }
@@ -40,7 +47,9 @@ impl StoredKind {
     /// The `apiVersion` field value: `config.porch.kpt.dev/v1alpha1` or `v1`.
     pub fn api_version(self) -> &'static str {
         match self {
-            StoredKind::Repository | StoredKind::PackageRev => "config.porch.kpt.dev/v1alpha1",
+            StoredKind::Repository | StoredKind::PackageRev | StoredKind::FunctionConfig => {
+                "config.porch.kpt.dev/v1alpha1"
+            }
             StoredKind::Secret | StoredKind::Namespace => "v1",
         }
     }
@@ -50,6 +59,7 @@ impl StoredKind {
         match self {
             StoredKind::Repository => "Repository",
             StoredKind::PackageRev => "PackageRev",
+            StoredKind::FunctionConfig => "FunctionConfig",
             StoredKind::Secret => "Secret",
             StoredKind::Namespace => "Namespace",
         }
@@ -60,6 +70,7 @@ impl StoredKind {
         match self {
             StoredKind::Repository => "repositories",
             StoredKind::PackageRev => "packagerevs",
+            StoredKind::FunctionConfig => "functionconfigs",
             StoredKind::Secret => "secrets",
             StoredKind::Namespace => "namespaces",
         }
@@ -72,7 +83,7 @@ impl StoredKind {
 
     /// Whether the kind has a `/status` subresource (status ignored on create and on main-resource updates).
     pub fn has_status_subresource(self) -> bool {
-        matches!(self, StoredKind::Repository | StoredKind::PackageRev)
+        matches!(self, StoredKind::Repository | StoredKind::PackageRev | StoredKind::FunctionConfig)
     }
 
     /// Whether objects of this kind carry `metadata.generation` (the custom resources do, core ones don't).

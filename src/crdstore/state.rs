@@ -19,7 +19,7 @@ pub(crate) type Key = (String, String);
 /// The current objects, one sorted map per kind.
 #[derive(Debug, Default)]
 pub(crate) struct Index {
-    maps: [BTreeMap<Key, Arc<Value>>; 4],
+    maps: [BTreeMap<Key, Arc<Value>>; 5],
 }
 
 fn slot(kind: StoredKind) -> usize {
@@ -28,6 +28,7 @@ fn slot(kind: StoredKind) -> usize {
         StoredKind::PackageRev => 1,
         StoredKind::Secret => 2,
         StoredKind::Namespace => 3,
+        StoredKind::FunctionConfig => 4,
     }
 }
 

@@ -211,7 +211,17 @@ mod tests {
         let list = resource_list("config.porch.kpt.dev", "v1alpha1", true).unwrap();
         let names: Vec<&str> =
             list["resources"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
-        assert_eq!(names, ["repositories", "repositories/status", "packagerevs", "packagerevs/status"]);
+        assert_eq!(
+            names,
+            [
+                "repositories",
+                "repositories/status",
+                "packagerevs",
+                "packagerevs/status",
+                "functionconfigs",
+                "functionconfigs/status"
+            ]
+        );
         assert_eq!(list["groupVersion"], "config.porch.kpt.dev/v1alpha1");
     }
 }

@@ -14,6 +14,7 @@ mod support;
 mod common;
 mod concurrency;
 mod errors;
+mod exec;
 mod function_runner;
 mod lifecycle;
 mod lists;

@@ -27,6 +27,7 @@
 //!
 //! Generic concerns (system metadata, status isolation, generation) are the store's, not the strategies'.
 
+mod functionconfig;
 mod namespace;
 mod packagerev;
 mod repository;
@@ -77,6 +78,7 @@ pub(crate) fn for_kind(kind: StoredKind) -> &'static dyn Strategy {
     match kind {
         StoredKind::Repository => &repository::RepositoryStrategy,
         StoredKind::PackageRev => &packagerev::PackageRevStrategy,
+        StoredKind::FunctionConfig => &functionconfig::FunctionConfigStrategy,
         StoredKind::Secret => &secret::SecretStrategy,
         StoredKind::Namespace => &namespace::NamespaceStrategy,
     }
@@ -89,6 +91,7 @@ impl StoredKind {
         match self {
             StoredKind::Repository => Arc::new(repository::RepositoryStrategy),
             StoredKind::PackageRev => Arc::new(packagerev::PackageRevStrategy),
+            StoredKind::FunctionConfig => Arc::new(functionconfig::FunctionConfigStrategy),
             StoredKind::Secret => Arc::new(secret::SecretStrategy),
             StoredKind::Namespace => Arc::new(namespace::NamespaceStrategy),
         }

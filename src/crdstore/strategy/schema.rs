@@ -1,4 +1,4 @@
-//! The structural schema of each stored kind, built once: for Repository and PackageRev the
+//! The structural schema of each stored kind, built once: for the custom resources the
 //! `openAPIV3Schema` of the CRD `manifests/crds` publishes (`porch_api::*::crd()`), completed
 //! with what kube-apiserver checks of every custom resource itself (`apiVersion` and `kind`
 //! strings, `metadata` as ObjectMeta); for Secret and Namespace the k8s-openapi types' schemas
@@ -29,6 +29,7 @@ fn build(kind: StoredKind) -> Schema {
     let loaded = match kind {
         StoredKind::Repository => custom_resource(porch_api::Repository::crd()),
         StoredKind::PackageRev => custom_resource(porch_api::PackageRev::crd()),
+        StoredKind::FunctionConfig => custom_resource(porch_api::FunctionConfig::crd()),
         StoredKind::Secret => Schema::builtin::<Secret>(),
         StoredKind::Namespace => Schema::builtin::<Namespace>(),
     };

@@ -9,7 +9,8 @@
 //!   invariants of a function's output; [`krmignore`]: files kpt does not read;
 //! - [`runtime`]: function runtimes tried in order; [`builtins`]: the functions built in;
 //!   [`restore`]: comments and key order restored after a runtime that rewrites resources;
-//!   [`grpc`]: Porch's function runner (`--function-runner`);
+//!   [`exec`]: binaries named by FunctionConfigs (`--allow-exec`); [`grpc`]: Porch's function
+//!   runner (`--function-runner`);
 //! - [`status`]: what a render reports; [`metrics`]: render and function durations.
 //!
 //! On failure nothing is returned for storing unless the caller asks for the failed files
@@ -20,6 +21,7 @@
 pub(crate) mod builtins;
 mod checks;
 mod config;
+pub(crate) mod exec;
 pub(crate) mod grpc;
 mod hydrate;
 mod krmignore;
@@ -34,6 +36,7 @@ use porch_api::porch::RenderStatus;
 use porch_functions::catalog::Catalog;
 
 use self::builtins::Builtins;
+use self::exec::ExecRunner;
 use self::grpc::GrpcRunner;
 use self::hydrate::Hydration;
 use self::runtime::{Runtime, Runtimes};
@@ -76,10 +79,19 @@ impl Functions {
         Self::new(default_prefix, vec![Box::new(Builtins::new(default_prefix, true))])
     }
 
-    /// The builtins, then Porch's function runner: the builtins serve pinned tags only, so
-    /// `latest` and `unstable` go to the runner.
-    pub(crate) fn with_function_runner(default_prefix: &str, runner: GrpcRunner) -> Self {
-        Self::new(default_prefix, vec![Box::new(Builtins::new(default_prefix, false)), Box::new(runner)])
+    /// The builtins, then the binaries of FunctionConfigs (`exec`, when allowed), then the
+    /// function runner (when there is one). Without a runner the builtins also answer `latest`
+    /// and `unstable`.
+    pub(crate) fn chain(default_prefix: &str, exec: Option<ExecRunner>, runner: Option<GrpcRunner>) -> Self {
+        let mut runtimes: Vec<Box<dyn Runtime>> =
+            vec![Box::new(Builtins::new(default_prefix, runner.is_none()))];
+        if let Some(exec) = exec {
+            runtimes.push(Box::new(exec));
+        }
+        if let Some(runner) = runner {
+            runtimes.push(Box::new(runner));
+        }
+        Self::new(default_prefix, runtimes)
     }
 
     /// `image` as kpt completes it (default prefix, `:latest`).

@@ -1,4 +1,5 @@
-//! The Repositories and Namespaces the engine reads on every request, answered from kube-runtime
+//! The Repositories and Namespaces the engine reads on every request, and the FunctionConfigs
+//! every render with `--allow-exec` reads, answered from kube-runtime
 //! reflector stores rather than by an API call each (one read per request, each a round trip
 //! through whatever serves them).
 //!
@@ -19,21 +20,27 @@ use kube::Api;
 use kube::Resource;
 use kube::runtime::reflector::{self, ObjectRef, Store, store::Writer};
 use kube::runtime::{WatchStreamExt, watcher};
-use porch_api::Repository;
+use porch_api::{FunctionConfig, Repository};
 use porch_controllers::Stored;
 use serde::de::DeserializeOwned;
 
-/// The reflected Repositories and Namespaces, and the client that fills them.
+/// The reflected Repositories, Namespaces and FunctionConfigs, and the client that fills them.
 pub(crate) struct Cluster {
     client: kube::Client,
     repositories: Reflected<Stored<Repository>>,
     namespaces: Reflected<Namespace>,
+    function_configs: Reflected<Stored<FunctionConfig>>,
 }
 
 impl Cluster {
     /// Stores over `client`'s Repositories and Namespaces, empty until first used.
     pub(crate) fn new(client: kube::Client) -> Self {
-        Self { client, repositories: Reflected::new(), namespaces: Reflected::new() }
+        Self {
+            client,
+            repositories: Reflected::new(),
+            namespaces: Reflected::new(),
+            function_configs: Reflected::new(),
+        }
     }
 
     /// Repository `namespace/name`, from the store, else read live (`None`: there is none).
@@ -54,6 +61,53 @@ impl Cluster {
             return Ok(Some(found));
         }
         Ok(Api::all(self.client.clone()).get_opt(name).await?.map(Arc::new))
+    }
+}
+
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cluster").finish_non_exhaustive()
+    }
+}
+
+/// The FunctionConfigs of every namespace for the exec runtime: from the store, else (before it
+/// is loaded) listed live, blocking the render's thread on `handle`. One that does not decode is
+/// skipped with a warning.
+#[derive(Debug)]
+pub(crate) struct ClusterFunctionConfigs {
+    pub(crate) cluster: Arc<Cluster>,
+    pub(crate) handle: tokio::runtime::Handle,
+}
+
+impl crate::engine::render::exec::FunctionConfigs for ClusterFunctionConfigs {
+    fn function_configs(&self) -> Result<Vec<FunctionConfig>, String> {
+        let cluster = &self.cluster;
+        let stored: Vec<Stored<FunctionConfig>> = match cluster
+            .function_configs
+            .all(&cluster.client, &self.handle)
+        {
+            Some(all) => all.iter().map(|c| (**c).clone()).collect(),
+            None => {
+                let api: Api<Stored<FunctionConfig>> = Api::all(cluster.client.clone());
+                let list = self.handle.block_on(async {
+                    tokio::time::timeout(std::time::Duration::from_secs(10), api.list(&Default::default()))
+                        .await
+                });
+                match list {
+                    Ok(Ok(list)) => list.items,
+                    Ok(Err(e)) => return Err(e.to_string()),
+                    Err(_) => return Err("listing FunctionConfigs timed out".to_string()),
+                }
+            }
+        };
+        let mut configs = Vec::with_capacity(stored.len());
+        for config in stored {
+            match config.into_object() {
+                Ok(config) => configs.push(config),
+                Err(e) => tracing::warn!(error = %e, "a FunctionConfig does not decode; skipped"),
+            }
+        }
+        Ok(configs)
     }
 }
 
@@ -86,6 +140,16 @@ where
             Some(ns) => key.within(ns),
             None => key,
         })
+    }
+
+    /// Every object if the store is loaded; the first call starts the watch on `handle`.
+    fn all(&self, client: &kube::Client, handle: &tokio::runtime::Handle) -> Option<Vec<Arc<K>>> {
+        if !self.loaded.load(Ordering::Acquire) {
+            let _entered = handle.enter();
+            self.start(client);
+            return None;
+        }
+        Some(self.store.state())
     }
 
     fn start(&self, client: &kube::Client) {

@@ -38,6 +38,7 @@ use super::Files;
 use super::metadata::{Metadata, UserMeta};
 use super::objects::{self, RepoFacts};
 use super::render::Functions;
+use super::render::exec::{ExecRunner, ExecSettings};
 use super::render::grpc::FunctionRunner;
 use super::trylock::{TryLockGuard, TryLocks};
 use crate::cache::registry::{Registry, RegistryConfig};
@@ -78,6 +79,8 @@ pub(crate) struct EngineConfig {
     pub(crate) default_image_prefix: String,
     /// `--function-runner`, when set: functions the builtins do not serve run there.
     pub(crate) function_runner: Option<FunctionRunner>,
+    /// `--allow-exec`: images a FunctionConfig's `binaryExecutor` names run as that binary.
+    pub(crate) exec: Option<ExecSettings>,
 }
 
 /// The package engine. Cheap to clone.
@@ -139,13 +142,15 @@ impl Engine {
             retry_attempts: config.retry_attempts,
             max_concurrent_syncs: config.max_concurrent_syncs,
         });
+        let cluster = Arc::new(Cluster::new(config.client.clone()));
+        let functions = functions(&config, &cluster);
         Self {
             metadata,
-            cluster: Arc::new(Cluster::new(config.client.clone())),
+            cluster,
             client: config.client,
             registry,
             locks: TryLocks::default(),
-            functions: Arc::new(functions(&config.default_image_prefix, config.function_runner.as_ref())),
+            functions: Arc::new(functions),
             watches: config.watches,
             data_dir: config.data_dir,
             upstreams: Arc::default(),
@@ -276,25 +281,41 @@ impl Engine {
     }
 }
 
-/// The runtimes of the engine's renders: the builtins, then the function runner when one is
-/// configured. A runner needs the async runtime the engine is built in; without one (a tool
-/// opening the server outside tokio) it is left out, with an error logged.
-fn functions(default_image_prefix: &str, runner: Option<&FunctionRunner>) -> Functions {
+/// The runtimes of the engine's renders: the builtins, then (with `--allow-exec`) the binaries
+/// FunctionConfigs name, then the function runner when one is configured. Exec and the runner
+/// need the async runtime the engine is built in; without one (a tool opening the server outside
+/// tokio) they are left out, with an error logged.
+fn functions(config: &EngineConfig, cluster: &Arc<Cluster>) -> Functions {
     use super::render::grpc::GrpcRunner;
-    let Some(runner) = runner else { return Functions::builtins(default_image_prefix) };
-    let client = tokio::runtime::Handle::try_current()
-        .map_err(|e| e.to_string())
-        .and_then(|handle| GrpcRunner::new(runner, default_image_prefix, handle).map_err(|e| e.to_string()));
-    match client {
-        Ok(client) => {
-            tracing::info!(address = %runner.address, "functions the builtins do not serve go to the runner");
-            Functions::with_function_runner(default_image_prefix, client)
+    let prefix = config.default_image_prefix.as_str();
+    let handle = tokio::runtime::Handle::try_current().map_err(|e| e.to_string());
+    let exec = config.exec.as_ref().and_then(|settings| match &handle {
+        Ok(handle) => {
+            let configs = cluster::ClusterFunctionConfigs { cluster: cluster.clone(), handle: handle.clone() };
+            tracing::info!(functions_dir = %settings.functions_dir.display(), "images FunctionConfigs name binaries for run as those binaries");
+            Some(ExecRunner::new(Arc::new(configs), prefix, settings.clone()))
         }
         Err(e) => {
-            tracing::error!(address = %runner.address, error = %e, "the function runner cannot be used");
-            Functions::builtins(default_image_prefix)
+            tracing::error!(error = %e, "--allow-exec cannot be used");
+            None
         }
-    }
+    });
+    let runner = config.function_runner.as_ref().and_then(|runner| {
+        let client = handle
+            .clone()
+            .and_then(|handle| GrpcRunner::new(runner, prefix, handle).map_err(|e| e.to_string()));
+        match client {
+            Ok(client) => {
+                tracing::info!(address = %runner.address, "functions the builtins do not serve go to the runner");
+                Some(client)
+            }
+            Err(e) => {
+                tracing::error!(address = %runner.address, error = %e, "the function runner cannot be used");
+                None
+            }
+        }
+    });
+    Functions::chain(prefix, exec, runner)
 }
 
 /// The files of a revision, read from its repository's mirror.

@@ -52,6 +52,7 @@ fn kind_schema(g: &mut SchemaGenerator, group: &str, kind: &str) -> Option<Value
         (PORCH_GROUP, "PorchPackage") => g.subschema_for::<porch_api::PorchPackage>(),
         (CONFIG_GROUP, "Repository") => g.subschema_for::<porch_api::Repository>(),
         (CONFIG_GROUP, "PackageRev") => g.subschema_for::<porch_api::PackageRev>(),
+        (CONFIG_GROUP, "FunctionConfig") => g.subschema_for::<porch_api::FunctionConfig>(),
         ("", "Secret") => g.subschema_for::<core::Secret>(),
         ("", "Namespace") => g.subschema_for::<core::Namespace>(),
         _ => return None,

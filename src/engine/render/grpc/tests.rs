@@ -22,7 +22,7 @@ const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  na
 fn functions(address: &str, timeout: Duration) -> Arc<Functions> {
     let runner = FunctionRunner { address: address.to_string(), max_message_size: 6 << 20, timeout };
     let grpc = GrpcRunner::new(&runner, PREFIX, tokio::runtime::Handle::current()).unwrap();
-    Arc::new(Functions::with_function_runner(PREFIX, grpc))
+    Arc::new(Functions::chain(PREFIX, None, Some(grpc)))
 }
 
 /// A package whose Kptfile runs `mutators` (`image` or `exec: …` lines) over one Deployment.
