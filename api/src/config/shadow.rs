@@ -67,12 +67,7 @@ impl UserMeta {
                 .cloned()
                 .collect(),
         };
-        Self {
-            labels,
-            annotations,
-            finalizers: user_finalizers(meta),
-            owner_references,
-        }
+        Self { labels, annotations, finalizers: user_finalizers(meta), owner_references }
     }
 }
 
