@@ -106,7 +106,7 @@ fn plan(
     let create = revisions
         .iter()
         .filter(|r| !have.contains(r.name.as_str()))
-        .map(|r| PackageRev::shadow(namespace, &r.name, repository, &r.uid, &UserMeta::default()))
+        .map(|r| PackageRev::shadow(namespace, &r.name, repository, &UserMeta::default()))
         .collect();
     let release = listed
         .into_iter()
@@ -244,7 +244,7 @@ mod tests {
 
     /// A PackageRev of `repository` as the GC makes it, with `edit` applied to its JSON.
     fn listed(name: &str, repository: &str, edit: impl FnOnce(&mut Value)) -> Stored<PackageRev> {
-        let shadow = PackageRev::shadow("ns", name, repository, &format!("uid-{name}"), &UserMeta::default());
+        let shadow = PackageRev::shadow("ns", name, repository, &UserMeta::default());
         let mut value = serde_json::to_value(shadow).unwrap();
         edit(&mut value);
         stored(value)
@@ -264,10 +264,7 @@ mod tests {
             vec![listed("repo.a.v1", "repo", unchanged)],
             &[revision("repo.a.v1"), revision("repo.b.v1")],
         );
-        assert_eq!(
-            p.create,
-            [PackageRev::shadow("ns", "repo.b.v1", "repo", "uid-repo.b.v1", &UserMeta::default())]
-        );
+        assert_eq!(p.create, [PackageRev::shadow("ns", "repo.b.v1", "repo", &UserMeta::default())]);
         assert!(p.release.is_empty());
     }
 
@@ -311,7 +308,6 @@ mod tests {
             "ns",
             "r.p.w",
             "r",
-            "u",
             &UserMeta { finalizers: vec!["example.com/hold".into()], ..UserMeta::default() },
         );
         assert_eq!(user_finalizers(&rev.metadata), ["example.com/hold"]);

@@ -55,7 +55,7 @@ async fn an_expired_package_rev_watch_lists_again_and_restarts_the_windows() {
     let client = app.kube_client();
     let api: Api<Stored<PackageRev>> = Api::namespaced(client.clone(), "default");
     let start = {
-        let first = PackageRev::shadow("default", "r.p.w0", "r", "uid-0", &UserMeta::default());
+        let first = PackageRev::shadow("default", "r.p.w0", "r", &UserMeta::default());
         let made = api.create(&PostParams::default(), &Stored::new(first)).await.unwrap();
         kube::Resource::meta(&made).resource_version.as_deref().unwrap().parse::<u64>().unwrap()
     };
@@ -64,13 +64,7 @@ async fn an_expired_package_rev_watch_lists_again_and_restarts_the_windows() {
 
     // Twice the store's window of changes after the pump's position: its watch is expired.
     for i in 1..=2 * WINDOW {
-        let rev = PackageRev::shadow(
-            "default",
-            &format!("r.p.w{i}"),
-            "r",
-            &format!("uid-{i}"),
-            &UserMeta::default(),
-        );
+        let rev = PackageRev::shadow("default", &format!("r.p.w{i}"), "r", &UserMeta::default());
         api.create(&PostParams::default(), &Stored::new(rev)).await.unwrap();
     }
     let all: Api<Stored<PackageRev>> = Api::all(client.clone());

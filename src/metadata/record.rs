@@ -15,9 +15,9 @@ use futures::future::BoxFuture;
 use futures::{StreamExt, TryStreamExt};
 use kube::Resource;
 use kube::api::{DeleteParams, PostParams};
+use porch_api::PackageRev;
 use porch_api::config::{RevisionState, user_finalizers};
 use porch_api::labels::PACKAGE_REVISION_FINALIZER;
-use porch_api::{PackageRev, package_revision_uid};
 use porch_controllers::Stored;
 
 use super::retry::{is_not_found, retry_on_conflict};
@@ -67,8 +67,7 @@ impl Metadata {
     ) -> Result<u64, MetadataError> {
         let (ns, name) = (change.namespace.as_str(), change.name.as_str());
         let fresh = || {
-            let uid = package_revision_uid(ns, name).to_string();
-            let mut rev = PackageRev::shadow(ns, name, &change.repository, &uid, &UserMeta::default());
+            let mut rev = PackageRev::shadow(ns, name, &change.repository, &UserMeta::default());
             rev.spec.state = Some(state.clone());
             rev
         };
@@ -93,8 +92,7 @@ impl Metadata {
                 Some(rev) => decoded_or_fresh(rev),
                 None => {
                     // None to clear: make one, so the change still gets a resourceVersion.
-                    let uid = package_revision_uid(ns, name).to_string();
-                    let rev = PackageRev::shadow(ns, name, &change.repository, &uid, &UserMeta::default());
+                    let rev = PackageRev::shadow(ns, name, &change.repository, &UserMeta::default());
                     decoded_or_fresh(
                         api.create(&PostParams::default(), &Stored::new(rev)).await.map_err(err("create"))?,
                     )

@@ -31,22 +31,21 @@ pub(super) fn stored_rv(stored: &Stored<PackageRev>) -> Option<u64> {
 }
 
 impl Metadata {
-    /// Creates or updates the PackageRev of PackageRevision `namespace/name` (with `uid`, in
-    /// `repository`) so that it carries exactly `user`.
+    /// Creates or updates the PackageRev of PackageRevision `namespace/name` (in `repository`)
+    /// so that it carries exactly `user`.
     pub(crate) async fn put(
         &self,
         namespace: &str,
         name: &str,
         repository: &str,
-        uid: &str,
         user: &UserMeta,
     ) -> Result<Arc<PackageRev>, MetadataError> {
         self.upsert(
             namespace,
             name,
-            || PackageRev::shadow(namespace, name, repository, uid, user),
+            || PackageRev::shadow(namespace, name, repository, user),
             |rev| {
-                set_shadow_meta(&mut rev.metadata, repository, uid, user);
+                set_shadow_meta(&mut rev.metadata, repository, user);
                 true
             },
         )
@@ -129,9 +128,8 @@ impl Metadata {
         namespace: &str,
         name: &str,
         repository: &str,
-        uid: &str,
     ) -> Result<(), MetadataError> {
-        self.put(namespace, name, repository, uid, &UserMeta::default()).await?;
+        self.put(namespace, name, repository, &UserMeta::default()).await?;
         self.delete(namespace, name).await.map(drop)
     }
 

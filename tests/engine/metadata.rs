@@ -25,7 +25,7 @@ async fn labels_annotations_and_finalizers_are_kept_in_the_packagerev() {
     assert_eq!(pr.metadata.annotations.as_ref().unwrap()["note"], "hello");
     assert!(pr.metadata.creation_timestamp.is_some());
 
-    // The shadow object carries them plus the server's label, finalizer and owner reference.
+    // The shadow object carries them plus the server's label and finalizer.
     let revs: Api<PackageRev> = Api::namespaced(env.client.clone(), NS);
     let rev = revs.get(&name).await.unwrap();
     let labels = rev.metadata.labels.as_ref().unwrap();
@@ -34,7 +34,8 @@ async fn labels_annotations_and_finalizers_are_kept_in_the_packagerev() {
         ("a", "blueprints")
     );
     assert_eq!(rev.metadata.finalizers.as_deref().unwrap(), ["internal.porch.kpt.dev/packagerevision"]);
-    assert_eq!(rev.metadata.owner_references.as_ref().unwrap()[0].uid, pr.metadata.uid.clone().unwrap());
+    // No owner reference: kube's garbage collector would act on it (see porch_api::config::shadow).
+    assert_eq!(rev.metadata.owner_references, None);
 
     // Metadata of a published revision can change (discovered: no PackageRev yet).
     let patched = env

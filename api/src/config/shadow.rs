@@ -1,6 +1,6 @@
 //! The shape of a PackageRev: the metadata a user gives its PackageRevision ([`UserMeta`]) plus
-//! what the server adds — the label naming the Repository, the server's finalizer and an owner
-//! reference to the PackageRevision (porch-api.md §2.6). Built in one place,
+//! what the server adds — the label naming the Repository and the server's finalizer. Built in
+//! one place,
 //! [`set_shadow_meta`], for the server's metadata store and the PackageRev GC alike.
 //!
 //! The PackageRevision's own owner references are kept in the annotation
@@ -9,6 +9,11 @@
 //! own when an owner goes, the revision would show the PackageRev's deletion and look
 //! terminating, and the collector, which leaves terminating objects alone, would never delete
 //! the revision itself. PackageRevs written with them in `ownerReferences` are still read.
+//!
+//! Nor does a PackageRev name its PackageRevision as owner (Porch's do, porch-api.md §2.6): the
+//! garbage collector checks such an owner through the aggregated API as soon as the PackageRev
+//! appears, and a revision being created is not there yet; it then deleted the PackageRev, and
+//! the new revision looked terminating. The server and its PackageRev GC delete PackageRevs.
 
 use std::collections::BTreeMap;
 
@@ -78,22 +83,16 @@ pub fn user_finalizers(meta: &ObjectMeta) -> Vec<String> {
 }
 
 /// Writes `user` into `meta`, the metadata of the PackageRev of PackageRevision `meta.name`,
-/// with the server's label (naming `repository`), finalizer (first) and owner reference (to
-/// the PackageRevision `uid`, first). What `user` holds of the server's parts is not doubled.
-/// Every other field of `meta` (resourceVersion, uid, timestamps) is left as it is.
-pub fn set_shadow_meta(meta: &mut ObjectMeta, repository: &str, uid: &str, user: &UserMeta) {
+/// with the server's label (naming `repository`) and finalizer (first); its owner references go
+/// into [`OWNER_REFERENCES_ANNOTATION`] and `ownerReferences` is cleared. What `user` holds of
+/// the server's parts is not doubled. Every other field of `meta` (resourceVersion, uid,
+/// timestamps) is left as it is.
+pub fn set_shadow_meta(meta: &mut ObjectMeta, repository: &str, user: &UserMeta) {
     let name = meta.name.clone().unwrap_or_default();
     let mut labels = user.labels.clone();
     labels.insert(INTERNAL_REPOSITORY_LABEL.into(), repository.into());
     let mut finalizers = vec![PACKAGE_REVISION_FINALIZER.to_string()];
     finalizers.extend(user.finalizers.iter().filter(|f| *f != PACKAGE_REVISION_FINALIZER).cloned());
-    let owner = OwnerReference {
-        api_version: PACKAGE_REVISION.api_version.into(),
-        kind: PACKAGE_REVISION.kind.into(),
-        name: name.clone(),
-        uid: uid.into(),
-        ..OwnerReference::default()
-    };
     let user_owners: Vec<&OwnerReference> =
         user.owner_references.iter().filter(|o| o.name != name || o.kind != PACKAGE_REVISION.kind).collect();
     let mut annotations = user.annotations.clone();
@@ -106,20 +105,20 @@ pub fn set_shadow_meta(meta: &mut ObjectMeta, repository: &str, uid: &str, user:
     meta.labels = Some(labels);
     meta.annotations = (!annotations.is_empty()).then_some(annotations);
     meta.finalizers = Some(finalizers);
-    meta.owner_references = Some(vec![owner]);
+    meta.owner_references = None;
 }
 
 impl PackageRev {
-    /// A new PackageRev for PackageRevision `namespace/name` (with `uid`, in `repository`)
-    /// carrying `user` (see [`set_shadow_meta`]).
+    /// A new PackageRev for PackageRevision `namespace/name` (in `repository`) carrying `user`
+    /// (see [`set_shadow_meta`]).
     #[must_use]
-    pub fn shadow(namespace: &str, name: &str, repository: &str, uid: &str, user: &UserMeta) -> Self {
+    pub fn shadow(namespace: &str, name: &str, repository: &str, user: &UserMeta) -> Self {
         let mut metadata = ObjectMeta {
             name: Some(name.into()),
             namespace: Some(namespace.into()),
             ..ObjectMeta::default()
         };
-        set_shadow_meta(&mut metadata, repository, uid, user);
+        set_shadow_meta(&mut metadata, repository, user);
         Self { metadata, spec: PackageRevSpec::default(), status: Some(PackageRevStatus {}) }
     }
 }
@@ -135,18 +134,14 @@ mod tests {
             finalizers: vec!["example.com/keep".into()],
             ..UserMeta::default()
         };
-        let r = PackageRev::shadow("ns", "repo.pkg.ws", "repo", "uid-1", &user);
+        let r = PackageRev::shadow("ns", "repo.pkg.ws", "repo", &user);
         let labels = r.metadata.labels.as_ref().unwrap();
         assert_eq!(labels[INTERNAL_REPOSITORY_LABEL], "repo");
         assert_eq!(
             r.metadata.finalizers.as_deref().unwrap(),
             [PACKAGE_REVISION_FINALIZER.to_string(), "example.com/keep".to_string()]
         );
-        let owner = &r.metadata.owner_references.as_ref().unwrap()[0];
-        assert_eq!(
-            (owner.kind.as_str(), owner.name.as_str(), owner.uid.as_str()),
-            ("PackageRevision", "repo.pkg.ws", "uid-1")
-        );
+        assert_eq!(r.metadata.owner_references, None, "nothing for kube's garbage collector to act on");
         assert_eq!(r.metadata.annotations, None);
         assert_eq!(UserMeta::of(&r), user);
     }
@@ -161,24 +156,29 @@ mod tests {
             ..OwnerReference::default()
         };
         let user = UserMeta { owner_references: vec![cm.clone()], ..UserMeta::default() };
-        let r = PackageRev::shadow("ns", "repo.pkg.ws", "repo", "uid-1", &user);
-        let owners = r.metadata.owner_references.as_deref().unwrap();
-        assert_eq!(owners.len(), 1, "only the PackageRevision owns the PackageRev: {owners:?}");
-        assert_eq!(owners[0].kind, "PackageRevision");
+        let r = PackageRev::shadow("ns", "repo.pkg.ws", "repo", &user);
+        assert_eq!(r.metadata.owner_references, None);
         assert!(r.metadata.annotations.as_ref().unwrap()[OWNER_REFERENCES_ANNOTATION].contains("uid-cm"));
         assert_eq!(UserMeta::of(&r), user, "read back as the revision's own");
 
-        // A PackageRev an older server wrote (user owners in ownerReferences) reads the same.
-        let mut old = PackageRev::shadow("ns", "repo.pkg.ws", "repo", "uid-1", &UserMeta::default());
-        old.metadata.owner_references.as_mut().unwrap().push(cm);
+        // A PackageRev an older server wrote (itself and user owners in ownerReferences) reads
+        // the same.
+        let mut old = PackageRev::shadow("ns", "repo.pkg.ws", "repo", &UserMeta::default());
+        let itself = OwnerReference {
+            api_version: PACKAGE_REVISION.api_version.into(),
+            kind: PACKAGE_REVISION.kind.into(),
+            name: "repo.pkg.ws".into(),
+            uid: "uid-1".into(),
+            ..OwnerReference::default()
+        };
+        old.metadata.owner_references = Some(vec![itself, cm]);
         assert_eq!(UserMeta::of(&old), user);
     }
 
     #[test]
     fn the_server_parts_given_by_a_user_are_not_doubled() {
-        let server = PackageRev::shadow("ns", "r.p.w", "repo", "uid-1", &UserMeta::default());
-        let again =
-            PackageRev::shadow("ns", "r.p.w", "repo", "uid-1", &UserMeta::from_object(&server.metadata));
+        let server = PackageRev::shadow("ns", "r.p.w", "repo", &UserMeta::default());
+        let again = PackageRev::shadow("ns", "r.p.w", "repo", &UserMeta::from_object(&server.metadata));
         assert_eq!(again, server);
         assert_eq!(UserMeta::of(&server), UserMeta::default());
     }
@@ -191,7 +191,7 @@ mod tests {
             labels: Some(BTreeMap::from([("old".into(), "x".into())])),
             ..ObjectMeta::default()
         };
-        set_shadow_meta(&mut meta, "repo", "u", &UserMeta::default());
+        set_shadow_meta(&mut meta, "repo", &UserMeta::default());
         assert_eq!(meta.resource_version.as_deref(), Some("7"));
         assert_eq!(meta.labels.unwrap().keys().collect::<Vec<_>>(), [INTERNAL_REPOSITORY_LABEL]);
     }

@@ -8,10 +8,10 @@
 //! ([`RepositoryCache::lock_new_package`]), held until the draft is in the index — so
 //! concurrent creations of one new package (or of nesting ones) behave as sequential ones.
 
+use porch_api::PackageRevision;
 use porch_api::gvk::PACKAGE_REVISION;
 use porch_api::names::package_revision_name;
 use porch_api::porch::{GitLock, PackageRevisionLifecycle};
-use porch_api::{PackageRevision, package_revision_uid};
 use porch_layers::FieldCause;
 
 use super::error::{Result, ServiceError};
@@ -249,8 +249,7 @@ impl Engine {
         let created = match cache.create_draft(package, workspace, content).await {
             Ok(created) => created,
             Err(e) => {
-                let uid = package_revision_uid(ns, &name).to_string();
-                if let Err(rollback) = self.metadata.purge(ns, &name, repo_name, &uid).await {
+                if let Err(rollback) = self.metadata.purge(ns, &name, repo_name).await {
                     tracing::error!(
                         revision = %name, error = %crate::error_chain::with_causes(&rollback),
                         "removing the PackageRev of a failed create failed"

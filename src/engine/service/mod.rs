@@ -30,7 +30,7 @@ use std::time::Duration;
 
 pub(crate) use error::ServiceError;
 use porch_api::gvk::{PACKAGE_REVISION, REPOSITORY, ResourceInfo};
-use porch_api::{PackageRev, Repository, package_revision_uid};
+use porch_api::{PackageRev, Repository};
 use porch_layers::object_meta::names::dns1123_label;
 pub(crate) use read::{ListedRevision, SortKey};
 
@@ -261,11 +261,9 @@ impl Engine {
         self.lock(key, info, name, &busy)
     }
 
-    /// Writes `user` as the PackageRev of revision `namespace/name` in `repository` (owned by the
-    /// PackageRevision's uid).
+    /// Writes `user` as the PackageRev of revision `namespace/name` in `repository`.
     async fn put_meta(&self, namespace: &str, name: &str, repository: &str, user: &UserMeta) -> Result<()> {
-        let uid = package_revision_uid(namespace, name).to_string();
-        self.metadata.put(namespace, name, repository, &uid, user).await?;
+        self.metadata.put(namespace, name, repository, user).await?;
         Ok(())
     }
 
