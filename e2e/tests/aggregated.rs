@@ -349,18 +349,7 @@ fn kube_controller_manager_collects_a_revision_whose_owner_is_deleted() -> Resul
         let out = k.run(&["get", "packagerevision", name, "--ignore-not-found", "-o", "name"]);
         (out.ok() && out.stdout.trim().is_empty()).then_some(())
     };
-    let mut gone = wait_until(std::time::Duration::from_secs(75), collected);
-    if gone.is_none() {
-        // The collector maps kinds with a REST mapper it refreshes only when the set of
-        // resources it discovers changes. If it refreshed while porch-server was restarting
-        // (another test restarts it), it cannot map PackageRevision and retries in silence
-        // until the next change: make one, as installing any CRD would.
-        println!("nudging the garbage collector with a CRD: {name} was not collected in 75 s");
-        let _nudge = NudgeCrd::create(setup)?;
-        // Its retries of the revision back off exponentially (5 ms doubling, up to 1000 s): after a
-        // minute of failures the next one may be minutes away.
-        gone = wait_until(std::time::Duration::from_secs(300), collected);
-    }
+    let gone = wait_until(std::time::Duration::from_secs(180), collected);
     let mentions = std::fs::read_to_string(setup.plane().log_dir().join("kube-controller-manager.log"))
         .unwrap_or_default()
         .lines()
@@ -375,36 +364,6 @@ fn kube_controller_manager_collects_a_revision_whose_owner_is_deleted() -> Resul
         setup.server_logs()
     );
     Ok(())
-}
-
-/// A CRD that exists while it is held: a change in the set of resources the cluster serves.
-struct NudgeCrd(&'static Aggregated);
-
-impl NudgeCrd {
-    const NAME: &'static str = "nudges.e2e.porch.kpt.dev";
-
-    fn create(setup: &'static Aggregated) -> Result<Self> {
-        let crd = json!({
-            "apiVersion": "apiextensions.k8s.io/v1",
-            "kind": "CustomResourceDefinition",
-            "metadata": {"name": Self::NAME},
-            "spec": {
-                "group": "e2e.porch.kpt.dev",
-                "scope": "Namespaced",
-                "names": {"plural": "nudges", "singular": "nudge", "kind": "Nudge"},
-                "versions": [{"name": "v1", "served": true, "storage": true,
-                              "schema": {"openAPIV3Schema": {"type": "object"}}}],
-            },
-        });
-        setup.kubectl(None).with_manifest(&["apply", "-f", "-"], &crd.to_string()).success()?;
-        Ok(Self(setup))
-    }
-}
-
-impl Drop for NudgeCrd {
-    fn drop(&mut self) {
-        let _ = self.0.kubectl(None).run(&["delete", "crd", Self::NAME, "--wait=false"]);
-    }
 }
 
 #[test]
