@@ -1,7 +1,7 @@
 //! The builtin runtime: a function that `porch-functions` implements runs in-process, as Porch
 //! runs its builtins. Its results go into the ResourceList's `results`; a function that exits
 //! non-zero fails with the SDK's `error: function failure`, one that panics with Porch's
-//! `KRM function panicked with: …`. Images it does not serve (other tags, other registries,
+//! `KRM function panicked with: …`, and either leaves the resources as they were. Images it does not serve (other tags, other registries,
 //! `exec`) are not found here, so the next runtime is asked.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -42,7 +42,12 @@ impl Runtime for Builtins {
             RunError::Failed(format!("KRM function panicked with: {why}"))
         })?;
         record(&mut output, &outcome.results);
-        *list = output;
+        if outcome.exit_code == 0 {
+            *list = output;
+        } else {
+            // A failed run leaves the resources as they were; only its results are reported.
+            list.results = output.results;
+        }
         let error =
             if outcome.exit_code == 0 { String::new() } else { "error: function failure".to_string() };
         Ok(Exit { code: outcome.exit_code, stderr: String::new(), error })

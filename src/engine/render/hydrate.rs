@@ -19,7 +19,7 @@ use super::checks;
 use super::krmignore::{KRMIGNORE, Krmignore};
 use super::pipeline::{Pipeline, PipelineFunction};
 use super::runtime::{RunError, Runtime};
-use super::select;
+use super::select::{self, Selection};
 use super::status::{Report, StepResult};
 use super::{Functions, config};
 use crate::engine::Files;
@@ -165,35 +165,50 @@ impl<'a> Hydration<'a> {
         let Pipeline { mutators, validators } = pipeline;
         let mut items = input;
         for function in &mutators {
-            let (selection, selected) = select::select(function, &mut items);
-            match self.call(dir, function, selected, &items, true) {
-                Ok(output) => items = select::merge(selection, items, output),
-                Err(e) => {
-                    select::clear_ids(&mut items);
-                    return Err((e, items));
+            let config = config::of(function, &package_path(dir), &items);
+            match select::select(function, &mut items) {
+                // The step sees every resource: they go to it (no copy) and come back.
+                (Selection::All, _) => {
+                    match self.call(dir, function, std::mem::take(&mut items), config, true) {
+                        Ok(output) => items = output,
+                        Err((e, input)) => return Err((e, input)),
+                    }
                 }
+                (selection, selected) => match self.call(dir, function, selected, config, true) {
+                    Ok(output) => items = select::merge(selection, items, output),
+                    Err((e, _)) => {
+                        select::clear_ids(&mut items);
+                        return Err((e, items));
+                    }
+                },
             }
         }
         for function in &validators {
-            let (_, mut selected) = select::select(function, &mut items.clone());
+            let config = config::of(function, &package_path(dir), &items);
+            // Validators see copies.
+            let mut selected = match select::select(function, &mut items.clone()) {
+                (Selection::All, _) => items.clone(),
+                (_, selected) => selected,
+            };
             select::clear_ids(&mut selected);
-            if let Err(e) = self.call(dir, function, selected, &items, false) {
+            if let Err((e, _)) = self.call(dir, function, selected, config, false) {
                 return Err((e, items));
             }
         }
         Ok(items)
     }
 
-    /// Runs one step of package `dir` over `selected` (`items`: all the package sees, for its
-    /// `configPath`); records its results; its output, checked.
+    /// Runs one step of package `dir` over `selected` with its `config` (or why it has none);
+    /// records its results; its output, checked, or why it failed with the resources it was
+    /// given (as they were: runtimes change them only on success).
     fn call(
         &mut self,
         dir: &str,
         function: &PipelineFunction,
         selected: Vec<Document>,
-        items: &[Document],
+        config: Result<Option<porch_krm::Node>, String>,
         mutator: bool,
-    ) -> Result<Vec<Document>, String> {
+    ) -> Result<Vec<Document>, (String, Vec<Document>)> {
         let image =
             if function.image.is_empty() { String::new() } else { self.functions.complete(&function.image) };
         let steps = if mutator { &mut self.report.mutation_steps } else { &mut self.report.validation_steps };
@@ -201,24 +216,22 @@ impl<'a> Hydration<'a> {
             steps.push(StepResult::not_started(function, &image, &error));
             error
         };
-        let function_config = match config::of(function, &package_path(dir), items) {
+        let function_config = match config {
             Ok(config) => config,
-            Err(e) => return Err(not_started(steps, e)),
+            Err(e) => return Err((not_started(steps, e), selected)),
         };
         let mut list = ResourceList::new(selected);
         list.function_config = function_config;
         let exit = match self.functions.runtimes.run(function, &mut list) {
             Ok(exit) => exit,
             Err(RunError::NotFound) if !function.exec.is_empty() => {
-                return Err(not_started(
-                    steps,
-                    "must run with `--allow-exec` option to allow running function binaries".into(),
-                ));
+                let e = "must run with `--allow-exec` option to allow running function binaries".into();
+                return Err((not_started(steps, e), list.items));
             }
             Err(RunError::NotFound) => {
-                return Err(not_started(steps, format!("function {image:?} not found")));
+                return Err((not_started(steps, format!("function {image:?} not found")), list.items));
             }
-            Err(RunError::Failed(e)) => return Err(not_started(steps, e)),
+            Err(RunError::Failed(e)) => return Err((not_started(steps, e), list.items)),
         };
         let run = FunctionResult {
             image: image.clone(),
@@ -232,16 +245,18 @@ impl<'a> Hydration<'a> {
         if exit.code != 0 {
             self.report.functions.exit_code = 1;
             let name = if image.is_empty() { &function.exec } else { &image };
-            return Err(format!("func eval {name:?} failed: {}", exit.error));
+            return Err((format!("func eval {name:?} failed: {}", exit.error), list.items));
         }
         let mut output = list.items;
         if mutator {
-            checks::paths(&output)?;
+            // Output that breaks the invariants is not kept, not even as a partial result: its
+            // paths may point outside the package.
+            checks::paths(&output).map_err(|e| (e, Vec::new()))?;
             // What the function made belongs to this package.
             for item in output.iter_mut().filter(|d| annotations::get(d, annotations::PACKAGE_PATH).is_none())
             {
                 annotations::set(item, annotations::PACKAGE_PATH, &package_path(dir))
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| (e.to_string(), Vec::new()))?;
             }
         }
         Ok(output)
