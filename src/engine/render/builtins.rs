@@ -1,7 +1,8 @@
 //! The builtin runtime: a function that `porch-functions` implements runs in-process, as Porch
 //! runs its builtins. Its results go into the ResourceList's `results`; a function that exits
 //! non-zero fails with the SDK's `error: function failure`, one that panics with Porch's
-//! `KRM function panicked with: …`, and either leaves the resources as they were. Images it does not serve (other tags, other registries,
+//! `KRM function panicked with: …` (the resources are then as the function left them; render
+//! keeps a copy of a step's input where it needs one). Images it does not serve (other tags, other registries,
 //! `exec`) are not found here, so the next runtime is asked.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -32,8 +33,7 @@ impl Runtime for Builtins {
             return Err(RunError::NotFound);
         }
         let builtin = self.catalog.find(&function.image).ok_or(RunError::NotFound)?;
-        let mut output = list.clone();
-        let outcome = catch_unwind(AssertUnwindSafe(|| builtin.run(&mut output))).map_err(|panic| {
+        let outcome = catch_unwind(AssertUnwindSafe(|| builtin.run(list))).map_err(|panic| {
             let why = panic
                 .downcast_ref::<&str>()
                 .map(|s| (*s).to_string())
@@ -41,13 +41,7 @@ impl Runtime for Builtins {
                 .unwrap_or_default();
             RunError::Failed(format!("KRM function panicked with: {why}"))
         })?;
-        record(&mut output, &outcome.results);
-        if outcome.exit_code == 0 {
-            *list = output;
-        } else {
-            // A failed run leaves the resources as they were; only its results are reported.
-            list.results = output.results;
-        }
+        record(list, &outcome.results);
         let error =
             if outcome.exit_code == 0 { String::new() } else { "error: function failure".to_string() };
         Ok(Exit { code: outcome.exit_code, stderr: String::new(), error })

@@ -45,6 +45,9 @@ pub(crate) struct Hydration<'a> {
     packages: BTreeSet<String>,
     /// The Kptfiles, by package directory.
     kptfiles: BTreeMap<String, Kptfile>,
+    /// Whether a failure's partial output is used (`kpt.dev/save-on-render-failure`): then a
+    /// step keeps a copy of its input to hand back when it fails.
+    keep_partial: bool,
     /// What the functions reported.
     pub report: Report,
 }
@@ -62,7 +65,7 @@ fn package_path(dir: &str) -> String {
 impl<'a> Hydration<'a> {
     /// The packages of `files` (they must hold a root Kptfile). `Err`: a Kptfile or a resource
     /// file cannot be read.
-    pub(crate) fn new(files: &Files, functions: &'a Functions) -> Result<Self, String> {
+    pub(crate) fn new(files: &Files, functions: &'a Functions, keep_partial: bool) -> Result<Self, String> {
         let mut kptfiles = BTreeMap::new();
         for (path, bytes) in files {
             let dir = if path == KPTFILE {
@@ -92,7 +95,7 @@ impl<'a> Hydration<'a> {
             let text = String::from_utf8(bytes.clone()).map_err(|_| format!("{path}: not UTF-8 text"))?;
             texts.insert(path.clone(), text);
         }
-        Ok(Self { functions, texts, packages, kptfiles, report: Report::new() })
+        Ok(Self { functions, texts, packages, kptfiles, keep_partial, report: Report::new() })
     }
 
     /// The resource files kpt reads (path from the root → text).
@@ -200,7 +203,7 @@ impl<'a> Hydration<'a> {
 
     /// Runs one step of package `dir` over `selected` with its `config` (or why it has none);
     /// records its results; its output, checked, or why it failed with the resources it was
-    /// given (as they were: runtimes change them only on success).
+    /// given (as they were when a partial result is kept; else as the runtime left them).
     fn call(
         &mut self,
         dir: &str,
@@ -220,18 +223,22 @@ impl<'a> Hydration<'a> {
             Ok(config) => config,
             Err(e) => return Err((not_started(steps, e), selected)),
         };
+        let before = self.keep_partial.then(|| selected.clone());
         let mut list = ResourceList::new(selected);
         list.function_config = function_config;
-        let exit = match self.functions.runtimes.run(function, &mut list) {
+        let outcome = self.functions.runtimes.run(function, &mut list);
+        // What a failed step hands back: its input, when a partial result is kept.
+        let given = |list: ResourceList| before.clone().unwrap_or(list.items);
+        let exit = match outcome {
             Ok(exit) => exit,
             Err(RunError::NotFound) if !function.exec.is_empty() => {
                 let e = "must run with `--allow-exec` option to allow running function binaries".into();
-                return Err((not_started(steps, e), list.items));
+                return Err((not_started(steps, e), given(list)));
             }
             Err(RunError::NotFound) => {
-                return Err((not_started(steps, format!("function {image:?} not found")), list.items));
+                return Err((not_started(steps, format!("function {image:?} not found")), given(list)));
             }
-            Err(RunError::Failed(e)) => return Err((not_started(steps, e), list.items)),
+            Err(RunError::Failed(e)) => return Err((not_started(steps, e), given(list))),
         };
         let run = FunctionResult {
             image: image.clone(),
@@ -245,7 +252,8 @@ impl<'a> Hydration<'a> {
         if exit.code != 0 {
             self.report.functions.exit_code = 1;
             let name = if image.is_empty() { &function.exec } else { &image };
-            return Err((format!("func eval {name:?} failed: {}", exit.error), list.items));
+            let message = format!("func eval {name:?} failed: {}", exit.error);
+            return Err((message, given(list)));
         }
         let mut output = list.items;
         if mutator {

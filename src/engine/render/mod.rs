@@ -133,7 +133,8 @@ fn render_files(files: &Files, functions: &Functions, request: RenderRequest) ->
         return Ok(Rendered { files: files.clone(), status });
     };
     let invalid = |e: String| EngineError::invalid(porch_layers::FieldCause::invalid("spec.resources", e));
-    let mut hydration = Hydration::new(files, functions).map_err(invalid)?;
+    let save_on_failure = root.annotation_is_true(SAVE_ON_RENDER_FAILURE);
+    let mut hydration = Hydration::new(files, functions, save_on_failure).map_err(invalid)?;
     match hydration.hydrate("") {
         Ok(items) => {
             let written = hydration.write(items, true).map_err(invalid)?;
@@ -146,7 +147,7 @@ fn render_files(files: &Files, functions: &Functions, request: RenderRequest) ->
         }
         Err(failure) => {
             let kpt_error = format!("fn.render: pkg .:\n\t{}", failure.message);
-            let mut failed = if root.annotation_is_true(SAVE_ON_RENDER_FAILURE) {
+            let mut failed = if save_on_failure {
                 match hydration.write(failure.partial, false) {
                     Ok(written) => with_texts(files, &Default::default(), written),
                     Err(_) => files.clone(),
