@@ -116,7 +116,7 @@ pub use error::{Error, Result};
 pub use node::{Comments, Content, Node, NodeKind, Pair, Style};
 pub use path::{Path, PathError, Segment};
 pub use resource_list::ResourceList;
-pub use scalar::{Number, ScalarType, needs_type_quotes, parse_number, resolve};
+pub use scalar::{Number, ScalarType, is_yaml11_non_string, needs_type_quotes, parse_number, resolve};
 
 /// Parses a YAML stream.
 pub fn parse(text: &str) -> Result<Stream> {

@@ -232,8 +232,9 @@ fn is_timestamp(s: &str) -> bool {
 }
 
 /// True when a YAML 1.1 reader (go-yaml v2, the API server's) reads this plain text as
-/// something other than a string.
-fn is_yaml11_non_string(value: &str) -> bool {
+/// something other than a string that YAML 1.2 reads as one (the boolean words `y`, `yes`,
+/// `on`, `off`, `no`, `n` in their spellings).
+pub fn is_yaml11_non_string(value: &str) -> bool {
     matches!(
         value,
         "y" | "Y"

@@ -309,24 +309,7 @@ fn json_kind(node: &Node) -> &'static str {
         NodeKind::Alias => "null",
         NodeKind::Scalar => {
             let yaml11_bool = node.style == porch_krm::Style::Plain
-                && matches!(
-                    node.as_str().unwrap_or_default(),
-                    "y" | "Y"
-                        | "yes"
-                        | "Yes"
-                        | "YES"
-                        | "n"
-                        | "N"
-                        | "no"
-                        | "No"
-                        | "NO"
-                        | "on"
-                        | "On"
-                        | "ON"
-                        | "off"
-                        | "Off"
-                        | "OFF"
-                );
+                && porch_krm::is_yaml11_non_string(node.as_str().unwrap_or_default());
             match node.scalar_type() {
                 _ if yaml11_bool => "bool",
                 Some(ScalarType::Null) => "null",
