@@ -74,6 +74,17 @@ pub fn set_location(doc: &mut Document, path: &str, index: usize) -> Result<()> 
     set(doc, SEQ_INDENT, seq_indent)
 }
 
+/// Removes annotations `keys` from the document's resource, and its `annotations` map when
+/// they alone were in it.
+pub fn remove(doc: &mut Document, keys: &[&str]) {
+    let Some(root) = doc.root.as_mut() else { return };
+    let Some(map) = root.get_path_mut(&["metadata", "annotations"]) else { return };
+    let removed = keys.iter().filter(|k| map.remove(k).is_some()).count();
+    if removed > 0 && map.as_mapping().is_some_and(Vec::is_empty) {
+        root.get_path_mut(&["metadata"]).map(|m| m.remove("annotations"));
+    }
+}
+
 /// Removes kpt's annotations ([`INTERNAL`]) from the document's resource, and `annotations`
 /// (then `metadata`) when nothing else is left in them.
 pub fn strip(doc: &mut Document) {

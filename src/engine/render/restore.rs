@@ -49,13 +49,7 @@ pub(crate) fn run(
 /// Removes the id annotations (and an `annotations` map left empty by that).
 fn clear_ids(items: &mut [Document]) {
     for item in items {
-        let Some(resource) = item.root.as_mut() else { continue };
-        let Some(map) = resource.get_path_mut(&["metadata", "annotations"]) else { continue };
-        let removed =
-            [annotations::ID, annotations::LEGACY_ID].iter().filter(|k| map.remove(k).is_some()).count();
-        if removed > 0 && map.as_mapping().is_some_and(Vec::is_empty) {
-            resource.get_path_mut(&["metadata"]).map(|m| m.remove("annotations"));
-        }
+        annotations::remove(item, &[annotations::ID, annotations::LEGACY_ID]);
     }
 }
 

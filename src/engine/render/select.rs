@@ -84,11 +84,7 @@ pub(crate) fn merge(selection: Selection, items: Vec<Document>, output: Vec<Docu
 /// Removes the ids [`select`] set (and an `annotations` map left empty by that).
 pub(crate) fn clear_ids(items: &mut [Document]) {
     for item in items {
-        let Some(resource) = item.root.as_mut() else { continue };
-        let Some(map) = resource.get_path_mut(&["metadata", "annotations"]) else { continue };
-        if map.remove(RESOURCE_ID).is_some() && map.as_mapping().is_some_and(Vec::is_empty) {
-            resource.get_path_mut(&["metadata"]).map(|m| m.remove("annotations"));
-        }
+        annotations::remove(item, &[RESOURCE_ID]);
     }
 }
 
