@@ -19,6 +19,7 @@ pub mod fuzzing;
 pub mod git;
 pub mod logging;
 mod metadata;
+pub mod metrics;
 mod own_thread;
 mod rest;
 mod rv_window;

@@ -2,6 +2,13 @@
 //! targets that never reach it, whatever `RUST_LOG` says, because they write response bodies
 //! into their events.
 //!
+//! A line logged inside spans carries them: in text after the time and level
+//! (`request{method=GET path=…}:engine{operation=approve}:git_push{repository=ns/r}: …`), in
+//! JSON as `span` (the innermost, with its fields) and `spans` (every one, outermost first).
+//! The spans are a request's (`server/trace.rs`), its engine operation's (`rest/metrics.rs`), a
+//! render's, a repository sync's (`cache/metrics.rs`) and a git fetch's or push's
+//! (`git/metrics.rs`).
+//!
 //! kube-client's `kube_client::client` module logs the whole response text when it does not
 //! decode into the requested type (at WARN), every Status body (at TRACE) and unparsed error
 //! bodies (at DEBUG). For a Secret that is its data. The server reads every object as a
@@ -10,9 +17,10 @@
 //! Nothing of value is lost: every failure of a call also comes back as the call's error, which
 //! the caller logs without the body.
 
-use tracing::Metadata;
+use tracing::{Dispatch, Metadata};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::{FilterFn, filter_fn};
+use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -35,10 +43,20 @@ pub fn no_response_bodies() -> FilterFn<fn(&Metadata<'_>) -> bool> {
 /// [`SILENCED_TARGETS`].
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    subscriber(format, filter, std::io::stdout).init();
+}
+
+/// The subscriber [`init`] installs, writing lines in `format` to `writer`.
+fn subscriber<W>(format: LogFormat, filter: EnvFilter, writer: W) -> Dispatch
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
     match format {
-        LogFormat::Text => builder.finish().with(no_response_bodies()).init(),
-        LogFormat::Json => builder.json().finish().with(no_response_bodies()).init(),
+        LogFormat::Text => Dispatch::new(builder.finish().with(no_response_bodies())),
+        LogFormat::Json => Dispatch::new(
+            builder.json().with_current_span(true).with_span_list(true).finish().with(no_response_bodies()),
+        ),
     }
 }
 
@@ -79,5 +97,42 @@ mod tests {
         let log = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
         assert!(!log.contains("c2VjcmV0"), "{log}");
         assert!(log.contains("kept: another module") && log.contains("kept: our own"), "{log}");
+    }
+
+    /// A line logged during a git push of an approval, in JSON: the request, engine and git
+    /// spans with their fields, outermost first, and the innermost as `span`.
+    #[test]
+    fn json_lines_carry_the_spans_they_are_logged_in() {
+        let out = Captured::default();
+        let writer = out.clone();
+        let subscriber = subscriber(LogFormat::Json, EnvFilter::new("info"), move || writer.clone());
+        tracing::dispatcher::with_default(&subscriber, || {
+            let req = http::Request::post(
+                "/apis/porch.kpt.dev/v1alpha1/namespaces/ns/packagerevisions/r.p.ws/approval?x=1",
+            )
+            .body(())
+            .unwrap();
+            let request = crate::server::trace::request_span(&req);
+            let _request = request.enter();
+            crate::server::trace::record_answer("update", "packagerevisions", 200);
+            let _engine = crate::rest::metrics::span("approve").entered();
+            let _push = crate::git::metrics::Transfer::push("ns/r");
+            tracing::info!("pushed");
+        });
+        let log = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        let line: serde_json::Value = serde_json::from_str(log.lines().next().unwrap()).unwrap();
+        assert_eq!(line["fields"]["message"], "pushed", "{log}");
+        assert_eq!(line["span"], serde_json::json!({"name": "git_push", "repository": "ns/r"}), "{log}");
+        let spans = line["spans"].as_array().unwrap();
+        let names: Vec<&str> = spans.iter().map(|s| s["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["request", "engine", "git_push"], "{log}");
+        assert_eq!(
+            spans[0],
+            serde_json::json!({"name": "request", "method": "POST", "verb": "update", "code": 200,
+                "path": "/apis/porch.kpt.dev/v1alpha1/namespaces/ns/packagerevisions/r.p.ws/approval",
+                "resource": "packagerevisions"}),
+            "{log}"
+        );
+        assert_eq!(spans[1]["operation"], "approve", "{log}");
     }
 }

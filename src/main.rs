@@ -3,7 +3,6 @@
 
 use anyhow::Context;
 use clap::Parser;
-use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
 use porch_server::{App, Config, Mode, logging};
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -79,11 +78,7 @@ fn main() -> ExitCode {
 
 async fn run(config: Config) -> anyhow::Result<()> {
     raise_open_file_limit();
-    let metrics = PrometheusBuilder::new()
-        .set_buckets_for_metric(
-            Matcher::Suffix("_seconds".into()),
-            &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0],
-        )
+    let metrics = porch_server::metrics::prometheus()
         .context("configuring metric buckets")?
         .install_recorder()
         .context("installing the metrics recorder")?;

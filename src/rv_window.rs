@@ -5,7 +5,7 @@
 //! [`EventBudget`] (`budget`; what an item holds is estimated by `size`).
 //! Also the pieces every watch served from such a window shares: parsing its `resourceVersion`,
 //! the bookmark ticks and events, the 410 and `Too large resource version` ERROR events, the
-//! waits and the watcher gauge.
+//! waits, and the watch metrics (`metrics`).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Weak};
@@ -17,11 +17,13 @@ use serde_json::{Value, json};
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 pub(crate) mod budget;
+pub(crate) mod metrics;
 pub(crate) mod size;
 
 pub(crate) use budget::DEFAULT_EVENT_WINDOW_BYTES;
 pub use budget::EventBudget;
 use budget::{Trim, WindowId};
+pub(crate) use metrics::WatcherGauge;
 
 /// How many window items a watcher takes per lock acquisition.
 pub(crate) const CHUNK: usize = 1024;
@@ -111,6 +113,8 @@ pub(crate) struct RvWindow<T> {
     horizon: u64,
     budget: EventBudget,
     id: WindowId,
+    /// The window's name in the metrics.
+    name: &'static str,
 }
 
 impl<T> Drop for RvWindow<T> {
@@ -120,10 +124,12 @@ impl<T> Drop for RvWindow<T> {
 }
 
 impl<T: Versioned + Charged> RvWindow<T> {
-    /// An empty window of `capacity` items after resourceVersion `start`, sharing `budget`.
-    pub(crate) fn new(capacity: usize, start: u64, budget: &EventBudget) -> Self {
+    /// An empty window of `capacity` items after resourceVersion `start`, sharing `budget`,
+    /// called `name` in the metrics.
+    pub(crate) fn new(name: &'static str, capacity: usize, start: u64, budget: &EventBudget) -> Self {
         let id = budget.register();
-        Self { items: VecDeque::new(), capacity: capacity.max(1), horizon: start, budget: budget.clone(), id }
+        let items = VecDeque::new();
+        Self { items, capacity: capacity.max(1), horizon: start, budget: budget.clone(), id, name }
     }
 
     /// Lets the budget have `owner` drop this window's evicted items (`owner` locks the window and
@@ -139,13 +145,16 @@ impl<T: Versioned + Charged> RvWindow<T> {
         let (ticket, size) = self.budget.admit(self.id, item.own_bytes(), item.shared_values());
         item.admitted(Account { budget: self.budget.clone(), ticket });
         self.items.push_back(Slot { ticket, size, item });
+        let mut by_count = 0;
         while self.items.len() > self.capacity {
             if let Some(evicted) = self.items.pop_front() {
                 self.budget.release(evicted.ticket);
                 self.horizon = evicted.item.rv();
+                by_count += 1;
             }
         }
-        self.trim();
+        let by_bytes = self.drop_evicted();
+        metrics::window(self.name, self.items.len(), by_count, by_bytes);
     }
 
     /// Drops every item: a watch may resume only after `rv` from now on.
@@ -154,15 +163,25 @@ impl<T: Versioned + Charged> RvWindow<T> {
             self.budget.release(slot.ticket);
         }
         self.horizon = self.horizon.max(rv);
+        metrics::window(self.name, 0, 0, 0);
     }
 
     /// Drops the items the budget evicted.
     pub(crate) fn trim(&mut self) {
+        let by_bytes = self.drop_evicted();
+        metrics::window(self.name, self.items.len(), 0, by_bytes);
+    }
+
+    /// Drops the items the budget evicted; returns how many.
+    fn drop_evicted(&mut self) -> u64 {
         let evicted = self.budget.evicted(self.id);
+        let mut dropped = 0;
         while let Some(front) = self.items.front().filter(|slot| slot.ticket <= evicted) {
             self.horizon = front.item.rv();
             self.items.pop_front();
+            dropped += 1;
         }
+        dropped
     }
 
     /// The items after `after` (`current` is the newest resourceVersion accounted for): up to
@@ -196,8 +215,10 @@ pub(crate) fn parse_rv(rv: Option<&str>) -> Result<Option<u64>, String> {
     }
 }
 
-/// The ERROR event a watch from an expired resourceVersion gets (a 410 `Expired` Status).
-pub(crate) fn too_old(requested: u64, oldest: u64) -> WatchEvent {
+/// The ERROR event a watch of `resource` from an expired resourceVersion gets (a 410 `Expired`
+/// Status); the watch ends with it, and is counted in `porch_watch_expired_total`.
+pub(crate) fn too_old(resource: &'static str, requested: u64, oldest: u64) -> WatchEvent {
+    metrics::expired(resource);
     let message = format!("too old resource version: {requested} ({})", oldest.saturating_sub(1));
     WatchEvent::new(WatchEventType::Error, porch_layers::ApiError::expired(message).to_json())
 }
@@ -257,23 +278,6 @@ pub(crate) fn bookmark(api_version: &str, kind: &str, rv: u64, initial_events_en
     WatchEvent::new(WatchEventType::Bookmark, object)
 }
 
-/// Counts one watch in `porch_watchers{resource}` while it lives.
-pub(crate) struct WatcherGauge(&'static str);
-
-impl WatcherGauge {
-    /// Counts a watch of `resource` (its plural).
-    pub(crate) fn new(resource: &'static str) -> Self {
-        metrics::gauge!("porch_watchers", "resource" => resource).increment(1.0);
-        Self(resource)
-    }
-}
-
-impl Drop for WatcherGauge {
-    fn drop(&mut self) {
-        metrics::gauge!("porch_watchers", "resource" => self.0).decrement(1.0);
-    }
-}
-
 /// What ended a watcher's wait with nothing to send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Woken {
@@ -330,7 +334,7 @@ mod tests {
 
     #[test]
     fn the_window_keeps_the_last_items_and_reports_expiry() {
-        let mut w = RvWindow::new(3, 10, &EventBudget::default());
+        let mut w = RvWindow::new("test", 3, 10, &EventBudget::default());
         assert_eq!(rvs(w.after(10, 10).unwrap()), Vec::<u64>::new());
         assert_eq!(w.after(5, 10).err(), Some(Expired { oldest: 11 }));
         for rv in 11..=15 {
@@ -347,7 +351,7 @@ mod tests {
     /// item (positions used to be computed as offsets, skipping items after a gap).
     #[test]
     fn gaps_in_resource_versions_lose_no_item() {
-        let mut w = RvWindow::new(3, 10, &EventBudget::default());
+        let mut w = RvWindow::new("test", 3, 10, &EventBudget::default());
         for rv in [11, 20, 21] {
             w.push(rv);
         }
@@ -360,7 +364,7 @@ mod tests {
 
     #[test]
     fn the_expiry_status_is_a_410() {
-        let event = too_old(5, 43);
+        let event = too_old("things", 5, 43);
         assert_eq!(event.event_type, WatchEventType::Error);
         let status = &event.object;
         assert_eq!(

@@ -23,6 +23,7 @@ pub mod credentials;
 mod error;
 mod index;
 mod locks;
+pub(crate) mod metrics;
 mod record;
 mod refresh;
 pub(crate) mod registry;

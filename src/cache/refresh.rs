@@ -13,6 +13,7 @@ use porch_api::porch::PackageRevisionLifecycle;
 
 use super::error::CacheError;
 use super::index::{Change, Index};
+use super::metrics;
 use super::repository::{RefsUpdate, RepositoryCache};
 use super::revision::{CacheEvent, RevisionKey};
 use crate::cache::Result;
@@ -63,9 +64,12 @@ impl RepositoryCache {
         if *closed {
             return Err(self.closed_error());
         }
-        self.repair().await;
-        let result = self.discover_everything().await;
-        self.retry_if_damaged(result).await
+        metrics::sync(self, async {
+            self.repair().await;
+            let result = self.discover_everything().await;
+            self.retry_if_damaged(result).await
+        })
+        .await
     }
 
     /// [`open`](Self::open)'s work, under the caller's exclusive hold of the cache.
@@ -92,13 +96,16 @@ impl RepositoryCache {
         if *closed {
             return Err(self.closed_error());
         }
-        let repaired = self.repair().await;
-        let result = if repaired || self.inner.refs.lock().unwrap_or_else(|e| e.into_inner()).is_none() {
-            self.discover_everything().await
-        } else {
-            self.discover_changes().await
-        };
-        self.retry_if_damaged(result).await
+        metrics::sync(self, async {
+            let repaired = self.repair().await;
+            let result = if repaired || self.inner.refs.lock().unwrap_or_else(|e| e.into_inner()).is_none() {
+                self.discover_everything().await
+            } else {
+                self.discover_changes().await
+            };
+            self.retry_if_damaged(result).await
+        })
+        .await
     }
 
     /// [`refresh`](Self::refresh)'s work once the index reflects a ref set, under the caller's

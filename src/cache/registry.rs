@@ -157,6 +157,7 @@ pub(crate) fn repo_config(repo: &Repository, retry_attempts: u32) -> Result<Repo
     config.author = git.author.clone();
     config.email = git.email.clone();
     config.retry_attempts = retry_attempts;
+    config.repository = format!("{ns}/{name}");
     Ok(config)
 }
 
@@ -379,10 +380,12 @@ async fn ca_bundle(client: &kube::Client, namespace: &str) -> Option<Vec<u8>> {
 }
 
 async fn close_entry(entry: Entry) {
-    if let Ok(cache) = entry.open.await
-        && let Err(e) = cache.close().await
-    {
-        tracing::warn!(error = %crate::error_chain::with_causes(&e), "closing a repository cache failed");
+    let Ok(cache) = entry.open.await else { return };
+    match cache.close().await {
+        Ok(_) => super::metrics::closed(&cache),
+        Err(e) => {
+            tracing::warn!(error = %crate::error_chain::with_causes(&e), "closing a repository cache failed");
+        }
     }
 }
 

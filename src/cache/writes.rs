@@ -59,6 +59,7 @@ impl RepositoryCache {
         changes.extend(extra);
         changes.extend(outcome.revisions.into_iter().map(Change::put));
         self.commit(changes, RefsUpdate::Apply(outcome.updated)).await?;
+        super::metrics::revisions(self);
         Ok(())
     }
 

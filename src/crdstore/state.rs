@@ -124,7 +124,7 @@ pub(crate) struct Shared {
 impl Shared {
     /// State loaded at open; its event window joins the budget of `opts`.
     pub(crate) fn new(index: Index, rv: u64, opts: StoreOptions) -> Arc<Shared> {
-        let log = EventLog::new(opts.event_window, rv, &opts.event_budget);
+        let log = EventLog::new("store", opts.event_window, rv, &opts.event_budget);
         let (notify, _) = tokio::sync::watch::channel(rv);
         Arc::new_cyclic(|me: &Weak<Shared>| {
             log.attach(me.clone());

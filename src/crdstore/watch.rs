@@ -85,7 +85,9 @@ pub(crate) fn open(
         Some(rv) if rv > shared.read().rv => w.waiting = Some(rv),
         _ => w.begin(from),
     }
+    let sent = rv_window::metrics::events_sent(kind.plural());
     let inner = futures::stream::unfold(w, |mut w| async move { w.next_event().await.map(|e| (e, w)) });
+    let inner = futures::StreamExt::inspect(inner, move |_| sent.increment(1));
     Ok(WatchStream { inner: Box::pin(inner) })
 }
 
@@ -156,7 +158,7 @@ impl Watcher {
         let entries = match state.log.after(self.position, state.rv) {
             Ok(entries) => entries,
             Err(expired) => {
-                self.pending.push_back(rv_window::too_old(self.position, expired.oldest));
+                self.pending.push_back(rv_window::too_old(self.kind.plural(), self.position, expired.oldest));
                 self.done = true;
                 return true;
             }

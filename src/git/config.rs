@@ -27,6 +27,10 @@ pub struct RepoConfig {
     /// Porch reads them from the Secret `<namespace>-ca-bundle`, key `ca.crt`. `None` (the
     /// default): the system store only.
     pub ca_bundle: Option<Vec<u8>>,
+    /// The Repository this remote belongs to, as `namespace/name`: the `repository` label of the
+    /// git metrics and field of the git spans. Empty (the default) for a remote that is no
+    /// Repository, such as the upstream of a clone.
+    pub repository: String,
 }
 
 impl fmt::Debug for RepoConfig {
@@ -40,6 +44,7 @@ impl fmt::Debug for RepoConfig {
             .field("email", &self.email)
             .field("retry_attempts", &self.retry_attempts)
             .field("ca_bundle", &self.ca_bundle.as_ref().map(|pem| format!("{} bytes", pem.len())))
+            .field("repository", &self.repository)
             .finish()
     }
 }
@@ -56,6 +61,7 @@ impl RepoConfig {
             email: String::new(),
             retry_attempts: 3,
             ca_bundle: None,
+            repository: String::new(),
         }
     }
 

@@ -34,6 +34,7 @@ mod history;
 mod integrity;
 mod kptfile;
 mod libgit2;
+pub(crate) mod metrics;
 mod mirror;
 mod origin;
 mod publish;

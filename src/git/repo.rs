@@ -207,7 +207,10 @@ impl GitRepository {
         let guard = self.inner.writer.clone().lock_owned().await;
         let auth = self.auth();
         let inner = self.inner.clone();
+        // The caller's span (a request's, a sync's) is the parent of the git spans.
+        let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
             let mut writer = guard;
             Self::note(&inner, work(&mut writer, &auth))
         })

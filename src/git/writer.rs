@@ -14,6 +14,7 @@ use super::credentials::Auth;
 use super::discover::{DiscoveredRevision, Discoverer};
 use super::error::{GitError, Scrubber};
 use super::kptfile::KPTFILE;
+use super::metrics::Transfer;
 use super::mirror;
 use super::refs::{HEADS, RefSet};
 use super::transport::{self, Expect, RefUpdate, journal};
@@ -131,7 +132,8 @@ impl Writer {
     /// Fetches and records the fetched ref set as the known one.
     pub(crate) fn fetch_refs(&self, auth: &Auth) -> Result<RefSet> {
         self.forget();
-        let refs = transport::fetch(&self.repo, &self.config.url, auth)?;
+        let transfer = Transfer::fetch(&self.config.repository);
+        let refs = transfer.done(transport::fetch(&self.repo, &self.config.url, auth))?;
         *self.known.borrow_mut() = Some(refs.clone());
         Ok(refs)
     }
@@ -166,7 +168,12 @@ impl Writer {
     /// One push of `updates`; on a failure other than a conflict, a best-effort fetch brings the
     /// mirror back in line with whatever the remote did apply.
     pub(crate) fn push(&self, auth: &Auth, updates: &[RefUpdate]) -> Result<()> {
-        let result = transport::push(&self.repo, &self.config.url, auth, updates);
+        if updates.is_empty() {
+            return Ok(());
+        }
+        let transfer = Transfer::push(&self.config.repository);
+        let result =
+            transfer.done(transport::push(&self.repo, &self.config.url, auth, updates).map(|n| ((), n)));
         match &result {
             Ok(()) => self.pushed.borrow_mut().extend(updates.iter().map(|u| (u.remote_ref.clone(), u.new))),
             Err(error) => {

@@ -10,9 +10,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;
+use tracing::Instrument;
 
 use super::errors::RestError;
 use super::list::{ListOptions, Listed, labels_match};
+use super::metrics;
 use crate::cache::watch::{Matcher, WatchRequest};
 use crate::engine::filter::{RevisionFilter, Target};
 use crate::engine::service::{Caller, Engine};
@@ -26,6 +28,7 @@ pub(crate) type StorageFuture = BoxFuture<'static, Result<StorageResponse, RestE
 #[derive(Clone)]
 pub(crate) struct EngineStorage {
     engine: Engine,
+    resource: &'static ResourceInfo,
     serve: fn(Engine, StorageRequest) -> StorageFuture,
 }
 
@@ -36,9 +39,13 @@ impl std::fmt::Debug for EngineStorage {
 }
 
 impl EngineStorage {
-    /// Storage answering with `serve` over `engine`.
-    pub(crate) fn new(engine: Engine, serve: fn(Engine, StorageRequest) -> StorageFuture) -> Self {
-        Self { engine, serve }
+    /// Storage of `resource` answering with `serve` over `engine`.
+    pub(crate) fn new(
+        engine: Engine,
+        resource: &'static ResourceInfo,
+        serve: fn(Engine, StorageRequest) -> StorageFuture,
+    ) -> Self {
+        Self { engine, resource, serve }
     }
 }
 
@@ -51,8 +58,11 @@ impl tower::Service<StorageRequest> for EngineStorage {
         std::task::Poll::Ready(Ok(()))
     }
 
+    /// Each call is timed and runs in its span (`metrics.rs`).
     fn call(&mut self, req: StorageRequest) -> Self::Future {
-        let task = tokio::spawn((self.serve)(self.engine.clone(), req));
+        let operation = metrics::operation(self.resource, &req);
+        let call = metrics::timed(operation, (self.serve)(self.engine.clone(), req));
+        let task = tokio::spawn(call.instrument(metrics::span(operation)));
         Box::pin(async move {
             match task.await {
                 Ok(answer) => answer,

@@ -9,12 +9,14 @@
 //!   resources, each a strategy and a storage service over the engine;
 //! - [`errors`]: what storage fails with, and the API error each failure means;
 //! - [`list`]: their lists: the Repositories visited concurrently under the per-repository
-//!   timeout, label selectors, `limit`/`continue` paging.
+//!   timeout, label selectors, `limit`/`continue` paging;
+//! - [`metrics`]: every call into the engine timed by operation and outcome, in its span.
 
 pub(crate) mod columns;
 mod engine;
 pub(crate) mod errors;
 pub(crate) mod list;
+pub(crate) mod metrics;
 pub(crate) mod packagerevisionresources;
 pub(crate) mod packagerevisions;
 pub(crate) mod packages;

@@ -46,7 +46,7 @@ impl Strategy for PackageRevisionResourcesStrategy {
 
 /// REST storage of PackageRevisionResources over `engine`.
 pub(crate) fn storage(engine: Engine) -> EngineStorage {
-    EngineStorage::new(engine, |engine, req| Box::pin(serve(engine, req)))
+    EngineStorage::new(engine, &PACKAGE_REVISION_RESOURCES, |engine, req| Box::pin(serve(engine, req)))
 }
 
 async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, RestError> {

@@ -129,7 +129,7 @@ impl Strategy for PackageRevisionStrategy {
 
 /// REST storage of PackageRevisions over `engine`.
 pub(crate) fn storage(engine: Engine) -> EngineStorage {
-    EngineStorage::new(engine, |engine, req| Box::pin(serve(engine, req)))
+    EngineStorage::new(engine, &PACKAGE_REVISION, |engine, req| Box::pin(serve(engine, req)))
 }
 
 async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, RestError> {

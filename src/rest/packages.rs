@@ -35,7 +35,7 @@ impl Strategy for PackageStrategy {
 
 /// REST storage of Packages over `engine`.
 pub(crate) fn storage(engine: Engine) -> EngineStorage {
-    EngineStorage::new(engine, |engine, req| Box::pin(serve(engine, req)))
+    EngineStorage::new(engine, &PORCH_PACKAGE, |engine, req| Box::pin(serve(engine, req)))
 }
 
 async fn serve(engine: Engine, req: StorageRequest) -> Result<StorageResponse, RestError> {

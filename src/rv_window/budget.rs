@@ -159,6 +159,7 @@ impl EventBudget {
         ledger.total += own;
         ledger.queue.push_back(Admitted { window: id.0, ticket, own, values: addresses, released: false });
         ledger.evict(self.inner.limit);
+        super::metrics::window_bytes(ledger.total);
         (ticket, size)
     }
 
@@ -174,6 +175,7 @@ impl EventBudget {
         item.own += bytes;
         ledger.total += bytes;
         ledger.evict(self.inner.limit);
+        super::metrics::window_bytes(ledger.total);
     }
 
     /// Releases the item `ticket`, which its window dropped on its own (its count limit).
@@ -183,6 +185,7 @@ impl EventBudget {
             ledger.release_at(i);
         }
         ledger.pop_released();
+        super::metrics::window_bytes(ledger.total);
     }
 
     /// The newest ticket of window `id` that was evicted; the window drops every item up to it.
@@ -219,6 +222,7 @@ impl EventBudget {
         }
         ledger.pop_released();
         ledger.windows[id.0] = Slot::default();
+        super::metrics::window_bytes(ledger.total);
     }
 }
 

@@ -43,7 +43,7 @@ impl Trim for Owner {
 
 impl Owner {
     fn new(capacity: usize, budget: &EventBudget) -> Arc<Owner> {
-        let window = RvWindow::new(capacity, 0, budget);
+        let window = RvWindow::new("budget-test", capacity, 0, budget);
         Arc::new_cyclic(|me: &Weak<Owner>| {
             window.attach(me.clone());
             Owner { window: Mutex::new(window) }

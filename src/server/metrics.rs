@@ -1,5 +1,6 @@
 //! Request metrics: `porch_requests_total` and `porch_request_duration_seconds`, labelled by verb,
-//! resource and code, recorded through the `metrics` facade and rendered on `/metrics`.
+//! resource and code, recorded through the `metrics` facade and rendered on `/metrics`; the same
+//! labels are recorded in the request's span (`trace.rs`).
 
 use futures::future::BoxFuture;
 use http::{Request, Response};
@@ -60,6 +61,7 @@ where
                 Some(l) => (l.verb.to_string(), l.resource.clone()),
                 None => (method, String::new()),
             };
+            super::trace::record_answer(&verb, &resource, res.status().as_u16());
             let code = res.status().as_u16().to_string();
             let labels = [("verb", verb), ("resource", resource), ("code", code)];
             metrics::counter!(REQUESTS_TOTAL, &labels).increment(1);

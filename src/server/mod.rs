@@ -21,6 +21,7 @@ mod response;
 pub(crate) mod serve;
 mod stack;
 pub(crate) mod state;
+pub(crate) mod trace;
 mod watch;
 
 pub use response::ResponseBody;

@@ -1,6 +1,7 @@
 //! The service stack, assembled once. Outermost first:
 //!
-//! 1. `TraceLayer` — a span per request; latency and failures logged (at debug).
+//! 1. `TraceLayer` — a span per request ([`trace`](super::trace)); latency and failures
+//!    logged (at debug).
 //! 2. [`MetricsLayer`] — request count and latency by verb, resource and code; it sits inside
 //!    tracing so a request is timed the same way it is logged.
 //! 3. [`AuthLayer`] (aggregated mode) — who is calling (401 when nobody the cluster knows) and
@@ -13,6 +14,7 @@ use super::handler::ApiService;
 use super::metrics::MetricsLayer;
 use super::response::ResponseBody;
 use super::state::AppState;
+use super::trace::request_span;
 use http::{Request, Response};
 use http_body::Body;
 use http_body_util::BodyExt;
@@ -34,7 +36,7 @@ where
 {
     let svc = ServiceBuilder::new()
         .map_response(unify_body)
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span::<B>))
         .layer(MetricsLayer)
         .option_layer(state.auth.clone().map(AuthLayer::new))
         .service(ApiService::new(state));

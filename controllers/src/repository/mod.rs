@@ -5,8 +5,10 @@
 //! status, keeps its PackageRevs in step, retries failures with backoff, and on deletion closes
 //! it and removes its PackageRevs before releasing the `config.porch.kpt.dev/repository`
 //! finalizer. The same code runs against the standalone server (an in-process client) and a
-//! cluster.
+//! cluster. It counts the Repositories by their `Ready` status in `porch_repositories{ready}`
+//! (`metrics.rs`).
 
+mod metrics;
 mod reconcile;
 mod status;
 
@@ -47,6 +49,7 @@ pub async fn run(client: kube::Client, backend: Arc<dyn RepositoryBackend>, sett
         settings,
         failures: Mutex::default(),
         undecodable: Mutex::default(),
+        ready: metrics::ReadyStates::default(),
     });
     let controller = Controller::new(api, watcher::Config::default())
         .with_config(controller::Config::default().concurrency(concurrency))

@@ -20,6 +20,7 @@ use porch_api::config::RepositoryStatus;
 use porch_api::labels::REPOSITORY_FINALIZER;
 
 use super::Settings;
+use super::metrics::{ReadyStates, written_state};
 use super::status::{self, Observed};
 use crate::backend::{RepositoryBackend, SyncError, with_causes};
 use crate::conditions::ReadyReason;
@@ -89,6 +90,8 @@ pub(crate) struct Context {
     /// The Repositories reported as undecodable, with the uid and error reported: each is
     /// reported once until it changes.
     pub(crate) undecodable: Mutex<HashMap<(String, String), (String, Undecodable)>>,
+    /// The `Ready` status of each Repository, for `porch_repositories{ready}`.
+    pub(crate) ready: ReadyStates,
 }
 
 fn key(meta: &ObjectMeta) -> (String, String) {
@@ -166,6 +169,9 @@ async fn report_undecodable(
             .map_err(|e| e.to_string()),
         None => Ok(()),
     };
+    if written.is_ok() {
+        ctx.ready.set(&(ns, name), Some(written_state(ReadyReason::Invalid)));
+    }
     match written {
         Ok(()) => tracing::warn!(
             object = %stored.describe(), error = %error,
@@ -179,25 +185,36 @@ async fn report_undecodable(
     Action::await_change()
 }
 
-async fn write_status(api: &Api<Stored<Repository>>, repo: &Repository, observed: &Observed) -> Result<()> {
-    let Some(patch) = status::patch(repo, observed, Timestamp::now()) else { return Ok(()) };
-    let (ns, name) = key(&repo.metadata);
-    api.patch_status(&name, &PatchParams::apply(FIELD_MANAGER), &Patch::Merge(&patch))
-        .await
-        .map(drop)
-        .map_err(|source| Error::Status { repository: format!("{ns}/{name}"), source })
+/// Writes `observed` into the status of `repo` (when it changes anything) and counts the
+/// Repository in the `Ready` status it now shows.
+async fn write_status(
+    api: &Api<Stored<Repository>>,
+    repo: &Repository,
+    observed: &Observed,
+    ready: &ReadyStates,
+) -> Result<()> {
+    let key = key(&repo.metadata);
+    if let Some(patch) = status::patch(repo, observed, Timestamp::now()) {
+        let (ns, name) = &key;
+        api.patch_status(name, &PatchParams::apply(FIELD_MANAGER), &Patch::Merge(&patch))
+            .await
+            .map_err(|source| Error::Status { repository: format!("{ns}/{name}"), source })?;
+    }
+    ready.set(&key, Some(written_state(observed.ready)));
+    Ok(())
 }
 
 async fn apply(api: &Api<Stored<Repository>>, repo: &Repository, ctx: &Context) -> Result<Action> {
     let (ns, name) = key(&repo.metadata);
     ctx.undecodable.lock().unwrap_or_else(|e| e.into_inner()).remove(&(ns.clone(), name.clone()));
+    ctx.ready.observe(&(ns.clone(), name.clone()), repo);
     let repository = format!("{ns}/{name}");
     let now = Timestamp::now();
     let periodic = match Periodic::of(repo, ctx.settings.frequency) {
         Ok(periodic) => periodic,
         Err(message) => {
             // Nothing to do until the spec changes.
-            write_status(api, repo, &Observed::condition(ReadyReason::Error, message)).await?;
+            write_status(api, repo, &Observed::condition(ReadyReason::Error, message), &ctx.ready).await?;
             return Ok(Action::await_change());
         }
     };
@@ -212,7 +229,8 @@ async fn apply(api: &Api<Stored<Repository>>, repo: &Repository, ctx: &Context) 
         .and_then(RepositoryStatus::ready)
         .is_some_and(|c| c.reason == porch_api::config::REASON_ERROR);
     if due != Due::Periodic && !(failing && due == Due::NotOpen) {
-        write_status(api, repo, &Observed::condition(ReadyReason::Reconciling, String::new())).await?;
+        write_status(api, repo, &Observed::condition(ReadyReason::Reconciling, String::new()), &ctx.ready)
+            .await?;
     }
     let run_once = repo.spec.sync.as_ref().and_then(|s| s.run_once_at.clone()).filter(|t| t.0 <= now);
     match ctx.backend.sync(repo).await {
@@ -231,7 +249,7 @@ async fn apply(api: &Api<Stored<Repository>>, repo: &Repository, ctx: &Context) 
                 next_sync: Some(next_periodic),
                 run_once,
             };
-            write_status(api, repo, &observed).await?;
+            write_status(api, repo, &observed, &ctx.ready).await?;
             let pending = repo
                 .spec
                 .sync
@@ -243,7 +261,7 @@ async fn apply(api: &Api<Stored<Repository>>, repo: &Repository, ctx: &Context) 
         }
         Err(source) => {
             let message = with_causes(source.as_ref());
-            write_status(api, repo, &Observed::condition(ReadyReason::Error, message)).await?;
+            write_status(api, repo, &Observed::condition(ReadyReason::Error, message), &ctx.ready).await?;
             Err(Error::Sync { repository, source })
         }
     }
@@ -254,6 +272,7 @@ async fn cleanup(meta: &ObjectMeta, ctx: &Context) -> Result<Action> {
     ctx.backend.close(&ns, &name).await;
     ctx.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(&(ns.clone(), name.clone()));
     ctx.undecodable.lock().unwrap_or_else(|e| e.into_inner()).remove(&(ns.clone(), name.clone()));
+    ctx.ready.set(&(ns.clone(), name.clone()), None);
     gc::delete_package_revs(&ctx.client, &ns, &name)
         .await
         .map_err(|source| Error::PackageRevs { repository: format!("{ns}/{name}"), source })?;

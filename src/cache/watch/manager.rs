@@ -45,7 +45,7 @@ impl WatcherManager {
         bookmark_interval: Duration,
         start: u64,
     ) -> Self {
-        let window = RvWindow::new(window, start, budget);
+        let window = RvWindow::new(resource, window, start, budget);
         let (notify, _) = watch::channel(start);
         let (progress, _) = watch::channel(start);
         let inner = Arc::new_cyclic(|me: &Weak<Inner>| {

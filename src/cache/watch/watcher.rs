@@ -92,7 +92,10 @@ pub(super) fn open(
         Some(rv) => w.waiting = Some((rv, start)),
         None => w.begin(start),
     }
-    futures::stream::unfold(w, |mut w| async move { w.next_event().await.map(|e| (e, w)) }).boxed()
+    let sent = rv_window::metrics::events_sent(inner.resource);
+    futures::stream::unfold(w, |mut w| async move { w.next_event().await.map(|e| (e, w)) })
+        .inspect(move |_| sent.increment(1))
+        .boxed()
 }
 
 impl Watcher {
@@ -177,7 +180,11 @@ impl Watcher {
         let changes = match state.window.after(self.position, state.rv) {
             Ok(changes) => changes,
             Err(expired) => {
-                self.pending.push_back(Pending::Event(rv_window::too_old(self.position, expired.oldest)));
+                self.pending.push_back(Pending::Event(rv_window::too_old(
+                    self.registered.inner.resource,
+                    self.position,
+                    expired.oldest,
+                )));
                 self.done = true;
                 return true;
             }

@@ -236,3 +236,58 @@ async fn reached_waits_for_a_published_version_and_gives_up_after_the_wait() {
     assert!(!m.reached(13).await, "never published: the wait ends");
     assert_eq!(started.elapsed(), Duration::from_millis(500) + crate::rv_window::TOO_LARGE_WAIT);
 }
+
+/// The same slow and fast consumers on the metrics: events sent, the expiry, the window's size
+/// and what it evicted for its count.
+#[tokio::test]
+async fn watches_and_their_window_are_measured() {
+    use crate::metrics::{sample, test_recorder};
+    let handle = test_recorder();
+    let m = WatcherManager::new(
+        "metered-things",
+        "example.dev/v1",
+        "Thing",
+        3,
+        &EventBudget::default(),
+        Duration::from_millis(50),
+        10,
+    );
+    let mut slow = m.watch(request(all(), Some("10"))).unwrap();
+    let mut fast = m.watch(request(all(), Some("10"))).unwrap();
+    for rv in 11..=20 {
+        publish(&m, rv, ChangeType::Added, &format!("o{rv}"), "x", None);
+        next(&mut fast).await;
+    }
+    assert_eq!(next(&mut slow).await.event_type, WatchEventType::Error);
+    let text = handle.render();
+    let value = |name: &str, labels: &[(&str, &str)]| sample(&text, name, labels);
+    let resource = [("resource", "metered-things")];
+    let window = [("window", "metered-things")];
+    assert_eq!(value("porch_watchers", &resource), Some(2.0), "{text}");
+    assert_eq!(value("porch_watch_events_sent_total", &resource), Some(11.0), "10 changes and a 410: {text}");
+    assert_eq!(value("porch_watch_expired_total", &resource), Some(1.0), "{text}");
+    assert_eq!(value("porch_watch_window_events", &window), Some(3.0), "{text}");
+    let evicted = [window[0], ("reason", "count")];
+    assert_eq!(value("porch_watch_window_evictions_total", &evicted), Some(7.0), "{text}");
+    assert!(value("porch_watch_window_bytes", &[]).is_some(), "{text}");
+
+    // A budget too small for more than the newest change: the others go for bytes.
+    let budget = EventBudget::new(1);
+    let m = WatcherManager::new(
+        "metered-bytes",
+        "example.dev/v1",
+        "Thing",
+        100,
+        &budget,
+        Duration::from_secs(1),
+        10,
+    );
+    for rv in 11..=13 {
+        publish(&m, rv, ChangeType::Added, &format!("o{rv}"), "x", None);
+    }
+    let text = handle.render();
+    let window = ("window", "metered-bytes");
+    assert_eq!(sample(&text, "porch_watch_window_events", &[window]), Some(1.0), "{text}");
+    let evicted = [window, ("reason", "bytes")];
+    assert_eq!(sample(&text, "porch_watch_window_evictions_total", &evicted), Some(2.0), "{text}");
+}

@@ -11,7 +11,8 @@
 //!   [`restore`]: comments and key order restored after a runtime that rewrites resources;
 //!   [`exec`]: binaries named by FunctionConfigs (`--allow-exec`); [`grpc`]: Porch's function
 //!   runner (`--function-runner`);
-//! - [`status`]: what a render reports; [`metrics`]: render and function durations.
+//! - [`status`]: what a render reports; [`metrics`]: render and function durations. Each render
+//!   runs in a span, `render`, the child of the engine operation that renders.
 //!
 //! On failure nothing is returned for storing unless the caller asks for the failed files
 //! ([`Failed::files`]: the unrendered input, or the partial output when the root Kptfile says
@@ -121,6 +122,7 @@ pub(crate) struct Failed {
 /// status and the [`Failed`] files. A file set without a root Kptfile is returned as is. Does
 /// not mutate `files`.
 pub(crate) fn render(files: &Files, functions: &Functions, request: RenderRequest) -> Result<Rendered> {
+    let _span = tracing::info_span!("render").entered();
     let started = std::time::Instant::now();
     let rendered = render_files(files, functions, request);
     metrics::render(started.elapsed(), rendered.is_ok());

@@ -10,7 +10,12 @@ impl Engine {
     /// here, as if the render had run on the caller's thread.
     pub(super) async fn render(&self, files: Files, request: RenderRequest) -> Result<Rendered, EngineError> {
         let functions = self.functions.clone();
-        match tokio::task::spawn_blocking(move || render::render(&files, &functions, request)).await {
+        let span = tracing::Span::current();
+        match tokio::task::spawn_blocking(move || {
+            span.in_scope(|| render::render(&files, &functions, request))
+        })
+        .await
+        {
             Ok(rendered) => rendered,
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Err(_) => Err(EngineError::internal("the render was cancelled: the server is shutting down")),

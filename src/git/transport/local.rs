@@ -190,7 +190,7 @@ mod tests {
 
         let mirror = Repository::init_bare(dir.path().join("mirror")).unwrap();
         let url = format!("file://{}", remote.path().display());
-        let refs = transport::fetch(&mirror, &url, &Auth::new(None, &url)).unwrap();
+        let (refs, _) = transport::fetch(&mirror, &url, &Auth::new(None, &url)).unwrap();
         let names: Vec<_> = refs.iter().map(|(n, o)| (n.to_string(), o)).collect();
         assert_eq!(
             names,
@@ -212,7 +212,7 @@ mod tests {
         remote.find_reference("refs/heads/gone").unwrap().delete().unwrap();
         let d = commit(&remote, "d", b"d", &[c]);
         remote.reference("refs/heads/main", d, true, "").unwrap();
-        let refs = transport::fetch(&mirror, &url, &Auth::new(None, &url)).unwrap();
+        let (refs, _) = transport::fetch(&mirror, &url, &Auth::new(None, &url)).unwrap();
         assert!(refs.iter().all(|(n, _)| n != "refs/heads/gone"));
         let mirror = Repository::open_bare(dir.path().join("mirror")).unwrap();
         mirror.find_commit(d).unwrap().tree().unwrap();

@@ -41,36 +41,42 @@ pub(crate) fn remote_path(url: &str) -> Option<PathBuf> {
 }
 
 /// Fetches every branch and tag of the remote at `url` into the mirror `repo`, pruning refs the
-/// remote no longer has, and returns the remote's refs as now mirrored.
+/// remote no longer has, and returns the remote's refs as now mirrored and the bytes received
+/// (0 from a local remote, whose objects are linked or copied, not transferred).
 ///
 /// The refs are stored from the remote's advertisement by [`replace_fetched`] (the tags in one
 /// `packed-refs` write, the few branches as loose files) instead of libgit2's update of one loose
 /// file per ref, which costs a file creation per ref on a cold fetch and a file read per ref on
 /// every later listing.
-pub(crate) fn fetch(repo: &Repository, url: &str, auth: &Auth) -> Result<RefSet> {
+pub(crate) fn fetch(repo: &Repository, url: &str, auth: &Auth) -> Result<(RefSet, u64)> {
     let local_scrub = Scrubber::default();
-    let (advertised, scrub) = match remote_path(url) {
-        Some(path) => (local::fetch(repo, url, &path)?, &local_scrub),
+    let ((advertised, received), scrub) = match remote_path(url) {
+        Some(path) => ((local::fetch(repo, url, &path)?, 0), &local_scrub),
         None => (network::fetch(repo, url, auth)?, auth.scrubber()),
     };
     let refs = RefSet::from_refs(advertised);
     let local = refs.iter().filter_map(|(name, oid)| Some((local_name(name)?, oid))).collect();
     replace_fetched(repo, &local).map_err(|e| GitError::local("store the fetched refs", e, scrub))?;
-    Ok(refs)
+    Ok((refs, received))
 }
 
 /// Pushes `updates` to the remote at `url` in one push; on success mirrors them into the local
-/// remote-tracking refs so discovery sees them without a fetch.
-pub(crate) fn push(repo: &Repository, url: &str, auth: &Auth, updates: &[RefUpdate]) -> Result<()> {
+/// remote-tracking refs so discovery sees them without a fetch. Returns the bytes sent (0 to a
+/// local remote, and for no updates).
+pub(crate) fn push(repo: &Repository, url: &str, auth: &Auth, updates: &[RefUpdate]) -> Result<u64> {
     if updates.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
     let _in_flight = in_flight::Push::begin();
-    match remote_path(url) {
-        Some(path) => local::push(repo, url, &path, updates)?,
+    let sent = match remote_path(url) {
+        Some(path) => {
+            local::push(repo, url, &path, updates)?;
+            0
+        }
         None => network::push(repo, url, auth, updates)?,
-    }
-    record(repo, updates, auth.scrubber())
+    };
+    record(repo, updates, auth.scrubber())?;
+    Ok(sent)
 }
 
 /// Applies pushed updates to the mirror's refs: as loose files written directly when the

@@ -22,21 +22,30 @@ use crate::git::mirror::ORIGIN;
 use crate::git::refs::{local_name, remote_name};
 
 /// Downloads from `origin` whatever the mirror lacks of the remote's branches and tags and
-/// returns the refs the remote advertised (the ones the mirror keeps, named as on the remote).
-pub(super) fn fetch(repo: &Repository, url: &str, auth: &Auth) -> Result<Vec<(String, Oid)>> {
+/// returns the refs the remote advertised (the ones the mirror keeps, named as on the remote) and
+/// the bytes received.
+pub(super) fn fetch(repo: &Repository, url: &str, auth: &Auth) -> Result<(Vec<(String, Oid)>, u64)> {
     let fetch_err =
         |source: git2::Error| GitError::Fetch { url: redact_userinfo(url), source: auth.error(&source) };
     let mut remote = repo.find_remote(ORIGIN).map_err(fetch_err)?;
     let headers = auth.headers();
     let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    // libgit2 counts the bytes it receives only for a progress callback.
+    let received = std::cell::Cell::new(0usize);
+    let mut callbacks = auth.callbacks();
+    callbacks.transfer_progress(|progress| {
+        received.set(progress.received_bytes());
+        true
+    });
     let mut options = FetchOptions::new();
     options
-        .remote_callbacks(auth.callbacks())
+        .remote_callbacks(callbacks)
         .download_tags(AutotagOption::None)
         .update_fetchhead(false)
         .follow_redirects(auth.redirects())
         .custom_headers(&headers);
     remote.download(&[] as &[&str], Some(&mut options)).map_err(fetch_err)?;
+    let received = received.get() as u64;
     let advertised: Vec<(String, Oid)> = remote
         .list()
         .map_err(fetch_err)?
@@ -49,11 +58,12 @@ pub(super) fn fetch(repo: &Repository, url: &str, auth: &Auth) -> Result<Vec<(St
         })
         .collect();
     remote.disconnect().map_err(fetch_err)?;
-    Ok(advertised)
+    Ok((advertised, received))
 }
 
-/// Pushes `updates` to `origin` in one push, checking each expected old value (module docs).
-pub(super) fn push(repo: &Repository, url: &str, auth: &Auth, updates: &[RefUpdate]) -> Result<()> {
+/// Pushes `updates` to `origin` in one push, checking each expected old value (module docs);
+/// returns the bytes of pack data sent.
+pub(super) fn push(repo: &Repository, url: &str, auth: &Auth, updates: &[RefUpdate]) -> Result<u64> {
     let scrub = auth.scrubber();
     let push_err =
         |source: git2::Error| GitError::Push { url: redact_userinfo(url), source: auth.error(&source) };
@@ -67,8 +77,10 @@ pub(super) fn push(repo: &Repository, url: &str, auth: &Auth, updates: &[RefUpda
 
     let conflict: RefCell<Option<GitError>> = RefCell::new(None);
     let rejected: RefCell<Option<GitError>> = RefCell::new(None);
+    let sent = std::cell::Cell::new(0usize);
     let result = {
         let mut callbacks = auth.callbacks();
+        callbacks.push_transfer_progress(|_objects, _total, bytes| sent.set(bytes));
         callbacks.push_negotiation(|remote_updates| {
             for update in remote_updates {
                 let Ok(dst) = update.dst_refname() else { continue };
@@ -104,5 +116,6 @@ pub(super) fn push(repo: &Repository, url: &str, auth: &Auth, updates: &[RefUpda
     if let Some(rejected) = rejected.into_inner() {
         return Err(rejected);
     }
-    result.map_err(push_err)
+    result.map_err(push_err)?;
+    Ok(sent.get() as u64)
 }
