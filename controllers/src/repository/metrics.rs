@@ -23,6 +23,13 @@ pub(crate) struct ReadyStates {
     states: Mutex<HashMap<(String, String), &'static str>>,
 }
 
+/// No Repository in any state yet: every series at 0, so that they exist before the first.
+pub(crate) fn publish_empty() {
+    for state in STATES {
+        metrics::gauge!(REPOSITORIES, "ready" => state).set(0.0);
+    }
+}
+
 /// The `ready` label of a Repository as stored: its condition's status, else `Unknown`.
 pub(crate) fn stored_state(repo: &Repository) -> &'static str {
     let status = repo.status.as_ref().and_then(RepositoryStatus::ready).map(|c| c.status.as_str());

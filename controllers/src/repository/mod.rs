@@ -51,6 +51,7 @@ pub async fn run(client: kube::Client, backend: Arc<dyn RepositoryBackend>, sett
         undecodable: Mutex::default(),
         ready: metrics::ReadyStates::default(),
     });
+    metrics::publish_empty();
     let controller = Controller::new(api, watcher::Config::default())
         .with_config(controller::Config::default().concurrency(concurrency))
         .run(reconcile::reconcile, reconcile::error_policy, context)
