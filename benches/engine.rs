@@ -1,264 +1,233 @@
-//! The package engine through the whole API stack, in-process: an [`App`] on a temporary data
-//! directory, requests sent to `App::service()` as `http::Request`s with full bodies, response
-//! bodies collected in full (so routing, the layer stack and the HTTP encoding are all timed; only
-//! the socket is not). Run with `cargo bench --bench engine`; prints one line per figure.
+//! The package engine as its users see it: the `porch-server` binary of this workspace as a child
+//! process (plain HTTP on a free loopback port, a temporary data directory), every request over a
+//! real TCP socket (one keep-alive connection), every response read in full. Run with
+//! `cargo bench --bench engine`; prints one line per figure.
 //!
-//! - list: R repositories (`file://` bare remotes, copies of one template built with git2) of
-//!   V revisions each (V/2 packages, each tagged `v1`, plus its `main` placeholder), registered
-//!   as Repository objects and waited on until Ready; then N full unfiltered lists of
-//!   `packagerevisions` in the namespace, as plain JSON and as a `meta.k8s.io/v1` Table: p50/p99
-//!   of each (after a first, timed and reported list that builds every revision's object once),
-//!   against `serde_json::to_vec` of the same R × V items (parsed from the JSON list
-//!   once) as the baseline, and the ratios (goal: p99 < 100 ms, ratio ≤ 3);
-//! - lifecycle: M cycles of POST init → PATCH `Proposed` → GET → PUT `approval` `Published`, a new
-//!   package each time, on one Repository (`createBranch` on an empty bare remote): p50/p99 of the
-//!   whole cycle, against the git CLI doing the same commits, tag and push on a work tree of a
-//!   separate bare remote (draft commit pushed as a branch, `merge --no-ff` on main, tag, branch
-//!   deleted, one `push --atomic`), and the ratio (goal ≤ 2).
+//! 1. **Indexing (cold start)**: R `file://` bare remotes (copies of one template built with git2)
+//!    of P packages each, every package tagged `v1` (so 2·P revisions: `v1` and its `main`
+//!    placeholder), registered as Repository objects; timed from the first registration until all
+//!    are Ready and a full list returns every revision, against `git clone --mirror` of each remote
+//!    one after another (ratio; goal ≤ 1.5). The server's RSS once indexed and after the first list
+//!    (goal < 150 MiB at 10k revisions, < 1 GiB at 100k).
+//! 2. **Lists**: N full unfiltered lists of `packagerevisions` in the namespace, as plain JSON and as
+//!    a `meta.k8s.io/v1` Table (what `kubectl get` asks for): p50/p99 of each, against the same bytes
+//!    served by a static server in this process over the same kind of socket (ratio; goals ≤ 1.5
+//!    for JSON, ≤ 2 for the Table).
+//! 3. **Restart**: SIGTERM, the binary started again on the same data directory, timed until a
+//!    full list returns every revision again (goal < 300 ms at 10k).
+//! 4. **Writes flat in repository size**: M cycles of POST init → PATCH `Proposed` → GET → PUT
+//!    `approval` `Published` (a new package each time) in a repository of ~0 revisions
+//!    (`createBranch` on an empty remote), alternating with the same cycle in a repository of
+//!    10 100 revisions (100 packages × `BENCH_LARGE_TAGS` tags, plus their placeholders): p50/p99 of
+//!    each step in each, and the ratio large/small per step (goal ≤ 1.2). The small repository's
+//!    whole cycle is also compared with the git CLI doing the same commits, tag and push on a work
+//!    tree of a separate bare remote (draft commit pushed as a branch, `merge --no-ff` on main,
+//!    tag, branch deleted, one `push --atomic`).
 //!
-//! Defaults: R=100, V=100 (10 000 revisions), N=100, M=20; override with `BENCH_REPOS`,
-//! `BENCH_REVISIONS_PER_REPO`, `BENCH_LIST_RUNS`, `BENCH_LIFECYCLE_RUNS`.
+//! Defaults: R=100, P=50 (10 000 revisions), N=50, M=20, `BENCH_LARGE_TAGS`=100; override with
+//! `BENCH_REPOS`, `BENCH_PACKAGES_PER_REPO`, `BENCH_LIST_RUNS`, `BENCH_LIFECYCLE_RUNS`,
+//! `BENCH_LARGE_TAGS`. The 100k scale: `BENCH_REPOS=1000 BENCH_LIST_RUNS=10`. The server binary is
+//! the one Cargo builds for this bench unless `PORCH_SERVER_BIN` names another.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::{Method, Request, StatusCode, header};
-use http_body_util::{BodyExt, Full};
-use kube::api::{Api, ListParams, PostParams};
-use porch_server::{ApiStack, App, Config};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 mod support;
 use support::git::{bare_repo, file_url, git as git_cli, kptfile};
+use support::server::{Conn, Server, register, rss_mib, static_server, status_mib, wait_ready};
 use support::{build_template, copies, env_usize, ms, percentiles};
 
-/// The namespace everything lives in.
-const NS: &str = "default";
 /// The packagerevisions collection.
 const PRS: &str = "/apis/porch.kpt.dev/v1alpha1/namespaces/default/packagerevisions";
 /// What kubectl sends for `kubectl get`.
 const TABLE: &str = "application/json;as=Table;v=v1;g=meta.k8s.io";
 /// How long the Repositories may take to become Ready.
-const READY_TIMEOUT: Duration = Duration::from_secs(600);
-
-// ---------------------------------------------------------------------------------------------
-// Fixtures
-
-// ---------------------------------------------------------------------------------------------
-// The server
-
-/// The API stack of an App, called with full request bodies.
-struct Client {
-    svc: ApiStack<Full<Bytes>>,
-}
-
-impl Client {
-    /// Sends one request and collects the whole response body.
-    async fn send(
-        &self,
-        method: Method,
-        uri: &str,
-        headers: &[(&str, &str)],
-        body: Bytes,
-    ) -> (StatusCode, Bytes) {
-        let mut req = Request::builder().method(method.clone()).uri(uri);
-        for (name, value) in headers {
-            req = req.header(*name, *value);
-        }
-        let req = req.body(Full::new(body)).unwrap_or_else(|e| panic!("building {method} {uri}: {e}"));
-        let res = self.svc.clone().oneshot(req).await.unwrap_or_else(|e| match e {});
-        let status = res.status();
-        let body = res.into_body().collect().await.unwrap_or_else(|e| match e {}).to_bytes();
-        (status, body)
-    }
-
-    /// Sends a request and returns the body, panicking unless the status is `want`.
-    async fn expect(
-        &self,
-        want: StatusCode,
-        method: Method,
-        uri: &str,
-        headers: &[(&str, &str)],
-        body: Bytes,
-    ) -> Bytes {
-        let (status, body) = self.send(method.clone(), uri, headers, body).await;
-        assert_eq!(status, want, "{method} {uri}: {}", String::from_utf8_lossy(&body));
-        body
-    }
-}
-
-/// Registers Repository `name` for `url` (not waiting for it).
-async fn register(repos: &Api<porch_api::Repository>, name: &str, url: &str, create_branch: bool) {
-    let repo: porch_api::Repository = serde_json::from_value(json!({
-        "apiVersion": "config.porch.kpt.dev/v1alpha1", "kind": "Repository",
-        "metadata": {"name": name},
-        "spec": {"type": "git", "git": {"repo": url, "branch": "main", "createBranch": create_branch}},
-    }))
-    .expect("a Repository object");
-    repos
-        .create(&PostParams::default(), &repo)
-        .await
-        .unwrap_or_else(|e| panic!("creating Repository {name}: {e}"));
-}
-
-/// Waits until `count` Repositories have `Ready` True; panics on a repository in error.
-async fn wait_ready(repos: &Api<porch_api::Repository>, count: usize) {
-    let deadline = Instant::now() + READY_TIMEOUT;
-    loop {
-        let list = repos.list(&ListParams::default()).await.expect("listing Repositories");
-        let mut ready = 0;
-        for repo in &list.items {
-            let condition = repo.status.as_ref().and_then(|s| s.ready());
-            match condition {
-                Some(c) if c.status == "True" => ready += 1,
-                Some(c) if c.reason == "Error" => {
-                    panic!("repository {:?} failed: {}", repo.metadata.name, c.message)
-                }
-                _ => {}
-            }
-        }
-        if ready == count {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "only {ready} of {count} repositories Ready after {READY_TIMEOUT:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// 1. Listing
-
-/// Times `runs` full lists with `accept`; returns the latencies and the last body.
-async fn time_lists(client: &Client, accept: &str, runs: usize) -> (Vec<Duration>, Bytes) {
-    let mut samples = Vec::with_capacity(runs);
-    let mut last = Bytes::new();
-    for _ in 0..runs {
-        let start = Instant::now();
-        last = client
-            .expect(StatusCode::OK, Method::GET, PRS, &[(header::ACCEPT.as_str(), accept)], Bytes::new())
-            .await;
-        samples.push(start.elapsed());
-    }
-    (samples, last)
-}
-
-/// Times `runs` serializations of `items` alone.
-fn time_serde(items: &[Value], runs: usize) -> Vec<Duration> {
-    (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            std::hint::black_box(serde_json::to_vec(items).expect("serializing the items"));
-            start.elapsed()
-        })
-        .collect()
-}
+const READY_TIMEOUT: Duration = Duration::from_secs(1800);
+/// Packages of the large repository of the write cycles.
+const LARGE_PACKAGES: usize = 100;
 
 fn print_pair(label: &str, (p50, p99): (Duration, Duration), extra: &str) {
     println!("{label}: p50 {:.2} ms, p99 {:.2} ms{extra}", ms(p50), ms(p99));
 }
 
-async fn list_bench(app: &App, client: &Client, root: &Path, repos: usize, per_repo: usize, runs: usize) {
-    let packages = per_repo / 2;
-    let expected = repos * packages * 2;
-    let start = Instant::now();
-    let template = root.join("template.git");
-    build_template(&template, packages, 1);
-    let remotes = copies(&template, root, repos);
-    let built = start.elapsed();
+/// `; ratio to <what> p50 x, p99 y` of `a` to `b`.
+fn ratio(what: &str, a: (Duration, Duration), b: (Duration, Duration)) -> String {
+    format!("; ratio to {what} p50 {:.2}, p99 {:.2}", ms(a.0) / ms(b.0), ms(a.1) / ms(b.1))
+}
 
+/// GET of `path` with `accept` that must answer 200; the body.
+async fn get(conn: &mut Conn, path: &str, accept: &str) -> Vec<u8> {
+    let (status, body) = conn.request("GET", path, &[("Accept", accept)], b"").await;
+    assert_eq!(status, 200, "GET {path}: {}", String::from_utf8_lossy(&body[..body.len().min(2000)]));
+    body
+}
+
+/// The number of items of a JSON list body.
+fn item_count(body: &[u8]) -> usize {
+    let list: Value = serde_json::from_slice(body).expect("the list is JSON");
+    list["items"].as_array().map_or(0, Vec::len)
+}
+
+/// Lists until the list holds `count` items (polling every 5 ms); the time it took.
+async fn until_listed(conn: &mut Conn, count: usize, timeout: Duration) -> Duration {
     let start = Instant::now();
-    let api: Api<porch_api::Repository> = Api::namespaced(app.kube_client(), NS);
-    for (i, remote) in remotes.iter().enumerate() {
-        register(&api, &format!("repo-{i:03}"), &file_url(remote), false).await;
+    loop {
+        let (status, body) = conn.request("GET", PRS, &[], b"").await;
+        if status == 200 && item_count(&body) >= count {
+            return start.elapsed();
+        }
+        assert!(start.elapsed() < timeout, "the list never held {count} revisions within {timeout:?}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    wait_ready(&api, repos).await;
-    println!(
-        "list fixture: {repos} repositories x {packages} packages x (v1 + main placeholder) built in {:.1} s, \
-         registered and Ready in {:.1} s",
-        built.as_secs_f64(),
-        start.elapsed().as_secs_f64()
-    );
+}
 
-    // The first list builds every revision's object once (they are kept with the revision);
-    // it is reported on its own, the steady state after it.
-    let (cold, _) = time_lists(client, "application/json", 1).await;
-    println!("first list after the repositories opened (objects built): {:.2} ms", ms(cold[0]));
-    let (json_samples, body) = time_lists(client, "application/json", runs).await;
-    let list: Value = serde_json::from_slice(&body).expect("the list is JSON");
-    let items = match list.get("items") {
-        Some(Value::Array(items)) => items.clone(),
-        _ => panic!("the list has no items array"),
-    };
-    assert_eq!(items.len(), expected, "revisions listed");
-    let (table_samples, table) = time_lists(client, TABLE, runs).await;
-    let table_len = table.len();
-    let table: Value = serde_json::from_slice(&table).expect("the Table is JSON");
-    assert_eq!(table["kind"], "Table", "the Table response");
-    let rows = table["rows"].as_array().map_or(0, Vec::len);
-    assert_eq!(rows, expected, "Table rows");
-    let serde_samples = time_serde(&items, runs);
-
-    let (json, tab, serde) =
-        (percentiles(json_samples), percentiles(table_samples), percentiles(serde_samples));
-    let ratio = |a: (Duration, Duration)| {
-        format!("; ratio to serde p50 {:.2}, p99 {:.2}", ms(a.0) / ms(serde.0), ms(a.1) / ms(serde.1))
-    };
-    println!(
-        "list {expected} revisions: JSON body {:.1} MiB, Table body {:.1} MiB ({runs} runs each)",
-        body.len() as f64 / (1 << 20) as f64,
-        table_len as f64 / (1 << 20) as f64
-    );
-    print_pair("list JSON", json, &ratio(json));
-    print_pair("list Table", tab, &ratio(tab));
-    print_pair("serde_json::to_vec of the items (baseline)", serde, "");
+/// Times `runs` GETs of `path` with `accept`; returns the latencies and the last body.
+async fn time_gets(conn: &mut Conn, path: &str, accept: &str, runs: usize) -> (Vec<Duration>, Vec<u8>) {
+    let mut samples = Vec::with_capacity(runs);
+    let mut last = Vec::new();
+    for _ in 0..runs {
+        let start = Instant::now();
+        last = get(conn, path, accept).await;
+        samples.push(start.elapsed());
+    }
+    (samples, last)
 }
 
 // ---------------------------------------------------------------------------------------------
-// 2. init → propose → approve
+// 1. Indexing
 
-/// One API cycle for `package`: POST init, PATCH Proposed, GET, PUT approval Published; returns
-/// how long each of the four requests took.
-async fn api_cycle(client: &Client, repository: &str, package: &str) -> [Duration; 4] {
+/// `git clone --mirror` of each remote into `root/mirrors`, one after another; the total time.
+fn clone_each(root: &Path, remotes: &[PathBuf]) -> Duration {
+    let into = root.join("mirrors");
+    std::fs::create_dir_all(&into).expect("creating the mirrors directory");
+    let start = Instant::now();
+    for (i, remote) in remotes.iter().enumerate() {
+        let dest = into.join(format!("m{i:04}.git"));
+        git_cli(&into, &["clone", "-q", "--mirror", &file_url(remote), &dest.to_string_lossy()]);
+    }
+    let took = start.elapsed();
+    std::fs::remove_dir_all(&into).expect("removing the mirrors");
+    took
+}
+
+/// Registers every remote and waits until a full list holds `expected` revisions; prints the
+/// cold start against `git clone --mirror` and the server's memory.
+async fn index(server: &Server, conn: &mut Conn, root: &Path, remotes: &[PathBuf], expected: usize) {
+    let start = Instant::now();
+    for (i, remote) in remotes.iter().enumerate() {
+        register(conn, &format!("repo-{i:04}"), &file_url(remote), false).await;
+    }
+    wait_ready(conn, remotes.len(), READY_TIMEOUT).await;
+    let ready = start.elapsed();
+    let rss_ready = rss_mib(&server.pid());
+    until_listed(conn, expected, READY_TIMEOUT).await;
+    let cold = start.elapsed();
+    let clones = clone_each(root, remotes);
+    println!(
+        "cold start, {} repositories registered -> all Ready {:.2} s -> full list of {expected} {:.2} s; \
+         git clone --mirror of each {:.2} s; ratio {:.2}",
+        remotes.len(),
+        ready.as_secs_f64(),
+        cold.as_secs_f64(),
+        clones.as_secs_f64(),
+        cold.as_secs_f64() / clones.as_secs_f64()
+    );
+    let pid = server.pid();
+    println!(
+        "server memory holding {expected} revisions: RSS {rss_ready:.0} MiB when Ready, {:.0} MiB after the \
+         first list ({:.1} KiB per revision), peak {:.0} MiB",
+        rss_mib(&pid),
+        rss_mib(&pid) * 1024.0 / expected as f64,
+        status_mib(&pid, "VmHWM")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Lists
+
+async fn list_bench(conn: &mut Conn, expected: usize, runs: usize) {
+    let (json_samples, json) = time_gets(conn, PRS, "application/json", runs).await;
+    assert_eq!(item_count(&json), expected, "revisions listed");
+    let (table_samples, table) = time_gets(conn, PRS, TABLE, runs).await;
+    let parsed: Value = serde_json::from_slice(&table).expect("the Table is JSON");
+    assert_eq!(parsed["kind"], "Table", "the Table response");
+    assert_eq!(parsed["rows"].as_array().map_or(0, Vec::len), expected, "Table rows");
+    drop(parsed);
+
+    let (json_len, table_len) = (json.len(), table.len());
+    let addr = static_server(vec![Bytes::from(json), Bytes::from(table)]).await;
+    let mut floor = Conn::open(&addr).await.expect("connecting to the static server");
+    let (static_json, _) = time_gets(&mut floor, "/0", "application/json", runs).await;
+    let (static_table, _) = time_gets(&mut floor, "/1", "application/json", runs).await;
+
+    let (json, tab) = (percentiles(json_samples), percentiles(table_samples));
+    let (static_json, static_table) = (percentiles(static_json), percentiles(static_table));
+    let mib = |n: usize| n as f64 / (1 << 20) as f64;
+    println!(
+        "list {expected} revisions over loopback ({runs} runs each): JSON body {:.1} MiB, Table body {:.1} MiB",
+        mib(json_len),
+        mib(table_len)
+    );
+    print_pair("list JSON", json, &ratio("static (goal <= 1.5)", json, static_json));
+    print_pair("list Table", tab, &ratio("static (goal <= 2)", tab, static_table));
+    print_pair("static server, the JSON bytes (floor)", static_json, "");
+    print_pair("static server, the Table bytes (floor)", static_table, "");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Restart
+
+async fn restart(server: Server, root: &Path, expected: usize) -> (Server, Conn) {
+    server.stop();
+    let start = Instant::now();
+    let server = Server::start(root).await;
+    let serving = start.elapsed();
+    let mut conn = Conn::open(&server.addr).await.expect("connecting to the restarted server");
+    until_listed(&mut conn, expected, READY_TIMEOUT).await;
+    println!(
+        "restart: serving /readyz after {:.0} ms, full list of {expected} after {:.0} ms (goal < 300 ms)",
+        ms(serving),
+        ms(start.elapsed())
+    );
+    (server, conn)
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. init → propose → approve
+
+/// One API cycle for `package` in `repository`: POST init, PATCH Proposed, GET, PUT approval
+/// Published; returns how long each of the four requests took.
+async fn api_cycle(conn: &mut Conn, repository: &str, package: &str) -> [Duration; 4] {
     let mut steps = [Duration::ZERO; 4];
     let mut clock = Instant::now();
     let mut lap = |step: usize| {
         steps[step] = clock.elapsed();
         clock = Instant::now();
     };
-    let json = (header::CONTENT_TYPE.as_str(), "application/json");
     let pr = json!({
         "apiVersion": "porch.kpt.dev/v1alpha1", "kind": "PackageRevision",
-        "metadata": {"name": "ignored-by-the-server", "namespace": NS},
+        "metadata": {"namespace": "default"},
         "spec": {"repository": repository, "packageName": package, "workspaceName": "v1-draft"},
     });
-    let created =
-        client.expect(StatusCode::CREATED, Method::POST, PRS, &[json], Bytes::from(pr.to_string())).await;
+    let created = conn.expect(201, "POST", PRS, Some(&pr)).await;
     lap(0);
-    let created: Value = serde_json::from_slice(&created).expect("the created object is JSON");
     let name = created["metadata"]["name"].as_str().expect("the created object has a name").to_string();
     let uri = format!("{PRS}/{name}");
 
-    let patch = Bytes::from_static(br#"{"spec":{"lifecycle":"Proposed"}}"#);
-    let merge = (header::CONTENT_TYPE.as_str(), "application/merge-patch+json");
-    let patch = client.expect(StatusCode::OK, Method::PATCH, &uri, &[merge], patch).await;
+    let merge = [("Content-Type", "application/merge-patch+json")];
+    let (status, body) = conn.request("PATCH", &uri, &merge, br#"{"spec":{"lifecycle":"Proposed"}}"#).await;
     lap(1);
-    drop(patch);
+    assert_eq!(status, 200, "PATCH {uri}: {}", String::from_utf8_lossy(&body));
 
-    let got = client.expect(StatusCode::OK, Method::GET, &uri, &[], Bytes::new()).await;
+    let mut pr = conn.expect(200, "GET", &uri, None).await;
     lap(2);
-    let mut pr: Value = serde_json::from_slice(&got).expect("the revision is JSON");
     assert_eq!(pr["spec"]["lifecycle"], "Proposed", "{name} after the patch");
     pr["spec"]["lifecycle"] = json!("Published");
-    let approval = format!("{uri}/approval");
-    let body = Bytes::from(serde_json::to_vec(&pr).expect("serializing the revision"));
-    let published = client.expect(StatusCode::OK, Method::PUT, &approval, &[json], body).await;
+    let published = conn.expect(200, "PUT", &format!("{uri}/approval"), Some(&pr)).await;
     lap(3);
-    let published: Value = serde_json::from_slice(&published).expect("the approved revision is JSON");
     assert_eq!(published["spec"]["lifecycle"], "Published", "{name} after approval");
     steps
 }
@@ -301,24 +270,57 @@ fn git_work_tree(root: &Path) -> PathBuf {
     work
 }
 
-async fn lifecycle_bench(app: &App, client: &Client, root: &Path, runs: usize) {
-    let remote = bare_repo(root, "lifecycle.git");
-    let api: Api<porch_api::Repository> = Api::namespaced(app.kube_client(), NS);
-    register(&api, "lifecycle", &file_url(&remote), true).await;
-    let already = api.list(&ListParams::default()).await.expect("listing Repositories").items.len();
-    wait_ready(&api, already).await;
+/// The four steps' p50/p99 over `cycles`.
+fn step_percentiles(cycles: &[[Duration; 4]]) -> [(Duration, Duration); 4] {
+    std::array::from_fn(|step| percentiles(cycles.iter().map(|c| c[step]).collect()))
+}
 
-    let mut server = Vec::with_capacity(runs);
-    let mut steps: [Vec<Duration>; 4] = Default::default();
+async fn lifecycle_bench(conn: &mut Conn, root: &Path, runs: usize, large_tags: usize) {
+    let start = Instant::now();
+    let small = bare_repo(root, "small.git");
+    let large = root.join("large.git");
+    build_template(&large, LARGE_PACKAGES, large_tags);
+    let large_revisions = LARGE_PACKAGES * (large_tags + 1);
+    let already = conn.expect(200, "GET", support::server::REPOS, None).await["items"]
+        .as_array()
+        .map_or(0, Vec::len);
+    register(conn, "small", &file_url(&small), true).await;
+    register(conn, "large", &file_url(&large), false).await;
+    wait_ready(conn, already + 2, READY_TIMEOUT).await;
+    println!(
+        "write fixture: repository `small` (empty) and `large` ({LARGE_PACKAGES} packages x {large_tags} tags \
+         + placeholders = {large_revisions} revisions) built and Ready in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+
+    let (mut in_small, mut in_large) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
+    let (mut whole_small, mut whole_large) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
     for i in 0..runs {
+        let package = format!("app{i:03}");
         let start = Instant::now();
-        let took = api_cycle(client, "lifecycle", &format!("app{i:03}")).await;
-        server.push(start.elapsed());
-        for (all, one) in steps.iter_mut().zip(took) {
-            all.push(one);
-        }
+        in_small.push(api_cycle(conn, "small", &package).await);
+        whole_small.push(start.elapsed());
+        let start = Instant::now();
+        in_large.push(api_cycle(conn, "large", &package).await);
+        whole_large.push(start.elapsed());
     }
-    let [create, propose, get, approve] = steps.map(|s| ms(percentiles(s).0));
+    let (small_steps, large_steps) = (step_percentiles(&in_small), step_percentiles(&in_large));
+    println!("writes, {runs} cycles alternating between `small` (~0 revisions) and `large` ({large_revisions}):");
+    for (i, step) in ["POST init", "PATCH Proposed", "GET", "PUT approval"].iter().enumerate() {
+        let (s, l) = (small_steps[i], large_steps[i]);
+        println!(
+            "  {step:<15} small p50 {:.2} ms, p99 {:.2} ms | large p50 {:.2} ms, p99 {:.2} ms | ratio p50 {:.2}, p99 {:.2} (goal <= 1.2)",
+            ms(s.0),
+            ms(s.1),
+            ms(l.0),
+            ms(l.1),
+            ms(l.0) / ms(s.0),
+            ms(l.1) / ms(s.1)
+        );
+    }
+    let (whole_small, whole_large) = (percentiles(whole_small), percentiles(whole_large));
+    print_pair("  whole cycle in `large`", whole_large, &ratio("`small`", whole_large, whole_small));
+
     let work = git_work_tree(root);
     let mut baseline = Vec::with_capacity(runs);
     for i in 0..runs {
@@ -326,36 +328,40 @@ async fn lifecycle_bench(app: &App, client: &Client, root: &Path, runs: usize) {
         git_cycle(&work, &format!("app{i:03}"));
         baseline.push(start.elapsed());
     }
-    let (server, baseline) = (percentiles(server), percentiles(baseline));
-    let ratio = format!(
-        "; ratio to git CLI p50 {:.2}, p99 {:.2}",
-        ms(server.0) / ms(baseline.0),
-        ms(server.1) / ms(baseline.1)
-    );
-    print_pair(&format!("init -> propose -> approve ({runs} cycles)"), server, &ratio);
-    println!(
-        "  per request, p50: POST init {create:.2} ms, PATCH Proposed {propose:.2} ms, GET {get:.2} ms, \
-         PUT approval {approve:.2} ms"
-    );
+    let baseline = percentiles(baseline);
+    print_pair("init -> propose -> approve in `small`", whole_small, &ratio("git CLI", whole_small, baseline));
     print_pair("git CLI commit + push draft, merge --no-ff + tag + atomic push (baseline)", baseline, "");
 }
 
 #[tokio::main]
 async fn main() {
     let repos = env_usize("BENCH_REPOS", 100);
-    let per_repo = env_usize("BENCH_REVISIONS_PER_REPO", 100);
-    let list_runs = env_usize("BENCH_LIST_RUNS", 100);
+    let packages = env_usize("BENCH_PACKAGES_PER_REPO", 50);
+    let list_runs = env_usize("BENCH_LIST_RUNS", 50);
     let lifecycle_runs = env_usize("BENCH_LIFECYCLE_RUNS", 20);
-    assert!(
-        per_repo >= 2 && per_repo.is_multiple_of(2),
-        "BENCH_REVISIONS_PER_REPO must be even (packages × 2)"
-    );
+    let large_tags = env_usize("BENCH_LARGE_TAGS", 100);
+    assert!(repos > 0 && packages > 0 && list_runs > 0 && lifecycle_runs > 0, "sizes must be positive");
+    let expected = repos * packages * 2;
 
     let tmp = tempfile::tempdir().expect("a temporary directory");
     let root = tmp.path();
-    let app = App::open(&Config::with_data_dir(root.join("data")), None).expect("opening the App");
-    let client = Client { svc: app.service() };
+    let start = Instant::now();
+    let template = root.join("template.git");
+    build_template(&template, packages, 1);
+    let remotes = copies(&template, root, repos);
+    println!(
+        "list fixture: {repos} repositories x {packages} packages x (v1 + main placeholder) = {expected} \
+         revisions, built in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
 
-    list_bench(&app, &client, root, repos, per_repo, list_runs).await;
-    lifecycle_bench(&app, &client, root, lifecycle_runs).await;
+    let server = Server::start(root).await;
+    let mut conn = Conn::open(&server.addr).await.expect("connecting to the server");
+    index(&server, &mut conn, root, &remotes, expected).await;
+    list_bench(&mut conn, expected, list_runs).await;
+    drop(conn);
+    let (server, mut conn) = restart(server, root, expected).await;
+    lifecycle_bench(&mut conn, root, lifecycle_runs, large_tags).await;
+    drop(conn);
+    server.stop();
 }
