@@ -281,9 +281,8 @@ async fn lifecycle_bench(conn: &mut Conn, root: &Path, runs: usize, large_tags: 
     let large = root.join("large.git");
     build_template(&large, LARGE_PACKAGES, large_tags);
     let large_revisions = LARGE_PACKAGES * (large_tags + 1);
-    let already = conn.expect(200, "GET", support::server::REPOS, None).await["items"]
-        .as_array()
-        .map_or(0, Vec::len);
+    let already =
+        conn.expect(200, "GET", support::server::REPOS, None).await["items"].as_array().map_or(0, Vec::len);
     register(conn, "small", &file_url(&small), true).await;
     register(conn, "large", &file_url(&large), false).await;
     wait_ready(conn, already + 2, READY_TIMEOUT).await;
@@ -305,7 +304,9 @@ async fn lifecycle_bench(conn: &mut Conn, root: &Path, runs: usize, large_tags: 
         whole_large.push(start.elapsed());
     }
     let (small_steps, large_steps) = (step_percentiles(&in_small), step_percentiles(&in_large));
-    println!("writes, {runs} cycles alternating between `small` (~0 revisions) and `large` ({large_revisions}):");
+    println!(
+        "writes, {runs} cycles alternating between `small` (~0 revisions) and `large` ({large_revisions}):"
+    );
     for (i, step) in ["POST init", "PATCH Proposed", "GET", "PUT approval"].iter().enumerate() {
         let (s, l) = (small_steps[i], large_steps[i]);
         println!(
@@ -329,7 +330,11 @@ async fn lifecycle_bench(conn: &mut Conn, root: &Path, runs: usize, large_tags: 
         baseline.push(start.elapsed());
     }
     let baseline = percentiles(baseline);
-    print_pair("init -> propose -> approve in `small`", whole_small, &ratio("git CLI", whole_small, baseline));
+    print_pair(
+        "init -> propose -> approve in `small`",
+        whole_small,
+        &ratio("git CLI", whole_small, baseline),
+    );
     print_pair("git CLI commit + push draft, merge --no-ff + tag + atomic push (baseline)", baseline, "");
 }
 

@@ -244,8 +244,9 @@ async fn main() {
     for i in 0..writes {
         let patch = json!({"metadata": {"labels": {"n": i.to_string()}}}).to_string();
         let sent = Instant::now();
-        let (status, body) =
-            conn.request("PATCH", &uri, &[("Content-Type", "application/merge-patch+json")], patch.as_bytes()).await;
+        let (status, body) = conn
+            .request("PATCH", &uri, &[("Content-Type", "application/merge-patch+json")], patch.as_bytes())
+            .await;
         let ack = Instant::now();
         assert_eq!(status, 200, "PATCH {i}: {}", String::from_utf8_lossy(&body));
         let object: Value = serde_json::from_slice(&body).expect("the patched revision is JSON");

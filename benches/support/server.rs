@@ -85,11 +85,8 @@ impl Server {
             .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_porch-server")), PathBuf::from);
         let log = root.join("server.log");
         let skip = std::fs::metadata(&log).map_or(0, |m| m.len() as usize);
-        let out = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log)
-            .expect("opening the server log");
+        let out =
+            std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("opening the server log");
         let err = out.try_clone().expect("duplicating the server log handle");
         let child = Command::new(&binary)
             .arg("--listen")
@@ -286,7 +283,13 @@ impl Conn {
     }
 
     /// A request with a JSON body (or none) that must answer `want`; the body as JSON.
-    pub(crate) async fn expect(&mut self, want: u16, method: &str, path: &str, body: Option<&Value>) -> Value {
+    pub(crate) async fn expect(
+        &mut self,
+        want: u16,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Value {
         let headers: &[(&str, &str)] =
             if body.is_some() { &[("Content-Type", "application/json")] } else { &[] };
         let bytes = body.map(|v| v.to_string().into_bytes()).unwrap_or_default();
@@ -389,7 +392,9 @@ pub(crate) async fn static_server(bodies: Vec<Bytes>) -> String {
                         body.len()
                     );
                     let stream = io.get_mut();
-                    if stream.write_all(head.as_bytes()).await.is_err() || stream.write_all(body).await.is_err() {
+                    if stream.write_all(head.as_bytes()).await.is_err()
+                        || stream.write_all(body).await.is_err()
+                    {
                         return;
                     }
                 }

@@ -40,8 +40,8 @@ pub use admission::{Admission, AdmissionLayer};
 pub use canonicalize::{Canonicalize, CanonicalizeLayer};
 pub use error_translation::{ErrorTranslation, ErrorTranslationLayer, IntoApiError};
 pub use request::{
-    DeleteOptions, EncodedObject, ListOptions, ObjectList, Payload, RequestContext, StorageError,
-    StorageRequest, StorageResponse, UserInfo, Verb, WatchEvent, WatchEventType, WatchStream,
+    DeleteOptions, EncodedChunk, EncodedObject, Frames, ListOptions, ObjectList, Payload, RequestContext,
+    StorageError, StorageRequest, StorageResponse, UserInfo, Verb, WatchEvent, WatchEventType, WatchStream,
 };
 pub use selector::{FieldSelector, LabelSelector, SelectorError};
 pub use status::{ApiError, CauseReason, FieldCause};

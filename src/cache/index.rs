@@ -59,9 +59,19 @@ fn priority(revision: &DiscoveredRevision) -> u8 {
     }
 }
 
+/// Where index versions come from: one counter for every index of the process, so that no two
+/// states of any two indexes share a version.
+static VERSIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn next_version() -> u64 {
+    VERSIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// The index of one repository.
 #[derive(Debug, Default)]
 pub(crate) struct Index {
+    /// Changes with every [`apply`](Index::apply); unique across all indexes of the process.
+    version: u64,
     namespace: String,
     repository: String,
     packages: BTreeMap<String, BTreeMap<Order, Arc<CachedRevision>>>,
@@ -73,7 +83,17 @@ pub(crate) struct Index {
 impl Index {
     /// An empty index for Repository `namespace`/`repository`.
     pub(crate) fn new(namespace: &str, repository: &str) -> Self {
-        Self { namespace: namespace.into(), repository: repository.into(), ..Self::default() }
+        Self {
+            version: next_version(),
+            namespace: namespace.into(),
+            repository: repository.into(),
+            ..Self::default()
+        }
+    }
+
+    /// The version of this state of the index: what it lists stays the same while it does.
+    pub(crate) fn version(&self) -> u64 {
+        self.version
     }
 
     /// Number of revisions.
@@ -281,6 +301,7 @@ impl Index {
     /// Applies a planned batch with the resourceVersions its changes were recorded at (one
     /// each, in order), returning its events.
     pub(crate) fn apply(&mut self, planned: Vec<Planned>, rvs: Vec<u64>) -> Vec<CacheEvent> {
+        self.version = next_version();
         let mut events = Vec::with_capacity(planned.len());
         for (rv, p) in rvs.into_iter().zip(planned) {
             let key = RevisionKey::of(&p.revision);

@@ -198,6 +198,17 @@ impl RepositoryCache {
         self.index().list()
     }
 
+    /// The version of the index ([`list`](Self::list) answers the same while it stays).
+    pub fn version(&self) -> u64 {
+        self.index().version()
+    }
+
+    /// [`list`](Self::list) with the version of the index it was read from.
+    pub fn list_versioned(&self) -> (u64, Vec<Arc<CachedRevision>>) {
+        let index = self.index();
+        (index.version(), index.list())
+    }
+
     /// The revisions of one package, in list order.
     pub fn list_package(&self, package: &str) -> Vec<Arc<CachedRevision>> {
         self.index().list_package(package)

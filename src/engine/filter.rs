@@ -175,6 +175,12 @@ impl RevisionFilter {
         })
     }
 
+    /// Whether every revision of every repository a list visits matches: no terms but equality
+    /// on `spec.repository` and `metadata.namespace` (which choose the repositories visited).
+    pub(crate) fn selects_whole_repositories(&self) -> bool {
+        self.terms.iter().all(|t| t.equals && matches!(t.field, Field::Repository | Field::Namespace))
+    }
+
     /// Whether a revision matches every term.
     pub(crate) fn matches(&self, rev: &CachedRevision) -> bool {
         let d = &rev.revision;

@@ -26,6 +26,7 @@ pub(crate) mod lifecycle;
 pub(crate) mod objects;
 pub(crate) mod render;
 pub(crate) mod resources;
+pub(crate) mod segments;
 pub(crate) mod service;
 pub(crate) mod sync;
 pub(crate) mod tasks;

@@ -160,6 +160,7 @@ pub(crate) fn package_revision_json(
         EncodedObject::of(&package_revision(rev, meta.as_deref(), repo)).unwrap_or_else(|_| EncodedObject {
             object: Arc::new(Value::Null),
             json: bytes::Bytes::from_static(b"null"),
+            row: Arc::default(),
         })
     })
 }

@@ -1,11 +1,10 @@
 //! What the REST storage of the porch.kpt.dev resources shares: the caller of a request,
 //! typed bodies, list options and the JSON responses.
 
-use bytes::Bytes;
 use futures::future::BoxFuture;
 use porch_api::gvk::ResourceInfo;
 use porch_layers::request::{check_send_initial_events, list_metadata};
-use porch_layers::{ApiError, EncodedObject, ObjectList, RequestContext, StorageRequest, StorageResponse};
+use porch_layers::{ApiError, EncodedChunk, ObjectList, RequestContext, StorageRequest, StorageResponse};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -13,7 +12,7 @@ use std::sync::Arc;
 use tracing::Instrument;
 
 use super::errors::RestError;
-use super::list::{ListOptions, Listed, labels_match};
+use super::list::{EncodedPage, ListOptions, Listed, labels_match};
 use super::metrics;
 use crate::cache::watch::{Matcher, WatchRequest};
 use crate::engine::filter::{RevisionFilter, Target};
@@ -128,16 +127,15 @@ pub(crate) fn list_response<T: Serialize>(
     Ok(json_list_response(info, list, None, resource_version))
 }
 
-/// A list response of shared objects kept with their encodings (written by copying those).
+/// A list response of shared objects kept with their encodings (the body is written from those).
 pub(crate) fn encoded_list_response(
     info: &ResourceInfo,
-    listed: Listed<EncodedObject>,
+    page: EncodedPage,
     resource_version: u64,
 ) -> StorageResponse {
-    let Listed { items, continue_token, remaining, warnings } = listed;
-    let (items, encoded) = items.into_iter().map(|e| (e.object, e.json)).unzip();
+    let EncodedPage { items, chunks, continue_token, remaining, warnings } = page;
     let list = Listed { items, continue_token, remaining, warnings };
-    json_list_response(info, list, Some(encoded), resource_version)
+    json_list_response(info, list, Some(chunks), resource_version)
 }
 
 /// A list response of shared JSON objects (and their encodings, if kept) at
@@ -146,7 +144,7 @@ pub(crate) fn encoded_list_response(
 fn json_list_response(
     info: &ResourceInfo,
     listed: Listed<Arc<Value>>,
-    encoded: Option<Vec<Bytes>>,
+    encoded: Option<Vec<EncodedChunk>>,
     resource_version: u64,
 ) -> StorageResponse {
     let metadata = list_metadata(resource_version, listed.continue_token.as_deref(), listed.remaining);

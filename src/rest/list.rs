@@ -10,7 +10,7 @@ use std::sync::Arc;
 use futures::StreamExt;
 use porch_api::{PackageRevisionResources, PorchPackage, Repository};
 use porch_layers::paging::{self, Page};
-use porch_layers::{ApiError, EncodedObject, LabelSelector};
+use porch_layers::{ApiError, EncodedChunk, EncodedObject, LabelSelector};
 use serde_json::Value;
 
 use crate::cache::registry::repository_key;
@@ -165,11 +165,33 @@ pub(crate) async fn namespace_revisions(
     Ok(revisions.into_iter().map(|(rev, _, _)| rev).collect())
 }
 
-/// LIST of PackageRevisions, as their shared objects with their encodings.
-pub(crate) async fn revisions(
-    engine: &Engine,
-    options: &ListOptions<'_>,
-) -> Result<Listed<EncodedObject>, ApiError> {
+/// A page of shared objects with their encodings, in order.
+#[derive(Debug, Default)]
+pub(crate) struct EncodedPage {
+    /// The objects.
+    pub(crate) items: Vec<Arc<Value>>,
+    /// Their encodings (counts adding up to the number of items).
+    pub(crate) chunks: Vec<EncodedChunk>,
+    /// The token of the next page, if there are more items.
+    pub(crate) continue_token: Option<String>,
+    /// How many items follow the page.
+    pub(crate) remaining: Option<u64>,
+    /// Repositories that were skipped, as `Warning` texts.
+    pub(crate) warnings: Vec<String>,
+}
+
+/// LIST of PackageRevisions, as their shared objects with their encodings. A list of whole
+/// repositories (no label selector, no paging, no field selector but the repository and
+/// namespace) is written from each repository's encoded segment; any other from each matching
+/// revision's own kept object.
+pub(crate) async fn revisions(engine: &Engine, options: &ListOptions<'_>) -> Result<EncodedPage, ApiError> {
+    let whole = options.labels.is_none()
+        && options.limit.is_none()
+        && options.continue_token.is_none()
+        && options.filter.selects_whole_repositories();
+    if whole {
+        return whole_repositories(engine, options).await;
+    }
     let (revisions, warnings) = matching_revisions(engine, options).await?;
     let mut items = Vec::with_capacity(revisions.len());
     for (rev, facts, _) in revisions {
@@ -178,7 +200,46 @@ pub(crate) async fn revisions(
             items.push((rev, object));
         }
     }
-    page(items, |(rev, _)| SortKey::of(rev), |(_, object)| object, options, warnings)
+    let Listed { items, continue_token, remaining, warnings } =
+        page(items, |(rev, _)| SortKey::of(rev), |(_, object)| object, options, warnings)?;
+    Ok(EncodedPage {
+        chunks: items.iter().map(EncodedObject::chunk).collect(),
+        items: items.into_iter().map(|e| e.object).collect(),
+        continue_token,
+        remaining,
+        warnings,
+    })
+}
+
+/// The revisions of every visited repository, from their segments; segments of repositories of
+/// the listed scope that were not visited (deleted ones) are forgotten.
+async fn whole_repositories(engine: &Engine, options: &ListOptions<'_>) -> Result<EncodedPage, ApiError> {
+    engine.metadata_ready().await?;
+    let visited = std::sync::Mutex::new(std::collections::HashSet::new());
+    let (segments, warnings) = per_repository(engine, options, |repo, cache| {
+        let visited = &visited;
+        async move {
+            visited.lock().unwrap_or_else(|e| e.into_inner()).insert(repository_key(&repo));
+            Ok(vec![engine.revision_segment(&repo, &cache)])
+        }
+    })
+    .await?;
+    if options.filter.repository().is_none() {
+        let visited = visited.into_inner().unwrap_or_else(|e| e.into_inner());
+        let scope = options.filter.namespace().or(options.namespace);
+        engine.retain_segments(|key| scope.is_some_and(|ns| ns != key.0) || visited.contains(key));
+    }
+    let mut page = EncodedPage {
+        items: Vec::with_capacity(segments.iter().map(|s| s.objects.len()).sum()),
+        chunks: Vec::with_capacity(segments.len()),
+        warnings,
+        ..EncodedPage::default()
+    };
+    for segment in segments {
+        page.items.extend(segment.objects.iter().cloned());
+        page.chunks.extend(segment.chunk.clone());
+    }
+    Ok(page)
 }
 
 /// LIST of PackageRevisionResources (every file of every revision of the page).

@@ -1,10 +1,15 @@
-//! Building responses: JSON bodies, Status errors and the streaming body type.
+//! Building responses: JSON bodies (lists and Tables as frames of shared buffers), Status errors
+//! and the streaming body type.
 
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
+use http_body::{Body, Frame, SizeHint};
 use http_body_util::{BodyExt, Full, combinators::UnsyncBoxBody};
-use porch_layers::ApiError;
+use porch_layers::{ApiError, Frames};
+use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 /// The body of every response: a full buffer or a watch stream.
 pub type ResponseBody = UnsyncBoxBody<Bytes, Infallible>;
@@ -68,10 +73,68 @@ pub(crate) fn add_warning(res: &mut Response<ResponseBody>, text: &str) {
 }
 
 /// A list response, written from the items' kept encodings where the storage has them
-/// ([`ObjectList::to_vec`]); 500 when an item does not serialize.
+/// ([`ObjectList::to_frames`](porch_layers::ObjectList::to_frames)); 500 when an item does not
+/// serialize.
 pub(crate) fn list_response(code: StatusCode, list: &porch_layers::ObjectList) -> Response<ResponseBody> {
-    match list.to_vec() {
-        Ok(body) => bytes_response(code, JSON, body),
-        Err(e) => error_response(&ApiError::internal(e)),
+    frames_response(code, JSON, list.to_frames())
+}
+
+/// A Table response ([`TableList::to_frames`](porch_layers::TableList::to_frames)); 500 when a
+/// cell does not serialize.
+pub(crate) fn table_response(
+    code: StatusCode,
+    content_type: &str,
+    table: &porch_layers::TableList,
+) -> Response<ResponseBody> {
+    frames_response(code, content_type, table.to_frames())
+}
+
+/// A response whose body is `frames` (sent with its `Content-Length`, each frame as it is).
+fn frames_response(
+    code: StatusCode,
+    content_type: &str,
+    frames: Result<Frames, serde_json::Error>,
+) -> Response<ResponseBody> {
+    let frames = match frames {
+        Ok(frames) => frames,
+        Err(e) => return error_response(&ApiError::internal(e)),
+    };
+    let length = frames.len() as u64;
+    let mut res =
+        Response::new(FramesBody { frames: frames.finish().into(), remaining: length }.boxed_unsync());
+    *res.status_mut() = code;
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        res.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    res
+}
+
+/// A body of frames of known total length.
+struct FramesBody {
+    frames: VecDeque<Bytes>,
+    remaining: u64,
+}
+
+impl Body for FramesBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        let next = self.frames.pop_front();
+        if let Some(frame) = &next {
+            self.remaining -= frame.len() as u64;
+        }
+        Poll::Ready(next.map(|frame| Ok(Frame::data(frame))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.frames.is_empty()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.remaining)
     }
 }

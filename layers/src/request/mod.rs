@@ -12,13 +12,15 @@
 
 mod context;
 mod encoded;
+mod frames;
 mod options;
 pub mod precondition;
 mod resource_version;
 mod response;
 
 pub use context::{RequestContext, UserInfo, Verb};
-pub use encoded::EncodedObject;
+pub use encoded::{EncodedChunk, EncodedObject};
+pub use frames::Frames;
 pub use options::{DeleteOptions, ListOptions, check_send_initial_events};
 pub use resource_version::{FRESHNESS_WAIT, ReadAt, Unservable, parse_resource_version};
 pub use response::{

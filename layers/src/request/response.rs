@@ -1,5 +1,6 @@
 //! [`StorageResponse`]: what comes back up the stack.
 
+use super::EncodedChunk;
 use crate::status::ApiError;
 use futures::stream::BoxStream;
 use serde_json::Value;
@@ -99,9 +100,9 @@ pub struct ObjectList {
     pub metadata: Value,
     /// The objects of the page.
     pub items: Vec<Arc<Value>>,
-    /// The JSON of each item, when the storage keeps its objects encoded (see
+    /// The encoding of the items, when the storage keeps its objects encoded (see
     /// [`with_encoded`](Self::with_encoded)). A layer that changes `items` clears it.
-    pub encoded: Option<Vec<bytes::Bytes>>,
+    pub encoded: Option<Vec<EncodedChunk>>,
 }
 
 impl ObjectList {

@@ -222,6 +222,19 @@ pub trait Strategy: Send + Sync + 'static {
         TableList::build(self.columns(), objects, options)
     }
 
+    /// Whether the Table row of an unchanged object stays the same, so that rows may be built
+    /// once ([`TableList::encode_rows`] over [`columns`](Strategy::columns)) and kept with the
+    /// objects' encodings ([`EncodedChunk::rows`](crate::EncodedChunk::rows)) for later lists.
+    /// A strategy that overrides [`convert_to_table`](Strategy::convert_to_table) must answer
+    /// false unless its rows are those.
+    ///
+    /// **When:** converting a list whose storage keeps its items encoded. **Mutates:** never.
+    ///
+    /// Default: no column changes with time (`Age` does).
+    fn stable_table_rows(&self) -> bool {
+        self.columns().iter().all(|c| !c.changes_with_time)
+    }
+
     /// The value of a field-selector field on `obj` (`GetAttrs`); `Ok(None)` when the field is
     /// supported but absent (it then matches as the empty string).
     ///

@@ -2,7 +2,9 @@
 
 use super::duration::human_duration;
 use crate::json_pointer::at;
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use crate::request::Frames;
+use bytes::Bytes;
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -22,6 +24,9 @@ pub struct Column {
     pub priority: i32,
     /// The cell; `Value::Null` prints as `<none>`.
     pub cell: fn(&Value) -> Value,
+    /// Whether the cell of an unchanged object changes as time passes (`Age`): rows with such a
+    /// column are never kept ([`Strategy::stable_table_rows`](crate::Strategy::stable_table_rows)).
+    pub changes_with_time: bool,
 }
 
 impl Column {
@@ -34,11 +39,12 @@ impl Column {
                       created.",
         priority: 0,
         cell: age,
+        changes_with_time: true,
     };
 
     /// A column with no format or description, always shown.
     pub const fn new(name: &'static str, kind: &'static str, cell: fn(&Value) -> Value) -> Self {
-        Self { name, kind, format: "", description: "", priority: 0, cell }
+        Self { name, kind, format: "", description: "", priority: 0, cell, changes_with_time: false }
     }
 
     /// This column's `TableColumnDefinition` as JSON.
@@ -123,7 +129,8 @@ fn definitions(columns: &[Column], options: TableOptions) -> Vec<Value> {
 }
 
 /// A `meta.k8s.io/v1 Table`, ready to serialize, whose rows share their objects (an `Arc` each)
-/// instead of copying them: a Table of thousands of rows costs its cells only.
+/// instead of copying them: a Table of thousands of rows costs its cells only — or nothing but
+/// the write, when its rows were kept encoded ([`TableList::from_encoded_rows`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct TableList {
     /// The list's `ListMeta` (`resourceVersion`, `continue`, `remainingItemCount`), or the
@@ -131,6 +138,9 @@ pub struct TableList {
     pub metadata: Value,
     definitions: Vec<Value>,
     rows: Vec<TableRow>,
+    /// Rows kept encoded (chunks of comma-separated rows), after `rows`.
+    encoded_rows: Vec<Bytes>,
+    encoded_count: usize,
     include: IncludeObject,
 }
 
@@ -149,58 +159,156 @@ impl TableList {
             metadata: json!({}),
             definitions: definitions(columns, options),
             rows,
+            encoded_rows: Vec::new(),
+            encoded_count: 0,
+            include: options.include_object,
+        }
+    }
+
+    /// The rows of `objects` as [`build`](Self::build) makes them with the default options
+    /// (`includeObject=Metadata`), encoded and separated by commas: what a kept chunk of rows
+    /// holds ([`EncodedChunk::rows`](crate::EncodedChunk::rows)).
+    pub fn encode_rows(columns: &[Column], objects: &[Arc<Value>]) -> Bytes {
+        let mut out = Vec::with_capacity(objects.len() * 256);
+        for (i, object) in objects.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            let row = TableRow { cells: cells(columns, object), object: Arc::clone(object) };
+            // Cells and metadata are JSON values already; they always serialize.
+            let _ = serde_json::to_writer(&mut out, &RowView(&row, IncludeObject::Metadata));
+        }
+        Bytes::from(out)
+    }
+
+    /// The Table of `count` rows kept encoded in `chunks` ([`encode_rows`](Self::encode_rows)),
+    /// with the definitions of `Name` and `columns` and empty metadata.
+    pub fn from_encoded_rows(columns: &[Column], chunks: Vec<Bytes>, count: usize) -> Self {
+        let options = TableOptions::default();
+        Self {
+            metadata: json!({}),
+            definitions: definitions(columns, options),
+            rows: Vec::new(),
+            encoded_rows: chunks.into_iter().filter(|c| !c.is_empty()).collect(),
+            encoded_count: count,
             include: options.include_object,
         }
     }
 
     /// Number of rows.
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.rows.len() + self.encoded_count
     }
 
     /// Whether the table has no rows.
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.len() == 0
     }
 
     /// The table as a JSON document.
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
     }
+
+    /// The table's JSON body as frames (kept rows shared, not copied).
+    ///
+    /// # Errors
+    /// When a cell or object does not serialize.
+    pub fn to_frames(&self) -> Result<Frames, serde_json::Error> {
+        let mut head = serde_json::to_vec(&Head(self))?;
+        // `{…}` becomes `{…,"rows":[` and the rows follow.
+        head.pop();
+        head.extend_from_slice(b",\"rows\":[");
+        let mut frames = Frames::new();
+        frames.copy(&head);
+        let mut first = true;
+        for row in &self.rows {
+            let before = frames.buffer().len();
+            if !std::mem::take(&mut first) {
+                frames.buffer().push(b',');
+            }
+            serde_json::to_writer(frames.buffer(), &RowView(row, self.include))?;
+            frames.wrote(before);
+        }
+        for chunk in &self.encoded_rows {
+            if !std::mem::take(&mut first) {
+                frames.copy(b",");
+            }
+            frames.share(chunk);
+        }
+        frames.copy(b"]}");
+        Ok(frames)
+    }
+}
+
+/// A Table's fields before its rows.
+struct Head<'a>(&'a TableList);
+
+impl Serialize for Head<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let mut map = ser.serialize_map(Some(4))?;
+        map.serialize_entry("kind", "Table")?;
+        map.serialize_entry("apiVersion", "meta.k8s.io/v1")?;
+        map.serialize_entry("metadata", &self.0.metadata)?;
+        map.serialize_entry("columnDefinitions", &self.0.definitions)?;
+        map.end()
+    }
+}
+
+/// One row as the Table holds it: cells, and the object as `includeObject` says.
+struct RowView<'a>(&'a TableRow, IncludeObject);
+
+impl Serialize for RowView<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let RowView(row, include) = self;
+        let mut map = ser.serialize_map(None)?;
+        map.serialize_entry("cells", &row.cells)?;
+        match include {
+            IncludeObject::None => {}
+            IncludeObject::Object => map.serialize_entry("object", row.object.as_ref())?,
+            IncludeObject::Metadata => map.serialize_entry("object", &PartialMetadata(&row.object))?,
+        }
+        map.end()
+    }
+}
+
+/// The `PartialObjectMetadata` of an object.
+struct PartialMetadata<'a>(&'a Value);
+
+impl Serialize for PartialMetadata<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let mut map = ser.serialize_map(Some(3))?;
+        map.serialize_entry("kind", "PartialObjectMetadata")?;
+        map.serialize_entry("apiVersion", "meta.k8s.io/v1")?;
+        map.serialize_entry("metadata", self.0.get("metadata").unwrap_or(&json!({})))?;
+        map.end()
+    }
 }
 
 impl Serialize for TableList {
+    /// The same document as [`to_frames`](Self::to_frames) writes; kept rows are read back
+    /// (this path serves single-object Tables, watch events and tests, not large lists).
     fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-        struct Rows<'a>(&'a [TableRow], IncludeObject);
+        struct Rows<'a>(&'a TableList);
         impl Serialize for Rows<'_> {
             fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-                ser.collect_seq(self.0.iter().map(|r| RowView(r, self.1)))
-            }
-        }
-        struct RowView<'a>(&'a TableRow, IncludeObject);
-        impl Serialize for RowView<'_> {
-            fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-                let RowView(row, include) = self;
-                let mut map = ser.serialize_map(None)?;
-                map.serialize_entry("cells", &row.cells)?;
-                match include {
-                    IncludeObject::None => {}
-                    IncludeObject::Object => map.serialize_entry("object", row.object.as_ref())?,
-                    IncludeObject::Metadata => {
-                        map.serialize_entry("object", &PartialMetadata(&row.object))?
-                    }
+                let table = self.0;
+                let mut kept = Vec::with_capacity(table.encoded_count);
+                for chunk in &table.encoded_rows {
+                    let text = [&b"["[..], chunk, b"]"].concat();
+                    let rows: Vec<Value> =
+                        serde_json::from_slice(&text).map_err(serde::ser::Error::custom)?;
+                    kept.extend(rows);
                 }
-                map.end()
-            }
-        }
-        struct PartialMetadata<'a>(&'a Value);
-        impl Serialize for PartialMetadata<'_> {
-            fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-                let mut map = ser.serialize_map(Some(3))?;
-                map.serialize_entry("kind", "PartialObjectMetadata")?;
-                map.serialize_entry("apiVersion", "meta.k8s.io/v1")?;
-                map.serialize_entry("metadata", self.0.get("metadata").unwrap_or(&json!({})))?;
-                map.end()
+                let built = table.rows.iter().map(|r| RowView(r, table.include));
+                let mut seq = ser.serialize_seq(Some(table.len()))?;
+                for row in built {
+                    seq.serialize_element(&row)?;
+                }
+                for row in &kept {
+                    seq.serialize_element(row)?;
+                }
+                seq.end()
             }
         }
         let mut map = ser.serialize_map(Some(5))?;
@@ -208,7 +316,7 @@ impl Serialize for TableList {
         map.serialize_entry("apiVersion", "meta.k8s.io/v1")?;
         map.serialize_entry("metadata", &self.metadata)?;
         map.serialize_entry("columnDefinitions", &self.definitions)?;
-        map.serialize_entry("rows", &Rows(&self.rows, self.include))?;
+        map.serialize_entry("rows", &Rows(self))?;
         map.end()
     }
 }
@@ -265,6 +373,32 @@ mod tests {
         assert_eq!(t["rows"], json!([{"cells": ["a", 3], "object": partial}]));
         let row_keys: Vec<&str> = t["rows"][0].as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(row_keys, ["cells", "object"]);
+    }
+
+    #[test]
+    fn kept_rows_make_the_same_document_as_built_ones() {
+        let cols = [Column::new("N", "integer", |o| o["spec"]["n"].clone())];
+        let objects: Vec<_> = (0..5)
+            .map(|i| Arc::new(json!({"metadata": {"name": format!("o{i}")}, "spec": {"n": i}})))
+            .collect();
+        let built = TableList::build(&cols, &objects, TableOptions::default());
+        let chunks =
+            vec![TableList::encode_rows(&cols, &objects[..2]), TableList::encode_rows(&cols, &objects[2..])];
+        let kept = TableList::from_encoded_rows(&cols, chunks, objects.len());
+        assert_eq!(kept.len(), 5);
+        assert_eq!(kept.to_json(), built.to_json());
+        let bytes = |t: &TableList| t.to_frames().unwrap().concat();
+        assert_eq!(bytes(&kept), bytes(&built));
+        assert_eq!(bytes(&built), serde_json::to_vec(&built).unwrap(), "frames and serde agree");
+        let empty = TableList::from_encoded_rows(&cols, Vec::new(), 0);
+        assert_eq!(bytes(&empty), serde_json::to_vec(&empty).unwrap());
+        assert_eq!(empty.to_json()["rows"], json!([]));
+    }
+
+    #[test]
+    fn only_age_changes_with_time() {
+        assert!(Column::AGE.changes_with_time);
+        assert!(!Column::new("N", "integer", |_| Value::Null).changes_with_time);
     }
 
     #[test]

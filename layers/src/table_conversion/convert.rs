@@ -1,6 +1,6 @@
 //! Turning a response's payload into a Table.
 
-use crate::request::{Payload, StorageResponse, WatchEvent};
+use crate::request::{EncodedChunk, Payload, StorageResponse, WatchEvent};
 use crate::strategy::{Strategy, TableList, TableOptions};
 use futures::StreamExt;
 use serde_json::{Value, json};
@@ -19,7 +19,12 @@ where
     response.payload = match response.payload {
         Payload::Object(object) => Payload::Table(one(strategy.as_ref(), Arc::new(object), options)),
         Payload::List(list) => {
-            let mut table = strategy.convert_to_table(&list.items, options);
+            let mut table = match list.encoded.as_deref() {
+                Some(chunks) if options == TableOptions::default() && strategy.stable_table_rows() => {
+                    kept_rows(strategy.as_ref(), &list.items, chunks)
+                }
+                _ => strategy.convert_to_table(&list.items, options),
+            };
             table.metadata = list.metadata;
             Payload::Table(table)
         }
@@ -43,6 +48,23 @@ where
         other @ (Payload::Table(_) | Payload::Status(_)) => other,
     };
     response
+}
+
+/// The Table of `items` from the rows kept with their `chunks`, building the missing ones.
+fn kept_rows<St: Strategy + ?Sized>(
+    strategy: &St,
+    items: &[Arc<Value>],
+    chunks: &[EncodedChunk],
+) -> TableList {
+    let mut rows = Vec::with_capacity(chunks.len());
+    let mut start = 0;
+    for chunk in chunks {
+        let end = (start + chunk.count).min(items.len());
+        let chunk_items = &items[start..end];
+        rows.push(chunk.rows.get_or_init(|| TableList::encode_rows(strategy.columns(), chunk_items)).clone());
+        start = end;
+    }
+    TableList::from_encoded_rows(strategy.columns(), rows, items.len())
 }
 
 /// A one-row Table of `object`, carrying its resourceVersion.

@@ -98,6 +98,8 @@ pub(crate) struct Engine {
     upstreams: Arc<std::sync::Mutex<std::collections::HashMap<String, crate::git::GitRepository>>>,
     max_concurrent_lists: usize,
     list_timeout: Duration,
+    /// Each repository's revisions encoded for full lists.
+    segments: Arc<crate::engine::segments::Segments>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -156,6 +158,7 @@ impl Engine {
             upstreams: Arc::default(),
             max_concurrent_lists: config.max_concurrent_lists.max(1),
             list_timeout: config.list_timeout,
+            segments: Arc::default(),
         }
     }
 

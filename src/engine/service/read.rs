@@ -13,6 +13,7 @@ use kube::api::ListParams;
 use porch_api::gvk::{PACKAGE_REVISION_RESOURCES, PORCH_PACKAGE};
 use porch_api::{PackageRev, PackageRevision, PackageRevisionResources, PorchPackage, Repository};
 use porch_controllers::Stored;
+use porch_layers::EncodedChunk;
 use porch_layers::object_meta::names::dns1123_label;
 use porch_layers::request::ReadAt;
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,7 @@ use crate::cache::{CachedPackage, CachedRevision, RepositoryCache};
 use crate::engine::filter::RevisionFilter;
 use crate::engine::objects::{self, RepoFacts};
 use crate::engine::resources::from_files;
+use crate::engine::segments::{Segment, SegmentKey};
 
 /// Position of an item in Porch's list order; also the content of a continue token.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -168,6 +170,31 @@ impl Engine {
             .filter(|r| filter.matches(r))
             .map(|r| (r, facts.clone(), cache.clone()))
             .collect()
+    }
+
+    /// Every revision of `cache` as one encoded segment, current at the time of the call (built
+    /// now unless the index, the metadata and the Repository's facts are as when it was last).
+    pub(crate) fn revision_segment(&self, repo: &Repository, cache: &RepositoryCache) -> Arc<Segment> {
+        let facts = RepoFacts::of(repo);
+        let repository = (cache.namespace().to_string(), cache.name().to_string());
+        let metadata = self.metadata.generation();
+        let key = |index| SegmentKey { index, metadata, facts: (facts.url.clone(), facts.deployment) };
+        if let Some(segment) = self.segments.current(&repository, &key(cache.version())) {
+            return segment;
+        }
+        let (index, revisions) = cache.list_versioned();
+        let encoded: Vec<_> = revisions.iter().map(|rev| self.revision_json(rev, &facts)).collect();
+        let segment = Arc::new(Segment {
+            objects: encoded.iter().map(|e| Arc::clone(&e.object)).collect(),
+            chunk: EncodedChunk::join(&encoded),
+        });
+        self.segments.keep(repository, key(index), Arc::clone(&segment));
+        segment
+    }
+
+    /// Forgets the segments of the repositories `keep` says no to.
+    pub(crate) fn retain_segments(&self, keep: impl Fn(&(String, String)) -> bool) {
+        self.segments.retain(keep);
     }
 
     /// The PackageRev metadata of a revision, if it has any.

@@ -31,6 +31,7 @@ use super::super::resource_stack::ResourceStack;
 use super::super::resources::ResourceDef;
 use super::super::response::{
     ResponseBody, add_warning, error_response, json_response, json_response_typed, list_response,
+    table_response,
 };
 use super::super::state::AppState;
 use super::super::watch::{self, WatchParams};
@@ -326,7 +327,7 @@ fn encode_payload(code: StatusCode, payload: &Payload) -> Response<ResponseBody>
     match payload {
         Payload::Object(obj) => json_response(code, obj),
         Payload::List(list) => list_response(code, list),
-        Payload::Table(table) => json_response_typed(code, TABLE_CONTENT_TYPE, table),
+        Payload::Table(table) => table_response(code, TABLE_CONTENT_TYPE, table),
         Payload::Status(e) => error_response(e),
         Payload::Watch(_) => {
             error_response(&ApiError::internal("a watch cannot be encoded as a single response"))
