@@ -74,7 +74,13 @@ impl Undecodables {
                 return key.map(|_| Decoded::Bad(decoded_or_fresh(stored)));
             }
         }
-        key.map(|_| Decoded::Good(decoded_or_fresh(stored)))
+        key.map(|_| {
+            let mut rev = decoded_or_fresh(stored);
+            // Never read here, and most of a PackageRev's size: every write of the server sends
+            // none (the API keeps what was recorded).
+            rev.metadata.managed_fields = None;
+            Decoded::Good(rev)
+        })
     }
 
     /// The watcher's `event` as the store takes it: decoded objects only. One that does not

@@ -1,4 +1,4 @@
-//! The Repositories and Namespaces the engine reads on every request, and the FunctionConfigs
+//! The Repositories and Namespaces the engine reads on every request (and lists), and the FunctionConfigs
 //! every render with `--allow-exec` reads, answered from kube-runtime
 //! reflector stores rather than by an API call each (one read per request, each a round trip
 //! through whatever serves them).
@@ -53,6 +53,29 @@ impl Cluster {
             return Ok(Some((*found).clone()));
         }
         Api::namespaced(self.client.clone(), namespace).get_opt(name).await
+    }
+
+    /// The Repositories of `namespace` (all namespaces: `None`), from the store, else (until it
+    /// is loaded) listed live. Like a list served from kube-apiserver's watch cache, it may be a
+    /// moment behind a write: a Repository created a moment ago (which has no revisions yet in
+    /// any case) may be missing, one deleted a moment ago still there (its closed cache is then
+    /// skipped with a warning).
+    pub(crate) async fn repositories(
+        &self,
+        namespace: Option<&str>,
+    ) -> Result<Vec<Stored<Repository>>, kube::Error> {
+        if let Some(all) = self.repositories.all(&self.client, &tokio::runtime::Handle::current()) {
+            return Ok(all
+                .iter()
+                .filter(|r| namespace.is_none_or(|ns| r.meta().namespace.as_deref() == Some(ns)))
+                .map(|r| (**r).clone())
+                .collect());
+        }
+        let api: Api<Stored<Repository>> = match namespace {
+            Some(ns) => Api::namespaced(self.client.clone(), ns),
+            None => Api::all(self.client.clone()),
+        };
+        Ok(api.list(&Default::default()).await?.items)
     }
 
     /// Namespace `name`, from the store, else read live (`None`: there is none).

@@ -7,9 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use kube::Api;
 use kube::Resource;
-use kube::api::ListParams;
 use porch_api::gvk::{PACKAGE_REVISION_RESOURCES, PORCH_PACKAGE};
 use porch_api::{PackageRev, PackageRevision, PackageRevisionResources, PorchPackage, Repository};
 use porch_controllers::Stored;
@@ -118,21 +116,14 @@ impl Engine {
             return Ok((Vec::new(), Vec::new()));
         }
         let stored: Vec<Stored<Repository>> = match (filter.repository(), namespace) {
-            (Some(name), Some(ns)) => {
-                let api: Api<Stored<Repository>> = Api::namespaced(self.client.clone(), ns);
-                api.get_opt(name).await?.into_iter().collect()
-            }
-            (only, ns) => {
-                let api: Api<Stored<Repository>> = match ns {
-                    Some(ns) => Api::namespaced(self.client.clone(), ns),
-                    None => Api::all(self.client.clone()),
-                };
-                let list = api.list(&ListParams::default()).await?;
-                list.items
-                    .into_iter()
-                    .filter(|r| only.is_none_or(|n| r.meta().name.as_deref() == Some(n)))
-                    .collect()
-            }
+            (Some(name), Some(ns)) => self.cluster.repository(ns, name).await?.into_iter().collect(),
+            (only, ns) => self
+                .cluster
+                .repositories(ns)
+                .await?
+                .into_iter()
+                .filter(|r| only.is_none_or(|n| r.meta().name.as_deref() == Some(n)))
+                .collect(),
         };
         let mut repos = Vec::with_capacity(stored.len());
         let mut skipped = Vec::new();
