@@ -80,6 +80,11 @@ impl Server {
     /// its address and answers `/readyz`. The binary is the one Cargo builds for the bench (same
     /// target directory and profile) unless `PORCH_SERVER_BIN` names another.
     pub(crate) async fn start(root: &Path) -> Server {
+        Self::start_with(root, &[]).await
+    }
+
+    /// [`start`](Self::start) with more command-line arguments.
+    pub(crate) async fn start_with(root: &Path, args: &[&str]) -> Server {
         let binary = std::env::var_os("PORCH_SERVER_BIN")
             .filter(|v| !v.is_empty())
             .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_porch-server")), PathBuf::from);
@@ -93,6 +98,7 @@ impl Server {
             .arg("127.0.0.1:0")
             .arg("--data-dir")
             .arg(root.join("data"))
+            .args(args)
             .env("NO_COLOR", "1")
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
