@@ -3,7 +3,10 @@
 use std::ops::Bound;
 use std::sync::Arc;
 
+use porch_api::labels::INTERNAL_REPOSITORY_LABEL;
+use porch_layers::LabelSelector;
 use porch_layers::paging::{Page, take_page, token};
+use porch_layers::selector::LabelOperator;
 use serde_json::Value;
 
 use super::filter::Filter;
@@ -17,6 +20,23 @@ fn decode_token(token: &str) -> Result<Key> {
     let [ns, name]: [String; 2] =
         token::decode(token.trim()).map_err(|e| StoreError::BadRequest(e.to_string()))?;
     Ok((ns, name))
+}
+
+/// The repository a label selector of a PackageRev list pins with `internal.porch.kpt.dev/
+/// repository=X` (or `in (X)`), which the index answers without scanning every PackageRev.
+fn pinned_repository(kind: StoredKind, selector: Option<&LabelSelector>) -> Option<&str> {
+    if kind != StoredKind::PackageRev {
+        return None;
+    }
+    selector?
+        .requirements()
+        .iter()
+        .find(|r| {
+            r.key() == INTERNAL_REPOSITORY_LABEL
+                && r.values().len() == 1
+                && matches!(r.operator(), LabelOperator::Equals | LabelOperator::In)
+        })
+        .map(|r| r.values()[0].as_str())
 }
 
 /// Lists `kind` in `namespace` (all namespaces when `None`), sorted by (namespace, name), at the
@@ -45,12 +65,24 @@ pub(crate) fn list(
     let state = shared.read();
     let resource_version = state.rv;
     opts.read_at.check(resource_version)?;
-    let matching = state
-        .index
-        .map(kind)
-        .range((lower, Bound::Unbounded))
-        .take_while(|((ns, _), _)| namespace.is_none_or(|want| ns == want))
-        .filter(|(_, obj)| filter.matches(obj));
+    let map = state.index.map(kind);
+    let candidates: Box<dyn Iterator<Item = (&Key, &Arc<Value>)>> =
+        match (namespace, pinned_repository(kind, opts.label_selector.as_ref())) {
+            // One repository's PackageRevs: only those, from the label index.
+            (Some(ns), Some(repository)) => Box::new(
+                state
+                    .index
+                    .package_revs_of(ns, repository)
+                    .into_iter()
+                    .filter(move |key| after.as_ref().is_none_or(|after| key > after))
+                    .filter_map(|key| map.get_key_value(&key)),
+            ),
+            _ => Box::new(
+                map.range((lower, Bound::Unbounded))
+                    .take_while(|((ns, _), _)| namespace.is_none_or(|want| ns == want)),
+            ),
+        };
+    let matching = candidates.filter(|(_, obj)| filter.matches(obj));
     let Page { items, continue_token, remaining } =
         take_page(matching, opts.limit, |((ns, name), _)| [ns, name]);
     let items: Vec<Arc<Value>> = items.into_iter().map(|(_, v)| v.clone()).collect();

@@ -51,7 +51,7 @@ pub(crate) fn open(path: &Path) -> Result<(Database, Index, u64)> {
             continue;
         };
         let obj: Value = serde_json::from_slice(v.value()).map_err(StoreError::storage)?;
-        index.map_mut(kind).insert((ns.to_string(), name.to_string()), Arc::new(obj));
+        index.insert(kind, (ns.to_string(), name.to_string()), Arc::new(obj));
     }
     drop(objects);
     drop(tx);

@@ -4,9 +4,10 @@
 //!
 //! Only the writer thread takes the write lock, briefly, after a batch is durable (see `writer`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 
+use porch_api::labels::INTERNAL_REPOSITORY_LABEL;
 use serde_json::Value;
 
 use super::{StoreOptions, StoredKind, WatchEventType};
@@ -16,10 +17,14 @@ use crate::rv_window::budget::Trim;
 /// An object's key inside its kind: (namespace, or `""` when cluster-scoped; name).
 pub(crate) type Key = (String, String);
 
-/// The current objects, one sorted map per kind.
+/// The current objects, one sorted map per kind, and the PackageRevs of each repository (by
+/// their `internal.porch.kpt.dev/repository` label), so that the list of one repository's
+/// PackageRevs (what the PackageRev GC reads after every sync) does not scan every PackageRev.
 #[derive(Debug, Default)]
 pub(crate) struct Index {
     maps: [BTreeMap<Key, Arc<Value>>; 5],
+    /// (namespace, repository label, name) of every labelled PackageRev.
+    package_revs_by_repository: BTreeSet<(String, String, String)>,
 }
 
 fn slot(kind: StoredKind) -> usize {
@@ -32,20 +37,62 @@ fn slot(kind: StoredKind) -> usize {
     }
 }
 
+/// The repository label of a PackageRev, if it has one.
+fn repository_label(object: &Value) -> Option<&str> {
+    object.get("metadata")?.get("labels")?.get(INTERNAL_REPOSITORY_LABEL)?.as_str()
+}
+
 impl Index {
     /// The objects of `kind`.
     pub(crate) fn map(&self, kind: StoredKind) -> &BTreeMap<Key, Arc<Value>> {
         &self.maps[slot(kind)]
     }
 
-    /// The objects of `kind`, mutably.
-    pub(crate) fn map_mut(&mut self, kind: StoredKind) -> &mut BTreeMap<Key, Arc<Value>> {
-        &mut self.maps[slot(kind)]
-    }
-
     /// One object.
     pub(crate) fn get(&self, kind: StoredKind, ns: &str, name: &str) -> Option<&Arc<Value>> {
         self.map(kind).get(&(ns.to_string(), name.to_string()))
+    }
+
+    /// Stores `object` under `key`, replacing what was there.
+    pub(crate) fn insert(&mut self, kind: StoredKind, key: Key, object: Arc<Value>) {
+        if kind == StoredKind::PackageRev {
+            self.unlabel(&key);
+            if let Some(repository) = repository_label(&object) {
+                self.package_revs_by_repository.insert((
+                    key.0.clone(),
+                    repository.to_string(),
+                    key.1.clone(),
+                ));
+            }
+        }
+        self.maps[slot(kind)].insert(key, object);
+    }
+
+    /// Removes the object under `key`.
+    pub(crate) fn remove(&mut self, kind: StoredKind, key: &Key) {
+        if kind == StoredKind::PackageRev {
+            self.unlabel(key);
+        }
+        self.maps[slot(kind)].remove(key);
+    }
+
+    /// Forgets the repository label of the PackageRev under `key`.
+    fn unlabel(&mut self, key: &Key) {
+        let old = self.maps[slot(StoredKind::PackageRev)].get(key);
+        if let Some(repository) = old.and_then(|o| repository_label(o)) {
+            let entry = (key.0.clone(), repository.to_string(), key.1.clone());
+            self.package_revs_by_repository.remove(&entry);
+        }
+    }
+
+    /// The keys of the PackageRevs of `namespace` labelled with `repository`, in key order.
+    pub(crate) fn package_revs_of(&self, namespace: &str, repository: &str) -> Vec<Key> {
+        let from = (namespace.to_string(), repository.to_string(), String::new());
+        self.package_revs_by_repository
+            .range(from..)
+            .take_while(|(ns, repo, _)| ns == namespace && repo == repository)
+            .map(|(ns, _, name)| (ns.clone(), name.clone()))
+            .collect()
     }
 }
 
@@ -100,11 +147,10 @@ impl State {
     /// Applies a durable change: index, event window, resourceVersion.
     pub(crate) fn apply(&mut self, entry: LogEntry, name: &str) {
         let key = (entry.namespace.clone(), name.to_string());
-        let map = self.index.map_mut(entry.kind);
         if entry.event_type == WatchEventType::Deleted {
-            map.remove(&key);
+            self.index.remove(entry.kind, &key);
         } else {
-            map.insert(key, entry.object.clone());
+            self.index.insert(entry.kind, key, entry.object.clone());
         }
         self.rv = self.rv.max(entry.rv);
         self.log.push(entry);

@@ -181,8 +181,8 @@ mod tests {
     #[test]
     fn layers_shadow_each_other_and_take_consecutive_versions() {
         let mut base = Index::default();
-        base.map_mut(StoredKind::Secret).insert(("a".into(), "x".into()), Arc::new(obj("a", "x")));
-        base.map_mut(StoredKind::Secret).insert(("a".into(), "y".into()), Arc::new(obj("a", "y")));
+        base.insert(StoredKind::Secret, ("a".into(), "x".into()), Arc::new(obj("a", "x")));
+        base.insert(StoredKind::Secret, ("a".into(), "y".into()), Arc::new(obj("a", "y")));
         let mut batch = Batch::new(10);
         let mut t = Txn::new(&base, &batch, false);
         let s = t.put(StoredKind::Secret, obj("a", "z"), WatchEventType::Added);

@@ -115,3 +115,57 @@ async fn shared_lists_hold_the_same_items() {
     assert_eq!(*shared.items[0], owned.items[0]);
     assert_eq!(shared.into_owned().items, owned.items);
 }
+
+/// A PackageRev of repository `repository`.
+fn package_rev(name: &str, repository: &str) -> Value {
+    json!({
+        "apiVersion": "config.porch.kpt.dev/v1alpha1", "kind": "PackageRev",
+        "metadata": {"name": name, "namespace": "default",
+                     "labels": {"internal.porch.kpt.dev/repository": repository}},
+        "spec": {},
+    })
+}
+
+#[tokio::test]
+async fn one_repositorys_package_revs_come_from_the_label_index_and_follow_relabelling_and_restarts() {
+    let (store, dir) = fresh();
+    for (name, repository) in [("a.p.1", "a"), ("b.p.1", "b"), ("a.q.1", "a"), ("a.r.1", "a"), ("c.p.1", "c")]
+    {
+        store.create(StoredKind::PackageRev, package_rev(name, repository), &w()).await.unwrap();
+    }
+    let of = |selector: &str, limit: Option<usize>, token: Option<String>| ListOptions {
+        label_selector: Some(LabelSelector::parse(selector).unwrap()),
+        limit,
+        continue_token: token,
+        ..Default::default()
+    };
+    let list = |store: &Store, o: ListOptions| {
+        let store = store.clone();
+        async move { store.list(StoredKind::PackageRev, Some("default"), &o).await.unwrap() }
+    };
+    let label = "internal.porch.kpt.dev/repository";
+    assert_eq!(
+        names(&list(&store, of(&format!("{label}=a"), None, None)).await),
+        ["a.p.1", "a.q.1", "a.r.1"]
+    );
+    assert_eq!(names(&list(&store, of(&format!("{label} in (b)"), None, None)).await), ["b.p.1"]);
+    // Other requirements still apply, and pages continue in key order.
+    let first = list(&store, of(&format!("{label}=a"), Some(2), None)).await;
+    assert_eq!(names(&first), ["a.p.1", "a.q.1"]);
+    assert_eq!(first.remaining_item_count, Some(1));
+    let rest = list(&store, of(&format!("{label}=a"), Some(2), first.continue_token.clone())).await;
+    assert_eq!(names(&rest), ["a.r.1"]);
+    assert!(names(&list(&store, of(&format!("{label}=a,x=y"), None, None)).await).is_empty());
+    // A relabelled PackageRev moves; a deleted one goes.
+    let mut moved = store.get(StoredKind::PackageRev, Some("default"), "a.q.1").await.unwrap();
+    moved["metadata"]["labels"][label] = json!("b");
+    store.update(StoredKind::PackageRev, moved, &w()).await.unwrap();
+    store.delete(StoredKind::PackageRev, Some("default"), "a.r.1", &Default::default()).await.unwrap();
+    assert_eq!(names(&list(&store, of(&format!("{label}=a"), None, None)).await), ["a.p.1"]);
+    assert_eq!(names(&list(&store, of(&format!("{label}=b"), None, None)).await), ["a.q.1", "b.p.1"]);
+    // Rebuilt from the data directory on open.
+    drop(store);
+    let store = open_in(dir.path());
+    assert_eq!(names(&list(&store, of(&format!("{label}=b"), None, None)).await), ["a.q.1", "b.p.1"]);
+    assert_eq!(names(&list(&store, of(&format!("{label}!=b"), None, None)).await), ["a.p.1", "c.p.1"]);
+}
