@@ -32,21 +32,24 @@ pub(crate) struct SegmentKey {
     pub(crate) facts: (String, bool),
 }
 
-/// The latest segment of each repository (`namespace/name`).
+/// A repository: `(namespace, name)`.
+type RepositoryKey = (String, String);
+
+/// The latest segment of each repository.
 #[derive(Debug, Default)]
 pub(crate) struct Segments {
-    by_repository: Mutex<HashMap<(String, String), (SegmentKey, Arc<Segment>)>>,
+    by_repository: Mutex<HashMap<RepositoryKey, (SegmentKey, Arc<Segment>)>>,
 }
 
 impl Segments {
     /// The segment of `repository` if it was built from `key`.
-    pub(crate) fn current(&self, repository: &(String, String), key: &SegmentKey) -> Option<Arc<Segment>> {
+    pub(crate) fn current(&self, repository: &RepositoryKey, key: &SegmentKey) -> Option<Arc<Segment>> {
         let held = self.by_repository.lock().unwrap_or_else(|e| e.into_inner());
         held.get(repository).filter(|(k, _)| k == key).map(|(_, s)| Arc::clone(s))
     }
 
     /// Keeps `segment`, built from `key`, unless a segment of a newer index is kept already.
-    pub(crate) fn keep(&self, repository: (String, String), key: SegmentKey, segment: Arc<Segment>) {
+    pub(crate) fn keep(&self, repository: RepositoryKey, key: SegmentKey, segment: Arc<Segment>) {
         let mut held = self.by_repository.lock().unwrap_or_else(|e| e.into_inner());
         match held.get(&repository) {
             Some((k, _)) if (k.index, k.metadata) > (key.index, key.metadata) => {}
@@ -57,7 +60,7 @@ impl Segments {
     }
 
     /// Forgets the segments of repositories `keep` says no to (deleted ones).
-    pub(crate) fn retain(&self, keep: impl Fn(&(String, String)) -> bool) {
+    pub(crate) fn retain(&self, keep: impl Fn(&RepositoryKey) -> bool) {
         self.by_repository.lock().unwrap_or_else(|e| e.into_inner()).retain(|k, _| keep(k));
     }
 }

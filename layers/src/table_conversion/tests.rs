@@ -102,3 +102,72 @@ fn status_responses_are_never_converted() {
     assert_eq!(res.code, 404);
     assert!(rec.calls().is_empty());
 }
+
+/// Things with one column that does not change with time.
+#[derive(Debug)]
+struct Things;
+
+fn n_cell(o: &Value) -> Value {
+    o["spec"]["n"].clone()
+}
+
+const THING_COLUMNS: &[crate::Column] = &[crate::Column::new("N", "integer", n_cell)];
+
+impl crate::Strategy for Things {
+    fn group(&self) -> &str {
+        "example.dev"
+    }
+    fn kind(&self) -> &str {
+        "Thing"
+    }
+    fn resource(&self) -> &str {
+        "things"
+    }
+    fn columns(&self) -> &[crate::Column] {
+        THING_COLUMNS
+    }
+}
+
+#[test]
+fn rows_kept_with_a_lists_encodings_are_built_once_and_make_the_same_table() {
+    let objects: Vec<Arc<Value>> =
+        (0..3).map(|i| Arc::new(json!({"metadata": {"name": format!("t{i}")}, "spec": {"n": i}}))).collect();
+    let encoded: Vec<_> = objects.iter().map(|o| crate::EncodedObject::of(o.as_ref()).unwrap()).collect();
+    let chunks = vec![encoded[0].chunk(), crate::EncodedChunk::join(&encoded[1..]).unwrap()];
+    let kept = chunks[1].rows.clone();
+    let list = {
+        let (objects, chunks) = (objects.clone(), chunks.clone());
+        move || {
+            let list = crate::ObjectList::new(
+                "example.dev/v1",
+                "ThingList",
+                json!({"resourceVersion": "4"}),
+                objects.clone(),
+            )
+            .with_encoded(chunks.clone());
+            StorageResponse::list(list)
+        }
+    };
+    let convert = |options: TableOptions| {
+        let list = list.clone();
+        let svc = ServiceBuilder::new().layer(TableConversionLayer::new(Arc::new(Things))).service_fn(
+            move |_: StorageRequest| {
+                let response = list();
+                async move { Ok::<_, Infallible>(response) }
+            },
+        );
+        let req = StorageRequest::new(RequestContext::new(Verb::List).table(options));
+        block_on(svc.oneshot(req)).unwrap()
+    };
+    let first = table(convert(TableOptions::default()));
+    let built = crate::TableList::build(THING_COLUMNS, &objects, TableOptions::default()).to_json();
+    assert_eq!(first["rows"], built["rows"]);
+    assert_eq!(first["metadata"], json!({"resourceVersion": "4"}));
+    let rows = kept.get().expect("the chunk's rows are kept").clone();
+    let again = table(convert(TableOptions::default()));
+    assert_eq!(again, first);
+    assert_eq!(kept.get().unwrap().as_ptr(), rows.as_ptr(), "built once");
+    // Other options build their rows afresh.
+    let none = table(convert(TableOptions { include_object: IncludeObject::None, no_headers: false }));
+    assert!(none["rows"][0].get("object").is_none());
+}
