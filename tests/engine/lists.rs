@@ -112,3 +112,59 @@ async fn selectors_and_pages_over_many_revisions() {
     let err = super::common::api_error(env.prs().list(&ListParams::default().continue_token("%%%")).await);
     assert_eq!(err.code, 400);
 }
+
+/// A full list (served from each repository's kept segment) and the same list paged (served
+/// revision by revision) as JSON.
+async fn full_and_paged(env: &Env) -> (serde_json::Value, serde_json::Value) {
+    let full = step("list", env.prs().list(&ListParams::default())).await.unwrap();
+    let paged = step("list", env.prs().list(&ListParams::default().limit(1000))).await.unwrap();
+    (serde_json::to_value(&full.items).unwrap(), serde_json::to_value(&paged.items).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whole_lists_follow_every_change_of_what_they_show() {
+    use kube::api::{Patch, PatchParams};
+    let env = Env::start();
+    let remote = big_remote(env.scratch.path(), "r", 2);
+    env.register("r", &file_url(&remote)).await;
+    let (full, paged) = full_and_paged(&env).await;
+    assert_eq!(full, paged);
+    assert_eq!(full.as_array().unwrap().len(), 8);
+
+    // A new draft (the index changes).
+    env.init("r", "fresh", "ws").await;
+    let (full, paged) = full_and_paged(&env).await;
+    assert_eq!(full, paged);
+    assert!(full.as_array().unwrap().iter().any(|p| p["metadata"]["name"] == "r.fresh.ws"));
+
+    // A label (the metadata changes, the index does not).
+    let patch = Patch::Merge(json!({"metadata": {"labels": {"seen": "yes"}}}));
+    step("patch", env.prs().patch("r.pkg-01.v1", &PatchParams::default(), &patch)).await.unwrap();
+    let (full, paged) = full_and_paged(&env).await;
+    assert_eq!(full, paged);
+    let labelled = full.as_array().unwrap().iter().find(|p| p["metadata"]["name"] == "r.pkg-01.v1").unwrap();
+    assert_eq!(labelled["metadata"]["labels"]["seen"], "yes");
+
+    // A publication (lifecycle, revision number and the latest flags move).
+    env.publish("r.fresh.ws").await;
+    let (full, paged) = full_and_paged(&env).await;
+    assert_eq!(full, paged);
+    let published = full
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["spec"]["packageName"] == "fresh" && p["spec"]["revision"] == 1);
+    assert_eq!(published.unwrap()["spec"]["lifecycle"], "Published");
+
+    // The Repository is deleted: its revisions leave the list.
+    step("delete", env.repos().delete("r", &Default::default())).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (full, paged) = full_and_paged(&env).await;
+        if full.as_array().unwrap().is_empty() && paged.as_array().unwrap().is_empty() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "revisions of a deleted repository still listed");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
