@@ -26,7 +26,8 @@
 //!
 //! Defaults: R=100, P=50 (10 000 revisions), N=50, M=20, `BENCH_LARGE_TAGS`=100; override with
 //! `BENCH_REPOS`, `BENCH_PACKAGES_PER_REPO`, `BENCH_LIST_RUNS`, `BENCH_LIFECYCLE_RUNS`,
-//! `BENCH_LARGE_TAGS`. The 100k scale: `BENCH_REPOS=1000 BENCH_LIST_RUNS=10`. The server binary is
+//! `BENCH_LARGE_TAGS`; `BENCH_KEEP=1` keeps the temporary directory (with the server's log).
+//! The 100k scale: `BENCH_REPOS=1000 BENCH_LIST_RUNS=10`. The server binary is
 //! the one Cargo builds for this bench unless `PORCH_SERVER_BIN` names another.
 
 use std::path::{Path, PathBuf};
@@ -350,6 +351,9 @@ async fn main() {
 
     let tmp = tempfile::tempdir().expect("a temporary directory");
     let root = tmp.path();
+    if std::env::var_os("BENCH_KEEP").is_some() {
+        println!("keeping {} (the server log is server.log)", root.display());
+    }
     let start = Instant::now();
     let template = root.join("template.git");
     build_template(&template, packages, 1);
@@ -369,4 +373,7 @@ async fn main() {
     lifecycle_bench(&mut conn, root, lifecycle_runs, large_tags).await;
     drop(conn);
     server.stop();
+    if std::env::var_os("BENCH_KEEP").is_some() {
+        let _ = tmp.keep();
+    }
 }
