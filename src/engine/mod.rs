@@ -10,6 +10,8 @@
 //! - [`kptfile`]: reading and editing a Kptfile (package metadata, readiness gates, conditions,
 //!   upstream) with stable key order;
 //! - [`resources`]: validation of PackageRevisionResources file paths;
+//! - [`heal`]: the comments of a resource's previous version restored on a PackageRevisionResources
+//!   update where a client dropped them;
 //! - [`render`]: kpt's render: the Kptfile pipelines of a package and its subpackages run
 //!   through the function runtimes (builtins first), with kpt's results and failure contract.
 //!
@@ -21,6 +23,7 @@
 
 mod error;
 pub(crate) mod filter;
+pub(crate) mod heal;
 pub(crate) mod kptfile;
 pub(crate) mod lifecycle;
 pub(crate) mod objects;

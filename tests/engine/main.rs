@@ -11,6 +11,7 @@ mod http_support;
 #[path = "../support/git.rs"]
 mod support;
 
+mod comments;
 mod common;
 mod concurrency;
 mod errors;

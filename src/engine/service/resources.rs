@@ -1,5 +1,6 @@
 //! PackageRevisionResources updates (porch-api.md §4.5): Draft only; the file set is replaced
-//! whole, its paths checked, a root Kptfile required; then render. A render failure stores
+//! whole, its paths checked, a root Kptfile required; comments a client dropped are healed from
+//! the previous version ([`crate::engine::heal`]); then render. A render failure stores
 //! nothing — unless the PackageRevision carries `porch.kpt.dev/push-on-render-failure: "true"`,
 //! in which case the unrendered files are committed and the request still fails.
 
@@ -10,8 +11,9 @@ use porch_api::porch::PackageRevisionLifecycle as Lifecycle;
 
 use super::error::{Result, ServiceError};
 use super::update::{check_resource_version, render_task};
-use super::{Caller, Engine, Found};
+use super::{Caller, Engine, Found, files_of};
 use crate::engine::EngineError;
+use crate::engine::heal::heal_comments;
 use crate::engine::render::{RENDER_FAILED_PREFIX, RenderRequest};
 use crate::engine::resources::{to_files, validate_resources};
 use crate::engine::{Files, metadata::UserMeta};
@@ -57,7 +59,8 @@ impl Engine {
         }
         let on_engine = ServiceError::on_engine("render", info, &name);
         validate_resources(&new.spec.resources).map_err(&on_engine)?;
-        let files = to_files(&new.spec.resources);
+        let mut files = to_files(&new.spec.resources);
+        heal_comments(&files_of(&found.cache, &found.rev).await?, &mut files);
         let rendered = match self.render(files, RenderRequest::Resources).await {
             Ok(rendered) => rendered,
             Err(EngineError::RenderFailed { message, status, failed }) => {
