@@ -110,6 +110,7 @@ mod parse;
 pub mod path;
 pub mod resource_list;
 mod scalar;
+pub mod update;
 
 pub use document::{Document, Format, SeqIndent, Stream, derive_seq_indent};
 pub use error::{Error, Result};
