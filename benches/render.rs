@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 mod support;
+use support::package::{parse_and_emit, resource_files};
 use support::{env_usize, ms, percentiles};
 
 const PREFIX: &str = "ghcr.io/kptdev/krm-functions-catalog/";
@@ -55,55 +56,13 @@ replacements:
     - spec.template.spec.containers.[name=web].env.[name=DB_HOST].value
 ";
 
-/// Resource `i` of the package.
-fn resource(i: usize) -> String {
-    match i % 3 {
-        0 => format!(
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-{i} # the storefront\n  namespace: shop\n\
-             spec:\n  replicas: 2\n  selector:\n    matchLabels:\n      run: web-{i}\n  template:\n    metadata:\n      \
-             labels:\n        run: web-{i}\n    spec:\n      containers:\n      - name: web\n        image: shop/web:1.{i}\n        \
-             env:\n        - name: DB_HOST\n          value: to-be-set\n        ports:\n        - containerPort: 8080\n"
-        ),
-        1 => format!(
-            "apiVersion: v1\nkind: Service\nmetadata:\n  name: web-{i}\n  namespace: shop\nspec:\n  selector:\n    \
-             run: web-{i}\n  ports:\n  - port: 80 # public\n    targetPort: 8080\n"
-        ),
-        _ => format!(
-            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings-{}\n  namespace: shop\ndata:\n  db-host: \
-             db.example.com\n  retries: \"3\"\n",
-            i / 3
-        ),
-    }
-}
-
 /// The package: Kptfile, replacements, and `count` resources in files of ten.
 fn package(count: usize) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::from([
-        ("Kptfile".to_string(), KPTFILE.as_bytes().to_vec()),
-        ("replacements.yaml".to_string(), REPLACEMENTS.as_bytes().to_vec()),
-        ("README.md".to_string(), b"# shop\n".to_vec()),
-    ]);
-    for file in 0..count.div_ceil(10) {
-        let docs: Vec<String> = (file * 10..((file + 1) * 10).min(count)).map(resource).collect();
-        files.insert(
-            format!("resources-{file}.yaml"),
-            format!("# part {file}\n{}", docs.join("---\n")).into_bytes(),
-        );
-    }
+    let mut files = resource_files(count, 1);
+    files.insert("Kptfile".to_string(), KPTFILE.as_bytes().to_vec());
+    files.insert("replacements.yaml".to_string(), REPLACEMENTS.as_bytes().to_vec());
+    files.insert("README.md".to_string(), b"# shop\n".to_vec());
     files
-}
-
-/// The floor: read the package's resources, change one value in each, write them back.
-fn parse_and_emit(files: &BTreeMap<String, Vec<u8>>) -> usize {
-    let texts: BTreeMap<String, String> =
-        files.iter().map(|(p, b)| (p.clone(), String::from_utf8(b.clone()).expect("UTF-8"))).collect();
-    let mut items = porch_krm::package::read(&texts).expect("the package reads");
-    for item in &mut items {
-        if let Some(metadata) = item.root.as_mut().and_then(|r| r.get_mut("metadata")) {
-            let _ = metadata.set_string("namespace", "shop-prod");
-        }
-    }
-    porch_krm::package::write(items, &texts).expect("the package writes").len()
 }
 
 fn main() {

@@ -14,3 +14,23 @@ pub fn render(
     let functions = Functions::builtins(default_image_prefix);
     render_files(files, &functions, RenderRequest::Resources).map(|r| r.files).map_err(|e| e.to_string())
 }
+
+/// The file work of an upgrade task (render-upgrade.md §4): `local` merged onto `updated` with
+/// `original` as the common ancestor by `strategy` (Porch's name; empty = resource-merge), and
+/// the root Kptfile pointed at a new upstream; the files, or the error's message.
+pub fn upgrade(
+    original: &BTreeMap<String, Vec<u8>>,
+    updated: &BTreeMap<String, Vec<u8>>,
+    local: &BTreeMap<String, Vec<u8>>,
+    strategy: &str,
+) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    use crate::engine::tasks::upgrade::{UpgradeFiles, upgrade_package};
+    let lock = porch_api::porch::GitLock {
+        repo: "https://example.com/blueprints.git".into(),
+        directory: "shop".into(),
+        ref_: "shop/v2".into(),
+        commit: "0123456789abcdef0123456789abcdef01234567".into(),
+    };
+    let files = UpgradeFiles { original, updated, local };
+    upgrade_package(files, strategy, &lock, "shop", "blueprints.shop.v2").map_err(|e| e.to_string())
+}

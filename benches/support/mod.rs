@@ -10,6 +10,7 @@ use porch_server::git::{Annotation, Libgit2Options, annotate, init_libgit2};
 
 #[path = "../../tests/support/git.rs"]
 pub(crate) mod git;
+pub(crate) mod package;
 pub(crate) mod server;
 
 /// `name` from the environment as a number, else `default`.

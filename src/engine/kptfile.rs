@@ -278,13 +278,16 @@ impl Kptfile {
         self.package_metadata().annotations.get(key).is_some_and(|v| v == "true")
     }
 
-    /// Sets `upstream` to `{type: git, git: {repo, directory, ref}, updateStrategy}` (§7.5).
-    pub(crate) fn set_upstream(&mut self, git: &GitLock, update_strategy: &str) {
-        let upstream = json!({
+    /// Sets `upstream` to `{type: git, git: {repo, directory, ref}, updateStrategy}` (§7.5);
+    /// without `updateStrategy` when it is `None` (as an upgrade writes it).
+    pub(crate) fn set_upstream(&mut self, git: &GitLock, update_strategy: Option<&str>) {
+        let mut upstream = json!({
             "type": "git",
             "git": {"repo": git.repo, "directory": git.directory, "ref": git.ref_},
-            "updateStrategy": update_strategy,
         });
+        if let Some(strategy) = update_strategy {
+            upstream["updateStrategy"] = json!(strategy);
+        }
         self.doc.insert("upstream".into(), upstream);
     }
 

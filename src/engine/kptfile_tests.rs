@@ -118,7 +118,7 @@ fn upstream_and_lock_are_written_before_info_in_kpts_shape() {
     let mut k = Kptfile::new("pkg");
     k.set_info("", "d", &[]);
     k.set_upstream_lock(&lock());
-    k.set_upstream(&lock(), "resource-merge");
+    k.set_upstream(&lock(), Some("resource-merge"));
     assert_eq!(
         k.to_yaml(),
         "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: pkg\nupstream:\n  type: git\n  git:\n    \

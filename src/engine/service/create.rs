@@ -1,5 +1,6 @@
-//! Create (porch-api.md §4.1): the per-key try-lock, the creation task (init, clone, edit), the
-//! Kptfile edits from the spec, render, the checks of the resulting files, one draft commit,
+//! Create (porch-api.md §4.1): the per-key try-lock, the creation task (init, clone, edit,
+//! upgrade), the Kptfile edits from the spec, the merge keys a clone or upgrade adds
+//! (render-upgrade.md §4.4), render, the checks of the resulting files, one draft commit,
 //! and the PackageRev. Nothing is left behind when any step fails: the draft is deleted again
 //! if the PackageRev cannot be written. A dry run runs every check the real create runs.
 //!
@@ -12,6 +13,7 @@ use porch_api::PackageRevision;
 use porch_api::gvk::PACKAGE_REVISION;
 use porch_api::names::package_revision_name;
 use porch_api::porch::{GitLock, PackageRevisionLifecycle};
+use porch_krm::update::ensure_merge_keys;
 use porch_layers::FieldCause;
 
 use super::error::{Result, ServiceError};
@@ -24,6 +26,9 @@ use crate::engine::resources::validate_file_set;
 use crate::engine::tasks::clone::{CloneTarget, clone_package, raw_git_lock};
 use crate::engine::tasks::init::init_package;
 use crate::engine::tasks::select::{check_clone_upstream, check_edit_source, check_edit_source_package};
+use crate::engine::tasks::upgrade::{
+    SourceFacts, UpgradeFiles, check_upgrade_sources, upgrade_package, upgrade_refs,
+};
 use crate::engine::tasks::{CloneSource, TaskKind, select_task};
 use crate::engine::{EngineError, Files, kptfile, validate};
 use crate::git::DraftContent;
@@ -100,8 +105,20 @@ fn check_new_package(
     Ok(())
 }
 
+/// The lock of a registered revision as a clone or upgrade records it: its Repository's URL,
+/// its package path, its short ref (`basens/v1`) and its commit (§7.5).
+fn lock_of(found: &Found) -> GitLock {
+    let d = &found.rev.revision;
+    GitLock {
+        repo: found.facts().url,
+        directory: d.full_path.clone(),
+        ref_: d.short_ref().to_string(),
+        commit: d.commit.to_string(),
+    }
+}
+
 impl Engine {
-    /// The revision a clone or edit task names, or an invalid task field when it is not found.
+    /// The revision a clone, edit or upgrade task names, or an invalid task field when it is not found.
     async fn task_source(&self, namespace: &str, name: &str, field: &str) -> Result<Found> {
         match self.find(&PACKAGE_REVISION, namespace, name).await {
             Ok(found) => Ok(found),
@@ -136,13 +153,7 @@ impl Engine {
                 check_clone_upstream(found.rev.is_placeholder(), &found.rev.repository, upstream)
                     .map_err(&on_engine)?;
                 check_new_package(cache, package, repo, true).map_err(&on_engine)?;
-                let d = &found.rev.revision;
-                let lock = GitLock {
-                    repo: found.facts().url,
-                    directory: d.full_path.clone(),
-                    ref_: d.short_ref().to_string(),
-                    commit: d.commit.to_string(),
-                };
+                let lock = lock_of(&found);
                 let upstream_files = files_of(&found.cache, &found.rev).await?;
                 let target = CloneTarget { package_path: package, deployment: facts.deployment, strategy };
                 clone_package(&upstream_files, &lock, target).map_err(&on_engine)
@@ -166,8 +177,29 @@ impl Engine {
                 .map_err(&on_engine)?;
                 files_of(&found.cache, &found.rev).await
             }
-            TaskKind::Upgrade(_) => {
-                Err(on_engine(invalid("spec.tasks[0].type", "task of type \"upgrade\" is not supported yet")))
+            TaskKind::Upgrade(upgrade) => {
+                let refs = upgrade_refs(upgrade).map_err(&on_engine)?;
+                let mut found = Vec::with_capacity(3);
+                for (field, source) in refs {
+                    found.push(self.task_source(&caller.namespace, source, field).await?);
+                }
+                let facts = |i: usize| SourceFacts {
+                    field: refs[i].0,
+                    name: refs[i].1,
+                    repository: &found[i].rev.repository,
+                    placeholder: found[i].rev.is_placeholder(),
+                    lifecycle: &found[i].rev.revision.lifecycle,
+                };
+                check_upgrade_sources([facts(0), facts(1), facts(2)]).map_err(&on_engine)?;
+                let [original, updated, local] = [&found[0], &found[1], &found[2]];
+                let (original, updated, local) = tokio::try_join!(
+                    files_of(&original.cache, &original.rev),
+                    files_of(&updated.cache, &updated.rev),
+                    files_of(&local.cache, &local.rev),
+                )?;
+                let files = UpgradeFiles { original: &original, updated: &updated, local: &local };
+                let strategy = upgrade.strategy.as_ref().map_or("", |s| s.as_str());
+                upgrade_package(files, strategy, &lock_of(&found[1]), package, refs[1].1).map_err(&on_engine)
             }
         }
     }
@@ -218,6 +250,12 @@ impl Engine {
         }
         root.set_readiness_gates(&spec.readiness_gates);
         kptfile::write_root(&mut files, &root);
+        if matches!(task.kind, TaskKind::Clone { .. } | TaskKind::Upgrade(_)) {
+            // Porch's ensureMergeKey: its problems are logged, never fatal.
+            for (path, problem) in ensure_merge_keys(&mut files) {
+                tracing::warn!(revision = %name, file = %path, %problem, "adding merge keys failed");
+            }
+        }
         let rendered = self.render(files, RenderRequest::Resources).await.map_err(&on_engine)?;
         check_package_files(&rendered.files).map_err(&on_engine)?;
 

@@ -35,7 +35,7 @@ pub(crate) fn clone_package(upstream: &Files, lock: &GitLock, target: CloneTarge
     };
     let name = package_base_name(target.package_path);
     kptfile.set_name(name);
-    kptfile.set_upstream(lock, target.strategy.as_str());
+    kptfile.set_upstream(lock, Some(target.strategy.as_str()));
     kptfile.set_upstream_lock(lock);
     let mut files = upstream.clone();
     kptfile::write_root(&mut files, &kptfile);

@@ -4,7 +4,8 @@
 //! - [`select`]: the task list rules, the default init task, per-type checks and the
 //!   placeholder/edit-source rules;
 //! - [`init`]: `kpt pkg init` output;
-//! - [`clone`]: an upstream's files with `upstream`/`upstreamLock` and package context.
+//! - [`clone`]: an upstream's files with `upstream`/`upstreamLock` and package context;
+//! - [`upgrade`]: a local revision merged onto a new upstream, and the checks of its sources.
 //!
 //! An `edit` produces the source revision's files unchanged (the engine's create reads them).
 
@@ -12,6 +13,7 @@ pub(crate) mod clone;
 pub(crate) mod context;
 pub(crate) mod init;
 pub(crate) mod select;
+pub(crate) mod upgrade;
 
 pub(crate) use select::{CloneSource, TaskKind, select_task};
 

@@ -39,7 +39,7 @@ pub(crate) enum TaskKind {
         /// Name of the source PackageRevision.
         source: String,
     },
-    /// Upgrade to a new upstream (not carried out in this issue; the wiring decides).
+    /// Merge a local revision onto a new upstream ([`super::upgrade`]).
     Upgrade(PackageUpgradeTaskSpec),
 }
 
