@@ -162,17 +162,35 @@ fn discover(k: &Kubectl) -> Result<String> {
     Ok(String::from_utf8(out.stdout)?)
 }
 
-#[test]
-fn upgrade_through_kubectl_with_each_strategy() -> Result<()> {
-    let ep = Endpoint::start()?;
-    let k = ep.kubectl();
-    let (blueprint_remote, v2_commit) = blueprints(ep.scratch())?;
-    let deploy_remote = remote_with_packages(ep.scratch(), "deploy", &[])?;
-    register(&k, "blueprints", &file_url(&blueprint_remote))?;
-    register(&k, "deploy", &file_url(&deploy_remote))?;
+/// A server with the blueprint and deploy repositories registered, and `deploy.app.v1`: v1
+/// cloned, edited locally ([`local_edits`]) and published.
+/// (Destructure it with `ep` bound, e.g. `ep: _server`: the server stops when `ep` drops.)
+struct World {
+    ep: Endpoint,
+    k: Kubectl,
+    deploy_remote: PathBuf,
+    v2_commit: String,
+    edited: String,
+}
 
+impl World {
+    fn start() -> Result<Self> {
+        let ep = Endpoint::start()?;
+        let k = ep.kubectl();
+        let (blueprint_remote, v2_commit) = blueprints(ep.scratch())?;
+        let deploy_remote = remote_with_packages(ep.scratch(), "deploy", &[])?;
+        register(&k, "blueprints", &file_url(&blueprint_remote))?;
+        register(&k, "deploy", &file_url(&deploy_remote))?;
+        let edited = downstream(&ep, &k, "app", local_edits)?;
+        Ok(Self { ep, k, deploy_remote, v2_commit, edited })
+    }
+}
+
+/// Clone's merge keys, then resource-merge (the default) with its Kptfile lock and commit.
+#[test]
+fn resource_merge_keeps_local_edits_and_takes_upstream_changes() -> Result<()> {
+    let World { ep: _server, k, deploy_remote, v2_commit, edited } = World::start()?;
     // Clone adds the merge keys a later upgrade matches resources by.
-    let edited = downstream(&ep, &k, "app", local_edits)?;
     let cloned = resources(&k, &edited)?;
     let deployment = file(&cloned, "deployment.yaml");
     assert!(deployment.contains("metadata: # kpt-merge: /web\n"), "{deployment}");
@@ -217,6 +235,13 @@ fn upgrade_through_kubectl_with_each_strategy() -> Result<()> {
     assert_eq!(pr["spec"]["tasks"][0]["type"], "upgrade");
     assert_eq!(pr["status"]["upstreamLock"]["git"]["ref"], "app/v2");
 
+    Ok(())
+}
+
+/// copy-merge: the new upstream's files win; local-only files stay.
+#[test]
+fn copy_merge_copies_upstream_files_over_local_ones() -> Result<()> {
+    let World { ep: _server, k, edited, .. } = World::start()?;
     // copy-merge: upstream files copied over local ones; local-only files survive.
     create(&k, "app", "copied", upgrade_task(&edited, Some("copy-merge"))).success()?;
     let copied = resources(&k, "deploy.app.copied")?;
@@ -229,6 +254,13 @@ fn upgrade_through_kubectl_with_each_strategy() -> Result<()> {
             && !copied.contains_key("old.yaml")
     );
 
+    Ok(())
+}
+
+/// force-delete-replace: local edits and local-only files dropped.
+#[test]
+fn force_delete_replace_makes_the_package_the_new_upstream() -> Result<()> {
+    let World { ep: _server, k, edited, .. } = World::start()?;
     // force-delete-replace: the package becomes the new upstream.
     create(&k, "app", "replaced", upgrade_task(&edited, Some("force-delete-replace"))).success()?;
     let replaced = resources(&k, "deploy.app.replaced")?;
@@ -240,6 +272,14 @@ fn upgrade_through_kubectl_with_each_strategy() -> Result<()> {
     assert!(file(&replaced, "deployment.yaml").contains("replicas: 1"));
     assert!(file(&replaced, "Kptfile").contains("ref: app/v2"));
 
+    Ok(())
+}
+
+/// fast-forward: refused for the edited package, done for an untouched clone; then the
+/// README's discovery recipe and Porch's validation of the sources.
+#[test]
+fn fast_forward_moves_only_untouched_packages() -> Result<()> {
+    let World { ep, k, edited, .. } = World::start()?;
     // fast-forward refuses a locally modified package, naming its files, and creates nothing…
     let err = create(&k, "app", "ff", upgrade_task(&edited, Some("fast-forward"))).failure()?;
     assert!(err.contains("error updating the package \"app\" to revision \"blueprints.app.v2\""), "{err}");
@@ -263,10 +303,10 @@ fn upgrade_through_kubectl_with_each_strategy() -> Result<()> {
     );
 
     // Porch's validation: sources must be published, and exist.
-    let err = create(&k, "app", "bad", upgrade_task("deploy.app.merged", None)).failure()?;
+    let err = create(&k, "app", "bad", upgrade_task("deploy.app2.ff", None)).failure()?;
     assert!(
         err.contains(
-            "all source PackageRevisions of upgrade task must be published, \"deploy.app.merged\" is not"
+            "all source PackageRevisions of upgrade task must be published, \"deploy.app2.ff\" is not"
         ),
         "{err}"
     );

@@ -120,7 +120,12 @@ impl Walker<'_> {
         Some(s.dest.cloned().unwrap_or_else(Node::mapping))
     }
 
-    fn map(&self, s: Sources<'_>, shape: Option<Shape<'_>>, path: &mut Vec<String>) -> Result<Option<Node>, String> {
+    fn map(
+        &self,
+        s: Sources<'_>,
+        shape: Option<Shape<'_>>,
+        path: &mut Vec<String>,
+    ) -> Result<Option<Node>, String> {
         let Some(mut out) = self.map_start(s) else { return Ok(None) };
         let keys: BTreeSet<&str> = s.all().into_iter().flatten().flat_map(Node::keys).collect();
         let ty = match shape {

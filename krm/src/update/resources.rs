@@ -186,7 +186,11 @@ pub(super) fn merge_package(
                 }
             }
             (o, Some(u), Some(d)) => {
-                let sources = Sources { dest: d.doc.root.as_ref(), orig: o.and_then(|o| o.doc.root.as_ref()), upd: u.doc.root.as_ref() };
+                let sources = Sources {
+                    dest: d.doc.root.as_ref(),
+                    orig: o.and_then(|o| o.doc.root.as_ref()),
+                    upd: u.doc.root.as_ref(),
+                };
                 let merged = walker
                     .merge_resource(sources)
                     .map_err(|message| UpdateError::Merge { file: join(pkg, &d.file), message })?;
@@ -203,7 +207,13 @@ pub(super) fn merge_package(
                 {
                     doc.seq_indent = u.doc.seq_indent;
                 }
-                results.push(Out { file: d.file.clone(), index, order, doc, local_position: Some(d.position) });
+                results.push(Out {
+                    file: d.file.clone(),
+                    index,
+                    order,
+                    doc,
+                    local_position: Some(d.position),
+                });
             }
         }
     }
@@ -243,7 +253,11 @@ fn match_tuples(orig: &[Resource], upd: &[Resource], dest: &[Resource]) -> Resul
     for (v, (resources, name)) in versions.into_iter().enumerate() {
         for (i, r) in resources.iter().enumerate() {
             let first = |t: &Tuple| {
-                t.orig.map(|j| &orig[j]).or(t.upd.map(|j| &upd[j])).or(t.dest.map(|j| &dest[j])).map(|x| &x.id)
+                t.orig
+                    .map(|j| &orig[j])
+                    .or(t.upd.map(|j| &upd[j]))
+                    .or(t.dest.map(|j| &dest[j]))
+                    .map(|x| &x.id)
             };
             match tuples.iter_mut().find(|t| first(t) == Some(&r.id)) {
                 Some(t) => {
@@ -278,7 +292,8 @@ fn equal_resources(a: &Document, b: &Document) -> bool {
 
 /// An `annotations` map the merge emptied goes, as kpt's writer drops it.
 fn drop_emptied_annotations(dest: &Node, merged: &mut Node) {
-    let was_empty = dest.get_path(&["metadata", "annotations"]).and_then(Node::as_mapping).is_some_and(Vec::is_empty);
+    let was_empty =
+        dest.get_path(&["metadata", "annotations"]).and_then(Node::as_mapping).is_some_and(Vec::is_empty);
     let Some(metadata) = merged.get_mut("metadata") else { return };
     if !was_empty && metadata.get("annotations").and_then(Node::as_mapping).is_some_and(Vec::is_empty) {
         metadata.remove("annotations");

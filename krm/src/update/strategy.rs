@@ -49,7 +49,12 @@ impl Strategy {
     }
 }
 
-pub(super) fn run(strategy: Strategy, original: &Files, updated: &Files, local: &Files) -> Result<Files, UpdateError> {
+pub(super) fn run(
+    strategy: Strategy,
+    original: &Files,
+    updated: &Files,
+    local: &Files,
+) -> Result<Files, UpdateError> {
     match strategy {
         Strategy::ResourceMerge => resource_merge(original, updated, local),
         Strategy::FastForward => fast_forward(original, updated, local),
@@ -67,7 +72,13 @@ fn local_subpackages(sets: &[&Files]) -> Vec<String> {
 }
 
 /// The Kptfile of package `pkg` merged into `out`.
-fn merge_kptfile(original: &Files, updated: &Files, out: &mut Files, pkg: &str, root: bool) -> Result<(), UpdateError> {
+fn merge_kptfile(
+    original: &Files,
+    updated: &Files,
+    out: &mut Files,
+    pkg: &str,
+    root: bool,
+) -> Result<(), UpdateError> {
     let path = join(pkg, "Kptfile");
     let merged = kptfile::merge(&path, original.get(&path), updated.get(&path), out.get(&path), !root)?;
     if let Some(bytes) = merged {
