@@ -118,7 +118,10 @@ fn fetch_openapi() -> Value {
     assert!(start.status.success(), "control plane: {}", String::from_utf8_lossy(&start.stderr));
     let env = String::from_utf8_lossy(&start.stdout).to_string();
     let var = |k: &str| {
-        env.lines().find_map(|l| l.strip_prefix(&format!("{k}="))).unwrap_or_else(|| panic!("{k}")).to_string()
+        env.lines()
+            .find_map(|l| l.strip_prefix(&format!("{k}=")))
+            .unwrap_or_else(|| panic!("{k}"))
+            .to_string()
     };
     let pki = work.join("pki");
     let fetched = Command::new("curl")

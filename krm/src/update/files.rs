@@ -67,7 +67,11 @@ pub(super) fn dir_exists(files: &Files, dir: &str) -> bool {
 pub(super) fn has_upstream(kptfile: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(kptfile) else { return false };
     let Ok(stream) = Stream::parse(text) else { return false };
-    stream.documents.iter().filter_map(|d| d.root.as_ref()).any(|r| r.get("upstream").is_some_and(|u| !u.is_null()))
+    stream
+        .documents
+        .iter()
+        .filter_map(|d| d.root.as_ref())
+        .any(|r| r.get("upstream").is_some_and(|u| !u.is_null()))
 }
 
 /// The subpackages below `pkg` at any depth, relative to `pkg`; only local ones when
@@ -103,7 +107,13 @@ pub(super) fn remove_package_content(files: &mut Files, pkg: &str, keep_kptfile:
 /// kpt's `CopyPackage` from `from` to `to` for package `pkg`: its own files, or with
 /// `with_subpackages` everything under it; its Kptfile only when `copy_kptfile` and `to` has
 /// none there.
-pub(super) fn copy_package(from: &Files, to: &mut Files, pkg: &str, copy_kptfile: bool, with_subpackages: bool) {
+pub(super) fn copy_package(
+    from: &Files,
+    to: &mut Files,
+    pkg: &str,
+    copy_kptfile: bool,
+    with_subpackages: bool,
+) {
     let paths: Vec<(String, &Vec<u8>)> = if with_subpackages {
         from.iter()
             .filter(|(p, _)| inside(p, pkg).is_some() && !in_dot_git(p))
@@ -299,9 +309,12 @@ mod tests {
 
     #[test]
     fn non_krm_files_follow_upstream_unless_changed_locally() {
-        let original = files(&[("same.txt", "o"), ("edited.txt", "o"), ("gone.txt", "o"), ("dropped.txt", "o")]);
-        let updated = files(&[("same.txt", "u"), ("edited.txt", "u"), ("new.txt", "u"), ("dropped.txt", "u")]);
-        let mut local = files(&[("same.txt", "o"), ("edited.txt", "l"), ("gone.txt", "o"), ("mine.txt", "l")]);
+        let original =
+            files(&[("same.txt", "o"), ("edited.txt", "o"), ("gone.txt", "o"), ("dropped.txt", "o")]);
+        let updated =
+            files(&[("same.txt", "u"), ("edited.txt", "u"), ("new.txt", "u"), ("dropped.txt", "u")]);
+        let mut local =
+            files(&[("same.txt", "o"), ("edited.txt", "l"), ("gone.txt", "o"), ("mine.txt", "l")]);
         replace_non_krm(&updated, &original, &mut local, "");
         assert_eq!(
             local,
@@ -323,13 +336,20 @@ mod tests {
             ("x/n.txt", "1"),
         ]);
         let b = files(&[
-            ("Kptfile", "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata: {name: x}\nupstream:\n  type: git\n"),
+            (
+                "Kptfile",
+                "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata: {name: x}\nupstream:\n  type: git\n",
+            ),
             ("cm.yaml", "a:   'b'\n"),
             ("y.txt", "1"),
         ]);
         let diff: Vec<String> = package_diff(&a, &b, "").into_iter().collect();
         assert_eq!(diff, ["x", "x/n.txt", "y.txt"]);
         let c = files(&[("cm.yaml", "a: \"b\"\n")]);
-        assert_eq!(package_diff(&a, &c, "").into_iter().filter(|p| p == "cm.yaml").count(), 1, "quoting counts");
+        assert_eq!(
+            package_diff(&a, &c, "").into_iter().filter(|p| p == "cm.yaml").count(),
+            1,
+            "quoting counts"
+        );
     }
 }

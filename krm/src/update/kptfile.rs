@@ -32,7 +32,11 @@ const FIELDS: [(&[&str], &str); 6] = [
 ];
 
 /// The first document's root of a Kptfile.
-fn root_of(version: &'static str, path: &str, bytes: Option<&Vec<u8>>) -> Result<Option<(Stream, Node)>, UpdateError> {
+fn root_of(
+    version: &'static str,
+    path: &str,
+    bytes: Option<&Vec<u8>>,
+) -> Result<Option<(Stream, Node)>, UpdateError> {
     let Some(bytes) = bytes else { return Ok(None) };
     let stream = parse(version, path, bytes)?;
     let root = stream.documents.iter().find_map(|d| d.root.clone());
@@ -53,7 +57,8 @@ pub(super) fn merge(
     let mut o = root_of("original", path, original)?.map(|(_, r)| r);
     let mut u = root_of("updated", path, updated)?.map(|(_, r)| r);
     let mut l = local_root.clone();
-    let synthetic = [Some(&l), o.as_ref(), u.as_ref()].into_iter().flatten().all(functions_unnamed_and_distinct);
+    let synthetic =
+        [Some(&l), o.as_ref(), u.as_ref()].into_iter().flatten().all(functions_unnamed_and_distinct);
     if synthetic {
         for kf in [Some(&mut l), o.as_mut(), u.as_mut()].into_iter().flatten() {
             name_functions(kf);

@@ -63,7 +63,8 @@ fn add_merge_key(doc: &mut Document) -> crate::Result<()> {
     }
     let namespace = text(root, &["metadata", "namespace"]).to_string();
     let name = text(root, &["metadata", "name"]).to_string();
-    let labels = root.get_path(&["metadata", "labels"]).and_then(Node::as_mapping).is_some_and(|l| !l.is_empty());
+    let labels =
+        root.get_path(&["metadata", "labels"]).and_then(Node::as_mapping).is_some_and(|l| !l.is_empty());
     if namespace.is_empty() && name.is_empty() && !labels {
         return Ok(());
     }
@@ -82,7 +83,8 @@ fn add_merge_key(doc: &mut Document) -> crate::Result<()> {
     } else if object_namespace == NOT_A_NAMESPACE {
         namespace = "~C".to_string();
     }
-    let value = format!("{}|{}|{namespace}|{name}", group(text(root, &["apiVersion"])), text(root, &["kind"]));
+    let value =
+        format!("{}|{}|{namespace}|{name}", group(text(root, &["apiVersion"])), text(root, &["kind"]));
     if crate::annotations::of(root, UPSTREAM_IDENTIFIER) == Some(value.as_str()) {
         return Ok(());
     }

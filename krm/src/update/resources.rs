@@ -99,21 +99,19 @@ fn res_id(root: &Node, file: &str) -> ResId {
     }
 }
 
+/// The parsed resource files of a package and their bytes, by path relative to it.
+type Streams = BTreeMap<String, (Stream, Vec<u8>)>;
+
 /// Parses the resource files of package `pkg` of one version.
-fn read(
-    files: &Files,
-    pkg: &str,
-    version: &'static str,
-) -> Result<(Vec<Resource>, BTreeMap<String, (Stream, Vec<u8>)>), UpdateError> {
+fn read(files: &Files, pkg: &str, version: &'static str) -> Result<(Vec<Resource>, Streams), UpdateError> {
     let mut resources = Vec::new();
     let mut streams = BTreeMap::new();
     for (rel, bytes) in own_files(files, pkg).into_iter().filter(|(rel, _)| is_yaml(rel)) {
         let stream = parse(version, &join(pkg, rel), bytes)?;
-        let mut index = 0;
-        for (position, doc) in stream.documents.iter().enumerate().filter(|(_, d)| d.root.is_some()) {
+        let docs = stream.documents.iter().enumerate().filter(|(_, d)| d.root.is_some());
+        for (index, (position, doc)) in docs.enumerate() {
             let id = res_id(doc.root.as_ref().expect("filtered"), rel);
             resources.push(Resource { file: rel.to_string(), index, position, doc: doc.clone(), id });
-            index += 1;
         }
         streams.insert(rel.to_string(), (stream, bytes.clone()));
     }
@@ -186,7 +184,11 @@ pub(super) fn merge_package(
                 }
             }
             (o, Some(u), Some(d)) => {
-                let sources = Sources { dest: d.doc.root.as_ref(), orig: o.and_then(|o| o.doc.root.as_ref()), upd: u.doc.root.as_ref() };
+                let sources = Sources {
+                    dest: d.doc.root.as_ref(),
+                    orig: o.and_then(|o| o.doc.root.as_ref()),
+                    upd: u.doc.root.as_ref(),
+                };
                 let merged = walker
                     .merge_resource(sources)
                     .map_err(|message| UpdateError::Merge { file: join(pkg, &d.file), message })?;
@@ -203,7 +205,13 @@ pub(super) fn merge_package(
                 {
                     doc.seq_indent = u.doc.seq_indent;
                 }
-                results.push(Out { file: d.file.clone(), index, order, doc, local_position: Some(d.position) });
+                results.push(Out {
+                    file: d.file.clone(),
+                    index,
+                    order,
+                    doc,
+                    local_position: Some(d.position),
+                });
             }
         }
     }
@@ -243,7 +251,11 @@ fn match_tuples(orig: &[Resource], upd: &[Resource], dest: &[Resource]) -> Resul
     for (v, (resources, name)) in versions.into_iter().enumerate() {
         for (i, r) in resources.iter().enumerate() {
             let first = |t: &Tuple| {
-                t.orig.map(|j| &orig[j]).or(t.upd.map(|j| &upd[j])).or(t.dest.map(|j| &dest[j])).map(|x| &x.id)
+                t.orig
+                    .map(|j| &orig[j])
+                    .or(t.upd.map(|j| &upd[j]))
+                    .or(t.dest.map(|j| &dest[j]))
+                    .map(|x| &x.id)
             };
             match tuples.iter_mut().find(|t| first(t) == Some(&r.id)) {
                 Some(t) => {
@@ -278,7 +290,8 @@ fn equal_resources(a: &Document, b: &Document) -> bool {
 
 /// An `annotations` map the merge emptied goes, as kpt's writer drops it.
 fn drop_emptied_annotations(dest: &Node, merged: &mut Node) {
-    let was_empty = dest.get_path(&["metadata", "annotations"]).and_then(Node::as_mapping).is_some_and(Vec::is_empty);
+    let was_empty =
+        dest.get_path(&["metadata", "annotations"]).and_then(Node::as_mapping).is_some_and(Vec::is_empty);
     let Some(metadata) = merged.get_mut("metadata") else { return };
     if !was_empty && metadata.get("annotations").and_then(Node::as_mapping).is_some_and(Vec::is_empty) {
         metadata.remove("annotations");

@@ -124,7 +124,8 @@ impl Table {
                 ["list", ty, name, item, keys] => {
                     let id = t.type_id(ty);
                     let item = opt(item).map(|i| t.type_id(i));
-                    let keys = opt(keys).map(|k| k.split(',').map(str::to_string).collect()).unwrap_or_default();
+                    let keys =
+                        opt(keys).map(|k| k.split(',').map(str::to_string).collect()).unwrap_or_default();
                     t.set(id, name, FieldDef::MergeList { keys, item });
                 }
                 _ => panic!("k8s_merge_keys.txt: bad line {line:?}"),
@@ -183,7 +184,9 @@ impl Table {
                 return None;
             }
             let keys = match (&prop["x-kubernetes-list-map-keys"], &prop["x-kubernetes-patch-merge-key"]) {
-                (Value::Array(keys), _) => keys.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+                (Value::Array(keys), _) => {
+                    keys.iter().filter_map(Value::as_str).map(str::to_string).collect()
+                }
                 (_, Value::String(key)) => vec![key.clone()],
                 _ => Vec::new(),
             };
@@ -292,7 +295,10 @@ mod tests {
             path_keys(&s, "v1", "Pod", &["spec", "containers", "ports"]),
             Some(vec!["containerPort".into(), "protocol".into()])
         );
-        assert_eq!(path_keys(&s, "v1", "Service", &["spec", "ports"]), Some(vec!["port".into(), "protocol".into()]));
+        assert_eq!(
+            path_keys(&s, "v1", "Service", &["spec", "ports"]),
+            Some(vec!["port".into(), "protocol".into()])
+        );
         assert_eq!(path_keys(&s, "v1", "ConfigMap", &["metadata", "finalizers"]), Some(vec![]));
         assert_eq!(path_keys(&s, "v1", "Service", &["spec", "externalIPs"]), None, "not a merge list");
         assert!(Schema::none().for_kind("apps/v1", "Deployment").is_none());
@@ -314,7 +320,10 @@ mod tests {
         .root
         .unwrap();
         let s = Schema::with_crds([&crd]);
-        assert_eq!(path_keys(&s, "fruit.example/v1", "Store", &["spec", "fruits"]), Some(vec!["name".into()]));
+        assert_eq!(
+            path_keys(&s, "fruit.example/v1", "Store", &["spec", "fruits"]),
+            Some(vec!["name".into()])
+        );
         assert_eq!(path_keys(&s, "fruit.example/v1", "Store", &["spec", "tags"]), None);
         let broken = crate::Stream::parse("kind: CustomResourceDefinition\nspec: {group: x}\n").unwrap();
         let s = Schema::with_crds([&crd, broken.documents[0].root.as_ref().unwrap()]);

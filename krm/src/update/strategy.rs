@@ -49,7 +49,12 @@ impl Strategy {
     }
 }
 
-pub(super) fn run(strategy: Strategy, original: &Files, updated: &Files, local: &Files) -> Result<Files, UpdateError> {
+pub(super) fn run(
+    strategy: Strategy,
+    original: &Files,
+    updated: &Files,
+    local: &Files,
+) -> Result<Files, UpdateError> {
     match strategy {
         Strategy::ResourceMerge => resource_merge(original, updated, local),
         Strategy::FastForward => fast_forward(original, updated, local),
@@ -67,7 +72,13 @@ fn local_subpackages(sets: &[&Files]) -> Vec<String> {
 }
 
 /// The Kptfile of package `pkg` merged into `out`.
-fn merge_kptfile(original: &Files, updated: &Files, out: &mut Files, pkg: &str, root: bool) -> Result<(), UpdateError> {
+fn merge_kptfile(
+    original: &Files,
+    updated: &Files,
+    out: &mut Files,
+    pkg: &str,
+    root: bool,
+) -> Result<(), UpdateError> {
     let path = join(pkg, "Kptfile");
     let merged = kptfile::merge(&path, original.get(&path), updated.get(&path), out.get(&path), !root)?;
     if let Some(bytes) = merged {
@@ -90,10 +101,8 @@ fn resource_merge(original: &Files, updated: &Files, local: &Files) -> Result<Fi
         match (o, u, l) {
             (false, true, true) => return Err(UpdateError::SubpackageAddedBoth(pkg)),
             (false, true, false) => copy_package(updated, &mut out, &pkg, true, false),
-            (true, false, true) => {
-                if package_diff(original, &out, &pkg).is_empty() {
-                    remove_dir(&mut out, &pkg);
-                }
+            (true, false, true) if package_diff(original, &out, &pkg).is_empty() => {
+                remove_dir(&mut out, &pkg)
             }
             (true, true, true) => {
                 let current = out.clone();
