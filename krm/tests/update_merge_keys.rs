@@ -104,3 +104,13 @@ fn files_that_do_not_parse_are_reported_and_left_alone() {
     assert_eq!(text(&f, "bad.yaml"), "a: [b\n");
     assert!(text(&f, "ok.yaml").contains("upstream-identifier: '|Secret|default|s'"));
 }
+
+#[test]
+fn a_flow_metadata_gets_the_comment_once() {
+    let mut f = files(&[("f.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n")]);
+    ensure_merge_keys(&mut f);
+    let once = f.clone();
+    ensure_merge_keys(&mut f);
+    assert_eq!(f, once, "{}", text(&f, "f.yaml"));
+    assert_eq!(text(&f, "f.yaml").matches("kpt-merge").count(), 1, "{}", text(&f, "f.yaml"));
+}

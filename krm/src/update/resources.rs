@@ -71,9 +71,11 @@ pub(super) fn merge_comment(comment: &str) -> Option<(&str, &str)> {
     c.trim().split_once('/')
 }
 
-/// The line comment on a resource's `metadata:` key.
+/// The line comment on a resource's `metadata:` key (for a flow `metadata: {...} # c`, where
+/// the parser puts it on the value, the value's).
 pub(super) fn metadata_comment(root: &Node) -> Option<&str> {
-    root.pair("metadata").and_then(|p| p.key.comments.line.as_deref())
+    let pair = root.pair("metadata")?;
+    pair.key.comments.line.as_deref().or(pair.value.comments.line.as_deref())
 }
 
 /// A scalar field's value, `""` when missing or not a scalar.
