@@ -94,6 +94,11 @@
 //! emptied ones are deleted, new resources get kyaml's `<kind>_<name>.yaml`).
 //! [`comments`] copies the comments of one version of a resource into another where they are
 //! empty, and [`order`] its key order (how kpt restores what a function dropped).
+//!
+//! # Package update
+//! [`update`] is kpt's package update (Porch's `upgrade` task) over three file sets of one
+//! package (original, updated, local) with kpt's four strategies, and Porch's
+//! `ensureMergeKey` ([`update::ensure_merge_keys`]).
 
 pub mod annotations;
 pub mod comments;

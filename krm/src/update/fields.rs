@@ -26,6 +26,9 @@ use super::schema::{Schema, Shape, TypeRef};
 use crate::node::{Comments, Content, Node, NodeKind, Pair, Style};
 use crate::scalar::is_yaml11_non_string;
 
+/// An associative list's merge keys and element type.
+type ListKeys<'t> = (Vec<String>, Option<TypeRef<'t>>);
+
 /// The three versions of a node; `None` is missing.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Sources<'n> {
@@ -148,7 +151,7 @@ impl Walker<'_> {
         s: Sources<'_>,
         shape: Option<Shape<'t>>,
         path: &[String],
-    ) -> Result<Option<(Vec<String>, Option<TypeRef<'t>>)>, String> {
+    ) -> Result<Option<ListKeys<'t>>, String> {
         if let Some(Shape::MergeList { keys, item }) = shape {
             return Ok(Some((keys.to_vec(), item)));
         }

@@ -71,7 +71,11 @@ fn add_merge_key(doc: &mut Document) -> crate::Result<()> {
     let comment = format!("# kpt-merge: {namespace}/{name}");
     let has_key = metadata_comment(root).is_some_and(|c| c.contains("kpt-merge:"));
     if !has_key && let Some(pair) = root.pair_mut("metadata") {
-        pair.key.comments.line = Some(comment);
+        if pair.key.comments.line.is_none() && pair.value.comments.line.is_some() {
+            pair.value.comments.line = Some(comment);
+        } else {
+            pair.key.comments.line = Some(comment);
+        }
     }
     let (object_namespace, object_name) = (namespace, name);
     let (mut namespace, name) = match metadata_comment(root).and_then(merge_comment) {

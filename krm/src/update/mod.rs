@@ -11,7 +11,7 @@
 //! `upstreamLock` as they were), run [`ensure_merge_keys`], render.
 //!
 //! Layout:
-//! - [`strategy`](self::Strategy): the four strategies over packages and subpackages;
+//! - `strategy`: the four strategies ([`Strategy`]) over packages and subpackages;
 //! - `files`: package layout (which files belong to which package), non-KRM files, package
 //!   diffs;
 //! - `resources`: resource matching, the per-resource table, writing merged resources back;

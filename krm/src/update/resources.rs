@@ -71,9 +71,11 @@ pub(super) fn merge_comment(comment: &str) -> Option<(&str, &str)> {
     c.trim().split_once('/')
 }
 
-/// The line comment on a resource's `metadata:` key.
+/// The line comment on a resource's `metadata:` key (for a flow `metadata: {...} # c`, where
+/// the parser puts it on the value, the value's).
 pub(super) fn metadata_comment(root: &Node) -> Option<&str> {
-    root.pair("metadata").and_then(|p| p.key.comments.line.as_deref())
+    let pair = root.pair("metadata")?;
+    pair.key.comments.line.as_deref().or(pair.value.comments.line.as_deref())
 }
 
 /// A scalar field's value, `""` when missing or not a scalar.
@@ -99,21 +101,19 @@ fn res_id(root: &Node, file: &str) -> ResId {
     }
 }
 
+/// The parsed resource files of a package and their bytes, by path relative to it.
+type Streams = BTreeMap<String, (Stream, Vec<u8>)>;
+
 /// Parses the resource files of package `pkg` of one version.
-fn read(
-    files: &Files,
-    pkg: &str,
-    version: &'static str,
-) -> Result<(Vec<Resource>, BTreeMap<String, (Stream, Vec<u8>)>), UpdateError> {
+fn read(files: &Files, pkg: &str, version: &'static str) -> Result<(Vec<Resource>, Streams), UpdateError> {
     let mut resources = Vec::new();
     let mut streams = BTreeMap::new();
     for (rel, bytes) in own_files(files, pkg).into_iter().filter(|(rel, _)| is_yaml(rel)) {
         let stream = parse(version, &join(pkg, rel), bytes)?;
-        let mut index = 0;
-        for (position, doc) in stream.documents.iter().enumerate().filter(|(_, d)| d.root.is_some()) {
+        let docs = stream.documents.iter().enumerate().filter(|(_, d)| d.root.is_some());
+        for (index, (position, doc)) in docs.enumerate() {
             let id = res_id(doc.root.as_ref().expect("filtered"), rel);
             resources.push(Resource { file: rel.to_string(), index, position, doc: doc.clone(), id });
-            index += 1;
         }
         streams.insert(rel.to_string(), (stream, bytes.clone()));
     }

@@ -101,10 +101,8 @@ fn resource_merge(original: &Files, updated: &Files, local: &Files) -> Result<Fi
         match (o, u, l) {
             (false, true, true) => return Err(UpdateError::SubpackageAddedBoth(pkg)),
             (false, true, false) => copy_package(updated, &mut out, &pkg, true, false),
-            (true, false, true) => {
-                if package_diff(original, &out, &pkg).is_empty() {
-                    remove_dir(&mut out, &pkg);
-                }
+            (true, false, true) if package_diff(original, &out, &pkg).is_empty() => {
+                remove_dir(&mut out, &pkg)
             }
             (true, true, true) => {
                 let current = out.clone();
