@@ -55,9 +55,10 @@ pub(crate) struct SourceFacts<'a> {
 /// upstream and the local revision may not be placeholders ("target upstream revision may not
 /// be the placeholder package revision <repo>/<name>", "source revision may not be …"), and
 /// all three must be published ("all source PackageRevisions of upgrade task must be
-/// published, "<name>" is not"). Porch checks publication only for the revisions of the package
-/// being created; here every source is checked, since merging from a draft would record an
-/// upstream lock on a commit that may never be published.
+/// published, "<name>" is not"). Porch's v1alpha1 server checks publication only for the
+/// revisions of the package being created; every source is checked here, as its v1alpha2
+/// controller does, since merging from a draft would record an upstream lock on a commit that
+/// may never be published.
 pub(crate) fn check_upgrade_sources(sources: [SourceFacts<'_>; 3]) -> Result<()> {
     let [_, new, local] = sources;
     for (source, what) in [(new, "target upstream revision"), (local, "source revision")] {
