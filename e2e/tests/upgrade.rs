@@ -164,7 +164,6 @@ fn discover(k: &Kubectl) -> Result<String> {
 
 /// A server with the blueprint and deploy repositories registered, and `deploy.app.v1`: v1
 /// cloned, edited locally ([`local_edits`]) and published.
-/// (Destructure it with `ep` bound, e.g. `ep: _server`: the server stops when `ep` drops.)
 struct World {
     ep: Endpoint,
     k: Kubectl,
@@ -186,12 +185,42 @@ impl World {
     }
 }
 
+/// What every upgrade leaves, whatever its strategy: the Kptfile's upstream and lock on v2 and
+/// its commit (no `updateStrategy`), the PackageRevision's upgrade task and `upstreamLock`, and
+/// the draft branch's commit with Porch's message and `kpt:` trailer.
+fn check_upgraded(w: &World, package: &str, workspace: &str, local: &str) -> Result<()> {
+    let name = format!("deploy.{package}.{workspace}");
+    let kptfile =
+        resources(&w.k, &name)?.get("Kptfile").and_then(Value::as_str).unwrap_or_default().to_string();
+    assert!(kptfile.contains("  ref: app/v2\n"), "{kptfile}");
+    assert!(kptfile.contains(&format!("commit: {}", w.v2_commit)), "{kptfile}");
+    assert!(!kptfile.contains("updateStrategy"), "{kptfile}");
+    let pr: Value =
+        serde_json::from_str(&w.k.run(&["get", "packagerevision", &name, "-o", "json"]).success()?)?;
+    assert_eq!(pr["spec"]["tasks"][0]["type"], "upgrade");
+    assert_eq!(pr["status"]["upstreamLock"]["git"]["ref"], "app/v2");
+    assert_eq!(pr["status"]["upstreamLock"]["git"]["commit"], w.v2_commit.as_str());
+    let branch = format!("drafts/{package}/{workspace}");
+    let message = git(&w.deploy_remote, &["log", "-1", "--format=%B", &branch])?;
+    assert!(message.starts_with("Upgrading revision\n\nkpt:"), "{message}");
+    for part in [
+        format!(r#""package":"{package}""#),
+        format!(r#""workspaceName":"{workspace}""#),
+        r#""type":"upgrade""#.to_string(),
+        format!(r#""localPackageRevisionRef":{{"name":"{local}"}}"#),
+    ] {
+        assert!(message.contains(&part), "{part} in {message}");
+    }
+    Ok(())
+}
+
 /// Clone's merge keys, then resource-merge (the default) with its Kptfile lock and commit.
 #[test]
 fn resource_merge_keeps_local_edits_and_takes_upstream_changes() -> Result<()> {
-    let World { ep: _server, k, deploy_remote, v2_commit, edited } = World::start()?;
+    let w = World::start()?;
+    let (k, edited) = (&w.k, &w.edited);
     // Clone adds the merge keys a later upgrade matches resources by.
-    let cloned = resources(&k, &edited)?;
+    let cloned = resources(k, edited)?;
     let deployment = file(&cloned, "deployment.yaml");
     assert!(deployment.contains("metadata: # kpt-merge: /web\n"), "{deployment}");
     assert!(
@@ -205,8 +234,8 @@ fn resource_merge_keeps_local_edits_and_takes_upstream_changes() -> Result<()> {
 
     // resource-merge (the default): local edits kept, upstream changes taken, where both changed
     // a field upstream wins; deleted upstream and untouched locally → deleted.
-    create(&k, "app", "merged", upgrade_task(&edited, None)).success()?;
-    let merged = resources(&k, "deploy.app.merged")?;
+    create(k, "app", "merged", upgrade_task(edited, None)).success()?;
+    let merged = resources(k, "deploy.app.merged")?;
     let deployment = file(&merged, "deployment.yaml");
     for line in
         ["replicas: 3", "image: web:2.0", "name: LOCAL", "name: proxy", "image: proxy:1", "# kpt-merge: /web"]
@@ -219,21 +248,7 @@ fn resource_merge_keeps_local_edits_and_takes_upstream_changes() -> Result<()> {
     assert!(file(&merged, "local.yaml").contains("name: mine"));
     assert_eq!(file(&merged, "README.md"), "app v2\n");
     assert!(!merged.contains_key("old.yaml"), "{:?}", merged.keys());
-    let kptfile = file(&merged, "Kptfile");
-    assert!(kptfile.contains("ref: app/v2"), "{kptfile}");
-    assert!(kptfile.contains(&format!("commit: {v2_commit}")), "{kptfile}");
-    assert!(!kptfile.contains("updateStrategy"), "{kptfile}");
-    let message = git(&deploy_remote, &["log", "-1", "--format=%B", "drafts/app/merged"])?;
-    assert!(message.starts_with("Upgrading revision\n\nkpt:"), "{message}");
-    assert!(
-        message.contains(r#""workspaceName":"merged""#) && message.contains(r#""type":"upgrade""#),
-        "{message}"
-    );
-    assert!(message.contains(&format!(r#""localPackageRevisionRef":{{"name":"{edited}"}}"#)), "{message}");
-    let pr = k.run(&["get", "packagerevision", "deploy.app.merged", "-o", "json"]).success()?;
-    let pr: Value = serde_json::from_str(&pr)?;
-    assert_eq!(pr["spec"]["tasks"][0]["type"], "upgrade");
-    assert_eq!(pr["status"]["upstreamLock"]["git"]["ref"], "app/v2");
+    check_upgraded(&w, "app", "merged", &w.edited)?;
 
     Ok(())
 }
@@ -241,13 +256,15 @@ fn resource_merge_keeps_local_edits_and_takes_upstream_changes() -> Result<()> {
 /// copy-merge: the new upstream's files win; local-only files stay.
 #[test]
 fn copy_merge_copies_upstream_files_over_local_ones() -> Result<()> {
-    let World { ep: _server, k, edited, .. } = World::start()?;
+    let w = World::start()?;
+    let (k, edited) = (&w.k, &w.edited);
     // copy-merge: upstream files copied over local ones; local-only files survive.
-    create(&k, "app", "copied", upgrade_task(&edited, Some("copy-merge"))).success()?;
-    let copied = resources(&k, "deploy.app.copied")?;
+    create(k, "app", "copied", upgrade_task(edited, Some("copy-merge"))).success()?;
+    let copied = resources(k, "deploy.app.copied")?;
     let deployment = file(&copied, "deployment.yaml");
     assert!(deployment.contains("replicas: 1") && !deployment.contains("LOCAL"), "{deployment}");
     assert!(file(&copied, "config.yaml").contains("color: blue"));
+    check_upgraded(&w, "app", "copied", edited)?;
     assert!(
         copied.contains_key("local.yaml")
             && copied.contains_key("new.yaml")
@@ -260,17 +277,18 @@ fn copy_merge_copies_upstream_files_over_local_ones() -> Result<()> {
 /// force-delete-replace: local edits and local-only files dropped.
 #[test]
 fn force_delete_replace_makes_the_package_the_new_upstream() -> Result<()> {
-    let World { ep: _server, k, edited, .. } = World::start()?;
+    let w = World::start()?;
+    let (k, edited) = (&w.k, &w.edited);
     // force-delete-replace: the package becomes the new upstream.
-    create(&k, "app", "replaced", upgrade_task(&edited, Some("force-delete-replace"))).success()?;
-    let replaced = resources(&k, "deploy.app.replaced")?;
+    create(k, "app", "replaced", upgrade_task(edited, Some("force-delete-replace"))).success()?;
+    let replaced = resources(k, "deploy.app.replaced")?;
     assert!(
         !replaced.contains_key("local.yaml") && !replaced.contains_key("old.yaml"),
         "{:?}",
         replaced.keys()
     );
     assert!(file(&replaced, "deployment.yaml").contains("replicas: 1"));
-    assert!(file(&replaced, "Kptfile").contains("ref: app/v2"));
+    check_upgraded(&w, "app", "replaced", edited)?;
 
     Ok(())
 }
@@ -279,23 +297,25 @@ fn force_delete_replace_makes_the_package_the_new_upstream() -> Result<()> {
 /// README's discovery recipe and Porch's validation of the sources.
 #[test]
 fn fast_forward_moves_only_untouched_packages() -> Result<()> {
-    let World { ep, k, edited, .. } = World::start()?;
+    let w = World::start()?;
+    let (ep, k, edited) = (&w.ep, &w.k, &w.edited);
     // fast-forward refuses a locally modified package, naming its files, and creates nothing…
-    let err = create(&k, "app", "ff", upgrade_task(&edited, Some("fast-forward"))).failure()?;
+    let err = create(k, "app", "ff", upgrade_task(edited, Some("fast-forward"))).failure()?;
     assert!(err.contains("error updating the package \"app\" to revision \"blueprints.app.v2\""), "{err}");
     assert!(err.contains("local package files have been modified: ["), "{err}");
     assert!(err.contains("config.yaml") && err.contains("local.yaml"), "{err}");
     assert!(!k.run(&["get", "packagerevision", "deploy.app.ff"]).ok());
     // …and moves an untouched clone (the clone's own merge keys are not local changes).
-    let untouched = downstream(&ep, &k, "app2", |_| {})?;
-    create(&k, "app2", "ff", upgrade_task(&untouched, Some("fast-forward"))).success()?;
-    let forwarded = resources(&k, "deploy.app2.ff")?;
+    let untouched = downstream(ep, k, "app2", |_| {})?;
+    create(k, "app2", "ff", upgrade_task(&untouched, Some("fast-forward"))).success()?;
+    let forwarded = resources(k, "deploy.app2.ff")?;
     assert!(file(&forwarded, "deployment.yaml").contains("image: web:2.0"));
     assert!(file(&forwarded, "Kptfile").contains("name: app2"));
     assert!(!forwarded.contains_key("old.yaml"));
+    check_upgraded(&w, "app2", "ff", &untouched)?;
 
     // The README's one-list answer to "which downstream packages have a newer upstream?".
-    let mut outdated: Vec<String> = discover(&k)?.lines().map(str::to_string).collect();
+    let mut outdated: Vec<String> = discover(k)?.lines().map(str::to_string).collect();
     outdated.sort();
     assert_eq!(
         outdated,
@@ -303,14 +323,14 @@ fn fast_forward_moves_only_untouched_packages() -> Result<()> {
     );
 
     // Porch's validation: sources must be published, and exist.
-    let err = create(&k, "app", "bad", upgrade_task("deploy.app2.ff", None)).failure()?;
+    let err = create(k, "app", "bad", upgrade_task("deploy.app2.ff", None)).failure()?;
     assert!(
         err.contains(
             "all source PackageRevisions of upgrade task must be published, \"deploy.app2.ff\" is not"
         ),
         "{err}"
     );
-    let err = create(&k, "app", "bad", upgrade_task("deploy.app.nope", None)).failure()?;
+    let err = create(k, "app", "bad", upgrade_task("deploy.app.nope", None)).failure()?;
     assert!(err.contains("cannot find package revision \"deploy.app.nope\""), "{err}");
     Ok(())
 }
