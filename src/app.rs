@@ -318,5 +318,15 @@ impl App {
             task.abort();
             let _ = task.await;
         }
+        self.save_indexes().await;
+    }
+
+    /// Saves the index of every open repository beside its git mirror, so that the next start
+    /// on this data directory serves without discovering every revision again (see
+    /// `cache/snapshot.rs`). [`App::serve`] does it when it stops.
+    pub async fn save_indexes(&self) {
+        let started = std::time::Instant::now();
+        self.state.engine.engine.registry().save_indexes().await;
+        tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "repository indexes saved");
     }
 }

@@ -191,3 +191,47 @@ async fn close_deletes_everything_and_the_mirror() {
     assert_eq!(cache.refresh().await.unwrap_err().kind(), ErrorKind::Closed);
     assert_eq!(cache.propose("basens", "ws5").await.unwrap_err().kind(), ErrorKind::Closed);
 }
+
+/// What a full discovery of `cache` shows: each revision's name, what git holds for it, latest.
+fn indexed(cache: &RepositoryCache) -> Vec<(String, porch_server::git::DiscoveredRevision, bool)> {
+    cache.list().iter().map(|r| (r.name.clone(), r.revision.clone(), r.latest)).collect()
+}
+
+#[tokio::test]
+async fn a_saved_index_opens_without_discovery_and_catches_up_with_the_remote() {
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = blueprints(tmp.path());
+    let work = tmp.path().join("blueprints-work");
+    let store = change_log::Sequence::default();
+    let cache = cache_for(tmp.path(), &remote, &store).await;
+    cache.open().await.unwrap();
+    cache.save_index().await;
+    drop(cache);
+
+    // While the server is down, the remote moves: a new tag, and a deletion marker removed.
+    git(&work, &["tag", "basens/v5", "main"]);
+    git(&work, &["push", "-q", "origin", "basens/v5", ":refs/heads/deletionProposed/basens/v2"]);
+
+    let reopened = cache_for(tmp.path(), &remote, &store).await;
+    let events = reopened.open().await.unwrap();
+    assert_eq!(reopened.stats().full_discoveries, 0, "started from the saved index");
+    assert_eq!(reopened.stats().rediscovered_refs, 1, "only the new tag was read from git");
+    assert!(events.iter().any(|e| e.revision.name == "blueprints.basens.v5" && e.revision.latest));
+
+    // The same index a full discovery of the remote makes.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let fresh = cache_for(elsewhere.path(), &remote, &store).await;
+    fresh.open().await.unwrap();
+    assert_eq!(fresh.stats().full_discoveries, 1);
+    assert_eq!(indexed(&reopened), indexed(&fresh));
+    assert_eq!(reopened.get("blueprints.basens.v2").unwrap().revision.lifecycle, L::Published);
+
+    // An index that does not parse is ignored: everything is discovered.
+    reopened.save_index().await;
+    drop(reopened);
+    std::fs::write(tmp.path().join("data/git/ns/blueprints/porch-index.json"), b"{\"format\": 1").unwrap();
+    let again = cache_for(tmp.path(), &remote, &store).await;
+    again.open().await.unwrap();
+    assert_eq!(again.stats().full_discoveries, 1);
+    assert_eq!(indexed(&again), indexed(&fresh));
+}

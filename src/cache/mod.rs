@@ -4,6 +4,8 @@
 //!
 //! - [`RepositoryCache::open`] fetches and discovers everything (ADDED for each revision);
 //!   [`RepositoryCache::refresh`] fetches, diffs the ref set and re-discovers only changed refs.
+//! - `snapshot`: [`RepositoryCache::save_index`] keeps the index beside the mirror at shutdown,
+//!   and the next start's first open begins from it and re-discovers only what changed since.
 //! - Reads ([`RepositoryCache::get`], [`list`](RepositoryCache::list),
 //!   [`packages`](RepositoryCache::packages)) never touch git nor wait for a fetch or a write.
 //! - Writes ([`RepositoryCache::create_draft`], [`approve`](RepositoryCache::approve), …) run
@@ -29,6 +31,7 @@ mod refresh;
 pub(crate) mod registry;
 mod repository;
 mod revision;
+mod snapshot;
 pub mod watch;
 mod writes;
 

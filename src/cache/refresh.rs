@@ -16,6 +16,7 @@ use super::index::{Change, Index};
 use super::metrics;
 use super::repository::{RefsUpdate, RepositoryCache};
 use super::revision::{CacheEvent, RevisionKey};
+use super::snapshot::{self, Saved};
 use crate::cache::Result;
 use crate::git::{FetchOutcome, HEADS, PorchRef, RepoConfig, TAGS};
 
@@ -59,17 +60,40 @@ impl RepositoryCache {
 
     /// Fetches and indexes every revision (full discovery). The first time every revision is
     /// ADDED; later calls re-synchronise the whole index and emit only the differences.
+    ///
+    /// The first open takes the index saved at the last shutdown when there is a usable one
+    /// ([`save_index`](Self::save_index)): its revisions as if discovered, then a fetch and the
+    /// re-discovery of only the refs that differ from the saved set, as a refresh does.
     pub async fn open(&self) -> Result<Vec<CacheEvent>> {
         let closed = self.inner.ops.write().await;
         if *closed {
             return Err(self.closed_error());
         }
         metrics::sync(self, async {
-            self.repair().await;
-            let result = self.discover_everything().await;
+            let repaired = self.repair().await;
+            let first = self.inner.refs.lock().unwrap_or_else(|e| e.into_inner()).is_none();
+            let saved = (first && !repaired)
+                .then(|| snapshot::load(&self.inner.mirror_dir, self.inner.git.config()))
+                .flatten();
+            let result = match saved {
+                Some(saved) => self.restore(saved).await,
+                None => self.discover_everything().await,
+            };
             self.retry_if_damaged(result).await
         })
         .await
+    }
+
+    /// [`open`](Self::open) from a saved index: its revisions committed as discovered in its
+    /// ref set, then the changes since (fetch, diff, re-discovery of what differs).
+    async fn restore(&self, saved: Saved) -> Result<Vec<CacheEvent>> {
+        let found: HashSet<RevisionKey> = saved.revisions.iter().map(RevisionKey::of).collect();
+        let mut changes: Vec<Change> =
+            self.index().keys().into_iter().filter(|k| !found.contains(k)).map(Change::Drop).collect();
+        changes.extend(saved.revisions.into_iter().map(Change::put));
+        let mut events = self.commit(changes, RefsUpdate::Replace(saved.refs)).await?;
+        events.extend(self.discover_changes().await?);
+        Ok(events)
     }
 
     /// [`open`](Self::open)'s work, under the caller's exclusive hold of the cache.

@@ -19,8 +19,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
+use futures::{FutureExt, StreamExt as _};
 use porch_api::Repository;
 use porch_api::porch::RepositoryType;
 use tokio::sync::Semaphore;
@@ -195,6 +195,20 @@ impl Registry {
     pub(crate) fn open_keys(&self) -> Vec<(String, String)> {
         let entries = self.inner.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.iter().filter(|(_, e)| matches!(e.open.peek(), Some(Ok(_)))).map(|(k, _)| k.clone()).collect()
+    }
+
+    /// Saves the index of every open cache beside its mirror ([`RepositoryCache::save_index`]),
+    /// at most `max_concurrent_syncs` at once; for a shutdown, after the writes have drained.
+    pub(crate) async fn save_indexes(&self) {
+        let caches: Vec<RepositoryCache> = {
+            let entries = self.inner.entries.lock().unwrap_or_else(|e| e.into_inner());
+            entries.values().filter_map(|e| e.open.peek().and_then(|r| r.as_ref().ok()).cloned()).collect()
+        };
+        futures::stream::iter(caches)
+            .for_each_concurrent(self.inner.config.max_concurrent_syncs.max(1), |cache| async move {
+                cache.save_index().await;
+            })
+            .await;
     }
 
     /// The cache of `repo` if it is open already (never waits, never opens).

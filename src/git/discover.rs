@@ -16,8 +16,8 @@ use super::refs::{HEADS, PorchRef, RefSet, TAGS, parse_revision};
 use super::tree;
 use crate::git::Result;
 
-/// A package revision found in git.
-#[derive(Debug, Clone, PartialEq)]
+/// A package revision found in git. Serializable, for the indexes a cache saves at shutdown.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DiscoveredRevision {
     /// Package path relative to the Repository directory (`spec.packageName`).
     pub package: String,
@@ -33,8 +33,10 @@ pub struct DiscoveredRevision {
     /// `refs/heads/drafts/pkg/ws`).
     pub ref_name: String,
     /// Commit the ref points to.
+    #[serde(with = "super::oid_serde")]
     pub commit: Oid,
     /// Tree of the package directory in that commit (changes only when the package does).
+    #[serde(with = "super::oid_serde")]
     pub tree: Oid,
     /// The creation task from the `kpt:` annotations (empty for revisions made outside Porch and
     /// for placeholders).

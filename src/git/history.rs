@@ -9,7 +9,7 @@ use porch_api::porch::Task;
 use super::annotation::Annotation;
 
 /// Who made a commit and when (author email, author time in Unix seconds).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Authored {
     /// Author email.
     pub by: String,

@@ -9,7 +9,7 @@ use serde::Deserialize;
 pub const KPTFILE: &str = "Kptfile";
 
 /// Fields of the root Kptfile mirrored into a PackageRevision.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KptfileInfo {
     /// `metadata.name`.
     pub name: String,

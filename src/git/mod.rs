@@ -36,6 +36,7 @@ mod kptfile;
 mod libgit2;
 pub(crate) mod metrics;
 mod mirror;
+pub(crate) mod oid_serde;
 mod origin;
 mod publish;
 mod refdb;

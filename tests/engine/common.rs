@@ -59,8 +59,16 @@ impl Env {
         self.data.path()
     }
 
-    /// Stops the server and opens it again on the same data directory.
+    /// Stops the server as a SIGTERM does (the repositories' indexes saved) and opens it again
+    /// on the same data directory.
     pub(crate) async fn restart(&mut self) {
+        self.app().save_indexes().await;
+        self.restart_after_crash().await;
+    }
+
+    /// Stops the server without saving anything (as a crash would) and opens it again on the
+    /// same data directory.
+    pub(crate) async fn restart_after_crash(&mut self) {
         drop(self.app.take());
         self.client = kube::Client::new(
             tower::service_fn(|_: http::Request<kube::client::Body>| async {

@@ -235,14 +235,22 @@ async fn a_restart_writes_no_package_rev_and_keeps_every_resource_version() {
     assert_eq!(before.0.len(), 2, "{before:?}");
     // Each revision's resourceVersion is its PackageRev's.
     assert_eq!(before.0, before.1);
-    env.restart().await;
-    step("the repository opened again", async {
-        while env.app().open_repositories() < 1 || names(&env).await.len() < 2 {
-            tokio::time::sleep(Duration::from_millis(50)).await;
+    // Stopped gracefully (the index saved beside the mirror), then as a crash (the full
+    // discovery): the same objects at the same resourceVersions either way.
+    for graceful in [true, false] {
+        if graceful {
+            env.restart().await;
+        } else {
+            env.restart_after_crash().await;
         }
-    })
-    .await;
-    assert_eq!(versions(&env).await, before);
+        step("the repository opened again", async {
+            while env.app().open_repositories() < 1 || names(&env).await.len() < 2 {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+        .await;
+        assert_eq!(versions(&env).await, before, "graceful: {graceful}");
+    }
 }
 
 /// The server's finalizer of PackageRevs.
