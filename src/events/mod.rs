@@ -29,6 +29,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use kube::api::{Api, ListParams, WatchEvent, WatchParams};
 use porch_api::PackageRev;
+use porch_api::config::PackageRevSpec;
 use porch_api::names::package_name;
 use porch_controllers::Stored;
 use serde_json::Value;
@@ -85,6 +86,7 @@ struct Pump {
     early: BTreeMap<u64, CacheEvent>,
     /// Revisions of batches announced and not over, with how many batches.
     in_flight: HashMap<Key, usize>,
+    /// The PackageRev of every revision, as [`parse_rev`] keeps it.
     metas: HashMap<Key, Arc<PackageRev>>,
     revisions: HashMap<Key, Arc<CachedRevision>>,
     packages: HashMap<Key, PackageState>,
@@ -119,8 +121,14 @@ pub(crate) async fn run(watches: Watches, registry: Registry, client: kube::Clie
     }
 }
 
+/// A PackageRev as the pump keeps it, if it decodes: only its metadata is read here (what users
+/// see of a revision's metadata, and its resourceVersion), so its spec and its `managedFields`
+/// (most of its size) are dropped.
 fn parse_rev(object: Stored<PackageRev>) -> Option<PackageRev> {
-    object.into_object().ok()
+    let mut rev = object.into_object().ok()?;
+    rev.metadata.managed_fields = None;
+    rev.spec = PackageRevSpec::default();
+    Some(rev)
 }
 
 impl Pump {
