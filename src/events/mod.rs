@@ -36,7 +36,7 @@ use serde_json::Value;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::cache::registry::Registry;
-use crate::cache::watch::{Change, ChangeType, Watches};
+use crate::cache::watch::{Change, ChangeType, Held, Watches};
 use crate::cache::{
     CacheEvent, CacheMessage, CachedPackage, CachedRevision, RepositoryCache, latest_candidate,
 };
@@ -353,7 +353,7 @@ impl Pump {
         let key = (rev.namespace.clone(), rev.name.clone());
         let meta = self.metas.get(&key).cloned();
         let (facts, cache) = self.facts(rev);
-        let object = objects::package_revision_value(rev, meta.as_deref(), &facts);
+        let object = Held::from(objects::package_revision_value(rev, meta.as_deref(), &facts));
         let prev = self.watches.revisions.current(&key.0, &key.1);
         let (ns, name) = key;
         self.watches.revisions.publish(Change::new(
@@ -372,7 +372,7 @@ impl Pump {
         let loader = Box::new(move || {
             let (git, rev, revision) =
                 (git.as_ref().and_then(|g| g.upgrade()), loader_rev.clone(), revision.clone());
-            Box::pin(async move { resources_json(git, &rev, &revision).await })
+            Box::pin(async move { resources_json(git, &rev, &revision.object()).await })
                 as futures::future::BoxFuture<'static, Option<Value>>
         });
         self.watches
@@ -414,7 +414,8 @@ impl Pump {
                 package: state.package.clone(),
                 latest_revision: latest,
             };
-            let object = serde_json::to_value(objects::porch_package(&package, rv)).map(Arc::new);
+            let object =
+                serde_json::to_value(objects::porch_package(&package, rv)).map(|o| Held::from(Arc::new(o)));
             if let Ok(object) = object {
                 let prev = self.watches.packages.current(&package.namespace, &package.name);
                 let (ns, name) = (package.namespace, package.name);
