@@ -86,7 +86,7 @@ impl EncodedChunk {
         array.push(b']');
         match serde_json::from_slice::<Vec<Value>>(&array) {
             Ok(objects) if objects.len() == self.count => objects.into_iter().map(Arc::new).collect(),
-            _ => vec![Arc::new(Value::Null); self.count],
+            _ => (0..self.count).map(|_| Arc::new(Value::Null)).collect(),
         }
     }
 }
