@@ -60,6 +60,12 @@ impl Held {
         object
     }
 
+    /// Keeps the object decoded (decoding it if it is not) until [`cool`](Self::cool)ed.
+    pub fn keep(&self) {
+        let object = self.object();
+        self.0.object.lock().unwrap_or_else(|e| e.into_inner()).kept = Some(object);
+    }
+
     /// Stops keeping the object (its JSON stays): it is decoded again when next read.
     pub fn cool(&self) {
         self.0.object.lock().unwrap_or_else(|e| e.into_inner()).kept = None;
@@ -90,5 +96,8 @@ mod tests {
         let decoded = held.object();
         assert_eq!(*decoded, object(), "the same object, key order included");
         assert_eq!(serde_json::to_vec(decoded.as_ref()).unwrap(), *held.json());
+        drop(decoded);
+        held.keep();
+        assert!(Arc::ptr_eq(&held.object(), &held.object()), "kept again");
     }
 }

@@ -85,6 +85,8 @@ impl WatcherManager {
     pub fn publish(&self, change: Change) {
         let change = Arc::new(change);
         let rv = change.rv;
+        // Every watcher's selectors look at both states of a new change.
+        change.prev.iter().for_each(Held::keep);
         {
             let mut state = self.inner.write();
             let key = (change.namespace.clone(), change.name.clone());

@@ -43,8 +43,8 @@ impl std::fmt::Debug for WatchRequest {
     }
 }
 
-/// How many of the newest changes keep their objects decoded ([`Held`](super::Held)): those
-/// every watcher that keeps up reads.
+/// How many of the newest changes keep their objects, before and after, decoded
+/// ([`Held`](super::Held)): those every watcher that keeps up reads.
 pub(super) const RECENT: usize = 64;
 
 /// What the manager holds behind its lock.
@@ -52,7 +52,8 @@ pub(super) struct State {
     pub(super) window: RvWindow<Arc<Change>>,
     /// The last change of every object that exists, by namespace and name.
     pub(super) current: BTreeMap<(String, String), Arc<Change>>,
-    /// The last [`RECENT`] changes, whose objects are kept decoded (older ones are cooled).
+    /// The last [`RECENT`] changes, whose objects (before and after) are kept decoded (older ones
+    /// are cooled).
     pub(super) recent: VecDeque<Arc<Change>>,
     /// The newest resourceVersion the source has accounted for.
     pub(super) rv: u64,
