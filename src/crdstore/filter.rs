@@ -39,6 +39,11 @@ impl Filter {
         })
     }
 
+    /// Whether every object passes (no selector).
+    pub(crate) fn is_everything(&self) -> bool {
+        self.labels.is_none() && self.fields.is_none()
+    }
+
     /// Whether `obj` passes both selectors.
     pub(crate) fn matches(&self, obj: &Value) -> bool {
         if let Some(l) = &self.labels {

@@ -1,15 +1,15 @@
 //! list: a consistent read of the in-memory index with selectors and `limit`/`continue` paging.
 
 use std::ops::Bound;
-use std::sync::Arc;
 
+use bytes::Bytes;
 use porch_api::labels::INTERNAL_REPOSITORY_LABEL;
 use porch_layers::LabelSelector;
 use porch_layers::paging::{Page, take_page, token};
 use porch_layers::selector::LabelOperator;
-use serde_json::Value;
 
 use super::filter::Filter;
+use super::object::StoredObject;
 use super::state::{Key, Shared};
 use super::{ListOptions, SharedListPage, StoreError, StoredKind};
 use crate::crdstore::Result;
@@ -66,7 +66,7 @@ pub(crate) fn list(
     let resource_version = state.rv;
     opts.read_at.check(resource_version)?;
     let map = state.index.map(kind);
-    let candidates: Box<dyn Iterator<Item = (&Key, &Arc<Value>)>> =
+    let candidates: Box<dyn Iterator<Item = (&Key, &StoredObject)>> =
         match (namespace, pinned_repository(kind, opts.label_selector.as_ref())) {
             // One repository's PackageRevs: only those, from the label index.
             (Some(ns), Some(repository)) => Box::new(
@@ -82,10 +82,11 @@ pub(crate) fn list(
                     .take_while(|((ns, _), _)| namespace.is_none_or(|want| ns == want)),
             ),
         };
-    let matching = candidates.filter(|(_, obj)| filter.matches(obj));
+    // Objects are decoded only for selectors to look at.
+    let matching = candidates.filter(|(_, obj)| filter.is_everything() || filter.matches(&obj.value()));
     let Page { items, continue_token, remaining } =
         take_page(matching, opts.limit, |((ns, name), _)| [ns, name]);
-    let items: Vec<Arc<Value>> = items.into_iter().map(|(_, v)| v.clone()).collect();
+    let items: Vec<Bytes> = items.into_iter().map(|(_, v)| v.json().clone()).collect();
     drop(state);
 
     Ok(SharedListPage { items, resource_version, continue_token, remaining_item_count: remaining })

@@ -3,7 +3,9 @@
 //! lifecycle, selectors, paging, watch with resumption and bookmarks).
 //!
 //! # Design
-//! - Reads (get, list, watch) are served from memory: one sorted index per kind, loaded at open.
+//! - Reads (get, list, watch) are served from memory: one sorted index per kind, loaded at open,
+//!   each object kept as its JSON (`object`), decoded only where a reader needs the object
+//!   (lists without selectors are written from the JSON as it is).
 //! - Writes go to one writer thread that drains every queued request into a single redb transaction
 //!   (group commit, `Durability::Immediate`), then updates memory and wakes watchers. A request is
 //!   answered only once durable; readers never wait for an fsync.
@@ -28,6 +30,7 @@ mod filter;
 mod kind;
 mod list;
 mod meta;
+mod object;
 mod ops;
 mod options;
 mod persist;

@@ -1,7 +1,8 @@
 //! Options and result shapes of the store's verbs.
 
-use std::sync::Arc;
 use std::time::Duration;
+
+use bytes::Bytes;
 
 use porch_layers::request::ReadAt;
 use porch_layers::{FieldSelector, LabelSelector};
@@ -79,12 +80,13 @@ pub struct ListPage {
     pub remaining_item_count: Option<u64>,
 }
 
-/// One page of a list whose items are shared with the store (no deep copy): what a front that only
-/// serializes the items wants. [`SharedListPage::into_owned`] gives a [`ListPage`].
+/// One page of a list whose items are the store's own encodings, shared (no copy, no decoding):
+/// what a front that only writes the items out wants. [`SharedListPage::into_owned`] gives a
+/// [`ListPage`].
 #[derive(Debug, Clone)]
 pub struct SharedListPage {
-    /// The items, sorted by (namespace, name), with `apiVersion` and `kind` set.
-    pub items: Vec<Arc<Value>>,
+    /// The items' JSON, sorted by (namespace, name), with `apiVersion` and `kind` set.
+    pub items: Vec<Bytes>,
     /// The store's resourceVersion when the page was read.
     pub resource_version: u64,
     /// Token for the next page, when more items match.
@@ -94,10 +96,15 @@ pub struct SharedListPage {
 }
 
 impl SharedListPage {
-    /// Deep-copies the items.
+    /// The items decoded.
     pub fn into_owned(self) -> ListPage {
         ListPage {
-            items: self.items.iter().map(|v| (**v).clone()).collect(),
+            // The store's encodings are always JSON (written from objects).
+            items: self
+                .items
+                .iter()
+                .map(|json| serde_json::from_slice(json).unwrap_or(Value::Null))
+                .collect(),
             resource_version: self.resource_version,
             continue_token: self.continue_token,
             remaining_item_count: self.remaining_item_count,

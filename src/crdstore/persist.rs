@@ -2,11 +2,11 @@
 //! the same transaction as the changes that use it, with `Durability::Immediate`.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
 use serde_json::Value;
 
+use super::object::StoredObject;
 use super::state::Index;
 use super::txn::Change;
 use super::{StoreError, StoredKind, WatchEventType};
@@ -50,8 +50,8 @@ pub(crate) fn open(path: &Path) -> Result<(Database, Index, u64)> {
             tracing::warn!(key = k.value(), "crdstore: skipping an object of an unknown kind");
             continue;
         };
-        let obj: Value = serde_json::from_slice(v.value()).map_err(StoreError::storage)?;
-        index.insert(kind, (ns.to_string(), name.to_string()), Arc::new(obj));
+        let (obj, _decoded) = StoredObject::decode(v.value()).map_err(StoreError::storage)?;
+        index.insert(kind, (ns.to_string(), name.to_string()), obj);
     }
     drop(objects);
     drop(tx);
@@ -69,8 +69,7 @@ pub(crate) fn commit(db: &Database, changes: &[Change], rv: u64) -> Result<()> {
             if c.entry.event_type == WatchEventType::Deleted {
                 objects.remove(k.as_str()).map_err(StoreError::storage)?;
             } else {
-                let bytes = serde_json::to_vec(&*c.entry.object).map_err(StoreError::storage)?;
-                objects.insert(k.as_str(), bytes.as_slice()).map_err(StoreError::storage)?;
+                objects.insert(k.as_str(), c.entry.object.json().as_ref()).map_err(StoreError::storage)?;
             }
         }
         let mut meta = tx.open_table(META).map_err(StoreError::storage)?;

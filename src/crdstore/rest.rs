@@ -16,7 +16,7 @@ use crate::error_chain::with_causes;
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use porch_layers::request::{check_send_initial_events, list_metadata};
-use porch_layers::{ApiError, IntoApiError, ObjectList, StorageRequest, StorageResponse, Verb};
+use porch_layers::{ApiError, EncodedChunk, IntoApiError, ObjectList, StorageRequest, StorageResponse, Verb};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -128,6 +128,19 @@ fn list(
     ))
 }
 
+/// A list of `kind` with `metadata` whose items are the store's encodings (the body is written
+/// from them).
+fn encoded_list(kind: StoredKind, metadata: serde_json::Value, items: Vec<bytes::Bytes>) -> StorageResponse {
+    let chunks =
+        items.into_iter().map(|json| EncodedChunk { count: 1, json, rows: Arc::default() }).collect();
+    StorageResponse::list(ObjectList::encoded(
+        kind.api_version(),
+        format!("{}List", kind.kind()),
+        metadata,
+        chunks,
+    ))
+}
+
 async fn serve(
     store: Store,
     kind: StoredKind,
@@ -152,7 +165,7 @@ async fn serve(
         Verb::List => {
             let page = store.list_shared(kind, ns, &list_options(&req, req.list.limit)).await?;
             let SharedListPage { items, resource_version, continue_token, remaining_item_count } = page;
-            Ok(list(
+            Ok(encoded_list(
                 kind,
                 list_metadata(resource_version, continue_token.as_deref(), remaining_item_count),
                 items,
@@ -188,7 +201,7 @@ async fn serve(
         }
         Verb::Delete => Ok(StorageResponse::ok(store.delete(kind, ns, name, &delete).await?)),
         Verb::DeleteCollection => {
-            let page = store.list_shared(kind, ns, &list_options(&req, None)).await?;
+            let page = store.list(kind, ns, &list_options(&req, None)).await?;
             let mut deleted = Vec::with_capacity(page.items.len());
             for item in &page.items {
                 let name = item.pointer("/metadata/name").and_then(serde_json::Value::as_str).unwrap_or("");

@@ -10,6 +10,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 use porch_api::labels::INTERNAL_REPOSITORY_LABEL;
 use serde_json::Value;
 
+use super::object::StoredObject;
 use super::{StoreOptions, StoredKind, WatchEventType};
 use crate::rv_window::Charged;
 use crate::rv_window::budget::Trim;
@@ -22,7 +23,7 @@ pub(crate) type Key = (String, String);
 /// PackageRevs (what the PackageRev GC reads after every sync) does not scan every PackageRev.
 #[derive(Debug, Default)]
 pub(crate) struct Index {
-    maps: [BTreeMap<Key, Arc<Value>>; 5],
+    maps: [BTreeMap<Key, StoredObject>; 5],
     /// (namespace, repository label, name) of every labelled PackageRev.
     package_revs_by_repository: BTreeSet<(String, String, String)>,
 }
@@ -44,20 +45,20 @@ fn repository_label(object: &Value) -> Option<&str> {
 
 impl Index {
     /// The objects of `kind`.
-    pub(crate) fn map(&self, kind: StoredKind) -> &BTreeMap<Key, Arc<Value>> {
+    pub(crate) fn map(&self, kind: StoredKind) -> &BTreeMap<Key, StoredObject> {
         &self.maps[slot(kind)]
     }
 
     /// One object.
-    pub(crate) fn get(&self, kind: StoredKind, ns: &str, name: &str) -> Option<&Arc<Value>> {
+    pub(crate) fn get(&self, kind: StoredKind, ns: &str, name: &str) -> Option<&StoredObject> {
         self.map(kind).get(&(ns.to_string(), name.to_string()))
     }
 
     /// Stores `object` under `key`, replacing what was there.
-    pub(crate) fn insert(&mut self, kind: StoredKind, key: Key, object: Arc<Value>) {
+    pub(crate) fn insert(&mut self, kind: StoredKind, key: Key, object: StoredObject) {
         if kind == StoredKind::PackageRev {
             self.unlabel(&key);
-            if let Some(repository) = repository_label(&object) {
+            if let Some(repository) = repository_label(&object.value()) {
                 self.package_revs_by_repository.insert((
                     key.0.clone(),
                     repository.to_string(),
@@ -78,8 +79,8 @@ impl Index {
 
     /// Forgets the repository label of the PackageRev under `key`.
     fn unlabel(&mut self, key: &Key) {
-        let old = self.maps[slot(StoredKind::PackageRev)].get(key);
-        if let Some(repository) = old.and_then(|o| repository_label(o)) {
+        let old = self.maps[slot(StoredKind::PackageRev)].get(key).map(StoredObject::value);
+        if let Some(repository) = old.as_deref().and_then(repository_label) {
             let entry = (key.0.clone(), repository.to_string(), key.1.clone());
             self.package_revs_by_repository.remove(&entry);
         }
@@ -108,9 +109,9 @@ pub(crate) struct LogEntry {
     /// `Added`, `Modified` or `Deleted`.
     pub(crate) event_type: WatchEventType,
     /// The new state (for `Deleted`: the last state, carrying the deletion's resourceVersion).
-    pub(crate) object: Arc<Value>,
+    pub(crate) object: StoredObject,
     /// The state before the change (`None` on creation).
-    pub(crate) prev: Option<Arc<Value>>,
+    pub(crate) prev: Option<StoredObject>,
 }
 
 /// The last changes, for watches to resume from.
@@ -123,12 +124,16 @@ impl crate::rv_window::Versioned for LogEntry {
 }
 
 impl Charged for LogEntry {
+    /// The entry and the JSON of both states (the index may share them).
     fn own_bytes(&self) -> usize {
-        std::mem::size_of::<LogEntry>() + self.namespace.capacity()
+        std::mem::size_of::<LogEntry>()
+            + self.namespace.capacity()
+            + self.object.json().len()
+            + self.prev.as_ref().map_or(0, |p| p.json().len())
     }
 
     fn shared_values(&self) -> Vec<&Arc<Value>> {
-        std::iter::once(&self.object).chain(&self.prev).collect()
+        Vec::new()
     }
 }
 

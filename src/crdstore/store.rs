@@ -119,7 +119,8 @@ impl Store {
         let state = self.inner.shared.read();
         let obj = state.index.get(kind, ns, name).cloned();
         drop(state);
-        obj.map(|o| (*o).clone()).ok_or_else(|| StoreError::NotFound { kind, name: name.to_string() })
+        let obj = obj.ok_or_else(|| StoreError::NotFound { kind, name: name.to_string() })?;
+        Ok(Arc::unwrap_or_clone(obj.value()))
     }
 
     /// Lists objects of `kind` in `namespace` (`None`: all namespaces), sorted by (namespace, name).

@@ -16,6 +16,7 @@ use serde_json::Value;
 use tokio::time::Interval;
 
 use super::filter::Filter;
+use super::object::StoredObject;
 use super::state::{LogEntry, Shared};
 use super::{StoreError, StoredKind, WatchEvent, WatchEventType, WatchOptions, meta};
 use crate::crdstore::Result;
@@ -102,8 +103,11 @@ impl Watcher {
         let state = self.shared.read();
         self.position = state.rv;
         for ((ns, _), obj) in state.index.map(self.kind) {
-            if self.namespace.as_ref().is_none_or(|want| want == ns) && self.filter.matches(obj) {
-                self.pending.push_back(WatchEvent::new(WatchEventType::Added, obj.clone()));
+            if self.namespace.as_ref().is_none_or(|want| want == ns) {
+                let obj = obj.value();
+                if self.filter.matches(&obj) {
+                    self.pending.push_back(WatchEvent::new(WatchEventType::Added, obj));
+                }
             }
         }
         drop(state);
@@ -179,18 +183,23 @@ impl Watcher {
             return None;
         }
         let deleted = e.event_type == WatchEventType::Deleted;
-        let now = !deleted && self.filter.matches(&e.object);
-        let before = if deleted {
-            self.filter.matches(e.prev.as_deref().unwrap_or(&e.object))
-        } else {
-            e.prev.as_deref().is_some_and(|p| self.filter.matches(p))
+        let everything = self.filter.is_everything();
+        // The states are decoded only for selectors to look at (and the new one to be sent).
+        let object = e.object.value();
+        let prev = || e.prev.as_ref().map(StoredObject::value);
+        let now = !deleted && self.filter.matches(&object);
+        let before = match (deleted, everything) {
+            (true, true) => true,
+            (true, false) => self.filter.matches(&prev().unwrap_or_else(|| object.clone())),
+            (false, true) => e.prev.is_some(),
+            (false, false) => prev().is_some_and(|p| self.filter.matches(&p)),
         };
         let (event_type, object) = match (before, now) {
-            (false, true) => (WatchEventType::Added, e.object.clone()),
-            (true, true) => (WatchEventType::Modified, e.object.clone()),
-            (true, false) if deleted => (WatchEventType::Deleted, e.object.clone()),
+            (false, true) => (WatchEventType::Added, object),
+            (true, true) => (WatchEventType::Modified, object),
+            (true, false) if deleted => (WatchEventType::Deleted, object),
             (true, false) => {
-                let mut last = e.prev.as_deref().cloned().unwrap_or(Value::Null);
+                let mut last = prev().map_or(Value::Null, Arc::unwrap_or_clone);
                 meta::set_resource_version(&mut last, e.rv);
                 (WatchEventType::Deleted, Arc::new(last))
             }

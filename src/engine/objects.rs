@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use k8s_openapi::jiff::Timestamp;
+use porch_api::config::user_labels;
 use porch_api::labels::{LATEST_REVISION_LABEL, LATEST_REVISION_VALUE};
 use porch_api::porch::{
     GitLock, Locator, PackageMetadata, PackageRevisionSpec, PackageRevisionStatus, PorchPackageSpec,
@@ -50,14 +51,20 @@ pub(crate) fn resource_version(rev: &CachedRevision, meta: Option<&PackageRev>) 
     rev.resource_version.max(meta.and_then(meta_rv).unwrap_or(0))
 }
 
-/// `metadata` of a revision's objects: identity, resourceVersion, timestamps, and the user
-/// metadata of its PackageRev plus the computed latest-revision label.
-fn object_meta(rev: &CachedRevision, meta: Option<&PackageRev>) -> ObjectMeta {
-    let user = meta.map(UserMeta::of).unwrap_or_default();
-    let mut labels = user.labels;
+/// The labels of a revision's objects (what label selectors match): the user labels of its
+/// PackageRev plus the computed latest-revision label.
+pub(crate) fn labels(rev: &CachedRevision, meta: Option<&PackageRev>) -> BTreeMap<String, String> {
+    let mut labels = meta.map(|m| user_labels(&m.metadata)).unwrap_or_default();
     if rev.latest {
         labels.insert(LATEST_REVISION_LABEL.into(), LATEST_REVISION_VALUE.into());
     }
+    labels
+}
+
+/// `metadata` of a revision's objects: identity, resourceVersion, timestamps, and the user
+/// metadata of its PackageRev with its [`labels`].
+fn object_meta(rev: &CachedRevision, meta: Option<&PackageRev>) -> ObjectMeta {
+    let user = meta.map(UserMeta::of).unwrap_or_default();
     let created = meta
         .and_then(|m| m.metadata.creation_timestamp.clone())
         .or_else(|| rev.revision.published.as_ref().and_then(|p| time(p.at)));
@@ -68,7 +75,7 @@ fn object_meta(rev: &CachedRevision, meta: Option<&PackageRev>) -> ObjectMeta {
         resource_version: Some(resource_version(rev, meta).to_string()),
         creation_timestamp: created,
         deletion_timestamp: meta.and_then(|m| m.metadata.deletion_timestamp.clone()),
-        labels: non_empty(labels),
+        labels: non_empty(labels(rev, meta)),
         annotations: non_empty(user.annotations),
         finalizers: non_empty(user.finalizers),
         owner_references: non_empty(user.owner_references),
@@ -138,7 +145,7 @@ pub(crate) fn package_revision_value(
     Arc::new(serde_json::to_value(package_revision(rev, meta, repo)).unwrap_or(Value::Null))
 }
 
-/// The PackageRevision of `rev` as JSON and its encoding, with its metadata as the store holds
+/// The encoding of the PackageRevision of `rev` (kept as bytes only), with its metadata as the store holds
 /// it at `generation` ([`Metadata::generation`](crate::metadata::Metadata::generation)), built
 /// once per metadata version (and Repository facts) and shared by every list after that. An
 /// object built or confirmed at the same generation is taken without looking the metadata up,
@@ -158,7 +165,6 @@ pub(crate) fn package_revision_json(
     rev.object.get_or(object_key(meta.as_deref(), repo), generation, || {
         // A PackageRevision always serializes; the fallback only keeps this infallible.
         EncodedObject::of(&package_revision(rev, meta.as_deref(), repo)).unwrap_or_else(|_| EncodedObject {
-            object: Arc::new(Value::Null),
             json: bytes::Bytes::from_static(b"null"),
             row: Arc::default(),
         })
@@ -201,5 +207,61 @@ pub(crate) fn porch_package(package: &CachedPackage, resource_version: u64) -> P
             repository_name: package.repository.clone(),
         },
         status: PorchPackageStatus { latest_revision: package.latest_revision },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// A PackageRevision using every part of its type.
+    fn full() -> PackageRevision {
+        serde_json::from_value(json!({
+            "apiVersion": "porch.kpt.dev/v1alpha1",
+            "kind": "PackageRevision",
+            "metadata": {
+                "name": "repo.pkg.ws", "namespace": "ns", "uid": "u-1", "resourceVersion": "42",
+                "creationTimestamp": "2024-05-06T07:08:09Z", "deletionTimestamp": "2024-05-07T07:08:09Z",
+                "labels": {"b": "2", "a": "1", "kpt.dev/latest-revision": "true"},
+                "annotations": {"note": "\"quoted\" \u{e9} \n"},
+                "finalizers": ["x/y"],
+                "ownerReferences": [{"apiVersion": "v1", "kind": "ConfigMap", "name": "o", "uid": "ou",
+                                     "controller": true}],
+            },
+            "spec": {
+                "packageName": "a/pkg", "repository": "repo", "workspaceName": "ws", "revision": 3,
+                "lifecycle": "Published",
+                "tasks": [
+                    {"type": "clone", "clone": {"upstreamRef": {"type": "git", "git": {
+                        "repo": "https://example.com/r.git", "ref": "main", "directory": "/x"}}}},
+                    {"type": "edit", "edit": {"sourceRef": {"name": "repo.pkg.v1"}}},
+                    {"type": "init", "init": {"description": "d", "keywords": ["k1", "k2"], "site": "s"}},
+                ],
+                "readinessGates": [{"conditionType": "Ready"}],
+                "packageMetadata": {"labels": {"l": "v"}, "annotations": {"an": "av"}},
+            },
+            "status": {
+                "upstreamLock": {"type": "git", "git": {"repo": "https://example.com/r.git",
+                                 "directory": "x", "ref": "main", "commit": "abc"}},
+                "selfLock": {"type": "git", "git": {"repo": "file:///r", "directory": "a/pkg",
+                             "ref": "a/pkg/v3", "commit": "def"}},
+                "publishedBy": "me@example.com", "publishedAt": "2024-05-06T07:08:10Z",
+                "deployment": true,
+                "conditions": [{"type": "Ready", "status": "True", "reason": "r", "message": "m"}],
+            },
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_revision_is_encoded_as_its_json_object_was() {
+        for object in [full(), PackageRevision::default()] {
+            let encoded = EncodedObject::of(&object).unwrap();
+            let value = serde_json::to_value(&object).unwrap();
+            assert_eq!(encoded.json, serde_json::to_vec(&value).unwrap());
+            assert_eq!(encoded.object().unwrap(), value);
+        }
     }
 }

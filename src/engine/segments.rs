@@ -1,6 +1,6 @@
-//! Each repository's revisions as one encoded list segment: their PackageRevision objects in
-//! list order and their JSON joined into one buffer ([`EncodedChunk`]), with the Table rows kept
-//! beside it once a Table showed them. A full list then writes one shared buffer per repository
+//! Each repository's revisions as one encoded list segment: the JSON of their PackageRevision
+//! objects in list order joined into one buffer ([`EncodedChunk`]; the objects are kept as
+//! these bytes only), with the Table rows kept beside it once a Table showed them. A full list then writes one shared buffer per repository
 //! instead of visiting every revision; a segment is rebuilt (from the revisions' own kept
 //! objects) only after its repository's index, the PackageRev metadata or the Repository's
 //! facts changed.
@@ -9,14 +9,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use porch_layers::EncodedChunk;
-use serde_json::Value;
 
 /// One repository's revisions, encoded.
 #[derive(Debug, Default)]
 pub(crate) struct Segment {
-    /// The objects, in list order.
-    pub(crate) objects: Vec<Arc<Value>>,
-    /// Their encoding (none for a repository without revisions).
+    /// Their objects in list order, encoded (none for a repository without revisions).
     pub(crate) chunk: Option<EncodedChunk>,
 }
 

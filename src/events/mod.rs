@@ -29,13 +29,14 @@ use std::time::Duration;
 use futures::StreamExt;
 use kube::api::{Api, ListParams, WatchEvent, WatchParams};
 use porch_api::PackageRev;
+use porch_api::config::PackageRevSpec;
 use porch_api::names::package_name;
 use porch_controllers::Stored;
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::cache::registry::Registry;
-use crate::cache::watch::{Change, ChangeType, Watches};
+use crate::cache::watch::{Change, ChangeType, Held, Watches};
 use crate::cache::{
     CacheEvent, CacheMessage, CachedPackage, CachedRevision, RepositoryCache, latest_candidate,
 };
@@ -85,6 +86,7 @@ struct Pump {
     early: BTreeMap<u64, CacheEvent>,
     /// Revisions of batches announced and not over, with how many batches.
     in_flight: HashMap<Key, usize>,
+    /// The PackageRev of every revision, as [`parse_rev`] keeps it.
     metas: HashMap<Key, Arc<PackageRev>>,
     revisions: HashMap<Key, Arc<CachedRevision>>,
     packages: HashMap<Key, PackageState>,
@@ -119,8 +121,14 @@ pub(crate) async fn run(watches: Watches, registry: Registry, client: kube::Clie
     }
 }
 
+/// A PackageRev as the pump keeps it, if it decodes: only its metadata is read here (what users
+/// see of a revision's metadata, and its resourceVersion), so its spec and its `managedFields`
+/// (most of its size) are dropped.
 fn parse_rev(object: Stored<PackageRev>) -> Option<PackageRev> {
-    object.into_object().ok()
+    let mut rev = object.into_object().ok()?;
+    rev.metadata.managed_fields = None;
+    rev.spec = PackageRevSpec::default();
+    Some(rev)
 }
 
 impl Pump {
@@ -345,7 +353,7 @@ impl Pump {
         let key = (rev.namespace.clone(), rev.name.clone());
         let meta = self.metas.get(&key).cloned();
         let (facts, cache) = self.facts(rev);
-        let object = objects::package_revision_value(rev, meta.as_deref(), &facts);
+        let object = Held::from(objects::package_revision_value(rev, meta.as_deref(), &facts));
         let prev = self.watches.revisions.current(&key.0, &key.1);
         let (ns, name) = key;
         self.watches.revisions.publish(Change::new(
@@ -364,7 +372,7 @@ impl Pump {
         let loader = Box::new(move || {
             let (git, rev, revision) =
                 (git.as_ref().and_then(|g| g.upgrade()), loader_rev.clone(), revision.clone());
-            Box::pin(async move { resources_json(git, &rev, &revision).await })
+            Box::pin(async move { resources_json(git, &rev, &revision.object()).await })
                 as futures::future::BoxFuture<'static, Option<Value>>
         });
         self.watches
@@ -406,7 +414,8 @@ impl Pump {
                 package: state.package.clone(),
                 latest_revision: latest,
             };
-            let object = serde_json::to_value(objects::porch_package(&package, rv)).map(Arc::new);
+            let object =
+                serde_json::to_value(objects::porch_package(&package, rv)).map(|o| Held::from(Arc::new(o)));
             if let Ok(object) = object {
                 let prev = self.watches.packages.current(&package.namespace, &package.name);
                 let (ns, name) = (package.namespace, package.name);

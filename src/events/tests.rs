@@ -88,3 +88,24 @@ async fn an_expired_package_rev_watch_lists_again_and_restarts_the_windows() {
     let first = pump.watches.revisions.watch(from(start)).unwrap().next().await.expect("an answer");
     assert_eq!((first.event_type, first.object["code"].clone()), (WatchEventType::Error, 410.into()));
 }
+
+#[test]
+fn the_pump_keeps_only_the_metadata_of_a_package_rev() {
+    let stored: Stored<PackageRev> = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "r.p.w", "namespace": "ns", "resourceVersion": "9", "labels": {"a": "b"},
+                     "annotations": {"n": "v"}, "finalizers": ["f"],
+                     "deletionTimestamp": "2024-01-01T00:00:00Z",
+                     "managedFields": [{"manager": "m", "operation": "Update", "fieldsType": "FieldsV1",
+                                        "fieldsV1": {"f:spec": {}}}]},
+        "spec": {"state": {"ref": "refs/heads/main", "commit": "c", "lifecycle": "Published", "revision": -1}},
+    }))
+    .unwrap();
+    let full = stored.object().unwrap().clone();
+    let kept = parse_rev(stored).unwrap();
+    assert_eq!(kept.metadata.managed_fields, None);
+    assert_eq!(kept.spec, PackageRevSpec::default());
+    let mut expected = full.metadata.clone();
+    expected.managed_fields = None;
+    assert_eq!(kept.metadata, expected, "the rest of the metadata is kept");
+    assert_eq!(UserMeta::of(&kept), UserMeta::of(&full));
+}

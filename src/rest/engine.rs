@@ -4,7 +4,7 @@
 use futures::future::BoxFuture;
 use porch_api::gvk::ResourceInfo;
 use porch_layers::request::{check_send_initial_events, list_metadata};
-use porch_layers::{ApiError, EncodedChunk, ObjectList, RequestContext, StorageRequest, StorageResponse};
+use porch_layers::{ApiError, ObjectList, RequestContext, StorageRequest, StorageResponse};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -115,45 +115,33 @@ pub(crate) fn options<'a>(req: &'a StorageRequest, filter: &'a RevisionFilter) -
     }
 }
 
-/// A list response of typed objects (see [`json_list_response`]).
+/// A list response of typed objects at `resource_version` (read before listing, so that a watch
+/// from it misses nothing the list did not show), with its skipped repositories as warnings.
 pub(crate) fn list_response<T: Serialize>(
     info: &ResourceInfo,
     listed: Listed<T>,
     resource_version: u64,
 ) -> Result<StorageResponse, ApiError> {
     let items = listed.items.iter().map(|o| to_json(o).map(Arc::new)).collect::<Result<Vec<_>, _>>()?;
-    let Listed { continue_token, remaining, warnings, .. } = listed;
-    let list = Listed { items, continue_token, remaining, warnings };
-    Ok(json_list_response(info, list, None, resource_version))
+    let metadata = list_metadata(resource_version, listed.continue_token.as_deref(), listed.remaining);
+    let mut response =
+        StorageResponse::list(ObjectList::new(info.api_version, info.list_kind, metadata, items));
+    response.warnings = listed.warnings;
+    Ok(response)
 }
 
-/// A list response of shared objects kept with their encodings (the body is written from those).
+/// A list response of objects kept encoded (the body is written from their encodings), at
+/// `resource_version` (see [`list_response`]).
 pub(crate) fn encoded_list_response(
     info: &ResourceInfo,
     page: EncodedPage,
     resource_version: u64,
 ) -> StorageResponse {
-    let EncodedPage { items, chunks, continue_token, remaining, warnings } = page;
-    let list = Listed { items, continue_token, remaining, warnings };
-    json_list_response(info, list, Some(chunks), resource_version)
-}
-
-/// A list response of shared JSON objects (and their encodings, if kept) at
-/// `resource_version` (read before listing, so that a watch from it misses nothing the list did
-/// not show), with its skipped repositories as warnings.
-fn json_list_response(
-    info: &ResourceInfo,
-    listed: Listed<Arc<Value>>,
-    encoded: Option<Vec<EncodedChunk>>,
-    resource_version: u64,
-) -> StorageResponse {
-    let metadata = list_metadata(resource_version, listed.continue_token.as_deref(), listed.remaining);
-    let mut list = ObjectList::new(info.api_version, info.list_kind, metadata, listed.items);
-    if let Some(encoded) = encoded {
-        list = list.with_encoded(encoded);
-    }
-    let mut response = StorageResponse::list(list);
-    response.warnings = listed.warnings;
+    let EncodedPage { chunks, continue_token, remaining, warnings } = page;
+    let metadata = list_metadata(resource_version, continue_token.as_deref(), remaining);
+    let mut response =
+        StorageResponse::list(ObjectList::encoded(info.api_version, info.list_kind, metadata, chunks));
+    response.warnings = warnings;
     response
 }
 

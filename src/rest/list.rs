@@ -10,7 +10,7 @@ use std::sync::Arc;
 use futures::StreamExt;
 use porch_api::{PackageRevisionResources, PorchPackage, Repository};
 use porch_layers::paging::{self, Page};
-use porch_layers::{ApiError, EncodedChunk, EncodedObject, LabelSelector};
+use porch_layers::{ApiError, EncodedChunk, LabelSelector};
 use serde_json::Value;
 
 use crate::cache::registry::repository_key;
@@ -165,12 +165,10 @@ pub(crate) async fn namespace_revisions(
     Ok(revisions.into_iter().map(|(rev, _, _)| rev).collect())
 }
 
-/// A page of shared objects with their encodings, in order.
+/// A page of objects kept encoded, in order.
 #[derive(Debug, Default)]
 pub(crate) struct EncodedPage {
-    /// The objects.
-    pub(crate) items: Vec<Arc<Value>>,
-    /// Their encodings (counts adding up to the number of items).
+    /// The encodings of the objects.
     pub(crate) chunks: Vec<EncodedChunk>,
     /// The token of the next page, if there are more items.
     pub(crate) continue_token: Option<String>,
@@ -180,10 +178,9 @@ pub(crate) struct EncodedPage {
     pub(crate) warnings: Vec<String>,
 }
 
-/// LIST of PackageRevisions, as their shared objects with their encodings. A list of whole
-/// repositories (no label selector, no paging, no field selector but the repository and
-/// namespace) is written from each repository's encoded segment; any other from each matching
-/// revision's own kept object.
+/// LIST of PackageRevisions, as their encodings. A list of whole repositories (no label
+/// selector, no paging, no field selector but the repository and namespace) is written from each
+/// repository's encoded segment; any other from each matching revision's own kept encoding.
 pub(crate) async fn revisions(engine: &Engine, options: &ListOptions<'_>) -> Result<EncodedPage, ApiError> {
     let whole = options.labels.is_none()
         && options.limit.is_none()
@@ -193,22 +190,18 @@ pub(crate) async fn revisions(engine: &Engine, options: &ListOptions<'_>) -> Res
         return whole_repositories(engine, options).await;
     }
     let (revisions, warnings) = matching_revisions(engine, options).await?;
-    let mut items = Vec::with_capacity(revisions.len());
-    for (rev, facts, _) in revisions {
-        let object = engine.revision_json(&rev, &facts);
-        if labels_match(options.labels, &object.object) {
-            items.push((rev, object));
-        }
-    }
-    let Listed { items, continue_token, remaining, warnings } =
-        page(items, |(rev, _)| SortKey::of(rev), |(_, object)| object, options, warnings)?;
-    Ok(EncodedPage {
-        chunks: items.iter().map(EncodedObject::chunk).collect(),
-        items: items.into_iter().map(|e| e.object).collect(),
-        continue_token,
-        remaining,
+    let matching = revisions
+        .into_iter()
+        .filter(|(rev, _, _)| labels_match_typed(options.labels, Some(&engine.revision_labels(rev))))
+        .collect();
+    let Listed { items, continue_token, remaining, warnings } = page(
+        matching,
+        |(rev, _, _)| SortKey::of(rev),
+        |(rev, facts, _)| engine.revision_json(&rev, &facts).chunk(),
+        options,
         warnings,
-    })
+    )?;
+    Ok(EncodedPage { chunks: items, continue_token, remaining, warnings })
 }
 
 /// The revisions of every visited repository, from their segments; segments of repositories of
@@ -229,17 +222,8 @@ async fn whole_repositories(engine: &Engine, options: &ListOptions<'_>) -> Resul
         let scope = options.filter.namespace().or(options.namespace);
         engine.retain_segments(|key| scope.is_some_and(|ns| ns != key.0) || visited.contains(key));
     }
-    let mut page = EncodedPage {
-        items: Vec::with_capacity(segments.iter().map(|s| s.objects.len()).sum()),
-        chunks: Vec::with_capacity(segments.len()),
-        warnings,
-        ..EncodedPage::default()
-    };
-    for segment in segments {
-        page.items.extend(segment.objects.iter().cloned());
-        page.chunks.extend(segment.chunk.clone());
-    }
-    Ok(page)
+    let chunks = segments.iter().filter_map(|segment| segment.chunk.clone()).collect();
+    Ok(EncodedPage { chunks, warnings, ..EncodedPage::default() })
 }
 
 /// LIST of PackageRevisionResources (every file of every revision of the page).
@@ -249,10 +233,8 @@ pub(crate) async fn resources(
 ) -> Result<Listed<PackageRevisionResources>, ApiError> {
     let (revisions, warnings) = matching_revisions(engine, options).await?;
     let mut matching: Vec<(Arc<CachedRevision>, RepositoryCache)> = Vec::with_capacity(revisions.len());
-    for (rev, facts, cache) in revisions {
-        // The object is needed only to match labels.
-        if options.labels.is_none()
-            || labels_match(options.labels, &engine.revision_json(&rev, &facts).object)
+    for (rev, _, cache) in revisions {
+        if options.labels.is_none() || labels_match_typed(options.labels, Some(&engine.revision_labels(&rev)))
         {
             matching.push((rev, cache));
         }

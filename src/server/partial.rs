@@ -33,7 +33,7 @@ pub(crate) fn list(list: &ObjectList, version: &str) -> Value {
         "kind": "PartialObjectMetadataList",
         "apiVersion": format!("meta.k8s.io/{version}"),
         "metadata": list.metadata,
-        "items": list.items.iter().map(|item| object(item, version)).collect::<Vec<_>>(),
+        "items": list.items().iter().map(|item| object(item, version)).collect::<Vec<_>>(),
     })
 }
 

@@ -16,4 +16,4 @@ pub use repository::{
     CONDITION_READY, DEFAULT_BRANCH, DEFAULT_CONTENT, GitRepository, OciRepository, REASON_ERROR,
     REASON_READY, REASON_RECONCILING, Repository, RepositorySpec, RepositoryStatus, RepositorySync,
 };
-pub use shadow::{OWNER_REFERENCES_ANNOTATION, UserMeta, set_shadow_meta, user_finalizers};
+pub use shadow::{OWNER_REFERENCES_ANNOTATION, UserMeta, set_shadow_meta, user_finalizers, user_labels};

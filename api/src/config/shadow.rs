@@ -56,8 +56,7 @@ impl UserMeta {
     #[must_use]
     pub fn of(rev: &PackageRev) -> Self {
         let meta = &rev.metadata;
-        let mut labels = meta.labels.clone().unwrap_or_default();
-        labels.remove(INTERNAL_REPOSITORY_LABEL);
+        let labels = user_labels(meta);
         let mut annotations = meta.annotations.clone().unwrap_or_default();
         let kept = annotations.remove(OWNER_REFERENCES_ANNOTATION);
         // Written by this server: the annotation; by an older one: `ownerReferences` besides the
@@ -74,6 +73,14 @@ impl UserMeta {
         };
         Self { labels, annotations, finalizers: user_finalizers(meta), owner_references }
     }
+}
+
+/// The labels of `meta` other than the server's.
+#[must_use]
+pub fn user_labels(meta: &ObjectMeta) -> BTreeMap<String, String> {
+    let mut labels = meta.labels.clone().unwrap_or_default();
+    labels.remove(INTERNAL_REPOSITORY_LABEL);
+    labels
 }
 
 /// The finalizers of `meta` other than the server's.

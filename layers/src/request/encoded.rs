@@ -1,7 +1,8 @@
-//! Objects kept with their JSON: a storage that shares one object between many lists (and
-//! watch events) encodes it once, and a list body is then written from those bytes — shared
-//! into the body when they are large, copied when small ([`Frames`]) — instead of serializing
-//! every object of the page again. Consecutive items may be kept as one [`EncodedChunk`] (a
+//! Objects kept as their JSON: a storage that shares one object between many lists (and
+//! watch events) encodes it once and keeps only the bytes; a list body is then written from
+//! those bytes — shared into the body when they are large, copied when small ([`Frames`]) —
+//! instead of serializing every object of the page again, and an object is decoded from them
+//! only where one is needed. Consecutive items may be kept as one [`EncodedChunk`] (a
 //! repository's revisions, say), whose Table rows are kept beside it once built.
 
 use std::sync::{Arc, OnceLock};
@@ -13,27 +14,31 @@ use serde_json::Value;
 use super::ObjectList;
 use super::frames::Frames;
 
-/// An API object and its JSON encoding (the same content), and its Table row once a Table
-/// showed it.
+/// An API object as its JSON encoding, and its Table row once a Table showed it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EncodedObject {
-    /// The object.
-    pub object: Arc<Value>,
-    /// Its JSON, as `serde_json` writes `object`.
+    /// Its JSON, as `serde_json` writes the object.
     pub json: Bytes,
     /// Its Table row (see [`EncodedChunk::rows`]).
     pub row: Arc<OnceLock<Bytes>>,
 }
 
 impl EncodedObject {
-    /// `typed` as a JSON object and that object's encoding.
+    /// The encoding of `typed`: the bytes `serde_json` writes for it, which are those it writes
+    /// for `typed` turned into a JSON value first.
     ///
     /// # Errors
     /// When `typed` does not serialize to JSON.
     pub fn of<T: Serialize>(typed: &T) -> Result<Self, serde_json::Error> {
-        let object = serde_json::to_value(typed)?;
-        let json = serde_json::to_vec(&object)?;
-        Ok(Self { object: Arc::new(object), json: Bytes::from(json), row: Arc::default() })
+        Ok(Self { json: Bytes::from(serde_json::to_vec(typed)?), row: Arc::default() })
+    }
+
+    /// The object, decoded from its encoding.
+    ///
+    /// # Errors
+    /// When the bytes are not JSON (never for an encoding made by [`of`](Self::of)).
+    pub fn object(&self) -> Result<Value, serde_json::Error> {
+        serde_json::from_slice(&self.json)
     }
 
     /// This object as a chunk of one.
@@ -71,20 +76,22 @@ impl EncodedChunk {
         }
         Some(Self { count: objects.len(), json: Bytes::from(json), rows: Arc::default() })
     }
+
+    /// The objects, decoded (`count` of them: a `null` for each, should the bytes not be the
+    /// JSON objects they are made of).
+    pub fn objects(&self) -> Vec<Arc<Value>> {
+        let mut array = Vec::with_capacity(self.json.len() + 2);
+        array.push(b'[');
+        array.extend_from_slice(&self.json);
+        array.push(b']');
+        match serde_json::from_slice::<Vec<Value>>(&array) {
+            Ok(objects) if objects.len() == self.count => objects.into_iter().map(Arc::new).collect(),
+            _ => (0..self.count).map(|_| Arc::new(Value::Null)).collect(),
+        }
+    }
 }
 
 impl ObjectList {
-    /// The list with the encodings of its items, in order (the chunks' counts add up to the
-    /// number of items), which the body is then written from instead of serializing the items.
-    /// Ignored unless the counts add up.
-    #[must_use]
-    pub fn with_encoded(mut self, encoded: Vec<EncodedChunk>) -> Self {
-        let valid = encoded.iter().all(|c| c.count > 0)
-            && encoded.iter().map(|c| c.count).sum::<usize>() == self.items.len();
-        self.encoded = valid.then_some(encoded);
-        self
-    }
-
     /// The list's JSON body as frames: `apiVersion`, `kind`, `metadata`, `items`, in that order.
     ///
     /// # Errors
@@ -107,9 +114,9 @@ impl ObjectList {
         head.extend_from_slice(b",\"items\":[");
         let mut frames = Frames::new();
         frames.copy(&head);
-        match self.encoded.as_deref() {
-            Some(encoded) => {
-                for (i, chunk) in encoded.iter().enumerate() {
+        match self.chunks() {
+            Some(chunks) => {
+                for (i, chunk) in chunks.iter().enumerate() {
                     if i > 0 {
                         frames.copy(b",");
                     }
@@ -117,7 +124,7 @@ impl ObjectList {
                 }
             }
             None => {
-                for (i, item) in self.items.iter().enumerate() {
+                for (i, item) in self.items().iter().enumerate() {
                     let before = frames.buffer().len();
                     if i > 0 {
                         frames.buffer().push(b',');
@@ -155,37 +162,70 @@ mod tests {
         )
     }
 
+    fn encoded(chunks: Vec<EncodedChunk>) -> ObjectList {
+        ObjectList::encoded("v1", "ThingList", json!({"resourceVersion": "7"}), chunks)
+    }
+
+    fn items() -> Vec<Value> {
+        vec![json!({"metadata": {"name": "a"}}), json!({"metadata": {"name": "b", "x": [1, "\"", 2.5]}})]
+    }
+
     #[test]
-    fn the_body_is_the_serialized_list_with_or_without_encodings() {
-        let items =
-            vec![json!({"metadata": {"name": "a"}}), json!({"metadata": {"name": "b", "x": [1, "\""]}})];
+    fn the_body_is_the_serialized_list_from_objects_or_encodings() {
+        let items = items();
         let expected = serde_json::to_vec(&list(items.clone()).to_json()).unwrap();
         assert_eq!(list(items.clone()).to_vec().unwrap(), expected);
-        let encoded: Vec<_> = items.iter().map(|i| EncodedObject::of(i).unwrap()).collect();
-        let one_each = encoded.iter().map(EncodedObject::chunk).collect();
-        assert_eq!(list(items.clone()).with_encoded(one_each).to_vec().unwrap(), expected);
-        let joined = EncodedChunk::join(&encoded).into_iter().collect();
-        assert_eq!(list(items).with_encoded(joined).to_vec().unwrap(), expected);
+        let objects: Vec<_> = items.iter().map(|i| EncodedObject::of(i).unwrap()).collect();
+        let one_each = encoded(objects.iter().map(EncodedObject::chunk).collect());
+        assert_eq!(one_each.to_vec().unwrap(), expected);
+        assert_eq!(one_each.to_json(), list(items.clone()).to_json());
+        let joined = encoded(EncodedChunk::join(&objects).into_iter().collect());
+        assert_eq!(joined.to_vec().unwrap(), expected);
+        assert_eq!(joined.to_json(), list(items).to_json());
         assert_eq!(
             list(Vec::new()).to_vec().unwrap(),
             serde_json::to_vec(&list(Vec::new()).to_json()).unwrap()
         );
+        assert_eq!(encoded(Vec::new()).to_vec().unwrap(), list(Vec::new()).to_vec().unwrap());
     }
 
     #[test]
-    fn encodings_that_do_not_match_the_items_are_not_used() {
-        let two = EncodedChunk { count: 2, json: Bytes::from_static(b"{},{}"), rows: Arc::default() };
-        let l = list(vec![json!({"a": 1})]).with_encoded(vec![two]);
-        assert_eq!(l.encoded, None);
-        assert_eq!(
-            l.to_vec().unwrap(),
-            br#"{"apiVersion":"v1","kind":"ThingList","metadata":{"resourceVersion":"7"},"items":[{"a":1}]}"#
-        );
+    fn an_encoded_list_decodes_its_items_in_order() {
+        let items = items();
+        let objects: Vec<_> = items.iter().map(|i| EncodedObject::of(i).unwrap()).collect();
+        let l = encoded(vec![objects[0].chunk(), EncodedChunk::join(&objects[1..]).unwrap()]);
+        assert_eq!((l.len(), l.is_empty()), (2, false));
+        assert_eq!(l.items().iter().map(|i| (**i).clone()).collect::<Vec<_>>(), items);
+        assert_eq!(l.chunks().map(<[_]>::len), Some(2));
+        assert_eq!(list(items).chunks(), None);
+        assert!(encoded(Vec::new()).is_empty());
     }
 
     #[test]
-    fn an_encoded_object_holds_what_its_bytes_say() {
-        let e = EncodedObject::of(&json!({"b": 1, "a": "x"})).unwrap();
-        assert_eq!(serde_json::from_slice::<Value>(&e.json).unwrap(), *e.object);
+    fn a_chunk_that_is_not_its_objects_decodes_to_nulls() {
+        let two = EncodedChunk { count: 2, json: Bytes::from_static(b"{}"), rows: Arc::default() };
+        assert_eq!(two.objects(), [Arc::new(Value::Null), Arc::new(Value::Null)]);
+    }
+
+    #[test]
+    fn an_encoding_is_what_the_object_as_json_encodes_to() {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Typed {
+            z_last: Option<u32>,
+            a_first: std::collections::BTreeMap<String, f64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            absent: Option<String>,
+            text: String,
+        }
+        let typed = Typed {
+            z_last: Some(7),
+            a_first: [("b".to_string(), 0.1), ("a".to_string(), -3.0)].into(),
+            absent: None,
+            text: "\u{1F600} \"q\" \\ \n".into(),
+        };
+        let e = EncodedObject::of(&typed).unwrap();
+        assert_eq!(e.json, serde_json::to_vec(&serde_json::to_value(&typed).unwrap()).unwrap());
+        assert_eq!(e.object().unwrap(), serde_json::to_value(&typed).unwrap());
     }
 }

@@ -4,6 +4,7 @@ use super::EncodedChunk;
 use crate::status::ApiError;
 use futures::stream::BoxStream;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// A stream of watch events, ending when the watch ends.
@@ -89,7 +90,10 @@ pub fn encode_line(event_type: WatchEventType, object: &Value) -> bytes::Bytes {
     bytes::Bytes::from(line)
 }
 
-/// One page of a list. Items are shared with the store, not copied.
+/// One page of a list: its objects, shared with the storage (not copied), or only their
+/// encodings when the storage keeps its objects encoded ([`ObjectList::encoded`]); those are
+/// decoded where an object is needed ([`items`](Self::items): a Table row not kept yet,
+/// metadata only), and the JSON body is written from them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ObjectList {
     /// The list's `apiVersion`, e.g. `porch.kpt.dev/v1alpha1`.
@@ -98,22 +102,64 @@ pub struct ObjectList {
     pub kind: String,
     /// The `ListMeta` as JSON: `resourceVersion`, `continue`, `remainingItemCount`.
     pub metadata: Value,
-    /// The objects of the page.
-    pub items: Vec<Arc<Value>>,
-    /// The encoding of the items, when the storage keeps its objects encoded (see
-    /// [`with_encoded`](Self::with_encoded)). A layer that changes `items` clears it.
-    pub encoded: Option<Vec<EncodedChunk>>,
+    items: Items,
+}
+
+/// The items of a list, as objects or as their encodings.
+#[derive(Clone, Debug, PartialEq)]
+enum Items {
+    Objects(Vec<Arc<Value>>),
+    Encoded(Vec<EncodedChunk>),
 }
 
 impl ObjectList {
-    /// A page of `items` (without their encodings).
+    /// A page of `items`.
     pub fn new(
         api_version: impl Into<String>,
         kind: impl Into<String>,
         metadata: Value,
         items: Vec<Arc<Value>>,
     ) -> Self {
-        Self { api_version: api_version.into(), kind: kind.into(), metadata, items, encoded: None }
+        Self { api_version: api_version.into(), kind: kind.into(), metadata, items: Items::Objects(items) }
+    }
+
+    /// A page of the items encoded in `chunks`, in order.
+    pub fn encoded(
+        api_version: impl Into<String>,
+        kind: impl Into<String>,
+        metadata: Value,
+        chunks: Vec<EncodedChunk>,
+    ) -> Self {
+        Self { api_version: api_version.into(), kind: kind.into(), metadata, items: Items::Encoded(chunks) }
+    }
+
+    /// The number of items.
+    pub fn len(&self) -> usize {
+        match &self.items {
+            Items::Objects(items) => items.len(),
+            Items::Encoded(chunks) => chunks.iter().map(|c| c.count).sum(),
+        }
+    }
+
+    /// Whether the page has no items.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The objects of the page, decoded from their encodings if that is how they are kept.
+    pub fn items(&self) -> Cow<'_, [Arc<Value>]> {
+        match &self.items {
+            Items::Objects(items) => Cow::Borrowed(items),
+            Items::Encoded(chunks) => Cow::Owned(chunks.iter().flat_map(EncodedChunk::objects).collect()),
+        }
+    }
+
+    /// The encodings of the items, in order, if the page is kept encoded.
+    pub fn chunks(&self) -> Option<&[EncodedChunk]> {
+        match &self.items {
+            Items::Objects(_) => None,
+            Items::Encoded(chunks) => Some(chunks),
+        }
     }
 
     /// The list as JSON (`apiVersion`, `kind`, `metadata`, `items`).
@@ -122,7 +168,7 @@ impl ObjectList {
             "apiVersion": self.api_version,
             "kind": self.kind,
             "metadata": self.metadata,
-            "items": self.items.iter().map(AsRef::as_ref).collect::<Vec<_>>(),
+            "items": self.items().iter().map(AsRef::as_ref).collect::<Vec<_>>(),
         })
     }
 }

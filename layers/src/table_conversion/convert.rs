@@ -19,11 +19,11 @@ where
     response.payload = match response.payload {
         Payload::Object(object) => Payload::Table(one(strategy.as_ref(), Arc::new(object), options)),
         Payload::List(list) => {
-            let mut table = match list.encoded.as_deref() {
+            let mut table = match list.chunks() {
                 Some(chunks) if options == TableOptions::default() && strategy.stable_table_rows() => {
-                    kept_rows(strategy.as_ref(), &list.items, chunks)
+                    kept_rows(strategy.as_ref(), chunks)
                 }
-                _ => strategy.convert_to_table(&list.items, options),
+                _ => strategy.convert_to_table(&list.items(), options),
             };
             table.metadata = list.metadata;
             Payload::Table(table)
@@ -50,21 +50,16 @@ where
     response
 }
 
-/// The Table of `items` from the rows kept with their `chunks`, building the missing ones.
-fn kept_rows<St: Strategy + ?Sized>(
-    strategy: &St,
-    items: &[Arc<Value>],
-    chunks: &[EncodedChunk],
-) -> TableList {
-    let mut rows = Vec::with_capacity(chunks.len());
-    let mut start = 0;
-    for chunk in chunks {
-        let end = (start + chunk.count).min(items.len());
-        let chunk_items = &items[start..end];
-        rows.push(chunk.rows.get_or_init(|| TableList::encode_rows(strategy.columns(), chunk_items)).clone());
-        start = end;
-    }
-    TableList::from_encoded_rows(strategy.columns(), rows, items.len())
+/// The Table of the items of `chunks` from the rows kept with them, building the missing ones
+/// from the chunks' objects (decoded for that).
+fn kept_rows<St: Strategy + ?Sized>(strategy: &St, chunks: &[EncodedChunk]) -> TableList {
+    let rows = chunks
+        .iter()
+        .map(|chunk| {
+            chunk.rows.get_or_init(|| TableList::encode_rows(strategy.columns(), &chunk.objects())).clone()
+        })
+        .collect();
+    TableList::from_encoded_rows(strategy.columns(), rows, chunks.iter().map(|c| c.count).sum())
 }
 
 /// A one-row Table of `object`, carrying its resourceVersion.

@@ -136,15 +136,14 @@ fn rows_kept_with_a_lists_encodings_are_built_once_and_make_the_same_table() {
     let chunks = vec![encoded[0].chunk(), crate::EncodedChunk::join(&encoded[1..]).unwrap()];
     let kept = chunks[1].rows.clone();
     let list = {
-        let (objects, chunks) = (objects.clone(), chunks.clone());
+        let chunks = chunks.clone();
         move || {
-            let list = crate::ObjectList::new(
+            let list = crate::ObjectList::encoded(
                 "example.dev/v1",
                 "ThingList",
                 json!({"resourceVersion": "4"}),
-                objects.clone(),
-            )
-            .with_encoded(chunks.clone());
+                chunks.clone(),
+            );
             StorageResponse::list(list)
         }
     };

@@ -8,6 +8,7 @@ use futures::future::BoxFuture;
 use porch_layers::request::{WatchEvent, WatchEventType, encode_line};
 use serde_json::Value;
 
+use super::held::Held;
 use crate::rv_window::size::json_bytes;
 use crate::rv_window::{Account, Charged};
 
@@ -65,10 +66,10 @@ pub struct Change {
     /// The object's name.
     pub name: String,
     /// The object after the change (for `Deleted`, its last state): what selectors look at.
-    pub object: Arc<Value>,
+    pub object: Held,
     /// The object before the change, if it existed (selectors look at it to turn a change into
     /// ADDED or DELETED for watchers it starts or stops matching).
-    pub prev: Option<Arc<Value>>,
+    pub prev: Option<Held>,
     delivered: Delivered,
     /// The encoded JSON line per event type (ADDED, MODIFIED, DELETED), built on first need.
     lines: [OnceLock<Bytes>; 3],
@@ -94,15 +95,15 @@ impl Change {
         change_type: ChangeType,
         namespace: impl Into<String>,
         name: impl Into<String>,
-        object: Arc<Value>,
-        prev: Option<Arc<Value>>,
+        object: impl Into<Held>,
+        prev: Option<Held>,
     ) -> Self {
         Self {
             rv,
             change_type,
             namespace: namespace.into(),
             name: name.into(),
-            object,
+            object: object.into(),
             prev,
             delivered: Delivered::Object,
             lines: Default::default(),
@@ -120,7 +121,7 @@ impl Change {
     /// What watchers receive, `None` when it can no longer be produced.
     async fn delivered(&self) -> Option<Arc<Value>> {
         match &self.delivered {
-            Delivered::Object => Some(self.object.clone()),
+            Delivered::Object => Some(self.object.object()),
             Delivered::Lazy { loader, loaded } => {
                 let mut built = false;
                 let flag = &mut built;
@@ -171,12 +172,18 @@ impl Change {
 }
 
 impl Charged for Change {
+    /// The change and the JSON of both states (the other windows' changes of the same object
+    /// may share them).
     fn own_bytes(&self) -> usize {
-        std::mem::size_of::<Change>() + self.namespace.capacity() + self.name.capacity()
+        std::mem::size_of::<Change>()
+            + self.namespace.capacity()
+            + self.name.capacity()
+            + self.object.json().len()
+            + self.prev.as_ref().map_or(0, |p| p.json().len())
     }
 
     fn shared_values(&self) -> Vec<&Arc<Value>> {
-        std::iter::once(&self.object).chain(&self.prev).collect()
+        Vec::new()
     }
 
     fn admitted(&self, account: Account) {

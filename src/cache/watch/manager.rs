@@ -2,18 +2,18 @@
 //! into the shared [`state`](super::state), and each watch opens a [`watcher`](super::watcher)
 //! over it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
 
 use porch_layers::ApiError;
 use porch_layers::request::WatchStream;
-use serde_json::Value;
 use tokio::sync::watch;
 
 use super::change::{Change, ChangeType};
-use super::state::{Inner, State, WatchRequest};
+use super::held::Held;
+use super::state::{Inner, RECENT, State, WatchRequest};
 use super::watcher::{self, Start};
 use crate::rv_window::{self, EventBudget, RvWindow, Versioned};
 
@@ -54,7 +54,12 @@ impl WatcherManager {
                 resource,
                 api_version,
                 kind,
-                state: RwLock::new(State { window, current: BTreeMap::new(), rv: start }),
+                state: RwLock::new(State {
+                    window,
+                    current: BTreeMap::new(),
+                    recent: VecDeque::with_capacity(RECENT + 1),
+                    rv: start,
+                }),
                 notify,
                 progress,
                 budget: budget.clone(),
@@ -80,6 +85,8 @@ impl WatcherManager {
     pub fn publish(&self, change: Change) {
         let change = Arc::new(change);
         let rv = change.rv;
+        // Every watcher's selectors look at both states of a new change.
+        change.prev.iter().for_each(Held::keep);
         {
             let mut state = self.inner.write();
             let key = (change.namespace.clone(), change.name.clone());
@@ -87,6 +94,13 @@ impl WatcherManager {
                 state.current.remove(&key);
             } else {
                 state.current.insert(key, change.clone());
+            }
+            state.recent.push_back(change.clone());
+            if state.recent.len() > RECENT
+                && let Some(old) = state.recent.pop_front()
+            {
+                old.object.cool();
+                old.prev.iter().for_each(Held::cool);
             }
             state.window.push(change);
             state.rv = state.rv.max(rv);
@@ -121,7 +135,7 @@ impl WatcherManager {
     }
 
     /// The object `namespace/name` as last published, if it exists.
-    pub fn current(&self, namespace: &str, name: &str) -> Option<Arc<Value>> {
+    pub fn current(&self, namespace: &str, name: &str) -> Option<Held> {
         let state = self.inner.read();
         state.current.get(&(namespace.to_string(), name.to_string())).map(|c| c.object.clone())
     }

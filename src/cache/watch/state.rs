@@ -2,7 +2,7 @@
 //! changes and the current object of every name behind one lock, the notifications watchers
 //! sleep on, and what a watch asks for ([`WatchRequest`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
@@ -43,11 +43,18 @@ impl std::fmt::Debug for WatchRequest {
     }
 }
 
+/// How many of the newest changes keep their objects, before and after, decoded
+/// ([`Held`](super::Held)): those every watcher that keeps up reads.
+pub(super) const RECENT: usize = 64;
+
 /// What the manager holds behind its lock.
 pub(super) struct State {
     pub(super) window: RvWindow<Arc<Change>>,
     /// The last change of every object that exists, by namespace and name.
     pub(super) current: BTreeMap<(String, String), Arc<Change>>,
+    /// The last [`RECENT`] changes, whose objects (before and after) are kept decoded (older ones
+    /// are cooled).
+    pub(super) recent: VecDeque<Arc<Change>>,
     /// The newest resourceVersion the source has accounted for.
     pub(super) rv: u64,
 }

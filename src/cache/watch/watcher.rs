@@ -111,7 +111,7 @@ impl Watcher {
                 let state = self.registered.inner.read();
                 self.position = state.rv;
                 for change in state.current.values() {
-                    if self.visible(&change.namespace) && (self.matches)(&change.object) {
+                    if self.visible(&change.namespace) && (self.matches)(&change.object.object()) {
                         self.pending.push_back(Pending::Change(change.clone(), ChangeType::Added));
                     }
                 }
@@ -213,8 +213,10 @@ impl Watcher {
         }
         let matches = &self.matches;
         let (before, now) = match change.change_type {
-            ChangeType::Deleted => (matches(&change.object), false),
-            _ => (change.prev.as_ref().is_some_and(|p| matches(p)), matches(&change.object)),
+            ChangeType::Deleted => (matches(&change.object.object()), false),
+            _ => {
+                (change.prev.as_ref().is_some_and(|p| matches(&p.object())), matches(&change.object.object()))
+            }
         };
         match (before, now) {
             (false, true) => Some(ChangeType::Added),

@@ -35,7 +35,7 @@ fn publish(
     prev: Option<Arc<Value>>,
 ) -> Arc<Value> {
     let o = obj(name, team, rv);
-    m.publish(Change::new(rv, t, "ns", name, o.clone(), prev));
+    m.publish(Change::new(rv, t, "ns", name, o.clone(), prev.map(Into::into)));
     o
 }
 
@@ -290,4 +290,28 @@ async fn watches_and_their_window_are_measured() {
     assert_eq!(sample(&text, "porch_watch_window_events", &[window]), Some(1.0), "{text}");
     let evicted = [window, ("reason", "bytes")];
     assert_eq!(sample(&text, "porch_watch_window_evictions_total", &evicted), Some(2.0), "{text}");
+}
+
+#[tokio::test]
+async fn older_changes_kept_as_json_are_read_back_as_they_were_published() {
+    let m = manager(1000);
+    // `a` moves from team x to team y, then 200 other changes follow: both states of the move
+    // are long cooled when a watch resumes from before it.
+    let first = publish(&m, 11, ChangeType::Added, "a", "x", None);
+    let moved = publish(&m, 12, ChangeType::Modified, "a", "y", Some(first.clone()));
+    let mut published = vec![first, moved.clone()];
+    for rv in 13..213 {
+        published.push(publish(&m, rv, ChangeType::Added, &format!("o{rv}"), "z", None));
+    }
+    let mut all_of_them = m.watch(request(all(), Some("10"))).unwrap();
+    for object in &published {
+        assert_eq!(next(&mut all_of_them).await.object, *object);
+    }
+    let mut x = m.watch(request(team("x"), Some("10"))).unwrap();
+    assert_eq!(seen(&next(&mut x).await), (WatchEventType::Added, "a".into()));
+    let left = next(&mut x).await;
+    assert_eq!((left.event_type, left.object), (WatchEventType::Deleted, moved));
+    quiet(&mut x).await;
+    let current = m.current("ns", "a").unwrap();
+    assert_eq!((*current.object()).clone(), *published[1]);
 }

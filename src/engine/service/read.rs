@@ -175,10 +175,7 @@ impl Engine {
         }
         let (index, revisions) = cache.list_versioned();
         let encoded: Vec<_> = revisions.iter().map(|rev| self.revision_json(rev, &facts)).collect();
-        let segment = Arc::new(Segment {
-            objects: encoded.iter().map(|e| Arc::clone(&e.object)).collect(),
-            chunk: EncodedChunk::join(&encoded),
-        });
+        let segment = Arc::new(Segment { chunk: EncodedChunk::join(&encoded) });
         self.segments.keep(repository, key(index), Arc::clone(&segment));
         segment
     }
@@ -188,12 +185,18 @@ impl Engine {
         self.segments.retain(keep);
     }
 
+    /// The labels of the PackageRevision of `rev` (what label selectors match), with its metadata
+    /// as this server sees it now.
+    pub(crate) fn revision_labels(&self, rev: &CachedRevision) -> std::collections::BTreeMap<String, String> {
+        objects::labels(rev, self.revision_meta(rev).as_deref())
+    }
+
     /// The PackageRev metadata of a revision, if it has any.
     pub(crate) fn revision_meta(&self, rev: &CachedRevision) -> Option<Arc<PackageRev>> {
         self.metadata.get(&rev.namespace, &rev.name)
     }
 
-    /// The PackageRevision of `rev` as JSON, with its metadata as this server sees it now.
+    /// The encoding of the PackageRevision of `rev`, with its metadata as this server sees it now.
     pub(crate) fn revision_json(
         &self,
         rev: &CachedRevision,
