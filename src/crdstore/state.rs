@@ -4,7 +4,7 @@
 //!
 //! Only the writer thread takes the write lock, briefly, after a batch is durable (see `writer`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 
 use porch_api::labels::INTERNAL_REPOSITORY_LABEL;
@@ -26,6 +26,9 @@ pub(crate) struct Index {
     maps: [BTreeMap<Key, StoredObject>; 5],
     /// (namespace, repository label, name) of every labelled PackageRev.
     package_revs_by_repository: BTreeSet<(String, String, String)>,
+    /// The repository label of every labelled PackageRev, by key (to unindex it without
+    /// decoding the object it replaces).
+    repository_of: HashMap<Key, String>,
 }
 
 fn slot(kind: StoredKind) -> usize {
@@ -38,9 +41,25 @@ fn slot(kind: StoredKind) -> usize {
     }
 }
 
-/// The repository label of a PackageRev, if it has one.
-fn repository_label(object: &Value) -> Option<&str> {
-    object.get("metadata")?.get("labels")?.get(INTERNAL_REPOSITORY_LABEL)?.as_str()
+/// The repository label of a PackageRev, read from its JSON without building the object (a
+/// write indexes every PackageRev it stores; decoding each whole would cost more than the write).
+fn repository_label(json: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Object {
+        #[serde(default)]
+        metadata: Metadata,
+    }
+    #[derive(serde::Deserialize, Default)]
+    struct Metadata {
+        #[serde(default)]
+        labels: Option<HashMap<String, serde_json::Value>>,
+    }
+    let object: Object = serde_json::from_slice(json).ok()?;
+    let mut labels = object.metadata.labels?;
+    match labels.remove(INTERNAL_REPOSITORY_LABEL)? {
+        serde_json::Value::String(repository) => Some(repository),
+        _ => None,
+    }
 }
 
 impl Index {
@@ -58,12 +77,9 @@ impl Index {
     pub(crate) fn insert(&mut self, kind: StoredKind, key: Key, object: StoredObject) {
         if kind == StoredKind::PackageRev {
             self.unlabel(&key);
-            if let Some(repository) = repository_label(&object.value()) {
-                self.package_revs_by_repository.insert((
-                    key.0.clone(),
-                    repository.to_string(),
-                    key.1.clone(),
-                ));
+            if let Some(repository) = repository_label(object.json()) {
+                self.package_revs_by_repository.insert((key.0.clone(), repository.clone(), key.1.clone()));
+                self.repository_of.insert(key.clone(), repository);
             }
         }
         self.maps[slot(kind)].insert(key, object);
@@ -79,10 +95,8 @@ impl Index {
 
     /// Forgets the repository label of the PackageRev under `key`.
     fn unlabel(&mut self, key: &Key) {
-        let old = self.maps[slot(StoredKind::PackageRev)].get(key).map(StoredObject::value);
-        if let Some(repository) = old.as_deref().and_then(repository_label) {
-            let entry = (key.0.clone(), repository.to_string(), key.1.clone());
-            self.package_revs_by_repository.remove(&entry);
+        if let Some(repository) = self.repository_of.remove(key) {
+            self.package_revs_by_repository.remove(&(key.0.clone(), repository, key.1.clone()));
         }
     }
 
