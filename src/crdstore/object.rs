@@ -19,6 +19,9 @@ struct Inner {
     json: Bytes,
     /// The object, while a reader holds it.
     decoded: Mutex<Weak<Value>>,
+    /// The object as written, kept while the change is among the newest (see [`StoredObject::cool`]):
+    /// the watchers of a change and the next update of the object read it soon after the write.
+    hot: Mutex<Option<Arc<Value>>>,
 }
 
 impl std::fmt::Debug for StoredObject {
@@ -32,7 +35,11 @@ impl StoredObject {
     pub(crate) fn of(object: &Arc<Value>) -> Self {
         // A `Value` always serializes (its keys are strings).
         let json = serde_json::to_vec(object.as_ref()).unwrap_or_else(|_| b"null".to_vec());
-        Self(Arc::new(Inner { json: Bytes::from(json), decoded: Mutex::new(Arc::downgrade(object)) }))
+        Self(Arc::new(Inner {
+            json: Bytes::from(json),
+            decoded: Mutex::new(Arc::downgrade(object)),
+            hot: Mutex::new(Some(Arc::clone(object))),
+        }))
     }
 
     /// The object whose JSON is `json`, and the object decoded.
@@ -44,6 +51,7 @@ impl StoredObject {
         let stored = Self(Arc::new(Inner {
             json: Bytes::copy_from_slice(json),
             decoded: Mutex::new(Arc::downgrade(&object)),
+            hot: Mutex::new(None),
         }));
         Ok((stored, object))
     }
@@ -56,6 +64,9 @@ impl StoredObject {
     /// The object: the one another reader holds, or decoded now (`null` should the bytes not
     /// be JSON, which they always are: they were written from an object).
     pub(crate) fn value(&self) -> Arc<Value> {
+        if let Some(object) = self.0.hot.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            return Arc::clone(object);
+        }
         let mut decoded = self.0.decoded.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(object) = decoded.upgrade() {
             return object;
@@ -63,6 +74,14 @@ impl StoredObject {
         let object = Arc::new(serde_json::from_slice(&self.0.json).unwrap_or(Value::Null));
         *decoded = Arc::downgrade(&object);
         object
+    }
+}
+
+impl StoredObject {
+    /// Stops keeping the object as written (it is decoded again when read, unless a reader
+    /// still holds it): the change is no longer among the newest.
+    pub(crate) fn cool(&self) {
+        self.0.hot.lock().unwrap_or_else(|e| e.into_inner()).take();
     }
 }
 
@@ -80,12 +99,25 @@ mod tests {
     }
 
     #[test]
+    fn a_written_object_stays_decoded_until_it_cools() {
+        let original = Arc::new(object());
+        let stored = StoredObject::of(&original);
+        let weak = Arc::downgrade(&original);
+        drop(original);
+        assert!(weak.upgrade().is_some(), "kept as written while hot");
+        stored.cool();
+        assert!(weak.upgrade().is_none(), "let go once cool");
+        assert_eq!(*stored.value(), object());
+    }
+
+    #[test]
     fn an_object_is_kept_as_its_json_and_read_back_as_it_was() {
         let original = Arc::new(object());
         let stored = StoredObject::of(&original);
         assert_eq!(*stored.json(), serde_json::to_vec(original.as_ref()).unwrap());
         assert!(Arc::ptr_eq(&stored.value(), &original), "the object itself while it is held");
         drop(original);
+        stored.cool();
         let decoded = stored.value();
         assert_eq!(*decoded, object(), "decoded: the same object, key order included");
         assert_eq!(serde_json::to_vec(decoded.as_ref()).unwrap(), *stored.json());

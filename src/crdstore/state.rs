@@ -4,7 +4,7 @@
 //!
 //! Only the writer thread takes the write lock, briefly, after a batch is durable (see `writer`).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 
 use porch_api::labels::INTERNAL_REPOSITORY_LABEL;
@@ -160,11 +160,23 @@ pub(crate) struct State {
     pub(crate) log: EventLog,
     /// The current (last used) resourceVersion.
     pub(crate) rv: u64,
+    /// The objects of the newest [`HOT_CHANGES`] changes, kept as written (decoded): their
+    /// watchers and the next update of the same object read them soon after.
+    recent: VecDeque<StoredObject>,
 }
+
+/// How many of the newest changes keep their objects decoded (a few MiB of PackageRevs).
+const HOT_CHANGES: usize = 1024;
 
 impl State {
     /// Applies a durable change: index, event window, resourceVersion.
     pub(crate) fn apply(&mut self, entry: LogEntry, name: &str) {
+        self.recent.push_back(entry.object.clone());
+        if self.recent.len() > HOT_CHANGES {
+            if let Some(old) = self.recent.pop_front() {
+                old.cool();
+            }
+        }
         let key = (entry.namespace.clone(), name.to_string());
         if entry.event_type == WatchEventType::Deleted {
             self.index.remove(entry.kind, &key);
@@ -193,7 +205,7 @@ impl Shared {
         let (notify, _) = tokio::sync::watch::channel(rv);
         Arc::new_cyclic(|me: &Weak<Shared>| {
             log.attach(me.clone());
-            Shared { state: RwLock::new(State { index, log, rv }), notify, opts }
+            Shared { state: RwLock::new(State { index, log, rv, recent: VecDeque::new() }), notify, opts }
         })
     }
 
