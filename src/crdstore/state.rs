@@ -172,10 +172,10 @@ impl State {
     /// Applies a durable change: index, event window, resourceVersion.
     pub(crate) fn apply(&mut self, entry: LogEntry, name: &str) {
         self.recent.push_back(entry.object.clone());
-        if self.recent.len() > HOT_CHANGES {
-            if let Some(old) = self.recent.pop_front() {
-                old.cool();
-            }
+        if self.recent.len() > HOT_CHANGES
+            && let Some(old) = self.recent.pop_front()
+        {
+            old.cool();
         }
         let key = (entry.namespace.clone(), name.to_string());
         if entry.event_type == WatchEventType::Deleted {
