@@ -160,21 +160,28 @@ pub(crate) struct State {
     pub(crate) log: EventLog,
     /// The current (last used) resourceVersion.
     pub(crate) rv: u64,
-    /// The objects of the newest [`HOT_CHANGES`] changes, kept as written (decoded): their
-    /// watchers and the next update of the same object read them soon after.
+    /// The objects of the newest changes (at most [`HOT_CHANGES`] of them, and
+    /// [`HOT_BYTES`] of JSON, beyond the newest one), kept as written (decoded): their watchers
+    /// and the next update of the same object read them soon after.
     recent: VecDeque<StoredObject>,
+    /// The JSON bytes of `recent`.
+    recent_bytes: usize,
 }
 
-/// How many of the newest changes keep their objects decoded (a few MiB of PackageRevs).
+/// How many of the newest changes keep their objects decoded.
 const HOT_CHANGES: usize = 1024;
+/// How much JSON the kept objects may add up to (their trees are a few times larger): about a
+/// thousand PackageRevs, or two objects of 1 MiB.
+const HOT_BYTES: usize = 2 << 20;
 
 impl State {
     /// Applies a durable change: index, event window, resourceVersion.
     pub(crate) fn apply(&mut self, entry: LogEntry, name: &str) {
+        self.recent_bytes += entry.object.json().len();
         self.recent.push_back(entry.object.clone());
-        if self.recent.len() > HOT_CHANGES
-            && let Some(old) = self.recent.pop_front()
-        {
+        while self.recent.len() > HOT_CHANGES || (self.recent_bytes > HOT_BYTES && self.recent.len() > 1) {
+            let Some(old) = self.recent.pop_front() else { break };
+            self.recent_bytes -= old.json().len();
             old.cool();
         }
         let key = (entry.namespace.clone(), name.to_string());
@@ -205,7 +212,11 @@ impl Shared {
         let (notify, _) = tokio::sync::watch::channel(rv);
         Arc::new_cyclic(|me: &Weak<Shared>| {
             log.attach(me.clone());
-            Shared { state: RwLock::new(State { index, log, rv, recent: VecDeque::new() }), notify, opts }
+            Shared {
+                state: RwLock::new(State { index, log, rv, recent: VecDeque::new(), recent_bytes: 0 }),
+                notify,
+                opts,
+            }
         })
     }
 
