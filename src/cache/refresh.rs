@@ -18,7 +18,7 @@ use super::repository::{RefsUpdate, RepositoryCache};
 use super::revision::{CacheEvent, RevisionKey};
 use super::snapshot::{self, Saved};
 use crate::cache::Result;
-use crate::git::{FetchOutcome, HEADS, PorchRef, RepoConfig, TAGS};
+use crate::git::{DiscoveredRevision, FetchOutcome, HEADS, PorchRef, RefSet, RepoConfig, TAGS};
 
 impl RepositoryCache {
     async fn fetch(&self) -> Result<FetchOutcome> {
@@ -87,13 +87,23 @@ impl RepositoryCache {
     /// [`open`](Self::open) from a saved index: its revisions committed as discovered in its
     /// ref set, then the changes since (fetch, diff, re-discovery of what differs).
     async fn restore(&self, saved: Saved) -> Result<Vec<CacheEvent>> {
-        let found: HashSet<RevisionKey> = saved.revisions.iter().map(RevisionKey::of).collect();
-        let mut changes: Vec<Change> =
-            self.index().keys().into_iter().filter(|k| !found.contains(k)).map(Change::Drop).collect();
-        changes.extend(saved.revisions.into_iter().map(Change::put));
-        let mut events = self.commit(changes, RefsUpdate::Replace(saved.refs)).await?;
+        let mut events = self.replace_index(saved.revisions, saved.refs).await?;
         events.extend(self.discover_changes().await?);
         Ok(events)
+    }
+
+    /// Makes the index hold exactly `revisions`, found in `refs`: the others dropped, these
+    /// put (only what differs is recorded and announced).
+    async fn replace_index(
+        &self,
+        revisions: Vec<DiscoveredRevision>,
+        refs: RefSet,
+    ) -> Result<Vec<CacheEvent>> {
+        let found: HashSet<RevisionKey> = revisions.iter().map(RevisionKey::of).collect();
+        let mut changes: Vec<Change> =
+            self.index().keys().into_iter().filter(|k| !found.contains(k)).map(Change::Drop).collect();
+        changes.extend(revisions.into_iter().map(Change::put));
+        self.commit(changes, RefsUpdate::Replace(refs)).await
     }
 
     /// [`open`](Self::open)'s work, under the caller's exclusive hold of the cache.
@@ -104,11 +114,7 @@ impl RepositoryCache {
         let discovered =
             self.inner.git.discover_all(fetched.refs.clone()).await.map_err(CacheError::git(action))?;
         self.inner.counters.full_discoveries.fetch_add(1, Ordering::Relaxed);
-        let found: HashSet<RevisionKey> = discovered.iter().map(RevisionKey::of).collect();
-        let mut changes: Vec<Change> =
-            self.index().keys().into_iter().filter(|k| !found.contains(k)).map(Change::Drop).collect();
-        changes.extend(discovered.into_iter().map(Change::put));
-        self.commit(changes, RefsUpdate::Replace(fetched.refs)).await
+        self.replace_index(discovered, fetched.refs).await
     }
 
     /// Fetches, diffs the ref set against the one the index reflects, and re-discovers only the
