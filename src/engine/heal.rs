@@ -34,11 +34,13 @@ fn is_template(text: &str) -> bool {
 
 /// The YAML resource files among `files`, as streams; JSON files carry no comments, and files
 /// that do not parse are skipped (render reports them).
-fn yaml_streams(files: &Files) -> impl Iterator<Item = (&String, &[u8], Stream)> {
-    files.iter().filter(|(path, _)| is_resource_file(path) && !path.ends_with(".json")).filter_map(
+fn yaml_streams<'a>(
+    files: impl Iterator<Item = (&'a String, &'a Vec<u8>)>,
+) -> impl Iterator<Item = (&'a String, Stream)> {
+    files.filter(|(path, _)| is_resource_file(path) && !path.ends_with(".json")).filter_map(
         |(path, bytes)| {
             let text = std::str::from_utf8(bytes).ok()?;
-            Some((path, bytes.as_slice(), Stream::parse(text).ok()?))
+            Some((path, Stream::parse(text).ok()?))
         },
     )
 }
@@ -48,7 +50,7 @@ fn yaml_streams(files: &Files) -> impl Iterator<Item = (&String, &[u8], Stream)>
 /// user sent unchanged from `old` is never touched.
 pub(crate) fn heal_comments(old: &Files, new: &mut Files) {
     let mut previous: HashMap<Identity, Vec<Node>> = HashMap::new();
-    for (_, _, stream) in yaml_streams(old) {
+    for (_, stream) in yaml_streams(old.iter()) {
         for doc in stream.documents.into_iter().filter(|d| !is_template(&d.to_text())) {
             if let Some(root) = doc.root {
                 previous.entry(identity(&root)).or_default().push(root);
@@ -59,10 +61,8 @@ pub(crate) fn heal_comments(old: &Files, new: &mut Files) {
         return;
     }
     let mut healed = Vec::new();
-    for (path, bytes, mut stream) in yaml_streams(new) {
-        if old.get(path).is_some_and(|o| o.as_slice() == bytes) {
-            continue;
-        }
+    let changed = new.iter().filter(|(path, bytes)| old.get(*path) != Some(*bytes));
+    for (path, mut stream) in yaml_streams(changed) {
         let mut filled = false;
         for doc in &mut stream.documents {
             let before = doc.to_text();
