@@ -75,9 +75,7 @@ impl StoredObject {
         *decoded = Arc::downgrade(&object);
         object
     }
-}
 
-impl StoredObject {
     /// Stops keeping the object as written (it is decoded again when read, unless a reader
     /// still holds it): the change is no longer among the newest.
     pub(crate) fn cool(&self) {
