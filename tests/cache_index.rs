@@ -213,8 +213,14 @@ async fn a_saved_index_opens_without_discovery_and_catches_up_with_the_remote() 
     git(&work, &["push", "-q", "origin", "basens/v5", ":refs/heads/deletionProposed/basens/v2"]);
 
     let reopened = cache_for(tmp.path(), &remote, &store).await;
-    let events = reopened.open().await.unwrap();
+    reopened.open().await.unwrap();
     assert_eq!(reopened.stats().full_discoveries, 0, "started from the saved index");
+    assert!(!reopened.has_fetched(), "the saved index is served before any fetch");
+    assert!(reopened.get("blueprints.basens.v4").is_some());
+    assert!(reopened.get("blueprints.basens.v5").is_none(), "not fetched yet");
+    let events = reopened.refresh().await.unwrap();
+    assert!(reopened.has_fetched());
+    assert_eq!(reopened.stats().full_discoveries, 0);
     assert_eq!(reopened.stats().rediscovered_refs, 1, "only the new tag was read from git");
     assert!(events.iter().any(|e| e.revision.name == "blueprints.basens.v5" && e.revision.latest));
 

@@ -16,7 +16,7 @@ use super::index::{Change, Index};
 use super::metrics;
 use super::repository::{RefsUpdate, RepositoryCache};
 use super::revision::{CacheEvent, RevisionKey};
-use super::snapshot::{self, Saved};
+use super::snapshot;
 use crate::cache::Result;
 use crate::git::{DiscoveredRevision, FetchOutcome, HEADS, PorchRef, RefSet, RepoConfig, TAGS};
 
@@ -62,8 +62,10 @@ impl RepositoryCache {
     /// ADDED; later calls re-synchronise the whole index and emit only the differences.
     ///
     /// The first open takes the index saved at the last shutdown when there is a usable one
-    /// ([`save_index`](Self::save_index)): its revisions as if discovered, then a fetch and the
-    /// re-discovery of only the refs that differ from the saved set, as a refresh does.
+    /// ([`save_index`](Self::save_index)): its revisions as if discovered, served at once without
+    /// a fetch, as any index is served between two syncs. The fetch and the re-discovery of only
+    /// the refs that differ from the saved set are then the next [`refresh`](Self::refresh)'s
+    /// ([`has_fetched`](Self::has_fetched) says one is due; the registry's sync runs it at once).
     pub async fn open(&self) -> Result<Vec<CacheEvent>> {
         let closed = self.inner.ops.write().await;
         if *closed {
@@ -76,20 +78,12 @@ impl RepositoryCache {
                 .then(|| snapshot::load(&self.inner.mirror_dir, self.inner.git.config()))
                 .flatten();
             let result = match saved {
-                Some(saved) => self.restore(saved).await,
+                Some(saved) => self.replace_index(saved.revisions, saved.refs).await,
                 None => self.discover_everything().await,
             };
             self.retry_if_damaged(result).await
         })
         .await
-    }
-
-    /// [`open`](Self::open) from a saved index: its revisions committed as discovered in its
-    /// ref set, then the changes since (fetch, diff, re-discovery of what differs).
-    async fn restore(&self, saved: Saved) -> Result<Vec<CacheEvent>> {
-        let mut events = self.replace_index(saved.revisions, saved.refs).await?;
-        events.extend(self.discover_changes().await?);
-        Ok(events)
     }
 
     /// Makes the index hold exactly `revisions`, found in `refs`: the others dropped, these

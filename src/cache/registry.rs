@@ -301,13 +301,14 @@ impl Registry {
         .shared()
     }
 
-    /// Syncs `repo`: opens it when it is not open, else fetches it again and re-indexes what
-    /// changed (at most `--max-concurrent-syncs` fetches at once).
+    /// Syncs `repo`: opens it when it is not open, and fetches it again and re-indexes what
+    /// changed when it was open already or its open took the saved index without a fetch (at
+    /// most `--max-concurrent-syncs` fetches at once).
     pub(crate) async fn sync(&self, repo: &Repository) -> Result<RepositoryCache, OpenError> {
         let open = self.entry(repo)?;
         let opened_now = open.peek().is_none();
         let cache = open.await?;
-        if !opened_now {
+        if !opened_now || !cache.has_fetched() {
             let _permit = self.inner.syncs.clone().acquire_owned().await;
             let (ns, name) = repository_key(repo);
             // The Secret may have been rotated (or `secretRef` changed): read it again.

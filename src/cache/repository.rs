@@ -245,6 +245,12 @@ impl RepositoryCache {
         refs.as_ref().and_then(|r| r.branch(&self.inner.git.config().branch))
     }
 
+    /// Whether the mirror was fetched since this cache was made: not yet after an
+    /// [`open`](Self::open) that took the saved index, until the next refresh.
+    pub fn has_fetched(&self) -> bool {
+        self.inner.counters.fetches.load(Ordering::Relaxed) > 0
+    }
+
     /// Work counters.
     pub fn stats(&self) -> CacheStats {
         let c = &self.inner.counters;

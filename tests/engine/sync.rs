@@ -185,10 +185,14 @@ async fn deleting_a_hundred_repositories_leaves_nothing_behind() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_a_restart_every_repository_is_opened_again_unasked() {
     let mut env = Env::start();
-    let (a, _) = remote_with_app(env.scratch.path(), "a");
+    let (a, work) = remote_with_app(env.scratch.path(), "a");
     let (b, _) = remote_with_app(env.scratch.path(), "b");
     env.register("a", &file_url(&a)).await;
     env.register("b", &file_url(&b)).await;
+    // A tag the server has not fetched when it stops: the index it saves lacks it, and the
+    // first sync after the restart (a fetch after serving the saved index) finds it.
+    work.git(&["tag", "app/v2"]);
+    work.push_all();
     // Status times have second precision.
     let before =
         k8s_openapi::jiff::Timestamp::from_second(k8s_openapi::jiff::Timestamp::now().as_second()).unwrap();
@@ -212,7 +216,7 @@ async fn after_a_restart_every_repository_is_opened_again_unasked() {
         }
     })
     .await;
-    assert_eq!(names(&env).await, ["a.app.main", "a.app.v1", "b.app.main", "b.app.v1"]);
+    assert_eq!(names(&env).await, ["a.app.main", "a.app.v1", "a.app.v2", "b.app.main", "b.app.v1"]);
 }
 
 /// `name → resourceVersion` of every PackageRevision, and of every PackageRev.
