@@ -145,8 +145,14 @@ impl<K: Resource<DynamicType = ()>> Resource for Stored<K> {
 
 impl<'de, K: Resource<DynamicType = ()> + DeserializeOwned> Deserialize<'de> for Stored<K> {
     /// Fails only on input that is not JSON at all; anything else is an object, decodable or not.
+    /// The object's text is decoded into `K` directly; only one that does not decode is read
+    /// again as a [`Value`] to find the field (lists of thousands of objects decode at start).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Value::deserialize(deserializer).map(Self::from_value)
+        let raw = Box::<serde_json::value::RawValue>::deserialize(deserializer)?;
+        if let Ok(object) = serde_json::from_str::<K>(raw.get()) {
+            return Ok(Self(Ok(object)));
+        }
+        serde_json::from_str::<Value>(raw.get()).map(Self::from_value).map_err(serde::de::Error::custom)
     }
 }
 

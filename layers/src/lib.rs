@@ -42,6 +42,7 @@ pub use error_translation::{ErrorTranslation, ErrorTranslationLayer, IntoApiErro
 pub use request::{
     DeleteOptions, EncodedChunk, EncodedObject, Frames, ListOptions, ObjectList, Payload, RequestContext,
     StorageError, StorageRequest, StorageResponse, UserInfo, Verb, WatchEvent, WatchEventType, WatchStream,
+    json_to_bytes,
 };
 pub use selector::{FieldSelector, LabelSelector, SelectorError};
 pub use status::{ApiError, CauseReason, FieldCause};

@@ -34,9 +34,10 @@ impl StoredObject {
     /// `object` encoded; `object` itself is what readers get while it is held elsewhere.
     pub(crate) fn of(object: &Arc<Value>) -> Self {
         // A `Value` always serializes (its keys are strings).
-        let json = serde_json::to_vec(object.as_ref()).unwrap_or_else(|_| b"null".to_vec());
+        let json =
+            porch_layers::json_to_bytes(object.as_ref()).unwrap_or_else(|_| Bytes::from_static(b"null"));
         Self(Arc::new(Inner {
-            json: Bytes::from(json),
+            json,
             decoded: Mutex::new(Arc::downgrade(object)),
             hot: Mutex::new(Some(Arc::clone(object))),
         }))

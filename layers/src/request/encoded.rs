@@ -14,6 +14,18 @@ use serde_json::Value;
 use super::ObjectList;
 use super::frames::Frames;
 
+/// The JSON `serde_json` writes for `value`, in a buffer of exactly its length: the buffer a
+/// writer grows has up to twice the capacity it needs, and `Bytes::from` keeps all of it for as
+/// long as the bytes are held (objects kept as their JSON are held for their lifetime).
+///
+/// # Errors
+/// When `value` does not serialize to JSON.
+pub fn json_to_bytes<T: Serialize + ?Sized>(value: &T) -> Result<Bytes, serde_json::Error> {
+    let mut json = serde_json::to_vec(value)?;
+    json.shrink_to_fit();
+    Ok(Bytes::from(json))
+}
+
 /// An API object as its JSON encoding, and its Table row once a Table showed it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EncodedObject {
@@ -30,7 +42,7 @@ impl EncodedObject {
     /// # Errors
     /// When `typed` does not serialize to JSON.
     pub fn of<T: Serialize>(typed: &T) -> Result<Self, serde_json::Error> {
-        Ok(Self { json: Bytes::from(serde_json::to_vec(typed)?), row: Arc::default() })
+        Ok(Self { json: json_to_bytes(typed)?, row: Arc::default() })
     }
 
     /// The object, decoded from its encoding.

@@ -19,7 +19,7 @@ mod resource_version;
 mod response;
 
 pub use context::{RequestContext, UserInfo, Verb};
-pub use encoded::{EncodedChunk, EncodedObject};
+pub use encoded::{EncodedChunk, EncodedObject, json_to_bytes};
 pub use frames::Frames;
 pub use options::{DeleteOptions, ListOptions, check_send_initial_events};
 pub use resource_version::{FRESHNESS_WAIT, ReadAt, Unservable, parse_resource_version};

@@ -36,9 +36,10 @@ impl From<Arc<Value>> for Held {
     /// `object` encoded, and kept until [`cool`](Held::cool)ed.
     fn from(object: Arc<Value>) -> Self {
         // A `Value` always serializes (its keys are strings).
-        let json = serde_json::to_vec(object.as_ref()).unwrap_or_else(|_| b"null".to_vec());
+        let json =
+            porch_layers::json_to_bytes(object.as_ref()).unwrap_or_else(|_| Bytes::from_static(b"null"));
         let slot = Slot { shared: Arc::downgrade(&object), kept: Some(object) };
-        Self(Arc::new(Inner { json: Bytes::from(json), object: Mutex::new(slot) }))
+        Self(Arc::new(Inner { json, object: Mutex::new(slot) }))
     }
 }
 
