@@ -213,7 +213,7 @@ async fn a_saved_index_opens_without_discovery_and_catches_up_with_the_remote() 
     git(&work, &["push", "-q", "origin", "basens/v5", ":refs/heads/deletionProposed/basens/v2"]);
 
     let reopened = cache_for(tmp.path(), &remote, &store).await;
-    reopened.open().await.unwrap();
+    assert!(reopened.open_saved().await.unwrap().is_some());
     assert_eq!(reopened.stats().full_discoveries, 0, "started from the saved index");
     assert!(!reopened.has_fetched(), "the saved index is served before any fetch");
     assert!(reopened.get("blueprints.basens.v4").is_some());
@@ -237,7 +237,34 @@ async fn a_saved_index_opens_without_discovery_and_catches_up_with_the_remote() 
     drop(reopened);
     std::fs::write(tmp.path().join("data/git/ns/blueprints/porch-index.json"), b"{\"format\": 1").unwrap();
     let again = cache_for(tmp.path(), &remote, &store).await;
+    assert!(again.open_saved().await.unwrap().is_none());
     again.open().await.unwrap();
     assert_eq!(again.stats().full_discoveries, 1);
     assert_eq!(indexed(&again), indexed(&fresh));
+}
+
+#[tokio::test]
+async fn a_saved_index_over_a_mirror_damaged_while_down_is_served_until_the_first_refresh_clones_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = blueprints(tmp.path());
+    let store = change_log::Sequence::default();
+    let cache = cache_for(tmp.path(), &remote, &store).await;
+    cache.open().await.unwrap();
+    let before = indexed(&cache);
+    cache.save_index().await;
+    drop(cache);
+
+    // The commit of `main` lost from the mirror (a crash of the machine, a full disk).
+    let commit = git(&remote, &["rev-parse", "main"]);
+    let object = tmp.path().join("data/git/ns/blueprints/objects").join(&commit[..2]).join(&commit[2..]);
+    std::fs::remove_file(&object).unwrap();
+
+    let reopened = cache_for(tmp.path(), &remote, &store).await;
+    assert!(reopened.open_saved().await.unwrap().is_some());
+    assert_eq!(indexed(&reopened), before, "the saved index is served");
+    assert_eq!(reopened.stats().full_discoveries, 0);
+    reopened.refresh().await.unwrap();
+    assert_eq!(reopened.stats().full_discoveries, 1, "the refresh found the damage and cloned again");
+    assert_eq!(indexed(&reopened), before);
+    assert!(reopened.git().take_repair().is_some_and(|notice| notice.contains("cloned again")));
 }

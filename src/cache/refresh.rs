@@ -58,29 +58,34 @@ impl RepositoryCache {
         }
     }
 
+    /// The first open when the index saved at the last shutdown is usable
+    /// ([`save_index`](Self::save_index)): its revisions taken as discovered and served at once,
+    /// without a fetch, as any index is served between two syncs. The fetch and the
+    /// re-discovery of only the refs that differ from the saved set are the next
+    /// [`refresh`](Self::refresh)'s ([`has_fetched`](Self::has_fetched) says one is due; the
+    /// registry's sync runs it at once). The mirror is checked by that refresh too, as by every
+    /// sync. `None` (nothing done) when there is no usable saved index or the cache was opened.
+    pub async fn open_saved(&self) -> Result<Option<Vec<CacheEvent>>> {
+        let closed = self.inner.ops.write().await;
+        if *closed {
+            return Err(self.closed_error());
+        }
+        let first = self.inner.refs.lock().unwrap_or_else(|e| e.into_inner()).is_none();
+        let saved = first.then(|| snapshot::load(&self.inner.mirror_dir, self.inner.git.config())).flatten();
+        let Some(saved) = saved else { return Ok(None) };
+        metrics::sync(self, self.replace_index(saved.revisions, saved.refs)).await.map(Some)
+    }
+
     /// Fetches and indexes every revision (full discovery). The first time every revision is
     /// ADDED; later calls re-synchronise the whole index and emit only the differences.
-    ///
-    /// The first open takes the index saved at the last shutdown when there is a usable one
-    /// ([`save_index`](Self::save_index)): its revisions as if discovered, served at once without
-    /// a fetch, as any index is served between two syncs. The fetch and the re-discovery of only
-    /// the refs that differ from the saved set are then the next [`refresh`](Self::refresh)'s
-    /// ([`has_fetched`](Self::has_fetched) says one is due; the registry's sync runs it at once).
     pub async fn open(&self) -> Result<Vec<CacheEvent>> {
         let closed = self.inner.ops.write().await;
         if *closed {
             return Err(self.closed_error());
         }
         metrics::sync(self, async {
-            let repaired = self.repair().await;
-            let first = self.inner.refs.lock().unwrap_or_else(|e| e.into_inner()).is_none();
-            let saved = (first && !repaired)
-                .then(|| snapshot::load(&self.inner.mirror_dir, self.inner.git.config()))
-                .flatten();
-            let result = match saved {
-                Some(saved) => self.replace_index(saved.revisions, saved.refs).await,
-                None => self.discover_everything().await,
-            };
+            self.repair().await;
+            let result = self.discover_everything().await;
             self.retry_if_damaged(result).await
         })
         .await

@@ -285,7 +285,6 @@ impl Registry {
             if let Some(closing) = after {
                 let _ = closing.await;
             }
-            let _permit = inner.syncs.clone().acquire_owned().await;
             open_cache(&inner, key, config, secret).await
         });
         async move {
@@ -361,7 +360,11 @@ async fn open_cache(
     let options = CacheOptions { sink: Some(inner.events.clone()), ..CacheOptions::default() };
     let cache = RepositoryCache::new(spec, inner.config.log.clone(), options).await.map_err(cache_err)?;
     let started = Instant::now();
-    cache.open().await.map_err(cache_err)?;
+    // The saved index needs no fetch: only a full discovery waits for a sync's turn.
+    if cache.open_saved().await.map_err(cache_err)?.is_none() {
+        let _permit = inner.syncs.clone().acquire_owned().await;
+        cache.open().await.map_err(cache_err)?;
+    }
     tracing::info!(
         repository = %repository,
         revisions = cache.len(),

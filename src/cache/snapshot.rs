@@ -3,9 +3,9 @@
 //!
 //! What discovery finds is a function of the ref set (every ref names an immutable commit) and
 //! of the Repository's branch and directory, so a saved pair (ref set, revisions found in it)
-//! stays true however old it is: the next [`RepositoryCache::open`] takes the saved revisions as
-//! if discovered, then fetches and re-discovers only the refs that differ from the saved set —
-//! exactly what a refresh does. A snapshot from another server version, for other git
+//! stays true however old it is: the next start takes the saved revisions as if discovered
+//! ([`RepositoryCache::open_saved`]) and serves them at once; its first sync then fetches and
+//! re-discovers only the refs that differ from the saved set — exactly what a refresh does. A snapshot from another server version, for other git
 //! settings, or unreadable, is ignored (and the repository discovered in full); a missing one
 //! (a first start, a crash) too. The file is `porch-index.json` inside the mirror directory, so
 //! it goes wherever the mirror goes (a repaired mirror, a deleted Repository).

@@ -43,18 +43,17 @@ impl StoredObject {
         }))
     }
 
-    /// The object whose JSON is `json`, and the object decoded.
+    /// The object whose JSON is `json` (checked to be JSON, decoded when first read).
     ///
     /// # Errors
     /// When `json` is not JSON.
-    pub(crate) fn decode(json: &[u8]) -> Result<(Self, Arc<Value>), serde_json::Error> {
-        let object = Arc::new(serde_json::from_slice::<Value>(json)?);
-        let stored = Self(Arc::new(Inner {
+    pub(crate) fn from_json(json: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice::<serde::de::IgnoredAny>(json)?;
+        Ok(Self(Arc::new(Inner {
             json: Bytes::copy_from_slice(json),
-            decoded: Mutex::new(Arc::downgrade(&object)),
+            decoded: Mutex::new(Weak::new()),
             hot: Mutex::new(None),
-        }));
-        Ok((stored, object))
+        })))
     }
 
     /// The object's JSON.
@@ -121,8 +120,8 @@ mod tests {
         assert_eq!(*decoded, object(), "decoded: the same object, key order included");
         assert_eq!(serde_json::to_vec(decoded.as_ref()).unwrap(), *stored.json());
         assert!(Arc::ptr_eq(&stored.clone().value(), &decoded), "readers share a decoding");
-        let (again, value) = StoredObject::decode(stored.json()).unwrap();
-        assert_eq!((again.json(), &*value), (stored.json(), &object()));
-        assert!(StoredObject::decode(b"{").is_err());
+        let again = StoredObject::from_json(stored.json()).unwrap();
+        assert_eq!((again.json(), &*again.value()), (stored.json(), &object()));
+        assert!(StoredObject::from_json(b"{").is_err());
     }
 }

@@ -50,7 +50,7 @@ pub(crate) fn open(path: &Path) -> Result<(Database, Index, u64)> {
             tracing::warn!(key = k.value(), "crdstore: skipping an object of an unknown kind");
             continue;
         };
-        let (obj, _decoded) = StoredObject::decode(v.value()).map_err(StoreError::storage)?;
+        let obj = StoredObject::from_json(v.value()).map_err(StoreError::storage)?;
         index.insert(kind, (ns.to_string(), name.to_string()), obj);
     }
     drop(objects);

@@ -17,7 +17,6 @@ use porch_api::{
     PackageRev, PackageRevision, PackageRevisionResources, PorchPackage, Repository, package_revision_uid,
 };
 use porch_layers::EncodedObject;
-use serde_json::Value;
 
 use super::metadata::{UserMeta, meta_rv, non_empty};
 use crate::cache::{CachedPackage, CachedRevision};
@@ -131,20 +130,6 @@ fn object_key(meta: Option<&PackageRev>, repo: &RepoFacts) -> u64 {
     (meta.and_then(meta_rv).unwrap_or(0) << 1) | u64::from(repo.deployment)
 }
 
-/// The PackageRevision of `rev` as JSON, built afresh: what a watch event carries. It is not
-/// kept with the revision; lists keep their own ([`package_revision_json`]), built together by
-/// the list that first needs them, so that the objects a list walks lie together in memory
-/// rather than between the event pump's other allocations (which made writing a Table of 10k
-/// revisions twice as slow).
-pub(crate) fn package_revision_value(
-    rev: &CachedRevision,
-    meta: Option<&PackageRev>,
-    repo: &RepoFacts,
-) -> Arc<Value> {
-    // A PackageRevision always serializes; the fallback only keeps this infallible.
-    Arc::new(serde_json::to_value(package_revision(rev, meta, repo)).unwrap_or(Value::Null))
-}
-
 /// The encoding of the PackageRevision of `rev` (kept as bytes only), with its metadata as the store holds
 /// it at `generation` ([`Metadata::generation`](crate::metadata::Metadata::generation)), built
 /// once per metadata version (and Repository facts) and shared by every list after that. An
@@ -162,9 +147,35 @@ pub(crate) fn package_revision_json(
         return object;
     }
     let meta = lookup();
-    rev.object.get_or(object_key(meta.as_deref(), repo), generation, || {
+    encoded(rev, meta.as_deref(), repo, generation)
+}
+
+/// A stamp no metadata generation reaches: an object kept under it is never taken without its
+/// key being checked.
+const UNCONFIRMED: u64 = u64::MAX;
+
+/// The encoding of the PackageRevision of `rev` with exactly the metadata `meta` (the event
+/// pump's view, which may be ahead of or behind the store's): the kept one when it was built
+/// for the same metadata version and facts, else built now and kept — so a watch event and
+/// the lists after it share one encoding.
+pub(crate) fn package_revision_json_with(
+    rev: &CachedRevision,
+    meta: Option<&PackageRev>,
+    repo: &RepoFacts,
+) -> EncodedObject {
+    encoded(rev, meta, repo, UNCONFIRMED)
+}
+
+/// The kept encoding of `rev` for `meta` and `repo`, built when it is not, stamped `generation`.
+fn encoded(
+    rev: &CachedRevision,
+    meta: Option<&PackageRev>,
+    repo: &RepoFacts,
+    generation: u64,
+) -> EncodedObject {
+    rev.object.get_or(object_key(meta, repo), generation, || {
         // A PackageRevision always serializes; the fallback only keeps this infallible.
-        EncodedObject::of(&package_revision(rev, meta.as_deref(), repo)).unwrap_or_else(|_| EncodedObject {
+        EncodedObject::of(&package_revision(rev, meta, repo)).unwrap_or_else(|_| EncodedObject {
             json: bytes::Bytes::from_static(b"null"),
             row: Arc::default(),
         })

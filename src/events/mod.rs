@@ -353,7 +353,7 @@ impl Pump {
         let key = (rev.namespace.clone(), rev.name.clone());
         let meta = self.metas.get(&key).cloned();
         let (facts, cache) = self.facts(rev);
-        let object = Held::from(objects::package_revision_value(rev, meta.as_deref(), &facts));
+        let object = Held::encoded(objects::package_revision_json_with(rev, meta.as_deref(), &facts).json);
         let prev = self.watches.revisions.current(&key.0, &key.1);
         let (ns, name) = key;
         self.watches.revisions.publish(Change::new(

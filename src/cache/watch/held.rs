@@ -44,6 +44,11 @@ impl From<Arc<Value>> for Held {
 }
 
 impl Held {
+    /// The object whose JSON is `json` (shared, not copied), decoded when first read.
+    pub fn encoded(json: Bytes) -> Self {
+        Self(Arc::new(Inner { json, object: Mutex::new(Slot { kept: None, shared: Weak::new() }) }))
+    }
+
     /// The object's JSON.
     pub fn json(&self) -> &Bytes {
         &self.0.json
@@ -100,5 +105,15 @@ mod tests {
         drop(decoded);
         held.keep();
         assert!(Arc::ptr_eq(&held.object(), &held.object()), "kept again");
+    }
+
+    #[test]
+    fn an_encoded_object_shares_its_bytes_and_is_decoded_when_read() {
+        let json = Bytes::from(serde_json::to_vec(&object()).unwrap());
+        let held = Held::encoded(json.clone());
+        assert_eq!(held.json().as_ptr(), json.as_ptr(), "the bytes are shared, not copied");
+        let decoded = held.object();
+        assert_eq!(*decoded, object());
+        assert!(Arc::ptr_eq(&decoded, &held.object()), "shared while a reader holds it");
     }
 }
