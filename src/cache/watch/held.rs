@@ -22,7 +22,11 @@ struct Inner {
 }
 
 struct Slot {
+    /// The object, held while the change is recent (once decoded).
     kept: Option<Arc<Value>>,
+    /// Whether the change is recent: a decoding is then kept, not only shared.
+    recent: bool,
+    /// The decoding a reader holds.
     shared: Weak<Value>,
 }
 
@@ -38,15 +42,17 @@ impl From<Arc<Value>> for Held {
         // A `Value` always serializes (its keys are strings).
         let json =
             porch_layers::json_to_bytes(object.as_ref()).unwrap_or_else(|_| Bytes::from_static(b"null"));
-        let slot = Slot { shared: Arc::downgrade(&object), kept: Some(object) };
+        let slot = Slot { shared: Arc::downgrade(&object), kept: Some(object), recent: true };
         Self(Arc::new(Inner { json, object: Mutex::new(slot) }))
     }
 }
 
 impl Held {
-    /// The object whose JSON is `json` (shared, not copied), decoded when first read.
+    /// The object whose JSON is `json` (shared, not copied): recent, decoded when first read and
+    /// kept from then until [`cool`](Self::cool)ed.
     pub fn encoded(json: Bytes) -> Self {
-        Self(Arc::new(Inner { json, object: Mutex::new(Slot { kept: None, shared: Weak::new() }) }))
+        let slot = Slot { kept: None, recent: true, shared: Weak::new() };
+        Self(Arc::new(Inner { json, object: Mutex::new(slot) }))
     }
 
     /// The object's JSON.
@@ -54,8 +60,9 @@ impl Held {
         &self.0.json
     }
 
-    /// The object: kept, held by another reader, or decoded now (`null` should the bytes not be
-    /// JSON, which they always are: they were written from an object).
+    /// The object: kept, held by another reader, or decoded now — and then kept if the change
+    /// is recent (`null` should the bytes not be JSON, which they always are: they were written
+    /// from an object).
     pub fn object(&self) -> Arc<Value> {
         let mut slot = self.0.object.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(object) = slot.kept.clone().or_else(|| slot.shared.upgrade()) {
@@ -63,18 +70,27 @@ impl Held {
         }
         let object = Arc::new(serde_json::from_slice(&self.0.json).unwrap_or(Value::Null));
         slot.shared = Arc::downgrade(&object);
+        if slot.recent {
+            slot.kept = Some(Arc::clone(&object));
+        }
         object
     }
 
-    /// Keeps the object decoded (decoding it if it is not) until [`cool`](Self::cool)ed.
+    /// Takes the change as recent again: its object is kept once decoded (or now, if a reader
+    /// holds it), until [`cool`](Self::cool)ed.
     pub fn keep(&self) {
-        let object = self.object();
-        self.0.object.lock().unwrap_or_else(|e| e.into_inner()).kept = Some(object);
+        let mut slot = self.0.object.lock().unwrap_or_else(|e| e.into_inner());
+        slot.recent = true;
+        if slot.kept.is_none() {
+            slot.kept = slot.shared.upgrade();
+        }
     }
 
     /// Stops keeping the object (its JSON stays): it is decoded again when next read.
     pub fn cool(&self) {
-        self.0.object.lock().unwrap_or_else(|e| e.into_inner()).kept = None;
+        let mut slot = self.0.object.lock().unwrap_or_else(|e| e.into_inner());
+        slot.recent = false;
+        slot.kept = None;
     }
 }
 
@@ -108,12 +124,22 @@ mod tests {
     }
 
     #[test]
-    fn an_encoded_object_shares_its_bytes_and_is_decoded_when_read() {
+    fn an_encoded_object_shares_its_bytes_and_is_decoded_once_while_recent() {
         let json = Bytes::from(serde_json::to_vec(&object()).unwrap());
         let held = Held::encoded(json.clone());
         assert_eq!(held.json().as_ptr(), json.as_ptr(), "the bytes are shared, not copied");
         let decoded = held.object();
         assert_eq!(*decoded, object());
-        assert!(Arc::ptr_eq(&decoded, &held.object()), "shared while a reader holds it");
+        let weak = Arc::downgrade(&decoded);
+        drop(decoded);
+        assert!(Arc::ptr_eq(&weak.upgrade().unwrap(), &held.object()), "kept once decoded while recent");
+        held.cool();
+        assert!(weak.upgrade().is_none(), "let go once cool");
+        let again = held.object();
+        drop(again);
+        assert!(held.0.object.lock().unwrap().kept.is_none(), "a cool change's decoding is not kept");
+        held.keep();
+        let kept = held.object();
+        assert!(Arc::ptr_eq(&kept, &held.object()), "recent again: kept once decoded");
     }
 }
