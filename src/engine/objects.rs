@@ -126,8 +126,13 @@ pub(crate) fn package_revision(
 }
 
 /// The memo key of a revision's object: its metadata version and Repository facts.
+/// The lowest bit is `spec.deployment`; the others hash the metadata version and the
+/// repository URL (the event pump may build an object before it knows the URL).
 fn object_key(meta: Option<&PackageRev>, repo: &RepoFacts) -> u64 {
-    (meta.and_then(meta_rv).unwrap_or(0) << 1) | u64::from(repo.deployment)
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    (meta.and_then(meta_rv).unwrap_or(0), repo.url.as_str()).hash(&mut hasher);
+    (hasher.finish() << 1) | u64::from(repo.deployment)
 }
 
 /// The encoding of the PackageRevision of `rev` (kept as bytes only), with its metadata as the store holds
@@ -274,5 +279,40 @@ mod tests {
             assert_eq!(encoded.json, serde_json::to_vec(&value).unwrap());
             assert_eq!(encoded.object().unwrap(), value);
         }
+    }
+
+    #[test]
+    fn a_revision_object_built_without_the_repository_url_is_not_kept_for_one_with_it() {
+        let revision = crate::git::DiscoveredRevision {
+            package: "pkg".into(),
+            full_path: "pkg".into(),
+            workspace: "v1".into(),
+            revision: 1,
+            lifecycle: porch_api::porch::PackageRevisionLifecycle::Published,
+            ref_name: "refs/tags/pkg/v1".into(),
+            commit: git2::Oid::from_bytes(&[1; 20]).unwrap(),
+            tree: git2::Oid::from_bytes(&[2; 20]).unwrap(),
+            tasks: Vec::new(),
+            published: None,
+            kptfile: crate::git::KptfileInfo::default(),
+        };
+        let rev = CachedRevision {
+            namespace: "ns".into(),
+            repository: "repo".into(),
+            name: "repo.pkg.v1".into(),
+            revision,
+            resource_version: 7,
+            latest: true,
+            object: Default::default(),
+        };
+        let url = |e: &EncodedObject| e.object().unwrap()["status"]["selfLock"]["git"]["repo"].clone();
+        // The event pump, before it knew the repository's URL…
+        let unknown = RepoFacts { url: String::new(), deployment: false };
+        assert_ne!(url(&package_revision_json_with(&rev, None, &unknown)), json!("file:///r.git"));
+        // …does not leave its object to the lists, at any generation.
+        let known = RepoFacts { url: "file:///r.git".into(), deployment: false };
+        assert_eq!(url(&package_revision_json(&rev, 1, || None, &known)), json!("file:///r.git"));
+        assert_eq!(url(&package_revision_json(&rev, 1, || None, &known)), json!("file:///r.git"));
+        assert_eq!(url(&package_revision_json_with(&rev, None, &known)), json!("file:///r.git"));
     }
 }
