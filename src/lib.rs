@@ -17,6 +17,7 @@ mod freshness;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod git;
+pub mod json_object;
 pub mod logging;
 mod metadata;
 pub mod metrics;

@@ -9,10 +9,10 @@ use porch_layers::paging::{Page, take_page, token};
 use porch_layers::selector::LabelOperator;
 
 use super::filter::Filter;
-use super::object::StoredObject;
 use super::state::{Key, Shared};
 use super::{ListOptions, SharedListPage, StoreError, StoredKind};
 use crate::crdstore::Result;
+use crate::json_object::JsonObject;
 
 /// Decodes a `continue` token (surrounding whitespace ignored) back into the key to continue
 /// after; a bad one is a 400 naming the base64 or JSON error.
@@ -66,7 +66,7 @@ pub(crate) fn list(
     let resource_version = state.rv;
     opts.read_at.check(resource_version)?;
     let map = state.index.map(kind);
-    let candidates: Box<dyn Iterator<Item = (&Key, &StoredObject)>> =
+    let candidates: Box<dyn Iterator<Item = (&Key, &JsonObject)>> =
         match (namespace, pinned_repository(kind, opts.label_selector.as_ref())) {
             // One repository's PackageRevs: only those, from the label index.
             (Some(ns), Some(repository)) => Box::new(
@@ -83,7 +83,7 @@ pub(crate) fn list(
             ),
         };
     // Objects are decoded only for selectors to look at.
-    let matching = candidates.filter(|(_, obj)| filter.is_everything() || filter.matches(&obj.value()));
+    let matching = candidates.filter(|(_, obj)| filter.is_everything() || filter.matches(&obj.object()));
     let Page { items, continue_token, remaining } =
         take_page(matching, opts.limit, |((ns, name), _)| [ns, name]);
     let items: Vec<Bytes> = items.into_iter().map(|(_, v)| v.json().clone()).collect();

@@ -30,7 +30,6 @@ mod filter;
 mod kind;
 mod list;
 mod meta;
-mod object;
 mod ops;
 mod options;
 mod persist;

@@ -6,11 +6,11 @@ use std::path::Path;
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
 use serde_json::Value;
 
-use super::object::StoredObject;
 use super::state::Index;
 use super::txn::Change;
 use super::{StoreError, StoredKind, WatchEventType};
 use crate::crdstore::Result;
+use crate::json_object::JsonObject;
 
 /// `<plural>/<namespace>/<name>` → the object as JSON.
 const OBJECTS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("objects");
@@ -50,7 +50,7 @@ pub(crate) fn open(path: &Path) -> Result<(Database, Index, u64)> {
             tracing::warn!(key = k.value(), "crdstore: skipping an object of an unknown kind");
             continue;
         };
-        let obj = StoredObject::from_json(v.value()).map_err(StoreError::storage)?;
+        let obj = JsonObject::from_json(v.value()).map_err(StoreError::storage)?;
         index.insert(kind, (ns.to_string(), name.to_string()), obj);
     }
     drop(objects);

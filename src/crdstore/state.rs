@@ -10,8 +10,8 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 use porch_api::labels::INTERNAL_REPOSITORY_LABEL;
 use serde_json::Value;
 
-use super::object::StoredObject;
 use super::{StoreOptions, StoredKind, WatchEventType};
+use crate::json_object::JsonObject;
 use crate::rv_window::Charged;
 use crate::rv_window::budget::Trim;
 
@@ -23,7 +23,7 @@ pub(crate) type Key = (String, String);
 /// PackageRevs (what the PackageRev GC reads after every sync) does not scan every PackageRev.
 #[derive(Debug, Default)]
 pub(crate) struct Index {
-    maps: [BTreeMap<Key, StoredObject>; 5],
+    maps: [BTreeMap<Key, JsonObject>; 5],
     /// (namespace, repository label, name) of every labelled PackageRev.
     package_revs_by_repository: BTreeSet<(String, String, String)>,
     /// The repository label of every labelled PackageRev, by key (to unindex it without
@@ -64,17 +64,17 @@ fn repository_label(json: &[u8]) -> Option<String> {
 
 impl Index {
     /// The objects of `kind`.
-    pub(crate) fn map(&self, kind: StoredKind) -> &BTreeMap<Key, StoredObject> {
+    pub(crate) fn map(&self, kind: StoredKind) -> &BTreeMap<Key, JsonObject> {
         &self.maps[slot(kind)]
     }
 
     /// One object.
-    pub(crate) fn get(&self, kind: StoredKind, ns: &str, name: &str) -> Option<&StoredObject> {
+    pub(crate) fn get(&self, kind: StoredKind, ns: &str, name: &str) -> Option<&JsonObject> {
         self.map(kind).get(&(ns.to_string(), name.to_string()))
     }
 
     /// Stores `object` under `key`, replacing what was there.
-    pub(crate) fn insert(&mut self, kind: StoredKind, key: Key, object: StoredObject) {
+    pub(crate) fn insert(&mut self, kind: StoredKind, key: Key, object: JsonObject) {
         if kind == StoredKind::PackageRev {
             self.unlabel(&key);
             if let Some(repository) = repository_label(object.json()) {
@@ -123,9 +123,9 @@ pub(crate) struct LogEntry {
     /// `Added`, `Modified` or `Deleted`.
     pub(crate) event_type: WatchEventType,
     /// The new state (for `Deleted`: the last state, carrying the deletion's resourceVersion).
-    pub(crate) object: StoredObject,
+    pub(crate) object: JsonObject,
     /// The state before the change (`None` on creation).
-    pub(crate) prev: Option<StoredObject>,
+    pub(crate) prev: Option<JsonObject>,
 }
 
 /// The last changes, for watches to resume from.
@@ -163,7 +163,7 @@ pub(crate) struct State {
     /// The objects of the newest changes (at most [`HOT_CHANGES`] of them, and
     /// [`HOT_BYTES`] of JSON, beyond the newest one), kept as written (decoded): their watchers
     /// and the next update of the same object read them soon after.
-    recent: VecDeque<StoredObject>,
+    recent: VecDeque<JsonObject>,
     /// The JSON bytes of `recent`.
     recent_bytes: usize,
 }

@@ -120,7 +120,7 @@ impl Store {
         let obj = state.index.get(kind, ns, name).cloned();
         drop(state);
         let obj = obj.ok_or_else(|| StoreError::NotFound { kind, name: name.to_string() })?;
-        Ok(Arc::unwrap_or_clone(obj.value()))
+        Ok(Arc::unwrap_or_clone(obj.object()))
     }
 
     /// Lists objects of `kind` in `namespace` (`None`: all namespaces), sorted by (namespace, name).

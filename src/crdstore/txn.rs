@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::object::StoredObject;
 use super::state::{Index, LogEntry};
 use super::{StoredKind, WatchEventType, meta};
+use crate::json_object::JsonObject;
 
 /// A staged object (or its removal), by (kind, namespace, name).
-pub(crate) type Overlay = BTreeMap<(StoredKind, String, String), Option<StoredObject>>;
+pub(crate) type Overlay = BTreeMap<(StoredKind, String, String), Option<JsonObject>>;
 
 /// One staged change: the event it emits (which also names the object).
 #[derive(Debug, Clone)]
@@ -77,11 +77,11 @@ impl<'a> Txn<'a> {
 
     /// The current state of one object.
     pub(crate) fn get(&self, kind: StoredKind, ns: &str, name: &str) -> Option<Arc<Value>> {
-        self.stored(kind, ns, name).map(|o| o.value())
+        self.stored(kind, ns, name).map(|o| o.object())
     }
 
     /// The current state of one object, as stored.
-    fn stored(&self, kind: StoredKind, ns: &str, name: &str) -> Option<StoredObject> {
+    fn stored(&self, kind: StoredKind, ns: &str, name: &str) -> Option<JsonObject> {
         let k = (kind, ns.to_string(), name.to_string());
         if let Some(v) = self.staged.overlay.get(&k).or_else(|| self.batch.get(&k)) {
             return v.clone();
@@ -123,9 +123,9 @@ impl<'a> Txn<'a> {
     pub(crate) fn put(&mut self, kind: StoredKind, mut obj: Value, event_type: WatchEventType) -> Arc<Value> {
         let (ns, name) = (meta::namespace(&obj).to_string(), meta::name(&obj).to_string());
         let prev = self.stored(kind, &ns, &name);
-        self.stamp(&mut obj, prev.as_ref().map(StoredObject::value).as_deref());
+        self.stamp(&mut obj, prev.as_ref().map(JsonObject::object).as_deref());
         let obj = Arc::new(obj);
-        self.record(kind, ns, name, event_type, StoredObject::of(&obj), prev);
+        self.record(kind, ns, name, event_type, JsonObject::from(Arc::clone(&obj)), prev);
         obj
     }
 
@@ -134,9 +134,9 @@ impl<'a> Txn<'a> {
     pub(crate) fn remove(&mut self, kind: StoredKind, mut last: Value) -> Arc<Value> {
         let (ns, name) = (meta::namespace(&last).to_string(), meta::name(&last).to_string());
         let prev = self.stored(kind, &ns, &name);
-        self.stamp(&mut last, prev.as_ref().map(StoredObject::value).as_deref());
+        self.stamp(&mut last, prev.as_ref().map(JsonObject::object).as_deref());
         let last = Arc::new(last);
-        self.record(kind, ns, name, WatchEventType::Deleted, StoredObject::of(&last), prev);
+        self.record(kind, ns, name, WatchEventType::Deleted, JsonObject::from(Arc::clone(&last)), prev);
         last
     }
 
@@ -161,8 +161,8 @@ impl<'a> Txn<'a> {
         namespace: String,
         name: String,
         event_type: WatchEventType,
-        object: StoredObject,
-        prev: Option<StoredObject>,
+        object: JsonObject,
+        prev: Option<JsonObject>,
     ) {
         let staged = (event_type != WatchEventType::Deleted).then(|| object.clone());
         self.staged.overlay.insert((kind, namespace.clone(), name.clone()), staged);
@@ -187,8 +187,8 @@ mod tests {
     #[test]
     fn layers_shadow_each_other_and_take_consecutive_versions() {
         let mut base = Index::default();
-        base.insert(StoredKind::Secret, ("a".into(), "x".into()), StoredObject::of(&Arc::new(obj("a", "x"))));
-        base.insert(StoredKind::Secret, ("a".into(), "y".into()), StoredObject::of(&Arc::new(obj("a", "y"))));
+        base.insert(StoredKind::Secret, ("a".into(), "x".into()), JsonObject::from(Arc::new(obj("a", "x"))));
+        base.insert(StoredKind::Secret, ("a".into(), "y".into()), JsonObject::from(Arc::new(obj("a", "y"))));
         let mut batch = Batch::new(10);
         let mut t = Txn::new(&base, &batch, false);
         let s = t.put(StoredKind::Secret, obj("a", "z"), WatchEventType::Added);

@@ -16,10 +16,10 @@ use serde_json::Value;
 use tokio::time::Interval;
 
 use super::filter::Filter;
-use super::object::StoredObject;
 use super::state::{LogEntry, Shared};
 use super::{StoreError, StoredKind, WatchEvent, WatchEventType, WatchOptions, meta};
 use crate::crdstore::Result;
+use crate::json_object::JsonObject;
 use crate::rv_window::{self, WatcherGauge, Woken, idle};
 
 /// The events of one watch; dropping it releases everything.
@@ -104,7 +104,7 @@ impl Watcher {
         self.position = state.rv;
         for ((ns, _), obj) in state.index.map(self.kind) {
             if self.namespace.as_ref().is_none_or(|want| want == ns) {
-                let obj = obj.value();
+                let obj = obj.object();
                 if self.filter.matches(&obj) {
                     self.pending.push_back(WatchEvent::new(WatchEventType::Added, obj));
                 }
@@ -185,8 +185,8 @@ impl Watcher {
         let deleted = e.event_type == WatchEventType::Deleted;
         let everything = self.filter.is_everything();
         // The states are decoded only for selectors to look at (and the new one to be sent).
-        let object = e.object.value();
-        let prev = || e.prev.as_ref().map(StoredObject::value);
+        let object = e.object.object();
+        let prev = || e.prev.as_ref().map(JsonObject::object);
         let now = !deleted && self.filter.matches(&object);
         let before = match (deleted, everything) {
             (true, true) => true,

@@ -36,13 +36,14 @@ use serde_json::Value;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::cache::registry::Registry;
-use crate::cache::watch::{Change, ChangeType, Held, Watches};
+use crate::cache::watch::{Change, ChangeType, Watches};
 use crate::cache::{
     CacheEvent, CacheMessage, CachedPackage, CachedRevision, RepositoryCache, latest_candidate,
 };
 use crate::engine::objects::{self, RepoFacts};
 use crate::engine::resources::from_files;
 use crate::git::GitRepository;
+use crate::json_object::JsonObject;
 use crate::metadata::{UserMeta, key_of, meta_rv};
 
 /// How long the pump waits for the event of an announced batch before it takes a PackageRev
@@ -353,7 +354,8 @@ impl Pump {
         let key = (rev.namespace.clone(), rev.name.clone());
         let meta = self.metas.get(&key).cloned();
         let (facts, cache) = self.facts(rev);
-        let object = Held::encoded(objects::package_revision_json_with(rev, meta.as_deref(), &facts).json);
+        let object =
+            JsonObject::encoded(objects::package_revision_json_with(rev, meta.as_deref(), &facts).json);
         let prev = self.watches.revisions.current(&key.0, &key.1);
         let (ns, name) = key;
         self.watches.revisions.publish(Change::new(
@@ -414,8 +416,8 @@ impl Pump {
                 package: state.package.clone(),
                 latest_revision: latest,
             };
-            let object =
-                serde_json::to_value(objects::porch_package(&package, rv)).map(|o| Held::from(Arc::new(o)));
+            let object = serde_json::to_value(objects::porch_package(&package, rv))
+                .map(|o| JsonObject::from(Arc::new(o)));
             if let Ok(object) = object {
                 let prev = self.watches.packages.current(&package.namespace, &package.name);
                 let (ns, name) = (package.namespace, package.name);

@@ -8,7 +8,7 @@ use futures::future::BoxFuture;
 use porch_layers::request::{WatchEvent, WatchEventType, encode_line};
 use serde_json::Value;
 
-use super::held::Held;
+use crate::json_object::JsonObject;
 use crate::rv_window::size::json_bytes;
 use crate::rv_window::{Account, Charged};
 
@@ -66,10 +66,10 @@ pub struct Change {
     /// The object's name.
     pub name: String,
     /// The object after the change (for `Deleted`, its last state): what selectors look at.
-    pub object: Held,
+    pub object: JsonObject,
     /// The object before the change, if it existed (selectors look at it to turn a change into
     /// ADDED or DELETED for watchers it starts or stops matching).
-    pub prev: Option<Held>,
+    pub prev: Option<JsonObject>,
     delivered: Delivered,
     /// The encoded JSON line per event type (ADDED, MODIFIED, DELETED), built on first need.
     lines: [OnceLock<Bytes>; 3],
@@ -95,8 +95,8 @@ impl Change {
         change_type: ChangeType,
         namespace: impl Into<String>,
         name: impl Into<String>,
-        object: impl Into<Held>,
-        prev: Option<Held>,
+        object: impl Into<JsonObject>,
+        prev: Option<JsonObject>,
     ) -> Self {
         Self {
             rv,

@@ -12,9 +12,9 @@ use porch_layers::request::WatchStream;
 use tokio::sync::watch;
 
 use super::change::{Change, ChangeType};
-use super::held::Held;
 use super::state::{Inner, RECENT, State, WatchRequest};
 use super::watcher::{self, Start};
+use crate::json_object::JsonObject;
 use crate::rv_window::{self, EventBudget, RvWindow, Versioned};
 
 /// The watches of one resource. Cheap to clone.
@@ -86,7 +86,7 @@ impl WatcherManager {
         let change = Arc::new(change);
         let rv = change.rv;
         // Every watcher's selectors look at both states of a new change.
-        change.prev.iter().for_each(Held::keep);
+        change.prev.iter().for_each(JsonObject::keep);
         {
             let mut state = self.inner.write();
             let key = (change.namespace.clone(), change.name.clone());
@@ -100,7 +100,7 @@ impl WatcherManager {
                 && let Some(old) = state.recent.pop_front()
             {
                 old.object.cool();
-                old.prev.iter().for_each(Held::cool);
+                old.prev.iter().for_each(JsonObject::cool);
             }
             state.window.push(change);
             state.rv = state.rv.max(rv);
@@ -135,7 +135,7 @@ impl WatcherManager {
     }
 
     /// The object `namespace/name` as last published, if it exists.
-    pub fn current(&self, namespace: &str, name: &str) -> Option<Held> {
+    pub fn current(&self, namespace: &str, name: &str) -> Option<JsonObject> {
         let state = self.inner.read();
         state.current.get(&(namespace.to_string(), name.to_string())).map(|c| c.object.clone())
     }

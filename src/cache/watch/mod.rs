@@ -19,14 +19,12 @@
 //!   everything and the `porch_watchers{resource}` gauge.
 
 mod change;
-mod held;
 mod manager;
 mod state;
 mod watcher;
 mod watches;
 
 pub use change::{Change, ChangeType, Loader};
-pub use held::Held;
 pub use manager::WatcherManager;
 pub use state::{Matcher, WatchRequest};
 pub(crate) use watches::Watches;

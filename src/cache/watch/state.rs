@@ -44,7 +44,7 @@ impl std::fmt::Debug for WatchRequest {
 }
 
 /// How many of the newest changes keep their objects, before and after, decoded
-/// ([`Held`](super::Held)): those every watcher that keeps up reads.
+/// ([`JsonObject`](crate::json_object::JsonObject)): those every watcher that keeps up reads.
 pub(super) const RECENT: usize = 64;
 
 /// What the manager holds behind its lock.

@@ -1,28 +1,31 @@
-//! [`Held`]: an object a published change holds — its JSON, and the object itself only while
-//! the change is recent. The window and the current state of every name keep thousands of
-//! changes, most of them never read again; as `serde_json::Value` trees they were several times
-//! the size of their JSON. A change is cooled ([`Held::cool`]) once newer ones followed it: a
-//! watcher that reads it later (resuming from an older resourceVersion, initial events) decodes
-//! it, and readers at the same time share that decoding while any of them holds it.
+//! [`JsonObject`]: an API object kept as its JSON — the bytes a list, a watch event or the disk
+//! takes as they are — rather than as a `serde_json::Value` tree, several times that size. The
+//! embedded store's index, staged writes and event window, and the watch windows and current
+//! state of the engine's resources, each hold thousands of objects, most of them never read again.
+//!
+//! A reader that needs the object decodes it, and readers at the same time (the watchers of one
+//! change) share that decoding while any of them holds it. While the object's change is recent
+//! (just written, or among the newest of a window) its decoding is also kept, because its watchers
+//! and the next write of it read it soon; [`JsonObject::cool`] ends that.
 
 use std::sync::{Arc, Mutex, Weak};
 
 use bytes::Bytes;
 use serde_json::Value;
 
-/// An object of a change, as its JSON. Cheap to clone (the clones share one state).
+/// One state of an object, as its JSON. Cheap to clone (the clones share one state).
 #[derive(Clone)]
-pub struct Held(Arc<Inner>);
+pub struct JsonObject(Arc<Inner>);
 
 struct Inner {
     /// The object as `serde_json` writes it.
     json: Bytes,
-    /// The object while it is recent; then the one a reader holds, if any.
+    /// Its decoding, as far as it is kept or held.
     object: Mutex<Slot>,
 }
 
 struct Slot {
-    /// The object, held while the change is recent (once decoded).
+    /// The decoding, kept while the change is recent (once decoded).
     kept: Option<Arc<Value>>,
     /// Whether the change is recent: a decoding is then kept, not only shared.
     recent: bool,
@@ -30,14 +33,14 @@ struct Slot {
     shared: Weak<Value>,
 }
 
-impl std::fmt::Debug for Held {
+impl std::fmt::Debug for JsonObject {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("Held").field(&String::from_utf8_lossy(&self.0.json)).finish()
+        f.debug_tuple("JsonObject").field(&String::from_utf8_lossy(&self.0.json)).finish()
     }
 }
 
-impl From<Arc<Value>> for Held {
-    /// `object` encoded, and kept until [`cool`](Held::cool)ed.
+impl From<Arc<Value>> for JsonObject {
+    /// `object` encoded, and `object` itself kept as the decoding until [`cool`](JsonObject::cool)ed.
     fn from(object: Arc<Value>) -> Self {
         // A `Value` always serializes (its keys are strings).
         let json =
@@ -47,11 +50,24 @@ impl From<Arc<Value>> for Held {
     }
 }
 
-impl Held {
+impl JsonObject {
     /// The object whose JSON is `json` (shared, not copied): recent, decoded when first read and
     /// kept from then until [`cool`](Self::cool)ed.
     pub fn encoded(json: Bytes) -> Self {
-        let slot = Slot { kept: None, recent: true, shared: Weak::new() };
+        Self::with(json, true)
+    }
+
+    /// The object whose JSON is `json` (checked to be JSON), not recent: decoded when read.
+    ///
+    /// # Errors
+    /// When `json` is not JSON.
+    pub fn from_json(json: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice::<serde::de::IgnoredAny>(json)?;
+        Ok(Self::with(Bytes::copy_from_slice(json), false))
+    }
+
+    fn with(json: Bytes, recent: bool) -> Self {
+        let slot = Slot { kept: None, recent, shared: Weak::new() };
         Self(Arc::new(Inner { json, object: Mutex::new(slot) }))
     }
 
@@ -86,7 +102,8 @@ impl Held {
         }
     }
 
-    /// Stops keeping the object (its JSON stays): it is decoded again when next read.
+    /// Stops keeping the decoding (its JSON stays): the object is decoded again when next read,
+    /// unless a reader still holds it.
     pub fn cool(&self) {
         let mut slot = self.0.object.lock().unwrap_or_else(|e| e.into_inner());
         slot.recent = false;
@@ -100,15 +117,32 @@ mod tests {
 
     use super::*;
 
+    /// An object whose JSON shows key order, numbers and a Secret's data survive.
     fn object() -> Value {
-        json!({"metadata": {"name": "a", "labels": {"z": "1", "a": "2"}}, "spec": {"n": [1, 2.5, null]}})
+        json!({"apiVersion": "v1", "kind": "Secret", "z": 1, "a": [1.5, "x", null, true],
+               "metadata": {"name": "s", "labels": {"b": "2", "a": "1"}, "managedFields": [
+                   {"manager": "m", "fieldsV1": {"f:data": {".": {}, "f:k": {}}}}]},
+               "data": {"k": "dg=="}, "n": 12345678901234567890u64, "f": -0.000001})
+    }
+
+    #[test]
+    fn a_written_object_stays_decoded_until_it_cools() {
+        let original = Arc::new(object());
+        let held = JsonObject::from(original.clone());
+        let weak = Arc::downgrade(&original);
+        drop(original);
+        assert!(weak.upgrade().is_some(), "kept as written while recent");
+        held.cool();
+        assert!(weak.upgrade().is_none(), "let go once cool");
+        assert_eq!(*held.object(), object());
     }
 
     #[test]
     fn an_object_is_kept_until_cooled_then_decoded_as_it_was() {
         let original = Arc::new(object());
-        let held = Held::from(original.clone());
+        let held = JsonObject::from(original.clone());
         assert_eq!(*held.json(), serde_json::to_vec(&object()).unwrap());
+        assert!(Arc::ptr_eq(&held.object(), &original), "the object itself while it is held");
         drop(original);
         let kept = held.object();
         assert!(Arc::ptr_eq(&kept, &held.clone().object()), "kept while recent");
@@ -118,6 +152,7 @@ mod tests {
         let decoded = held.object();
         assert_eq!(*decoded, object(), "the same object, key order included");
         assert_eq!(serde_json::to_vec(decoded.as_ref()).unwrap(), *held.json());
+        assert!(Arc::ptr_eq(&held.clone().object(), &decoded), "readers share a decoding");
         drop(decoded);
         held.keep();
         assert!(Arc::ptr_eq(&held.object(), &held.object()), "kept again");
@@ -126,7 +161,7 @@ mod tests {
     #[test]
     fn an_encoded_object_shares_its_bytes_and_is_decoded_once_while_recent() {
         let json = Bytes::from(serde_json::to_vec(&object()).unwrap());
-        let held = Held::encoded(json.clone());
+        let held = JsonObject::encoded(json.clone());
         assert_eq!(held.json().as_ptr(), json.as_ptr(), "the bytes are shared, not copied");
         let decoded = held.object();
         assert_eq!(*decoded, object());
@@ -141,5 +176,14 @@ mod tests {
         held.keep();
         let kept = held.object();
         assert!(Arc::ptr_eq(&kept, &held.object()), "recent again: kept once decoded");
+    }
+
+    #[test]
+    fn an_object_read_from_json_is_checked_and_not_kept_decoded() {
+        let json = serde_json::to_vec(&object()).unwrap();
+        let read = JsonObject::from_json(&json).unwrap();
+        assert_eq!((read.json().as_ref(), &*read.object()), (json.as_slice(), &object()));
+        assert!(read.0.object.lock().unwrap().kept.is_none(), "not recent: the decoding is not kept");
+        assert!(JsonObject::from_json(b"{").is_err());
     }
 }
