@@ -139,9 +139,12 @@ async fn index(server: &Server, conn: &mut Conn, root: &Path, remotes: &[PathBuf
     let pid = server.pid();
     println!(
         "server memory holding {expected} revisions: RSS {rss_ready:.0} MiB when Ready, {:.0} MiB after the \
-         first list ({:.1} KiB per revision), peak {:.0} MiB",
+         first list ({:.1} KiB per revision; anonymous {:.0} MiB, the binary and other files {:.0} MiB), peak \
+         {:.0} MiB",
         rss_mib(&pid),
         rss_mib(&pid) * 1024.0 / expected as f64,
+        status_mib(&pid, "RssAnon"),
+        status_mib(&pid, "RssFile"),
         status_mib(&pid, "VmHWM")
     );
 }

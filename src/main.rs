@@ -7,9 +7,10 @@ use porch_server::{App, Config, Mode, logging};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-/// mimalloc instead of glibc's malloc: the server allocates small objects from many threads at
+/// jemalloc instead of glibc's malloc: the server allocates small objects from many threads at
 /// once (indexing, JSON of every revision, watch fan-out), where glibc's arenas contend on their
 /// locks and keep freed memory (measured in `cargo bench --bench engine`: restart, cold start, RSS).
+/// Its options are built in (`JEMALLOC_SYS_WITH_MALLOC_CONF` in `.cargo/config.toml`).
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

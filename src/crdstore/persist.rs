@@ -18,13 +18,23 @@ const OBJECTS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("objects"
 const META: TableDefinition<'_, &str, u64> = TableDefinition::new("meta");
 const RV_KEY: &str = "resourceVersion";
 
+/// The database's page cache. Every object is held in memory by the store's index already, so
+/// the cache serves only the B-tree pages a commit touches; redb's default (1 GiB) would keep
+/// every page the open reads (tens of MiB at 100k revisions) for nothing.
+const CACHE_BYTES: usize = 4 * 1024 * 1024;
+
+/// Opens (or creates) the database at `path`.
+fn database(path: &Path) -> Result<Database> {
+    redb::Builder::new().set_cache_size(CACHE_BYTES).create(path).map_err(StoreError::storage)
+}
+
 fn key(kind: StoredKind, ns: &str, name: &str) -> String {
     format!("{}/{ns}/{name}", kind.plural())
 }
 
 /// Opens (or creates) the database and loads every object and the resourceVersion.
 pub(crate) fn open(path: &Path) -> Result<(Database, Index, u64)> {
-    let db = Database::create(path).map_err(StoreError::storage)?;
+    let db = database(path)?;
     let tx = db.begin_write().map_err(StoreError::storage)?;
     tx.open_table(OBJECTS).map_err(StoreError::storage)?;
     tx.open_table(META).map_err(StoreError::storage)?;
@@ -87,7 +97,7 @@ pub(crate) fn put_raw(
     name: &str,
     object: &Value,
 ) -> Result<()> {
-    let db = Database::create(path).map_err(StoreError::storage)?;
+    let db = database(path)?;
     let mut tx = db.begin_write().map_err(StoreError::storage)?;
     tx.set_durability(Durability::Immediate).map_err(StoreError::storage)?;
     {

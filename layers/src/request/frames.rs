@@ -60,7 +60,10 @@ impl Frames {
 
     fn flush(&mut self) {
         if !self.buf.is_empty() {
-            self.frames.push(Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(FRAME))));
+            // The next buffer grows as it is written: a frame holding only the separator between
+            // two shared segments must not hold a whole frame's capacity (a 100-repository list
+            // held 6 MiB of empty frames that way).
+            self.frames.push(Bytes::from(std::mem::take(&mut self.buf)));
         }
     }
 
@@ -120,6 +123,19 @@ mod tests {
         let out = frames.finish();
         assert!(out.len() >= 3 && out.iter().all(|f| f.len() <= FRAME + 100), "{:?}", out.len());
         assert_eq!(out.iter().map(Bytes::len).sum::<usize>(), len);
+    }
+
+    #[test]
+    fn a_small_frame_between_shared_ones_holds_no_more_than_it_needs() {
+        let big = Bytes::from(vec![b'x'; SHARE_MIN]);
+        let mut frames = Frames::new();
+        frames.share(&big);
+        frames.copy(b",");
+        frames.share(&big);
+        let separator = std::mem::take(&mut frames.frames[1]);
+        assert_eq!(&separator[..], b",");
+        let vec = Vec::from(separator);
+        assert!(vec.capacity() < 1024, "capacity {}", vec.capacity());
     }
 
     #[test]
