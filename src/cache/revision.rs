@@ -127,6 +127,34 @@ impl CachedRevision {
     pub fn is_placeholder(&self) -> bool {
         is_placeholder(&self.revision)
     }
+
+    /// Published revision `repo.pkg.v1` (revision 1, resourceVersion 7) of repository `repo` in
+    /// `ns`, for tests of what is built from a revision.
+    #[cfg(test)]
+    pub(crate) fn sample() -> Self {
+        let revision = DiscoveredRevision {
+            package: "pkg".into(),
+            full_path: "pkg".into(),
+            workspace: "v1".into(),
+            revision: 1,
+            lifecycle: porch_api::porch::PackageRevisionLifecycle::Published,
+            ref_name: "refs/tags/pkg/v1".into(),
+            commit: git2::Oid::from_bytes(&[1; 20]).expect("20 bytes"),
+            tree: git2::Oid::from_bytes(&[2; 20]).expect("20 bytes"),
+            tasks: Vec::new(),
+            published: None,
+            kptfile: crate::git::KptfileInfo::default(),
+        };
+        Self {
+            namespace: "ns".into(),
+            repository: "repo".into(),
+            name: "repo.pkg.v1".into(),
+            revision,
+            resource_version: 7,
+            latest: true,
+            object: Default::default(),
+        }
+    }
 }
 
 /// Whether a discovered revision is a placeholder: revision -1 held by a branch (non-numeric

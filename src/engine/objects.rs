@@ -283,28 +283,7 @@ mod tests {
 
     #[test]
     fn a_revision_object_built_without_the_repository_url_is_not_kept_for_one_with_it() {
-        let revision = crate::git::DiscoveredRevision {
-            package: "pkg".into(),
-            full_path: "pkg".into(),
-            workspace: "v1".into(),
-            revision: 1,
-            lifecycle: porch_api::porch::PackageRevisionLifecycle::Published,
-            ref_name: "refs/tags/pkg/v1".into(),
-            commit: git2::Oid::from_bytes(&[1; 20]).unwrap(),
-            tree: git2::Oid::from_bytes(&[2; 20]).unwrap(),
-            tasks: Vec::new(),
-            published: None,
-            kptfile: crate::git::KptfileInfo::default(),
-        };
-        let rev = CachedRevision {
-            namespace: "ns".into(),
-            repository: "repo".into(),
-            name: "repo.pkg.v1".into(),
-            revision,
-            resource_version: 7,
-            latest: true,
-            object: Default::default(),
-        };
+        let rev = CachedRevision::sample();
         let url = |e: &EncodedObject| e.object().unwrap()["status"]["selfLock"]["git"]["repo"].clone();
         // The event pump, before it knew the repository's URL…
         let unknown = RepoFacts { url: String::new(), deployment: false };

@@ -27,9 +27,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, ListParams, WatchEvent, WatchParams};
 use porch_api::PackageRev;
-use porch_api::config::PackageRevSpec;
+use porch_api::config::{PackageRevSpec, user_finalizers, user_labels};
 use porch_api::names::package_name;
 use porch_controllers::Stored;
 use serde_json::Value;
@@ -44,7 +45,7 @@ use crate::engine::objects::{self, RepoFacts};
 use crate::engine::resources::from_files;
 use crate::git::GitRepository;
 use crate::json_object::JsonObject;
-use crate::metadata::{UserMeta, key_of, meta_rv};
+use crate::metadata::{UserMeta, key_of, meta_rv, non_empty};
 
 /// How long the pump waits for the event of an announced batch before it takes a PackageRev
 /// change for one of metadata (a batch stuck writing; never expected).
@@ -122,14 +123,31 @@ pub(crate) async fn run(watches: Watches, registry: Registry, client: kube::Clie
     }
 }
 
-/// A PackageRev as the pump keeps it, if it decodes: only its metadata is read here (what users
-/// see of a revision's metadata, and its resourceVersion), so its spec and its `managedFields`
-/// (most of its size) are dropped.
+/// A PackageRev as the pump keeps it, if it decodes: only what a PackageRevision shows of it —
+/// what users see of its metadata ([`UserMeta`]: their labels, annotations, finalizers and owner
+/// references), its timestamps and its resourceVersion. The server's own label and finalizer,
+/// its uid, spec and `managedFields` are dropped: the pump holds one per revision, and the
+/// server's label map alone is ~550 bytes. The PackageRevision built from it is the one built
+/// from the whole PackageRev (both share one kept encoding, keyed by the resourceVersion).
 fn parse_rev(object: Stored<PackageRev>) -> Option<PackageRev> {
-    let mut rev = object.into_object().ok()?;
-    rev.metadata.managed_fields = None;
-    rev.spec = PackageRevSpec::default();
-    Some(rev)
+    let meta = object.into_object().ok()?.metadata;
+    let (labels, finalizers) = (non_empty(user_labels(&meta)), non_empty(user_finalizers(&meta)));
+    Some(PackageRev {
+        metadata: ObjectMeta {
+            name: meta.name,
+            namespace: meta.namespace,
+            resource_version: meta.resource_version,
+            creation_timestamp: meta.creation_timestamp,
+            deletion_timestamp: meta.deletion_timestamp,
+            labels,
+            annotations: meta.annotations,
+            finalizers,
+            owner_references: meta.owner_references,
+            ..ObjectMeta::default()
+        },
+        spec: PackageRevSpec::default(),
+        status: None,
+    })
 }
 
 impl Pump {
