@@ -3,7 +3,7 @@
 //! embedded store in standalone mode, kube-apiserver in a cluster).
 //!
 //! - Reads never leave memory: a kube-runtime reflector store of every PackageRev
-//!   ([`watch`]), and beside it a small read-your-writes [`overlay`] holding the API's answer
+//!   ([`watch`]; each kept without the server's label and its uid: [`lean`]), and beside it a small read-your-writes [`overlay`] holding the API's answer
 //!   to each write made here until the watch delivers it (so a request sees its own write at
 //!   once). Only a newer resourceVersion replaces what is seen.
 //! - Writes ([`write`](mod@write)) build the PackageRev with porch-api's one shape function
@@ -29,6 +29,7 @@ use kube::api::Api;
 use kube::runtime::reflector::{self, Store, store::Writer};
 use porch_api::PackageRev;
 use porch_api::config::{PackageRevSpec, PackageRevStatus};
+use porch_api::labels::INTERNAL_REPOSITORY_LABEL;
 use porch_controllers::Stored;
 
 pub(crate) use porch_api::config::UserMeta;
@@ -62,6 +63,21 @@ fn decoded_or_fresh(stored: Stored<PackageRev>) -> PackageRev {
         spec: PackageRevSpec::default(),
         status: Some(PackageRevStatus {}),
     })
+}
+
+/// A PackageRev as the store keeps it: without the server's repository label — a map of its
+/// own, ~550 bytes per PackageRev, that no reader needs (every write puts it back:
+/// [`Metadata::upsert`]) — and without its uid (the reflector's keys copy it too).
+fn lean(mut rev: PackageRev) -> PackageRev {
+    let meta = &mut rev.metadata;
+    if let Some(labels) = &mut meta.labels {
+        labels.remove(INTERNAL_REPOSITORY_LABEL);
+        if labels.is_empty() {
+            meta.labels = None;
+        }
+    }
+    meta.uid = None;
+    rev
 }
 
 /// The PackageRevs of the whole server, in memory. Cheap to clone.
@@ -173,7 +189,7 @@ impl Metadata {
         let seen = {
             let mut overlay = self.inner.overlay.write().unwrap_or_else(|e| e.into_inner());
             let watched = self.inner.store.get(&overlay::key_of(&rev));
-            overlay.written(rev, watched)
+            overlay.written(lean(rev), watched)
         };
         self.inner.advance();
         seen

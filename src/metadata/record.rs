@@ -72,7 +72,7 @@ impl Metadata {
             rev
         };
         let written = self
-            .upsert(ns, name, fresh, |rev| {
+            .upsert(ns, name, &change.repository, fresh, |rev| {
                 let changed = rev.spec.state.as_ref() != Some(state);
                 rev.spec.state = Some(state.clone());
                 changed
@@ -106,7 +106,6 @@ impl Metadata {
             let mut rev = rev;
             rev.spec.state = None;
             rev.metadata.finalizers = non_empty(user_finalizers(&rev.metadata));
-            rev.metadata.managed_fields = None;
             match api.replace(name, &PostParams::default(), &Stored::new(rev)).await {
                 Ok(written) => {
                     let rv = stored_rv(&written).unwrap_or(0);

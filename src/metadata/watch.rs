@@ -20,7 +20,7 @@ use porch_api::PackageRev;
 use porch_controllers::{Stored, Undecodable};
 
 use super::overlay::{Key, key};
-use super::{Inner, decoded_or_fresh};
+use super::{Inner, decoded_or_fresh, lean};
 
 /// The key of a stored PackageRev, if it has a name (an undecodable one may have lost it).
 fn key_of_stored(stored: &Stored<PackageRev>) -> Option<Key> {
@@ -74,13 +74,7 @@ impl Undecodables {
                 return key.map(|_| Decoded::Bad(decoded_or_fresh(stored)));
             }
         }
-        key.map(|_| {
-            let mut rev = decoded_or_fresh(stored);
-            // Never read here, and most of a PackageRev's size: every write of the server sends
-            // none (the API keeps what was recorded).
-            rev.metadata.managed_fields = None;
-            Decoded::Good(rev)
-        })
+        key.map(|_| Decoded::Good(lean(decoded_or_fresh(stored))))
     }
 
     /// The watcher's `event` as the store takes it: decoded objects only. One that does not

@@ -8,6 +8,7 @@ use kube::Resource;
 use kube::api::{DeleteParams, PostParams};
 use porch_api::PackageRev;
 use porch_api::config::{UserMeta, set_shadow_meta, user_finalizers};
+use porch_api::labels::INTERNAL_REPOSITORY_LABEL;
 use porch_controllers::Stored;
 
 use super::retry::{is_conflict, is_not_found, retry_on_conflict};
@@ -43,6 +44,7 @@ impl Metadata {
         self.upsert(
             namespace,
             name,
+            repository,
             || PackageRev::shadow(namespace, name, repository, user),
             |rev| {
                 set_shadow_meta(&mut rev.metadata, repository, user);
@@ -52,8 +54,10 @@ impl Metadata {
         .await
     }
 
-    /// Updates the PackageRev `namespace/name` with `edit` (which answers whether it changed
-    /// anything; nothing is written when not), or creates `fresh()` when there is none. The
+    /// Updates the PackageRev `namespace/name` of a revision of `repository` with `edit` (which
+    /// answers whether it changed anything; nothing is written when not), with the server's
+    /// label naming `repository` (the store keeps it without), or creates `fresh()` when there
+    /// is none. The
     /// first attempt starts from memory (nothing there: a create, without a read first); a
     /// retry after a lost race (a conflict, or one created in between) reads afresh. Returns
     /// what is seen of it afterwards.
@@ -61,6 +65,7 @@ impl Metadata {
         &self,
         namespace: &str,
         name: &str,
+        repository: &str,
         fresh: impl Fn() -> PackageRev,
         edit: impl Fn(&mut PackageRev) -> bool,
     ) -> Result<Arc<PackageRev>, MetadataError> {
@@ -79,7 +84,8 @@ impl Metadata {
                     if !edit(&mut rev) {
                         return Ok(current);
                     }
-                    rev.metadata.managed_fields = None;
+                    let labels = rev.metadata.labels.get_or_insert_default();
+                    labels.insert(INTERNAL_REPOSITORY_LABEL.into(), repository.into());
                     api.replace(name, &PostParams::default(), &Stored::new(rev))
                         .await
                         .map_err(err("update"))?
@@ -147,7 +153,6 @@ impl Metadata {
             let finalizers = user_finalizers(&rev.metadata);
             let kept = !finalizers.is_empty();
             rev.metadata.finalizers = non_empty(finalizers);
-            rev.metadata.managed_fields = None;
             match api.replace(name, &PostParams::default(), &Stored::new(rev)).await {
                 Ok(rev) if rev.meta().deletion_timestamp.is_none() || kept => {
                     self.remember(decoded_or_fresh(rev));

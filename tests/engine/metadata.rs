@@ -71,6 +71,28 @@ async fn labels_annotations_and_finalizers_are_kept_in_the_packagerev() {
     assert_eq!(api_error(env.prs().get(&name).await).code, 404);
     assert!(!git(&remote, &["branch"]).contains("drafts/meta/w"));
     assert_eq!(api_error(revs.get(&name).await).code, 404);
+
+    // A change of the revision is written into the PackageRev from the server's memory, which
+    // keeps it without the server's label: the write puts the label back.
+    let name = env
+        .create_with(
+            json!({"labels": {"team": "a"}}),
+            json!({"repository": "blueprints", "packageName": "lean", "workspaceName": "w"}),
+        )
+        .await
+        .unwrap()
+        .metadata
+        .name
+        .unwrap();
+    env.set_lifecycle(&name, "Proposed").await.unwrap();
+    let rev = revs.get(&name).await.unwrap();
+    assert_eq!(rev.spec.state.as_ref().map(|s| s.lifecycle.as_str()), Some("Proposed"));
+    let labels = rev.metadata.labels.as_ref().unwrap();
+    assert_eq!(
+        (labels["team"].as_str(), labels["internal.porch.kpt.dev/repository"].as_str()),
+        ("a", "blueprints")
+    );
+    assert_eq!(rev.metadata.finalizers.as_deref().unwrap(), ["internal.porch.kpt.dev/packagerevision"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
