@@ -27,10 +27,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, ListParams, WatchEvent, WatchParams};
 use porch_api::PackageRev;
-use porch_api::config::{PackageRevSpec, user_finalizers, user_labels};
 use porch_api::names::package_name;
 use porch_controllers::Stored;
 use serde_json::Value;
@@ -45,7 +43,10 @@ use crate::engine::objects::{self, RepoFacts};
 use crate::engine::resources::from_files;
 use crate::git::GitRepository;
 use crate::json_object::JsonObject;
-use crate::metadata::{UserMeta, key_of, meta_rv, non_empty};
+use crate::metadata::{UserMeta, key_of};
+
+mod seen;
+use seen::Seen;
 
 /// How long the pump waits for the event of an announced batch before it takes a PackageRev
 /// change for one of metadata (a batch stuck writing; never expected).
@@ -88,8 +89,8 @@ struct Pump {
     early: BTreeMap<u64, CacheEvent>,
     /// Revisions of batches announced and not over, with how many batches.
     in_flight: HashMap<Key, usize>,
-    /// The PackageRev of every revision, as [`parse_rev`] keeps it.
-    metas: HashMap<Key, Arc<PackageRev>>,
+    /// What a PackageRevision shows of the PackageRev of every revision.
+    metas: HashMap<Key, Seen>,
     revisions: HashMap<Key, Arc<CachedRevision>>,
     packages: HashMap<Key, PackageState>,
     facts: HashMap<Key, RepoFacts>,
@@ -123,33 +124,6 @@ pub(crate) async fn run(watches: Watches, registry: Registry, client: kube::Clie
     }
 }
 
-/// A PackageRev as the pump keeps it, if it decodes: only what a PackageRevision shows of it —
-/// what users see of its metadata ([`UserMeta`]: their labels, annotations, finalizers and owner
-/// references), its timestamps and its resourceVersion. The server's own label and finalizer,
-/// its uid, spec and `managedFields` are dropped: the pump holds one per revision, and the
-/// server's label map alone is ~550 bytes. The PackageRevision built from it is the one built
-/// from the whole PackageRev (both share one kept encoding, keyed by the resourceVersion).
-fn parse_rev(object: Stored<PackageRev>) -> Option<PackageRev> {
-    let meta = object.into_object().ok()?.metadata;
-    let (labels, finalizers) = (non_empty(user_labels(&meta)), non_empty(user_finalizers(&meta)));
-    Some(PackageRev {
-        metadata: ObjectMeta {
-            name: meta.name,
-            namespace: meta.namespace,
-            resource_version: meta.resource_version,
-            creation_timestamp: meta.creation_timestamp,
-            deletion_timestamp: meta.deletion_timestamp,
-            labels,
-            annotations: meta.annotations,
-            finalizers,
-            owner_references: meta.owner_references,
-            ..ObjectMeta::default()
-        },
-        spec: PackageRevSpec::default(),
-        status: None,
-    })
-}
-
 impl Pump {
     /// A pump that knows nothing yet, at the resourceVersion the watches start from.
     fn new(watches: Watches, registry: Registry, caches: UnboundedReceiver<CacheMessage>) -> Self {
@@ -174,8 +148,11 @@ impl Pump {
     async fn list(&mut self, api: &Api<Stored<PackageRev>>) -> Result<(), kube::Error> {
         let list = api.list(&ListParams::default()).await?;
         let rv = list.metadata.resource_version.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0);
-        self.metas =
-            list.items.into_iter().filter_map(parse_rev).map(|rev| (key_of(&rev), Arc::new(rev))).collect();
+        self.metas = list
+            .items
+            .into_iter()
+            .filter_map(|stored| Some((key_of(stored.object().ok()?), Seen::of(stored)?)))
+            .collect();
         // On the first list the watch resumes from where the watches start (the changes in
         // between are replayed); after a 410 that point is gone and so is every watch's.
         if self.position == 0 || self.expired {
@@ -300,8 +277,8 @@ impl Pump {
         let key = (meta.namespace.clone().unwrap_or_default(), meta.name.clone().unwrap_or_default());
         let event = self.cache_event(rv, &key).await;
         let visible_before = self.visible(&key);
-        let rev = if deleted { None } else { parse_rev(stored) };
-        self.remember_meta(key.clone(), rev);
+        let seen = if deleted { None } else { Seen::of(stored) };
+        self.remember_meta(key.clone(), seen);
         match event {
             Some(event) => self.on_cache_event(event, true),
             None if self.visible(&key) != visible_before => {
@@ -314,16 +291,15 @@ impl Pump {
         self.moved_to(rv);
     }
 
-    /// Keeps `rev` as the PackageRev of `key` (forgets it when `None`), unless what is kept is
+    /// Keeps `seen` of the PackageRev of `key` (forgets it when `None`), unless what is kept is
     /// newer (the list came after this change).
-    fn remember_meta(&mut self, key: Key, rev: Option<PackageRev>) {
-        match rev {
-            Some(rev) => {
-                let rv_of = |m: &PackageRev| meta_rv(m).unwrap_or(0);
-                if self.metas.get(&key).is_some_and(|old| rv_of(old) >= rv_of(&rev)) {
+    fn remember_meta(&mut self, key: Key, seen: Option<Seen>) {
+        match seen {
+            Some(seen) => {
+                if self.metas.get(&key).is_some_and(|old| old.rv() >= seen.rv()) {
                     return;
                 }
-                self.metas.insert(key, Arc::new(rev));
+                self.metas.insert(key, seen);
             }
             None => {
                 self.metas.remove(&key);
@@ -333,10 +309,7 @@ impl Pump {
 
     /// What users see of the metadata of `key`.
     fn visible(&self, key: &Key) -> (UserMeta, Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>) {
-        self.metas
-            .get(key)
-            .map(|m| (UserMeta::of(m), m.metadata.deletion_timestamp.clone()))
-            .unwrap_or_default()
+        self.metas.get(key).map(Seen::visible).unwrap_or_default()
     }
 
     /// The Repository facts of a revision's objects, remembered for when its cache is gone.
@@ -370,8 +343,8 @@ impl Pump {
     /// Publishes a change of a revision's PackageRevision and PackageRevisionResources.
     fn publish_revision(&mut self, rv: u64, change_type: ChangeType, rev: &Arc<CachedRevision>) {
         let key = (rev.namespace.clone(), rev.name.clone());
-        let meta = self.metas.get(&key).cloned();
         let (facts, cache) = self.facts(rev);
+        let meta = self.metas.get(&key).map(|seen| seen.package_rev(&key.0, &key.1));
         let object =
             JsonObject::encoded(objects::package_revision_json_with(rev, meta.as_deref(), &facts).json);
         let prev = self.watches.revisions.current(&key.0, &key.1);

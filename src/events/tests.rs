@@ -88,39 +88,3 @@ async fn an_expired_package_rev_watch_lists_again_and_restarts_the_windows() {
     let first = pump.watches.revisions.watch(from(start)).unwrap().next().await.expect("an answer");
     assert_eq!((first.event_type, first.object["code"].clone()), (WatchEventType::Error, 410.into()));
 }
-
-#[test]
-fn the_pump_keeps_only_what_a_package_revision_shows_of_a_package_rev() {
-    let stored: Stored<PackageRev> = serde_json::from_value(serde_json::json!({
-        "metadata": {"name": "r.p.w", "namespace": "ns", "resourceVersion": "9", "uid": "u",
-                     "creationTimestamp": "2023-01-01T00:00:00Z",
-                     "labels": {"a": "b", porch_api::labels::INTERNAL_REPOSITORY_LABEL: "r"},
-                     "annotations": {"n": "v"}, "finalizers": ["f", porch_api::labels::PACKAGE_REVISION_FINALIZER],
-                     "ownerReferences": [{"apiVersion": "v1", "kind": "ConfigMap", "name": "o", "uid": "1"}],
-                     "deletionTimestamp": "2024-01-01T00:00:00Z",
-                     "managedFields": [{"manager": "m", "operation": "Update", "fieldsType": "FieldsV1",
-                                        "fieldsV1": {"f:spec": {}}}]},
-        "spec": {"state": {"ref": "refs/heads/main", "commit": "c", "lifecycle": "Published", "revision": -1}},
-    }))
-    .unwrap();
-    let full = stored.object().unwrap().clone();
-    let kept = parse_rev(stored).unwrap();
-    assert_eq!(kept.spec, PackageRevSpec::default());
-    let m = &kept.metadata;
-    assert_eq!((m.managed_fields.as_ref(), m.uid.as_ref()), (None, None));
-    assert_eq!(m.labels, Some([("a".to_string(), "b".to_string())].into()), "the server's label is dropped");
-    assert_eq!(m.finalizers, Some(vec!["f".to_string()]), "the server's finalizer is dropped");
-    assert_eq!(UserMeta::of(&kept), UserMeta::of(&full));
-    assert_eq!(
-        (&m.resource_version, &m.creation_timestamp),
-        (&full.metadata.resource_version, &full.metadata.creation_timestamp)
-    );
-    assert_eq!(m.deletion_timestamp, full.metadata.deletion_timestamp);
-
-    let rev = CachedRevision::sample();
-    let facts = RepoFacts { url: "file:///r".into(), deployment: false };
-    let of = |meta: &PackageRev| {
-        serde_json::to_value(objects::package_revision(&rev, Some(meta), &facts)).unwrap()
-    };
-    assert_eq!(of(&kept), of(&full), "the PackageRevision is the same");
-}

@@ -21,10 +21,11 @@ pub struct KptfileInfo {
     pub readiness_gates: Vec<ReadinessGate>,
     /// `status.conditions` (`status.conditions`).
     pub conditions: Vec<Condition>,
-    /// `upstream` (type and git repo/directory/ref).
-    pub upstream: Option<Locator>,
+    /// `upstream` (type and git repo/directory/ref). Boxed, as `upstream_lock`: every indexed
+    /// revision holds a `KptfileInfo`, most without either, and a `Locator` is 120 bytes.
+    pub upstream: Option<Box<Locator>>,
     /// `upstreamLock` (type and git repo/directory/ref/commit).
-    pub upstream_lock: Option<Locator>,
+    pub upstream_lock: Option<Box<Locator>>,
 }
 
 impl KptfileInfo {
@@ -38,8 +39,8 @@ impl KptfileInfo {
             annotations: doc.metadata.annotations,
             readiness_gates: doc.info.readiness_gates,
             conditions: doc.status.conditions,
-            upstream: doc.upstream,
-            upstream_lock: doc.upstream_lock,
+            upstream: doc.upstream.map(Box::new),
+            upstream_lock: doc.upstream_lock.map(Box::new),
         })
     }
 
@@ -47,7 +48,7 @@ impl KptfileInfo {
     /// it also has a git `upstream` (as Porch decides).
     pub fn status_upstream_lock(&self) -> Option<&Locator> {
         let has_git_upstream = self.upstream.as_ref().is_some_and(|u| u.git.is_some());
-        if has_git_upstream { self.upstream_lock.as_ref() } else { None }
+        if has_git_upstream { self.upstream_lock.as_deref() } else { None }
     }
 }
 
