@@ -34,8 +34,9 @@ struct Slot {
 }
 
 impl std::fmt::Debug for JsonObject {
+    /// Its length only: the object may be a Secret, whose data must never reach a log.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("JsonObject").field(&String::from_utf8_lossy(&self.0.json)).finish()
+        write!(f, "JsonObject({} bytes)", self.0.json.len())
     }
 }
 
@@ -176,6 +177,14 @@ mod tests {
         held.keep();
         let kept = held.object();
         assert!(Arc::ptr_eq(&kept, &held.object()), "recent again: kept once decoded");
+    }
+
+    #[test]
+    fn debug_shows_no_content() {
+        let held = JsonObject::from(Arc::new(object()));
+        let shown = format!("{held:?}");
+        assert!(!shown.contains("dg==") && !shown.contains("Secret"), "{shown}");
+        assert_eq!(shown, format!("JsonObject({} bytes)", held.json().len()));
     }
 
     #[test]
