@@ -91,6 +91,16 @@ struct Entry {
     open: OpenFuture,
 }
 
+/// A Repository the registry follows, as last seen (what the objects of its revisions show).
+pub(crate) struct Followed {
+    /// `spec.git.repo`.
+    pub(crate) url: String,
+    /// `spec.deployment`.
+    pub(crate) deployment: bool,
+    /// Its cache, once open.
+    pub(crate) cache: Option<RepositoryCache>,
+}
+
 /// What a registry needs from the server, fixed at start-up.
 #[derive(Clone)]
 pub(crate) struct RegistryConfig {
@@ -213,20 +223,19 @@ impl Registry {
 
     /// The cache of `repo` if it is open already (never waits, never opens).
     pub(crate) fn get_open(&self, namespace: &str, name: &str) -> Option<RepositoryCache> {
-        self.get_open_with_deployment(namespace, name).map(|(cache, _)| cache)
+        self.followed(namespace, name)?.cache
     }
 
-    /// [`get_open`](Self::get_open), with the Repository's deployment flag as last seen (for the
-    /// objects of its revisions).
-    pub(crate) fn get_open_with_deployment(
-        &self,
-        namespace: &str,
-        name: &str,
-    ) -> Option<(RepositoryCache, bool)> {
+    /// What the registry knows of Repository `namespace/name` if it follows it (never waits,
+    /// never opens): known from the moment it is followed, while its first open still runs.
+    pub(crate) fn followed(&self, namespace: &str, name: &str) -> Option<Followed> {
         let entries = self.inner.entries.lock().unwrap_or_else(|e| e.into_inner());
         let entry = entries.get(&(namespace.to_string(), name.to_string()))?;
-        let cache = entry.open.peek().and_then(|r| r.as_ref().ok()).cloned()?;
-        Some((cache, entry.deployment))
+        Some(Followed {
+            url: entry.config.url.clone(),
+            deployment: entry.deployment,
+            cache: entry.open.peek().and_then(|r| r.as_ref().ok()).cloned(),
+        })
     }
 
     fn entry(&self, repo: &Repository) -> Result<OpenFuture, OpenError> {

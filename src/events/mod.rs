@@ -312,14 +312,13 @@ impl Pump {
         self.metas.get(key).map(Seen::visible).unwrap_or_default()
     }
 
-    /// The Repository facts of a revision's objects, remembered for when its cache is gone.
+    /// The Repository facts of a revision's objects (known while its repository's first open
+    /// still runs, and remembered for when it is gone), and its cache if open.
     fn facts(&mut self, rev: &CachedRevision) -> (RepoFacts, Option<RepositoryCache>) {
         let key = (rev.namespace.clone(), rev.repository.clone());
-        let open = self.registry.get_open_with_deployment(&rev.namespace, &rev.repository);
-        let cache = open.map(|(cache, deployment)| {
-            let facts = RepoFacts { url: cache.git().config().url.clone(), deployment };
-            self.facts.insert(key.clone(), facts);
-            cache
+        let cache = self.registry.followed(&rev.namespace, &rev.repository).and_then(|followed| {
+            self.facts.insert(key.clone(), RepoFacts { url: followed.url, deployment: followed.deployment });
+            followed.cache
         });
         (self.facts.get(&key).cloned().unwrap_or_default(), cache)
     }

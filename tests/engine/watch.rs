@@ -10,6 +10,7 @@ use porch_api::{PackageRevision, PorchPackage};
 use serde_json::json;
 
 use super::common::{Env, NS, is_latest, step};
+use super::support::{blueprints, file_url};
 
 async fn deploy_env(tweak: impl FnOnce(&mut porch_server::Config)) -> Env {
     let env = Env::with(tweak);
@@ -117,6 +118,34 @@ async fn a_watcher_sees_each_change_of_a_package_life_once_in_order() {
     env.prs().delete("deploy.app.ws1", &DeleteParams::default()).await.unwrap();
     expect(&mut events, &["Delete deploy.app.ws1 DeletionProposed 1"]).await;
     expect_quiet(&mut events).await;
+}
+
+/// The events of a repository's first indexing show its URL, as lists do: the watches learn it
+/// from the Repository while its cache is still opening.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_events_of_a_first_indexing_show_the_repository_url() {
+    let env = Env::start();
+    let url = file_url(&blueprints(env.scratch.path()));
+    let mut events = watcher(env.prs(), watcher::Config::default()).boxed();
+    for _ in ["Init", "InitDone"] {
+        step("the initial list", events.next()).await.unwrap().unwrap();
+    }
+    env.register("blueprints", &url).await;
+    let listed = env.prs().list(&ListParams::default()).await.unwrap().items;
+    assert!(!listed.is_empty());
+    let repo_of = |pr: &PackageRevision| {
+        pr.status.self_lock.as_ref().and_then(|l| l.git.as_ref()).map(|g| g.repo.clone())
+    };
+    for pr in &listed {
+        assert_eq!(repo_of(pr).as_deref(), Some(url.as_str()), "listed {:?}", pr.metadata.name);
+    }
+    let mut seen = 0;
+    while seen < listed.len() {
+        if let watcher::Event::Apply(pr) = step("the first indexing", events.next()).await.unwrap().unwrap() {
+            assert_eq!(repo_of(&pr).as_deref(), Some(url.as_str()), "watched {:?}", pr.metadata.name);
+            seen += 1;
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
