@@ -2,10 +2,11 @@
 //! the PackageRev CR of each PackageRevision (porch-api.md §2.6), through `kube::Api` (the
 //! embedded store in standalone mode, kube-apiserver in a cluster).
 //!
-//! - Reads never leave memory: a kube-runtime reflector store of every PackageRev
-//!   ([`watch`]; each kept without the server's label and its uid: [`lean`]), and beside it a small read-your-writes [`overlay`] holding the API's answer
-//!   to each write made here until the watch delivers it (so a request sees its own write at
-//!   once). Only a newer resourceVersion replaces what is seen.
+//! - Reads never leave memory: a kube-runtime reflector store of every PackageRev ([`watch`];
+//!   each kept without the server's label and its uid: [`lean`]), and beside it a small
+//!   read-your-writes [`overlay`] holding the API's answer to each write made here until the
+//!   watch delivers it (so a request sees its own write at once). Only a newer resourceVersion
+//!   replaces what is seen.
 //! - Writes ([`write`](mod@write)) build the PackageRev with porch-api's one shape function
 //!   ([`set_shadow_meta`](porch_api::config::set_shadow_meta), which the PackageRev GC uses
 //!   too) and retry a lost race through the one [`retry`] helper.
