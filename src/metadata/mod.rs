@@ -29,8 +29,7 @@ use std::time::Duration;
 use kube::api::Api;
 use kube::runtime::reflector::{self, Store, store::Writer};
 use porch_api::PackageRev;
-use porch_api::config::{PackageRevSpec, PackageRevStatus};
-use porch_api::labels::INTERNAL_REPOSITORY_LABEL;
+use porch_api::config::{PackageRevSpec, PackageRevStatus, user_labels};
 use porch_controllers::Stored;
 
 pub(crate) use porch_api::config::UserMeta;
@@ -71,12 +70,7 @@ fn decoded_or_fresh(stored: Stored<PackageRev>) -> PackageRev {
 /// [`Metadata::upsert`]) — and without its uid (the reflector's keys copy it too).
 fn lean(mut rev: PackageRev) -> PackageRev {
     let meta = &mut rev.metadata;
-    if let Some(labels) = &mut meta.labels {
-        labels.remove(INTERNAL_REPOSITORY_LABEL);
-        if labels.is_empty() {
-            meta.labels = None;
-        }
-    }
+    meta.labels = non_empty(user_labels(meta));
     meta.uid = None;
     rev
 }
