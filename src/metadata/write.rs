@@ -57,10 +57,9 @@ impl Metadata {
     /// Updates the PackageRev `namespace/name` of a revision of `repository` with `edit` (which
     /// answers whether it changed anything; nothing is written when not), with the server's
     /// label naming `repository` (the store keeps it without), or creates `fresh()` when there
-    /// is none. The
-    /// first attempt starts from memory (nothing there: a create, without a read first); a
-    /// retry after a lost race (a conflict, or one created in between) reads afresh. Returns
-    /// what is seen of it afterwards.
+    /// is none. The first attempt starts from memory (nothing there: a create, without a read
+    /// first); a retry after a lost race (a conflict, or one created in between) reads afresh.
+    /// Returns what is seen of it afterwards.
     pub(super) async fn upsert(
         &self,
         namespace: &str,
