@@ -6,7 +6,7 @@ use bytes::Bytes;
 use porch_api::labels::INTERNAL_REPOSITORY_LABEL;
 use porch_layers::LabelSelector;
 use porch_layers::paging::{Page, take_page, token};
-use porch_layers::selector::LabelOperator;
+use porch_layers::selector::{LabelOperator, LabelRequirement};
 
 use super::filter::Filter;
 use super::state::{Key, Shared};
@@ -22,21 +22,18 @@ fn decode_token(token: &str) -> Result<Key> {
     Ok((ns, name))
 }
 
-/// The repository a label selector of a PackageRev list pins with `internal.porch.kpt.dev/
-/// repository=X` (or `in (X)`), which the index answers without scanning every PackageRev.
-fn pinned_repository(kind: StoredKind, selector: Option<&LabelSelector>) -> Option<&str> {
+/// The requirement of a PackageRev list's label selector that pins one repository with
+/// `internal.porch.kpt.dev/repository=X` (or `in (X)`), which the index answers without scanning
+/// every PackageRev.
+fn pinned_repository(kind: StoredKind, selector: Option<&LabelSelector>) -> Option<&LabelRequirement> {
     if kind != StoredKind::PackageRev {
         return None;
     }
-    selector?
-        .requirements()
-        .iter()
-        .find(|r| {
-            r.key() == INTERNAL_REPOSITORY_LABEL
-                && r.values().len() == 1
-                && matches!(r.operator(), LabelOperator::Equals | LabelOperator::In)
-        })
-        .map(|r| r.values()[0].as_str())
+    selector?.requirements().iter().find(|r| {
+        r.key() == INTERNAL_REPOSITORY_LABEL
+            && r.values().len() == 1
+            && matches!(r.operator(), LabelOperator::Equals | LabelOperator::In)
+    })
 }
 
 /// Lists `kind` in `namespace` (all namespaces when `None`), sorted by (namespace, name), at the
@@ -48,8 +45,16 @@ pub(crate) fn list(
     namespace: Option<&str>,
     opts: &ListOptions,
 ) -> Result<SharedListPage> {
-    let filter = Filter::new(kind, opts.label_selector.as_ref(), opts.field_selector.as_ref())?;
     let namespace = namespace.filter(|_| kind.namespaced());
+    // One namespace's PackageRevs of one repository come from the label index, which answers the
+    // pinned requirement: only the rest of the selector is checked against each object (most
+    // such lists have no rest, and then no object is decoded).
+    let pinned = namespace.and(pinned_repository(kind, opts.label_selector.as_ref()));
+    let labels = match (pinned, &opts.label_selector) {
+        (Some(met), Some(selector)) => Some(selector.without(met)),
+        _ => opts.label_selector.clone(),
+    };
+    let filter = Filter::new(kind, labels.as_ref(), opts.field_selector.as_ref())?;
     let after = opts.continue_token.as_deref().filter(|t| !t.is_empty()).map(decode_token).transpose()?;
     if let (Some(ns), Some((token_ns, _))) = (namespace, &after)
         && ns != token_ns
@@ -66,22 +71,21 @@ pub(crate) fn list(
     let resource_version = state.rv;
     opts.read_at.check(resource_version)?;
     let map = state.index.map(kind);
-    let candidates: Box<dyn Iterator<Item = (&Key, &JsonObject)>> =
-        match (namespace, pinned_repository(kind, opts.label_selector.as_ref())) {
-            // One repository's PackageRevs: only those, from the label index.
-            (Some(ns), Some(repository)) => Box::new(
-                state
-                    .index
-                    .package_revs_of(ns, repository)
-                    .into_iter()
-                    .filter(move |key| after.as_ref().is_none_or(|after| key > after))
-                    .filter_map(|key| map.get_key_value(&key)),
-            ),
-            _ => Box::new(
-                map.range((lower, Bound::Unbounded))
-                    .take_while(|((ns, _), _)| namespace.is_none_or(|want| ns == want)),
-            ),
-        };
+    let candidates: Box<dyn Iterator<Item = (&Key, &JsonObject)>> = match (namespace, pinned) {
+        // One repository's PackageRevs: only those, from the label index.
+        (Some(ns), Some(repository)) => Box::new(
+            state
+                .index
+                .package_revs_of(ns, &repository.values()[0])
+                .into_iter()
+                .filter(move |key| after.as_ref().is_none_or(|after| key > after))
+                .filter_map(|key| map.get_key_value(&key)),
+        ),
+        _ => Box::new(
+            map.range((lower, Bound::Unbounded))
+                .take_while(|((ns, _), _)| namespace.is_none_or(|want| ns == want)),
+        ),
+    };
     // Objects are decoded only for selectors to look at.
     let matching = candidates.filter(|(_, obj)| filter.is_everything() || filter.matches(&obj.object()));
     let Page { items, continue_token, remaining } =

@@ -120,6 +120,12 @@ impl LabelSelector {
         &self.requirements
     }
 
+    /// This selector without `met`, a requirement the caller knows every candidate meets (an
+    /// index answered it); its other requirements still apply.
+    pub fn without(&self, met: &LabelRequirement) -> LabelSelector {
+        LabelSelector { requirements: self.requirements.iter().filter(|r| *r != met).cloned().collect() }
+    }
+
     /// Whether the selector has no requirements (matches everything).
     pub fn is_empty(&self) -> bool {
         self.requirements.is_empty()

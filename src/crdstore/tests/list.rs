@@ -156,6 +156,12 @@ async fn one_repositorys_package_revs_come_from_the_label_index_and_follow_relab
     let rest = list(&store, of(&format!("{label}=a"), Some(2), first.continue_token.clone())).await;
     assert_eq!(names(&rest), ["a.r.1"]);
     assert!(names(&list(&store, of(&format!("{label}=a,x=y"), None, None)).await).is_empty());
+    assert_eq!(names(&list(&store, of(&format!("{label}=a,{label}!=b"), None, None)).await).len(), 3);
+    let named = ListOptions {
+        field_selector: Some(porch_layers::FieldSelector::parse("metadata.name=a.q.1").unwrap()),
+        ..of(&format!("{label}=a"), None, None)
+    };
+    assert_eq!(names(&list(&store, named).await), ["a.q.1"]);
     // A relabelled PackageRev moves; a deleted one goes.
     let mut moved = store.get(StoredKind::PackageRev, Some("default"), "a.q.1").await.unwrap();
     moved["metadata"]["labels"][label] = json!("b");

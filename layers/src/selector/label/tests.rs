@@ -114,3 +114,13 @@ fn invalid_keys_and_values_are_reported() {
     assert!(e("a in (ok,zz-)").contains("values[1][a]"));
     assert!(e("UPPER.com/a=b").contains("prefix part"));
 }
+
+#[test]
+fn without_drops_one_requirement_and_keeps_the_rest() {
+    let s = LabelSelector::parse("repo=a,app in (web),!tier").unwrap();
+    let rest = s.without(&s.requirements()[0]);
+    assert_eq!(rest.to_string(), "app in (web),!tier");
+    assert!(rest.matches(&labels(&[("repo", "b"), ("app", "web")])));
+    assert!(!rest.matches(&labels(&[("app", "db")])));
+    assert_eq!(s.without(&rest.requirements()[0]).without(&rest.requirements()[1]).to_string(), "repo=a");
+}
