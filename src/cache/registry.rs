@@ -132,6 +132,25 @@ struct Inner {
     events: tokio::sync::mpsc::UnboundedSender<CacheMessage>,
     /// The receiving end, until the event pump takes it.
     receiver: Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<CacheMessage>>>,
+    /// How many opens have not yet found out whether a saved index serves them; fetches wait
+    /// until none is left (see [`serving_first`]).
+    undecided: tokio::sync::watch::Sender<usize>,
+}
+
+/// One open counted in [`Inner::undecided`] until it is dropped.
+struct Undecided(tokio::sync::watch::Sender<usize>);
+
+impl Undecided {
+    fn new(count: &tokio::sync::watch::Sender<usize>) -> Self {
+        count.send_modify(|n| *n += 1);
+        Self(count.clone())
+    }
+}
+
+impl Drop for Undecided {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n -= 1);
+    }
 }
 
 impl std::fmt::Debug for Registry {
@@ -185,6 +204,7 @@ impl Registry {
                 closed: Mutex::new(HashMap::new()),
                 events,
                 receiver,
+                undecided: tokio::sync::watch::Sender::new(0),
             }),
         }
     }
@@ -290,11 +310,16 @@ impl Registry {
     ) -> OpenFuture {
         let inner = self.inner.clone();
         let secret = secret_name(repo);
+        // Counted from now, so fetches wait for it from the moment it exists; one that replaces
+        // an older cache is counted once that is closed (whose own open may be waiting for
+        // fetches to be allowed: counted earlier, the two would wait for each other).
+        let now = after.is_none().then(|| Undecided::new(&inner.undecided));
         let task = tokio::spawn(async move {
             if let Some(closing) = after {
                 let _ = closing.await;
             }
-            open_cache(&inner, key, config, secret).await
+            let undecided = now.unwrap_or_else(|| Undecided::new(&inner.undecided));
+            open_cache(&inner, key, config, secret, undecided).await
         });
         async move {
             match task.await {
@@ -317,6 +342,7 @@ impl Registry {
         let opened_now = open.peek().is_none();
         let cache = open.await?;
         if !opened_now || !cache.has_fetched() {
+            serving_first(&self.inner).await;
             let _permit = self.inner.syncs.clone().acquire_owned().await;
             let (ns, name) = repository_key(repo);
             // The Secret may have been rotated (or `secretRef` changed): read it again.
@@ -352,11 +378,23 @@ impl Registry {
     }
 }
 
+/// Waits until every open in flight has found out whether its saved index serves it. Serving
+/// what the data directory holds comes first: after a restart every Repository opens from its
+/// saved index within a few hundred milliseconds of CPU, and the fetches, integrity checks and
+/// PackageRev GC of the syncs that follow (seconds of work on two cores) would otherwise share
+/// the cores with them and delay the first full list. A saved index is read in milliseconds, so
+/// the wait is short; a full open (a clone) stops counting before it fetches.
+async fn serving_first(inner: &Inner) {
+    // The sender lives in `inner`, so the wait ends (`Err` never comes while it does).
+    let _ = inner.undecided.subscribe().wait_for(|n| *n == 0).await;
+}
+
 async fn open_cache(
     inner: &Inner,
     (namespace, name): (String, String),
     config: RepoConfig,
     secret: Option<String>,
+    undecided: Undecided,
 ) -> Result<RepositoryCache, OpenError> {
     let repository = format!("{namespace}/{name}");
     let credentials = read_credentials(inner, &namespace, &name, secret).await?;
@@ -372,7 +410,10 @@ async fn open_cache(
     let cache = RepositoryCache::new(spec, inner.config.log.clone(), options).await.map_err(cache_err)?;
     let started = Instant::now();
     // The saved index needs no fetch: only a full discovery waits for a sync's turn.
-    if cache.open_saved().await.map_err(cache_err)?.is_none() {
+    let saved = cache.open_saved().await.map_err(cache_err)?;
+    drop(undecided);
+    if saved.is_none() {
+        serving_first(inner).await;
         let _permit = inner.syncs.clone().acquire_owned().await;
         cache.open().await.map_err(cache_err)?;
     }

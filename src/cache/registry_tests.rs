@@ -71,3 +71,58 @@ async fn follows_the_newest_repository_and_never_reopens_a_closed_one_for_an_old
     assert_eq!(branch(&again), "main");
     assert_eq!(registry.open_keys(), [("default".to_string(), "r".to_string())]);
 }
+
+#[tokio::test]
+async fn fetches_wait_until_every_open_knows_whether_its_saved_index_serves_it() {
+    init_libgit2(Libgit2Options::default());
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = tmp.path().join("remote.git");
+    git2::Repository::init_bare(&remote).unwrap();
+    let mut config = Config::with_data_dir(tmp.path().join("data"));
+    config.repository_controller = false;
+    let app = crate::app::App::open(&config, None).unwrap();
+    let client = app.kube_client();
+    let registry = Registry::new(RegistryConfig {
+        client: client.clone(),
+        data_dir: tmp.path().join("mirrors"),
+        log: Arc::new(Metadata::new(client)),
+        retry_attempts: 1,
+        max_concurrent_syncs: 1,
+    });
+    let wait = Duration::from_millis(300);
+    let opened = registry.get(&repository(&remote, 10, "main", false)).await.unwrap();
+    assert!(opened.has_fetched());
+
+    // Another open still reading its saved index: a sync of an open cache waits before fetching.
+    let undecided = Undecided::new(&registry.inner.undecided);
+    let sync = tokio::spawn({
+        let (registry, repo) = (registry.clone(), repository(&remote, 10, "main", false));
+        async move { registry.sync(&repo).await.map(drop) }
+    });
+    tokio::time::sleep(wait).await;
+    assert!(!sync.is_finished(), "the sync fetched while an open was undecided");
+    drop(undecided);
+    tokio::time::timeout(Duration::from_secs(30), sync).await.unwrap().unwrap().unwrap();
+
+    // A full open (no saved index) waits too; a cache that replaces it meanwhile (new settings) is
+    // counted only once the old one is closed, so neither waits for the other.
+    registry.close("default", "r").await;
+    let undecided = Undecided::new(&registry.inner.undecided);
+    let first = tokio::spawn({
+        let (registry, repo) = (registry.clone(), repository(&remote, 11, "main", false));
+        async move { registry.get(&repo).await.map(drop) }
+    });
+    tokio::time::sleep(wait).await;
+    assert!(!first.is_finished(), "the full open fetched while an open was undecided");
+    let second = tokio::spawn({
+        let (registry, repo) = (registry.clone(), repository(&remote, 12, "other", false));
+        async move { registry.get(&repo).await.map(|cache| branch(&cache)) }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    drop(undecided);
+    let limit = Duration::from_secs(30);
+    tokio::time::timeout(limit, first).await.expect("the replaced open finished").unwrap().unwrap();
+    let reopened =
+        tokio::time::timeout(limit, second).await.expect("the replacing open finished").unwrap().unwrap();
+    assert_eq!(reopened, "other");
+}
