@@ -63,8 +63,19 @@ impl JsonObject {
     /// # Errors
     /// When `json` is not JSON.
     pub fn from_json(json: &[u8]) -> Result<Self, serde_json::Error> {
-        serde_json::from_slice::<serde::de::IgnoredAny>(json)?;
-        Ok(Self::with(Bytes::copy_from_slice(json), false))
+        Self::from_json_reading::<serde::de::IgnoredAny>(json).map(|(object, _)| object)
+    }
+
+    /// [`from_json`](Self::from_json), reading a `T` from the JSON in the same pass (a `T` that
+    /// ignores the fields it does not name still checks the whole text).
+    ///
+    /// # Errors
+    /// When `json` is not JSON, or not a `T`.
+    pub fn from_json_reading<T: serde::de::DeserializeOwned>(
+        json: &[u8],
+    ) -> Result<(Self, T), serde_json::Error> {
+        let read = serde_json::from_slice::<T>(json)?;
+        Ok((Self::with(Bytes::copy_from_slice(json), false), read))
     }
 
     fn with(json: Bytes, recent: bool) -> Self {

@@ -6,7 +6,7 @@ use std::path::Path;
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
 use serde_json::Value;
 
-use super::state::Index;
+use super::state::{Index, Labelled};
 use super::txn::Change;
 use super::{StoreError, StoredKind, WatchEventType};
 use crate::crdstore::Result;
@@ -60,8 +60,18 @@ pub(crate) fn open(path: &Path) -> Result<(Database, Index, u64)> {
             tracing::warn!(key = k.value(), "crdstore: skipping an object of an unknown kind");
             continue;
         };
-        let obj = JsonObject::from_json(v.value()).map_err(StoreError::storage)?;
-        index.insert(kind, (ns.to_string(), name.to_string()), obj);
+        let json = v.value();
+        // A PackageRev's JSON is checked by the same pass that reads its repository label; one
+        // whose labels do not read so is checked on its own (and indexed without a label).
+        let read = (kind == StoredKind::PackageRev)
+            .then(|| JsonObject::from_json_reading::<Labelled>(json).ok())
+            .flatten()
+            .map(|(obj, labelled)| (obj, labelled.repository()));
+        let (obj, repository) = match read {
+            Some(read) => read,
+            None => (JsonObject::from_json(json).map_err(StoreError::storage)?, None),
+        };
+        index.insert_labelled(kind, (ns.to_string(), name.to_string()), obj, repository);
     }
     drop(objects);
     drop(tx);

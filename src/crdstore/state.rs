@@ -44,21 +44,29 @@ fn slot(kind: StoredKind) -> usize {
 /// The repository label of a PackageRev, read from its JSON without building the object (a
 /// write indexes every PackageRev it stores; decoding each whole would cost more than the write).
 fn repository_label(json: &[u8]) -> Option<String> {
-    #[derive(serde::Deserialize)]
-    struct Object {
-        #[serde(default)]
-        metadata: Metadata,
-    }
-    #[derive(serde::Deserialize, Default)]
-    struct Metadata {
-        #[serde(default)]
-        labels: Option<HashMap<String, serde_json::Value>>,
-    }
-    let object: Object = serde_json::from_slice(json).ok()?;
-    let mut labels = object.metadata.labels?;
-    match labels.remove(INTERNAL_REPOSITORY_LABEL)? {
-        serde_json::Value::String(repository) => Some(repository),
-        _ => None,
+    serde_json::from_slice::<Labelled>(json).ok()?.repository()
+}
+
+/// What the index reads of a PackageRev's JSON: its labels.
+#[derive(serde::Deserialize)]
+pub(crate) struct Labelled {
+    #[serde(default)]
+    metadata: Labels,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct Labels {
+    #[serde(default)]
+    labels: Option<HashMap<String, serde_json::Value>>,
+}
+
+impl Labelled {
+    /// The value of the repository label, if it has one that is a string.
+    pub(crate) fn repository(self) -> Option<String> {
+        match self.metadata.labels?.remove(INTERNAL_REPOSITORY_LABEL)? {
+            serde_json::Value::String(repository) => Some(repository),
+            _ => None,
+        }
     }
 }
 
@@ -75,9 +83,22 @@ impl Index {
 
     /// Stores `object` under `key`, replacing what was there.
     pub(crate) fn insert(&mut self, kind: StoredKind, key: Key, object: JsonObject) {
+        let repository = (kind == StoredKind::PackageRev).then(|| repository_label(object.json())).flatten();
+        self.insert_labelled(kind, key, object, repository);
+    }
+
+    /// [`insert`](Self::insert) of an object whose repository label (a PackageRev's) was read
+    /// already.
+    pub(crate) fn insert_labelled(
+        &mut self,
+        kind: StoredKind,
+        key: Key,
+        object: JsonObject,
+        repository: Option<String>,
+    ) {
         if kind == StoredKind::PackageRev {
             self.unlabel(&key);
-            if let Some(repository) = repository_label(object.json()) {
+            if let Some(repository) = repository {
                 self.package_revs_by_repository.insert((key.0.clone(), repository.clone(), key.1.clone()));
                 self.repository_of.insert(key.clone(), repository);
             }

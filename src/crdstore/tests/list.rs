@@ -175,3 +175,28 @@ async fn one_repositorys_package_revs_come_from_the_label_index_and_follow_relab
     assert_eq!(names(&list(&store, of(&format!("{label}=b"), None, None)).await), ["a.q.1", "b.p.1"]);
     assert_eq!(names(&list(&store, of(&format!("{label}!=b"), None, None)).await), ["a.p.1", "c.p.1"]);
 }
+
+#[tokio::test]
+async fn an_open_indexes_the_saved_package_revs_by_their_repository_label_and_keeps_odd_ones() {
+    let (store, dir) = fresh();
+    store.create(StoredKind::PackageRev, package_rev("a.p.1", "a"), &w()).await.unwrap();
+    drop(store);
+    let label = "internal.porch.kpt.dev/repository";
+    let planted = [
+        json!({"metadata": {"name": "a.q.1", "namespace": "default", "labels": {label: "a", "x": 5}}}),
+        json!({"metadata": {"name": "a.r.1", "namespace": "default", "labels": "a"}}),
+        json!({"metadata": {"name": "a.s.1", "namespace": "default", "labels": {label: 7}}}),
+    ];
+    for object in &planted {
+        Store::import_raw_offline(dir.path(), StoredKind::PackageRev, object).unwrap();
+    }
+    let store = open_in(dir.path());
+    let of = ListOptions {
+        label_selector: Some(LabelSelector::parse(&format!("{label}=a")).unwrap()),
+        ..Default::default()
+    };
+    let pinned = store.list(StoredKind::PackageRev, Some("default"), &of).await.unwrap();
+    assert_eq!(names(&pinned), ["a.p.1", "a.q.1"], "labelled by a string: indexed");
+    let all = store.list(StoredKind::PackageRev, Some("default"), &ListOptions::default()).await.unwrap();
+    assert_eq!(names(&all), ["a.p.1", "a.q.1", "a.r.1", "a.s.1"], "odd labels: kept, not indexed");
+}
