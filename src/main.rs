@@ -55,8 +55,16 @@ async fn shutdown_signal() {
 fn main() -> ExitCode {
     let config = Config::parse();
     logging::init(config.log_format);
-    // Process-wide libgit2 settings, written while this is the only thread (see `git/libgit2.rs`).
-    porch_server::git::init_libgit2(porch_server::git::Libgit2Options::default());
+    // Process-wide libgit2 settings (see `git/libgit2.rs`), on a thread of their own: libgit2's
+    // initialisation (OpenSSL's) takes ~30 ms of CPU, which the store's open on this thread does
+    // not need to wait for. Every libgit2 user waits for it (`init_libgit2` runs once).
+    let libgit2 = std::thread::Builder::new()
+        .name("libgit2-init".into())
+        .spawn(|| porch_server::git::init_libgit2(porch_server::git::Libgit2Options::default()));
+    if let Err(e) = libgit2 {
+        eprintln!("porch-server: failed to start a thread: {e}");
+        return ExitCode::FAILURE;
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

@@ -12,7 +12,8 @@
 //! module is the only place allowed unsafe code; it calls them exactly once, through a
 //! [`Once`], from [`init_libgit2`]. Who calls that first:
 //!
-//! - the binary, in `main`, before it starts the async runtime (the process has one thread);
+//! - the binary, on a thread `main` starts before anything else (before the async runtime, so
+//!   no libgit2 work can start ahead of it unless it calls this first and waits);
 //! - [`GitRepository::open`](super::GitRepository::open), before it touches libgit2, for every
 //!   other user of the library (tests, benches);
 //! - code that uses `git2` directly beside the library: the benches' fixtures
@@ -73,7 +74,7 @@ fn set_cache_max_size(bytes: isize) -> Result<(), git2::Error> {
     // unsound only if another thread uses libgit2's object cache (reads objects of a repository)
     // at the same moment. It runs once, inside `INIT.call_once`, and every path that reads
     // objects enters `init_libgit2` before its first libgit2 call (the module docs list them:
-    // `main` while single-threaded, `GitRepository::open`, the fixtures and tests that use `git2`
+    // `main`'s first thread, `GitRepository::open`, the fixtures and tests that use `git2`
     // directly). A caller that arrives while the write is under way waits for `call_once` to
     // finish, so no libgit2 work of ours runs concurrently with it. Before that, at most value
     // operations run (parsing or printing an `Oid`), which use neither global.
