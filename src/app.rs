@@ -232,7 +232,12 @@ impl App {
         let mut background = Vec::new();
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let engine = &state.engine.engine;
-            let pump = events::run(watches, engine.registry().clone(), engine.client().clone());
+            let pump = events::run(
+                watches,
+                engine.registry().clone(),
+                engine.client().clone(),
+                engine.metadata().clone(),
+            );
             // On its own thread: every watcher waits on it, so it must not queue behind them.
             match own_thread::spawn(&runtime, "event-pump", pump) {
                 Ok(task) => background.push(task),

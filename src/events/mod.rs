@@ -43,7 +43,7 @@ use crate::engine::objects::{self, RepoFacts};
 use crate::engine::resources::from_files;
 use crate::git::GitRepository;
 use crate::json_object::JsonObject;
-use crate::metadata::{UserMeta, key_of};
+use crate::metadata::{Metadata, MetadataError, UserMeta, key_of};
 
 mod seen;
 use seen::Seen;
@@ -77,9 +77,20 @@ enum Ended {
     Expired,
 }
 
+/// Why the PackageRevs could not be listed.
+#[derive(Debug, thiserror::Error)]
+enum ListError {
+    #[error(transparent)]
+    Api(#[from] kube::Error),
+    #[error(transparent)]
+    Metadata(#[from] MetadataError),
+}
+
 struct Pump {
     watches: Watches,
     registry: Registry,
+    /// The server's PackageRev metadata store: its first list is the pump's on a restart.
+    metadata: Metadata,
     caches: UnboundedReceiver<CacheMessage>,
     /// The resourceVersion the watches are complete up to.
     position: u64,
@@ -96,14 +107,15 @@ struct Pump {
     facts: HashMap<Key, RepoFacts>,
 }
 
-/// Runs the pump over `client`'s PackageRevs and the registry's caches, publishing into
-/// `watches` (whose resourceVersion is where it starts). Runs until aborted.
-pub(crate) async fn run(watches: Watches, registry: Registry, client: kube::Client) {
+/// Runs the pump over `client`'s PackageRevs (as `metadata` holds them, on a restart) and the
+/// registry's caches, publishing into `watches` (whose resourceVersion is where it starts). Runs
+/// until aborted.
+pub(crate) async fn run(watches: Watches, registry: Registry, client: kube::Client, metadata: Metadata) {
     let Some(caches) = registry.take_events() else {
         tracing::error!("the cache events are already consumed; watches get no events");
         return;
     };
-    let mut pump = Pump::new(watches, registry, caches);
+    let mut pump = Pump::new(watches, registry, caches, metadata);
     let api: Api<Stored<PackageRev>> = Api::all(client);
     loop {
         if let Err(e) = pump.list(&api).await {
@@ -126,11 +138,17 @@ pub(crate) async fn run(watches: Watches, registry: Registry, client: kube::Clie
 
 impl Pump {
     /// A pump that knows nothing yet, at the resourceVersion the watches start from.
-    fn new(watches: Watches, registry: Registry, caches: UnboundedReceiver<CacheMessage>) -> Self {
+    fn new(
+        watches: Watches,
+        registry: Registry,
+        caches: UnboundedReceiver<CacheMessage>,
+        metadata: Metadata,
+    ) -> Self {
         let position = watches.revisions.resource_version();
         Self {
             watches,
             registry,
+            metadata,
             caches,
             position,
             expired: false,
@@ -145,7 +163,20 @@ impl Pump {
 
     /// Lists the PackageRevs: what they are now, and (when the list is newer than what the
     /// watches have) the point the windows start afresh from.
-    async fn list(&mut self, api: &Api<Stored<PackageRev>>) -> Result<(), kube::Error> {
+    ///
+    /// When the watches start from a known resourceVersion (a restart of the standalone server)
+    /// and have not expired, no point is needed: the metadata store's first list answers, which
+    /// every PackageRev was decoded for once already (listing them again cost as much again, on
+    /// the cores a restart's first list waits for). It is as new as the watches' start or newer,
+    /// as a list of the API would be.
+    async fn list(&mut self, api: &Api<Stored<PackageRev>>) -> Result<(), ListError> {
+        if self.position > 0 && !self.expired {
+            self.metadata.ready().await?;
+            let watched = self.metadata.watched();
+            self.metas =
+                watched.iter().map(|rev| (key_of(rev), Seen::of_meta(rev.metadata.clone()))).collect();
+            return Ok(());
+        }
         let list = api.list(&ListParams::default()).await?;
         let rv = list.metadata.resource_version.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0);
         self.metas = list

@@ -31,7 +31,11 @@ pub(super) enum Seen {
 impl Seen {
     /// What is kept of `stored`, if it decodes.
     pub(super) fn of(stored: Stored<PackageRev>) -> Option<Self> {
-        let meta = stored.into_object().ok()?.metadata;
+        Some(Self::of_meta(stored.into_object().ok()?.metadata))
+    }
+
+    /// What is kept of a PackageRev with metadata `meta`.
+    pub(super) fn of_meta(meta: ObjectMeta) -> Self {
         let (labels, finalizers) = (non_empty(user_labels(&meta)), non_empty(user_finalizers(&meta)));
         let rev = PackageRev {
             metadata: ObjectMeta {
@@ -55,10 +59,10 @@ impl Seen {
             && m.finalizers.is_none()
             && m.owner_references.is_none()
             && m.deletion_timestamp.is_none();
-        Some(match meta_rv(&rev) {
+        match meta_rv(&rev) {
             Some(rv) if plain => Self::Plain { rv, created: rev.metadata.creation_timestamp },
             _ => Self::Set(Arc::new(rev)),
-        })
+        }
     }
 
     /// Its resourceVersion (0 if it is not a number).

@@ -31,7 +31,7 @@ fn pump(client: &kube::Client, data_dir: &std::path::Path, start: u64) -> Pump {
         max_concurrent_syncs: 1,
     });
     let caches = registry.take_events().expect("a new registry's events");
-    Pump::new(watches, registry, caches)
+    Pump::new(watches, registry, caches, Metadata::new(client.clone()))
 }
 
 /// A watch of every PackageRevision from resourceVersion `rv`.
@@ -87,4 +87,31 @@ async fn an_expired_package_rev_watch_lists_again_and_restarts_the_windows() {
     assert_eq!(event.object["code"], 410, "{:?}", event.object);
     let first = pump.watches.revisions.watch(from(start)).unwrap().next().await.expect("an answer");
     assert_eq!((first.event_type, first.object["code"].clone()), (WatchEventType::Error, 410.into()));
+}
+
+#[tokio::test]
+async fn on_a_restart_the_first_list_is_the_metadata_stores() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut config = Config::with_data_dir(tmp.path().join("data"));
+    config.repository_controller = false;
+    let app = crate::app::App::open(&config, None).unwrap();
+    let client = app.kube_client();
+    let api: Api<Stored<PackageRev>> = Api::namespaced(client.clone(), "default");
+    let labelled = UserMeta { labels: [("a".to_string(), "b".to_string())].into(), ..UserMeta::default() };
+    let mut last = 0;
+    for (name, user) in [("r.p.w1", &UserMeta::default()), ("r.p.w2", &labelled)] {
+        let rev = Stored::new(PackageRev::shadow("default", name, "r", user));
+        let made = api.create(&PostParams::default(), &rev).await.unwrap();
+        last = kube::Resource::meta(&made).resource_version.as_deref().unwrap().parse::<u64>().unwrap();
+    }
+    // The watches start at a known resourceVersion, as a restarted standalone server's do.
+    let mut pump = pump(&client, tmp.path(), last);
+    let all: Api<Stored<PackageRev>> = Api::all(client.clone());
+    pump.list(&all).await.expect("listing PackageRevs");
+    assert_eq!(pump.position, last, "no new starting point");
+    let key = |name: &str| ("default".to_string(), name.to_string());
+    assert_eq!(pump.metas.len(), 2);
+    assert!(matches!(pump.metas[&key("r.p.w1")], Seen::Plain { .. }));
+    assert_eq!(pump.visible(&key("r.p.w2")).0.labels, labelled.labels, "what users set is seen");
+    assert_eq!(pump.metas[&key("r.p.w2")].rv(), last);
 }

@@ -172,6 +172,12 @@ impl Metadata {
         overlay.view(&key, self.inner.store.get(&key))
     }
 
+    /// Every PackageRev the watch holds now (call [`ready`](Self::ready) first), without this
+    /// server's writes it has not seen yet.
+    pub(crate) fn watched(&self) -> Vec<Arc<PackageRev>> {
+        self.inner.store.state()
+    }
+
     /// The generation of what [`get`](Self::get) answers: while it stays the same, so do the
     /// answers (a change is made before the generation advances past it).
     pub(crate) fn generation(&self) -> u64 {

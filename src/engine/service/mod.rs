@@ -167,6 +167,11 @@ impl Engine {
         &self.registry
     }
 
+    /// The PackageRev metadata of every revision.
+    pub(crate) fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+
     /// The resourceVersion a list reports: the newest one whose changes the watches have
     /// published (a watch from it misses nothing, at worst repeats a change the list showed).
     pub(crate) fn resource_version(&self) -> u64 {
