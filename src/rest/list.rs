@@ -8,6 +8,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use futures::StreamExt;
+use futures::future::Either;
 use porch_api::{PackageRevisionResources, PorchPackage, Repository};
 use porch_layers::paging::{self, Page};
 use porch_layers::{ApiError, EncodedChunk, LabelSelector};
@@ -16,6 +17,7 @@ use serde_json::Value;
 use crate::cache::registry::repository_key;
 use crate::cache::{CachedPackage, CachedRevision, RepositoryCache};
 use crate::engine::filter::RevisionFilter;
+use crate::engine::segments::Segment;
 use crate::engine::service::{Engine, ListedRevision, SortKey};
 
 /// What a list asks for.
@@ -137,14 +139,16 @@ async fn matching_revisions(
     engine: &Engine,
     options: &ListOptions<'_>,
 ) -> Result<(Vec<ListedRevision>, Vec<String>), ApiError> {
-    engine.metadata_ready().await?;
     let filter = options.filter;
-    per_repository(
-        engine,
-        options,
-        |repo, cache| async move { Ok(engine.revisions_in(&repo, &cache, filter)) },
-    )
-    .await
+    // The caches open while the metadata loads (after a restart, both take a while).
+    let (ready, matching) = futures::join!(
+        engine.metadata_ready(),
+        per_repository(engine, options, |repo, cache| async move {
+            Ok(engine.revisions_in(&repo, &cache, filter))
+        },)
+    );
+    ready?;
+    matching
 }
 
 /// Every revision of `namespace` a list sees (skipped repositories left out): what a delete
@@ -207,23 +211,39 @@ pub(crate) async fn revisions(engine: &Engine, options: &ListOptions<'_>) -> Res
 /// The revisions of every visited repository, from their segments; segments of repositories of
 /// the listed scope that were not visited (deleted ones) are forgotten.
 async fn whole_repositories(engine: &Engine, options: &ListOptions<'_>) -> Result<EncodedPage, ApiError> {
-    engine.metadata_ready().await?;
-    let visited = std::sync::Mutex::new(std::collections::HashSet::new());
-    let (segments, warnings) = per_repository(engine, options, |repo, cache| {
-        let visited = &visited;
-        async move {
-            visited.lock().unwrap_or_else(|e| e.into_inner()).insert(repository_key(&repo));
-            Ok(vec![engine.revision_segment(&repo, &cache)])
-        }
-    })
-    .await?;
+    // The caches open while the metadata loads (after a restart, both take a while).
+    let (ready, opened) = futures::join!(
+        engine.metadata_ready(),
+        per_repository(engine, options, |repo, cache| async move { Ok(vec![(repo, cache)]) })
+    );
+    ready?;
+    let (opened, warnings) = opened?;
     if options.filter.repository().is_none() {
-        let visited = visited.into_inner().unwrap_or_else(|e| e.into_inner());
+        let visited: std::collections::HashSet<_> =
+            opened.iter().map(|(repo, _)| repository_key(repo)).collect();
         let scope = options.filter.namespace().or(options.namespace);
         engine.retain_segments(|key| scope.is_some_and(|ns| ns != key.0) || visited.contains(key));
     }
+    let segments = segments(engine, opened).await?;
     let chunks = segments.iter().filter_map(|segment| segment.chunk.clone()).collect();
     Ok(EncodedPage { chunks, warnings, ..EncodedPage::default() })
+}
+
+/// The segments of the `opened` repositories, in order: the current ones as they are, each other
+/// built on a task of its own (the first list after a restart builds every one: spread over the
+/// cores rather than built one after another by this request's task).
+async fn segments(
+    engine: &Engine,
+    opened: Vec<(Repository, RepositoryCache)>,
+) -> Result<Vec<Arc<Segment>>, ApiError> {
+    let segments = opened.into_iter().map(|(repo, cache)| match engine.current_segment(&repo, &cache) {
+        Some(segment) => Either::Left(std::future::ready(Ok(segment))),
+        None => {
+            let engine = engine.clone();
+            Either::Right(tokio::spawn(async move { engine.revision_segment(&repo, &cache) }))
+        }
+    });
+    futures::future::try_join_all(segments).await.map_err(ApiError::internal)
 }
 
 /// LIST of PackageRevisionResources (every file of every revision of the page).

@@ -61,6 +61,17 @@ pub(crate) struct Undecodable {
 /// A revision a list found, with what its objects are built from.
 pub(crate) type ListedRevision = (Arc<CachedRevision>, Arc<RepoFacts>, RepositoryCache);
 
+/// What a segment of index version `index` built with metadata generation `metadata` for a
+/// Repository with `facts` is current for.
+fn segment_key(index: u64, metadata: u64, facts: &RepoFacts) -> SegmentKey {
+    SegmentKey { index, metadata, facts: (facts.url.clone(), facts.deployment) }
+}
+
+/// The repository a segment of `cache` is kept under.
+fn segment_repository(cache: &RepositoryCache) -> (String, String) {
+    (cache.namespace().to_string(), cache.name().to_string())
+}
+
 impl Engine {
     /// The resourceVersion a get or list at `read_at` is served at: the current one (see
     /// [`Engine::resource_version`]), once it has reached what the read asks for, waiting a few
@@ -166,18 +177,26 @@ impl Engine {
     /// Every revision of `cache` as one encoded segment, current at the time of the call (built
     /// now unless the index, the metadata and the Repository's facts are as when it was last).
     pub(crate) fn revision_segment(&self, repo: &Repository, cache: &RepositoryCache) -> Arc<Segment> {
-        let facts = RepoFacts::of(repo);
-        let repository = (cache.namespace().to_string(), cache.name().to_string());
-        let metadata = self.metadata.generation();
-        let key = |index| SegmentKey { index, metadata, facts: (facts.url.clone(), facts.deployment) };
-        if let Some(segment) = self.segments.current(&repository, &key(cache.version())) {
+        if let Some(segment) = self.current_segment(repo, cache) {
             return segment;
         }
+        let facts = RepoFacts::of(repo);
+        let metadata = self.metadata.generation();
         let (index, revisions) = cache.list_versioned();
         let encoded: Vec<_> = revisions.iter().map(|rev| self.revision_json(rev, &facts)).collect();
         let segment = Arc::new(Segment { chunk: EncodedChunk::join(&encoded) });
-        self.segments.keep(repository, key(index), Arc::clone(&segment));
+        self.segments.keep(
+            segment_repository(cache),
+            segment_key(index, metadata, &facts),
+            Arc::clone(&segment),
+        );
         segment
+    }
+
+    /// The segment of `cache` if it is current (see [`revision_segment`](Self::revision_segment)).
+    pub(crate) fn current_segment(&self, repo: &Repository, cache: &RepositoryCache) -> Option<Arc<Segment>> {
+        let key = segment_key(cache.version(), self.metadata.generation(), &RepoFacts::of(repo));
+        self.segments.current(&segment_repository(cache), &key)
     }
 
     /// Forgets the segments of the repositories `keep` says no to.
