@@ -8,6 +8,7 @@ use std::time::Duration;
 use git2::{Oid, Repository, Signature};
 use porch_server::git::{Annotation, Libgit2Options, annotate, init_libgit2};
 
+pub(crate) mod fanout;
 #[path = "../../tests/support/git.rs"]
 pub(crate) mod git;
 pub(crate) mod package;
