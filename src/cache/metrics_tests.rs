@@ -2,15 +2,12 @@
 //! revisions counted after each, and 0 once the repository is closed.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use serde_json::json;
 
 use super::{REVISIONS, SYNC_DURATION};
-use crate::cache::registry::{Registry, RegistryConfig};
-use crate::config::Config;
+use crate::cache::registry::tests::in_process;
 use crate::git::{Libgit2Options, init_libgit2};
-use crate::metadata::Metadata;
 use crate::metrics::{sample, test_recorder};
 
 /// A bare remote whose `main` holds one package, `app`.
@@ -34,17 +31,7 @@ async fn syncs_are_timed_and_revisions_counted_until_the_repository_closes() {
     let tmp = tempfile::tempdir().unwrap();
     let remote = tmp.path().join("remote.git");
     remote_with_a_package(&remote);
-    let mut config = Config::with_data_dir(tmp.path().join("data"));
-    config.repository_controller = false;
-    let app = crate::app::App::open(&config, None).unwrap();
-    let client = app.kube_client();
-    let registry = Registry::new(RegistryConfig {
-        client: client.clone(),
-        data_dir: tmp.path().join("mirrors"),
-        log: Arc::new(Metadata::new(client)),
-        retry_attempts: 1,
-        max_concurrent_syncs: 1,
-    });
+    let (_app, registry) = in_process(tmp.path());
     let repository: porch_api::Repository = serde_json::from_value(json!({
         "apiVersion": "config.porch.kpt.dev/v1alpha1", "kind": "Repository",
         "metadata": {"name": "metered", "namespace": "default", "uid": "u1", "resourceVersion": "1"},

@@ -461,4 +461,4 @@ async fn close_entry(entry: Entry) {
 
 #[cfg(test)]
 #[path = "registry_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -28,6 +28,23 @@ fn repository(remote: &std::path::Path, rv: u64, branch: &str, terminating: bool
     .unwrap()
 }
 
+/// A registry of one fetch at a time, with mirrors in `dir/mirrors`, over the API of a server
+/// opened on `dir/data` without its Repository controller (kept alive by the App returned).
+pub(crate) fn in_process(dir: &std::path::Path) -> (crate::app::App, Registry) {
+    let mut config = Config::with_data_dir(dir.join("data"));
+    config.repository_controller = false;
+    let app = crate::app::App::open(&config, None).unwrap();
+    let client = app.kube_client();
+    let registry = Registry::new(RegistryConfig {
+        client: client.clone(),
+        data_dir: dir.join("mirrors"),
+        log: Arc::new(Metadata::new(client)),
+        retry_attempts: 1,
+        max_concurrent_syncs: 1,
+    });
+    (app, registry)
+}
+
 fn branch(cache: &RepositoryCache) -> String {
     cache.git().config().branch.clone()
 }
@@ -38,17 +55,7 @@ async fn follows_the_newest_repository_and_never_reopens_a_closed_one_for_an_old
     let tmp = tempfile::tempdir().unwrap();
     let remote = tmp.path().join("remote.git");
     git2::Repository::init_bare(&remote).unwrap();
-    let mut config = Config::with_data_dir(tmp.path().join("data"));
-    config.repository_controller = false;
-    let app = crate::app::App::open(&config, None).unwrap();
-    let client = app.kube_client();
-    let registry = Registry::new(RegistryConfig {
-        client: client.clone(),
-        data_dir: tmp.path().join("mirrors"),
-        log: Arc::new(Metadata::new(client)),
-        retry_attempts: 1,
-        max_concurrent_syncs: 1,
-    });
+    let (_app, registry) = in_process(tmp.path());
 
     let opened = registry.get(&repository(&remote, 10, "main", false)).await.unwrap();
     assert_eq!(branch(&opened), "main");
@@ -78,17 +85,7 @@ async fn fetches_wait_until_every_open_knows_whether_its_saved_index_serves_it()
     let tmp = tempfile::tempdir().unwrap();
     let remote = tmp.path().join("remote.git");
     git2::Repository::init_bare(&remote).unwrap();
-    let mut config = Config::with_data_dir(tmp.path().join("data"));
-    config.repository_controller = false;
-    let app = crate::app::App::open(&config, None).unwrap();
-    let client = app.kube_client();
-    let registry = Registry::new(RegistryConfig {
-        client: client.clone(),
-        data_dir: tmp.path().join("mirrors"),
-        log: Arc::new(Metadata::new(client)),
-        retry_attempts: 1,
-        max_concurrent_syncs: 1,
-    });
+    let (_app, registry) = in_process(tmp.path());
     let wait = Duration::from_millis(300);
     let opened = registry.get(&repository(&remote, 10, "main", false)).await.unwrap();
     assert!(opened.has_fetched());
