@@ -240,7 +240,7 @@ async fn segments(
         Some(segment) => Either::Left(std::future::ready(Ok(segment))),
         None => {
             let engine = engine.clone();
-            Either::Right(tokio::spawn(async move { engine.revision_segment(&repo, &cache) }))
+            Either::Right(tokio::spawn(async move { engine.build_segment(&repo, &cache) }))
         }
     });
     futures::future::try_join_all(segments).await.map_err(ApiError::internal)

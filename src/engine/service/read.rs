@@ -174,12 +174,16 @@ impl Engine {
             .collect()
     }
 
-    /// Every revision of `cache` as one encoded segment, current at the time of the call (built
-    /// now unless the index, the metadata and the Repository's facts are as when it was last).
-    pub(crate) fn revision_segment(&self, repo: &Repository, cache: &RepositoryCache) -> Arc<Segment> {
-        if let Some(segment) = self.current_segment(repo, cache) {
-            return segment;
-        }
+    /// The segment of `cache` if it is current: built from the index, the metadata and the
+    /// Repository's facts as they are now.
+    pub(crate) fn current_segment(&self, repo: &Repository, cache: &RepositoryCache) -> Option<Arc<Segment>> {
+        let key = segment_key(cache.version(), self.metadata.generation(), &RepoFacts::of(repo));
+        self.segments.current(&segment_repository(cache), &key)
+    }
+
+    /// Every revision of `cache` as one encoded segment, built now (call it when
+    /// [`current_segment`](Self::current_segment) has none) and kept for the lists after.
+    pub(crate) fn build_segment(&self, repo: &Repository, cache: &RepositoryCache) -> Arc<Segment> {
         let facts = RepoFacts::of(repo);
         let metadata = self.metadata.generation();
         let (index, revisions) = cache.list_versioned();
@@ -191,12 +195,6 @@ impl Engine {
             Arc::clone(&segment),
         );
         segment
-    }
-
-    /// The segment of `cache` if it is current (see [`revision_segment`](Self::revision_segment)).
-    pub(crate) fn current_segment(&self, repo: &Repository, cache: &RepositoryCache) -> Option<Arc<Segment>> {
-        let key = segment_key(cache.version(), self.metadata.generation(), &RepoFacts::of(repo));
-        self.segments.current(&segment_repository(cache), &key)
     }
 
     /// Forgets the segments of the repositories `keep` says no to.
