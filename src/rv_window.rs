@@ -184,6 +184,11 @@ impl<T: Versioned + Charged> RvWindow<T> {
         dropped
     }
 
+    /// The resourceVersion of the newest item, if any.
+    pub(crate) fn newest(&self) -> Option<u64> {
+        self.items.back().map(|slot| slot.item.rv())
+    }
+
     /// The items after `after` (`current` is the newest resourceVersion accounted for): up to
     /// `CHUNK` of them, and no more than `CHUNK_BYTES` beyond the first.
     pub(crate) fn after(&self, after: u64, current: u64) -> Result<impl Iterator<Item = &T>, Expired> {

@@ -146,6 +146,11 @@ impl RevisionFilter {
         Ok(Self { terms })
     }
 
+    /// Whether there is no term (every object matches).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
     fn equal_to(&self, field: &Field) -> Option<&str> {
         self.terms.iter().find(|t| t.equals && t.field == *field).map(|t| t.value.as_str())
     }

@@ -13,7 +13,7 @@ use porch_layers::WatchEventType;
 
 use super::*;
 use crate::cache::registry::RegistryConfig;
-use crate::cache::watch::WatchRequest;
+use crate::cache::watch::{Matcher, WatchRequest};
 use crate::config::Config;
 use crate::metadata::Metadata;
 use crate::rv_window::EventBudget;
@@ -38,7 +38,7 @@ fn pump(client: &kube::Client, data_dir: &std::path::Path, start: u64) -> Pump {
 fn from(rv: u64) -> WatchRequest {
     WatchRequest {
         namespace: None,
-        matches: Arc::new(|_| true),
+        matches: Matcher::all(),
         resource_version: Some(rv.to_string()),
         send_initial_events: false,
         allow_bookmarks: false,

@@ -154,9 +154,12 @@ pub(crate) fn watch_request(req: &StorageRequest, target: Target) -> Result<Watc
     let filter = filter(req, target)?;
     let list = &req.list;
     check_send_initial_events(list.send_initial_events, list.resource_version_match.as_deref())?;
-    let labels = list.label_selector.clone();
-    let matches: Matcher =
-        Arc::new(move |obj: &Value| filter.matches_json(obj) && labels_match(labels.as_ref(), obj));
+    let labels = list.label_selector.clone().filter(|selector| !selector.is_empty());
+    let matches = if filter.is_empty() && labels.is_none() {
+        Matcher::all()
+    } else {
+        Matcher::new(move |obj: &Value| filter.matches_json(obj) && labels_match(labels.as_ref(), obj))
+    };
     Ok(WatchRequest {
         namespace: req.ctx.namespace.clone(),
         matches,

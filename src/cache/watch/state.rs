@@ -11,11 +11,42 @@ use serde_json::Value;
 use tokio::sync::watch;
 
 use super::change::Change;
+use crate::json_object::JsonObject;
 use crate::rv_window::budget::Trim;
 use crate::rv_window::{EventBudget, RvWindow};
 
-/// Whether a watcher wants an object (its label and field selectors).
-pub type Matcher = Arc<dyn Fn(&Value) -> bool + Send + Sync>;
+/// Whether a watcher wants an object (its label and field selectors). A watch without
+/// selectors wants every object and never looks at one ([`Matcher::all`]): the same change goes to
+/// thousands of such watchers.
+#[derive(Clone)]
+pub struct Matcher(Option<Arc<Wants>>);
+
+/// A watch's selectors as one predicate.
+type Wants = dyn Fn(&Value) -> bool + Send + Sync;
+
+impl std::fmt::Debug for Matcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "Matcher(selectors)" } else { "Matcher(all)" })
+    }
+}
+
+impl Matcher {
+    /// Wants every object.
+    #[must_use]
+    pub fn all() -> Self {
+        Self(None)
+    }
+
+    /// Wants the objects `wants` says yes to.
+    pub fn new(wants: impl Fn(&Value) -> bool + Send + Sync + 'static) -> Self {
+        Self(Some(Arc::new(wants)))
+    }
+
+    /// Whether `object` is wanted (decoded only when there is a selector to apply).
+    pub(super) fn matches(&self, object: &JsonObject) -> bool {
+        self.0.as_ref().is_none_or(|wants| wants(&object.object()))
+    }
+}
 
 /// What a watch asks for.
 #[derive(Clone)]

@@ -14,6 +14,7 @@ use tokio::time::Interval;
 
 use super::change::{Change, ChangeType};
 use super::state::{Inner, Matcher, WatchRequest};
+use crate::json_object::JsonObject;
 use crate::rv_window::{self, WatcherGauge, Woken, idle};
 
 /// Where a watch begins.
@@ -56,6 +57,9 @@ struct Watcher {
     namespace: Option<String>,
     matches: Matcher,
     position: u64,
+    /// The last look at the window took everything up to its newest change, and nothing was
+    /// published since (`rx` would say): no need to look again before waiting.
+    caught_up: bool,
     pending: VecDeque<Pending>,
     rx: watch::Receiver<u64>,
     bookmarks: Option<Interval>,
@@ -81,6 +85,7 @@ pub(super) fn open(
         namespace: request.namespace,
         matches: request.matches,
         position: 0,
+        caught_up: false,
         pending: VecDeque::new(),
         rx,
         bookmarks,
@@ -111,7 +116,7 @@ impl Watcher {
                 let state = self.registered.inner.read();
                 self.position = state.rv;
                 for change in state.current.values() {
-                    if self.visible(&change.namespace) && (self.matches)(&change.object.object()) {
+                    if self.visible(&change.namespace) && self.matches.matches(&change.object) {
                         self.pending.push_back(Pending::Change(change.clone(), ChangeType::Added));
                     }
                 }
@@ -151,9 +156,11 @@ impl Watcher {
             if self.done {
                 return None;
             }
-            self.rx.borrow_and_update();
-            if self.fill() {
-                continue;
+            if !self.caught_up {
+                self.rx.borrow_and_update();
+                if self.fill() {
+                    continue;
+                }
             }
             if *self.closing.borrow() {
                 // Everything up to the position is sent: say so, and end.
@@ -164,7 +171,7 @@ impl Watcher {
                 continue;
             }
             match idle(&mut self.rx, self.bookmarks.as_mut()).await {
-                Woken::Changed => {}
+                Woken::Changed => self.caught_up = false,
                 Woken::Closed => self.done = true,
                 Woken::Bookmark => {
                     let bookmark = self.bookmark(false);
@@ -174,7 +181,8 @@ impl Watcher {
         }
     }
 
-    /// Takes the window's changes after the position; whether there was anything to take.
+    /// Takes the window's changes after the position; whether there was anything to take. Once
+    /// it has taken the newest, the position moves on to the source's resourceVersion.
     fn fill(&mut self) -> bool {
         let state = self.registered.inner.read();
         let changes = match state.window.after(self.position, state.rv) {
@@ -196,12 +204,13 @@ impl Watcher {
                 self.pending.push_back(Pending::Change(change.clone(), as_type));
             }
         }
-        if self.position == before {
+        let took = self.position != before;
+        self.caught_up = state.window.newest().is_none_or(|newest| newest <= self.position);
+        if self.caught_up {
             // Everything up to the source's resourceVersion has been seen.
             self.position = self.position.max(state.rv);
-            return false;
         }
-        true
+        took
     }
 
     /// What this watcher sees of a change: its namespace and selectors applied to the states
@@ -211,12 +220,10 @@ impl Watcher {
         if !self.visible(&change.namespace) {
             return None;
         }
-        let matches = &self.matches;
+        let matches = |object: &JsonObject| self.matches.matches(object);
         let (before, now) = match change.change_type {
-            ChangeType::Deleted => (matches(&change.object.object()), false),
-            _ => {
-                (change.prev.as_ref().is_some_and(|p| matches(&p.object())), matches(&change.object.object()))
-            }
+            ChangeType::Deleted => (matches(&change.object), false),
+            _ => (change.prev.as_ref().is_some_and(matches), matches(&change.object)),
         };
         match (before, now) {
             (false, true) => Some(ChangeType::Added),

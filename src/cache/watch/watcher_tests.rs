@@ -40,11 +40,11 @@ fn publish(
 }
 
 fn all() -> Matcher {
-    Arc::new(|_| true)
+    Matcher::all()
 }
 
 fn team(t: &'static str) -> Matcher {
-    Arc::new(move |o: &Value| o.pointer("/metadata/labels/team").and_then(Value::as_str) == Some(t))
+    Matcher::new(move |o: &Value| o.pointer("/metadata/labels/team").and_then(Value::as_str) == Some(t))
 }
 
 fn request(matches: Matcher, rv: Option<&str>) -> WatchRequest {
