@@ -23,6 +23,7 @@ mod stack;
 pub(crate) mod state;
 pub(crate) mod trace;
 mod watch;
+mod woken;
 
 pub use response::ResponseBody;
 pub(crate) use serve::{ConnectionLimits, serve};

@@ -8,6 +8,7 @@
 
 use super::negotiate::{Negotiated, TABLE_CONTENT_TYPE};
 use super::response::{JSON, ResponseBody};
+use super::woken::WhenWoken;
 use futures::{Stream, StreamExt};
 use http::{HeaderValue, Response, header};
 use http_body::Frame;
@@ -54,7 +55,8 @@ pub(crate) fn response(
     // Table requests get their events converted by the storage stack already; metadata-only
     // ones are reduced here.
     let partial = params.negotiated.partial;
-    let frames = events.take_until(stop).map(move |event| {
+    // The deadline is looked at only when its timer or the shutdown woke it, not for every event.
+    let frames = events.take_until(WhenWoken::new(stop)).map(move |event| {
         let event = match partial {
             Some(version) => super::partial::event(event, version),
             None => event,

@@ -21,10 +21,10 @@ pub(crate) mod tls;
 
 use super::auth::PeerCertificates;
 use super::stack::ApiStack;
+use super::woken::WhenWoken;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use idle::{Activity, Tracked};
 use std::future::Future;
@@ -32,7 +32,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 
 /// How long in-flight requests may take to finish once shutdown begins.
@@ -73,7 +73,7 @@ pub(crate) async fn serve(
     tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()>,
 ) {
-    let graceful = GracefulShutdown::new();
+    let (draining, _) = watch::channel(false);
     let builder = builder(&limits);
     let cap = limit::effective(limits.max_connections);
     let slots = Arc::new(Semaphore::new(cap));
@@ -101,7 +101,7 @@ pub(crate) async fn serve(
         let _ = stream.set_nodelay(true);
         let connection = Connection {
             builder: builder.clone(),
-            graceful: graceful.watcher(),
+            draining: draining.subscribe(),
             svc: svc.clone(),
             limits,
             peer,
@@ -130,7 +130,10 @@ pub(crate) async fn serve(
         });
     }
     drop(listener);
-    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
+    draining.send_replace(true);
+    // Every connection holds a slot until it ends: all of them back means all ended.
+    let all = u32::try_from(cap).unwrap_or(u32::MAX);
+    if tokio::time::timeout(DRAIN_TIMEOUT, slots.acquire_many(all)).await.is_err() {
         tracing::warn!("some connections did not finish within {DRAIN_TIMEOUT:?}");
     }
 }
@@ -138,7 +141,9 @@ pub(crate) async fn serve(
 /// What one accepted connection is served with.
 struct Connection {
     builder: auto::Builder<TokioExecutor>,
-    graceful: hyper_util::server::graceful::Watcher,
+    /// Turns true when the server shuts down: the connection finishes its responses in progress
+    /// and closes.
+    draining: watch::Receiver<bool>,
     svc: ApiStack<Incoming>,
     limits: ConnectionLimits,
     peer: std::net::SocketAddr,
@@ -154,14 +159,47 @@ impl Connection {
         let activity = Activity::new();
         let service = TowerToHyperService::new(Tracked::new(self.svc, activity.clone(), certs));
         let conn = self.builder.serve_connection_with_upgrades(TokioIo::new(io), service);
-        let conn = self.graceful.watch(conn.into_owned());
+        tokio::pin!(conn);
         let (first, later) = (self.limits.header_read_timeout, self.limits.idle_timeout);
         let peer = self.peer;
-        tokio::select! {
-            result = conn => if let Err(e) = result {
-                tracing::debug!(%peer, error = %e, "connection closed with an error");
-            },
-            () = activity.idle(first, later) => tracing::debug!(%peer, "closed an idle connection"),
+        let mut draining = self.draining;
+        // The task wakes for every chunk it writes; the idle timer and the shutdown signal are
+        // looked at only when they woke it.
+        let mut stop = std::pin::pin!(WhenWoken::new(async move {
+            tokio::select! {
+                () = activity.idle(first, later) => Stop::Idle,
+                _ = draining.wait_for(|draining| *draining) => Stop::Draining,
+            }
+        }));
+        let mut drained = false;
+        loop {
+            tokio::select! {
+                biased;
+                result = conn.as_mut() => {
+                    if let Err(e) = result {
+                        tracing::debug!(%peer, error = %e, "connection closed with an error");
+                    }
+                    return;
+                }
+                stop = stop.as_mut(), if !drained => match stop {
+                    Stop::Idle => {
+                        tracing::debug!(%peer, "closed an idle connection");
+                        return;
+                    }
+                    Stop::Draining => {
+                        drained = true;
+                        conn.as_mut().graceful_shutdown();
+                    }
+                },
+            }
         }
     }
+}
+
+/// Why a connection stops before its client closes it.
+enum Stop {
+    /// No response in progress for its idle limit.
+    Idle,
+    /// The server shuts down.
+    Draining,
 }
