@@ -19,7 +19,7 @@
 
 use tracing::{Dispatch, Metadata};
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::filter::{FilterFn, filter_fn};
+use tracing_subscriber::filter::{FilterFn, Targets, filter_fn};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -42,21 +42,55 @@ pub fn no_response_bodies() -> FilterFn<fn(&Metadata<'_>) -> bool> {
 /// Installs the global subscriber: `RUST_LOG` (default `info`) in `format`, without the
 /// [`SILENCED_TARGETS`].
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = LogFilter::parse(std::env::var(EnvFilter::DEFAULT_ENV).ok().as_deref());
     subscriber(format, filter, std::io::stdout).init();
 }
 
+/// What `RUST_LOG` enables.
+#[derive(Debug)]
+enum LogFilter {
+    /// Levels by target, the usual `RUST_LOG` (`info`, `porch_server=debug,warn`): decided once
+    /// per call site, nothing to do when a span is entered.
+    Targets(Box<Targets>),
+    /// Directives on spans or their fields (`[request{verb=update}]=debug`): `EnvFilter` looks up
+    /// every span entered or left behind a lock all threads share (each chunk a watch writes
+    /// enters its request's span), so it is used only when asked for.
+    Spans(Box<EnvFilter>),
+}
+
+impl LogFilter {
+    /// The filter of `spec` (a `RUST_LOG` value); `info` when unset or not understood.
+    fn parse(spec: Option<&str>) -> Self {
+        let spec = spec.map(str::trim).filter(|spec| !spec.is_empty()).unwrap_or("info");
+        // Span and field directives are in brackets; `Targets` would take them for target names.
+        if !spec.contains('[')
+            && let Ok(targets) = spec.parse::<Targets>()
+        {
+            return Self::Targets(Box::new(targets));
+        }
+        match EnvFilter::try_new(spec) {
+            Ok(filter) => Self::Spans(Box::new(filter)),
+            Err(_) => Self::Targets(Box::new(Targets::new().with_default(tracing::Level::INFO))),
+        }
+    }
+}
+
 /// The subscriber [`init`] installs, writing lines in `format` to `writer`.
-fn subscriber<W>(format: LogFormat, filter: EnvFilter, writer: W) -> Dispatch
+fn subscriber<W>(format: LogFormat, filter: LogFilter, writer: W) -> Dispatch
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
+    let (targets, spans) = match filter {
+        LogFilter::Targets(targets) => (Some(*targets), None),
+        LogFilter::Spans(spans) => (None, Some(*spans)),
+    };
+    let filtered = tracing_subscriber::registry().with(targets).with(spans).with(no_response_bodies());
+    let lines = tracing_subscriber::fmt::layer().with_writer(writer);
     match format {
-        LogFormat::Text => Dispatch::new(builder.finish().with(no_response_bodies())),
-        LogFormat::Json => Dispatch::new(
-            builder.json().with_current_span(true).with_span_list(true).finish().with(no_response_bodies()),
-        ),
+        LogFormat::Text => Dispatch::new(filtered.with(lines)),
+        LogFormat::Json => {
+            Dispatch::new(filtered.with(lines.json().with_current_span(true).with_span_list(true)))
+        }
     }
 }
 
@@ -99,13 +133,58 @@ mod tests {
         assert!(log.contains("kept: another module") && log.contains("kept: our own"), "{log}");
     }
 
+    /// Logs one line of each level, from the server's target and another one, and a line inside a
+    /// `request` span, through `spec`; what came out.
+    fn logged_through(spec: &str) -> String {
+        let out = Captured::default();
+        let writer = out.clone();
+        let subscriber = subscriber(LogFormat::Text, LogFilter::parse(Some(spec)), move || writer.clone());
+        tracing::dispatcher::with_default(&subscriber, || {
+            tracing::debug!(target: "porch_server::engine", "engine-debug");
+            tracing::info!(target: "porch_server::engine", "engine-info");
+            tracing::debug!(target: "kube_runtime", "kube-debug");
+            tracing::warn!(target: "kube_runtime", "kube-warn");
+            let _request = tracing::info_span!("request", verb = "update").entered();
+            tracing::debug!(target: "porch_server::rest", "in-request-debug");
+        });
+        String::from_utf8(out.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[test]
+    fn rust_log_levels_by_target_are_applied_without_span_lookups() {
+        assert!(matches!(LogFilter::parse(Some("porch_server=debug,warn")), LogFilter::Targets(_)));
+        let log = logged_through("porch_server=debug,warn");
+        for kept in ["engine-debug", "engine-info", "kube-warn", "in-request-debug"] {
+            assert!(log.contains(kept), "{kept} missing: {log}");
+        }
+        assert!(!log.contains("kube-debug"), "{log}");
+        let log = logged_through("info");
+        assert!(log.contains("engine-info") && !log.contains("engine-debug"), "{log}");
+    }
+
+    #[test]
+    fn rust_log_directives_on_spans_are_applied() {
+        assert!(matches!(LogFilter::parse(Some("info,[request]=debug")), LogFilter::Spans(_)));
+        let log = logged_through("info,[request]=debug");
+        assert!(log.contains("in-request-debug") && log.contains("engine-info"), "{log}");
+        assert!(!log.contains("engine-debug"), "outside the span, info: {log}");
+    }
+
+    #[test]
+    fn an_unset_or_unreadable_rust_log_means_info() {
+        for spec in [None, Some(""), Some("=debug=[")] {
+            let filter = LogFilter::parse(spec);
+            assert_eq!(format!("{filter:?}"), format!("{:?}", LogFilter::parse(Some("info"))), "{spec:?}");
+        }
+    }
+
     /// A line logged during a git push of an approval, in JSON: the request, engine and git
     /// spans with their fields, outermost first, and the innermost as `span`.
     #[test]
     fn json_lines_carry_the_spans_they_are_logged_in() {
         let out = Captured::default();
         let writer = out.clone();
-        let subscriber = subscriber(LogFormat::Json, EnvFilter::new("info"), move || writer.clone());
+        let subscriber = subscriber(LogFormat::Json, LogFilter::parse(None), move || writer.clone());
         tracing::dispatcher::with_default(&subscriber, || {
             let req = http::Request::post(
                 "/apis/porch.kpt.dev/v1alpha1/namespaces/ns/packagerevisions/r.p.ws/approval?x=1",
