@@ -5,16 +5,14 @@
 //! over each time: its idle timer and the server's shutdown signal, a watch body's deadline. A
 //! `Notified` of tokio's `watch` channel takes its waiter list's lock on every poll, and the
 //! shutdown channel's list is shared by every connection. Wrapped in [`WhenWoken`], such a future
-//! is polled the first time and then only after its own waker fired: a spurious poll costs one
-//! flag.
+//! is polled the first time and then only after its own waker fired: a spurious poll reads one
+//! flag (and hands the flag the task's waker only when that changed).
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
-
-use futures::task::AtomicWaker;
 
 /// `inner`, polled only when its own waker has fired since its last poll (and the first time).
 pub(crate) struct WhenWoken<F> {
@@ -22,12 +20,15 @@ pub(crate) struct WhenWoken<F> {
     flag: Arc<Flag>,
     /// The waker `inner` is polled with (wakes `flag`).
     waker: Waker,
+    /// The task's waker the flag holds (compared locally, so the flag's lock is taken only
+    /// when the polling task changes).
+    task: Option<Waker>,
 }
 
 /// Whether the inner future was woken, and the task to wake then.
 struct Flag {
     woken: AtomicBool,
-    task: AtomicWaker,
+    task: Mutex<Option<Waker>>,
 }
 
 impl Wake for Flag {
@@ -37,15 +38,17 @@ impl Wake for Flag {
 
     fn wake_by_ref(self: &Arc<Self>) {
         self.woken.store(true, Ordering::Release);
-        self.task.wake();
+        if let Some(task) = self.task.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            task.wake_by_ref();
+        }
     }
 }
 
 impl<F: Future> WhenWoken<F> {
     /// Wraps `inner`.
     pub(crate) fn new(inner: F) -> Self {
-        let flag = Arc::new(Flag { woken: AtomicBool::new(true), task: AtomicWaker::new() });
-        Self { inner: Box::pin(inner), waker: Waker::from(flag.clone()), flag }
+        let flag = Arc::new(Flag { woken: AtomicBool::new(true), task: Mutex::new(None) });
+        Self { inner: Box::pin(inner), waker: Waker::from(flag.clone()), flag, task: None }
     }
 }
 
@@ -53,12 +56,16 @@ impl<F: Future> Future for WhenWoken<F> {
     type Output = F::Output;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        // Register first: a wake between the check and the registration is not lost.
-        self.flag.task.register(cx.waker());
-        if !self.flag.woken.swap(false, Ordering::AcqRel) {
+        let this = &mut *self;
+        // The task first: a wake between the check below and this would be lost.
+        if !this.task.as_ref().is_some_and(|task| task.will_wake(cx.waker())) {
+            let task = cx.waker().clone();
+            *this.flag.task.lock().unwrap_or_else(|e| e.into_inner()) = Some(task.clone());
+            this.task = Some(task);
+        }
+        if !this.flag.woken.load(Ordering::Acquire) || !this.flag.woken.swap(false, Ordering::AcqRel) {
             return Poll::Pending;
         }
-        let this = &mut *self;
         this.inner.as_mut().poll(&mut Context::from_waker(&this.waker))
     }
 }
@@ -86,6 +93,32 @@ mod tests {
             *self.waker.lock().unwrap() = Some(cx.waker().clone());
             Poll::Pending
         }
+    }
+
+    /// A waker counting its wakes.
+    struct Task(AtomicUsize);
+
+    impl Wake for Task {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn an_inner_wake_reaches_the_task_that_polled_last() {
+        let ready = Arc::new(AtomicBool::new(false));
+        let inner_waker = Arc::new(std::sync::Mutex::new(None));
+        let mut fut = WhenWoken::new(Counted {
+            polls: Arc::default(),
+            ready: ready.clone(),
+            waker: inner_waker.clone(),
+        });
+        let mut fut = Pin::new(&mut fut);
+        let (first, second) = (Arc::new(Task(AtomicUsize::new(0))), Arc::new(Task(AtomicUsize::new(0))));
+        assert!(fut.as_mut().poll(&mut Context::from_waker(&Waker::from(first.clone()))).is_pending());
+        assert!(fut.as_mut().poll(&mut Context::from_waker(&Waker::from(second.clone()))).is_pending());
+        inner_waker.lock().unwrap().take().expect("registered").wake();
+        assert_eq!((first.0.load(Ordering::SeqCst), second.0.load(Ordering::SeqCst)), (0, 1));
     }
 
     #[test]
