@@ -223,6 +223,63 @@ mod tests {
         assert_eq!(walk.count(), 4);
     }
 
+    /// A tree of `files` (`dir/name` paths, one level of directories) in `repo`.
+    fn tree_of(repo: &Repository, files: &[(&str, &[u8])]) -> Oid {
+        let mut dirs: std::collections::BTreeMap<&str, Vec<(&str, Oid)>> = Default::default();
+        let mut root = repo.treebuilder(None).unwrap();
+        for (path, data) in files {
+            let blob = repo.blob(data).unwrap();
+            match path.split_once('/') {
+                Some((dir, name)) => dirs.entry(dir).or_default().push((name, blob)),
+                None => {
+                    root.insert(path, blob, 0o100644).unwrap();
+                }
+            }
+        }
+        for (dir, entries) in dirs {
+            let mut sub = repo.treebuilder(None).unwrap();
+            for (name, blob) in entries {
+                sub.insert(name, blob, 0o100644).unwrap();
+            }
+            root.insert(dir, sub.write().unwrap(), 0o040000).unwrap();
+        }
+        root.write().unwrap()
+    }
+
+    #[test]
+    fn a_commit_on_one_the_remote_has_brings_every_changed_entry_at_every_level() {
+        init_for_tests();
+        let dir = tempfile::tempdir().unwrap();
+        let local = Repository::init_bare(dir.path().join("local")).unwrap();
+        let remote = Repository::init_bare(dir.path().join("remote")).unwrap();
+        let sig = git2::Signature::now("t", "t@example.com").unwrap();
+        let url = format!("file://{}", remote.path().display());
+        let path = transport::remote_path(&url).unwrap();
+        let before = tree_of(&local, &[("a/x", b"1"), ("b/y", b"2"), ("c", b"3"), ("e", b"4")]);
+        let base = local.commit(None, &sig, &sig, "base", &local.find_tree(before).unwrap(), &[]).unwrap();
+        push(&local, &url, &path, &[RefUpdate::set("refs/heads/main", base, Expect::Absent)]).unwrap();
+
+        // `a` unchanged, `b` changed inside, `c` gone, `d` new, `e` a file turned directory.
+        let after =
+            tree_of(&local, &[("a/x", b"1"), ("b/y", b"5"), ("b/z", b"6"), ("d/w", b"7"), ("e/v", b"8")]);
+        let parent = local.find_commit(base).unwrap();
+        let next =
+            local.commit(None, &sig, &sig, "next", &local.find_tree(after).unwrap(), &[&parent]).unwrap();
+        push(&local, &url, &path, &[RefUpdate::set("refs/heads/main", next, Expect::Is(base))]).unwrap();
+
+        let remote = Repository::open_bare(dir.path().join("remote")).unwrap();
+        let odb = remote.odb().unwrap();
+        let tree = remote.find_commit(next).unwrap().tree().unwrap();
+        let mut walked = Vec::new();
+        tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+            assert!(odb.exists(entry.id()), "{dir}{} copied", entry.name().unwrap_or_default());
+            walked.push(format!("{dir}{}", entry.name().unwrap_or_default()));
+            git2::TreeWalkResult::Ok
+        })
+        .unwrap();
+        assert_eq!(walked, ["a", "a/x", "b", "b/y", "b/z", "d", "d/w", "e", "e/v"]);
+    }
+
     #[test]
     fn copies_only_what_the_remote_lacks_and_checks_old_values() {
         init_for_tests();

@@ -10,6 +10,7 @@
 //!   fails, e.g. across devices). Pack and loose object files are immutable and named by their
 //!   content, so sharing them is safe.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -45,12 +46,18 @@ impl<'r> Objects<'r> {
 /// repository); a packed one (or one that cannot be linked) is read and written. Blobs are
 /// never inflated when linked; commits, trees and tags are read for their links.
 ///
+/// A new commit's tree is compared with the tree of a parent `to` has, level by level: an entry
+/// the same there is in `to` already and is not looked up (a draft adds one package to a tree
+/// of hundreds; each lookup of a loose object is a file system call).
+///
 /// Lookups in `to` do not rescan its packs on a miss: it was opened (or refreshed) just before,
 /// and an object packed there meanwhile is merely written once more.
 pub(super) fn copy_missing(from: &Objects<'_>, to: &Objects<'_>, start: Oid) -> Result<(), git2::Error> {
-    let mut pending = vec![start];
-    while let Some(oid) = pending.pop() {
-        if to.odb.exists_ext(oid, OdbLookupFlags::NO_REFRESH) {
+    let has = |oid: Oid| to.odb.exists_ext(oid, OdbLookupFlags::NO_REFRESH);
+    // Each object to copy, with the tree at its place in a commit `to` has (when it is a tree).
+    let mut pending: Vec<(Oid, Option<Oid>)> = vec![(start, None)];
+    while let Some((oid, before)) = pending.pop() {
+        if has(oid) {
             continue;
         }
         let (_, kind) = from.odb.read_header(oid)?;
@@ -61,9 +68,18 @@ pub(super) fn copy_missing(from: &Objects<'_>, to: &Objects<'_>, start: Oid) -> 
         if let Some(object) = &object {
             let data = object.data();
             match kind {
-                ObjectType::Commit => pending.extend(commit_links(data)),
-                ObjectType::Tree => pending.extend(tree_links(data)),
-                ObjectType::Tag => pending.extend(header_oid(data, b"object ")),
+                ObjectType::Commit => {
+                    let (tree, parents) = commit_links(data);
+                    let (known, missing): (Vec<Oid>, Vec<Oid>) = parents.into_iter().partition(|p| has(*p));
+                    let before = match known.first() {
+                        Some(parent) => commit_links(from.odb.read(*parent)?.data()).0,
+                        None => None,
+                    };
+                    pending.extend(tree.map(|tree| (tree, before)));
+                    pending.extend(missing.into_iter().map(|parent| (parent, None)));
+                }
+                ObjectType::Tree => pending.extend(new_entries(from, data, before)?),
+                ObjectType::Tag => pending.extend(header_oid(data, b"object ").map(|target| (target, None))),
                 _ => {}
             }
         }
@@ -82,14 +98,40 @@ pub(super) fn copy_missing(from: &Objects<'_>, to: &Objects<'_>, start: Oid) -> 
 }
 
 /// The tree and parents named in a raw commit.
-fn commit_links(data: &[u8]) -> Vec<Oid> {
+fn commit_links(data: &[u8]) -> (Option<Oid>, Vec<Oid>) {
     let header = data.split(|b| *b == b'\n').take_while(|line| !line.is_empty());
-    header
-        .filter_map(|line| {
-            let hex = line.strip_prefix(b"tree ").or_else(|| line.strip_prefix(b"parent "))?;
-            Oid::from_str(std::str::from_utf8(hex).ok()?).ok()
+    let (mut tree, mut parents) = (None, Vec::new());
+    for line in header {
+        let hex_oid = |hex: &[u8]| Oid::from_str(std::str::from_utf8(hex).ok()?).ok();
+        if let Some(hex) = line.strip_prefix(b"tree ") {
+            tree = hex_oid(hex);
+        } else if let Some(parent) = line.strip_prefix(b"parent ").and_then(hex_oid) {
+            parents.push(parent);
+        }
+    }
+    (tree, parents)
+}
+
+/// The entries of the raw tree `data` that differ from those of the same name in the tree
+/// `before` (which the target has), each with its counterpart there when both are trees.
+fn new_entries(
+    from: &Objects<'_>,
+    data: &[u8],
+    before: Option<Oid>,
+) -> Result<Vec<(Oid, Option<Oid>)>, git2::Error> {
+    let old = match before {
+        Some(tree) => Some(from.odb.read(tree)?),
+        None => None,
+    };
+    let old: HashMap<&[u8], Entry<'_>> =
+        old.as_ref().map(|o| tree_entries(o.data()).map(|e| (e.name, e)).collect()).unwrap_or_default();
+    Ok(tree_entries(data)
+        .filter_map(|entry| match old.get(entry.name) {
+            Some(was) if was.oid == entry.oid => None,
+            Some(was) if was.is_tree && entry.is_tree => Some((entry.oid, Some(was.oid))),
+            _ => Some((entry.oid, None)),
         })
-        .collect()
+        .collect())
 }
 
 /// The first `<key><hex>` header line of a raw tag.
@@ -98,20 +140,30 @@ fn header_oid(data: &[u8], key: &[u8]) -> Option<Oid> {
     Oid::from_str(std::str::from_utf8(line).ok()?).ok()
 }
 
+/// One entry of a raw tree.
+struct Entry<'a> {
+    name: &'a [u8],
+    is_tree: bool,
+    oid: Oid,
+}
+
 /// The entries of a raw tree (`<mode> <name>\0<20-byte id>`), submodule commits excluded.
-fn tree_links(mut data: &[u8]) -> Vec<Oid> {
-    let mut out = Vec::new();
-    while let Some(nul) = data.iter().position(|b| *b == 0) {
-        let (entry, rest) = data.split_at(nul);
-        let Some(id) = rest.get(1..21) else { break };
-        if !entry.starts_with(b"160000 ")
-            && let Ok(oid) = Oid::from_bytes(id)
-        {
-            out.push(oid);
+fn tree_entries(mut data: &[u8]) -> impl Iterator<Item = Entry<'_>> {
+    std::iter::from_fn(move || {
+        loop {
+            let nul = data.iter().position(|b| *b == 0)?;
+            let (head, rest) = data.split_at(nul);
+            let id = rest.get(1..21)?;
+            data = &rest[21..];
+            let space = head.iter().position(|b| *b == b' ')?;
+            let (mode, name) = (&head[..space], &head[space + 1..]);
+            if mode == b"160000" {
+                continue;
+            }
+            let Ok(oid) = Oid::from_bytes(id) else { continue };
+            return Some(Entry { name, is_tree: mode == b"40000", oid });
         }
-        data = &rest[21..];
-    }
-    out
+    })
 }
 
 /// Whether an object directory holds no pack and no loose object.
