@@ -174,6 +174,9 @@ impl Watcher {
                 Woken::Changed => self.caught_up = false,
                 Woken::Closed => self.done = true,
                 Woken::Bookmark => {
+                    // Look again first: the source may have moved on without a change of this
+                    // resource since (no notification), and the bookmark says how far.
+                    self.fill();
                     let bookmark = self.bookmark(false);
                     self.pending.push_back(Pending::Event(bookmark));
                 }

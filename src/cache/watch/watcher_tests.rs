@@ -222,6 +222,19 @@ async fn closing_sends_what_is_left_then_a_last_bookmark_and_ends() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_bookmark_after_a_change_carries_how_far_the_source_moved_since() {
+    let m = manager(100);
+    let mut s = m.watch(WatchRequest { allow_bookmarks: true, ..request(all(), Some("10")) }).unwrap();
+    publish(&m, 11, ChangeType::Added, "a", "x", None);
+    assert_eq!(seen(&next(&mut s).await), (WatchEventType::Added, "a".into()));
+    // Changes of other resources: no notification to this resource's watchers.
+    m.advance(15);
+    let bookmark = next(&mut s).await;
+    assert_eq!(bookmark.event_type, WatchEventType::Bookmark);
+    assert_eq!(bookmark.object["metadata"]["resourceVersion"], "15");
+}
+
+#[tokio::test(start_paused = true)]
 async fn reached_waits_for_a_published_version_and_gives_up_after_the_wait() {
     let m = manager(8);
     assert!(m.reached(10).await, "the start version is reached at once");
